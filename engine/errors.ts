@@ -1,0 +1,93 @@
+/**
+ * Every error segstream raises, each a class with a stable `SEG_ERR_*` code (after fastify's
+ * error registry and undici's error classes): callers branch on `code`, never on `message`.
+ * `docs/errors.md` lists the same codes; a test keeps the two in step.
+ */
+
+/** Base class of every segstream error. */
+export class SegError extends Error {
+  /** Stable machine-readable code, e.g. `SEG_ERR_CONFIG_INVALID`. */
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** The configuration file is not valid JSON or breaks the schema; the message names the path. */
+export class ConfigError extends SegError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('SEG_ERR_CONFIG_INVALID', message, options);
+  }
+}
+
+/** A command-line argument or API parameter has a wrong value. */
+export class ArgumentError extends SegError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('SEG_ERR_ARGUMENT', message, options);
+  }
+}
+
+/** The input path does not exist or holds no readable files. */
+export class InputNotFoundError extends SegError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('SEG_ERR_INPUT_NOT_FOUND', message, options);
+  }
+}
+
+/** An input file cannot be read at all (wrong magic, truncated, corrupt); the job fails. */
+export class InputUnreadableError extends SegError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('SEG_ERR_INPUT_UNREADABLE', message, options);
+  }
+}
+
+/** A required column is absent from an input file; `--map` renames columns. */
+export class ColumnMissingError extends SegError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('SEG_ERR_COLUMN_MISSING', message, options);
+  }
+}
+
+/** No snapshot is published yet, or the named one does not exist. */
+export class SnapshotNotFoundError extends SegError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('SEG_ERR_SNAPSHOT_NOT_FOUND', message, options);
+  }
+}
+
+/** A snapshot on disk cannot be read back (missing file, bad manifest). */
+export class SnapshotCorruptError extends SegError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('SEG_ERR_SNAPSHOT_CORRUPT', message, options);
+  }
+}
+
+/** Writing a snapshot failed; the previous snapshot stays live. */
+export class SnapshotWriteError extends SegError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('SEG_ERR_SNAPSHOT_WRITE', message, options);
+  }
+}
+
+/** The native addon failed or was asked for where it is not built. */
+export class NativeError extends SegError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('SEG_ERR_NATIVE', message, options);
+  }
+}
+
+/** Every error class by its code: the registry the docs test and the HTTP mapping read. */
+export const ERROR_CODES = {
+  SEG_ERR_CONFIG_INVALID: ConfigError,
+  SEG_ERR_ARGUMENT: ArgumentError,
+  SEG_ERR_INPUT_NOT_FOUND: InputNotFoundError,
+  SEG_ERR_INPUT_UNREADABLE: InputUnreadableError,
+  SEG_ERR_COLUMN_MISSING: ColumnMissingError,
+  SEG_ERR_SNAPSHOT_NOT_FOUND: SnapshotNotFoundError,
+  SEG_ERR_SNAPSHOT_CORRUPT: SnapshotCorruptError,
+  SEG_ERR_SNAPSHOT_WRITE: SnapshotWriteError,
+  SEG_ERR_NATIVE: NativeError,
+} as const;

@@ -1,0 +1,69 @@
+import type { Vector } from 'apache-arrow';
+
+/** The formats segstream reads. */
+export type InputFormat = 'csv' | 'ndjson' | 'arrow' | 'parquet';
+
+/** The contract's column names (DESIGN "Data in"). */
+export type ColumnName = 'customer_id' | 'ts' | 'amount' | 'margin';
+
+/** Which source column feeds each contract column (`--map customer_id=CustomerID,...`). */
+export type ColumnMap = Readonly<Record<ColumnName, string>>;
+
+/** The identity mapping: source columns carry the contract names. */
+export const DEFAULT_COLUMN_MAP: ColumnMap = {
+  customer_id: 'customer_id',
+  ts: 'ts',
+  amount: 'amount',
+  margin: 'margin',
+};
+
+/**
+ * One column of a batch as the reader decoded it; the parser (engine/parse) turns every kind
+ * into typed arrays, so a reader never judges a value.
+ * - `text`: CSV fields, unquoted and unescaped; `null` for an empty field.
+ * - `json`: NDJSON values as `JSON.parse` gave them; `undefined` where the key is absent.
+ * - `arrow`: an Arrow column (Arrow IPC and Parquet), any Arrow type.
+ */
+export type RawColumn =
+  | { readonly kind: 'text'; readonly values: ReadonlyArray<string | null> }
+  | { readonly kind: 'json'; readonly values: ReadonlyArray<unknown> }
+  | { readonly kind: 'arrow'; readonly vector: Vector };
+
+/** Why a reader could not decode a row at all (the row still holds its slot in the batch). */
+export type MalformedReason = 'malformed_row';
+
+/** A row the reader could not decode: wrong field count in CSV, invalid JSON or a non-object in NDJSON. */
+export interface MalformedRow {
+  /** Index of the row inside its batch; its column values there are null/undefined. */
+  readonly index: number;
+  readonly reason: MalformedReason;
+  /** A short human-readable detail, e.g. `expected 4 fields, got 3` or the first 200 characters of the line. */
+  readonly detail: string;
+}
+
+/**
+ * A batch of rows in source order. Row `i` of the batch is record number `firstRow + i` of its
+ * source (1-based, the header not counted), so rejects can name the row.
+ * Invariant: every column present has exactly `length` values.
+ */
+export interface RawBatch {
+  /** File path, or `stdin`. */
+  readonly source: string;
+  /** Record number (1-based) of row 0 within the source. */
+  readonly firstRow: number;
+  readonly length: number;
+  /** Present contract columns; `margin` is absent when the source has no such column. */
+  readonly columns: Partial<Record<ColumnName, RawColumn>>;
+  readonly malformed: ReadonlyArray<MalformedRow>;
+  /** Bytes of the source consumed up to the end of this batch (for progress), or -1 if unknown. */
+  readonly bytesRead: number;
+}
+
+/** Options every reader takes. */
+export interface ReadOptions {
+  readonly columns: ColumnMap;
+  /** Rows per batch (default 65,536). Memory of a read is bounded by it. */
+  readonly batchSize?: number;
+  /** Skip detection and read as this format. */
+  readonly format?: InputFormat;
+}
