@@ -1,0 +1,61 @@
+/**
+ * Special functions the buy-till-you-die models need. Log-gamma and digamma come from stdlib
+ * (well kept, tested against Boost); no maintained npm package offers the Gauss hypergeometric
+ * function 2F1, so it is written here for the one region the models use: real parameters and
+ * `-1 < z < 1`.
+ */
+import gammalnImpl from '@stdlib/math-base-special-gammaln';
+import digammaImpl from '@stdlib/math-base-special-digamma';
+
+/** Natural logarithm of the absolute value of the gamma function. */
+export const gammaln: (x: number) => number = gammalnImpl;
+
+/** Digamma function ψ(x) = d/dx ln Γ(x). */
+export const digamma: (x: number) => number = digammaImpl;
+
+/** Series terms allowed before 2F1 gives up and returns NaN (reached only for z within ~1e-4 of 1). */
+const MAX_TERMS = 1_000_000;
+
+/**
+ * The power series Σ (a)_n (b)_n / ((c)_n n!) z^n for `0 <= z < 1`.
+ *
+ * Stops when the next term, times the geometric bound 1 / (1 - z) on what follows it, is below
+ * the double-precision resolution of the sum: once n is past the terms' peak the ratio of
+ * successive terms approaches z from one side, so this bounds the remainder.
+ */
+function series(a: number, b: number, c: number, z: number): number {
+  let term = 1;
+  let sum = 1;
+  const tailFactor = 1 / (1 - z);
+  for (let n = 0; n < MAX_TERMS; n++) {
+    term *= ((a + n) * (b + n)) / ((c + n) * (n + 1)) * z;
+    sum += term;
+    if (term === 0 || Math.abs(term) * tailFactor <= 1e-17 * Math.abs(sum)) {
+      // Skip the stop while terms are still rising: a ratio above one means the peak lies ahead.
+      const ratio = ((a + n + 1) * (b + n + 1)) / ((c + n + 1) * (n + 2)) * z;
+      if (Math.abs(ratio) < 1) return sum;
+    }
+  }
+  return Number.NaN;
+}
+
+/**
+ * Gauss hypergeometric function 2F1(a, b; c; z) for real parameters and `-1 < z < 1`.
+ *
+ * For `z < 0` Pfaff's transformation maps the argument into `[0, 1/2)`:
+ * 2F1(a, b; c; z) = (1 - z)^(-a) 2F1(a, c - b; c; z / (z - 1)).
+ * For `0 <= z < 1` the series terms fall like n^(a + b - c - 1) z^n; Euler's transformation
+ * 2F1(a, b; c; z) = (1 - z)^(c - a - b) 2F1(c - a, c - b; c; z) turns that exponent into
+ * c - a - b - 1, so it is used when `a + b > c` (the BG/NBD case, where it also keeps the
+ * parameters small). Returns NaN outside the supported region or when c is a non-positive
+ * integer.
+ */
+export function hyp2f1(a: number, b: number, c: number, z: number): number {
+  if (!(z > -1 && z < 1) || (c <= 0 && Number.isInteger(c))) return Number.NaN;
+  if (z === 0) return 1;
+  if (z < 0) return Math.pow(1 - z, -a) * hyp2f1(a, c - b, c, z / (z - 1));
+  // A polynomial (a or b a non-positive integer) is exact as it is.
+  if ((a <= 0 && Number.isInteger(a)) || (b <= 0 && Number.isInteger(b))) return series(a, b, c, z);
+  if (a + b > c) return Math.pow(1 - z, c - a - b) * series(c - a, c - b, c, z);
+  return series(a, b, c, z);
+}
