@@ -1,0 +1,115 @@
+import { open, type FileHandle } from 'node:fs/promises';
+import { RecordBatchReader, type RecordBatch } from 'apache-arrow';
+import { InputUnreadableError } from '../errors.js';
+import { resolveColumns, type ResolvedColumns } from './column-map.js';
+import { DEFAULT_BATCH_SIZE, openChunks, peekChunks, sourceName, toInputError, type ByteSource } from './byte-source.js';
+import { ARROW1, CONTINUATION, MAGIC_BYTES, readHead, startsWith } from './detect-format.js';
+import type { ColumnName, RawBatch, RawColumn, ReadOptions } from './raw-batch.js';
+
+/**
+ * Reads Arrow IPC, file or stream format, one RawBatch per record batch (cut to `batchSize`
+ * rows when bigger), each column an Arrow vector of whatever type the file has.
+ *
+ * An IPC *file* on disk is read through a FileHandle: apache-arrow then reads the footer and
+ * fetches one batch at a time by offset. A *stream* is read from the byte stream as it comes.
+ * An IPC file arriving on stdin is buffered whole by apache-arrow itself (it needs the footer).
+ */
+export async function* readArrow(src: ByteSource, options: ReadOptions): AsyncGenerator<RawBatch> {
+  const source = sourceName(src);
+  let handle: FileHandle | null = null;
+  let counted = 0;
+  let reader: Awaited<ReturnType<typeof RecordBatchReader.from>>;
+  try {
+    if (src.kind === 'file') {
+      const head = await readHead(src.path, MAGIC_BYTES);
+      if (startsWith(head, ARROW1)) {
+        handle = await open(src.path, 'r');
+        reader = await RecordBatchReader.from(handle);
+      } else {
+        checkStreamMagic(source, head);
+        reader = await RecordBatchReader.from(countBytes(openChunks(src)));
+      }
+    } else {
+      const { head, rest } = await peekChunks(src.chunks, MAGIC_BYTES);
+      if (!startsWith(head, ARROW1)) checkStreamMagic(source, head);
+      reader = await RecordBatchReader.from(countBytes(rest));
+    }
+    await reader.open();
+  } catch (err) {
+    await handle?.close().catch(() => undefined);
+    throw unreadable(source, err);
+  }
+
+  async function* countBytes(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+    for await (const chunk of chunks) {
+      counted += chunk.length;
+      yield chunk;
+    }
+  }
+
+  try {
+    const resolved = resolveColumns(source, reader.schema.fields.map((f) => f.name), options.columns);
+    const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+    const iterator = reader[Symbol.asyncIterator]();
+    let firstRow = 1;
+    for (let index = 0; ; index++) {
+      let next: IteratorResult<RecordBatch>;
+      try {
+        next = await iterator.next();
+      } catch (err) {
+        throw unreadable(source, err);
+      }
+      if (next.done === true) return;
+      const bytesRead = handle === null ? counted : fileBytesRead(reader, index);
+      for (const part of sliceBatch(next.value, batchSize)) {
+        yield toRawBatch(source, firstRow, part, resolved, bytesRead);
+        firstRow += part.numRows;
+      }
+    }
+  } finally {
+    await reader.cancel().catch(() => undefined);
+    await handle?.close().catch(() => undefined);
+  }
+}
+
+/** The batch's rows as one or more RecordBatches of at most `size` rows (zero-copy slices). */
+export function* sliceBatch(batch: RecordBatch, size: number): Generator<RecordBatch> {
+  if (batch.numRows <= size) {
+    if (batch.numRows > 0) yield batch;
+    return;
+  }
+  for (let begin = 0; begin < batch.numRows; begin += size) yield batch.slice(begin, begin + size);
+}
+
+/** The RawBatch view of an Arrow record batch: the mapped columns as vectors. */
+export function toRawBatch(
+  source: string,
+  firstRow: number,
+  batch: RecordBatch,
+  resolved: ResolvedColumns,
+  bytesRead: number,
+): RawBatch {
+  const columns: Partial<Record<ColumnName, RawColumn>> = {};
+  resolved.names.forEach((name, k) => {
+    const vector = batch.getChildAt(resolved.indices[k]!);
+    if (vector !== null) columns[name] = { kind: 'arrow', vector };
+  });
+  return { source, firstRow, length: batch.numRows, columns, malformed: [], bytesRead };
+}
+
+// An IPC file's footer locates every batch, so the bytes up to the end of batch `index` are known.
+function fileBytesRead(reader: RecordBatchReader, index: number): number {
+  if (!reader.isFile()) return -1;
+  const block = reader.footer?.getRecordBatch(index);
+  return block == null ? -1 : Number(block.offset) + block.metaDataLength + Number(block.bodyLength);
+}
+
+function checkStreamMagic(source: string, head: Buffer): void {
+  if (!startsWith(head, CONTINUATION)) {
+    throw new InputUnreadableError(`${source}: not an Arrow IPC file or stream (no ARROW1 magic or stream marker)`);
+  }
+}
+
+function unreadable(source: string, err: unknown): Error {
+  return toInputError(source, err, 'Arrow IPC data is truncated or corrupt');
+}

@@ -1,0 +1,75 @@
+import { CsvScanner, type CsvDelimiter, type CsvRows } from './csv-scanner.js';
+import { resolveColumns, type ResolvedColumns } from './column-map.js';
+import { DEFAULT_BATCH_SIZE, openChunks, sourceName, toInputError, type ByteSource } from './byte-source.js';
+import type { ColumnName, RawBatch, RawColumn, ReadOptions } from './raw-batch.js';
+
+/** ReadOptions plus the CSV delimiter (default: `\t` for `.tsv` files, else detected from the header). */
+export interface CsvReadOptions extends ReadOptions {
+  readonly delimiter?: CsvDelimiter | 'auto';
+}
+
+/**
+ * Reads a CSV source (header row first) as batches of `text` columns. Memory holds one chunk
+ * and at most one batch of rows; a wrong field count becomes a MalformedRow in its slot.
+ */
+export async function* readCsv(src: ByteSource, options: CsvReadOptions): AsyncGenerator<RawBatch> {
+  const source = sourceName(src);
+  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+  let resolved: ResolvedColumns | null = null;
+  // The scanner keeps each source field once; several contract columns may share one field.
+  let fieldSlot: number[] = [];
+  const scanner = new CsvScanner({
+    source,
+    delimiter: options.delimiter ?? defaultDelimiter(src),
+    onHeader: (header) => {
+      resolved = resolveColumns(source, header, options.columns);
+      const fields = [...new Set(resolved.indices)];
+      fieldSlot = resolved.indices.map((i) => fields.indexOf(i));
+      return fields;
+    },
+  });
+  let firstRow = 1;
+  let bytesRead = 0;
+  const batch = (rows: CsvRows): RawBatch => {
+    const columns: Partial<Record<ColumnName, RawColumn>> = {};
+    const names = resolved?.names ?? [];
+    names.forEach((name, k) => {
+      columns[name] = { kind: 'text', values: rows.columns[fieldSlot[k]!]! };
+    });
+    const out: RawBatch = { source, firstRow, length: rows.length, columns, malformed: rows.malformed, bytesRead };
+    firstRow += rows.length;
+    return out;
+  };
+
+  const chunks = openChunks(src);
+  try {
+    yield* scan();
+  } finally {
+    await chunks.return(undefined); // closes the file when the consumer stops early
+  }
+
+  async function* scan(): AsyncGenerator<RawBatch> {
+  for (;;) {
+    let next: IteratorResult<Buffer>;
+    try {
+      next = await chunks.next();
+      if (next.done === true) scanner.end();
+      else {
+        bytesRead += next.value.length;
+        scanner.push(next.value);
+      }
+    } catch (err) {
+      throw toInputError(source, err);
+    }
+    // Yielding outside the try keeps a consumer's own error from being relabelled as ours.
+    while (scanner.rowCount >= batchSize || (next.done === true && scanner.rowCount > 0)) {
+      yield batch(scanner.take(batchSize));
+    }
+    if (next.done === true) return;
+  }
+  }
+}
+
+function defaultDelimiter(src: ByteSource): CsvDelimiter | 'auto' {
+  return src.kind === 'file' && src.path.toLowerCase().endsWith('.tsv') ? '\t' : 'auto';
+}
