@@ -1,0 +1,70 @@
+/**
+ * CSV and NDJSON writers: each chunk is written as bytes into one reused buffer (`AsciiWriter`),
+ * then handed to the sink. Money is written with two decimals from whole cents (`40.10`), which
+ * reads back as exactly the Float64 the Arrow and Parquet files hold (`cents / 100`).
+ */
+
+import { AsciiWriter } from './ascii-writer.js';
+import type { ByteSink } from './byte-sink.js';
+import type { TransactionChunk } from './transaction-chunk.js';
+
+/** Header line of the CSV output. */
+export const CSV_HEADER = 'customer_id,ts,amount,margin\n';
+
+/**
+ * Upper bound of one row's bytes: NDJSON keys (46) + id (10) + ts (24) + two amounts
+ * (sign, 16 digits, point, 2 decimals: 20 each) + quotes and separators — well under 160.
+ */
+const MAX_ROW_BYTES = 160;
+
+const ascii = (text: string): Uint8Array => Buffer.from(text, 'latin1');
+const COMMA = ascii(',');
+const NEWLINE = ascii('\n');
+const JSON_ID = ascii('{"customer_id":');
+const JSON_TS = ascii(',"ts":"');
+const JSON_AMOUNT = ascii('","amount":');
+const JSON_MARGIN = ascii(',"margin":');
+const JSON_END = ascii('}\n');
+
+/** Writes chunks as CSV with a header row; `ts` in ISO-8601 UTC. */
+export async function writeCsv(chunks: Iterable<TransactionChunk>, sink: ByteSink): Promise<void> {
+  let out: AsciiWriter | undefined;
+  await sink.write(ascii(CSV_HEADER));
+  for (const { customerId, ts, amount, margin, length, capacity } of chunks) {
+    out ??= new AsciiWriter(capacity * MAX_ROW_BYTES);
+    out.reset();
+    for (let i = 0; i < length; i++) {
+      out.uint(customerId[i] ?? 0);
+      out.literal(COMMA);
+      out.isoTime(ts[i] ?? 0);
+      out.literal(COMMA);
+      // amount and margin are whole cents / 100, so * 100 rounds back to the exact cents.
+      out.cents(Math.round((amount[i] ?? 0) * 100));
+      out.literal(COMMA);
+      out.cents(Math.round((margin[i] ?? 0) * 100));
+      out.literal(NEWLINE);
+    }
+    await sink.write(out.view());
+  }
+}
+
+/** Writes chunks as NDJSON, one object per line: `customer_id`, `ts` (ISO string), `amount`, `margin`. */
+export async function writeNdjson(chunks: Iterable<TransactionChunk>, sink: ByteSink): Promise<void> {
+  let out: AsciiWriter | undefined;
+  for (const { customerId, ts, amount, margin, length, capacity } of chunks) {
+    out ??= new AsciiWriter(capacity * MAX_ROW_BYTES);
+    out.reset();
+    for (let i = 0; i < length; i++) {
+      out.literal(JSON_ID);
+      out.uint(customerId[i] ?? 0);
+      out.literal(JSON_TS);
+      out.isoTime(ts[i] ?? 0);
+      out.literal(JSON_AMOUNT);
+      out.cents(Math.round((amount[i] ?? 0) * 100));
+      out.literal(JSON_MARGIN);
+      out.cents(Math.round((margin[i] ?? 0) * 100));
+      out.literal(JSON_END);
+    }
+    await sink.write(out.view());
+  }
+}
