@@ -1,0 +1,79 @@
+import type { Command } from 'commander';
+import { loadConfig } from '../../engine/config/load-config.js';
+import { ArgumentError } from '../../engine/errors.js';
+import { type ColumnMap, type ColumnName, DEFAULT_COLUMN_MAP, type InputFormat } from '../../engine/read/raw-batch.js';
+import { type RescoreSummary, rescore } from '../../engine/rescore/rescore.js';
+import { formatTable, percent } from '../format-table.js';
+import { progressBar } from '../progress.js';
+import { dataDirOption } from './data-dir.js';
+
+/** Parses `--map customer_id=CustomerID,ts=InvoiceDate`. */
+export function parseColumnMap(text: string | undefined): ColumnMap {
+  const map: Record<ColumnName, string> = { ...DEFAULT_COLUMN_MAP };
+  if (!text) return map;
+  for (const pair of text.split(',')) {
+    const [key, value] = pair.split('=').map((s) => s.trim());
+    if (!key || !value || !(key in map)) {
+      throw new ArgumentError(`--map: ${JSON.stringify(pair)} is not NAME=COLUMN with NAME one of ${Object.keys(map).join(', ')}`);
+    }
+    map[key as ColumnName] = value;
+  }
+  return map;
+}
+
+/** Prints a rescore summary for a person. */
+export function printSummary(s: RescoreSummary): void {
+  const out = process.stdout;
+  out.write(`snapshot ${s.snapshot}  as of ${s.as_of}\n`);
+  out.write(`rows read ${s.rows.read.toLocaleString('en-US')}, rejected ${s.rows.rejected.toLocaleString('en-US')}, after as_of ${s.rows.future.toLocaleString('en-US')}`);
+  out.write(`; ${s.customers.toLocaleString('en-US')} customers; ${s.rows_per_second.toLocaleString('en-US')} rows/s in ${(s.timings_ms['total']! / 1000).toFixed(2)} s\n`);
+  const rejects = Object.entries(s.rejects);
+  if (rejects.length) out.write(`rejected by reason: ${rejects.map(([r, n]) => `${r} ${n}`).join(', ')} (first rows in rejects.ndjson)\n`);
+  for (const w of s.warnings) out.write(`warning: ${w}\n`);
+  const total = s.customers || 1;
+  out.write(`\n${formatTable(['segment', 'customers', 'share'], Object.entries(s.segments).filter(([, n]) => n > 0).map(([name, n]) => [name, n, percent(n / total)]))}\n`);
+  out.write(`\n${formatTable(
+    ['band', 'customers', 'share', 'revenue', 'revenue share', 'mean weekly spend'],
+    s.spend_bands.map((b) => [b.band, b.customers, percent(b.share_customers), b.revenue, percent(b.share_revenue), b.mean_weekly_spend]),
+  )}\n`);
+}
+
+/** `segstream rescore`. */
+export function rescoreCommand(program: Command): void {
+  program
+    .command('rescore')
+    .description('rescore the whole base from transaction files and publish a snapshot')
+    .requiredOption('--input <path>', 'a file, a folder of files, or - for standard input')
+    .option('--as-of <date>', 'YYYY-MM-DD (end of that UTC day) or an ISO date-time; default: the day of the latest transaction')
+    .option('--config <file>', 'JSON configuration file')
+    .option('--map <pairs>', 'column names, e.g. customer_id=CustomerID,ts=InvoiceDate,amount=Total')
+    .option('--format <format>', 'csv, ndjson, arrow or parquet (default: from the extension or the first bytes)')
+    .option('--batch-size <rows>', 'rows per batch', (v) => Number.parseInt(v, 10))
+    .option('--json', 'print the summary as JSON')
+    .addOption(dataDirOption())
+    .action(async (opts: { input: string; asOf?: string; config?: string; map?: string; format?: string; batchSize?: number; json?: boolean; data: string }) => {
+      if (opts.format && !['csv', 'ndjson', 'arrow', 'parquet'].includes(opts.format)) {
+        throw new ArgumentError(`--format must be csv, ndjson, arrow or parquet, not ${opts.format}`);
+      }
+      if (opts.batchSize !== undefined && !(opts.batchSize > 0)) throw new ArgumentError('--batch-size must be a positive integer');
+      const config = await loadConfig(opts.config);
+      const bar = progressBar('rescore', opts.json === true);
+      let summary: RescoreSummary;
+      try {
+        summary = await rescore({
+          input: opts.input,
+          dataDir: opts.data,
+          config,
+          columns: parseColumnMap(opts.map),
+          ...(opts.asOf ? { asOf: opts.asOf } : {}),
+          ...(opts.format ? { format: opts.format as InputFormat } : {}),
+          ...(opts.batchSize ? { batchSize: opts.batchSize } : {}),
+          onProgress: (p) => bar.update(p.bytesRead, p.bytesTotal, p.rows),
+        });
+      } finally {
+        bar.stop();
+      }
+      if (opts.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+      else printSummary(summary);
+    });
+}

@@ -1,0 +1,25 @@
+#!/usr/bin/env node
+/**
+ * The `segstream` command line: a thin shell over the engine. Each command parses its options,
+ * calls one engine function and formats the result; errors are one line and a non-zero exit.
+ */
+import { readFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { demoCommand } from './commands/demo-command.js';
+import { exportCommand } from './commands/export-command.js';
+import { generateCommand } from './commands/generate-command.js';
+import { migrateCommand } from './commands/migrate-command.js';
+import { rescoreCommand } from './commands/rescore-command.js';
+import { snapshotsCommand } from './commands/snapshots-command.js';
+import { fail } from './fail.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+const program = new Command('segstream')
+  .description('High-throughput customer segmentation: RFM scores, segments, spend bands, tiers, lifecycle and CLV')
+  .version(`segstream ${pkg.version} (kernels: js)`, '-V, --version')
+  .showHelpAfterError();
+
+for (const register of [demoCommand, generateCommand, rescoreCommand, exportCommand, migrateCommand, snapshotsCommand]) register(program);
+
+program.parseAsync(process.argv).catch(fail);

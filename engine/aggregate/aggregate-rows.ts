@@ -1,0 +1,47 @@
+/**
+ * The aggregation kernel (TypeScript twin; the native one in native/ must agree exactly).
+ * Rows whose customer number is negative are skipped (filtered out before, e.g. future rows).
+ */
+import { MS_PER_DAY } from '../parse/parse-timestamp.js';
+import type { AggregateState } from './aggregate-state.js';
+
+/** Folds `n` rows into `state`; `cust[i]` is the dense customer number of row i, or -1 to skip. */
+export function aggregateRows(
+  state: AggregateState,
+  cust: Int32Array,
+  ts: Float64Array,
+  amount: Float64Array,
+  margin: Float64Array | null,
+  n: number,
+): void {
+  const { orders, returns, revenue, returnedAmount, firstTs, lastTs } = state;
+  const marginSum = state.margin;
+  let maxTs = state.maxTs;
+  let rows = 0;
+  for (let i = 0; i < n; i++) {
+    const c = cust[i]!;
+    if (c < 0) continue;
+    const t = ts[i]!;
+    const a = amount[i]!;
+    rows++;
+    if (t > maxTs) maxTs = t;
+    revenue[c]! += a;
+    if (margin !== null) {
+      const m = margin[i]!;
+      if (m === m) marginSum[c]! += m; // NaN = margin not known for this row
+    }
+    if (a > 0) {
+      orders[c]!++;
+      if (t < firstTs[c]!) firstTs[c] = t;
+      if (t > lastTs[c]!) lastTs[c] = t;
+      state.addDay(c, Math.floor(t / MS_PER_DAY), a, a);
+    } else if (a < 0) {
+      returns[c]!++;
+      returnedAmount[c]! -= a;
+      state.addDay(c, Math.floor(t / MS_PER_DAY), a, 0);
+    }
+    // A zero amount changes no sum and no window: nothing more to record.
+  }
+  state.maxTs = maxTs;
+  state.rows += rows;
+}

@@ -1,0 +1,71 @@
+/**
+ * Streams parsed batches into per-customer partial aggregates. Two aggregators fed disjoint
+ * parts of the input merge into exactly the state of one fed all of it.
+ */
+import type { TxBatch } from '../parse/parse-batch.js';
+import { aggregateRows } from './aggregate-rows.js';
+import { AggregateState, NO_DAY } from './aggregate-state.js';
+import { IdIndex } from './id-index.js';
+
+/** Per-customer aggregation of a stream of valid rows, up to `asOfMs`. */
+export class Aggregator {
+  readonly ids = new IdIndex();
+  readonly state = new AggregateState();
+  /** Rows after `as_of`, excluded from every field (DESIGN: `future_rows`). */
+  futureRows = 0;
+  /** Whether any input carried a margin column. */
+  hasMargin = false;
+  private cust = new Int32Array(0);
+
+  /** @param asOfMs rows with `ts > asOfMs` are counted as future rows; +Infinity keeps all. */
+  constructor(readonly asOfMs = Number.POSITIVE_INFINITY) {}
+
+  /** Folds one batch of valid rows in. */
+  add(batch: TxBatch): void {
+    const n = batch.length;
+    if (this.cust.length < n) this.cust = new Int32Array(n);
+    const cust = this.cust;
+    const { ids, ts } = batch;
+    const asOf = this.asOfMs;
+    for (let i = 0; i < n; i++) {
+      if (ts[i]! > asOf) {
+        this.futureRows++;
+        cust[i] = -1;
+      } else {
+        cust[i] = this.ids.intern(ids[i]!);
+      }
+    }
+    this.state.ensure(this.ids.size);
+    if (batch.margin) this.hasMargin = true;
+    aggregateRows(this.state, cust, ts, batch.amount, batch.margin, n);
+  }
+
+  /** Folds another aggregator's state in (same `asOfMs`); `other` is left unchanged. */
+  merge(other: Aggregator): void {
+    const src = other.state;
+    const dst = this.state;
+    const remap = new Int32Array(other.ids.size);
+    for (let c = 0; c < other.ids.size; c++) remap[c] = this.ids.intern(other.ids.keys[c]!);
+    dst.ensure(this.ids.size);
+    for (let c = 0; c < other.ids.size; c++) {
+      const t = remap[c]!;
+      dst.orders[t]! += src.orders[c]!;
+      dst.returns[t]! += src.returns[c]!;
+      dst.revenue[t]! += src.revenue[c]!;
+      dst.returnedAmount[t]! += src.returnedAmount[c]!;
+      dst.margin[t]! += src.margin[c]!;
+      if (src.firstTs[c]! < dst.firstTs[t]!) dst.firstTs[t] = src.firstTs[c]!;
+      if (src.lastTs[c]! > dst.lastTs[t]!) dst.lastTs[t] = src.lastTs[c]!;
+      if (src.spilled[c] === 0 && src.day0[c] !== NO_DAY) dst.addDay(t, src.day0[c]!, src.day0Net[c]!, src.day0Pos[c]!);
+    }
+    const days = src.days;
+    for (let s = 0; s < days.capacity; s++) {
+      const c = days.cust[s]!;
+      if (c !== -1) dst.addDay(remap[c]!, days.day[s]!, days.net[s]!, days.pos[s]!);
+    }
+    if (src.maxTs > dst.maxTs) dst.maxTs = src.maxTs;
+    dst.rows += src.rows;
+    this.futureRows += other.futureRows;
+    this.hasMargin ||= other.hasMargin;
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * The one configuration schema (DESIGN "Configuration"), with defaults. TypeBox gives the JSON
+ * Schema and the static type from one declaration; load-config.ts validates against it once.
+ */
+import { type Static, Type } from '@sinclair/typebox';
+
+const Range = Type.Tuple([Type.Integer({ minimum: 0 }), Type.Integer({ minimum: 0 })], {
+  description: 'inclusive score range [low, high]',
+});
+
+const Condition = Type.Object(
+  {
+    gte: Type.Optional(Type.Number()),
+    gt: Type.Optional(Type.Number()),
+    lte: Type.Optional(Type.Number()),
+    lt: Type.Optional(Type.Number()),
+    eq: Type.Optional(Type.Number()),
+  },
+  { additionalProperties: false },
+);
+
+/** One segment rule: score ranges and `when` conditions on numeric fields, all must hold. */
+export const SegmentRule = Type.Object(
+  {
+    name: Type.String({ minLength: 1 }),
+    r: Type.Optional(Range),
+    f: Type.Optional(Range),
+    m: Type.Optional(Range),
+    when: Type.Optional(Type.Record(Type.String(), Condition)),
+    /** The number of bins the ranges are written for (default: `scores.bins`). */
+    bins: Type.Optional(Type.Integer({ minimum: 2, maximum: 100 })),
+  },
+  { additionalProperties: false },
+);
+
+/** DESIGN's default segment table, written for 5 bins. */
+export const DEFAULT_SEGMENTS: Static<typeof SegmentRule>[] = [
+  { name: 'champions', r: [4, 5], f: [4, 5], m: [4, 5], bins: 5 },
+  { name: 'cant_lose', r: [1, 2], f: [4, 5], m: [4, 5], bins: 5 },
+  { name: 'at_risk', r: [1, 2], f: [3, 5], m: [3, 5], bins: 5 },
+  { name: 'loyal', r: [3, 5], f: [3, 5], m: [3, 5], bins: 5 },
+  { name: 'new', r: [5, 5], f: [1, 1], m: [1, 5], bins: 5 },
+  { name: 'promising', r: [4, 4], f: [1, 1], m: [1, 5], bins: 5 },
+  { name: 'potential_loyalist', r: [4, 5], f: [2, 5], m: [1, 5], bins: 5 },
+  { name: 'need_attention', r: [3, 3], f: [2, 5], m: [1, 5], bins: 5 },
+  { name: 'about_to_sleep', r: [3, 3], f: [1, 1], m: [1, 5], bins: 5 },
+  { name: 'hibernating', r: [2, 2], f: [1, 5], m: [1, 5], bins: 5 },
+  { name: 'lost', r: [1, 1], f: [1, 5], m: [1, 5], bins: 5 },
+];
+
+const Level = Type.Object(
+  { name: Type.String({ minLength: 1 }), min_spend: Type.Number() },
+  { additionalProperties: false },
+);
+
+const strict = { additionalProperties: false, default: {} } as const;
+
+/** The whole configuration file. */
+export const ConfigSchema = Type.Object(
+  {
+    scores: Type.Object({ bins: Type.Integer({ minimum: 2, maximum: 100, default: 5 }) }, strict),
+    segments: Type.Array(SegmentRule, { minItems: 1, default: DEFAULT_SEGMENTS }),
+    spend_bands: Type.Object(
+      {
+        by: Type.String({ default: 'weekly_spend', description: 'numeric customer field the bands cut' }),
+        quantiles: Type.Integer({ minimum: 2, maximum: 1000, default: 10 }),
+        edges: Type.Optional(Type.Array(Type.Number(), { minItems: 1, description: 'explicit money edges, ascending' })),
+      },
+      strict,
+    ),
+    tiers: Type.Object(
+      {
+        window_days: Type.Integer({ minimum: 1, default: 365 }),
+        grace: Type.Number({ minimum: 0, maximum: 1, default: 0.1 }),
+        levels: Type.Array(Level, {
+          minItems: 1,
+          default: [
+            { name: 'bronze', min_spend: 0 },
+            { name: 'silver', min_spend: 500 },
+            { name: 'gold', min_spend: 2000 },
+            { name: 'platinum', min_spend: 10000 },
+          ],
+        }),
+      },
+      strict,
+    ),
+    lifecycle: Type.Object(
+      {
+        new_days: Type.Integer({ minimum: 0, default: 30 }),
+        active_days: Type.Integer({ minimum: 0, default: 90 }),
+        at_risk_days: Type.Integer({ minimum: 0, default: 180 }),
+        lapsed_days: Type.Integer({ minimum: 0, default: 365 }),
+      },
+      strict,
+    ),
+    win_back: Type.Object({ min_m_score: Type.Integer({ minimum: 1, default: 4 }) }, strict),
+    models: Type.Object(
+      {
+        enabled: Type.Boolean({ default: true }),
+        horizon_days: Type.Integer({ minimum: 1, default: 365 }),
+        annual_discount_rate: Type.Number({ minimum: 0, default: 0.1 }),
+      },
+      strict,
+    ),
+    snapshots: Type.Object({ keep: Type.Integer({ minimum: 1, default: 7 }) }, strict),
+  },
+  { additionalProperties: false },
+);
+
+/** A validated configuration, every default filled in. */
+export type Config = Static<typeof ConfigSchema>;
+/** One segment rule. */
+export type SegmentRuleConfig = Static<typeof SegmentRule>;

@@ -1,0 +1,106 @@
+/**
+ * Value rules of DESIGN "Data in", one small pure function per (column, encoding), wired once
+ * per batch in parse-batch.ts rather than switched on inside the row loop.
+ * Numbers and timestamps come back as NaN when they do not parse; `isBlank` tells missing from bad.
+ */
+import { parseTimestamp } from './parse-timestamp.js';
+
+/** A canonical customer key: a safe integer as a number, any other text exactly as given. */
+export type CustomerKey = number | string;
+
+function isCanonicalInteger(s: string): boolean {
+  const n = s.length;
+  let i = s.charCodeAt(0) === 45 /* - */ ? 1 : 0;
+  if (i === n || n - i > 16) return false;
+  // No leading zeros ("042" stays text), and "-0" is not the canonical text of 0.
+  if (s.charCodeAt(i) === 48 && (n - i > 1 || i === 1)) return false;
+  for (; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
+/**
+ * Result of reading a customer id: the key, `undefined` when the id is missing, `null` when it
+ * has a type no id can have (a fraction, a boolean, an object).
+ */
+export type KeyResult = CustomerKey | undefined | null;
+
+/** Customer id from text: canonical integers become numbers so `42` and `"42"` meet. */
+export function customerKeyFromText(s: string | null | undefined): KeyResult {
+  if (s === null || s === undefined || s === '') return undefined;
+  if (isCanonicalInteger(s)) {
+    const v = Number(s);
+    if (Number.isSafeInteger(v)) return v;
+  }
+  return s;
+}
+
+/** Customer id from a JSON or Arrow value. */
+export function customerKeyFromValue(v: unknown): KeyResult {
+  switch (typeof v) {
+    case 'string':
+      return customerKeyFromText(v);
+    case 'number':
+      return Number.isSafeInteger(v) ? v : null;
+    case 'bigint':
+      // Beyond 2^53 the canonical decimal text is the key, as it would be for the same id in a CSV.
+      return v >= MIN_SAFE && v <= MAX_SAFE ? Number(v) : v.toString();
+    default:
+      return v === null || v === undefined ? undefined : null;
+  }
+}
+
+const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+const DECIMAL = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/;
+
+/** A money amount from text: plain decimal notation, no thousands separators, finite. */
+export function numberFromText(s: string | null | undefined): number {
+  if (s === null || s === undefined || s === '') return Number.NaN;
+  if (!DECIMAL.test(s)) return Number.NaN;
+  const v = Number(s);
+  return Number.isFinite(v) ? v : Number.NaN;
+}
+
+/** True when a raw value counts as missing rather than bad. */
+export function isBlank(raw: unknown): boolean {
+  return raw === null || raw === undefined || raw === '';
+}
+
+/** A number from a JSON or Arrow value. */
+export function numberFromValue(v: unknown): number {
+  switch (typeof v) {
+    case 'number':
+      return Number.isFinite(v) ? v : Number.NaN;
+    case 'bigint':
+      return Number(v);
+    case 'string':
+      return numberFromText(v);
+    default:
+      return Number.NaN;
+  }
+}
+
+/** A timestamp from a JSON or Arrow value: numbers are epoch milliseconds, text is ISO-8601. */
+export function timestampFromValue(v: unknown): number {
+  switch (typeof v) {
+    case 'number':
+      return Number.isSafeInteger(v) ? v : Number.NaN;
+    case 'bigint':
+      return Number(v);
+    case 'string':
+      return parseTimestamp(v);
+    case 'object':
+      return v instanceof Date ? v.getTime() : Number.NaN;
+    default:
+      return Number.NaN;
+  }
+}
+
+/** A timestamp from a text field. */
+export function timestampFromText(s: string | null | undefined): number {
+  return s === null || s === undefined || s === '' ? Number.NaN : parseTimestamp(s);
+}

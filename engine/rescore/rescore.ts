@@ -1,0 +1,228 @@
+/**
+ * The nightly job: read every input, parse, aggregate per customer, score, segment, fit the
+ * models and publish a snapshot atomically. Any failure before the publish leaves the live
+ * snapshot as it was.
+ */
+import { Aggregator } from '../aggregate/aggregator.js';
+import { endOfDay, finalize } from '../aggregate/finalize.js';
+import { type Config } from '../config/config-schema.js';
+import { configHash, parseConfig } from '../config/load-config.js';
+import { fitModels } from '../model/fit-models.js';
+import { type TxBatch, parseBatch } from '../parse/parse-batch.js';
+import { RejectLog } from '../parse/reject-log.js';
+import { listInputs, readFile } from '../read/open-input.js';
+import { type ColumnMap, DEFAULT_COLUMN_MAP, type InputFormat } from '../read/raw-batch.js';
+import { countBy } from '../segment/categorical.js';
+import { buildCustomersTable, encodeCustomers } from '../snapshot/customers-file.js';
+import type { Manifest, ManifestInput } from '../snapshot/manifest.js';
+import { type BeforePublishHook, currentSnapshotId, loadSnapshot, newSnapshotId, publishSnapshot } from '../snapshot/snapshot-store.js';
+import { parseAsOf } from './as-of.js';
+import { previousState } from './previous-state.js';
+import { type Predictions, type ScoredBase, scoreBase } from './score-base.js';
+
+/** Progress of a running rescore. */
+export interface RescoreProgress {
+  readonly rows: number;
+  readonly bytesRead: number;
+  /** Total bytes of the inputs, -1 when unknown (stdin). */
+  readonly bytesTotal: number;
+}
+
+/** Options of {@link rescore}. */
+export interface RescoreOptions {
+  /** A file, a folder of files, or `-` for standard input. */
+  readonly input: string;
+  readonly dataDir: string;
+  readonly config?: Config;
+  /** `YYYY-MM-DD` (end of that UTC day) or an ISO date-time; default: end of the latest transaction's day. */
+  readonly asOf?: string;
+  readonly columns?: ColumnMap;
+  readonly format?: InputFormat;
+  readonly batchSize?: number;
+  /** Valid rows from elsewhere (the real-time log) folded in after the files. */
+  readonly extra?: AsyncIterable<TxBatch> | Iterable<TxBatch>;
+  readonly onProgress?: (p: RescoreProgress) => void;
+  /** Test hook: runs after the snapshot files are written, before they are published. */
+  readonly beforePublish?: BeforePublishHook;
+}
+
+/** What a rescore reports (the CLI's `--json`). */
+export interface RescoreSummary {
+  readonly snapshot: string;
+  readonly as_of: string;
+  readonly rows: Manifest['rows'];
+  readonly rejects: Manifest['rejects'];
+  readonly customers: number;
+  readonly purchasing_customers: number;
+  readonly segments: Record<string, number>;
+  readonly spend_bands: Manifest['spend_bands'];
+  readonly tiers: Record<string, number>;
+  readonly lifecycle: Record<string, number>;
+  readonly win_back: number;
+  readonly warnings: string[];
+  readonly timings_ms: Record<string, number>;
+  readonly rows_per_second: number;
+}
+
+/** Runs a whole rescore and publishes the snapshot. */
+export async function rescore(opts: RescoreOptions): Promise<RescoreSummary> {
+  const t0 = performance.now();
+  const config = opts.config ?? parseConfig({});
+  const asOfGiven = opts.asOf !== undefined ? parseAsOf(opts.asOf) : undefined;
+  const files = await listInputs(opts.input);
+  const bytesTotal = files.some((f) => f.size < 0) ? -1 : files.reduce((s, f) => s + f.size, 0);
+  const readOptions = { columns: opts.columns ?? DEFAULT_COLUMN_MAP, batchSize: opts.batchSize ?? 65_536, ...(opts.format ? { format: opts.format } : {}) };
+
+  const rejects = new RejectLog(1000);
+  const agg = new Aggregator(asOfGiven ?? Number.POSITIVE_INFINITY);
+  const inputs: ManifestInput[] = [];
+  let rowsRead = 0;
+  let bytesDone = 0;
+  for (const file of files) {
+    let fileRows = 0;
+    let fileBytes = 0;
+    let format: string = file.format ?? opts.format ?? 'auto';
+    for await (const raw of readFile(file, readOptions)) {
+      fileRows += raw.length;
+      rowsRead += raw.length;
+      agg.add(parseBatch(raw, rejects));
+      if (raw.bytesRead >= 0) fileBytes = raw.bytesRead;
+      opts.onProgress?.({ rows: rowsRead, bytesRead: bytesDone + fileBytes, bytesTotal });
+    }
+    if (file.path === '-') format = opts.format ?? 'detected';
+    bytesDone += file.size >= 0 ? file.size : fileBytes;
+    inputs.push({ path: file.path, format, bytes: file.size >= 0 ? file.size : fileBytes, rows: fileRows });
+  }
+  if (opts.extra) {
+    let extraRows = 0;
+    for await (const batch of opts.extra) {
+      extraRows += batch.length;
+      agg.add(batch);
+    }
+    rowsRead += extraRows;
+    inputs.push({ path: '(event log)', format: 'wal', bytes: 0, rows: extraRows });
+  }
+  const tRead = performance.now();
+
+  const asOfMs = asOfGiven ?? (agg.state.rows > 0 ? endOfDay(agg.state.maxTs) : endOfDay(Date.now()));
+  const table = finalize(agg, asOfMs, [config.tiers.window_days]);
+  const warnings: string[] = [];
+  let models: Manifest['models'] = null;
+  let predictions: Predictions | null = null;
+  if (config.models.enabled) {
+    const include = new Uint8Array(table.size);
+    const firstDay = new Float64Array(table.size);
+    const lastDay = new Float64Array(table.size);
+    for (let c = 0; c < table.size; c++) {
+      include[c] = table.fields.orders[c]! >= 1 ? 1 : 0;
+      firstDay[c] = Math.floor(table.fields.first_purchase_at[c]! / 86_400_000);
+      lastDay[c] = Math.floor(table.fields.last_purchase_at[c]! / 86_400_000);
+    }
+    const fit = fitModels(
+      { purchaseDays: table.fields.purchase_days, firstDay, lastDay, asOfDay: table.asOfDay, meanRepeatValue: table.meanRepeatValue, include },
+      { horizonDays: config.models.horizon_days, annualDiscountRate: config.models.annual_discount_rate },
+    );
+    models = fit.manifest;
+    warnings.push(...fit.warnings);
+    predictions = fit.columns;
+  }
+  const tModels = performance.now();
+
+  const previousId = await currentSnapshotId(opts.dataDir);
+  const previous = previousId ? await loadSnapshot(opts.dataDir, previousId) : null;
+  const scored = scoreBase(table, config, previous ? previousState(previous.customers, table.customerId) : null, predictions);
+  const tScore = performance.now();
+
+  const id = newSnapshotId();
+  const customersBytes = encodeCustomers(buildCustomersTable(scored));
+  const timings = {
+    read_aggregate: round(tRead - t0),
+    models: round(tModels - tRead),
+    score: round(tScore - tModels),
+  };
+  const manifest = buildManifest(id, scored, config, {
+    inputs,
+    rows: { read: rowsRead, valid: agg.state.rows + agg.futureRows, rejected: rejects.total, future: agg.futureRows },
+    rejects: rejects.counts,
+    models,
+    warnings,
+    timings,
+    previous: previousId,
+  });
+  const rejectsText = rejects.kept.map((r) => JSON.stringify(r)).join('\n') + (rejects.kept.length ? '\n' : '');
+  await publishSnapshot(
+    opts.dataDir,
+    id,
+    { 'manifest.json': JSON.stringify(manifest, null, 2), 'customers.arrow': customersBytes, 'rejects.ndjson': rejectsText },
+    config.snapshots.keep,
+    opts.beforePublish,
+  );
+  const total = performance.now() - t0;
+  const timingsAll = { ...timings, write: round(performance.now() - tScore), total: round(total) };
+  return {
+    snapshot: id,
+    as_of: manifest.as_of,
+    rows: manifest.rows,
+    rejects: manifest.rejects,
+    customers: manifest.customers,
+    purchasing_customers: manifest.purchasing_customers,
+    segments: manifest.segments,
+    spend_bands: manifest.spend_bands,
+    tiers: manifest.tiers,
+    lifecycle: manifest.lifecycle,
+    win_back: manifest.win_back,
+    warnings,
+    timings_ms: timingsAll,
+    rows_per_second: Math.round(rowsRead / (total / 1000)),
+  };
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 10) / 10;
+}
+
+function buildManifest(
+  id: string,
+  scored: ScoredBase,
+  config: Config,
+  run: Pick<Manifest, 'inputs' | 'rows' | 'rejects' | 'models' | 'warnings' | 'previous'> & { timings: Record<string, number> },
+): Manifest {
+  const { table } = scored;
+  let purchasing = 0;
+  let revenue = 0;
+  for (let c = 0; c < table.size; c++) {
+    if (table.fields.orders[c]! >= 1) purchasing++;
+    revenue += table.fields.revenue[c]!;
+  }
+  let winBack = 0;
+  for (const w of scored.winBack) winBack += w;
+  return {
+    format_version: 1,
+    id,
+    created_at: new Date().toISOString(),
+    as_of: new Date(table.asOfMs).toISOString(),
+    as_of_ms: table.asOfMs,
+    config_hash: configHash(config),
+    config,
+    inputs: run.inputs,
+    rows: run.rows,
+    rejects: run.rejects,
+    customers: table.size,
+    purchasing_customers: purchasing,
+    revenue,
+    thresholds: {
+      ...scored.rfm.thresholds,
+      spend_band: { by: scored.spendBands.by, thresholds: scored.spendBands.thresholds, edges: scored.spendBands.edges },
+    },
+    segments: countBy(scored.segment),
+    spend_bands: scored.spendBands.table,
+    tiers: countBy(scored.tier),
+    lifecycle: countBy(scored.lifecycle),
+    win_back: winBack,
+    models: run.models,
+    warnings: run.warnings,
+    engine: 'js',
+    timings_ms: run.timings,
+    previous: run.previous,
+  };
+}

@@ -1,0 +1,69 @@
+/**
+ * From finalized aggregates to everything a snapshot holds per customer: R/F/M scores, segment,
+ * spend band, loyalty tier, lifecycle, win-back flag (and predictions when the models ran).
+ */
+import type { CustomerTable } from '../aggregate/customer-table.js';
+import type { Config } from '../config/config-schema.js';
+import { type RfmScores, scoreRfm } from '../score/rfm-scorer.js';
+import type { Categorical } from '../segment/categorical.js';
+import { assignLifecycle, winBackFlags } from '../segment/lifecycle.js';
+import { assignTiers } from '../segment/loyalty-tiers.js';
+import { type NumericColumns, assignSegments } from '../segment/segmenter.js';
+import { type SpendBands, assignSpendBands } from '../segment/spend-bands.js';
+
+/** Per-customer predictions (NaN = null). */
+export interface Predictions {
+  readonly p_alive: Float64Array;
+  readonly expected_purchases_90d: Float64Array;
+  readonly expected_aov: Float64Array;
+  readonly clv_365d: Float64Array;
+}
+
+/** What the previous snapshot said of a customer, for tier grace and `reactivated`. */
+export interface PreviousState {
+  tier(c: number): string | undefined;
+  lifecycle(c: number): string | undefined;
+}
+
+/** A fully scored base. */
+export interface ScoredBase {
+  readonly table: CustomerTable;
+  readonly rfm: RfmScores;
+  readonly segment: Categorical;
+  readonly spendBands: SpendBands;
+  readonly tier: Categorical;
+  readonly lifecycle: Categorical;
+  readonly winBack: Uint8Array;
+  readonly predictions: Predictions | null;
+}
+
+/** Scores, segments and classifies every customer of `table`. */
+export function scoreBase(table: CustomerTable, config: Config, previous: PreviousState | null, predictions: Predictions | null): ScoredBase {
+  const fields = table.fields;
+  const rfm = scoreRfm(table, config.scores.bins);
+  const columns: NumericColumns = {
+    ...fields,
+    r_score: rfm.r,
+    f_score: rfm.f,
+    m_score: rfm.m,
+    ...(predictions ?? {}),
+  };
+  const segment = assignSegments(table.size, fields.orders, rfm, config.segments, config.scores.bins, columns);
+  const sb = config.spend_bands;
+  const spendBands = assignSpendBands(fields[sb.by as keyof typeof fields], fields.orders, fields.revenue, fields.weekly_spend, {
+    by: sb.by,
+    quantiles: sb.quantiles,
+    edges: sb.edges,
+  });
+  const tierSpend = table.windows.get(config.tiers.window_days)!;
+  const tier = assignTiers(tierSpend, config.tiers.levels, config.tiers.grace, previous ? (c) => previous.tier(c) : null);
+  const lifecycle = assignLifecycle(
+    fields.orders,
+    fields.recency_days,
+    fields.tenure_days,
+    config.lifecycle,
+    previous ? (c) => previous.lifecycle(c) : null,
+  );
+  const winBack = winBackFlags(lifecycle, rfm.m, config.win_back.min_m_score);
+  return { table, rfm, segment, spendBands, tier, lifecycle, winBack, predictions };
+}

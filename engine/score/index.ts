@@ -1,0 +1,2 @@
+export * from './quantile-thresholds.js';
+export * from './rfm-scorer.js';

@@ -1,0 +1,64 @@
+/**
+ * R, F and M scores in 1..k over the customers with orders >= 1 (DESIGN "Scores"):
+ * R on -recency_days (recent is high), F on orders, M on revenue. Customers without a
+ * purchase score 0.
+ */
+import type { CustomerTable } from '../aggregate/customer-table.js';
+import { quantileThresholds, scoreOf } from './quantile-thresholds.js';
+
+/** Thresholds of one scoring run, stored in the manifest so live updates score on the same scale. */
+export interface RfmThresholds {
+  readonly bins: number;
+  /** On `-recency_days`. */
+  readonly r: number[];
+  /** On `orders`. */
+  readonly f: number[];
+  /** On `revenue`. */
+  readonly m: number[];
+}
+
+/** Scores of every customer. */
+export interface RfmScores {
+  readonly r: Uint8Array;
+  readonly f: Uint8Array;
+  readonly m: Uint8Array;
+  readonly thresholds: RfmThresholds;
+}
+
+/** The values a score is computed on, for the customers with orders >= 1. */
+function purchasing(table: CustomerTable, value: (c: number) => number): Float64Array {
+  const orders = table.fields.orders;
+  const out = new Float64Array(table.size);
+  let n = 0;
+  for (let c = 0; c < table.size; c++) if (orders[c]! >= 1) out[n++] = value(c);
+  return out.subarray(0, n);
+}
+
+/** Computes thresholds over the base and scores every customer. */
+export function scoreRfm(table: CustomerTable, bins: number): RfmScores {
+  const { recency_days: recency, orders, revenue } = table.fields;
+  const tr = quantileThresholds(purchasing(table, (c) => -recency[c]!), bins);
+  const tf = quantileThresholds(purchasing(table, (c) => orders[c]!), bins);
+  const tm = quantileThresholds(purchasing(table, (c) => revenue[c]!), bins);
+  const thresholds: RfmThresholds = { bins, r: [...tr], f: [...tf], m: [...tm] };
+  return { ...applyRfm(table, thresholds), thresholds };
+}
+
+/** Scores every customer on given thresholds (also what the live path uses). */
+export function applyRfm(table: CustomerTable, t: RfmThresholds): { r: Uint8Array; f: Uint8Array; m: Uint8Array } {
+  const n = table.size;
+  const { recency_days: recency, orders, revenue } = table.fields;
+  const tr = Float64Array.from(t.r);
+  const tf = Float64Array.from(t.f);
+  const tm = Float64Array.from(t.m);
+  const r = new Uint8Array(n);
+  const f = new Uint8Array(n);
+  const m = new Uint8Array(n);
+  for (let c = 0; c < n; c++) {
+    if (orders[c]! < 1) continue;
+    r[c] = scoreOf(-recency[c]!, tr);
+    f[c] = scoreOf(orders[c]!, tf);
+    m[c] = scoreOf(revenue[c]!, tm);
+  }
+  return { r, f, m };
+}

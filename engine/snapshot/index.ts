@@ -1,0 +1,4 @@
+export * from './arrow-columns.js';
+export * from './customers-file.js';
+export * from './manifest.js';
+export * from './snapshot-store.js';

@@ -1,0 +1,40 @@
+/** The `manifest.json` of a snapshot: what was read, how it was scored, what came out. */
+import type { RejectReason } from '../parse/reject-log.js';
+import type { RfmThresholds } from '../score/rfm-scorer.js';
+import type { SpendBandRow } from '../segment/spend-bands.js';
+
+/** One input file of a rescore. */
+export interface ManifestInput {
+  readonly path: string;
+  readonly format: string;
+  readonly bytes: number;
+  readonly rows: number;
+}
+
+/** Everything recorded about a snapshot. */
+export interface Manifest {
+  readonly format_version: 1;
+  readonly id: string;
+  readonly created_at: string;
+  readonly as_of: string;
+  readonly as_of_ms: number;
+  readonly config_hash: string;
+  readonly config: unknown;
+  readonly inputs: ManifestInput[];
+  readonly rows: { readonly read: number; readonly valid: number; readonly rejected: number; readonly future: number };
+  readonly rejects: Partial<Record<RejectReason, number>>;
+  readonly customers: number;
+  readonly purchasing_customers: number;
+  readonly revenue: number;
+  readonly thresholds: RfmThresholds & { readonly spend_band: { readonly by: string; readonly thresholds: number[]; readonly edges: number[] | null } };
+  readonly segments: Record<string, number>;
+  readonly spend_bands: SpendBandRow[];
+  readonly tiers: Record<string, number>;
+  readonly lifecycle: Record<string, number>;
+  readonly win_back: number;
+  readonly models: unknown;
+  readonly warnings: string[];
+  readonly engine: string;
+  readonly timings_ms: Record<string, number>;
+  readonly previous: string | null;
+}
