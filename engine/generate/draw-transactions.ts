@@ -4,9 +4,10 @@
  * The model (constants below), chosen to look like a retail export and to exercise every part of
  * the scoring:
  * - Purchase rate: 55% of customers are one-time buyers; the others get a weight from a mix of
- *   Gamma(0.6) (most) and Pareto(α = 1.3) (8%, the heavy buyers). The `M - N` rows beyond each
- *   customer's first are shared out in proportion to the weights by systematic sampling: each
- *   customer gets the floor or the ceiling of its expected share, and the total is exactly `M`.
+ *   Gamma(0.6) (most) and Pareto(α = 1.3, capped at 50; 8%, the heavy buyers). The `M - N` rows
+ *   beyond each customer's first are shared out in proportion to the weights by systematic
+ *   sampling: each customer gets the floor or the ceiling of its expected share, and the total is
+ *   exactly `M`. With M = 10 N: ~60% of customers buy once, the top 10% hold ~60% of the rows.
  * - Time: a two-year history ending at `endMs`. A customer's first purchase is its acquisition;
  *   frequent buyers tend to be older customers (acquisition skewed early by their row count). Half
  *   of the customers churn after an exponential lifetime (mean 240 days); the later rows are
@@ -35,6 +36,8 @@ const HISTORY_DAYS = 730;
 const ONE_TIMER_SHARE = 0.55;
 const PARETO_SHARE = 0.08;
 const PARETO_ALPHA = 1.3;
+/** Caps the Pareto tail: uncapped, one customer of 10k took 17% of all rows. */
+const MAX_WEIGHT = 50;
 const GAMMA_SHAPE = 0.6;
 /** How much more a customer's acquisition leans early per unit of log row count. */
 const TENURE_LEAN = 0.5;
@@ -64,7 +67,7 @@ export interface DrawParams {
 
 function drawWeight(rng: Prng): number {
   if (rng.uniform() < ONE_TIMER_SHARE) return 0;
-  if (rng.uniform() < PARETO_SHARE) return rng.uniform() ** (-1 / PARETO_ALPHA);
+  if (rng.uniform() < PARETO_SHARE) return Math.min(MAX_WEIGHT, rng.uniform() ** (-1 / PARETO_ALPHA));
   return rng.gamma(GAMMA_SHAPE);
 }
 
