@@ -3,18 +3,17 @@
  * models and publish a snapshot atomically. Any failure before the publish leaves the live
  * snapshot as it was.
  */
-import { Aggregator } from '../aggregate/aggregator.js';
 import { endOfDay, finalize } from '../aggregate/finalize.js';
 import { type Config } from '../config/config-schema.js';
 import { configHash, parseConfig } from '../config/load-config.js';
-import { fitModels } from '../model/fit-models.js';
-import { type TxBatch, parseBatch } from '../parse/parse-batch.js';
-import { RejectLog } from '../parse/reject-log.js';
-import { listInputs, readFile } from '../read/open-input.js';
+import type { TxBatch } from '../parse/parse-batch.js';
+import { listInputs } from '../read/open-input.js';
 import { type ColumnMap, DEFAULT_COLUMN_MAP, type InputFormat } from '../read/raw-batch.js';
 import { countBy } from '../segment/categorical.js';
 import { buildCustomersTable, encodeCustomers } from '../snapshot/customers-file.js';
-import type { Manifest, ManifestInput } from '../snapshot/manifest.js';
+import type { Manifest } from '../snapshot/manifest.js';
+import { aggregateInputs } from './aggregate-inputs.js';
+import { fitPredictions } from './fit-predictions.js';
 import { type BeforePublishHook, currentSnapshotId, loadSnapshot, newSnapshotId, publishSnapshot } from '../snapshot/snapshot-store.js';
 import { parseAsOf } from './as-of.js';
 import { previousState } from './previous-state.js';
@@ -70,38 +69,14 @@ export async function rescore(opts: RescoreOptions): Promise<RescoreSummary> {
   const config = opts.config ?? parseConfig({});
   const asOfGiven = opts.asOf !== undefined ? parseAsOf(opts.asOf) : undefined;
   const files = await listInputs(opts.input);
-  const bytesTotal = files.some((f) => f.size < 0) ? -1 : files.reduce((s, f) => s + f.size, 0);
   const readOptions = { columns: opts.columns ?? DEFAULT_COLUMN_MAP, batchSize: opts.batchSize ?? 65_536, ...(opts.format ? { format: opts.format } : {}) };
 
-  const rejects = new RejectLog(1000);
-  const agg = new Aggregator(asOfGiven ?? Number.POSITIVE_INFINITY);
-  const inputs: ManifestInput[] = [];
-  let rowsRead = 0;
-  let bytesDone = 0;
-  for (const file of files) {
-    let fileRows = 0;
-    let fileBytes = 0;
-    let format: string = file.format ?? opts.format ?? 'auto';
-    for await (const raw of readFile(file, readOptions)) {
-      fileRows += raw.length;
-      rowsRead += raw.length;
-      agg.add(parseBatch(raw, rejects));
-      if (raw.bytesRead >= 0) fileBytes = raw.bytesRead;
-      opts.onProgress?.({ rows: rowsRead, bytesRead: bytesDone + fileBytes, bytesTotal });
-    }
-    if (file.path === '-') format = opts.format ?? 'detected';
-    bytesDone += file.size >= 0 ? file.size : fileBytes;
-    inputs.push({ path: file.path, format, bytes: file.size >= 0 ? file.size : fileBytes, rows: fileRows });
-  }
-  if (opts.extra) {
-    let extraRows = 0;
-    for await (const batch of opts.extra) {
-      extraRows += batch.length;
-      agg.add(batch);
-    }
-    rowsRead += extraRows;
-    inputs.push({ path: '(event log)', format: 'wal', bytes: 0, rows: extraRows });
-  }
+  const { agg, rejects, inputs, rowsRead } = await aggregateInputs(files, readOptions, {
+    asOfMs: asOfGiven ?? Number.POSITIVE_INFINITY,
+    ...(opts.format ? { format: opts.format } : {}),
+    ...(opts.extra ? { extra: opts.extra } : {}),
+    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+  });
   const tRead = performance.now();
 
   const asOfMs = asOfGiven ?? (agg.state.rows > 0 ? endOfDay(agg.state.maxTs) : endOfDay(Date.now()));
@@ -110,18 +85,7 @@ export async function rescore(opts: RescoreOptions): Promise<RescoreSummary> {
   let models: Manifest['models'] = null;
   let predictions: Predictions | null = null;
   if (config.models.enabled) {
-    const include = new Uint8Array(table.size);
-    const firstDay = new Float64Array(table.size);
-    const lastDay = new Float64Array(table.size);
-    for (let c = 0; c < table.size; c++) {
-      include[c] = table.fields.orders[c]! >= 1 ? 1 : 0;
-      firstDay[c] = Math.floor(table.fields.first_purchase_at[c]! / 86_400_000);
-      lastDay[c] = Math.floor(table.fields.last_purchase_at[c]! / 86_400_000);
-    }
-    const fit = fitModels(
-      { purchaseDays: table.fields.purchase_days, firstDay, lastDay, asOfDay: table.asOfDay, meanRepeatValue: table.meanRepeatValue, include },
-      { horizonDays: config.models.horizon_days, annualDiscountRate: config.models.annual_discount_rate },
-    );
+    const fit = fitPredictions(table, config);
     models = fit.manifest;
     warnings.push(...fit.warnings);
     predictions = fit.columns;
