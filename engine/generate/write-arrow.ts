@@ -36,11 +36,16 @@ export async function writeArrow(chunks: Iterable<TransactionChunk>, sink: ByteS
   const writer = new RecordBatchFileWriter();
   writer.reset(collector);
   let builder: TransactionBatchBuilder | undefined;
+  // One write in flight while the next chunk is drawn; `take` copies, so the chunk can be refilled.
+  let pending: Promise<void> = Promise.resolve();
   for (const chunk of chunks) {
     builder ??= new TransactionBatchBuilder(chunk.capacity);
     writer.write(builder.build(chunk));
-    await sink.write(collector.take());
+    const bytes = collector.take();
+    await pending;
+    pending = sink.write(bytes);
   }
+  await pending;
   if (builder === undefined) throw new Error('writeArrow needs at least one chunk (the schema comes with it)');
   writer.finish();
   await sink.write(collector.take());
