@@ -6,6 +6,7 @@
 
 import { open, unlink, type FileHandle } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
+import { ArgumentError } from '../errors.js';
 
 /** An output that counts the bytes written to it. */
 export interface ByteSink {
@@ -65,8 +66,13 @@ class StreamSink implements ByteSink {
   async abort(): Promise<void> {}
 }
 
-/** Opens `out` (a path, or `-` for standard output) for writing. */
+/** Opens `out` (a path, or `-` for standard output) for writing; `ArgumentError` if it cannot. */
 export async function openByteSink(out: string, stdout: Writable = process.stdout): Promise<ByteSink> {
   if (out === '-') return new StreamSink(stdout);
-  return new FileSink(await open(out, 'w'), out);
+  try {
+    return new FileSink(await open(out, 'w'), out);
+  } catch (error) {
+    // The path is the caller's argument: a missing folder or no permission is their error to fix.
+    throw new ArgumentError(`cannot write ${out}: ${(error as Error).message}`, { cause: error });
+  }
 }

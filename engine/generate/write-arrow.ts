@@ -44,6 +44,7 @@ export async function writeArrow(chunks: Iterable<TransactionChunk>, sink: ByteS
     const bytes = collector.take();
     await pending;
     pending = sink.write(bytes);
+    pending.catch(() => undefined); // surfaces at the next await, not as an unhandled rejection
   }
   await pending;
   if (builder === undefined) throw new Error('writeArrow needs at least one chunk (the schema comes with it)');

@@ -1,7 +1,8 @@
 /**
  * CSV and NDJSON writers: each chunk is written as bytes into one of two reused buffers
- * (`AsciiWriter`) while the other is being written out, so drawing and disk writes overlap. Money is written with two decimals from whole cents (`40.10`), which
- * reads back as exactly the Float64 the Arrow and Parquet files hold (`cents / 100`).
+ * (`AsciiWriter`) while the other is being written out, so drawing and disk writes overlap.
+ * Money is written with two decimals from whole cents (`40.10`), which reads back as exactly the
+ * Float64 the Arrow and Parquet files hold (`cents / 100`).
  */
 
 import { AsciiWriter } from './ascii-writer.js';
@@ -50,6 +51,8 @@ class DoubleBuffer {
   async write(out: AsciiWriter): Promise<void> {
     await this.pending;
     this.pending = this.sink.write(out.view());
+    // Marked handled at once: a failed write surfaces at the next await, not as an unhandled rejection.
+    this.pending.catch(() => undefined);
   }
 
   /** Waits for the last write. */

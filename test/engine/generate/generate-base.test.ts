@@ -123,6 +123,14 @@ describe('generate', () => {
     expect(() => readFileSync(out)).toThrow();
   });
 
+  it('names the output path when it cannot be opened', async () => {
+    const out = join(dir, 'no-such-folder', 'x.csv');
+    await expect(generate({ customers: 1, transactions: 1, format: 'csv', seed: 1, out })).rejects.toMatchObject({
+      code: 'SEG_ERR_ARGUMENT',
+      message: expect.stringContaining('no-such-folder') as unknown,
+    });
+  });
+
   it('writes to standard output when out is -', async () => {
     // Covered through the sink directly: vitest owns process.stdout.
     const { openByteSink } = await import('../../../engine/generate/index.js');
