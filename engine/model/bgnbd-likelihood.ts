@@ -66,6 +66,10 @@ export function bgnbdLogLikelihood(
   const table = xTable(params, data.xValues, withGrad);
   const { x, tx, T, weight, xIndex } = data;
   const logAlpha = Math.log(alpha);
+  // Integer days: ln(α + d) for every d once, instead of two logarithms per group.
+  const dayLogs = new Float64Array(data.maxDay + 1);
+  for (let d = 0; d <= data.maxDay; d++) dayLogs[d] = Math.log(alpha + d);
+  const useDayLogs = data.maxDay >= 0;
   let ll = 0;
   let gr = 0;
   let gAlpha = 0;
@@ -76,12 +80,14 @@ export function bgnbdLogLikelihood(
     const xi = x[i] as number;
     const o = (xIndex[i] as number) * TABLE_WIDTH;
     const rx = r + xi;
-    const alphaT = alpha + (T[i] as number);
-    const logAT = Math.log(alphaT);
+    const Ti = T[i] as number;
+    const alphaT = alpha + Ti;
+    const logAT = useDayLogs ? (dayLogs[Ti] as number) : Math.log(alphaT);
     const a3 = -rx * logAT;
     if (xi > 0) {
-      const alphaTx = alpha + (tx[i] as number);
-      const logATx = Math.log(alphaTx);
+      const txi = tx[i] as number;
+      const alphaTx = alpha + txi;
+      const logATx = useDayLogs ? (dayLogs[txi] as number) : Math.log(alphaTx);
       const a4 = (table[o + 4] as number) - rx * logATx;
       // log-sum-exp of a3 and a4; w4 is the share of the "dropped out after the last purchase" term.
       const hi = a3 > a4 ? a3 : a4;

@@ -89,13 +89,13 @@ export function bgnbdPAlive(params: BgNbdParams, x: number, tx: number, T: numbe
 }
 
 /**
- * Expected purchases in (T, T + t] of a customer alive at T, i.e. E[X(t)] of a new BG/NBD
+ * Expected purchases in (T, T + t] of a customer alive at T (independent of t_x), i.e. E[X(t)] of a new BG/NBD
  * customer with the posterior parameters (r + x, α + T, a, b + x):
  *   (a+b+x−1)/(a−1) · [1 − ((α+T)/(α+T+t))^(r+x) · 2F1(r+x, b+x; a+b+x−1; t/(α+T+t))].
  * Euler's transformation folds the power into (1 − z)^(a−1) · 2F1(a+b−1−r, a−1; a+b+x−1; z),
  * which neither overflows for large x nor needs many series terms.
  */
-function expectedIfAlive(params: BgNbdParams, t: number, x: number, T: number): number {
+export function bgnbdExpectedIfAlive(params: BgNbdParams, t: number, x: number, T: number): number {
   const { r, alpha, b } = params;
   // At a = 1 the formula is 0/0; a step of 1e-7 off it keeps ~9 significant digits.
   const a = Math.abs(params.a - 1) < 1e-7 ? 1 + (params.a >= 1 ? 1e-7 : -1e-7) : params.a;
@@ -108,12 +108,12 @@ function expectedIfAlive(params: BgNbdParams, t: number, x: number, T: number): 
 
 /** E[X(t)]: expected purchases in a period of length t of a customer who has just made its first. */
 export function bgnbdExpectedPurchasesNew(params: BgNbdParams, t: number): number {
-  return expectedIfAlive(params, t, 0, 0);
+  return bgnbdExpectedIfAlive(params, t, 0, 0);
 }
 
 /** E[purchases in (T, T + t] | x, t_x, T] (lifetimes' conditional_expected_number_of_purchases_up_to_time). */
 export function bgnbdExpectedPurchases(params: BgNbdParams, t: number, x: number, tx: number, T: number): number {
-  return bgnbdPAlive(params, x, tx, T) * expectedIfAlive(params, t, x, T);
+  return bgnbdPAlive(params, x, tx, T) * bgnbdExpectedIfAlive(params, t, x, T);
 }
 
 /** Vectorised P(alive) and expected purchases over the next `horizon` periods, written into `out`. */
@@ -130,6 +130,6 @@ export function bgnbdPredict(
     const Ti = T[i] as number;
     const p = bgnbdPAlive(params, xi, tx[i] as number, Ti);
     out.pAlive[i] = p;
-    out.expected[i] = p * expectedIfAlive(params, horizon, xi, Ti);
+    out.expected[i] = p * bgnbdExpectedIfAlive(params, horizon, xi, Ti);
   }
 }

@@ -9,7 +9,7 @@
  * with E[X(t)] the expected purchases in (T, T + t] given (x, t_x, T), H the horizon in days and
  * d the annual discount rate. Each step's purchases are discounted from the step's end.
  */
-import { bgnbdExpectedPurchases, type BgNbdParams } from './bgnbd.js';
+import { bgnbdExpectedIfAlive, bgnbdPAlive, type BgNbdParams } from './bgnbd.js';
 
 /** Options of {@link clv}. */
 export interface ClvOptions {
@@ -35,6 +35,38 @@ export function clvSchedule(opts: ClvOptions): { ends: Float64Array; discounts: 
   return { ends, discounts };
 }
 
+/**
+ * Σ_k (E[X(t_k)] − E[X(t_{k−1})]) · discount_k for a customer alive at T. The conditional
+ * expectation is P(alive) times this, and it depends on (x, T) only, so callers holding many
+ * customers compute it once per distinct (x, T) pair.
+ */
+export function discountedPurchasesIfAlive(
+  params: BgNbdParams,
+  x: number,
+  T: number,
+  schedule: { ends: Float64Array; discounts: Float64Array },
+): number {
+  let previous = 0;
+  let sum = 0;
+  for (let k = 0; k < schedule.ends.length; k++) {
+    const e = bgnbdExpectedIfAlive(params, schedule.ends[k] as number, x, T);
+    sum += (e - previous) * (schedule.discounts[k] as number);
+    previous = e;
+  }
+  return sum;
+}
+
+/** Discounted expected purchases over the horizon given (x, t_x, T): CLV per unit order value. */
+export function discountedPurchases(
+  params: BgNbdParams,
+  x: number,
+  tx: number,
+  T: number,
+  schedule: { ends: Float64Array; discounts: Float64Array },
+): number {
+  return bgnbdPAlive(params, x, tx, T) * discountedPurchasesIfAlive(params, x, T, schedule);
+}
+
 /** CLV of one customer given its expected order value; NaN when `aov` is NaN. */
 export function clvOne(
   params: BgNbdParams,
@@ -45,14 +77,7 @@ export function clvOne(
   schedule: { ends: Float64Array; discounts: Float64Array },
 ): number {
   if (Number.isNaN(aov)) return Number.NaN;
-  let previous = 0;
-  let sum = 0;
-  for (let k = 0; k < schedule.ends.length; k++) {
-    const e = bgnbdExpectedPurchases(params, schedule.ends[k] as number, x, tx, T);
-    sum += (e - previous) * (schedule.discounts[k] as number);
-    previous = e;
-  }
-  return aov * sum;
+  return aov * discountedPurchases(params, x, tx, T, schedule);
 }
 
 /** Vectorised CLV over customers (x, t_x, T in days) with their expected order values; writes `out`. */

@@ -1,0 +1,187 @@
+/**
+ * The one entry point the engine calls: from per-customer aggregates (purchase days, first and
+ * last purchase day, mean repeat value) to fitted BG/NBD and Gamma-Gamma models and the four
+ * prediction columns. Too little data or a fit that does not converge yields warnings and NaN
+ * (null) predictions, never an exception: a rescore must not fail because a model cannot be fitted.
+ */
+import { bgnbdExpectedIfAlive, bgnbdPAlive, fitBgNbdGroups, type BgNbdFit } from './bgnbd.js';
+import { clvSchedule, discountedPurchasesIfAlive } from './clv.js';
+import { fitGammaGamma, gammaGammaExpectedAov, type GammaGammaFit } from './gamma-gamma.js';
+import { groupRfm, indexPairs } from './rfm-groups.js';
+
+/** Per-customer aggregates, one entry per customer; days are `day(ts)` numbers. */
+export interface ModelInput {
+  /** Distinct purchase days (x = purchaseDays − 1). */
+  purchaseDays: Uint32Array | Float64Array;
+  /** Day of the first purchase. */
+  firstDay: Int32Array | Float64Array;
+  /** Day of the last purchase. */
+  lastDay: Int32Array | Float64Array;
+  /** day(as_of). */
+  asOfDay: number;
+  /** Mean of the daily purchase totals after the first purchase day; NaN when x = 0. */
+  meanRepeatValue: Float64Array;
+  /** 1 = the customer has orders >= 1 and takes part; 0 = left out (all predictions NaN). */
+  include?: Uint8Array;
+}
+
+/** Options of {@link fitModels}. */
+export interface ModelOptions {
+  /** CLV horizon in days. */
+  horizonDays?: number;
+  /** Annual discount rate of the CLV. */
+  annualDiscountRate?: number;
+  /** Fewer repeat customers than this and no model is fitted. */
+  minRepeatCustomers?: number;
+}
+
+/** BG/NBD parameters as stored in the snapshot manifest. */
+export interface BgNbdManifest {
+  r: number;
+  alpha: number;
+  a: number;
+  b: number;
+  period: 'day';
+  log_likelihood: number;
+  converged: boolean;
+  iterations: number;
+}
+
+/** Gamma-Gamma parameters as stored in the snapshot manifest. */
+export interface GammaGammaManifest {
+  p: number;
+  q: number;
+  v: number;
+  log_likelihood: number;
+  converged: boolean;
+  customers: number;
+}
+
+/** What {@link fitModels} returns; a null model was not fitted (too little data). */
+export interface ModelResult {
+  /** Parameters for the snapshot manifest. */
+  manifest: { bgnbd: BgNbdManifest | null; gamma_gamma: GammaGammaManifest | null };
+  /** Human-readable reasons why predictions are missing. */
+  warnings: string[];
+  /** One value per customer; NaN = null. */
+  columns: { p_alive: Float64Array; expected_purchases_90d: Float64Array; expected_aov: Float64Array; clv_365d: Float64Array };
+}
+
+/** Days over which `expected_purchases_90d` counts. */
+const PURCHASE_HORIZON_DAYS = 90;
+
+function bgnbdManifest(fit: BgNbdFit): BgNbdManifest {
+  const { r, alpha, a, b } = fit.params;
+  return {
+    r, alpha, a, b, period: 'day', log_likelihood: fit.logLikelihood,
+    converged: fit.converged, iterations: fit.iterations,
+  };
+}
+
+function gammaGammaManifest(fit: GammaGammaFit): GammaGammaManifest {
+  const { p, q, v } = fit.params;
+  return { p, q, v, log_likelihood: fit.logLikelihood, converged: fit.converged, customers: fit.customers };
+}
+
+/** Fits BG/NBD and Gamma-Gamma on the whole base and predicts p_alive, purchases, AOV and CLV. */
+export function fitModels(input: ModelInput, opts: ModelOptions = {}): ModelResult {
+  const horizonDays = opts.horizonDays ?? 365;
+  const annualDiscountRate = opts.annualDiscountRate ?? 0.1;
+  const minRepeat = opts.minRepeatCustomers ?? 50;
+  const n = input.purchaseDays.length;
+  const x = new Float64Array(n);
+  const tx = new Float64Array(n);
+  const T = new Float64Array(n);
+  const include = new Uint8Array(n);
+  let repeatCustomers = 0;
+  for (let i = 0; i < n; i++) {
+    const days = input.purchaseDays[i] as number;
+    if ((input.include !== undefined && input.include[i] === 0) || !(days >= 1)) continue;
+    const first = input.firstDay[i] as number;
+    x[i] = days - 1;
+    tx[i] = (input.lastDay[i] as number) - first;
+    T[i] = input.asOfDay - first;
+    include[i] = 1;
+    if (days > 1) repeatCustomers++;
+  }
+  const columns = {
+    p_alive: new Float64Array(n).fill(Number.NaN),
+    expected_purchases_90d: new Float64Array(n).fill(Number.NaN),
+    expected_aov: new Float64Array(n).fill(Number.NaN),
+    clv_365d: new Float64Array(n).fill(Number.NaN),
+  };
+  const warnings: string[] = [];
+  const manifest: ModelResult['manifest'] = { bgnbd: null, gamma_gamma: null };
+  if (repeatCustomers < minRepeat) {
+    warnings.push(
+      `models: ${repeatCustomers} repeat customers, fewer than the ${minRepeat} needed to fit BG/NBD and Gamma-Gamma; predictions are null`,
+    );
+    return { manifest, warnings, columns };
+  }
+
+  const groups = groupRfm(x, tx, T, include);
+  const bg = fitBgNbdGroups(groups);
+  manifest.bgnbd = bgnbdManifest(bg);
+  const bgOk = bg.converged;
+  if (!bgOk) {
+    warnings.push(
+      `models: BG/NBD did not converge after ${bg.iterations} iterations (gradient ${bg.gradientNorm.toExponential(2)}); p_alive, expected_purchases_90d and clv_365d are null`,
+    );
+  }
+
+  const gg = fitGammaGamma(x, input.meanRepeatValue);
+  let ggOk = false;
+  if (gg.customers < minRepeat) {
+    warnings.push(
+      `models: ${gg.customers} repeat customers with a positive mean repeat value, fewer than the ${minRepeat} needed to fit Gamma-Gamma; expected_aov and clv_365d are null`,
+    );
+  } else {
+    manifest.gamma_gamma = gammaGammaManifest(gg);
+    ggOk = gg.converged && gg.params.q > 1;
+    if (!gg.converged) {
+      warnings.push(`models: Gamma-Gamma did not converge after ${gg.iterations} iterations; expected_aov and clv_365d are null`);
+    } else if (!ggOk) {
+      warnings.push(`models: Gamma-Gamma q = ${gg.params.q} <= 1 (infinite mean order value); expected_aov and clv_365d are null`);
+    }
+  }
+
+  // BG/NBD predictions are P(alive | x, t_x, T) times a quantity that depends on (x, T) alone:
+  // the costly 2F1 series run once per distinct (x, T) pair, P(alive) once per group.
+  const g = groups.count;
+  const pAlive = new Float64Array(g);
+  const expected = new Float64Array(g);
+  const discounted = new Float64Array(g);
+  if (bgOk) {
+    const pairs = indexPairs(groups.x, groups.T);
+    const pairExpected = new Float64Array(pairs.count);
+    const pairDiscounted = new Float64Array(pairs.count);
+    const schedule = clvSchedule({ horizonDays, annualDiscountRate });
+    for (let j = 0; j < pairs.count; j++) {
+      const xj = pairs.x[j] as number;
+      const Tj = pairs.T[j] as number;
+      pairExpected[j] = bgnbdExpectedIfAlive(bg.params, PURCHASE_HORIZON_DAYS, xj, Tj);
+      if (ggOk) pairDiscounted[j] = discountedPurchasesIfAlive(bg.params, xj, Tj, schedule);
+    }
+    for (let k = 0; k < g; k++) {
+      const p = bgnbdPAlive(bg.params, groups.x[k] as number, groups.tx[k] as number, groups.T[k] as number);
+      const j = pairs.index[k] as number;
+      pAlive[k] = p;
+      expected[k] = p * (pairExpected[j] as number);
+      discounted[k] = p * (pairDiscounted[j] as number);
+    }
+  }
+  for (let i = 0; i < n; i++) {
+    const k = groups.groupOf[i] as number;
+    if (k < 0) continue;
+    if (bgOk) {
+      columns.p_alive[i] = pAlive[k] as number;
+      columns.expected_purchases_90d[i] = expected[k] as number;
+    }
+    if (ggOk) {
+      const aov = gammaGammaExpectedAov(gg.params, x[i] as number, input.meanRepeatValue[i] as number);
+      columns.expected_aov[i] = aov;
+      if (bgOk) columns.clv_365d[i] = aov * (discounted[k] as number);
+    }
+  }
+  return { manifest, warnings, columns };
+}
