@@ -67,7 +67,11 @@ export async function* readArrow(src: ByteSource, options: ReadOptions): AsyncGe
       }
     }
   } finally {
-    await reader.cancel().catch(() => undefined);
+    try {
+      await reader.cancel(); // sync readers (an IPC file buffered from stdin) return void
+    } catch {
+      // already closed or never opened: nothing to release
+    }
     await handle?.close().catch(() => undefined);
   }
 }

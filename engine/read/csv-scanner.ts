@@ -264,8 +264,9 @@ export class CsvScanner {
     this.pieces.push(Buffer.from(buf.subarray(start, end))); // a copy: the caller may reuse its chunk
   }
 
-  private takeBytes(buf: Buffer, start: number, end: number): Buffer {
-    const bytes = this.pieces.length === 0 ? buf.subarray(start, end) : Buffer.concat([...this.pieces, buf.subarray(start, end)]);
+  /** The current field's bytes: earlier pieces plus `buf[start, end)`. Only for fields spanning chunks. */
+  private joinPieces(buf: Buffer, start: number, end: number): Buffer {
+    const bytes = Buffer.concat([...this.pieces, buf.subarray(start, end)]);
     this.pieces = [];
     this.pieceBytes = 0;
     return bytes;
@@ -274,17 +275,27 @@ export class CsvScanner {
   private endUnquoted(buf: Buffer, start: number, end: number, atLineEnd: boolean): void {
     const slot = this.slot();
     if (slot < 0 && this.fieldIndex !== 0) return;
-    let bytes = this.takeBytes(buf, start, end);
-    if (atLineEnd && bytes.length > 0 && bytes[bytes.length - 1] === CR) bytes = bytes.subarray(0, bytes.length - 1);
-    if (slot >= 0) this.pending[slot] = bytes.length === 0 ? null : bytes.toString('utf8');
-    this.firstFieldEmpty = bytes.length === 0;
+    if (this.pieces.length > 0) {
+      buf = this.joinPieces(buf, start, end);
+      start = 0;
+      end = buf.length;
+    }
+    if (atLineEnd && end > start && buf[end - 1] === CR) end--;
+    // toString with bounds, not subarray().toString(): a Buffer view per field costs more than the decode.
+    if (slot >= 0) this.pending[slot] = end === start ? null : buf.toString('utf8', start, end);
+    this.firstFieldEmpty = end === start;
   }
 
   private endQuoted(buf: Buffer, start: number, end: number): void {
     const slot = this.slot();
     this.firstFieldEmpty = false;
     if (slot < 0) return;
-    const text = this.takeBytes(buf, start, end).toString('utf8');
+    if (this.pieces.length > 0) {
+      buf = this.joinPieces(buf, start, end);
+      start = 0;
+      end = buf.length;
+    }
+    const text = buf.toString('utf8', start, end);
     this.pending[slot] = this.hasEscape ? text.replaceAll('""', '"') : text;
   }
 
