@@ -1,0 +1,58 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { configHash, loadConfig, parseConfig } from '../../../engine/config/load-config.js';
+
+describe('configuration', () => {
+  it('fills every default of DESIGN "Configuration"', () => {
+    const c = parseConfig({});
+    expect(c.scores.bins).toBe(5);
+    expect(c.segments).toHaveLength(11);
+    expect(c.spend_bands).toEqual({ by: 'weekly_spend', quantiles: 10 });
+    expect(c.tiers.levels.map((l) => l.min_spend)).toEqual([0, 500, 2000, 10000]);
+    expect(c.tiers).toMatchObject({ window_days: 365, grace: 0.1 });
+    expect(c.lifecycle).toEqual({ new_days: 30, active_days: 90, at_risk_days: 180, lapsed_days: 365 });
+    expect(c.win_back.min_m_score).toBe(4);
+    expect(c.models).toEqual({ enabled: true, horizon_days: 365, annual_discount_rate: 0.1 });
+    expect(c.snapshots.keep).toBe(7);
+  });
+
+  it('keeps given values next to the defaults of their section', () => {
+    const c = parseConfig({ tiers: { grace: 0 }, scores: { bins: 4 } });
+    expect(c.tiers.grace).toBe(0);
+    expect(c.tiers.window_days).toBe(365);
+    expect(c.scores.bins).toBe(4);
+  });
+
+  it.each([
+    [{ scores: { bin: 3 } }, /unknown key scores\.bin; did you mean bins\?/],
+    [{ spend_band: {} }, /unknown key spend_band; did you mean spend_bands\?/],
+    [{ tiers: { grace: 'x' } }, /tiers\.grace must be number/],
+    [{ scores: { bins: 1 } }, /scores\.bins must be >= 2/],
+    [{ segments: [{ name: 'a', r: [5, 1] }] }, /segments\.0\.r must be \[low, high\]/],
+    [{ segments: [{ name: 'a', when: { revenu: { gte: 1 } } }] }, /segments\.0\.when\.revenu is not a numeric customer field/],
+    [{ segments: [{ name: 'a', when: { revenue: { gtee: 1 } } }] }, /unknown key segments\.0\.when\.revenue\.gtee/],
+    [{ spend_bands: { edges: [10, 5] } }, /spend_bands\.edges must be strictly ascending/],
+    [{ tiers: { levels: [{ name: 'a', min_spend: 5 }, { name: 'b', min_spend: 1 }] } }, /tiers\.levels must be in ascending/],
+  ])('rejects %j naming the path', (value, message) => {
+    expect(() => parseConfig(value)).toThrow(message);
+    try {
+      parseConfig(value);
+    } catch (e) {
+      expect((e as { code: string }).code).toBe('SEG_ERR_CONFIG_INVALID');
+    }
+  });
+
+  it('reads a file, names it in errors, and hashes the effective configuration', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'seg-config-'));
+    writeFileSync(join(dir, 'ok.json'), JSON.stringify({ scores: { bins: 3 } }));
+    writeFileSync(join(dir, 'bad.json'), '{ "scores": ');
+    const ok = await loadConfig(join(dir, 'ok.json'));
+    expect(ok.scores.bins).toBe(3);
+    expect(configHash(ok)).not.toBe(configHash(parseConfig({})));
+    expect(configHash(parseConfig({}))).toBe(configHash(await loadConfig()));
+    await expect(loadConfig(join(dir, 'bad.json'))).rejects.toThrow(/bad\.json is not valid JSON/);
+    await expect(loadConfig(join(dir, 'missing.json'))).rejects.toThrow(/cannot read config file/);
+  });
+});
