@@ -1,4 +1,5 @@
-import { CsvScanner, type CsvDelimiter, type CsvRows } from './csv-scanner.js';
+import { CsvScanner, type CsvRows } from './csv-scanner.js';
+import type { CsvDelimiter } from './csv-delimiter.js';
 import { resolveColumns, type ResolvedColumns } from './column-map.js';
 import { DEFAULT_BATCH_SIZE, openChunks, sourceName, toInputError, type ByteSource } from './byte-source.js';
 import type { ColumnName, RawBatch, RawColumn, ReadOptions } from './raw-batch.js';
@@ -43,30 +44,26 @@ export async function* readCsv(src: ByteSource, options: CsvReadOptions): AsyncG
 
   const chunks = openChunks(src);
   try {
-    yield* scan();
+    for (;;) {
+      let next: IteratorResult<Buffer>;
+      try {
+        next = await chunks.next();
+        if (next.done === true) scanner.end();
+        else {
+          bytesRead += next.value.length;
+          scanner.push(next.value);
+        }
+      } catch (err) {
+        throw toInputError(source, err);
+      }
+      // Yielding outside that try keeps an error thrown into the generator from being relabelled.
+      while (scanner.rowCount >= batchSize || (next.done === true && scanner.rowCount > 0)) {
+        yield batch(scanner.take(batchSize));
+      }
+      if (next.done === true) return;
+    }
   } finally {
     await chunks.return(undefined); // closes the file when the consumer stops early
-  }
-
-  async function* scan(): AsyncGenerator<RawBatch> {
-  for (;;) {
-    let next: IteratorResult<Buffer>;
-    try {
-      next = await chunks.next();
-      if (next.done === true) scanner.end();
-      else {
-        bytesRead += next.value.length;
-        scanner.push(next.value);
-      }
-    } catch (err) {
-      throw toInputError(source, err);
-    }
-    // Yielding outside the try keeps a consumer's own error from being relabelled as ours.
-    while (scanner.rowCount >= batchSize || (next.done === true && scanner.rowCount > 0)) {
-      yield batch(scanner.take(batchSize));
-    }
-    if (next.done === true) return;
-  }
   }
 }
 

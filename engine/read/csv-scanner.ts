@@ -1,4 +1,5 @@
 import { InputUnreadableError } from '../errors.js';
+import { guessDelimiter, type CsvDelimiter } from './csv-delimiter.js';
 import type { MalformedRow } from './raw-batch.js';
 
 /**
@@ -31,9 +32,6 @@ const ESCAPED_QUOTE = Buffer.from('""');
 const PRELUDE_BYTES = 64 * 1024;
 /** A field may not grow beyond this across chunks: an unclosed quote would otherwise swallow the file. */
 export const MAX_FIELD_BYTES = 64 * 1024 * 1024;
-
-/** Delimiters the scanner knows; `auto` picks the most frequent of them in the header line. */
-export type CsvDelimiter = ',' | '\t' | ';';
 
 /** How a CsvScanner splits and which fields it keeps. */
 export interface CsvScannerOptions {
@@ -332,24 +330,4 @@ export class CsvScanner {
     this.pending = keep.map(() => null);
     this.columns = keep.map(() => []);
   }
-}
-
-/** The delimiter the first line uses most outside quotes; `,` on ties or when none appears. */
-export function guessDelimiter(bytes: Uint8Array): CsvDelimiter {
-  let comma = 0;
-  let tab = 0;
-  let semi = 0;
-  let inQuotes = false;
-  for (let i = 0; i < bytes.length; i++) {
-    const c = bytes[i];
-    if (c === QUOTE) inQuotes = !inQuotes;
-    else if (inQuotes) continue;
-    else if (c === LF) break;
-    else if (c === 0x2c) comma++;
-    else if (c === 0x09) tab++;
-    else if (c === 0x3b) semi++;
-  }
-  if (tab > comma && tab >= semi) return '\t';
-  if (semi > comma && semi > tab) return ';';
-  return ',';
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { parse } from 'csv-parse/sync';
-import { CsvScanner, guessDelimiter, type CsvDelimiter } from '../../../engine/read/csv-scanner.js';
+import { CsvScanner } from '../../../engine/read/csv-scanner.js';
+import { guessDelimiter, type CsvDelimiter } from '../../../engine/read/csv-delimiter.js';
 
 interface Scanned {
   header: string[] | null;
