@@ -79,6 +79,76 @@ export class NativeError extends SegError {
   }
 }
 
+/** The write-ahead log cannot be written; the events were not accepted. */
+export class WalWriteError extends SegError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('SEG_ERR_WAL_WRITE', message, options);
+  }
+}
+
+/** No customer with that id, in the live snapshot or among live events. */
+export class CustomerNotFoundError extends SegError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('SEG_ERR_CUSTOMER_NOT_FOUND', message, options);
+  }
+}
+
+/** A write was sent without the right bearer token. */
+export class UnauthorizedError extends SegError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('SEG_ERR_UNAUTHORIZED', message, options);
+  }
+}
+
+/** A rescore job is already running; one runs at a time. */
+export class JobRunningError extends SegError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('SEG_ERR_JOB_RUNNING', message, options);
+  }
+}
+
+/** No job with that id. */
+export class JobNotFoundError extends SegError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('SEG_ERR_JOB_NOT_FOUND', message, options);
+  }
+}
+
+/** A request's body, parameters or query break the route's schema. */
+export class BadRequestError extends SegError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('SEG_ERR_BAD_REQUEST', message, options);
+  }
+}
+
+/** A request body is larger than the limit. */
+export class PayloadTooLargeError extends SegError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('SEG_ERR_PAYLOAD_TOO_LARGE', message, options);
+  }
+}
+
+/** A request body has a Content-Type the route does not read. */
+export class UnsupportedMediaTypeError extends SegError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('SEG_ERR_UNSUPPORTED_MEDIA_TYPE', message, options);
+  }
+}
+
+/** No route answers this method and path. */
+export class RouteNotFoundError extends SegError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('SEG_ERR_ROUTE_NOT_FOUND', message, options);
+  }
+}
+
+/** The server has no snapshot loaded yet (or is shutting down). */
+export class NotReadyError extends SegError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('SEG_ERR_NOT_READY', message, options);
+  }
+}
+
 /** Every error class by its code: the registry the docs test and the HTTP mapping read. */
 export const ERROR_CODES = {
   SEG_ERR_CONFIG_INVALID: ConfigError,
@@ -90,4 +160,14 @@ export const ERROR_CODES = {
   SEG_ERR_SNAPSHOT_CORRUPT: SnapshotCorruptError,
   SEG_ERR_SNAPSHOT_WRITE: SnapshotWriteError,
   SEG_ERR_NATIVE: NativeError,
+  SEG_ERR_WAL_WRITE: WalWriteError,
+  SEG_ERR_CUSTOMER_NOT_FOUND: CustomerNotFoundError,
+  SEG_ERR_UNAUTHORIZED: UnauthorizedError,
+  SEG_ERR_JOB_RUNNING: JobRunningError,
+  SEG_ERR_JOB_NOT_FOUND: JobNotFoundError,
+  SEG_ERR_BAD_REQUEST: BadRequestError,
+  SEG_ERR_PAYLOAD_TOO_LARGE: PayloadTooLargeError,
+  SEG_ERR_UNSUPPORTED_MEDIA_TYPE: UnsupportedMediaTypeError,
+  SEG_ERR_ROUTE_NOT_FOUND: RouteNotFoundError,
+  SEG_ERR_NOT_READY: NotReadyError,
 } as const;
