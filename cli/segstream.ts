@@ -3,7 +3,7 @@
  * The `segstream` command line: a thin shell over the engine. Each command parses its options,
  * calls one engine function and formats the result; errors are one line and a non-zero exit.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { demoCommand } from './commands/demo-command.js';
 import { exportCommand } from './commands/export-command.js';
@@ -13,7 +13,9 @@ import { rescoreCommand } from './commands/rescore-command.js';
 import { snapshotsCommand } from './commands/snapshots-command.js';
 import { fail } from './fail.js';
 
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+// dist/cli/segstream.js sits two levels below package.json, cli/segstream.ts (under tsx) one.
+const pkgUrl = [new URL('../../package.json', import.meta.url), new URL('../package.json', import.meta.url)].find((u) => existsSync(u))!;
+const pkg = JSON.parse(readFileSync(pkgUrl, 'utf8')) as { version: string };
 
 const program = new Command('segstream')
   .description('High-throughput customer segmentation: RFM scores, segments, spend bands, tiers, lifecycle and CLV')

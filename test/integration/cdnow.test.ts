@@ -1,0 +1,68 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { tempDir } from '../engine/read/fixtures.js';
+import { runCli } from '../helpers/cli.js';
+
+const CDNOW = fileURLToPath(new URL('../../../shared/data/cdnow/', import.meta.url));
+const DAY = 86_400_000;
+
+/** The header-less, whitespace-separated sample (`master_id sample_id YYYYMMDD cds dollars`) as a CSV. */
+function sampleAsCsv(): string {
+  const lines = readFileSync(join(CDNOW, 'CDNOW_sample.txt'), 'utf8').trim().split('\n');
+  const rows = lines.map((line) => {
+    const [, id, d, , dollars] = line.trim().split(/\s+/) as [string, string, string, string, string];
+    return `${id},${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6, 8)},${dollars}`;
+  });
+  return `customer_id,ts,amount\n${rows.join('\n')}\n`;
+}
+
+describe('the CDNOW sample', () => {
+  it('reproduces cdnow_customers_summary.csv: frequency, recency and T in weeks at as_of 1997-09-30', async () => {
+    const dir = tempDir();
+    const input = join(dir, 'cdnow.csv');
+    writeFileSync(input, sampleAsCsv());
+    const data = join(dir, 'data');
+    const r = await runCli(['rescore', '--input', input, '--as-of', '1997-09-30', '--data', data, '--json']);
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(r.stdout);
+    expect(summary.rows).toMatchObject({ read: 6919, rejected: 0 });
+    expect(summary.customers).toBe(2357);
+
+    const out = join(dir, 'customers.ndjson');
+    expect((await runCli(['export', '--data', data, '--format', 'ndjson', '--out', out])).code).toBe(0);
+    const customers = new Map<number, Record<string, unknown>>(
+      readFileSync(out, 'utf8').trim().split('\n').map((l) => {
+        const c = JSON.parse(l);
+        // Sample ids are zero-padded ("0001"): kept as text, as the contract says.
+        return [Number(c.customer_id), c];
+      }),
+    );
+    const expected = readFileSync(join(CDNOW, 'cdnow_customers_summary.csv'), 'utf8').trim().split('\n').slice(1);
+    expect(expected).toHaveLength(2357);
+    let matched = 0;
+    const zeroDollar: number[] = [];
+    for (const line of expected) {
+      const [id, frequency, recency, T] = line.split(',').map(Number) as [number, number, number, number];
+      const c = customers.get(id)!;
+      expect(c, `customer ${id}`).toBeDefined();
+      if (c['orders'] === 0) {
+        // DESIGN counts only rows with amount > 0 as orders. Eight sample customers' only row is a
+        // $0.00 purchase: lifetimes counts it, the contract makes them `no_purchases`.
+        zeroDollar.push(id);
+        expect(c).toMatchObject({ segment: 'no_purchases', purchase_days: 0, revenue: 0, tenure_days: null });
+        expect(frequency).toBe(0);
+        continue;
+      }
+      const first = Math.floor(Date.parse(c['first_purchase_at'] as string) / DAY);
+      const last = Math.floor(Date.parse(c['last_purchase_at'] as string) / DAY);
+      expect((c['purchase_days'] as number) - 1, `frequency of ${id}`).toBe(frequency);
+      expect(Math.abs((last - first) / 7 - recency), `recency of ${id}`).toBeLessThan(0.005 + 1e-9);
+      expect(Math.abs((c['tenure_days'] as number) / 7 - T), `T of ${id}`).toBeLessThan(0.005 + 1e-9);
+      matched++;
+    }
+    expect(zeroDollar).toEqual([87, 155, 227, 286, 1080, 1195, 1293, 2086]);
+    expect(matched).toBe(2349);
+  });
+});
