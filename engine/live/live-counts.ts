@@ -1,0 +1,89 @@
+/**
+ * Customers per segment, tier, lifecycle stage and spend band (with revenue), starting from a
+ * snapshot's manifest and kept current as live updates move customers between classes.
+ */
+import type { Manifest } from '../snapshot/manifest.js';
+import type { SpendBandRow } from '../segment/spend-bands.js';
+import type { Placement } from './live-customer.js';
+
+interface BandSums {
+  customers: number;
+  revenue: number;
+  weekly: number;
+  min: number | null;
+  max: number | null;
+}
+
+function bump(map: Map<string, number>, key: string, by: number): void {
+  map.set(key, (map.get(key) ?? 0) + by);
+}
+
+/** Live counts by class. */
+export class LiveCounts {
+  readonly segment: Map<string, number>;
+  readonly tier: Map<string, number>;
+  readonly lifecycle: Map<string, number>;
+  private readonly bands: BandSums[];
+  winBack: number;
+  customers: number;
+
+  constructor(manifest: Manifest) {
+    this.segment = new Map(Object.entries(manifest.segments));
+    this.tier = new Map(Object.entries(manifest.tiers));
+    this.lifecycle = new Map(Object.entries(manifest.lifecycle));
+    this.bands = manifest.spend_bands.map((b) => ({
+      customers: b.customers,
+      revenue: b.revenue,
+      weekly: b.mean_weekly_spend * b.customers,
+      min: b.min,
+      max: b.max,
+    }));
+    this.winBack = manifest.win_back;
+    this.customers = manifest.customers;
+  }
+
+  /** Moves one customer from `before` (null: new to the base) to `after`. */
+  move(before: Placement | null, after: Placement): void {
+    if (before) this.add(before, -1);
+    else this.customers++;
+    this.add(after, 1);
+  }
+
+  private add(p: Placement, sign: number): void {
+    bump(this.segment, p.segment, sign);
+    bump(this.tier, p.tier, sign);
+    bump(this.lifecycle, p.lifecycle, sign);
+    if (p.winBack) this.winBack += sign;
+    const b = p.band > 0 ? this.bands[p.band - 1] : undefined;
+    if (b) {
+      b.customers += sign;
+      b.revenue += sign * p.revenue;
+      b.weekly += sign * p.weeklySpend;
+      if (sign > 0) {
+        // Min and max only widen live; the next rescore recomputes them exactly.
+        b.min = b.min === null ? p.weeklySpend : Math.min(b.min, p.weeklySpend);
+        b.max = b.max === null ? p.weeklySpend : Math.max(b.max, p.weeklySpend);
+      }
+    }
+  }
+
+  /** The spend-band table (DESIGN "Spend bands") with live counts. */
+  spendBands(): SpendBandRow[] {
+    let customers = 0;
+    let revenue = 0;
+    for (const b of this.bands) {
+      customers += b.customers;
+      revenue += b.revenue;
+    }
+    return this.bands.map((b, i) => ({
+      band: i + 1,
+      customers: b.customers,
+      share_customers: customers ? b.customers / customers : 0,
+      revenue: b.revenue,
+      share_revenue: revenue ? b.revenue / revenue : 0,
+      mean_weekly_spend: b.customers ? b.weekly / b.customers : 0,
+      min: b.min,
+      max: b.max,
+    }));
+  }
+}
