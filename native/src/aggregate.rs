@@ -1,0 +1,245 @@
+//! The aggregation kernel: the Rust twin of engine/aggregate/aggregate-rows.ts,
+//! aggregate-state.ts (`addDay`) and day-map.ts (`add`). Every float operation happens in the
+//! same order as in TypeScript, so results are bit-identical.
+//!
+//! The DayMap's arrays belong to JS and only JS can allocate new ones. The TypeScript map grows
+//! lazily, at the first `add` that finds `size * 2 >= capacity`, and the slot layout after a
+//! growth depends on the entries present at that moment. So the kernel stops exactly where
+//! TypeScript would grow, and tells JS where it stopped (`Stop`): JS grows the map with the same
+//! code and calls again. Growths are logarithmic in the number of (customer, day) pairs, so
+//! re-entries are rare.
+
+use crate::napi::{KernelError, Result};
+
+/// `NO_DAY` of aggregate-state.ts: `day0` of a customer with no day yet.
+const NO_DAY: i32 = i32::MIN;
+const MS_PER_DAY: f64 = 86_400_000.0;
+
+/// The rows of one batch.
+pub struct Rows<'a> {
+    pub cust: &'a [i32],
+    pub ts: &'a [f64],
+    pub amount: &'a [f64],
+    pub margin: Option<&'a [f64]>,
+}
+
+/// The per-customer arrays of an `AggregateState`.
+pub struct Customers<'a> {
+    pub orders: &'a mut [u32],
+    pub returns: &'a mut [u32],
+    pub revenue: &'a mut [f64],
+    pub returned_amount: &'a mut [f64],
+    pub margin: &'a mut [f64],
+    pub first_ts: &'a mut [f64],
+    pub last_ts: &'a mut [f64],
+    pub day0: &'a mut [i32],
+    pub day0_net: &'a mut [f64],
+    pub day0_pos: &'a mut [f64],
+    pub spilled: &'a mut [u8],
+}
+
+impl Customers<'_> {
+    /// The number of customers every array can hold.
+    pub fn capacity(&self) -> usize {
+        [
+            self.orders.len(),
+            self.returns.len(),
+            self.revenue.len(),
+            self.returned_amount.len(),
+            self.margin.len(),
+            self.first_ts.len(),
+            self.last_ts.len(),
+            self.day0.len(),
+            self.day0_net.len(),
+            self.day0_pos.len(),
+            self.spilled.len(),
+        ]
+        .into_iter()
+        .min()
+        .unwrap_or(0)
+    }
+}
+
+/// The arrays of a `DayMap` (capacity a power of two, linear probing, load <= 1/2).
+pub struct DayMap<'a> {
+    pub cust: &'a mut [i32],
+    pub day: &'a mut [i32],
+    pub net: &'a mut [f64],
+    pub pos: &'a mut [f64],
+    pub size: usize,
+}
+
+/// Where a call stopped.
+pub enum Stop {
+    /// Every row is folded in.
+    Done,
+    /// The map must grow before row `i`, which is untouched.
+    GrowBefore(usize),
+    /// Row `i` is folded in except its second day: JS adds `(cust, day(ts), amount, pos)` itself
+    /// (which grows the map first, as TypeScript would).
+    GrowMidRow(usize),
+}
+
+/// `maxTs` and `rows` of the state, carried through the call.
+pub struct Totals {
+    pub max_ts: f64,
+    pub rows: f64,
+}
+
+/// A day as TypeScript computes it: `Math.floor(t / MS_PER_DAY)`, stored through an Int32Array
+/// (ToInt32). `exact` is false when the double is not an int32 (NaN, |t| beyond ~1.8e17 ms):
+/// TypeScript then compares the double with stored int32 days and never finds it equal.
+#[derive(Clone, Copy)]
+struct Day {
+    stored: i32,
+    exact: bool,
+}
+
+fn day_of(t: f64) -> Day {
+    let d = (t / MS_PER_DAY).floor();
+    if d >= i32::MIN as f64 && d <= i32::MAX as f64 {
+        Day { stored: d as i32, exact: true }
+    } else if d.is_finite() {
+        Day { stored: ((d % 4_294_967_296.0) as i64) as i32, exact: false }
+    } else {
+        Day { stored: 0, exact: false }
+    }
+}
+
+/// day-map.ts `hash`: murmur3's finaliser over a multiplicative combine, on 32-bit words.
+#[inline]
+fn hash(c: i32, d: i32) -> u32 {
+    let mut h = (c as u32).wrapping_mul(0x9e37_79b1) ^ (d as u32).wrapping_mul(0x85eb_ca6b);
+    h ^= h >> 16;
+    h = h.wrapping_mul(0x7feb_352d);
+    h ^= h >> 15;
+    h
+}
+
+impl DayMap<'_> {
+    #[inline]
+    fn must_grow(&self) -> bool {
+        self.size * 2 >= self.cust.len()
+    }
+
+    /// day-map.ts `add`, minus the growth (the caller checked `must_grow`).
+    #[inline]
+    fn add(&mut self, c: i32, d: Day, net: f64, pos: f64) {
+        let mask = self.cust.len() - 1;
+        let mut slot = hash(c, d.stored) as usize & mask;
+        loop {
+            let k = self.cust[slot];
+            if k == -1 {
+                self.cust[slot] = c;
+                self.day[slot] = d.stored;
+                self.net[slot] = net;
+                self.pos[slot] = pos;
+                self.size += 1;
+                return;
+            }
+            if k == c && d.exact && self.day[slot] == d.stored {
+                self.net[slot] += net;
+                self.pos[slot] += pos;
+                return;
+            }
+            slot = (slot + 1) & mask;
+        }
+    }
+}
+
+/// Checks the shapes the kernel relies on, so the loop can index without surprises.
+pub fn validate(rows: &Rows, days: &DayMap, n: usize) -> Result<()> {
+    if rows.cust.len() < n || rows.ts.len() < n || rows.amount.len() < n || rows.margin.is_some_and(|m| m.len() < n) {
+        return Err(KernelError::Argument(format!("row arrays are shorter than n = {n}")));
+    }
+    let cap = days.cust.len();
+    if !cap.is_power_of_two() || days.day.len() != cap || days.net.len() != cap || days.pos.len() != cap {
+        return Err(KernelError::Argument("day map arrays must share one power-of-two length".into()));
+    }
+    if days.size * 2 > cap {
+        return Err(KernelError::Argument(format!("day map size {} breaks the load bound of capacity {cap}", days.size)));
+    }
+    Ok(())
+}
+
+/// aggregate-rows.ts `aggregateRows` over rows `start..n`, stopping where the map must grow.
+pub fn aggregate_rows(rows: &Rows, s: &mut Customers, days: &mut DayMap, totals: &mut Totals, start: usize, n: usize) -> Result<Stop> {
+    let limit = s.capacity();
+    let mut max_ts = totals.max_ts;
+    let mut counted = 0.0;
+    let mut stop = Stop::Done;
+    for i in start..n {
+        let c = rows.cust[i];
+        if c < 0 {
+            continue;
+        }
+        let cu = c as usize;
+        if cu >= limit {
+            totals.max_ts = max_ts;
+            totals.rows += counted;
+            return Err(KernelError::Range(format!("row {i}: customer {c} is beyond the state's {limit} customers")));
+        }
+        let t = rows.ts[i];
+        let a = rows.amount[i];
+        // Which day-map adds this row makes, decided before touching anything, so that a stop
+        // before the row leaves it untouched.
+        let spilled = s.spilled[cu] == 1;
+        #[allow(clippy::double_comparisons)] // not `a != 0.0`: NaN amounts must not move
+        let moving = a > 0.0 || a < 0.0;
+        let d = day_of(t);
+        let spills_now = moving && !spilled && s.day0[cu] != NO_DAY && !(d.exact && s.day0[cu] == d.stored);
+        if (moving && spilled || spills_now) && days.must_grow() {
+            stop = Stop::GrowBefore(i);
+            break;
+        }
+        counted += 1.0;
+        if t > max_ts {
+            max_ts = t;
+        }
+        s.revenue[cu] += a;
+        if let Some(margin) = rows.margin {
+            let m = margin[i];
+            if !m.is_nan() {
+                s.margin[cu] += m;
+            }
+        }
+        let pos = if a > 0.0 {
+            s.orders[cu] = s.orders[cu].wrapping_add(1);
+            if t < s.first_ts[cu] {
+                s.first_ts[cu] = t;
+            }
+            if t > s.last_ts[cu] {
+                s.last_ts[cu] = t;
+            }
+            a
+        } else if a < 0.0 {
+            s.returns[cu] = s.returns[cu].wrapping_add(1);
+            s.returned_amount[cu] -= a;
+            0.0
+        } else {
+            continue; // a zero (or NaN) amount changes no sum and no window
+        };
+        // aggregate-state.ts `addDay`.
+        if spilled {
+            days.add(c, d, a, pos);
+        } else if s.day0[cu] == NO_DAY {
+            s.day0[cu] = d.stored;
+            s.day0_net[cu] = a;
+            s.day0_pos[cu] = pos;
+        } else if !spills_now {
+            s.day0_net[cu] += a;
+            s.day0_pos[cu] += pos;
+        } else {
+            s.spilled[cu] = 1;
+            days.add(c, Day { stored: s.day0[cu], exact: true }, s.day0_net[cu], s.day0_pos[cu]);
+            if days.must_grow() {
+                stop = Stop::GrowMidRow(i);
+                break;
+            }
+            days.add(c, d, a, pos);
+        }
+    }
+    totals.max_ts = max_ts;
+    totals.rows += counted;
+    Ok(stop)
+}

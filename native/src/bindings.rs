@@ -1,0 +1,179 @@
+//! The functions the addon exports: each reads its arguments through napi.rs, checks shapes,
+//! and calls a kernel. Their JS signatures are declared in engine/kernels/native-binding.ts.
+
+use crate::aggregate::{self, Customers, DayMap, Rows, Stop, Totals};
+use crate::interner::Interner;
+use crate::napi::{ensure_disjoint, span, Call, Handler, IdColumn, KernelError, RawValue, Result, TypeTag};
+use crate::{partition, thresholds};
+use std::ffi::CStr;
+
+/// Bumped whenever a signature below changes; the loader refuses a stale build.
+const BINDING_VERSION: i32 = 1;
+
+const INTERNER_TAG: TypeTag = TypeTag { lower: 0x7365_6773_7472_6561, upper: 0x6d2d_6964_732d_0001 };
+
+/// Every export, by name.
+pub const EXPORTS: &[(&CStr, Handler)] = &[
+    (c"bindingVersion", binding_version),
+    (c"aggregateRows", aggregate_rows),
+    (c"internerCreate", interner_create),
+    (c"internerSize", interner_size),
+    (c"internerInternIds", interner_intern_ids),
+    (c"internerInternUtf8", interner_intern_utf8),
+    (c"internerKeys", interner_keys),
+    (c"hashIds", hash_ids),
+    (c"hashUtf8", hash_utf8),
+    (c"partitionRows", partition_rows),
+    (c"quantileThresholds", quantile_thresholds),
+];
+
+fn binding_version(call: &Call) -> Result<RawValue> {
+    call.int32(BINDING_VERSION)
+}
+
+/// `(cust, ts, amount, margin | null, n, start, orders, returns, revenue, returnedAmount,
+/// margin, firstTs, lastTs, day0, day0Net, day0Pos, spilled, dayCust, dayDay, dayNet, dayPos,
+/// io)` where `io = Float64Array [maxTs, rows, daySize]` is read and written back. Returns
+/// `n` when done, `i` to grow the day map before row i, `-(i + 1)` for a stop inside row i.
+fn aggregate_rows(call: &Call) -> Result<RawValue> {
+    let rows = Rows { cust: call.array::<i32>(0)?, ts: call.array::<f64>(1)?, amount: call.array::<f64>(2)?, margin: call.optional_array::<f64>(3)?.map(|m| &*m) };
+    let n = call.index(4, rows.cust.len())?;
+    let start = call.index(5, n)?;
+    let mut s = Customers {
+        orders: call.array(6)?,
+        returns: call.array(7)?,
+        revenue: call.array(8)?,
+        returned_amount: call.array(9)?,
+        margin: call.array(10)?,
+        first_ts: call.array(11)?,
+        last_ts: call.array(12)?,
+        day0: call.array(13)?,
+        day0_net: call.array(14)?,
+        day0_pos: call.array(15)?,
+        spilled: call.array(16)?,
+    };
+    let io = call.array::<f64>(21)?;
+    let mut days = DayMap { cust: call.array(17)?, day: call.array(18)?, net: call.array(19)?, pos: call.array(20)?, size: 0 };
+    if io.len() < 3 {
+        return Err(KernelError::Argument("io must be a Float64Array of 3".into()));
+    }
+    if !(io[2] >= 0.0 && io[2].fract() == 0.0) {
+        return Err(KernelError::Argument("io[2] (day map size) must be a non-negative integer".into()));
+    }
+    days.size = io[2] as usize;
+    ensure_disjoint(&[
+        span("orders", s.orders), span("returns", s.returns), span("revenue", s.revenue),
+        span("returnedAmount", s.returned_amount), span("margin", s.margin), span("firstTs", s.first_ts),
+        span("lastTs", s.last_ts), span("day0", s.day0), span("day0Net", s.day0_net), span("day0Pos", s.day0_pos),
+        span("spilled", s.spilled), span("days.cust", days.cust), span("days.day", days.day),
+        span("days.net", days.net), span("days.pos", days.pos), span("io", io),
+    ])?;
+    aggregate::validate(&rows, &days, n)?;
+    let mut totals = Totals { max_ts: io[0], rows: io[1] };
+    let stop = aggregate::aggregate_rows(&rows, &mut s, &mut days, &mut totals, start, n);
+    io[0] = totals.max_ts;
+    io[1] = totals.rows;
+    io[2] = days.size as f64;
+    call.int32(match stop? {
+        Stop::Done => n as i32,
+        Stop::GrowBefore(i) => i as i32,
+        Stop::GrowMidRow(i) => -(i as i32) - 1,
+    })
+}
+
+fn interner_create(call: &Call) -> Result<RawValue> {
+    call.external_new(Interner::default(), &INTERNER_TAG)
+}
+
+fn interner_size(call: &Call) -> Result<RawValue> {
+    call.double(call.external::<Interner>(0, &INTERNER_TAG)?.len() as f64)
+}
+
+/// `(handle, ids: Float64Array | Int32Array | BigInt64Array, out: Int32Array)`.
+fn interner_intern_ids(call: &Call) -> Result<RawValue> {
+    let table = call.external::<Interner>(0, &INTERNER_TAG)?;
+    let ids = call.id_column(1)?;
+    let out = call.array::<i32>(2)?;
+    if out.len() < ids.len() {
+        return Err(KernelError::Argument("out is shorter than ids".into()));
+    }
+    match ids {
+        IdColumn::F64(v) => v.iter().zip(out.iter_mut()).for_each(|(&x, o)| *o = table.f64(x)),
+        IdColumn::I32(v) => v.iter().zip(out.iter_mut()).for_each(|(&x, o)| *o = table.int(x as i64)),
+        IdColumn::I64(v) => v.iter().zip(out.iter_mut()).for_each(|(&x, o)| *o = table.i64(x)),
+    }
+    call.undefined()
+}
+
+/// `(handle, bytes: Uint8Array, offsets: Int32Array, out: Int32Array)`.
+fn interner_intern_utf8(call: &Call) -> Result<RawValue> {
+    let table = call.external::<Interner>(0, &INTERNER_TAG)?;
+    let (bytes, offsets) = (call.array::<u8>(1)?, call.array::<i32>(2)?);
+    let out = call.array::<i32>(3)?;
+    let n = utf8_rows(offsets, out.len())?;
+    table.utf8_column(bytes, offsets, &mut out[..n]);
+    call.undefined()
+}
+
+/// `(handle, from, to)`: keys `from..to` as numbers (integer ids) and strings.
+fn interner_keys(call: &Call) -> Result<RawValue> {
+    let table = call.external::<Interner>(0, &INTERNER_TAG)?;
+    let to = call.index(2, table.len())?;
+    let from = call.index(1, to)?;
+    call.js_array(to - from, |i| match table.key(from + i) {
+        (Some(v), _) => call.double(v as f64),
+        (None, text) => call.string(text),
+    })
+}
+
+fn utf8_rows(offsets: &[i32], out_len: usize) -> Result<usize> {
+    let n = offsets.len().saturating_sub(1);
+    if out_len < n {
+        return Err(KernelError::Argument("out is shorter than the column".into()));
+    }
+    Ok(n)
+}
+
+/// `(ids, out: Uint32Array)`.
+fn hash_ids(call: &Call) -> Result<RawValue> {
+    let ids = call.id_column(0)?;
+    let out = call.array::<u32>(1)?;
+    if out.len() < ids.len() {
+        return Err(KernelError::Argument("out is shorter than ids".into()));
+    }
+    partition::hash_ids(&ids, out);
+    call.undefined()
+}
+
+/// `(bytes, offsets, out: Uint32Array)`.
+fn hash_utf8(call: &Call) -> Result<RawValue> {
+    let (bytes, offsets, out) = (call.array::<u8>(0)?, call.array::<i32>(1)?, call.array::<u32>(2)?);
+    let n = utf8_rows(offsets, out.len())?;
+    partition::hash_utf8(bytes, offsets, &mut out[..n]);
+    call.undefined()
+}
+
+/// `(hashes: Uint32Array, partitions, offsets: Uint32Array(partitions + 1), order: Uint32Array)`.
+fn partition_rows(call: &Call) -> Result<RawValue> {
+    let hashes = call.array::<u32>(0)?;
+    let p = call.index(1, 1 << 24)?;
+    let (offsets, order) = (call.array::<u32>(2)?, call.array::<u32>(3)?);
+    if !p.is_power_of_two() || offsets.len() != p + 1 || order.len() < hashes.len() || hashes.len() > u32::MAX as usize {
+        return Err(KernelError::Argument("partitions must be a power of two, offsets of length partitions + 1, order as long as hashes".into()));
+    }
+    ensure_disjoint(&[span("offsets", offsets), span("order", order)])?;
+    partition::partition_rows(hashes, p, offsets, &mut order[..hashes.len()]);
+    call.undefined()
+}
+
+/// `(values: Float64Array, k, out: Float64Array(k - 1))`.
+fn quantile_thresholds(call: &Call) -> Result<RawValue> {
+    let values = call.array::<f64>(0)?;
+    let k = call.index(1, 1 << 24)?;
+    let out = call.array::<f64>(2)?;
+    if k < 1 || out.len() != k - 1 {
+        return Err(KernelError::Argument("k must be >= 1 and out of length k - 1".into()));
+    }
+    thresholds::quantile_thresholds(values, k, out);
+    call.undefined()
+}

@@ -1,0 +1,21 @@
+//! segstream's Node-API addon: the columnar hot loops (aggregation, id interning, hash
+//! partitioning, score thresholds), each the twin of a TypeScript kernel in engine/kernels/.
+//! No crate dependencies: Node-API is declared by hand in napi.rs, the only FFI file.
+
+mod aggregate;
+mod bindings;
+mod ids;
+mod interner;
+mod napi;
+mod partition;
+mod thresholds;
+
+/// Node calls this once per environment (main thread and each worker thread); the addon keeps
+/// no global state, so every environment gets independent functions.
+///
+/// # Safety
+/// Called by Node with a valid environment and exports object.
+#[no_mangle]
+pub unsafe extern "C" fn napi_register_module_v1(env: napi::RawEnv, exports: napi::RawValue) -> napi::RawValue {
+    unsafe { napi::register(env, exports, bindings::EXPORTS) }
+}
