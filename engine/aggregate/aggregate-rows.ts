@@ -5,6 +5,9 @@
 import { MS_PER_DAY } from '../parse/parse-timestamp.js';
 import type { AggregateState } from './aggregate-state.js';
 
+/** The signature every aggregation kernel shares (engine/kernels: TypeScript or native). */
+export type AggregateRowsFn = typeof aggregateRows;
+
 /** Folds `n` rows into `state`; `cust[i]` is the dense customer number of row i, or -1 to skip. */
 export function aggregateRows(
   state: AggregateState,

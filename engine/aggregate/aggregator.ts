@@ -3,7 +3,7 @@
  * parts of the input merge into exactly the state of one fed all of it.
  */
 import type { TxBatch } from '../parse/parse-batch.js';
-import { aggregateRows } from './aggregate-rows.js';
+import { type AggregateRowsFn, aggregateRows } from './aggregate-rows.js';
 import { AggregateState, NO_DAY } from './aggregate-state.js';
 import { IdIndex } from './id-index.js';
 
@@ -17,8 +17,14 @@ export class Aggregator {
   hasMargin = false;
   private cust = new Int32Array(0);
 
-  /** @param asOfMs rows with `ts > asOfMs` are counted as future rows; +Infinity keeps all. */
-  constructor(readonly asOfMs = Number.POSITIVE_INFINITY) {}
+  /**
+   * @param asOfMs rows with `ts > asOfMs` are counted as future rows; +Infinity keeps all.
+   * @param aggregate the aggregation kernel, e.g. `loadKernels().aggregateRows`; all give identical state.
+   */
+  constructor(
+    readonly asOfMs = Number.POSITIVE_INFINITY,
+    private readonly aggregate: AggregateRowsFn = aggregateRows,
+  ) {}
 
   /** Folds one batch of valid rows in. */
   add(batch: TxBatch): void {
@@ -37,7 +43,7 @@ export class Aggregator {
     }
     this.state.ensure(this.ids.size);
     if (batch.margin) this.hasMargin = true;
-    aggregateRows(this.state, cust, ts, batch.amount, batch.margin, n);
+    this.aggregate(this.state, cust, ts, batch.amount, batch.margin, n);
   }
 
   /** Folds another aggregator's state in (same `asOfMs`); `other` is left unchanged. */

@@ -60,7 +60,8 @@ export class DayMap {
     }
   }
 
-  private grow(): void {
+  /** Doubles the capacity, re-inserting in slot order (public so a native kernel can ask for it). */
+  grow(): void {
     const { cust, day, net, pos } = this;
     const cap = cust.length * 2;
     this.cust = new Int32Array(cap).fill(-1);

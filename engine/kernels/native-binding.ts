@@ -1,0 +1,69 @@
+/**
+ * The raw functions of the Rust addon (native/src/bindings.rs) and how to find its `.node` file.
+ * Hand-written: napi-rs writes no types for an addon without napi crates. Nothing here maps
+ * errors; native-kernels.ts wraps these in the `Kernels` interface.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import type { IdColumn } from './kernels.js';
+
+/** `BINDING_VERSION` of bindings.rs this loader speaks; an older build is refused as stale. */
+export const BINDING_VERSION = 1;
+
+/** An interner handle: a Node-API external owned by the addon, freed by the garbage collector. */
+export type InternerHandle = object & { readonly __native: 'interner' };
+
+/** The addon's exports (native/src/bindings.rs). */
+export interface NativeBinding {
+  bindingVersion(): number;
+  /** Returns n when done, i to grow the day map before row i, -(i+1) to add row i's second day in JS. */
+  aggregateRows(
+    cust: Int32Array, ts: Float64Array, amount: Float64Array, rowMargin: Float64Array | null, n: number, start: number,
+    orders: Uint32Array, returns: Uint32Array, revenue: Float64Array, returnedAmount: Float64Array, margin: Float64Array,
+    firstTs: Float64Array, lastTs: Float64Array, day0: Int32Array, day0Net: Float64Array, day0Pos: Float64Array, spilled: Uint8Array,
+    dayCust: Int32Array, dayDay: Int32Array, dayNet: Float64Array, dayPos: Float64Array, io: Float64Array,
+  ): number;
+  internerCreate(): InternerHandle;
+  internerSize(h: InternerHandle): number;
+  internerInternIds(h: InternerHandle, ids: IdColumn, out: Int32Array): void;
+  internerInternUtf8(h: InternerHandle, bytes: Uint8Array, offsets: Int32Array, out: Int32Array): void;
+  internerKeys(h: InternerHandle, from: number, to: number): (number | string)[];
+  hashIds(ids: IdColumn, out: Uint32Array): void;
+  hashUtf8(bytes: Uint8Array, offsets: Int32Array, out: Uint32Array): void;
+  partitionRows(hashes: Uint32Array, partitions: number, offsets: Uint32Array, order: Uint32Array): void;
+  quantileThresholds(values: Float64Array, k: number, out: Float64Array): void;
+}
+
+/** The file names `napi build --platform` gives the addon on this machine (glibc first, then musl). */
+export function addonFileNames(): string[] {
+  const base = `segstream.${process.platform}-${process.arch}`;
+  if (process.platform === 'linux') return [`${base}-gnu.node`, `${base}-musl.node`];
+  return [process.platform === 'win32' ? `${base}-msvc.node` : `${base}.node`];
+}
+
+/**
+ * Where the addon may be: `SEGSTREAM_NATIVE_ADDON`, else `native/` of the package root, which is
+ * two levels up from this file in the sources and three from its build in dist/.
+ */
+export function addonCandidates(): string[] {
+  const override = process.env.SEGSTREAM_NATIVE_ADDON;
+  if (override) return [override];
+  return ['../../native/', '../../../native/'].flatMap((dir) => addonFileNames().map((name) => fileURLToPath(new URL(dir + name, import.meta.url))));
+}
+
+/** Loads the addon, or returns why it cannot be loaded. */
+export function loadBinding(): { binding: NativeBinding } | { reason: string } {
+  const candidates = addonCandidates();
+  const path = candidates.find((p) => existsSync(p));
+  if (path === undefined) return { reason: `no ${addonFileNames()[0]!} (run npm run build:native)` };
+  let binding: NativeBinding;
+  try {
+    binding = createRequire(import.meta.url)(path) as NativeBinding;
+  } catch (err) {
+    return { reason: `${path} does not load: ${(err as Error).message}` };
+  }
+  const version = typeof binding.bindingVersion === 'function' ? binding.bindingVersion() : -1;
+  if (version !== BINDING_VERSION) return { reason: `${path} is a stale build (binding ${version}, want ${BINDING_VERSION}; run npm run build:native)` };
+  return { binding };
+}

@@ -1,0 +1,105 @@
+/**
+ * The Rust kernels behind the `Kernels` interface. Every call goes through `guard`, so a native
+ * failure always surfaces as a NativeError (native-errors.ts), never as a raw addon error.
+ */
+import type { AggregateState } from '../aggregate/aggregate-state.js';
+import { MS_PER_DAY } from '../parse/parse-timestamp.js';
+import type { CustomerKey } from '../parse/parse-values.js';
+import type { IdColumn, IdInterner, Kernels } from './kernels.js';
+import type { InternerHandle, NativeBinding } from './native-binding.js';
+import { mapNativeError } from './native-errors.js';
+
+function guard<R>(kernel: string, run: () => R): R {
+  try {
+    return run();
+  } catch (err) {
+    throw mapNativeError(err, kernel);
+  }
+}
+
+/** Scratch for `aggregateRows`: [maxTs, rows, day map size], read and written by the addon. */
+const io = new Float64Array(3);
+
+/**
+ * aggregate-rows.ts on the addon. The DayMap's arrays are JS memory that only JS can grow, so
+ * the addon stops exactly where the TypeScript map would grow (see native/src/aggregate.rs);
+ * here the map grows with its own code and the call resumes. Same growth points, same slot
+ * layout, same order of float additions: bit-identical state.
+ */
+function aggregateRowsWith(b: NativeBinding) {
+  return function aggregateRows(state: AggregateState, cust: Int32Array, ts: Float64Array, amount: Float64Array, margin: Float64Array | null, n: number): void {
+    io[0] = state.maxTs;
+    io[1] = state.rows;
+    let start = 0;
+    try {
+      for (;;) {
+        const days = state.days;
+        io[2] = days.size;
+        const s = state;
+        const next = guard('aggregateRows', () =>
+          b.aggregateRows(cust, ts, amount, margin, n, start, s.orders, s.returns, s.revenue, s.returnedAmount, s.margin,
+            s.firstTs, s.lastTs, s.day0, s.day0Net, s.day0Pos, s.spilled, days.cust, days.day, days.net, days.pos, io),
+        );
+        days.size = io[2];
+        if (next === n) return;
+        if (next >= 0) {
+          days.grow();
+          start = next;
+        } else {
+          // Row -next-1 spilled and is folded in but for its own day, whose add grows the map first.
+          const row = -next - 1;
+          const a = amount[row]!;
+          days.add(cust[row]!, Math.floor(ts[row]! / MS_PER_DAY), a, a > 0 ? a : 0);
+          start = row + 1;
+        }
+      }
+    } finally {
+      state.maxTs = io[0];
+      state.rows = io[1];
+    }
+  };
+}
+
+/** An IdInterner whose table lives in the addon (freed when this object is collected). */
+class NativeIdInterner implements IdInterner {
+  private readonly handle: InternerHandle;
+
+  constructor(private readonly b: NativeBinding) {
+    this.handle = guard('internerCreate', () => b.internerCreate());
+  }
+
+  get size(): number {
+    return guard('internerSize', () => this.b.internerSize(this.handle));
+  }
+
+  internIds(ids: IdColumn, out: Int32Array): void {
+    guard('internIds', () => this.b.internerInternIds(this.handle, ids, out));
+  }
+
+  internUtf8(bytes: Uint8Array, offsets: Int32Array, out: Int32Array): void {
+    guard('internUtf8', () => this.b.internerInternUtf8(this.handle, bytes, offsets, out));
+  }
+
+  keys(from = 0, to = this.size): CustomerKey[] {
+    return guard('internerKeys', () => this.b.internerKeys(this.handle, from, to));
+  }
+}
+
+/** The kernel set of a loaded addon. */
+export function nativeKernels(b: NativeBinding): Kernels {
+  return Object.freeze({
+    name: 'native' as const,
+    aggregateRows: aggregateRowsWith(b),
+    createInterner: () => new NativeIdInterner(b),
+    hashIds: (ids: IdColumn, out: Uint32Array) => guard('hashIds', () => b.hashIds(ids, out)),
+    hashUtf8: (bytes: Uint8Array, offsets: Int32Array, out: Uint32Array) => guard('hashUtf8', () => b.hashUtf8(bytes, offsets, out)),
+    partitionRows: (hashes: Uint32Array, partitions: number, offsets: Uint32Array, order: Uint32Array) =>
+      guard('partitionRows', () => b.partitionRows(hashes, partitions, offsets, order)),
+    quantileThresholds: (values: Float64Array, k: number) =>
+      guard('quantileThresholds', () => {
+        const out = new Float64Array(values.length === 0 ? 0 : k - 1);
+        if (values.length > 0) b.quantileThresholds(values, k, out);
+        return out;
+      }),
+  });
+}
