@@ -149,6 +149,13 @@ export class NotReadyError extends SegError {
   }
 }
 
+/** Something failed that no other code describes (a bug); the message says what. */
+export class InternalError extends SegError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('SEG_ERR_INTERNAL', message, options);
+  }
+}
+
 /** Every error class by its code: the registry the docs test and the HTTP mapping read. */
 export const ERROR_CODES = {
   SEG_ERR_CONFIG_INVALID: ConfigError,
@@ -170,4 +177,5 @@ export const ERROR_CODES = {
   SEG_ERR_UNSUPPORTED_MEDIA_TYPE: UnsupportedMediaTypeError,
   SEG_ERR_ROUTE_NOT_FOUND: RouteNotFoundError,
   SEG_ERR_NOT_READY: NotReadyError,
+  SEG_ERR_INTERNAL: InternalError,
 } as const;

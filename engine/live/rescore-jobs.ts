@@ -1,0 +1,152 @@
+/**
+ * Rescore jobs of a running server: one at a time, each on a worker thread so lookups keep
+ * being answered while millions of rows are aggregated. A job seals the current log segment,
+ * the worker folds the sealed segments in, and on success the store swaps to the new snapshot.
+ */
+import { randomUUID } from 'node:crypto';
+import { Worker } from 'node:worker_threads';
+import { JobNotFoundError, JobRunningError } from '../errors.js';
+import type { RescoreSummary } from '../rescore/rescore.js';
+import type { JobProgress, RescoreWorkerInput, RescoreWorkerMessage } from './rescore-messages.js';
+import { LiveStore } from './live-store.js';
+
+/** What a caller asks a job to do. */
+export interface RescoreJobRequest {
+  readonly input: string;
+  readonly asOf?: string;
+  readonly configPath?: string;
+  /** Fold the live event log in (default true). */
+  readonly includeLog?: boolean;
+}
+
+/** A job as the API shows it. */
+export interface JobInfo {
+  readonly id: string;
+  status: 'running' | 'succeeded' | 'failed';
+  readonly input: string;
+  readonly started_at: string;
+  finished_at: string | null;
+  progress: JobProgress;
+  summary: RescoreSummary | null;
+  error: { code: string; message: string } | null;
+}
+
+/** Observers, for metrics. */
+export interface RescoreJobHooks {
+  onFinished?(job: JobInfo, seconds: number): void;
+}
+
+const KEEP_JOBS = 50;
+
+// From source (vitest, `node --import tsx`) the worker is a .ts file and needs tsx to load.
+const WORKER_URL = new URL(`./rescore-worker.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url);
+const WORKER_EXEC_ARGV = import.meta.url.endsWith('.ts') ? ['--import', 'tsx'] : [];
+
+/** The jobs of one server. */
+export class RescoreJobs {
+  private readonly jobs = new Map<string, JobInfo>();
+  private running: JobInfo | null = null;
+  private done: Promise<void> = Promise.resolve();
+  private worker: Worker | null = null;
+
+  constructor(
+    private readonly store: LiveStore,
+    private readonly hooks: RescoreJobHooks = {},
+  ) {}
+
+  /** Starts a job; JobRunningError while another runs. */
+  start(req: RescoreJobRequest): JobInfo {
+    if (this.running) throw new JobRunningError(`rescore job ${this.running.id} is still running`);
+    const job: JobInfo = {
+      id: randomUUID(),
+      status: 'running',
+      input: req.input,
+      started_at: new Date().toISOString(),
+      finished_at: null,
+      progress: { rows: 0, bytes_read: 0, bytes_total: -1 },
+      summary: null,
+      error: null,
+    };
+    this.running = job;
+    this.jobs.set(job.id, job);
+    for (const id of [...this.jobs.keys()].slice(0, Math.max(0, this.jobs.size - KEEP_JOBS))) this.jobs.delete(id);
+    this.done = this.run(job, req);
+    return job;
+  }
+
+  /** A job by id; JobNotFoundError when unknown. */
+  get(id: string): JobInfo {
+    const job = this.jobs.get(id);
+    if (!job) throw new JobNotFoundError(`no job ${id}`);
+    return job;
+  }
+
+  /** The running job, if any. */
+  get current(): JobInfo | null {
+    return this.running;
+  }
+
+  /** Resolves when the running job (if any) has finished. */
+  idle(): Promise<void> {
+    return this.done;
+  }
+
+  /** Stops a running job's worker (at shutdown); its snapshot is not published unless it already was. */
+  async stop(): Promise<void> {
+    await this.worker?.terminate();
+    await this.done;
+  }
+
+  private async run(job: JobInfo, req: RescoreJobRequest): Promise<void> {
+    const t0 = performance.now();
+    try {
+      const through = req.includeLog === false ? 0 : await this.store.wal.rotate();
+      const input: RescoreWorkerInput = {
+        input: req.input,
+        dataDir: this.store.dataDir,
+        walDir: LiveStore.walDir(this.store.dataDir),
+        walThrough: through,
+        ...(req.asOf !== undefined ? { asOf: req.asOf } : {}),
+        ...(req.configPath !== undefined ? { configPath: req.configPath } : {}),
+      };
+      const summary = await runWorker(input, (p) => (job.progress = p), (w) => (this.worker = w));
+      await this.store.install(summary.snapshot, through);
+      job.summary = summary;
+      job.status = 'succeeded';
+    } catch (error) {
+      const e = error as Error & { code?: string };
+      job.status = 'failed';
+      job.error = { code: e.code ?? 'SEG_ERR_INTERNAL', message: e.message };
+    } finally {
+      job.finished_at = new Date().toISOString();
+      this.running = null;
+      this.worker = null;
+      this.hooks.onFinished?.(job, (performance.now() - t0) / 1000);
+    }
+  }
+}
+
+function runWorker(input: RescoreWorkerInput, onProgress: (p: JobProgress) => void, onStart: (w: Worker) => void): Promise<RescoreSummary> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(WORKER_URL, { workerData: input, execArgv: WORKER_EXEC_ARGV });
+    onStart(worker);
+    let settled = false;
+    worker.on('message', (m: RescoreWorkerMessage) => {
+      if (m.type === 'progress') onProgress(m.progress);
+      else if (m.type === 'done') {
+        settled = true;
+        resolve(m.summary);
+      } else {
+        settled = true;
+        reject(Object.assign(new Error(m.message), { code: m.code }));
+      }
+    });
+    worker.on('error', (e) => {
+      if (!settled) reject(e);
+      settled = true;
+    });
+    worker.on('exit', (code) => {
+      if (!settled) reject(new Error(`the rescore worker exited with code ${code}`));
+    });
+  });
+}

@@ -1,0 +1,39 @@
+/**
+ * Worker-thread entry of a rescore job: runs `rescore()` off the server's event loop, folding in
+ * the sealed log segments it is given and marking the snapshot with them (folded-marker.ts).
+ * Messages to the parent: `progress` (at most every 250 ms), then `done` or `error`.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { loadConfig } from '../config/load-config.js';
+import { SegError } from '../errors.js';
+import { rescore } from '../rescore/rescore.js';
+import { writeFoldedMarker } from '../wal/folded-marker.js';
+import { walBatches } from '../wal/read-wal.js';
+import type { RescoreWorkerInput, RescoreWorkerMessage } from './rescore-messages.js';
+
+const job = workerData as RescoreWorkerInput;
+const post = (m: RescoreWorkerMessage) => parentPort!.postMessage(m);
+let lastProgress = 0;
+
+try {
+  const config = await loadConfig(job.configPath);
+  const fold = job.walThrough > 0;
+  const summary = await rescore({
+    input: job.input,
+    dataDir: job.dataDir,
+    config,
+    ...(job.asOf !== undefined ? { asOf: job.asOf } : {}),
+    ...(fold ? { extra: walBatches(job.walDir, { through: job.walThrough }) } : {}),
+    onProgress: (p) => {
+      const now = Date.now();
+      if (now - lastProgress < 250) return;
+      lastProgress = now;
+      post({ type: 'progress', progress: { rows: p.rows, bytes_read: p.bytesRead, bytes_total: p.bytesTotal } });
+    },
+    ...(fold ? { beforePublish: (tmp: string) => writeFoldedMarker(tmp, job.walThrough) } : {}),
+  });
+  post({ type: 'done', summary });
+} catch (error) {
+  const e = error as Error;
+  post({ type: 'error', code: error instanceof SegError ? error.code : 'SEG_ERR_INTERNAL', message: e?.message ?? String(error) });
+}

@@ -1,0 +1,101 @@
+/**
+ * The server factory: a thin fastify shell over engine/live. It opens the live store (snapshot
+ * plus replayed event log), registers one file of routes per resource, the OpenAPI document at
+ * /docs, error mapping, metrics, and the optional nightly schedule. Tests call it and use
+ * `inject` or `listen({ port: 0 })`; `segstream serve` calls it and listens.
+ */
+import { readFileSync } from 'node:fs';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { Cron } from 'croner';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { ArgumentError } from '../engine/errors.js';
+import { LiveStore } from '../engine/live/live-store.js';
+import { RescoreJobs } from '../engine/live/rescore-jobs.js';
+import { installErrorMapping } from './error-mapping.js';
+import { ServerMetrics } from './metrics.js';
+import { customerRoutes } from './routes/customers.js';
+import { dashboardRoutes } from './routes/dashboard.js';
+import { eventRoutes } from './routes/events.js';
+import { healthRoutes } from './routes/health.js';
+import { jobRoutes } from './routes/jobs.js';
+import { segmentRoutes } from './routes/segments.js';
+import { snapshotRoutes } from './routes/snapshots.js';
+import { spendBandRoutes } from './routes/spend-bands.js';
+import { tierRoutes } from './routes/tiers.js';
+import { winBackRoutes } from './routes/win-back.js';
+import type { ServerContext, ServerOptions } from './server-context.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The live store, jobs and metrics behind this server. */
+    segstream: ServerContext;
+  }
+}
+
+const VERSION = (JSON.parse(readFileSync(new URL(import.meta.url.endsWith('.ts') ? '../package.json' : '../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/** Routes whose latency is the lookup histogram's. */
+function isLookup(method: string, url: string | undefined): boolean {
+  return url !== undefined && url.startsWith('/v1/') && (method === 'GET' || url === '/v1/customers/batch-get');
+}
+
+/** Builds a server over `options.dataDir`; the caller listens (or injects) and closes it. */
+export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
+  if (options.rescoreCron && !options.rescoreInput) throw new ArgumentError('--rescore-cron needs --rescore-input');
+  const metrics = new ServerMetrics();
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: options.bodyLimit ?? 1024 * 1024 });
+  const store = await LiveStore.open({
+    dataDir: options.dataDir,
+    hooks: { ...metrics.storeHooks(), onTorn: (seq, offset, reason) => app.log.warn({ seq, offset, reason }, 'skipped a torn tail of the event log') },
+  });
+  metrics.store = store;
+  const jobs = new RescoreJobs(store, { onFinished: (job, seconds) => metrics.jobFinished(job, seconds) });
+  const ctx: ServerContext = { options, store, jobs, metrics };
+  app.decorate('segstream', ctx);
+  installErrorMapping(app);
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'segstream', description: 'Customer scores, segments, bands, tiers and live purchases', version: VERSION },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url;
+    if (isLookup(request.method, route)) metrics.lookupSeconds.observe({ route: route! }, reply.elapsedTime / 1000);
+  });
+
+  for (const register of [customerRoutes, segmentRoutes, spendBandRoutes, tierRoutes, winBackRoutes, snapshotRoutes, eventRoutes, jobRoutes, healthRoutes]) {
+    register(app, ctx);
+  }
+  dashboardRoutes(app);
+
+  const cron = options.rescoreCron
+    ? new Cron(options.rescoreCron, { protect: true }, () => {
+        try {
+          jobs.start({ input: options.rescoreInput! });
+        } catch (error) {
+          app.log.warn({ err: error }, 'scheduled rescore not started');
+        }
+      })
+    : null;
+  // Pick up snapshots published by `segstream rescore` from outside (an outside scheduler).
+  const reloadMs = options.reloadIntervalMs ?? 2000;
+  const reload =
+    reloadMs > 0
+      ? setInterval(() => {
+          if (!jobs.current) store.reloadIfChanged().catch((error: unknown) => app.log.error({ err: error }, 'snapshot reload failed'));
+        }, reloadMs).unref()
+      : null;
+
+  app.addHook('onClose', async () => {
+    cron?.stop();
+    if (reload) clearInterval(reload);
+    await jobs.stop();
+    await store.close();
+  });
+  return app;
+}

@@ -1,0 +1,106 @@
+/**
+ * `POST /v1/events`: live purchases. Every row is judged by the batch path's parser; the valid
+ * rows are made durable in the write-ahead log (group commit) and applied to the live state
+ * before the 202 answer, which counts accepted and rejected rows and lists rejected ones.
+ */
+import type { FastifyInstance } from 'fastify';
+import { PayloadTooLargeError } from '../../engine/errors.js';
+import { concatTxBatches, jsonRowsBatch } from '../../engine/live/tx-batches.js';
+import { type TxBatch, parseBatch } from '../../engine/parse/parse-batch.js';
+import { RejectLog } from '../../engine/parse/reject-log.js';
+import { readStream } from '../../engine/read/open-input.js';
+import { DEFAULT_COLUMN_MAP, type InputFormat } from '../../engine/read/raw-batch.js';
+import { requireToken } from '../auth.js';
+import { errors } from '../schemas.js';
+import type { ServerContext } from '../server-context.js';
+
+/** Body media types other than JSON, and how they are read. */
+const STREAM_TYPES: Readonly<Record<string, InputFormat>> = {
+  'application/x-ndjson': 'ndjson',
+  'application/jsonl': 'ndjson',
+  'text/csv': 'csv',
+  'application/vnd.apache.arrow.stream': 'arrow',
+  'application/vnd.apache.arrow.file': 'arrow',
+};
+
+/** Rejected rows listed in an answer (all are counted). */
+const LISTED_REJECTS = 1000;
+
+const ANSWER = {
+  type: 'object',
+  properties: {
+    accepted: { type: 'integer' },
+    rejected: { type: 'integer' },
+    rejected_by_reason: { type: 'object', additionalProperties: { type: 'integer' } },
+    rejected_rows: {
+      type: 'array',
+      description: `the first ${LISTED_REJECTS} rejected rows: index (0-based, in the body) and reason`,
+      items: { type: 'object', properties: { index: { type: 'integer' }, reason: { type: 'string' }, value: { type: 'string' } } },
+    },
+    customers: { type: 'integer', description: 'distinct customers the accepted rows changed' },
+  },
+} as const;
+
+async function* once(body: Buffer): AsyncGenerator<Uint8Array> {
+  yield body;
+}
+
+/** Registers the events route (in its own scope, for its body parsers and limit). */
+export function eventRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  const maxRows = ctx.options.maxEventRows ?? 100_000;
+  void app.register(async (scope) => {
+    scope.addContentTypeParser(Object.keys(STREAM_TYPES), { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+    scope.post<{ Body: unknown[] | Buffer }>(
+      '/v1/events',
+      {
+        bodyLimit: ctx.options.eventsBodyLimit ?? 32 * 1024 * 1024,
+        onRequest: requireToken(ctx.options.token),
+        schema: {
+          summary: 'Push purchases (JSON array, NDJSON, CSV or Arrow stream by Content-Type); 202 once they are in the log',
+          tags: ['events'],
+          security: [{ bearer: [] }],
+          body: {
+            content: {
+              'application/json': {
+                schema: { type: 'array', maxItems: maxRows, items: {}, description: 'rows: {customer_id, ts, amount, margin?}' },
+              },
+            },
+          },
+          response: { 202: ANSWER, ...errors(400, 401, 413, 415, 503) },
+        },
+      },
+      async (request, reply) => {
+        ctx.store.ready();
+        const rejects = new RejectLog(LISTED_REJECTS);
+        const batches: TxBatch[] = [];
+        let source: string;
+        let rows = 0;
+        if (Buffer.isBuffer(request.body)) {
+          const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+          const format = STREAM_TYPES[type]!;
+          source = format;
+          for await (const raw of readStream(once(request.body), 'request', { columns: DEFAULT_COLUMN_MAP, format, batchSize: 65_536 })) {
+            rows += raw.length;
+            if (rows > maxRows) throw new PayloadTooLargeError(`more than ${maxRows} rows in one request; split the batch`);
+            batches.push(parseBatch(raw, rejects));
+          }
+        } else {
+          source = 'json';
+          rows = request.body.length;
+          batches.push(parseBatch(jsonRowsBatch(request.body, 'request'), rejects));
+        }
+        const batch = concatTxBatches(batches);
+        const { customers } = await ctx.store.ingest(batch);
+        ctx.metrics.rowsIngested.inc({ source }, batch.length);
+        for (const [reason, n] of Object.entries(rejects.counts)) ctx.metrics.rowsRejected.inc({ reason }, n);
+        return reply.code(202).send({
+          accepted: batch.length,
+          rejected: rejects.total,
+          rejected_by_reason: rejects.counts,
+          rejected_rows: rejects.kept.map((r) => ({ index: r.row - 1, reason: r.reason, value: r.value })),
+          customers,
+        });
+      },
+    );
+  });
+}

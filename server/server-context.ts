@@ -1,0 +1,34 @@
+/** What every route of one server instance shares. */
+import type { LiveStore } from '../engine/live/live-store.js';
+import type { RescoreJobs } from '../engine/live/rescore-jobs.js';
+import type { ServerMetrics } from './metrics.js';
+
+/** Options of a server instance (see build-server.ts). */
+export interface ServerOptions {
+  /** Data directory holding snapshots and the event log. */
+  readonly dataDir: string;
+  /** Bearer token for writes; without one, writes are open (loopback only). */
+  readonly token?: string | undefined;
+  /** Body limit of every route except events, bytes (default 1 MiB). */
+  readonly bodyLimit?: number;
+  /** Body limit of POST /v1/events, bytes (default 32 MiB). */
+  readonly eventsBodyLimit?: number;
+  /** Rows per POST /v1/events (default 100,000). */
+  readonly maxEventRows?: number;
+  /** Default input of rescore jobs (the nightly files). */
+  readonly rescoreInput?: string | undefined;
+  /** Cron expression of the nightly rescore the server runs itself (needs rescoreInput). */
+  readonly rescoreCron?: string | undefined;
+  /** How often to look for a snapshot published by someone else, ms (default 2000; 0: never). */
+  readonly reloadIntervalMs?: number;
+  /** fastify's logger option (default false). */
+  readonly logger?: boolean;
+}
+
+/** Shared state of one server instance. */
+export interface ServerContext {
+  readonly options: ServerOptions;
+  readonly store: LiveStore;
+  readonly jobs: RescoreJobs;
+  readonly metrics: ServerMetrics;
+}
