@@ -38,9 +38,16 @@ export interface RescoreJobHooks {
 
 const KEEP_JOBS = 50;
 
-// From source (vitest, `node --import tsx`) the worker is a .ts file and needs tsx to load.
-const WORKER_URL = new URL(`./rescore-worker.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url);
-const WORKER_EXEC_ARGV = import.meta.url.endsWith('.ts') ? ['--import', 'tsx'] : [];
+const FROM_SOURCE = import.meta.url.endsWith('.ts');
+const WORKER_URL = new URL(`./rescore-worker.${FROM_SOURCE ? 'ts' : 'js'}`, import.meta.url);
+
+/** A worker running rescore-worker; from source (vitest, `node --import tsx`) it first registers tsx, which a worker's execArgv cannot do on Node 20. */
+function startWorker(workerData: RescoreWorkerInput): Worker {
+  if (!FROM_SOURCE) return new Worker(WORKER_URL, { workerData });
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const code = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(WORKER_URL.href)}); });`;
+  return new Worker(code, { eval: true, workerData });
+}
 
 /** The jobs of one server. */
 export class RescoreJobs {
@@ -128,7 +135,7 @@ export class RescoreJobs {
 
 function runWorker(input: RescoreWorkerInput, onProgress: (p: JobProgress) => void, onStart: (w: Worker) => void): Promise<RescoreSummary> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(WORKER_URL, { workerData: input, execArgv: WORKER_EXEC_ARGV });
+    const worker = startWorker(input);
     onStart(worker);
     let settled = false;
     worker.on('message', (m: RescoreWorkerMessage) => {
