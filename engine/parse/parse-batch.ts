@@ -16,6 +16,7 @@ import {
   timestampFromValue,
 } from './parse-values.js';
 import type { RejectLog } from './reject-log.js';
+import { arrowNumbers } from './arrow-numbers.js';
 
 /** Valid rows of one batch, in source order, as columns. */
 export interface TxBatch {
@@ -41,8 +42,13 @@ function rawAccessor(col: RawColumn): RawAt {
       return (i) => values[i];
     }
     case 'arrow': {
+      const numbers = arrowNumbers(col.vector);
+      if (numbers) return (i) => (Number.isNaN(numbers[i]!) ? null : numbers[i]);
+      // toArray() drops validity, so columns with nulls are read cell by cell.
       const vector = col.vector;
-      return (i) => vector.get(i);
+      if (vector.nullCount > 0) return (i) => vector.get(i);
+      const values = vector.toArray() as ArrayLike<unknown>;
+      return (i) => values[i];
     }
   }
 }

@@ -83,3 +83,38 @@ describe('parseBatch', () => {
     expect(rejects.kept.length).toBe(5);
   });
 });
+
+describe('parseBatch on Arrow columns', () => {
+  it('reads timestamps of every unit, dates, 64-bit ids and nulls straight from the buffers', async () => {
+    const A = await import('apache-arrow');
+    const ms = Date.parse('2026-03-01T12:34:56.789Z');
+    const table = new A.Table({
+      customer_id: A.vectorFromArray([1n, 2n, 2n ** 60n, null], new A.Int64()),
+      ts: A.vectorFromArray([ms, ms, ms, ms], new A.TimestampMicrosecond()),
+      amount: A.vectorFromArray([1.5, null, 3, 4], new A.Float64()),
+    });
+    const raw: RawBatch = {
+      source: 'x.arrow',
+      firstRow: 1,
+      length: 4,
+      columns: {
+        customer_id: { kind: 'arrow', vector: table.getChild('customer_id')! },
+        ts: { kind: 'arrow', vector: table.getChild('ts')! },
+        amount: { kind: 'arrow', vector: table.getChild('amount')! },
+      },
+      malformed: [],
+      bytesRead: -1,
+    };
+    const rejects = new RejectLog();
+    const batch = parseBatch(raw, rejects);
+    expect(batch.ids).toEqual([1, '1152921504606846976']);
+    expect([...batch.ts]).toEqual([ms, ms]);
+    expect(rejects.kept.map((r) => r.reason)).toEqual(['missing_amount', 'missing_customer_id']);
+    const days = A.vectorFromArray([new Date(Date.UTC(2026, 0, 2))], new A.DateDay());
+    const seconds = A.vectorFromArray([Math.floor(ms / 1000) * 1000], new A.TimestampSecond());
+    const one = (vector: unknown) =>
+      parseBatch({ ...raw, length: 1, columns: { customer_id: { kind: 'json', values: [1] }, ts: { kind: 'arrow', vector: vector as never }, amount: { kind: 'json', values: [1] } } }, new RejectLog()).ts[0];
+    expect(one(days)).toBe(Date.UTC(2026, 0, 2));
+    expect(one(seconds)).toBe(Math.floor(ms / 1000) * 1000);
+  });
+});
