@@ -10,6 +10,7 @@ import { exportCommand } from './commands/export-command.js';
 import { generateCommand } from './commands/generate-command.js';
 import { migrateCommand } from './commands/migrate-command.js';
 import { rescoreCommand } from './commands/rescore-command.js';
+import { serveCommand } from './commands/serve-command.js';
 import { snapshotsCommand } from './commands/snapshots-command.js';
 import { fail } from './fail.js';
 
@@ -22,6 +23,6 @@ const program = new Command('segstream')
   .version(`segstream ${pkg.version} (kernels: js)`, '-V, --version')
   .showHelpAfterError();
 
-for (const register of [demoCommand, generateCommand, rescoreCommand, exportCommand, migrateCommand, snapshotsCommand]) register(program);
+for (const register of [demoCommand, generateCommand, rescoreCommand, exportCommand, migrateCommand, snapshotsCommand, serveCommand]) register(program);
 
 program.parseAsync(process.argv).catch(fail);
