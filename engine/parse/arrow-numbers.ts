@@ -39,13 +39,16 @@ export function arrowNumbers(vector: Vector): Float64Array | null {
     const values = data.values as ArrayLike<number | bigint>;
     const n = data.length;
     const big = values instanceof BigInt64Array || values instanceof BigUint64Array;
+    // 64-bit integers read as two 32-bit halves: Number(bigint) is several times slower.
+    const halves = big ? new Int32Array((values as BigInt64Array).buffer, (values as BigInt64Array).byteOffset, n * 2) : null;
+    const signed = values instanceof BigInt64Array;
     const isTime = data.type.typeId === Type.Timestamp || data.type.typeId === Type.Date;
     for (let i = 0; i < n; i++) {
       if (data.nullCount > 0 && !data.getValid(i)) {
         out[at + i] = Number.NaN;
         continue;
       }
-      const raw = big ? Number(values[i] as bigint) : (values[i] as number);
+      const raw = halves ? (signed ? halves[2 * i + 1]! : halves[2 * i + 1]! >>> 0) * 4294967296 + (halves[2 * i]! >>> 0) : (values[i] as number);
       // A 64-bit integer beyond 2^53 has no exact double: such a column goes the generic way,
       // where an id keeps its exact decimal text.
       if (big && !isTime && !Number.isSafeInteger(raw)) return null;
