@@ -1,0 +1,104 @@
+/**
+ * Shared parts of the HTTP benchmarks: a segstream server in a child process (so the load
+ * generator and the server do not share an event loop), a data directory with a snapshot of N
+ * customers, autocannon runs, and the results table / JSON file.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { generate } from '../../engine/generate/index.js';
+import { rescore } from '../../engine/rescore/rescore.js';
+import { currentSnapshotId } from '../../engine/snapshot/snapshot-store.js';
+
+const ROOT = join(import.meta.dirname, '../..');
+
+/** Command-line flags as `--name value`. */
+export function flag(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback;
+}
+
+/** A data directory with a published snapshot of `customers` customers (3 rows each), made once and reused. */
+export async function benchData(customers: number): Promise<{ dataDir: string; input: string }> {
+  const dir = flag('dir', join(tmpdir(), `segstream-bench-http-${customers}`));
+  const dataDir = join(dir, 'data');
+  const input = join(dir, 'tx.parquet');
+  if (existsSync(input) && (await currentSnapshotId(dataDir))) return { dataDir, input };
+  await mkdir(dir, { recursive: true });
+  process.stderr.write(`building a ${customers.toLocaleString('en-US')}-customer snapshot in ${dir} (once)\n`);
+  await generate({ customers, transactions: customers * 3, format: 'parquet', seed: 7, out: input });
+  await rescore({ input, dataDir });
+  return { dataDir, input };
+}
+
+/** A server in a child process; resolves with its URL. */
+export async function spawnServer(script: string[], env: Record<string, string> = {}): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, script, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /(http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.on('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)));
+  });
+  return { url, child };
+}
+
+/** `segstream serve` over `dataDir` in a child process (from dist/ when built, else through tsx). */
+export function spawnSegstream(dataDir: string, env: Record<string, string> = {}): Promise<{ url: string; child: ChildProcess }> {
+  const cli = existsSync(join(ROOT, 'dist/cli/segstream.js')) ? ['dist/cli/segstream.js'] : ['--import', 'tsx', 'cli/segstream.ts'];
+  return spawnServer([...cli, 'serve', '--data', dataDir, '--port', '0'], env);
+}
+
+/** A bare fastify hello-world in a child process: the ceiling for this machine. */
+export function spawnHello(): Promise<{ url: string; child: ChildProcess }> {
+  const code = `import Fastify from 'fastify';
+const app = Fastify();
+app.get('/hello', async () => ({ hello: 'world' }));
+const url = await app.listen({ host: '127.0.0.1', port: 0 });
+console.log(url);`;
+  return spawnServer(['--input-type=module', '-e', code]);
+}
+
+/** What one autocannon run measured. */
+export interface LoadResult {
+  readonly name: string;
+  readonly requests: number;
+  readonly requests_per_second: number;
+  readonly p50_ms: number;
+  readonly p99_ms: number;
+  readonly errors: number;
+  readonly non2xx: number;
+}
+
+/** Runs autocannon; `setup` may rewrite each request (random ids). */
+export async function load(name: string, opts: autocannon.Options): Promise<LoadResult> {
+  const r = await autocannon({ connections: 100, duration: 10, ...opts });
+  return {
+    name,
+    requests: r.requests.total,
+    requests_per_second: Math.round(r.requests.total / r.duration),
+    p50_ms: r.latency.p50,
+    p99_ms: r.latency.p99,
+    errors: r.errors,
+    non2xx: r.non2xx,
+  };
+}
+
+/** Prints a table and writes `bench/results/<name>.json`. */
+export async function report(name: string, meta: Record<string, unknown>, rows: readonly Record<string, unknown>[]): Promise<void> {
+  const keys = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  const cells = [keys, ...rows.map((r) => keys.map((k) => String(r[k] ?? '')))];
+  const widths = keys.map((_, j) => Math.max(...cells.map((row) => row[j]!.length)));
+  process.stdout.write(`\n${name} ${JSON.stringify(meta)}\n`);
+  for (const row of cells) process.stdout.write(`${row.map((c, j) => c.padStart(widths[j]!)).join('  ')}\n`);
+  await mkdir(join(ROOT, 'bench', 'results'), { recursive: true });
+  const file = join(ROOT, 'bench', 'results', `${name}.json`);
+  await writeFile(file, `${JSON.stringify({ name, at: new Date().toISOString(), node: process.version, ...meta, results: rows }, null, 2)}\n`);
+  process.stdout.write(`wrote ${file}\n`);
+}
