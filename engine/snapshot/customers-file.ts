@@ -3,6 +3,7 @@
  * order with `customer_id` first. Exports and the server read the same columns.
  */
 import { Table, type Vector, tableFromIPC, tableToIPC } from 'apache-arrow';
+import { AGGREGATE_FIELDS } from '../aggregate/customer-table.js';
 import type { ScoredBase } from '../rescore/score-base.js';
 import {
   boolVector,
@@ -17,20 +18,7 @@ import {
 /** Column names of `customers.arrow`, in order. */
 export const CUSTOMER_COLUMNS = [
   'customer_id',
-  'orders',
-  'purchase_days',
-  'first_purchase_at',
-  'last_purchase_at',
-  'revenue',
-  'returns',
-  'returned_amount',
-  'margin',
-  'revenue_90d',
-  'revenue_365d',
-  'recency_days',
-  'tenure_days',
-  'aov',
-  'weekly_spend',
+  ...AGGREGATE_FIELDS,
   'r_score',
   'f_score',
   'm_score',
