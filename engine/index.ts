@@ -1,0 +1,14 @@
+export * from './errors.js';
+export * from './config/index.js';
+export * from './read/index.js';
+export * from './parse/index.js';
+export * from './aggregate/index.js';
+export * from './score/index.js';
+export * from './segment/index.js';
+export * from './model/index.js';
+export * from './snapshot/index.js';
+export * from './generate/index.js';
+export { rescore, type RescoreOptions, type RescoreSummary, type RescoreProgress } from './rescore/rescore.js';
+export { parseAsOf } from './rescore/as-of.js';
+export { migrationMatrix, MIGRATION_DIMENSIONS, type Migration } from './report/migration.js';
+export { exportSnapshot, type ExportFormat } from './snapshot/export-snapshot.js';
