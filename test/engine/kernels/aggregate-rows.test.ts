@@ -1,0 +1,184 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { AggregateState } from '../../../engine/aggregate/aggregate-state.js';
+import { Aggregator } from '../../../engine/aggregate/aggregator.js';
+import { finalize } from '../../../engine/aggregate/finalize.js';
+import { NativeError } from '../../../engine/errors.js';
+import { jsKernels } from '../../../engine/kernels/js-kernels.js';
+import type { Kernels } from '../../../engine/kernels/kernels.js';
+import { parseAsOf } from '../../../engine/rescore/as-of.js';
+import { txBatch } from '../../helpers/rows.js';
+import { expectSameBytes, kernelSets } from './kernel-sets.js';
+
+const DAY = 86_400_000;
+const START = Date.parse('2025-01-01T00:00:00Z');
+
+interface Rows {
+  cust: Int32Array;
+  ts: Float64Array;
+  amount: Float64Array;
+  margin: Float64Array | null;
+}
+
+const STATE_ARRAYS = ['orders', 'returns', 'revenue', 'returnedAmount', 'margin', 'firstTs', 'lastTs', 'day0', 'day0Net', 'day0Pos', 'spilled'] as const;
+
+/** Runs `rows` through `kernels` in batches cut at `cuts`, from a state small enough to grow often. */
+function aggregate(kernels: Kernels, rows: Rows, customers: number, cuts: readonly number[] = []): AggregateState {
+  const state = new AggregateState(1);
+  state.ensure(customers);
+  const n = rows.cust.length;
+  const bounds = [...new Set([0, ...cuts.map((c) => c % (n + 1)), n])].sort((a, b) => a - b);
+  for (let b = 0; b + 1 < bounds.length; b++) {
+    const [s, e] = [bounds[b]!, bounds[b + 1]!];
+    kernels.aggregateRows(state, rows.cust.subarray(s, e), rows.ts.subarray(s, e), rows.amount.subarray(s, e), rows.margin?.subarray(s, e) ?? null, e - s);
+  }
+  return state;
+}
+
+/** Requires two states to be identical down to the last bit and the last hash slot. */
+function expectSameState(got: AggregateState, want: AggregateState): void {
+  for (const f of STATE_ARRAYS) expectSameBytes(got[f], want[f], f);
+  for (const f of ['cust', 'day', 'net', 'pos'] as const) expectSameBytes(got.days[f], want.days[f], `days.${f}`);
+  expect(got.days.size).toBe(want.days.size);
+  expect(Object.is(got.maxTs, want.maxTs)).toBe(true);
+  expect(got.rows).toBe(want.rows);
+}
+
+const amount = fc.oneof(
+  fc.double({ min: -1e4, max: 1e5, noNaN: true }),
+  fc.constantFrom(0, -0, 0.1, -0.1, 1e-300, Number.NaN),
+);
+
+function rowsArb(maxCustomers: number, ts: fc.Arbitrary<number>) {
+  return fc.array(
+    fc.record({
+      cust: fc.integer({ min: -1, max: maxCustomers - 1 }),
+      ts,
+      amount,
+      margin: fc.oneof(fc.double({ noNaN: true, min: -1e3, max: 1e3 }), fc.constant(Number.NaN)),
+    }),
+    { maxLength: 400 },
+  );
+}
+
+function columns(list: { cust: number; ts: number; amount: number; margin: number }[], withMargin: boolean): Rows {
+  return {
+    cust: Int32Array.from(list, (r) => r.cust),
+    ts: Float64Array.from(list, (r) => r.ts),
+    amount: Float64Array.from(list, (r) => r.amount),
+    margin: withMargin ? Float64Array.from(list, (r) => r.margin) : null,
+  };
+}
+
+/** Deterministic bulk rows: many customers on many days, so the day map grows many times. */
+function bulkRows(n: number, customers: number, days: number): Rows {
+  let seed = 12345;
+  const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  const rows: Rows = { cust: new Int32Array(n), ts: new Float64Array(n), amount: new Float64Array(n), margin: new Float64Array(n) };
+  for (let i = 0; i < n; i++) {
+    rows.cust[i] = rnd() < 0.03 ? -1 : Math.floor(rnd() ** 2 * customers);
+    rows.ts[i] = START + Math.floor(rnd() * days) * DAY + Math.floor(rnd() * DAY);
+    rows.amount[i] = rnd() < 0.1 ? -Math.round(rnd() * 5000) / 100 : rnd() < 0.02 ? 0 : rnd() * 300;
+    rows.margin![i] = rnd() < 0.3 ? Number.NaN : rnd() * 40;
+  }
+  return rows;
+}
+
+describe.each(kernelSets)('aggregateRows, $name kernels', ({ kernels }) => {
+  const test = kernels ? it : it.skip;
+
+  test('matches the TypeScript reference bit for bit on random rows cut into random batches', () => {
+    const ts = fc.integer({ min: 0, max: 40 * DAY }).map((t) => START + t);
+    fc.assert(
+      fc.property(rowsArb(30, ts), fc.boolean(), fc.array(fc.nat(), { maxLength: 5 }), (list, withMargin, cuts) => {
+        const rows = columns(list, withMargin);
+        expectSameState(aggregate(kernels!, rows, 30, cuts), aggregate(jsKernels, rows, 30));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  test('agrees on timestamps whose day is no int32 (NaN, far past and future, -0)', () => {
+    const ts = fc.oneof(fc.integer({ min: 0, max: 5 * DAY }).map((t) => START + t), fc.constantFrom(Number.NaN, -0, 1e18, -1e18, 2 ** 31 * DAY, Infinity, -Infinity));
+    fc.assert(
+      fc.property(rowsArb(5, ts), (list) => {
+        const rows = columns(list, true);
+        expectSameState(aggregate(kernels!, rows, 5), aggregate(jsKernels, rows, 5));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  test('grows the day map at the same points as TypeScript on 300k rows into 20k customers', () => {
+    const rows = bulkRows(300_000, 20_000, 400);
+    const got = aggregate(kernels!, rows, 20_000, [65_536, 131_072, 200_000]);
+    expectSameState(got, aggregate(jsKernels, rows, 20_000));
+    expect(got.days.capacity).toBeGreaterThan(1024 * 64);
+  });
+
+  test('folds known rows into the documented sums', () => {
+    const rows: Rows = {
+      cust: Int32Array.of(0, 0, 1, 0, -1),
+      ts: Float64Array.of(START, START + 3 * DAY, START + DAY, START + 3 * DAY + 5, START + 9 * DAY),
+      amount: Float64Array.of(10, 5, -4, -2, 100),
+      margin: null,
+    };
+    const s = aggregate(kernels!, rows, 2);
+    expect([...s.orders.subarray(0, 2)]).toEqual([2, 0]);
+    expect([...s.returns.subarray(0, 2)]).toEqual([1, 1]);
+    expect([...s.revenue.subarray(0, 2)]).toEqual([13, -4]);
+    expect([...s.returnedAmount.subarray(0, 2)]).toEqual([2, 4]);
+    expect(s.firstTs[0]).toBe(START);
+    expect(s.lastTs[0]).toBe(START + 3 * DAY);
+    expect(s.spilled[0]).toBe(1);
+    expect(s.days.size).toBe(2);
+    expect(s.rows).toBe(4);
+    expect(s.maxTs).toBe(START + 3 * DAY + 5);
+  });
+
+  test('gives the same customer table through Aggregator and finalize', () => {
+    const asOf = parseAsOf('2025-03-01');
+    const ids = [1, 2, 'x', '07', 3, 1, 2, 'x', 42, '42'];
+    const batch = txBatch(
+      Array.from({ length: 400 }, (_, i) => ({
+        customer_id: ids[(i * 7) % ids.length],
+        ts: START + ((i * 13) % 70) * DAY + i,
+        amount: ((i * 37) % 23) - 4 + 0.01 * i,
+        margin: i % 5 === 0 ? null : i / 7,
+      })),
+    );
+    const run = (k: Kernels) => {
+      const agg = new Aggregator(asOf, k.aggregateRows);
+      agg.add(batch);
+      agg.add(batch);
+      return finalize(agg, asOf, [30]);
+    };
+    const [got, want] = [run(kernels!), run(jsKernels)];
+    expect(got.customerId).toEqual(want.customerId);
+    for (const [name, col] of Object.entries(want.fields)) expectSameBytes(got.fields[name as keyof typeof got.fields], col, name);
+    expectSameBytes(got.meanRepeatValue, want.meanRepeatValue, 'meanRepeatValue');
+  });
+});
+
+describe.runIf(kernelSets[1]!.kernels)('aggregateRows, native errors', () => {
+  const native = kernelSets[1]!.kernels!;
+
+  it('refuses a customer number beyond the state with SEG_ERR_NATIVE', () => {
+    const state = new AggregateState(4);
+    state.ensure(4);
+    const run = () => native.aggregateRows(state, Int32Array.of(1, 4096), Float64Array.of(START, START), Float64Array.of(1, 1), null, 2);
+    expect(run).toThrow(NativeError);
+    expect(run).toThrow(/customer 4096 is beyond/);
+    try {
+      run();
+    } catch (err) {
+      expect((err as NativeError).code).toBe('SEG_ERR_NATIVE');
+      expect(((err as NativeError).cause as { code: string }).code).toBe('ERR_NATIVE_RANGE');
+    }
+  });
+
+  it('refuses row arrays shorter than n', () => {
+    const state = new AggregateState(4);
+    expect(() => native.aggregateRows(state, new Int32Array(2), new Float64Array(2), new Float64Array(2), null, 3)).toThrow(NativeError);
+  });
+});
