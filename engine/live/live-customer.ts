@@ -17,6 +17,14 @@
 import { endOfDay } from '../aggregate/finalize.js';
 import { dayOf } from '../parse/parse-timestamp.js';
 
+function nullable(x: number): number | null {
+  return Number.isFinite(x) ? x : null;
+}
+
+function iso(ms: number): string | null {
+  return Number.isFinite(ms) ? new Date(ms).toISOString() : null;
+}
+
 /** The categorical values a customer holds, for the live counts. */
 export interface Placement {
   readonly segment: string;
@@ -80,8 +88,11 @@ export class LiveCustomer {
   maxLiveTs = Number.NEGATIVE_INFINITY;
   /** What the customer held before this update (snapshot or previous live view); null for a new customer. */
   placement: Placement | null;
-  /** The last computed view (fields, scores, classes). */
-  view: Record<string, number | string | boolean | null> = {};
+  /** Fields at the live as_of, and the scores, from the last rescoring (live-scorer.ts). */
+  derived: DerivedFields | null = null;
+  r = 0;
+  f = 0;
+  m = 0;
   private readonly base: BaseAggregates;
   private readonly snapDays: ReadonlySet<number>;
   /** Net amount of live rows per day (windows), and the days a live purchase already counted. */
@@ -132,6 +143,44 @@ export class LiveCustomer {
     if (!Number.isNaN(margin)) this.margin = (Number.isNaN(this.margin) ? 0 : this.margin) + margin;
     this.liveNet.set(d, (this.liveNet.get(d) ?? 0) + amount);
     if (ts > this.maxLiveTs) this.maxLiveTs = ts;
+  }
+
+  /** The customer as the API shows it, built on demand so that applying a batch allocates little. */
+  view(): Record<string, number | string | boolean | null> {
+    const d = this.derived!;
+    const p = this.placement!;
+    const none = this.orders === 0;
+    return {
+      customer_id: this.id,
+      orders: this.orders,
+      purchase_days: this.purchaseDays,
+      first_purchase_at: none ? null : iso(this.firstTs),
+      last_purchase_at: none ? null : iso(this.lastTs),
+      revenue: this.revenue,
+      returns: this.returns,
+      returned_amount: this.returnedAmount,
+      margin: nullable(this.margin),
+      revenue_90d: d.revenue_90d,
+      revenue_365d: d.revenue_365d,
+      recency_days: nullable(d.recency_days),
+      tenure_days: nullable(d.tenure_days),
+      aov: nullable(d.aov),
+      weekly_spend: nullable(d.weekly_spend),
+      r_score: this.r,
+      f_score: this.f,
+      m_score: this.m,
+      rfm_cell: `${this.r}${this.f}${this.m}`,
+      segment: p.segment,
+      spend_band: p.band,
+      tier: p.tier,
+      lifecycle: p.lifecycle,
+      win_back: p.winBack,
+      p_alive: null,
+      expected_purchases_90d: null,
+      expected_aov: null,
+      clv_365d: null,
+      as_of: new Date(d.asOfMs).toISOString(),
+    };
   }
 
   /** The fields that depend on as_of, at max(snapshot as_of, end of the latest live row's day). */

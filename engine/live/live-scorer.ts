@@ -22,15 +22,7 @@ export interface LiveScale {
   readonly asOfMs: number;
 }
 
-function nullable(x: number): number | null {
-  return Number.isFinite(x) ? x : null;
-}
-
-function iso(ms: number): string | null {
-  return Number.isFinite(ms) ? new Date(ms).toISOString() : null;
-}
-
-/** Recomputes fields, scores and classes of `customers` and stores each one's view and placement. */
+/** Recomputes fields, scores and classes of `customers` and stores them on each (the view is built on lookup). */
 export function scoreLive(customers: readonly LiveCustomer[], scale: LiveScale): void {
   const n = customers.length;
   const col = () => new Float64Array(n);
@@ -39,10 +31,9 @@ export function scoreLive(customers: readonly LiveCustomer[], scale: LiveScale):
     returned_amount: col(), margin: col(), revenue_90d: col(), revenue_365d: col(), recency_days: col(), tenure_days: col(),
     aov: col(), weekly_spend: col(),
   };
-  const asOf = new Float64Array(n);
+  const derived = customers.map((c) => c.derive(scale.asOfMs));
   customers.forEach((c, i) => {
-    const d = c.derive(scale.asOfMs);
-    asOf[i] = d.asOfMs;
+    const d = derived[i]!;
     const none = c.orders === 0;
     f.orders[i] = c.orders;
     f.purchase_days[i] = c.purchaseDays;
@@ -93,37 +84,10 @@ export function scoreLive(customers: readonly LiveCustomer[], scale: LiveScale):
       revenue: f.revenue[i]!,
       weeklySpend: f.weekly_spend[i]!,
     };
-    c.view = {
-      customer_id: c.id,
-      orders: f.orders[i]!,
-      purchase_days: f.purchase_days[i]!,
-      first_purchase_at: iso(f.first_purchase_at[i]!),
-      last_purchase_at: iso(f.last_purchase_at[i]!),
-      revenue: f.revenue[i]!,
-      returns: f.returns[i]!,
-      returned_amount: f.returned_amount[i]!,
-      margin: nullable(f.margin[i]!),
-      revenue_90d: f.revenue_90d[i]!,
-      revenue_365d: f.revenue_365d[i]!,
-      recency_days: nullable(f.recency_days[i]!),
-      tenure_days: nullable(f.tenure_days[i]!),
-      aov: nullable(f.aov[i]!),
-      weekly_spend: nullable(f.weekly_spend[i]!),
-      r_score: rfm.r[i]!,
-      f_score: rfm.f[i]!,
-      m_score: rfm.m[i]!,
-      rfm_cell: `${rfm.r[i]}${rfm.f[i]}${rfm.m[i]}`,
-      segment: placement.segment,
-      spend_band: band,
-      tier: placement.tier,
-      lifecycle: placement.lifecycle,
-      win_back: placement.winBack,
-      p_alive: null,
-      expected_purchases_90d: null,
-      expected_aov: null,
-      clv_365d: null,
-      as_of: new Date(asOf[i]!).toISOString(),
-    };
+    c.derived = derived[i]!;
+    c.r = rfm.r[i]!;
+    c.f = rfm.f[i]!;
+    c.m = rfm.m[i]!;
     c.placement = placement;
   });
 }

@@ -83,7 +83,7 @@ export class LiveState {
   /** The view of one customer by canonical id text, or null. */
   get(id: string): CustomerView | null {
     const c = this.overlay.get(id);
-    if (c) return this.meta({ ...c.view }, true);
+    if (c) return this.meta(c.view(), true);
     const row = this.index.find(id);
     return row < 0 ? null : this.meta(this.columns.row(row), false);
   }
@@ -170,7 +170,7 @@ export class LiveState {
         (filter.tier === undefined || p.tier === filter.tier) &&
         (filter.lifecycle === undefined || p.lifecycle === filter.lifecycle) &&
         (filter.spend_band === undefined || p.band === filter.spend_band);
-      return ok ? this.meta({ ...live.view }, true) : null;
+      return ok ? this.meta(live.view(), true) : null;
     }
     const ok =
       (filter.segment === undefined || cols.segment.names[cols.segment.codes[pos]!] === filter.segment) &&
@@ -221,7 +221,7 @@ export class LiveState {
     const stop = Math.min(order.length, start + limit);
     for (let i = start; i < stop; i++) {
       const ref = order[i]!;
-      out.push(ref >= 0 ? this.meta(this.columns.row(ref), false) : this.meta({ ...live[-1 - ref]!.view }, true));
+      out.push(ref >= 0 ? this.meta(this.columns.row(ref), false) : this.meta(live[-1 - ref]!.view(), true));
     }
     return { customers: out, next: stop < order.length ? stop : null, total: order.length };
   }
