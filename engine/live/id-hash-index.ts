@@ -45,10 +45,11 @@ export class IdHashIndex {
   private readonly mask: number;
   private readonly offsets: Int32Array;
   private readonly bytes: Uint8Array;
+  private readonly size: number;
   private scratch = Buffer.allocUnsafe(256);
 
-  /** Builds the index; ids are unique in a snapshot, so no duplicate check is made. */
-  constructor(ids: Vector) {
+  /** Builds the index in one go; ids are unique in a snapshot, so no duplicate check is made. */
+  private constructor(ids: Vector) {
     const { offsets, bytes } = flatten(ids);
     this.offsets = offsets;
     this.bytes = bytes;
@@ -56,11 +57,32 @@ export class IdHashIndex {
     while (capacity < ids.length * 2) capacity *= 2;
     this.slots = new Int32Array(capacity).fill(-1);
     this.mask = capacity - 1;
-    const n = ids.length;
-    for (let r = 0; r < n; r++) {
-      let s = fnv1a(bytes, offsets[r]!, offsets[r + 1]!) & this.mask;
-      while (this.slots[s] !== -1) s = (s + 1) & this.mask;
-      this.slots[s] = r;
+    this.size = ids.length;
+  }
+
+  /** Builds the index, yielding to the event loop every `chunk` rows so a server keeps answering meanwhile. */
+  static async build(ids: Vector, chunk = 131_072): Promise<IdHashIndex> {
+    const index = new IdHashIndex(ids);
+    for (let from = 0; from < index.size; from += chunk) {
+      index.insert(from, Math.min(index.size, from + chunk));
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    return index;
+  }
+
+  /** Builds the index synchronously (tests, tools). */
+  static buildSync(ids: Vector): IdHashIndex {
+    const index = new IdHashIndex(ids);
+    index.insert(0, index.size);
+    return index;
+  }
+
+  private insert(from: number, to: number): void {
+    const { offsets, bytes, slots, mask } = this;
+    for (let r = from; r < to; r++) {
+      let s = fnv1a(bytes, offsets[r]!, offsets[r + 1]!) & mask;
+      while (slots[s] !== -1) s = (s + 1) & mask;
+      slots[s] = r;
     }
   }
 

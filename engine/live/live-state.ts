@@ -56,11 +56,28 @@ export class LiveState {
   private readonly added: LiveCustomer[] = [];
   private winBackCache: { version: number; order: Int32Array; live: LiveCustomer[] } | null = null;
 
-  constructor(readonly snapshot: LoadedSnapshot) {
-    this.columns = new SnapshotColumns(snapshot.customers);
-    this.index = new IdHashIndex(this.columns.vector('customer_id'));
+  /** Use {@link LiveState.open} (yields while indexing) or {@link LiveState.openSync}. */
+  private constructor(
+    readonly snapshot: LoadedSnapshot,
+    columns: SnapshotColumns,
+    index: IdHashIndex,
+  ) {
+    this.columns = columns;
+    this.index = index;
     this.config = parseConfig(snapshot.manifest.config ?? {});
     this.counts = new LiveCounts(snapshot.manifest);
+  }
+
+  /** Indexes a snapshot, yielding to the event loop while it hashes the ids, so lookups on the old state go on. */
+  static async open(snapshot: LoadedSnapshot): Promise<LiveState> {
+    const columns = new SnapshotColumns(snapshot.customers);
+    return new LiveState(snapshot, columns, await IdHashIndex.build(columns.vector('customer_id')));
+  }
+
+  /** Indexes a snapshot in one synchronous step. */
+  static openSync(snapshot: LoadedSnapshot): LiveState {
+    const columns = new SnapshotColumns(snapshot.customers);
+    return new LiveState(snapshot, columns, IdHashIndex.buildSync(columns.vector('customer_id')));
   }
 
   /** Customers in the live view (snapshot plus new ones). */

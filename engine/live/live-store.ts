@@ -67,7 +67,7 @@ export class LiveStore {
     if (id !== null) {
       const snap = await loadSnapshot(opts.dataDir, id);
       folded = await readFoldedMarker(snap.dir);
-      state = new LiveState(snap);
+      state = await LiveState.open(snap);
     }
     const retained: Retained[] = [];
     let rows = 0;
@@ -111,7 +111,7 @@ export class LiveStore {
   /** Swaps to snapshot `id`, which folded log segments <= `foldedThrough` in (0: none), then trims the log. */
   async install(id: string, foldedThrough: number): Promise<LiveState> {
     const snap = await loadSnapshot(this.dataDir, id);
-    const next = new LiveState(snap);
+    const next = await LiveState.open(snap);
     this.retained = this.retained.filter((e) => e.seq > foldedThrough);
     for (const e of this.retained) next.apply(e.batch);
     this.state = next;

@@ -107,11 +107,25 @@ export class SnapshotColumns {
     this.tier = codedColumn(this.vector('tier'));
     this.lifecycle = codedColumn(this.vector('lifecycle'));
     this.spendBand = new Uint16Array(this.size);
-    let i = 0;
-    for (const v of this.vector('spend_band')) this.spendBand[i++] = Number(v);
     this.winBack = new Uint8Array(this.size);
-    i = 0;
-    for (const v of this.vector('win_back')) this.winBack[i++] = v ? 1 : 0;
+    const band = this.vector('spend_band');
+    const bandData = band.data[0];
+    if (band.data.length === 1 && bandData && (bandData.values instanceof Uint8Array || bandData.values instanceof Uint16Array)) {
+      this.spendBand.set(bandData.values.subarray(bandData.offset, bandData.offset + this.size));
+    } else {
+      let i = 0;
+      for (const v of band) this.spendBand[i++] = Number(v);
+    }
+    const wb = this.vector('win_back');
+    const wbData = wb.data[0];
+    if (wb.data.length === 1 && wbData && wbData.values instanceof Uint8Array) {
+      const bits = wbData.values;
+      const off = wbData.offset;
+      for (let r = 0; r < this.size; r++) this.winBack[r] = (bits[(r + off) >> 3]! >> ((r + off) & 7)) & 1;
+    } else {
+      let i = 0;
+      for (const v of wb) this.winBack[i++] = v ? 1 : 0;
+    }
     const coded: Record<string, CodedColumn> = { segment: this.segment, tier: this.tier, lifecycle: this.lifecycle };
     this.readers = [...vectors].map(([name, v]) => [name, readerOf(name, v, coded[name])]);
   }

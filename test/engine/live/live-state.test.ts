@@ -35,7 +35,7 @@ afterAll(async () => rm(dir, { recursive: true, force: true }));
 
 describe('LiveState', () => {
   it('looks customers up by canonical id: 42 and "42" are one customer, "042" another', async () => {
-    const state = new LiveState(await loadSnapshot(join(dir, 'data')));
+    const state = LiveState.openSync(await loadSnapshot(join(dir, 'data')));
     expect(state.size).toBe(41);
     expect(canonicalId(7)).toBe('7');
     expect(canonicalId('7')).toBe('7');
@@ -50,7 +50,7 @@ describe('LiveState', () => {
   });
 
   it('applies a purchase at once: orders, revenue, windows, recency, days and a new customer', async () => {
-    const state = new LiveState(await loadSnapshot(join(dir, 'data')));
+    const state = LiveState.openSync(await loadSnapshot(join(dir, 'data')));
     const before = state.get('2')!;
     state.apply(tx([[2, '2026-07-02T10:00:00Z', 100], ['2', '2026-07-02T18:00:00Z', 50], ['new-1', '2026-07-01T00:00:00Z', 30]]));
     const after = state.get('2')!;
@@ -74,20 +74,20 @@ describe('LiveState', () => {
   });
 
   it('agrees with a full rescore on the aggregates of a customer bought from live', async () => {
-    const state = new LiveState(await loadSnapshot(join(dir, 'data')));
+    const state = LiveState.openSync(await loadSnapshot(join(dir, 'data')));
     const events = tx([[3, '2026-07-01T12:00:00Z', 40], [3, '2026-07-01T13:00:00Z', -5]]);
     state.apply(events);
     const live = state.get('3')!;
     const data2 = join(dir, 'data2');
     await rescore({ input: join(dir, 'tx.csv'), dataDir: data2, extra: [events] });
-    const batch = new LiveState(await loadSnapshot(data2)).get('3')!;
+    const batch = LiveState.openSync(await loadSnapshot(data2)).get('3')!;
     for (const f of ['orders', 'purchase_days', 'first_purchase_at', 'last_purchase_at', 'revenue', 'returns', 'returned_amount', 'revenue_90d', 'revenue_365d', 'recency_days', 'tenure_days', 'aov', 'weekly_spend', 'as_of']) {
       expect(live[f], f).toEqual(batch[f]);
     }
   });
 
   it('lists customers by segment with a cursor, and the win-back list by revenue', async () => {
-    const state = new LiveState(await loadSnapshot(join(dir, 'data')));
+    const state = LiveState.openSync(await loadSnapshot(join(dir, 'data')));
     const [name] = [...state.counts.segment.entries()].find(([, n]) => n >= 3)!;
     const all = state.list({ segment: name }, 0, 1000).customers;
     expect(all.length).toBe(state.counts.segment.get(name));
