@@ -49,10 +49,9 @@ export async function spawnServer(script: string[], env: Record<string, string> 
   return { url, child };
 }
 
-/** `segstream serve` over `dataDir` in a child process (from dist/ when built, else through tsx). */
+/** `segstream serve` over `dataDir` in a child process, from source (a stale dist/ would measure old code). */
 export function spawnSegstream(dataDir: string, env: Record<string, string> = {}): Promise<{ url: string; child: ChildProcess }> {
-  const cli = existsSync(join(ROOT, 'dist/cli/segstream.js')) ? ['dist/cli/segstream.js'] : ['--import', 'tsx', 'cli/segstream.ts'];
-  return spawnServer([...cli, 'serve', '--data', dataDir, '--port', '0'], env);
+  return spawnServer(['--import', 'tsx', 'cli/segstream.ts', 'serve', '--data', dataDir, '--port', '0'], env);
 }
 
 /** A bare fastify hello-world in a child process: the ceiling for this machine. */

@@ -46,8 +46,8 @@ export class JsIdInterner implements IdInterner {
     }
   }
 
-  /** Keys `from..to` by customer number. */
+  /** Keys `from..to` by customer number (both clamped to 0..size). */
   keys(from = 0, to = this.index.size): CustomerKey[] {
-    return this.index.keys.slice(from, to);
+    return this.index.keys.slice(Math.max(0, from), Math.max(0, to));
   }
 }

@@ -21,7 +21,7 @@ export interface IdInterner {
   internIds(ids: IdColumn, out: Int32Array): void;
   /** Numbers of a Utf8 column (`offsets.length - 1` rows, like Arrow's) into `out`; an empty text is missing (-1). */
   internUtf8(bytes: Uint8Array, offsets: Int32Array, out: Int32Array): void;
-  /** Keys `from..to` (default: all) by customer number. */
+  /** Keys `from..to` (default: all; both clamped to 0..size) by customer number. */
   keys(from?: number, to?: number): CustomerKey[];
 }
 

@@ -81,7 +81,9 @@ class NativeIdInterner implements IdInterner {
   }
 
   keys(from = 0, to = this.size): CustomerKey[] {
-    return guard('internerKeys', () => this.b.internerKeys(this.handle, from, to));
+    const size = this.size;
+    const lo = Math.min(Math.max(0, from), size);
+    return guard('internerKeys', () => this.b.internerKeys(this.handle, lo, Math.min(Math.max(lo, to), size)));
   }
 }
 
