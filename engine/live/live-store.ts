@@ -112,6 +112,8 @@ export class LiveStore {
   async install(id: string, foldedThrough: number): Promise<LiveState> {
     const snap = await loadSnapshot(this.dataDir, id);
     const next = await LiveState.open(snap);
+    // Ids sort in creation order: a slower install of an older snapshot (a reload racing a job) must not win.
+    if (this.state && this.state.snapshot.id > id) return this.state;
     this.retained = this.retained.filter((e) => e.seq > foldedThrough);
     for (const e of this.retained) next.apply(e.batch);
     this.state = next;
