@@ -6,13 +6,13 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { ERROR_CODES, SegError } from '../engine/errors.js';
 
-/** HTTP status of every registry code. */
+/** HTTP status of every registry code; docs/errors.md shows the same (a test keeps them in step). */
 export const STATUS_BY_CODE: Readonly<Record<keyof typeof ERROR_CODES, number>> = {
   SEG_ERR_CONFIG_INVALID: 400,
   SEG_ERR_ARGUMENT: 400,
-  SEG_ERR_INPUT_NOT_FOUND: 400,
-  SEG_ERR_INPUT_UNREADABLE: 400,
-  SEG_ERR_COLUMN_MISSING: 400,
+  SEG_ERR_INPUT_NOT_FOUND: 404,
+  SEG_ERR_INPUT_UNREADABLE: 422,
+  SEG_ERR_COLUMN_MISSING: 422,
   SEG_ERR_SNAPSHOT_NOT_FOUND: 404,
   SEG_ERR_SNAPSHOT_CORRUPT: 500,
   SEG_ERR_SNAPSHOT_WRITE: 500,
