@@ -74,6 +74,10 @@ describe('events', () => {
     expect([xml.statusCode, xml.json().code]).toEqual([415, 'SEG_ERR_UNSUPPORTED_MEDIA_TYPE']);
     const big = await app.inject({ method: 'POST', url: '/v1/events', headers: { ...auth, 'content-type': 'text/csv' }, payload: `customer_id,ts,amount\n${'1,2026-07-01,1\n'.repeat(10_000)}` });
     expect([big.statusCode, big.json().code]).toEqual([413, 'SEG_ERR_PAYLOAD_TOO_LARGE']);
+    const corrupt = await app.inject({ method: 'POST', url: '/v1/events', headers: { ...auth, 'content-type': 'application/vnd.apache.arrow.stream' }, payload: Buffer.from('not arrow at all') });
+    expect([corrupt.statusCode, corrupt.json().code]).toEqual([422, 'SEG_ERR_INPUT_UNREADABLE']);
+    const noAmount = await app.inject({ method: 'POST', url: '/v1/events', headers: { ...auth, 'content-type': 'text/csv' }, payload: 'customer_id,ts\n1,2026-07-01\n' });
+    expect([noAmount.statusCode, noAmount.json().code]).toEqual([422, 'SEG_ERR_COLUMN_MISSING']);
   });
 });
 
