@@ -3,6 +3,7 @@
  * failure always surfaces as a NativeError (native-errors.ts), never as a raw addon error.
  */
 import type { AggregateState } from '../aggregate/aggregate-state.js';
+import type { DayColumns } from '../aggregate/day-map.js';
 import { MS_PER_DAY } from '../parse/parse-timestamp.js';
 import type { CustomerKey } from '../parse/parse-values.js';
 import type { IdColumn, IdInterner, Kernels } from './kernels.js';
@@ -23,10 +24,12 @@ const io = new Float64Array(3);
 /**
  * aggregate-rows.ts on the addon. The DayMap's arrays are JS memory that only JS can grow, so
  * the addon stops exactly where the TypeScript map would grow (see native/src/aggregate.rs);
- * here the map grows with its own code and the call resumes. Same growth points, same slot
+ * here the map grows (re-inserting natively) and the call resumes. Same growth points, same slot
  * layout, same order of float additions: bit-identical state.
  */
 function aggregateRowsWith(b: NativeBinding) {
+  const reinsert = (from: DayColumns, to: DayColumns) =>
+    guard('dayMapReinsert', () => b.dayMapReinsert(from.cust, from.day, from.net, from.pos, to.cust, to.day, to.net, to.pos));
   return function aggregateRows(state: AggregateState, cust: Int32Array, ts: Float64Array, amount: Float64Array, margin: Float64Array | null, n: number): void {
     io[0] = state.maxTs;
     io[1] = state.rows;
@@ -43,7 +46,7 @@ function aggregateRowsWith(b: NativeBinding) {
         days.size = io[2];
         if (next === n) return;
         if (next >= 0) {
-          days.grow();
+          days.grow(reinsert);
           start = next;
         } else {
           // Row -next-1 spilled and is folded in but for its own day, whose add grows the map first.

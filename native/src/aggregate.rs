@@ -147,6 +147,37 @@ impl DayMap<'_> {
     }
 }
 
+/// day-map.ts `grow`'s re-insertion: the entries of `from` in slot order into the empty `to`
+/// (twice the capacity). Keys are distinct, so each lands in the first free slot of its probe
+/// sequence, exactly where `add` would put it.
+pub fn reinsert(from: &DayMap, to: &mut DayMap) -> Result<()> {
+    let cap = to.cust.len();
+    if !cap.is_power_of_two() || to.day.len() != cap || to.net.len() != cap || to.pos.len() != cap || from.day.len() < from.cust.len() || from.net.len() < from.cust.len() || from.pos.len() < from.cust.len() {
+        return Err(KernelError::Argument("day map arrays must share one power-of-two length".into()));
+    }
+    let live = from.cust.iter().filter(|&&c| c != -1).count();
+    if live * 2 > cap || to.cust.iter().any(|&c| c != -1) {
+        return Err(KernelError::Argument("the new day map must be empty and twice as large".into()));
+    }
+    let mask = cap - 1;
+    for s in 0..from.cust.len() {
+        let c = from.cust[s];
+        if c == -1 {
+            continue;
+        }
+        let mut slot = hash(c, from.day[s]) as usize & mask;
+        while to.cust[slot] != -1 {
+            slot = (slot + 1) & mask;
+        }
+        to.cust[slot] = c;
+        to.day[slot] = from.day[s];
+        to.net[slot] = from.net[s];
+        to.pos[slot] = from.pos[s];
+    }
+    to.size = live;
+    Ok(())
+}
+
 /// Checks the shapes the kernel relies on, so the loop can index without surprises.
 pub fn validate(rows: &Rows, days: &DayMap, n: usize) -> Result<()> {
     if rows.cust.len() < n || rows.ts.len() < n || rows.amount.len() < n || rows.margin.is_some_and(|m| m.len() < n) {
@@ -165,11 +196,27 @@ pub fn validate(rows: &Rows, days: &DayMap, n: usize) -> Result<()> {
 /// aggregate-rows.ts `aggregateRows` over rows `start..n`, stopping where the map must grow.
 pub fn aggregate_rows(rows: &Rows, s: &mut Customers, days: &mut DayMap, totals: &mut Totals, start: usize, n: usize) -> Result<Stop> {
     let limit = s.capacity();
+    // Every array cut to one length, so the single `cu < limit` check below covers all indexing.
+    let s = &mut Customers {
+        orders: &mut s.orders[..limit],
+        returns: &mut s.returns[..limit],
+        revenue: &mut s.revenue[..limit],
+        returned_amount: &mut s.returned_amount[..limit],
+        margin: &mut s.margin[..limit],
+        first_ts: &mut s.first_ts[..limit],
+        last_ts: &mut s.last_ts[..limit],
+        day0: &mut s.day0[..limit],
+        day0_net: &mut s.day0_net[..limit],
+        day0_pos: &mut s.day0_pos[..limit],
+        spilled: &mut s.spilled[..limit],
+    };
+    let (cust, ts, amount) = (&rows.cust[..n], &rows.ts[..n], &rows.amount[..n]);
+    let margin = rows.margin.map(|m| &m[..n]);
     let mut max_ts = totals.max_ts;
     let mut counted = 0.0;
     let mut stop = Stop::Done;
     for i in start..n {
-        let c = rows.cust[i];
+        let c = cust[i];
         if c < 0 {
             continue;
         }
@@ -179,8 +226,8 @@ pub fn aggregate_rows(rows: &Rows, s: &mut Customers, days: &mut DayMap, totals:
             totals.rows += counted;
             return Err(KernelError::Range(format!("row {i}: customer {c} is beyond the state's {limit} customers")));
         }
-        let t = rows.ts[i];
-        let a = rows.amount[i];
+        let t = ts[i];
+        let a = amount[i];
         // Which day-map adds this row makes, decided before touching anything, so that a stop
         // before the row leaves it untouched.
         let spilled = s.spilled[cu] == 1;
@@ -197,7 +244,7 @@ pub fn aggregate_rows(rows: &Rows, s: &mut Customers, days: &mut DayMap, totals:
             max_ts = t;
         }
         s.revenue[cu] += a;
-        if let Some(margin) = rows.margin {
+        if let Some(margin) = margin {
             let m = margin[i];
             if !m.is_nan() {
                 s.margin[cu] += m;

@@ -8,7 +8,7 @@ use crate::{partition, thresholds};
 use std::ffi::CStr;
 
 /// Bumped whenever a signature below changes; the loader refuses a stale build.
-const BINDING_VERSION: i32 = 1;
+const BINDING_VERSION: i32 = 2;
 
 const INTERNER_TAG: TypeTag = TypeTag { lower: 0x7365_6773_7472_6561, upper: 0x6d2d_6964_732d_0001 };
 
@@ -16,6 +16,7 @@ const INTERNER_TAG: TypeTag = TypeTag { lower: 0x7365_6773_7472_6561, upper: 0x6
 pub const EXPORTS: &[(&CStr, Handler)] = &[
     (c"bindingVersion", binding_version),
     (c"aggregateRows", aggregate_rows),
+    (c"dayMapReinsert", day_map_reinsert),
     (c"internerCreate", interner_create),
     (c"internerSize", interner_size),
     (c"internerInternIds", interner_intern_ids),
@@ -79,6 +80,19 @@ fn aggregate_rows(call: &Call) -> Result<RawValue> {
         Stop::GrowBefore(i) => i as i32,
         Stop::GrowMidRow(i) => -(i as i32) - 1,
     })
+}
+
+/// `(fromCust, fromDay, fromNet, fromPos, toCust, toDay, toNet, toPos)`: day-map.ts `grow`'s
+/// re-insertion into the fresh arrays.
+fn day_map_reinsert(call: &Call) -> Result<RawValue> {
+    let from = DayMap { cust: call.array(0)?, day: call.array(1)?, net: call.array(2)?, pos: call.array(3)?, size: 0 };
+    let mut to = DayMap { cust: call.array(4)?, day: call.array(5)?, net: call.array(6)?, pos: call.array(7)?, size: 0 };
+    ensure_disjoint(&[
+        span("from.cust", from.cust), span("from.day", from.day), span("from.net", from.net), span("from.pos", from.pos),
+        span("to.cust", to.cust), span("to.day", to.day), span("to.net", to.net), span("to.pos", to.pos),
+    ])?;
+    aggregate::reinsert(&from, &mut to)?;
+    call.undefined()
 }
 
 fn interner_create(call: &Call) -> Result<RawValue> {
