@@ -49,9 +49,10 @@ function aggregateRowsWith(b: NativeBinding) {
           days.grow(reinsert);
           start = next;
         } else {
-          // Row -next-1 spilled and is folded in but for its own day, whose add grows the map first.
+          // Row -next-1 spilled and is folded in but for its own day, which goes in after the growth.
           const row = -next - 1;
           const a = amount[row]!;
+          days.grow(reinsert);
           days.add(cust[row]!, Math.floor(ts[row]! / MS_PER_DAY), a, a > 0 ? a : 0);
           start = row + 1;
         }
