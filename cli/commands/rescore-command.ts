@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { loadConfig } from '../../engine/config/load-config.js';
 import { ArgumentError } from '../../engine/errors.js';
@@ -49,9 +50,14 @@ export function rescoreCommand(program: Command): void {
     .option('--map <pairs>', 'column names, e.g. customer_id=CustomerID,ts=InvoiceDate,amount=Total')
     .option('--format <format>', 'csv, ndjson, arrow or parquet (default: from the extension or the first bytes)')
     .option('--batch-size <rows>', 'rows per batch', (v) => Number.parseInt(v, 10))
+    .option('--workers <n>', 'worker threads that read and aggregate (default: the available cores; 0: none, all on the main thread)', (v) => Number.parseInt(v, 10))
+    .option('--engine <engine>', 'aggregation kernels: auto, native or js', 'auto')
     .option('--json', 'print the summary as JSON')
     .addOption(dataDirOption())
-    .action(async (opts: { input: string; asOf?: string; config?: string; map?: string; format?: string; batchSize?: number; json?: boolean; data: string }) => {
+    .action(async (opts: { input: string; asOf?: string; config?: string; map?: string; format?: string; batchSize?: number; workers?: number; engine: string; json?: boolean; data: string }) => {
+      if (opts.workers !== undefined && !(Number.isInteger(opts.workers) && opts.workers >= 0)) throw new ArgumentError('--workers must be a whole number >= 0');
+      if (!['auto', 'native', 'js'].includes(opts.engine)) throw new ArgumentError(`--engine must be auto, native or js, not ${opts.engine}`);
+      const workers = opts.workers ?? availableParallelism();
       if (opts.format && !['csv', 'ndjson', 'arrow', 'parquet'].includes(opts.format)) {
         throw new ArgumentError(`--format must be csv, ndjson, arrow or parquet, not ${opts.format}`);
       }
@@ -68,6 +74,8 @@ export function rescoreCommand(program: Command): void {
           ...(opts.asOf ? { asOf: opts.asOf } : {}),
           ...(opts.format ? { format: opts.format as InputFormat } : {}),
           ...(opts.batchSize ? { batchSize: opts.batchSize } : {}),
+          ...(workers > 0 ? { workers } : {}),
+          engine: opts.engine as 'auto' | 'native' | 'js',
           onProgress: (p) => bar.update(p.bytesRead, p.bytesTotal, p.rows),
         });
       } finally {

@@ -3,6 +3,7 @@
  * order, then the extra batches (the real-time log). The pool (engine/pool) offers the same
  * contract on worker threads.
  */
+import type { AggregateRowsFn } from '../aggregate/aggregate-rows.js';
 import { Aggregator } from '../aggregate/aggregator.js';
 import { type TxBatch, parseBatch } from '../parse/parse-batch.js';
 import { RejectLog } from '../parse/reject-log.js';
@@ -26,13 +27,15 @@ export interface AggregateInputsOptions {
   readonly format?: InputFormat;
   readonly extra?: AsyncIterable<TxBatch> | Iterable<TxBatch>;
   readonly onProgress?: (p: RescoreProgress) => void;
+  /** The aggregation kernel (engine/kernels); default: the TypeScript one. */
+  readonly aggregate?: AggregateRowsFn;
 }
 
 /** Reads, parses and aggregates every input file, then the extra batches. */
 export async function aggregateInputs(files: readonly InputFile[], readOptions: ReadOptions, opts: AggregateInputsOptions): Promise<AggregatedInputs> {
   const bytesTotal = files.some((f) => f.size < 0) ? -1 : files.reduce((s, f) => s + f.size, 0);
   const rejects = new RejectLog(1000);
-  const agg = new Aggregator(opts.asOfMs);
+  const agg = new Aggregator(opts.asOfMs, opts.aggregate);
   const inputs: ManifestInput[] = [];
   let rowsRead = 0;
   let bytesDone = 0;

@@ -7,7 +7,10 @@ import { endOfDay, finalize } from '../aggregate/finalize.js';
 import { type Config } from '../config/config-schema.js';
 import { configHash, parseConfig } from '../config/load-config.js';
 import type { TxBatch } from '../parse/parse-batch.js';
-import { listInputs } from '../read/open-input.js';
+import type { RejectLog } from '../parse/reject-log.js';
+import { listInputs, STDIN_PATH } from '../read/open-input.js';
+import { aggregateParallel } from '../pool/parallel-aggregate.js';
+import { type KernelMode, loadKernels } from '../kernels/load-kernels.js';
 import { type ColumnMap, DEFAULT_COLUMN_MAP, type InputFormat } from '../read/raw-batch.js';
 import { countBy } from '../segment/categorical.js';
 import { buildCustomersTable, encodeCustomers } from '../snapshot/customers-file.js';
@@ -41,6 +44,10 @@ export interface RescoreOptions {
   /** Valid rows from elsewhere (the real-time log) folded in after the files. */
   readonly extra?: AsyncIterable<TxBatch> | Iterable<TxBatch>;
   readonly onProgress?: (p: RescoreProgress) => void;
+  /** Worker threads for read → aggregate (engine/pool); absent: all on this thread. Stdin always reads here. */
+  readonly workers?: number;
+  /** Aggregation kernels: `native` needs the addon, `auto` (default) uses it when it loads. */
+  readonly engine?: KernelMode;
   /** Test hook: runs after the snapshot files are written, before they are published. */
   readonly beforePublish?: BeforePublishHook;
 }
@@ -61,6 +68,11 @@ export interface RescoreSummary {
   readonly warnings: string[];
   readonly timings_ms: Record<string, number>;
   readonly rows_per_second: number;
+  /** Worker threads that read and aggregated (0: the calling thread). */
+  readonly workers: number;
+  readonly engine: 'native' | 'js';
+  /** Peak resident memory of the process, worker threads included. */
+  readonly peak_rss_bytes: number;
 }
 
 /** Runs a whole rescore and publishes the snapshot. */
@@ -71,16 +83,32 @@ export async function rescore(opts: RescoreOptions): Promise<RescoreSummary> {
   const files = await listInputs(opts.input);
   const readOptions = { columns: opts.columns ?? DEFAULT_COLUMN_MAP, batchSize: opts.batchSize ?? 65_536, ...(opts.format ? { format: opts.format } : {}) };
 
-  const { agg, rejects, inputs, rowsRead } = await aggregateInputs(files, readOptions, {
-    asOfMs: asOfGiven ?? Number.POSITIVE_INFINITY,
+  // Loaded here first so `native` without the addon fails before any work, and `auto` says once that it falls back.
+  const kernels = loadKernels(opts.engine ?? 'auto');
+  const engine = kernels.name;
+  const parallel = opts.workers !== undefined && !files.some((f) => f.path === STDIN_PATH);
+  const stageOptions = {
     ...(opts.format ? { format: opts.format } : {}),
     ...(opts.extra ? { extra: opts.extra } : {}),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
-  });
+  };
+  let stage: { table: ReturnType<typeof finalize>; rejects: RejectLog; inputs: Manifest['inputs']; rowsRead: number; validRows: number; futureRows: number };
+  if (parallel) {
+    stage = await aggregateParallel(files, readOptions, {
+      workers: opts.workers!,
+      engine,
+      windowDays: [config.tiers.window_days],
+      ...(asOfGiven !== undefined ? { asOfMs: asOfGiven } : {}),
+      ...stageOptions,
+    });
+  } else {
+    const { agg, rejects, inputs, rowsRead } = await aggregateInputs(files, readOptions, { asOfMs: asOfGiven ?? Number.POSITIVE_INFINITY, aggregate: kernels.aggregateRows, ...stageOptions });
+    const asOfMs = asOfGiven ?? (agg.state.rows > 0 ? endOfDay(agg.state.maxTs) : endOfDay(Date.now()));
+    stage = { table: finalize(agg, asOfMs, [config.tiers.window_days]), rejects, inputs, rowsRead, validRows: agg.state.rows, futureRows: agg.futureRows };
+  }
+  const { table, rejects, inputs, rowsRead } = stage;
   const tRead = performance.now();
 
-  const asOfMs = asOfGiven ?? (agg.state.rows > 0 ? endOfDay(agg.state.maxTs) : endOfDay(Date.now()));
-  const table = finalize(agg, asOfMs, [config.tiers.window_days]);
   const warnings: string[] = [];
   let models: Manifest['models'] = null;
   let predictions: Predictions | null = null;
@@ -106,12 +134,13 @@ export async function rescore(opts: RescoreOptions): Promise<RescoreSummary> {
   };
   const manifest = buildManifest(id, scored, config, {
     inputs,
-    rows: { read: rowsRead, valid: agg.state.rows + agg.futureRows, rejected: rejects.total, future: agg.futureRows },
+    rows: { read: rowsRead, valid: stage.validRows + stage.futureRows, rejected: rejects.total, future: stage.futureRows },
     rejects: rejects.counts,
     models,
     warnings,
     timings,
     previous: previousId,
+    engine,
   });
   const rejectsText = rejects.kept.map((r) => JSON.stringify(r)).join('\n') + (rejects.kept.length ? '\n' : '');
   await publishSnapshot(
@@ -138,6 +167,9 @@ export async function rescore(opts: RescoreOptions): Promise<RescoreSummary> {
     warnings,
     timings_ms: timingsAll,
     rows_per_second: Math.round(rowsRead / (total / 1000)),
+    workers: parallel ? opts.workers! : 0,
+    engine,
+    peak_rss_bytes: process.resourceUsage().maxRSS * 1024,
   };
 }
 
@@ -149,7 +181,7 @@ function buildManifest(
   id: string,
   scored: ScoredBase,
   config: Config,
-  run: Pick<Manifest, 'inputs' | 'rows' | 'rejects' | 'models' | 'warnings' | 'previous'> & { timings: Record<string, number> },
+  run: Pick<Manifest, 'inputs' | 'rows' | 'rejects' | 'models' | 'warnings' | 'previous'> & { timings: Record<string, number>; engine: string },
 ): Manifest {
   const { table } = scored;
   let purchasing = 0;
@@ -185,7 +217,7 @@ function buildManifest(
     win_back: winBack,
     models: run.models,
     warnings: run.warnings,
-    engine: 'js',
+    engine: run.engine,
     timings_ms: run.timings,
     previous: run.previous,
   };

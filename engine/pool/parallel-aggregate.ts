@@ -1,0 +1,192 @@
+/**
+ * The read → parse → aggregate → finalize stage on a worker pool: two-phase, radix-partitioned
+ * aggregation. The main thread plans shares and routes transferred buffers; it never touches a
+ * row, only (at the end) each customer once.
+ *
+ *   phase 1  worker: share s ──read/parse/aggregate──► state s ──cut by hash(key) % P──► packs s.0 … s.P-1
+ *   phase 2  worker: packs 0.p, 1.p, … (share order) ──merge──► partition p ──finalize(as_of)──► part p
+ *   main:    parts 0 … P-1 ──P-way merge on first appearance──► the base, then scoring as usual
+ *
+ * `as_of` needs the latest timestamp of all shares, known only after phase 1, which is why
+ * finalizing waits for the merge. Scores need the whole distribution: they run on the combined
+ * base with the single-threaded code, so thresholds are the same by construction.
+ */
+import { Aggregator } from '../aggregate/aggregator.js';
+import type { CustomerTable } from '../aggregate/customer-table.js';
+import { endOfDay } from '../aggregate/finalize.js';
+import type { KernelMode } from '../kernels/load-kernels.js';
+import { dayOf } from '../parse/parse-timestamp.js';
+import type { TxBatch } from '../parse/parse-batch.js';
+import { RejectLog, type RejectReason } from '../parse/reject-log.js';
+import type { InputFile } from '../read/open-input.js';
+import type { InputFormat, ReadOptions } from '../read/raw-batch.js';
+import type { RescoreProgress } from '../rescore/rescore.js';
+import type { ManifestInput } from '../snapshot/manifest.js';
+import { type Share, planShares } from './plan-shares.js';
+import { packBuffers, packPartitions } from './state-pack.js';
+import { combineParts, type TablePart } from './table-pack.js';
+import { runTask, startPool } from './worker-pool.js';
+import type { ShareResult } from './worker-tasks.js';
+
+/** Options of {@link aggregateParallel}. */
+export interface ParallelAggregateOptions {
+  readonly workers: number;
+  /** Aggregation kernels of the workers (default `auto`). */
+  readonly engine?: KernelMode;
+  /** The `as_of` asked for; default: end of the latest transaction's day. */
+  readonly asOfMs?: number;
+  /** Revenue windows beyond 90 and 365 days. */
+  readonly windowDays: readonly number[];
+  readonly format?: InputFormat;
+  readonly extra?: AsyncIterable<TxBatch> | Iterable<TxBatch>;
+  readonly onProgress?: (p: RescoreProgress) => void;
+  /** Smallest CSV/NDJSON byte range worth a share (tests lower it to split small files). */
+  readonly minShareBytes?: number;
+}
+
+/** The finalized base and the bookkeeping of its inputs. */
+export interface ParallelAggregated {
+  readonly table: CustomerTable;
+  readonly rejects: RejectLog;
+  readonly inputs: ManifestInput[];
+  readonly rowsRead: number;
+  readonly validRows: number;
+  readonly futureRows: number;
+  readonly shares: number;
+}
+
+/** Reads, parses, aggregates and finalizes every input on `workers` worker threads. */
+export async function aggregateParallel(files: readonly InputFile[], readOptions: ReadOptions, opts: ParallelAggregateOptions): Promise<ParallelAggregated> {
+  const workers = Math.max(1, Math.floor(opts.workers));
+  const partitions = workers;
+  const bytesTotal = files.reduce((s, f) => s + f.size, 0);
+  const shares = await planShares(files, workers, opts.format, opts.minShareBytes);
+  const asOfRead = opts.asOfMs ?? Number.POSITIVE_INFINITY;
+  let rowsDone = 0;
+  let bytesDone = 0;
+  const progress = (rows: number, bytes: number): void => {
+    rowsDone += rows;
+    bytesDone += bytes;
+    opts.onProgress?.({ rows: rowsDone, bytesRead: bytesDone, bytesTotal });
+  };
+  const pool = startPool(workers);
+  try {
+    const runShare = async (share: Share): Promise<ShareResult> => {
+      const msg = await runTask(pool, { kind: 'aggregate', share, partitions, asOfMs: asOfRead, read: readOptions, engine: opts.engine ?? 'auto' }, [], progress);
+      if (msg.type !== 'share') throw new Error(`pool: unexpected ${msg.type} message`);
+      return msg.result;
+    };
+    const redone = await redoQuotedSplits(shares, await Promise.all(shares.map(runShare)), runShare);
+    const ordered = redone.shares;
+    const results = redone.results;
+    const extra = opts.extra ? await aggregateExtra(opts.extra, asOfRead, ordered.length, partitions) : null;
+    const all = extra ? [...results, extra.result] : results;
+
+    let validRows = 0;
+    let futureRows = 0;
+    let maxTs = Number.NEGATIVE_INFINITY;
+    let hasMargin = false;
+    for (const r of all) {
+      validRows += r.validRows;
+      futureRows += r.futureRows;
+      if (r.maxTs > maxTs) maxTs = r.maxTs;
+      hasMargin ||= r.hasMargin;
+    }
+    const asOfMs = opts.asOfMs ?? (validRows > 0 ? endOfDay(maxTs) : endOfDay(Date.now()));
+
+    const parts = await Promise.all(
+      Array.from({ length: partitions }, async (_, p): Promise<TablePart> => {
+        const packs = all.map((r) => r.packs[p]!);
+        const msg = await runTask(
+          pool,
+          { kind: 'merge', packs, asOfMs, hasMargin, windowDays: [...opts.windowDays] },
+          packs.flatMap(packBuffers),
+          progress,
+        );
+        if (msg.type !== 'part') throw new Error(`pool: unexpected ${msg.type} message`);
+        return msg.part;
+      }),
+    );
+    const table = combineParts(parts, asOfMs, dayOf(asOfMs));
+    const { rejects, inputs, rowsRead } = bookkeeping(files, ordered, results, opts.format);
+    if (extra) inputs.push({ path: '(event log)', format: 'wal', bytes: 0, rows: extra.rows });
+    return { table, rejects, inputs, rowsRead: rowsRead + (extra?.rows ?? 0), validRows, futureRows, shares: ordered.length };
+  } finally {
+    await pool.destroy();
+  }
+}
+
+/** A CSV split into ranges whose bytes held a quote is read again as one share (read-share.ts). */
+async function redoQuotedSplits(
+  shares: Share[],
+  results: ShareResult[],
+  runShare: (s: Share) => Promise<ShareResult>,
+): Promise<{ shares: Share[]; results: ShareResult[] }> {
+  const redo = new Set<number>();
+  shares.forEach((s, i) => {
+    if (s.part.kind === 'bytes' && s.format === 'csv' && results[i]!.quoted) redo.add(s.file);
+  });
+  if (redo.size === 0) return { shares, results };
+  const outShares: Share[] = [];
+  const outResults: Promise<ShareResult>[] = [];
+  shares.forEach((s, i) => {
+    if (!redo.has(s.file)) {
+      outShares.push(s);
+      outResults.push(Promise.resolve(results[i]!));
+    } else if (s.part.kind === 'bytes' && s.part.start === 0) {
+      // The first share's index keeps the file's place in input order.
+      const whole: Share = { ...s, bytes: 0, part: { kind: 'whole' } };
+      outShares.push(whole);
+      outResults.push(runShare(whole));
+    }
+  });
+  return { shares: outShares, results: await Promise.all(outResults) };
+}
+
+/** The real-time log's batches, aggregated here (they are already parsed) as the last share. */
+async function aggregateExtra(
+  extra: AsyncIterable<TxBatch> | Iterable<TxBatch>,
+  asOfMs: number,
+  index: number,
+  partitions: number,
+): Promise<{ result: ShareResult; rows: number }> {
+  const agg = new Aggregator(asOfMs);
+  let rows = 0;
+  for await (const batch of extra) {
+    rows += batch.length;
+    agg.add(batch);
+  }
+  const result: ShareResult = {
+    packs: packPartitions(agg, index, partitions),
+    rows,
+    validRows: agg.state.rows,
+    futureRows: agg.futureRows,
+    maxTs: agg.state.maxTs,
+    hasMargin: agg.hasMargin,
+    rejects: { total: 0, counts: {}, kept: [] },
+    quoted: false,
+  };
+  return { result, rows };
+}
+
+/** Rejects in (source, row) order with file-wide row numbers, and the manifest's input list. */
+function bookkeeping(files: readonly InputFile[], shares: readonly Share[], results: readonly ShareResult[], format: InputFormat | undefined) {
+  const rejects = new RejectLog(1000);
+  const fileRows = files.map(() => 0);
+  let rowsRead = 0;
+  shares.forEach((share, i) => {
+    const r = results[i]!;
+    const offset = fileRows[share.file]!;
+    fileRows[share.file] = offset + r.rows;
+    rowsRead += r.rows;
+    rejects.total += r.rejects.total;
+    for (const [reason, n] of Object.entries(r.rejects.counts) as [RejectReason, number][]) {
+      rejects.counts[reason] = (rejects.counts[reason] ?? 0) + n;
+    }
+    for (const row of r.rejects.kept) {
+      if (rejects.kept.length < rejects.keep) rejects.kept.push({ ...row, row: row.row + offset });
+    }
+  });
+  const inputs: ManifestInput[] = files.map((f, i) => ({ path: f.path, format: f.format ?? format ?? 'detected', bytes: f.size, rows: fileRows[i]! }));
+  return { rejects, inputs, rowsRead };
+}

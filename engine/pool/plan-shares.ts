@@ -1,0 +1,124 @@
+/**
+ * Cuts the inputs into shares, the pieces of work a worker reads and aggregates on its own:
+ * whole files of a folder; Parquet row groups; Arrow IPC file record batches; CSV/NDJSON byte
+ * ranges (see read-share.ts for how a range is cut at line boundaries). Shares are numbered in
+ * input order; that number orders rejects, row numbers and customers as one thread would.
+ */
+import { openAsBlob } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { RecordBatchReader } from 'apache-arrow';
+import { ParquetFile } from 'parquet-wasm';
+import { toInputError } from '../read/byte-source.js';
+import { ARROW1, MAGIC_BYTES, readHead, startsWith } from '../read/detect-format.js';
+import type { InputFile } from '../read/open-input.js';
+import type { InputFormat } from '../read/raw-batch.js';
+
+/** One piece of one input file. `part` selects rows: a byte range, row groups or record batches. */
+export interface Share {
+  /** Position of the share in input order (unique; orders rejects and customers). */
+  readonly index: number;
+  /** Index of the file in the input list. */
+  readonly file: number;
+  readonly path: string;
+  readonly format: InputFormat;
+  /** Bytes of the file this share accounts for in progress. */
+  readonly bytes: number;
+  readonly part: SharePart;
+}
+
+/** What part of its file a share reads. */
+export type SharePart =
+  | { readonly kind: 'whole' }
+  | { readonly kind: 'bytes'; readonly start: number; readonly end: number }
+  | { readonly kind: 'row-groups'; readonly from: number; readonly to: number; readonly groupBytes: readonly number[] }
+  | { readonly kind: 'batches'; readonly from: number; readonly to: number };
+
+/** Text ranges below this size are not worth a worker (tests lower it). */
+export const DEFAULT_MIN_SHARE_BYTES = 4 << 20;
+
+/** Plans the shares of `files` for `workers` workers (one share per worker's worth of bytes). */
+export async function planShares(
+  files: readonly InputFile[],
+  workers: number,
+  format: InputFormat | undefined,
+  minShareBytes = DEFAULT_MIN_SHARE_BYTES,
+): Promise<Share[]> {
+  const total = files.reduce((s, f) => s + Math.max(0, f.size), 0);
+  const target = Math.max(1, Math.ceil(total / workers));
+  const shares: Share[] = [];
+  for (let file = 0; file < files.length; file++) {
+    const f = files[file]!;
+    const fmt = format ?? f.format ?? 'csv';
+    const wanted = workers === 1 ? 1 : Math.max(1, Math.round(f.size / target));
+    const base = { file, path: f.path, format: fmt };
+    const push = (bytes: number, part: SharePart): void => void shares.push({ index: shares.length, ...base, bytes, part });
+    try {
+      if ((fmt === 'csv' || fmt === 'ndjson') && wanted > 1) {
+        const pieces = Math.max(1, Math.min(wanted, Math.floor(f.size / minShareBytes)));
+        for (let k = 0; k < pieces; k++) {
+          const start = Math.floor((k * f.size) / pieces);
+          const end = Math.floor(((k + 1) * f.size) / pieces);
+          push(end - start, { kind: 'bytes', start, end });
+        }
+      } else if (fmt === 'parquet' && wanted > 1) {
+        const groupBytes = await parquetGroupBytes(f.path);
+        for (const [from, to] of cut(groupBytes.length, wanted)) {
+          push(sum(groupBytes, from, to), { kind: 'row-groups', from, to, groupBytes: groupBytes.slice(from, to) });
+        }
+        if (groupBytes.length === 0) push(f.size, { kind: 'whole' });
+      } else if (fmt === 'arrow' && wanted > 1 && startsWith(await readHead(f.path, MAGIC_BYTES), ARROW1)) {
+        const batches = await arrowBatchCount(f.path);
+        for (const [from, to] of cut(batches, wanted)) push(Math.round((f.size * (to - from)) / batches), { kind: 'batches', from, to });
+        if (batches === 0) push(f.size, { kind: 'whole' });
+      } else {
+        push(f.size, { kind: 'whole' });
+      }
+    } catch (err) {
+      throw toInputError(f.path, err);
+    }
+  }
+  return shares;
+}
+
+/** `count` items cut into at most `pieces` contiguous non-empty runs `[from, to)`. */
+function cut(count: number, pieces: number): Array<[number, number]> {
+  const k = Math.min(count, pieces);
+  const out: Array<[number, number]> = [];
+  for (let i = 0; i < k; i++) out.push([Math.floor((i * count) / k), Math.floor(((i + 1) * count) / k)]);
+  return out;
+}
+
+function sum(values: readonly number[], from: number, to: number): number {
+  let s = 0;
+  for (let i = from; i < to; i++) s += values[i]!;
+  return s;
+}
+
+async function parquetGroupBytes(path: string): Promise<number[]> {
+  const file = await ParquetFile.fromFile(await openAsBlob(path));
+  try {
+    const meta = file.metadata();
+    const bytes = meta.rowGroups().map((g) => {
+      const b = g.compressedSize();
+      g.free();
+      return b;
+    });
+    meta.free();
+    return bytes;
+  } finally {
+    file.free();
+  }
+}
+
+async function arrowBatchCount(path: string): Promise<number> {
+  const handle = await open(path, 'r');
+  try {
+    const reader = await RecordBatchReader.from(handle);
+    await reader.open();
+    const n = reader.isFile() ? reader.numRecordBatches : 0;
+    await reader.cancel();
+    return n;
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,183 @@
+/**
+ * A worker's partial aggregate cut into P partitions of plain typed arrays, so each part can be
+ * transferred (not copied, not JSON) to the merger of its partition, and merged there exactly as
+ * `Aggregator.merge` would.
+ *
+ *   share w (rows of one piece of input)         mergers
+ *   ┌──────────────┐  partitionOf(key) = 0  ──►  merger 0: packs of shares 0, 1, 2 … in order
+ *   │ Aggregator w │  partitionOf(key) = 1  ──►  merger 1: …
+ *   └──────────────┘  …
+ *
+ * Invariant: a customer's key hashes to the same partition in every share, so exactly one merger
+ * sees all of its partial states and the partition's customers are disjoint from every other's.
+ * Inside a pack customers keep their first-seen order; `order` records (share, first-seen index)
+ * so the merged base can be put back in the single-threaded order of first appearance.
+ */
+import { Aggregator } from '../aggregate/aggregator.js';
+import { NO_DAY } from '../aggregate/aggregate-state.js';
+import type { CustomerKey } from '../parse/parse-values.js';
+import { partitionOf } from './partition-key.js';
+
+/** Customers of one share that fall in one partition, column by column. */
+export interface PartitionPack {
+  readonly size: number;
+  /** Numeric keys; NaN where the key is text. */
+  readonly numKey: Float64Array;
+  /** Text keys as UTF-16 code units, back to back; `keyEnd[c]` is where customer c's text ends. */
+  readonly keyText: Uint16Array;
+  readonly keyEnd: Uint32Array;
+  /** `share * 2^31 + first-seen index in the share`: sorts customers by first appearance. */
+  readonly order: Float64Array;
+  readonly orders: Uint32Array;
+  readonly returns: Uint32Array;
+  readonly revenue: Float64Array;
+  readonly returnedAmount: Float64Array;
+  readonly margin: Float64Array;
+  readonly firstTs: Float64Array;
+  readonly lastTs: Float64Array;
+  /** (customer in pack, day, net, pos) of every (customer, day) the share saw. */
+  readonly dayCust: Int32Array;
+  readonly day: Int32Array;
+  readonly dayNet: Float64Array;
+  readonly dayPos: Float64Array;
+}
+
+/** First-seen order key of customer `index` of share `share`. */
+export function orderKey(share: number, index: number): number {
+  return share * 2_147_483_648 + index;
+}
+
+/** Splits an aggregator's state into `partitions` packs (the aggregator is left unchanged). */
+export function packPartitions(agg: Aggregator, share: number, partitions: number): PartitionPack[] {
+  const n = agg.ids.size;
+  const keys = agg.ids.keys;
+  const s = agg.state;
+  const part = new Uint32Array(n);
+  const local = new Uint32Array(n);
+  const counts = new Uint32Array(partitions);
+  const textUnits = new Uint32Array(partitions);
+  for (let c = 0; c < n; c++) {
+    const key = keys[c]!;
+    const p = partitionOf(key, partitions);
+    part[c] = p;
+    local[c] = counts[p]!++;
+    if (typeof key === 'string') textUnits[p]! += key.length;
+  }
+  const dayCounts = new Uint32Array(partitions);
+  for (let c = 0; c < n; c++) if (s.spilled[c] === 0 && s.day0[c] !== NO_DAY) dayCounts[part[c]!]!++;
+  const days = s.days;
+  for (let slot = 0; slot < days.capacity; slot++) {
+    const c = days.cust[slot]!;
+    if (c !== -1) dayCounts[part[c]!]!++;
+  }
+  const packs = Array.from({ length: partitions }, (_, p) => allocPack(counts[p]!, textUnits[p]!, dayCounts[p]!));
+  const textAt = new Uint32Array(partitions);
+  for (let c = 0; c < n; c++) {
+    const pk = packs[part[c]!]!;
+    const i = local[c]!;
+    const key = keys[c]!;
+    if (typeof key === 'number') pk.numKey[i] = key;
+    else {
+      pk.numKey[i] = Number.NaN;
+      let at = textAt[part[c]!]!;
+      for (let k = 0; k < key.length; k++) pk.keyText[at++] = key.charCodeAt(k);
+      textAt[part[c]!] = at;
+    }
+    pk.keyEnd[i] = textAt[part[c]!]!;
+    pk.order[i] = orderKey(share, c);
+    pk.orders[i] = s.orders[c]!;
+    pk.returns[i] = s.returns[c]!;
+    pk.revenue[i] = s.revenue[c]!;
+    pk.returnedAmount[i] = s.returnedAmount[c]!;
+    pk.margin[i] = s.margin[c]!;
+    pk.firstTs[i] = s.firstTs[c]!;
+    pk.lastTs[i] = s.lastTs[c]!;
+  }
+  const dayAt = new Uint32Array(partitions);
+  const putDay = (c: number, d: number, net: number, pos: number): void => {
+    const p = part[c]!;
+    const pk = packs[p]!;
+    const j = dayAt[p]!++;
+    pk.dayCust[j] = local[c]!;
+    pk.day[j] = d;
+    pk.dayNet[j] = net;
+    pk.dayPos[j] = pos;
+  };
+  for (let c = 0; c < n; c++) if (s.spilled[c] === 0 && s.day0[c] !== NO_DAY) putDay(c, s.day0[c]!, s.day0Net[c]!, s.day0Pos[c]!);
+  for (let slot = 0; slot < days.capacity; slot++) {
+    const c = days.cust[slot]!;
+    if (c !== -1) putDay(c, days.day[slot]!, days.net[slot]!, days.pos[slot]!);
+  }
+  return packs;
+}
+
+function allocPack(size: number, text: number, days: number): PartitionPack {
+  return {
+    size,
+    numKey: new Float64Array(size),
+    keyText: new Uint16Array(text),
+    keyEnd: new Uint32Array(size),
+    order: new Float64Array(size),
+    orders: new Uint32Array(size),
+    returns: new Uint32Array(size),
+    revenue: new Float64Array(size),
+    returnedAmount: new Float64Array(size),
+    margin: new Float64Array(size),
+    firstTs: new Float64Array(size),
+    lastTs: new Float64Array(size),
+    dayCust: new Int32Array(days),
+    day: new Int32Array(days),
+    dayNet: new Float64Array(days),
+    dayPos: new Float64Array(days),
+  };
+}
+
+/** The ArrayBuffers of a pack, for a `transferList`. */
+export function packBuffers(pack: PartitionPack): ArrayBuffer[] {
+  const views = [pack.numKey, pack.keyText, pack.keyEnd, pack.order, pack.orders, pack.returns, pack.revenue, pack.returnedAmount,
+    pack.margin, pack.firstTs, pack.lastTs, pack.dayCust, pack.day, pack.dayNet, pack.dayPos];
+  return views.map((v) => v.buffer as ArrayBuffer);
+}
+
+/** Key of customer `i` of a pack. */
+export function packKey(pack: PartitionPack, i: number): CustomerKey {
+  const num = pack.numKey[i]!;
+  if (num === num) return num;
+  const from = i === 0 ? 0 : pack.keyEnd[i - 1]!;
+  return String.fromCharCode(...pack.keyText.subarray(from, pack.keyEnd[i]!));
+}
+
+/**
+ * Merges the packs of one partition, in share order, into one aggregator (what
+ * `Aggregator.merge` does, from packed columns) and returns each merged customer's order key.
+ * Because packs come in share order and each pack in first-seen order, `order` ascends.
+ */
+export function mergePacks(packs: readonly PartitionPack[], asOfMs: number): { agg: Aggregator; order: Float64Array } {
+  const agg = new Aggregator(asOfMs);
+  let bound = 0;
+  for (const pk of packs) bound += pk.size;
+  const order = new Float64Array(bound);
+  for (const pk of packs) {
+    const before = agg.ids.size;
+    const remap = new Int32Array(pk.size);
+    for (let i = 0; i < pk.size; i++) {
+      const t = agg.ids.intern(packKey(pk, i));
+      remap[i] = t;
+      if (t >= before) order[t] = pk.order[i]!;
+    }
+    const dst = agg.state;
+    dst.ensure(agg.ids.size);
+    for (let i = 0; i < pk.size; i++) {
+      const t = remap[i]!;
+      dst.orders[t]! += pk.orders[i]!;
+      dst.returns[t]! += pk.returns[i]!;
+      dst.revenue[t]! += pk.revenue[i]!;
+      dst.returnedAmount[t]! += pk.returnedAmount[i]!;
+      dst.margin[t]! += pk.margin[i]!;
+      if (pk.firstTs[i]! < dst.firstTs[t]!) dst.firstTs[t] = pk.firstTs[i]!;
+      if (pk.lastTs[i]! > dst.lastTs[t]!) dst.lastTs[t] = pk.lastTs[i]!;
+    }
+    for (let j = 0; j < pk.dayCust.length; j++) dst.addDay(remap[pk.dayCust[j]!]!, pk.day[j]!, pk.dayNet[j]!, pk.dayPos[j]!);
+  }
+  return { agg, order: order.subarray(0, agg.ids.size) };
+}

@@ -1,0 +1,59 @@
+/**
+ * A piscina pool of segstream workers, and `runTask`, which hands a task its own MessageChannel
+ * and resolves with the result message posted on it (progress messages go to a callback).
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { MessageChannel, type TransferListItem } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+import { ERROR_CODES, SegError } from '../errors.js';
+import type { PoolMessage, PoolTask } from './worker-tasks.js';
+
+/**
+ * The compiled worker file. piscina needs JavaScript: from dist/ it sits beside this module;
+ * from the TypeScript sources (vitest, tsx) it is the dist/ twin, which `npm run build` makes.
+ */
+export function workerFile(): string {
+  const here = fileURLToPath(import.meta.url);
+  const file = here.endsWith('.ts')
+    ? here.replace(/([\\/])engine([\\/])pool([\\/])[^\\/]+\.ts$/, '$1dist$1engine$1pool$1worker.js')
+    : fileURLToPath(new URL('./worker.js', import.meta.url));
+  if (!existsSync(file)) throw new Error(`the worker pool needs ${file}: run \`npm run build\` first`);
+  return file;
+}
+
+/** A started pool of `threads` workers. */
+export function startPool(threads: number): Piscina {
+  return new Piscina({ filename: workerFile(), minThreads: threads, maxThreads: threads, idleTimeout: 60_000 });
+}
+
+type TaskWithoutPort<T> = T extends PoolTask ? Omit<T, 'port'> : never;
+
+/** Runs `task` on the pool; resolves with its result message, rejects with the worker's error. */
+export async function runTask(
+  pool: Piscina,
+  task: TaskWithoutPort<PoolTask>,
+  transferList: TransferListItem[],
+  onProgress: (rows: number, bytes: number) => void,
+): Promise<PoolMessage> {
+  const { port1, port2 } = new MessageChannel();
+  const result = new Promise<PoolMessage>((resolve, reject) => {
+    port1.on('message', (msg: PoolMessage) => {
+      if (msg.type === 'progress') onProgress(msg.rows, msg.bytes);
+      else if (msg.type === 'error') reject(toSegError(msg.code, msg.message));
+      else resolve(msg);
+    });
+  });
+  try {
+    const done = pool.run({ ...task, port: port2 }, { transferList: [port2, ...transferList] as never });
+    const [msg] = await Promise.all([result, done]);
+    return msg;
+  } finally {
+    port1.close();
+  }
+}
+
+function toSegError(code: string | undefined, message: string): Error {
+  const Class = code === undefined ? undefined : (ERROR_CODES as Record<string, new (m: string) => SegError>)[code];
+  return Class ? new Class(message) : new Error(message);
+}

@@ -1,0 +1,99 @@
+/**
+ * The two kinds of task a pool worker runs, as plain functions (worker.ts only dispatches), and
+ * the messages they post back on the task's MessagePort. Results travel on the port rather than
+ * as piscina's return value so that many ArrayBuffers can be transferred at once.
+ */
+import type { MessagePort } from 'node:worker_threads';
+import { Aggregator } from '../aggregate/aggregator.js';
+import { finalize } from '../aggregate/finalize.js';
+import { type KernelMode, loadKernels } from '../kernels/load-kernels.js';
+import { parseBatch } from '../parse/parse-batch.js';
+import { type RejectReason, type RejectedRow, RejectLog } from '../parse/reject-log.js';
+import type { ReadOptions } from '../read/raw-batch.js';
+import type { Share } from './plan-shares.js';
+import { type ShareFlags, readShare } from './read-share.js';
+import { type PartitionPack, mergePacks, packBuffers, packPartitions } from './state-pack.js';
+import { type TablePart, tablePartBuffers, toTablePart } from './table-pack.js';
+
+/** Phase 1: read, parse and pre-aggregate one share, then cut its state into partitions. */
+export interface AggregateTask {
+  readonly kind: 'aggregate';
+  readonly share: Share;
+  readonly partitions: number;
+  readonly asOfMs: number;
+  readonly read: ReadOptions;
+  /** Kernels to aggregate with; the main thread has already checked that `native` loads. */
+  readonly engine: KernelMode;
+  readonly port: MessagePort;
+}
+
+/** Phase 2: merge one partition's packs (in share order) and finalize its customers. */
+export interface MergeTask {
+  readonly kind: 'merge';
+  readonly packs: PartitionPack[];
+  readonly asOfMs: number;
+  readonly hasMargin: boolean;
+  readonly windowDays: number[];
+  readonly port: MessagePort;
+}
+
+/** A task of the pool. */
+export type PoolTask = AggregateTask | MergeTask;
+
+/** What an aggregate task found. */
+export interface ShareResult {
+  readonly packs: PartitionPack[];
+  /** Rows read (valid or not). */
+  readonly rows: number;
+  readonly validRows: number;
+  readonly futureRows: number;
+  readonly maxTs: number;
+  readonly hasMargin: boolean;
+  readonly rejects: { readonly total: number; readonly counts: Partial<Record<RejectReason, number>>; readonly kept: RejectedRow[] };
+  readonly quoted: boolean;
+}
+
+/** Messages on a task's port. */
+export type PoolMessage =
+  | { readonly type: 'progress'; readonly rows: number; readonly bytes: number }
+  | { readonly type: 'share'; readonly result: ShareResult }
+  | { readonly type: 'part'; readonly part: TablePart }
+  | { readonly type: 'error'; readonly code: string | undefined; readonly message: string };
+
+/** Runs an aggregate task; posts progress and then the share's result. */
+export async function runAggregate(task: AggregateTask): Promise<void> {
+  const { share, port } = task;
+  const agg = new Aggregator(task.asOfMs, loadKernels(task.engine, { notice: () => undefined }).aggregateRows);
+  const rejects = new RejectLog(1000);
+  const flags: ShareFlags = { quoted: false };
+  let rows = 0;
+  let bytes = 0;
+  for await (const raw of readShare(share, task.read, flags)) {
+    rows += raw.length;
+    agg.add(parseBatch(raw, rejects));
+    const done = raw.bytesRead >= 0 ? Math.min(share.bytes, raw.bytesRead) : bytes;
+    port.postMessage({ type: 'progress', rows: raw.length, bytes: done - bytes } satisfies PoolMessage);
+    bytes = done;
+  }
+  if (bytes < share.bytes) port.postMessage({ type: 'progress', rows: 0, bytes: share.bytes - bytes } satisfies PoolMessage);
+  const packs = packPartitions(agg, share.index, task.partitions);
+  const result: ShareResult = {
+    packs,
+    rows,
+    validRows: agg.state.rows,
+    futureRows: agg.futureRows,
+    maxTs: agg.state.maxTs,
+    hasMargin: agg.hasMargin,
+    rejects: { total: rejects.total, counts: rejects.counts, kept: rejects.kept },
+    quoted: flags.quoted,
+  };
+  port.postMessage({ type: 'share', result } satisfies PoolMessage, packs.flatMap(packBuffers));
+}
+
+/** Runs a merge task; posts the finalized partition. */
+export function runMerge(task: MergeTask): void {
+  const { agg, order } = mergePacks(task.packs, task.asOfMs);
+  agg.hasMargin = task.hasMargin;
+  const part = toTablePart(finalize(agg, task.asOfMs, task.windowDays), order);
+  task.port.postMessage({ type: 'part', part } satisfies PoolMessage, tablePartBuffers(part));
+}

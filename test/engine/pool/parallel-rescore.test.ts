@@ -1,0 +1,96 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { aggregateParallel } from '../../../engine/pool/parallel-aggregate.js';
+import { listInputs } from '../../../engine/read/open-input.js';
+import { DEFAULT_COLUMN_MAP } from '../../../engine/read/raw-batch.js';
+import { type RescoreSummary, rescore } from '../../../engine/rescore/rescore.js';
+import { loadSnapshot } from '../../../engine/snapshot/snapshot-store.js';
+import { AS_OF, makeFixture, type PoolFixture } from './pool-fixtures.js';
+
+let fx: PoolFixture;
+beforeAll(async () => {
+  fx = await makeFixture(2_000, 20_000);
+}, 30_000);
+afterAll(() => fx.cleanup());
+
+// Money sums may differ in the last bits (see parallel-aggregate.test.ts); everything else must not.
+const MONEY = new Set(['revenue', 'returned_amount', 'margin', 'revenue_90d', 'revenue_365d', 'aov', 'weekly_spend', 'expected_aov', 'clv_365d', 'p_alive', 'expected_purchases_90d']);
+
+async function snapshotOf(input: string, workers: number | undefined): Promise<{ summary: RescoreSummary; manifest: Record<string, unknown>; columns: Record<string, unknown[]>; rejects: string }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'segstream-pool-data-'));
+  try {
+    const summary = await rescore({ input, dataDir, asOf: AS_OF, ...(workers !== undefined ? { workers } : {}) });
+    const snap = await loadSnapshot(dataDir, summary.snapshot);
+    const { id: _id, created_at: _c, timings_ms: _t, engine: _e, ...manifest } = snap.manifest as unknown as Record<string, unknown>;
+    const columns: Record<string, unknown[]> = {};
+    for (const field of snap.customers.schema.fields) columns[field.name] = [...snap.customers.getChild(field.name)!].map((v) => (typeof v === 'bigint' ? Number(v) : v));
+    return { summary, manifest, columns, rejects: readFileSync(join(snap.dir, 'rejects.ndjson'), 'utf8') };
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+function expectClose(path: string, got: unknown, want: unknown): void {
+  if (typeof want === 'number' && typeof got === 'number') {
+    expect([path, Math.abs(got - want) <= 1e-6 * Math.max(1, Math.abs(want))]).toEqual([path, true]);
+  } else if (want !== null && typeof want === 'object') {
+    expect(Object.keys(got as object)).toEqual(Object.keys(want));
+    for (const [k, v] of Object.entries(want)) expectClose(`${path}.${k}`, (got as Record<string, unknown>)[k], v);
+  } else {
+    expect([path, got]).toEqual([path, want]);
+  }
+}
+
+describe('rescore with workers', () => {
+  it.each([1, 2, 3])('publishes the single-threaded snapshot with %i workers', async (workers) => {
+    const want = await snapshotOf(fx.csv, undefined);
+    const got = await snapshotOf(fx.csv, workers);
+    expect(got.summary.workers).toBe(workers);
+    expect(want.summary.workers).toBe(0);
+    expect(got.rejects).toBe(want.rejects);
+    const { models: gotModels, revenue: gotRevenue, ...gotRest } = got.manifest;
+    const { models: wantModels, revenue: wantRevenue, ...wantRest } = want.manifest;
+    expect(gotRest).toEqual(wantRest); // thresholds, rows, rejects, segments, bands, tiers, lifecycle
+    expect(gotRevenue as number).toBeCloseTo(wantRevenue as number, 6);
+    expectClose('models', gotModels, wantModels); // Gamma-Gamma is fitted on money sums
+    expect(Object.keys(got.columns)).toEqual(Object.keys(want.columns));
+    for (const [name, values] of Object.entries(want.columns)) {
+      const mine = got.columns[name]!;
+      if (!MONEY.has(name)) {
+        expect([name, mine]).toEqual([name, values]);
+        continue;
+      }
+      const off = values.filter((v, c) => {
+        const g = mine[c] as number | null;
+        if (v === null || g === null) return v !== g;
+        return Math.abs(g - (v as number)) > 1e-9 * Math.max(1, Math.abs(v as number));
+      }).length;
+      expect([name, off]).toEqual([name, 0]);
+    }
+  }, 30_000);
+});
+
+describe('a CSV with quoted fields', () => {
+  it('is read again as one share when its split ranges hold a quote, so a newline inside quotes cannot break a row', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'segstream-pool-quoted-'));
+    try {
+      const lines = ['customer_id,ts,amount,note'];
+      for (let i = 0; i < 3000; i++) lines.push(i % 50 === 0 ? `${i % 300},2026-01-0${1 + (i % 9)},${(i % 97) + 1},"a note\nover two lines, with a comma"` : `${i % 300},2026-01-0${1 + (i % 9)},${(i % 97) + 1},plain`);
+      const path = join(dir, 'quoted.csv');
+      writeFileSync(path, `${lines.join('\n')}\n`);
+      const files = await listInputs(path);
+      const read = { columns: DEFAULT_COLUMN_MAP, batchSize: 512 };
+      const one = await aggregateParallel(files, read, { workers: 1, windowDays: [] });
+      const four = await aggregateParallel(files, read, { workers: 4, windowDays: [], minShareBytes: 256 });
+      expect(four.shares).toBe(1);
+      expect(four.rejects.total).toBe(0);
+      expect(four.rowsRead).toBe(3000);
+      expect(four.table.customerId).toEqual(one.table.customerId);
+      expect(four.table.fields.orders).toEqual(one.table.fields.orders);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
