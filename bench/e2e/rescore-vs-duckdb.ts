@@ -40,6 +40,8 @@ interface Row {
   workers: number;
   wall_s: number;
   rows_per_s: number;
+  /** User + system CPU seconds of the child (when /usr/bin/time is there): robust to a busy machine. */
+  cpu_s: number | null;
   peak_rss_mib: number;
   vs_duckdb?: number | string;
 }
@@ -116,15 +118,15 @@ for (const format of FORMATS) {
 const timeBin = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
 
 /** Runs a command, returns its stdout, wall seconds and peak RSS in bytes (from /usr/bin/time, else `reported`). */
-function timed(cmd: string, cmdArgs: string[]): { stdout: string; wall_s: number; rss: number | null } {
+function timed(cmd: string, cmdArgs: string[]): { stdout: string; wall_s: number; rss: number | null; cpu: number | null } {
   const rssFile = join(tmpdir(), `segstream-bench-rss-${process.pid}`);
-  const [bin, all] = timeBin ? [timeBin, ['-f', '%M', '-o', rssFile, cmd, ...cmdArgs]] : [cmd, cmdArgs];
+  const [bin, all] = timeBin ? [timeBin, ['-f', '%M %U %S', '-o', rssFile, cmd, ...cmdArgs]] : [cmd, cmdArgs];
   const t0 = performance.now();
   const run = spawnSync(bin, all, { cwd: root, encoding: 'utf8', maxBuffer: 64 << 20 });
   const wall_s = (performance.now() - t0) / 1000;
   if (run.status !== 0) throw new Error(`${cmd} ${cmdArgs.join(' ')} failed: ${run.stderr}`);
-  const rss = timeBin ? Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop()) * 1024 : null;
-  return { stdout: run.stdout, wall_s, rss };
+  const measured = timeBin ? readFileSync(rssFile, 'utf8').trim().split('\n').pop()!.split(' ').map(Number) : null;
+  return { stdout: run.stdout, wall_s, rss: measured ? measured[0]! * 1024 : null, cpu: measured ? measured[1]! + measured[2]! : null };
 }
 
 const engines = ['js', ...(activeKernels() === 'native' ? ['native'] : [])];
@@ -137,7 +139,7 @@ for (const format of FORMATS) {
       try {
         const r = timed(process.execPath, ['dist/cli/segstream.js', 'rescore', '--input', files[format], '--data', data, '--as-of', AS_OF, '--workers', String(workers), '--engine', engine, '--json']);
         const summary = JSON.parse(r.stdout) as { rows: { read: number }; peak_rss_bytes: number; timings_ms: Record<string, number> };
-        rows.push({ job: 'segstream rescore', format, engine, workers, wall_s: r.wall_s, rows_per_s: summary.rows.read / r.wall_s, peak_rss_mib: mib(r.rss ?? summary.peak_rss_bytes) });
+        rows.push({ job: 'segstream rescore', format, engine, workers, wall_s: r.wall_s, rows_per_s: summary.rows.read / r.wall_s, cpu_s: r.cpu, peak_rss_mib: mib(r.rss ?? summary.peak_rss_bytes) });
         progress(rows.at(-1)!);
       } finally {
         rmSync(data, { recursive: true, force: true });
@@ -150,7 +152,7 @@ for (const format of FORMATS) {
     const r = timed(process.execPath, ['--import', 'tsx', 'bench/e2e/rescore-vs-duckdb.ts', '--duckdb-job', files[format], format, String(threads), out]);
     const child = JSON.parse(r.stdout) as { peak_rss_bytes: number };
     rmSync(out, { force: true });
-    rows.push({ job: 'duckdb GROUP BY + NTILE', format, engine: 'duckdb', workers: threads, wall_s: r.wall_s, rows_per_s: transactions / r.wall_s, peak_rss_mib: mib(r.rss ?? child.peak_rss_bytes) });
+    rows.push({ job: 'duckdb GROUP BY + NTILE', format, engine: 'duckdb', workers: threads, wall_s: r.wall_s, rows_per_s: transactions / r.wall_s, cpu_s: r.cpu, peak_rss_mib: mib(r.rss ?? child.peak_rss_bytes) });
     progress(rows.at(-1)!);
   }
 }
@@ -161,22 +163,24 @@ for (const row of rows) {
 }
 
 // The aggregation phase alone (read → parse → aggregate → merge → finalize), in this process.
-const phase: Array<{ format: Format; workers: number; seconds: number; speedup: number }> = [];
+const phase: Array<{ format: Format; workers: number; seconds: number; cpu_s: number; speedup: number }> = [];
 for (const format of ['parquet', 'csv'] as const) {
   const inputs = await listInputs(files[format]);
   const read = { columns: DEFAULT_COLUMN_MAP, batchSize: 65_536 };
   let base = 0;
   for (const workers of workerCounts.length > 1 ? workerCounts : [1, 2]) {
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage(); // worker threads count: they are threads of this process
     await aggregateParallel(inputs, read, { workers, windowDays: [365] });
     const seconds = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
     if (workers === 1) base = seconds;
-    phase.push({ format, workers, seconds: round(seconds, 2), speedup: round(base / seconds, 2) });
+    phase.push({ format, workers, seconds: round(seconds, 2), cpu_s: round((cpu.user + cpu.system) / 1e6, 2), speedup: round(base / seconds, 2) });
   }
 }
 
 process.stdout.write(`\nsegstream rescore vs DuckDB, ${customers.toLocaleString('en-US')} customers / ${transactions.toLocaleString('en-US')} rows, ${availableParallelism()} cores (workers 0 = all on the main thread)\n`);
-console.table(rows.map((r) => ({ ...r, wall_s: round(r.wall_s, 2), rows_per_s: Math.round(r.rows_per_s).toLocaleString('en-US'), peak_rss_mib: Math.round(r.peak_rss_mib) })));
+console.table(rows.map((r) => ({ ...r, wall_s: round(r.wall_s, 2), cpu_s: r.cpu_s === null ? null : round(r.cpu_s, 2), rows_per_s: Math.round(r.rows_per_s).toLocaleString('en-US'), peak_rss_mib: Math.round(r.peak_rss_mib) })));
 process.stdout.write('\naggregation phase alone (aggregateParallel)\n');
 console.table(phase);
 mkdirSync(join(root, 'bench/results'), { recursive: true });
@@ -185,7 +189,7 @@ writeFileSync(outFile, JSON.stringify({ date: new Date().toISOString(), customer
 process.stdout.write(`wrote ${outFile}\n`);
 
 function progress(r: Row): void {
-  process.stdout.write(`  ${r.job} ${r.format} ${r.engine} workers=${r.workers}: ${r.wall_s.toFixed(2)} s, ${Math.round(r.peak_rss_mib)} MiB\n`);
+  process.stdout.write(`  ${r.job} ${r.format} ${r.engine} workers=${r.workers}: ${r.wall_s.toFixed(2)} s wall, ${r.cpu_s ?? '?'} s cpu, ${Math.round(r.peak_rss_mib)} MiB\n`);
 }
 function mib(bytes: number): number {
   return bytes / (1 << 20);
