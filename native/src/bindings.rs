@@ -68,6 +68,8 @@ fn aggregate_rows(call: &Call) -> Result<RawValue> {
         span("lastTs", s.last_ts), span("day0", s.day0), span("day0Net", s.day0_net), span("day0Pos", s.day0_pos),
         span("spilled", s.spilled), span("days.cust", days.cust), span("days.day", days.day),
         span("days.net", days.net), span("days.pos", days.pos), span("io", io),
+    ], &[
+        span("cust", rows.cust), span("ts", rows.ts), span("amount", rows.amount), span("row margin", rows.margin.unwrap_or(&[])),
     ])?;
     aggregate::validate(&rows, &days, n)?;
     let mut totals = Totals { max_ts: io[0], rows: io[1] };
@@ -87,10 +89,10 @@ fn aggregate_rows(call: &Call) -> Result<RawValue> {
 fn day_map_reinsert(call: &Call) -> Result<RawValue> {
     let from = DayMap { cust: call.array(0)?, day: call.array(1)?, net: call.array(2)?, pos: call.array(3)?, size: 0 };
     let mut to = DayMap { cust: call.array(4)?, day: call.array(5)?, net: call.array(6)?, pos: call.array(7)?, size: 0 };
-    ensure_disjoint(&[
-        span("from.cust", from.cust), span("from.day", from.day), span("from.net", from.net), span("from.pos", from.pos),
-        span("to.cust", to.cust), span("to.day", to.day), span("to.net", to.net), span("to.pos", to.pos),
-    ])?;
+    ensure_disjoint(
+        &[span("to.cust", to.cust), span("to.day", to.day), span("to.net", to.net), span("to.pos", to.pos)],
+        &[span("from.cust", from.cust), span("from.day", from.day), span("from.net", from.net), span("from.pos", from.pos)],
+    )?;
     aggregate::reinsert(&from, &mut to)?;
     call.undefined()
 }
@@ -111,6 +113,7 @@ fn interner_intern_ids(call: &Call) -> Result<RawValue> {
     if out.len() < ids.len() {
         return Err(KernelError::Argument("out is shorter than ids".into()));
     }
+    ensure_disjoint(&[span("out", out)], &[ids.span()])?;
     match ids {
         IdColumn::F64(v) => v.iter().zip(out.iter_mut()).for_each(|(&x, o)| *o = table.f64(x)),
         IdColumn::I32(v) => v.iter().zip(out.iter_mut()).for_each(|(&x, o)| *o = table.int(x as i64)),
@@ -125,6 +128,7 @@ fn interner_intern_utf8(call: &Call) -> Result<RawValue> {
     let (bytes, offsets) = (call.array::<u8>(1)?, call.array::<i32>(2)?);
     let out = call.array::<i32>(3)?;
     let n = utf8_rows(offsets, out.len())?;
+    ensure_disjoint(&[span("out", out)], &[span("bytes", bytes), span("offsets", offsets)])?;
     table.utf8_column(bytes, offsets, &mut out[..n]);
     call.undefined()
 }
@@ -155,6 +159,7 @@ fn hash_ids(call: &Call) -> Result<RawValue> {
     if out.len() < ids.len() {
         return Err(KernelError::Argument("out is shorter than ids".into()));
     }
+    ensure_disjoint(&[span("out", out)], &[ids.span()])?;
     partition::hash_ids(&ids, out);
     call.undefined()
 }
@@ -163,6 +168,7 @@ fn hash_ids(call: &Call) -> Result<RawValue> {
 fn hash_utf8(call: &Call) -> Result<RawValue> {
     let (bytes, offsets, out) = (call.array::<u8>(0)?, call.array::<i32>(1)?, call.array::<u32>(2)?);
     let n = utf8_rows(offsets, out.len())?;
+    ensure_disjoint(&[span("out", out)], &[span("bytes", bytes), span("offsets", offsets)])?;
     partition::hash_utf8(bytes, offsets, &mut out[..n]);
     call.undefined()
 }
@@ -175,7 +181,7 @@ fn partition_rows(call: &Call) -> Result<RawValue> {
     if !p.is_power_of_two() || offsets.len() != p + 1 || order.len() < hashes.len() || hashes.len() > u32::MAX as usize {
         return Err(KernelError::Argument("partitions must be a power of two, offsets of length partitions + 1, order as long as hashes".into()));
     }
-    ensure_disjoint(&[span("offsets", offsets), span("order", order)])?;
+    ensure_disjoint(&[span("offsets", offsets), span("order", order)], &[span("hashes", hashes)])?;
     partition::partition_rows(hashes, p, offsets, &mut order[..hashes.len()]);
     call.undefined()
 }
@@ -188,6 +194,7 @@ fn quantile_thresholds(call: &Call) -> Result<RawValue> {
     if k < 1 || out.len() != k - 1 {
         return Err(KernelError::Argument("k must be >= 1 and out of length k - 1".into()));
     }
+    ensure_disjoint(&[span("out", out)], &[span("values", values)])?;
     thresholds::quantile_thresholds(values, k, out);
     call.undefined()
 }

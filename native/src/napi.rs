@@ -111,6 +111,14 @@ pub enum IdColumn<'a> {
 }
 
 impl IdColumn<'_> {
+    pub fn span(&self) -> Span<'static> {
+        match self {
+            IdColumn::F64(v) => span("ids", v),
+            IdColumn::I32(v) => span("ids", v),
+            IdColumn::I64(v) => span("ids", v),
+        }
+    }
+
     pub fn len(&self) -> usize {
         match self {
             IdColumn::F64(v) => v.len(),
@@ -297,22 +305,23 @@ unsafe fn slice<'a, T>(data: *mut T, len: usize) -> &'a mut [T] {
     unsafe { std::slice::from_raw_parts_mut(ptr, if data.is_null() { 0 } else { len }) }
 }
 
-/// Fails when two of the given arrays share memory (what would alias two `&mut` slices).
-pub fn ensure_disjoint(arrays: &[(&str, *const u8, usize)]) -> Result<()> {
-    for (i, a) in arrays.iter().enumerate() {
-        for b in &arrays[i + 1..] {
-            let (a0, a1) = (a.1 as usize, a.1 as usize + a.2);
-            let (b0, b1) = (b.1 as usize, b.1 as usize + b.2);
-            if a.2 > 0 && b.2 > 0 && a0 < b1 && b0 < a1 {
-                return Err(KernelError::Argument(format!("{} and {} share memory", a.0, b.0)));
-            }
+/// Fails when an array the kernel writes shares memory with any other argument array (what
+/// would alias a `&mut` slice); arrays that are only read may overlap each other.
+pub fn ensure_disjoint(written: &[Span], read: &[Span]) -> Result<()> {
+    let overlap = |a: &Span, b: &Span| a.2 > 0 && b.2 > 0 && (a.1 as usize) < b.1 as usize + b.2 && (b.1 as usize) < a.1 as usize + a.2;
+    for (i, a) in written.iter().enumerate() {
+        if let Some(b) = written[i + 1..].iter().chain(read).find(|b| overlap(a, b)) {
+            return Err(KernelError::Argument(format!("{} and {} share memory", a.0, b.0)));
         }
     }
     Ok(())
 }
 
-/// `(name, start, byte length)` of a slice, for `ensure_disjoint`.
-pub fn span<'a, T>(name: &'a str, s: &[T]) -> (&'a str, *const u8, usize) {
+/// `(name, start, byte length)` of an argument array.
+pub type Span<'a> = (&'a str, *const u8, usize);
+
+/// The `Span` of a slice, for `ensure_disjoint`.
+pub fn span<'a, T>(name: &'a str, s: &[T]) -> Span<'a> {
     (name, s.as_ptr() as *const u8, std::mem::size_of_val(s))
 }
 
