@@ -53,6 +53,8 @@ export interface ParallelAggregated {
   readonly validRows: number;
   readonly futureRows: number;
   readonly shares: number;
+  /** Milliseconds of each step: plan, start (pool), read_aggregate (phase 1), merge_finalize (phase 2), combine. */
+  readonly timings_ms: Record<string, number>;
 }
 
 /** Reads, parses, aggregates and finalizes every input on `workers` worker threads. */
@@ -60,7 +62,9 @@ export async function aggregateParallel(files: readonly InputFile[], readOptions
   const workers = Math.max(1, Math.floor(opts.workers));
   const partitions = workers;
   const bytesTotal = files.reduce((s, f) => s + f.size, 0);
+  const t0 = performance.now();
   const shares = await planShares(files, workers, opts.format, opts.minShareBytes);
+  const tPlan = performance.now();
   const asOfRead = opts.asOfMs ?? Number.POSITIVE_INFINITY;
   let rowsDone = 0;
   let bytesDone = 0;
@@ -70,6 +74,7 @@ export async function aggregateParallel(files: readonly InputFile[], readOptions
     opts.onProgress?.({ rows: rowsDone, bytesRead: bytesDone, bytesTotal });
   };
   const pool = startPool(workers);
+  const tStart = performance.now();
   try {
     const runShare = async (share: Share): Promise<ShareResult> => {
       const msg = await runTask(pool, { kind: 'aggregate', share, partitions, asOfMs: asOfRead, read: readOptions, engine: opts.engine ?? 'auto' }, [], progress);
@@ -81,6 +86,7 @@ export async function aggregateParallel(files: readonly InputFile[], readOptions
     const results = redone.results;
     const extra = opts.extra ? await aggregateExtra(opts.extra, asOfRead, ordered.length, partitions) : null;
     const all = extra ? [...results, extra.result] : results;
+    const tRead = performance.now();
 
     let validRows = 0;
     let futureRows = 0;
@@ -107,10 +113,13 @@ export async function aggregateParallel(files: readonly InputFile[], readOptions
         return msg.part;
       }),
     );
+    const tMerge = performance.now();
     const table = combineParts(parts, asOfMs, dayOf(asOfMs));
     const { rejects, inputs, rowsRead } = bookkeeping(files, ordered, results, opts.format);
     if (extra) inputs.push({ path: '(event log)', format: 'wal', bytes: 0, rows: extra.rows });
-    return { table, rejects, inputs, rowsRead: rowsRead + (extra?.rows ?? 0), validRows, futureRows, shares: ordered.length };
+    const ms = (a: number, b: number): number => Math.round((b - a) * 10) / 10;
+    const timings_ms = { plan: ms(t0, tPlan), start: ms(tPlan, tStart), read_aggregate: ms(tStart, tRead), merge_finalize: ms(tRead, tMerge), combine: ms(tMerge, performance.now()) };
+    return { table, rejects, inputs, rowsRead: rowsRead + (extra?.rows ?? 0), validRows, futureRows, shares: ordered.length, timings_ms };
   } finally {
     await pool.destroy();
   }
