@@ -61,11 +61,11 @@ export class DayMap {
   }
 
   /**
-   * Doubles the capacity, re-inserting the entries in slot order. `reinsert` (the native kernel)
-   * may do the re-insertion into the fresh, empty arrays instead: same hash, same probing, same
-   * order, so the same layout.
+   * Doubles the capacity, re-adding the entries in slot order. `reinsert` (the native kernel) may
+   * do the re-adding into the fresh, empty arrays instead, with `add`'s exact semantics, and
+   * return the new entry count.
    */
-  grow(reinsert?: (from: DayColumns, to: DayColumns) => void): void {
+  grow(reinsert?: (from: DayColumns, to: DayColumns) => number): void {
     const old: DayColumns = { cust: this.cust, day: this.day, net: this.net, pos: this.pos };
     const cap = old.cust.length * 2;
     this.cust = new Int32Array(cap).fill(-1);
@@ -74,7 +74,7 @@ export class DayMap {
     this.pos = new Float64Array(cap);
     this.mask = cap - 1;
     if (reinsert) {
-      reinsert(old, this);
+      this.size = reinsert(old, this);
       return;
     }
     this.size = 0;

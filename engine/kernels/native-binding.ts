@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { IdColumn } from './kernels.js';
 
 /** `BINDING_VERSION` of bindings.rs this loader speaks; an older build is refused as stale. */
-export const BINDING_VERSION = 2;
+export const BINDING_VERSION = 3;
 
 /** An interner handle: a Node-API external owned by the addon, freed by the garbage collector. */
 export type InternerHandle = object & { readonly __native: 'interner' };
@@ -24,11 +24,11 @@ export interface NativeBinding {
     firstTs: Float64Array, lastTs: Float64Array, day0: Int32Array, day0Net: Float64Array, day0Pos: Float64Array, spilled: Uint8Array,
     dayCust: Int32Array, dayDay: Int32Array, dayNet: Float64Array, dayPos: Float64Array, io: Float64Array,
   ): number;
-  /** day-map.ts `grow`'s re-insertion of `from*` into the fresh, empty `to*`. */
+  /** day-map.ts `grow`'s re-adding of `from*` into the fresh, empty `to*`; returns the new entry count. */
   dayMapReinsert(
     fromCust: Int32Array, fromDay: Int32Array, fromNet: Float64Array, fromPos: Float64Array,
     toCust: Int32Array, toDay: Int32Array, toNet: Float64Array, toPos: Float64Array,
-  ): void;
+  ): number;
   internerCreate(): InternerHandle;
   internerSize(h: InternerHandle): number;
   internerInternIds(h: InternerHandle, ids: IdColumn, out: Int32Array): void;

@@ -147,9 +147,9 @@ impl DayMap<'_> {
     }
 }
 
-/// day-map.ts `grow`'s re-insertion: the entries of `from` in slot order into the empty `to`
-/// (twice the capacity). Keys are distinct, so each lands in the first free slot of its probe
-/// sequence, exactly where `add` would put it.
+/// day-map.ts `grow`'s re-insertion: `add` of every entry of `from`, in slot order, into the
+/// empty `to` (twice the capacity). Not a plain placement: rows whose day is no int32 (NaN ts)
+/// leave duplicate keys behind, which TypeScript's re-`add` merges, so this does too.
 pub fn reinsert(from: &DayMap, to: &mut DayMap) -> Result<()> {
     let cap = to.cust.len();
     if !cap.is_power_of_two() || to.day.len() != cap || to.net.len() != cap || to.pos.len() != cap || from.day.len() < from.cust.len() || from.net.len() < from.cust.len() || from.pos.len() < from.cust.len() {
@@ -159,22 +159,13 @@ pub fn reinsert(from: &DayMap, to: &mut DayMap) -> Result<()> {
     if live * 2 > cap || to.cust.iter().any(|&c| c != -1) {
         return Err(KernelError::Argument("the new day map must be empty and twice as large".into()));
     }
-    let mask = cap - 1;
+    to.size = 0;
     for s in 0..from.cust.len() {
         let c = from.cust[s];
-        if c == -1 {
-            continue;
+        if c != -1 {
+            to.add(c, Day { stored: from.day[s], exact: true }, from.net[s], from.pos[s]);
         }
-        let mut slot = hash(c, from.day[s]) as usize & mask;
-        while to.cust[slot] != -1 {
-            slot = (slot + 1) & mask;
-        }
-        to.cust[slot] = c;
-        to.day[slot] = from.day[s];
-        to.net[slot] = from.net[s];
-        to.pos[slot] = from.pos[s];
     }
-    to.size = live;
     Ok(())
 }
 

@@ -8,7 +8,7 @@ use crate::{partition, thresholds};
 use std::ffi::CStr;
 
 /// Bumped whenever a signature below changes; the loader refuses a stale build.
-const BINDING_VERSION: i32 = 2;
+const BINDING_VERSION: i32 = 3;
 
 const INTERNER_TAG: TypeTag = TypeTag { lower: 0x7365_6773_7472_6561, upper: 0x6d2d_6964_732d_0001 };
 
@@ -85,7 +85,7 @@ fn aggregate_rows(call: &Call) -> Result<RawValue> {
 }
 
 /// `(fromCust, fromDay, fromNet, fromPos, toCust, toDay, toNet, toPos)`: day-map.ts `grow`'s
-/// re-insertion into the fresh arrays.
+/// re-adding into the fresh arrays. Returns the new entry count.
 fn day_map_reinsert(call: &Call) -> Result<RawValue> {
     let from = DayMap { cust: call.array(0)?, day: call.array(1)?, net: call.array(2)?, pos: call.array(3)?, size: 0 };
     let mut to = DayMap { cust: call.array(4)?, day: call.array(5)?, net: call.array(6)?, pos: call.array(7)?, size: 0 };
@@ -94,7 +94,7 @@ fn day_map_reinsert(call: &Call) -> Result<RawValue> {
         &[span("from.cust", from.cust), span("from.day", from.day), span("from.net", from.net), span("from.pos", from.pos)],
     )?;
     aggregate::reinsert(&from, &mut to)?;
-    call.undefined()
+    call.double(to.size as f64)
 }
 
 fn interner_create(call: &Call) -> Result<RawValue> {
