@@ -19,7 +19,7 @@ export interface IdInterner {
   readonly size: number;
   /** Numbers of integer ids into `out`; -1 where a value is no id (NaN, a fraction, beyond 2^53 as Float64). */
   internIds(ids: IdColumn, out: Int32Array): void;
-  /** Numbers of a Utf8 column (`offsets.length - 1` rows, like Arrow's) into `out`; an empty text is missing (-1). */
+  /** Numbers of a Utf8 column (`offsets.length - 1` rows, valid UTF-8, like Arrow's) into `out`; an empty text is missing (-1). */
   internUtf8(bytes: Uint8Array, offsets: Int32Array, out: Int32Array): void;
   /** Keys `from..to` (default: all; both clamped to 0..size) by customer number. */
   keys(from?: number, to?: number): CustomerKey[];

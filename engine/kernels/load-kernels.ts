@@ -1,8 +1,10 @@
 /**
  * Picks the kernel set: `native` (the Rust addon; a NativeError when it is not built), `js` (the
  * TypeScript twins), or `auto` (native when the addon loads, else js, saying so once on stderr).
- * The addon is looked up once per thread; it loads in worker threads too.
+ * The addon is looked up once per thread; it loads in worker threads too. The notice is written
+ * by the main thread only, so a pool of N workers falling back does not say it N more times.
  */
+import { isMainThread } from 'node:worker_threads';
 import { NativeError } from '../errors.js';
 import { jsKernels } from './js-kernels.js';
 import type { Kernels } from './kernels.js';
@@ -26,7 +28,7 @@ export function nativeKernelsOrReason(): { kernels: Kernels } | { reason: string
 
 /** Options of `loadKernels`. */
 export interface LoadKernelsOptions {
-  /** Where `auto` reports falling back to js; default: stderr, once per thread. */
+  /** Where `auto` reports falling back to js; default: stderr, once, from the main thread. */
   readonly notice?: (message: string) => void;
 }
 
@@ -38,7 +40,7 @@ export function loadKernels(mode: KernelMode = 'auto', options: LoadKernelsOptio
   if (mode === 'native') throw new NativeError(`the native kernels are not available: ${found.reason}`);
   const message = `segstream: native addon not available (${found.reason}); using the TypeScript kernels`;
   if (options.notice) options.notice(message);
-  else if (!noticed) {
+  else if (!noticed && isMainThread) {
     noticed = true;
     process.stderr.write(message + '\n');
   }
