@@ -39,11 +39,16 @@ function aggregateRowsWith(b: NativeBinding) {
         const days = state.days;
         io[2] = days.size;
         const s = state;
-        const next = guard('aggregateRows', () =>
-          b.aggregateRows(cust, ts, amount, margin, n, start, s.orders, s.returns, s.revenue, s.returnedAmount, s.margin,
-            s.firstTs, s.lastTs, s.day0, s.day0Net, s.day0Pos, s.spilled, days.cust, days.day, days.net, days.pos, io),
-        );
-        days.size = io[2];
+        let next: number;
+        try {
+          next = guard('aggregateRows', () =>
+            b.aggregateRows(cust, ts, amount, margin, n, start, s.orders, s.returns, s.revenue, s.returnedAmount, s.margin,
+              s.firstTs, s.lastTs, s.day0, s.day0Net, s.day0Pos, s.spilled, days.cust, days.day, days.net, days.pos, io),
+          );
+        } finally {
+          // The addon reports the map's size even when it fails part-way, so the state stays consistent.
+          days.size = io[2]!;
+        }
         if (next === n) return;
         if (next >= 0) {
           days.grow(reinsert);
@@ -58,8 +63,8 @@ function aggregateRowsWith(b: NativeBinding) {
         }
       }
     } finally {
-      state.maxTs = io[0];
-      state.rows = io[1];
+      state.maxTs = io[0]!;
+      state.rows = io[1]!;
     }
   };
 }
