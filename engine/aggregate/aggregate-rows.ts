@@ -33,17 +33,19 @@ export function aggregateRows(
       const m = margin[i]!;
       if (m === m) marginSum[c]! += m; // NaN = margin not known for this row
     }
-    if (a > 0) {
+    // A row with amount >= 0 is an order (a zero amount is a free order); a negative one a return.
+    // A return adds -0 to its day's purchase sum: see purchaseSum() in day-map.ts.
+    if (a >= 0) {
       orders[c]!++;
       if (t < firstTs[c]!) firstTs[c] = t;
       if (t > lastTs[c]!) lastTs[c] = t;
-      state.addDay(c, Math.floor(t / MS_PER_DAY), a, a);
+      // `a + 0` turns an amount of -0 into +0, which still marks a purchase day.
+      state.addDay(c, Math.floor(t / MS_PER_DAY), a, a + 0);
     } else if (a < 0) {
       returns[c]!++;
       returnedAmount[c]! -= a;
-      state.addDay(c, Math.floor(t / MS_PER_DAY), a, 0);
+      state.addDay(c, Math.floor(t / MS_PER_DAY), a, -0);
     }
-    // A zero amount changes no sum and no window: nothing more to record.
   }
   state.maxTs = maxTs;
   state.rows += rows;

@@ -20,7 +20,7 @@ export class AggregateState {
   revenue: Float64Array;
   returnedAmount: Float64Array;
   margin: Float64Array;
-  /** min / max `ts` of rows with amount > 0; +Infinity / -Infinity while none. */
+  /** min / max `ts` of rows with amount >= 0 (orders); +Infinity / -Infinity while none. */
   firstTs: Float64Array;
   lastTs: Float64Array;
   day0: Int32Array;

@@ -7,6 +7,11 @@
  *   slot:   cust[]  day[]  net[]  pos[]
  *           -1      -      -      -       empty
  *           17      20123  59.9   59.9    customer 17 spent 59.90 net on day 20123
+ *           17      20130  -20    -0      and returned 20 on day 20130 (no purchase that day)
+ *
+ * Purchase days are told apart by the sign of zero: a return contributes -0 to `pos`, a purchase
+ * its amount (>= +0). Under IEEE addition -0 + -0 = -0 and -0 + x = x, so `pos` stays -0 exactly
+ * while the day has no purchase, even a free (zero-amount) one; `isPurchaseDay` reads it.
  *
  * Invariant: load factor <= 1/2, capacity a power of two; linear probing; no deletions.
  */
@@ -15,7 +20,7 @@ export class DayMap {
   day: Int32Array;
   /** Net sum of amounts (purchases and returns) of the customer on the day. */
   net: Float64Array;
-  /** Sum of positive amounts; > 0 exactly when the day is a purchase day. */
+  /** Sum of the day's purchase amounts (rows with amount >= 0); -0 on a day without a purchase. */
   pos: Float64Array;
   size = 0;
   private mask: number;
@@ -99,4 +104,9 @@ function hash(c: number, d: number): number {
   h = Math.imul(h, 0x7feb352d);
   h ^= h >>> 15;
   return h >>> 0;
+}
+
+/** Whether a day's purchase sum (`DayMap.pos`, `AggregateState.day0Pos`) marks a purchase day. */
+export function isPurchaseDay(pos: number): boolean {
+  return !Object.is(pos, -0);
 }

@@ -3,6 +3,7 @@
  */
 import { MS_PER_DAY, dayOf } from '../parse/parse-timestamp.js';
 import { NO_DAY } from './aggregate-state.js';
+import { isPurchaseDay } from './day-map.js';
 import type { Aggregator } from './aggregator.js';
 import type { AggregateField, CustomerTable } from './customer-table.js';
 
@@ -29,7 +30,7 @@ export function finalize(agg: Aggregator, asOfMs: number, windowDays: readonly n
     firstDay[c] = Math.floor(s.firstTs[c]! / MS_PER_DAY);
     if (s.spilled[c] === 1 || s.day0[c] === NO_DAY) continue;
     const d = s.day0[c]!;
-    if (s.day0Pos[c]! > 0) purchaseDays[c] = 1;
+    if (isPurchaseDay(s.day0Pos[c]!)) purchaseDays[c] = 1;
     for (let w = 0; w < winArrays.length; w++) if (d > winFrom[w]!) winArrays[w]![c]! += s.day0Net[c]!;
   }
   const days = s.days;
@@ -38,7 +39,7 @@ export function finalize(agg: Aggregator, asOfMs: number, windowDays: readonly n
     if (c === -1) continue;
     const d = days.day[slot]!;
     const pos = days.pos[slot]!;
-    if (pos > 0) {
+    if (isPurchaseDay(pos)) {
       purchaseDays[c]!++;
       if (d !== firstDay[c]) repeatSum[c]! += pos;
     }
@@ -66,7 +67,7 @@ export function finalize(agg: Aggregator, asOfMs: number, windowDays: readonly n
   for (let c = 0; c < n; c++) {
     const orders = s.orders[c]!;
     if (orders === 0) {
-      // Only returns (or zero amounts): DESIGN says purchase fields are null.
+      // Only returns: DESIGN says purchase fields are null.
       f.first_purchase_at[c] = f.last_purchase_at[c] = f.recency_days[c] = Number.NaN;
       f.tenure_days[c] = f.aov[c] = f.weekly_spend[c] = meanRepeatValue[c] = Number.NaN;
       continue;

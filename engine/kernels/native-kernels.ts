@@ -58,7 +58,7 @@ function aggregateRowsWith(b: NativeBinding) {
           const row = -next - 1;
           const a = amount[row]!;
           days.grow(reinsert);
-          days.add(cust[row]!, Math.floor(ts[row]! / MS_PER_DAY), a, a > 0 ? a : 0);
+          days.add(cust[row]!, Math.floor(ts[row]! / MS_PER_DAY), a, a >= 0 ? a + 0 : -0);
           start = row + 1;
         }
       }

@@ -127,7 +127,7 @@ export class LiveCustomer {
   /** Folds one valid row in. */
   add(ts: number, amount: number, margin: number): void {
     const d = dayOf(ts);
-    if (amount > 0) {
+    if (amount >= 0) {
       this.orders++;
       if (!this.snapDays.has(d) && !this.liveDays.has(d)) {
         this.purchaseDays++;

@@ -222,8 +222,8 @@ pub fn aggregate_rows(rows: &Rows, s: &mut Customers, days: &mut DayMap, totals:
         // Which day-map adds this row makes, decided before touching anything, so that a stop
         // before the row leaves it untouched.
         let spilled = s.spilled[cu] == 1;
-        #[allow(clippy::double_comparisons)] // not `a != 0.0`: NaN amounts must not move
-        let moving = a > 0.0 || a < 0.0;
+        // Every row but a NaN amount (which the parser never lets through) adds to a day.
+        let moving = !a.is_nan();
         let d = day_of(t);
         let spills_now = moving && !spilled && s.day0[cu] != NO_DAY && !(d.exact && s.day0[cu] == d.stored);
         if (moving && spilled || spills_now) && days.must_grow() {
@@ -241,7 +241,9 @@ pub fn aggregate_rows(rows: &Rows, s: &mut Customers, days: &mut DayMap, totals:
                 s.margin[cu] += m;
             }
         }
-        let pos = if a > 0.0 {
+        // amount >= 0 is an order (zero: a free one); a return adds -0 to the day's purchase sum,
+        // which stays -0 exactly while the day has no purchase (day-map.ts `isPurchaseDay`).
+        let pos = if a >= 0.0 {
             s.orders[cu] = s.orders[cu].wrapping_add(1);
             if t < s.first_ts[cu] {
                 s.first_ts[cu] = t;
@@ -249,13 +251,13 @@ pub fn aggregate_rows(rows: &Rows, s: &mut Customers, days: &mut DayMap, totals:
             if t > s.last_ts[cu] {
                 s.last_ts[cu] = t;
             }
-            a
+            a + 0.0 // -0 becomes +0: still a purchase day
         } else if a < 0.0 {
             s.returns[cu] = s.returns[cu].wrapping_add(1);
             s.returned_amount[cu] -= a;
-            0.0
+            -0.0
         } else {
-            continue; // a zero (or NaN) amount changes no sum and no window
+            continue; // a NaN amount changes nothing more
         };
         // aggregate-state.ts `addDay`.
         if spilled {

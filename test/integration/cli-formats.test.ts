@@ -97,7 +97,7 @@ describe('the same data through CSV, NDJSON, Arrow and Parquet', () => {
     expect(byId['042']).toMatchObject({ orders: 1, revenue: 10 });
     expect(byId['ACME, Inc.']).toMatchObject({ orders: 1, returns: 1, returned_amount: 99.99, revenue: 900 });
     expect(byId['8']).toMatchObject({ orders: 0, revenue: -15, first_purchase_at: null, recency_days: null, r_score: 0, rfm_cell: '000', segment: 'no_purchases', spend_band: 0 });
-    expect(byId['7']).toMatchObject({ orders: 0, segment: 'no_purchases' });
+    expect(byId['7']).toMatchObject({ orders: 1, revenue: 0, purchase_days: 1, first_purchase_at: '2025-06-01T00:00:00.000Z' });
     expect(byId['10']).toBeUndefined();
     const csvText = readFileSync(join(dir, 'csv.csv'), 'utf8');
     expect(csvText.split(/\r?\n/)[0]).toBe(CUSTOMER_COLUMNS.join(','));

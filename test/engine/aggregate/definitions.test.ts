@@ -58,8 +58,19 @@ describe('per-customer fields (DESIGN "Definitions") on hand-computed cases', ()
     for (const f of ['first_purchase_at', 'last_purchase_at', 'recency_days', 'tenure_days', 'aov', 'weekly_spend']) expect(r[f]).toBeNull();
   });
 
-  it('keeps a zero-amount customer without orders, returns or revenue', () => {
-    expect(customer(table, 'z')).toMatchObject({ orders: 0, returns: 0, revenue: 0, returned_amount: 0, purchase_days: 0, aov: null });
+  it('counts a zero-amount row as a (free) order: only returns leave a customer without orders', () => {
+    expect(customer(table, 'z')).toMatchObject({ orders: 1, returns: 0, revenue: 0, returned_amount: 0, purchase_days: 1, aov: 0, recency_days: 58 });
+    const { table: t } = aggregate(
+      [
+        { customer_id: 'q', ts: '2026-03-01T10:00:00Z', amount: -5 },
+        { customer_id: 'q', ts: '2026-03-02T10:00:00Z', amount: -5 },
+        { customer_id: 'q', ts: '2026-03-02T11:00:00Z', amount: 0 },
+        { customer_id: 'q', ts: '2026-03-03T10:00:00Z', amount: 12 },
+      ],
+      AS_OF,
+    );
+    // Return days are no purchase days; the free order makes 2026-03-02 one.
+    expect(customer(t, 'q')).toMatchObject({ orders: 2, returns: 2, purchase_days: 2, revenue: 2, first_purchase_at: ms('2026-03-02T11:00:00Z') });
   });
 
   it('counts rows after as_of as future rows and leaves them out entirely', () => {
