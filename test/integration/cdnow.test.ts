@@ -56,5 +56,29 @@ describe('the CDNOW sample', () => {
     // Eight customers' only purchase is a $0.00 CD: a free order, so they are customers like the rest.
     expect(customers.get(87)).toMatchObject({ orders: 1, revenue: 0, purchase_days: 1 });
     expect(matched).toBe(2357);
+
+    // The models, fitted in days on the whole base by the same rescore, land on the published
+    // weekly fits (Fader, Hardie & Lee 2005): alpha in days is 7 times alpha in weeks.
+    const manifest = JSON.parse(readFileSync(join(data, 'snapshots', summary.snapshot, 'manifest.json'), 'utf8'));
+    const { bgnbd, gamma_gamma: gg } = manifest.models;
+    const near = (got: number, want: number) => expect(Math.abs(got - want) / want).toBeLessThan(1e-3);
+    near(bgnbd.r, 0.2426);
+    near(bgnbd.alpha / 7, 4.4135);
+    near(bgnbd.a, 0.7929);
+    near(bgnbd.b, 2.4258);
+    expect(bgnbd).toMatchObject({ period: 'day', converged: true });
+    near(gg.p, 6.2488);
+    near(gg.q, 3.7446);
+    near(gg.v, 15.4477);
+    expect(gg.customers).toBe(946);
+    // Sample ids 1-10, Gamma-Gamma expected average values (published to 2 decimals; id 1's
+    // published zbar is rounded, see test/engine/model).
+    const published = [24.65, 18.91, 35.17, 35.17, 35.17, 71.46, 18.91, 35.17, 27.28, 35.17];
+    published.forEach((v, i) => expect(Math.abs((customers.get(i + 1)!['expected_aov'] as number) - v), `id ${i + 1}`).toBeLessThan(0.0101));
+    for (const c of customers.values()) {
+      expect(c['p_alive']).toBeGreaterThan(0);
+      expect(c['p_alive']).toBeLessThanOrEqual(1);
+      expect(c['clv_365d']).toBeGreaterThanOrEqual(0);
+    }
   });
 });
