@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { activeKernels } from '../engine/kernels/load-kernels.js';
 import { demoCommand } from './commands/demo-command.js';
 import { exportCommand } from './commands/export-command.js';
 import { generateCommand } from './commands/generate-command.js';
@@ -20,7 +21,7 @@ const pkg = JSON.parse(readFileSync(pkgUrl, 'utf8')) as { version: string };
 
 const program = new Command('segstream')
   .description('High-throughput customer segmentation: RFM scores, segments, spend bands, tiers, lifecycle and CLV')
-  .version(`segstream ${pkg.version} (kernels: js)`, '-V, --version')
+  .version(`segstream ${pkg.version} (kernels: ${activeKernels()})`, '-V, --version')
   .showHelpAfterError();
 
 for (const register of [demoCommand, generateCommand, rescoreCommand, exportCommand, migrateCommand, snapshotsCommand, serveCommand]) register(program);
