@@ -11,8 +11,11 @@
  *   3     excluded
  *
  * Invariant: `xValues[xIndex[g]] === x[g]`; the per-x gamma-function terms are computed once
- * per distinct x and looked up by `xIndex`.
+ * per distinct x and looked up by `xIndex`. Grouping (`radix-group.ts`, or `tuple-table.ts` for
+ * non-integer data) allocates nothing per row: ~20 ms for a million customers.
  */
+import { bitsFor, groupByKey } from './radix-group.js';
+import { TupleTable } from './tuple-table.js';
 
 /** Distinct (x, t_x, T) triples with their customer counts. */
 export interface RfmGroups {
@@ -39,86 +42,88 @@ export interface RfmGroups {
   readonly groupOf: Int32Array;
 }
 
-/** Open-addressing hash of integer triples to group indices (−1 = empty slot). */
-class TripleTable {
-  private slots: Int32Array;
-  private mask: number;
-  constructor(expected: number) {
-    let cap = 16;
-    while (cap < expected * 2) cap *= 2;
-    this.slots = new Int32Array(cap).fill(-1);
-    this.mask = cap - 1;
-  }
-  private static hash(x: number, tx: number, T: number): number {
-    const h = Math.imul(x | 0, 0x9e3779b1) ^ Math.imul(tx | 0, 0x85ebca77) ^ Math.imul(T | 0, 0xc2b2ae3d);
-    return h ^ (h >>> 15);
-  }
-  /** The slot holding (x, tx, T) among groups `gx/gtx/gT`, or the empty slot where it goes. */
-  find(x: number, tx: number, T: number, gx: number[], gtx: number[], gT: number[]): number {
-    let slot = TripleTable.hash(x, tx, T) & this.mask;
-    for (;;) {
-      const g = this.slots[slot] as number;
-      if (g < 0 || (gx[g] === x && gtx[g] === tx && gT[g] === T)) return slot;
-      slot = (slot + 1) & this.mask;
-    }
-  }
-  get(slot: number): number {
-    return this.slots[slot] as number;
-  }
-  /** Stores group `g` (the `g + 1`-th group) in `slot`; doubles the table past half full. */
-  set(slot: number, g: number, gx: number[], gtx: number[], gT: number[]): void {
-    this.slots[slot] = g;
-    if ((g + 1) * 2 <= this.slots.length) return;
-    this.slots = new Int32Array(this.slots.length * 2).fill(-1);
-    this.mask = this.slots.length - 1;
-    for (let k = 0; k <= g; k++) {
-      let s = TripleTable.hash(gx[k] as number, gtx[k] as number, gT[k] as number) & this.mask;
-      while ((this.slots[s] as number) >= 0) s = (s + 1) & this.mask;
-      this.slots[s] = k;
-    }
-  }
-}
-
 /**
  * Groups rows by (x, t_x, T). Rows where `include[i] === 0` or any value is not finite are left
- * out (`groupOf[i] = -1`). The table compares exact values, so non-integer data (weeks) group
- * correctly too; the hash only truncates them.
+ * out (`groupOf[i] = -1`). Keys compare exactly, so non-integer data (weeks) group correctly too.
+ * Integer data that packs into 32 bits (days: x, t_x, T below ~2^10 each) is grouped by a radix
+ * sort and its groups come out ordered by (x, t_x, T); anything else by a hash, in first-seen order.
  */
 export function groupRfm(x: Float64Array, tx: Float64Array, T: Float64Array, include?: Uint8Array): RfmGroups {
   const n = x.length;
   const groupOf = new Int32Array(n).fill(-1);
-  const table = new TripleTable(Math.min(n, 1 << 18));
-  const gx: number[] = [];
-  const gtx: number[] = [];
-  const gT: number[] = [];
-  const gw: number[] = [];
+  // One scan decides the path: every kept value a non-negative integer, and how many bits each needs.
+  let maxX = 0;
+  let maxDay = 0;
+  let integers = true;
+  let m = 0;
   for (let i = 0; i < n; i++) {
-    if (include !== undefined && include[i] === 0) continue;
     const xi = x[i] as number;
     const ti = tx[i] as number;
     const Ti = T[i] as number;
-    if (!Number.isFinite(xi) || !Number.isFinite(ti) || !Number.isFinite(Ti)) continue;
-    const slot = table.find(xi, ti, Ti, gx, gtx, gT);
-    let g = table.get(slot);
-    if (g < 0) {
-      g = gx.length;
-      gx.push(xi);
-      gtx.push(ti);
-      gT.push(Ti);
-      gw.push(0);
-      table.set(slot, g, gx, gtx, gT);
-    }
-    gw[g] = (gw[g] as number) + 1;
-    groupOf[i] = g;
+    // x − x is 0 for finite x and NaN otherwise: one test for all three values.
+    if ((include !== undefined && include[i] === 0) || xi - xi + (ti - ti) + (Ti - Ti) !== 0) continue;
+    groupOf[i] = 0;
+    m++;
+    if (integers && !(xi >>> 0 === xi && ti >>> 0 === ti && Ti >>> 0 === Ti)) integers = false;
+    if (xi > maxX) maxX = xi;
+    if (ti > maxDay) maxDay = ti;
+    if (Ti > maxDay) maxDay = Ti;
   }
-  const xs = Float64Array.from(gx);
+  const dayBits = bitsFor(maxDay);
+  const xBits = bitsFor(maxX);
+  const fast = integers && xBits + 2 * dayBits <= 32;
+  return fast ? groupPacked(x, tx, T, groupOf, m, xBits, dayBits) : groupHashed(x, tx, T, groupOf);
+}
+
+/** Radix path: rows marked 0 in `groupOf` are kept; keys are x · 2^(2d) + t_x · 2^d + T. */
+function groupPacked(
+  x: Float64Array, tx: Float64Array, T: Float64Array, groupOf: Int32Array, m: number, xBits: number, dayBits: number,
+): RfmGroups {
+  const keys = new Uint32Array(m);
+  const rows = new Uint32Array(m);
+  const d = 2 ** dayBits;
+  let j = 0;
+  for (let i = 0; i < groupOf.length; i++) {
+    if ((groupOf[i] as number) < 0) continue;
+    keys[j] = ((x[i] as number) * d + (tx[i] as number)) * d + (T[i] as number);
+    rows[j++] = i;
+  }
+  const groups = groupByKey(keys, rows, m, xBits + 2 * dayBits, groupOf);
+  const count = groups.count;
+  const xs = new Float64Array(count);
+  const txs = new Float64Array(count);
+  const Ts = new Float64Array(count);
+  for (let g = 0; g < count; g++) {
+    const k = groups.keys[g] as number;
+    Ts[g] = k % d;
+    txs[g] = Math.floor(k / d) % d;
+    xs[g] = Math.floor(k / (d * d));
+  }
   const { xIndex, xValues } = indexValues(xs);
-  const txs = Float64Array.from(gtx);
-  const Ts = Float64Array.from(gT);
   return {
-    count: gx.length, x: xs, tx: txs, T: Ts, weight: Float64Array.from(gw), xIndex, xValues,
-    maxDay: integerDayBound(txs, Ts), groupOf,
+    count, x: xs, tx: txs, T: Ts, weight: groups.counts, xIndex, xValues, maxDay: integerDayBound(txs, Ts), groupOf,
   };
+}
+
+/** Hash path for any finite values; rows with `groupOf[i] === -1` are left out. */
+function groupHashed(x: Float64Array, tx: Float64Array, T: Float64Array, groupOf: Int32Array): RfmGroups {
+  const n = x.length;
+  const table = new TupleTable(Math.min(n, 1 << 16));
+  for (let i = 0; i < n; i++) {
+    if ((groupOf[i] as number) < 0) continue;
+    groupOf[i] = table.id(x[i] as number, tx[i] as number, T[i] as number);
+  }
+  const count = table.count;
+  const weight = new Float64Array(count);
+  for (let i = 0; i < n; i++) {
+    const g = groupOf[i] as number;
+    if (g >= 0) weight[g] = (weight[g] as number) + 1;
+  }
+  const xs = table.column(0);
+  const txs = table.column(1);
+  const Ts = table.column(2);
+  const { xIndex, xValues } = indexValues(xs);
+  return { count, x: xs, tx: txs, T: Ts, weight, xIndex, xValues, maxDay: integerDayBound(txs, Ts), groupOf };
 }
 
 /** Distinct (x, T) pairs of the groups and each group's pair. */
@@ -126,27 +131,10 @@ export function indexPairs(
   x: Float64Array,
   T: Float64Array,
 ): { count: number; x: Float64Array; T: Float64Array; index: Int32Array } {
-  const seen = new Map<number | string, number>();
-  const px: number[] = [];
-  const pT: number[] = [];
+  const table = new TupleTable(Math.min(x.length, 1 << 16));
   const index = new Int32Array(x.length);
-  for (let i = 0; i < x.length; i++) {
-    const xi = x[i] as number;
-    const Ti = T[i] as number;
-    // Integer days pack exactly into one number; anything else uses a text key.
-    const key = Number.isInteger(xi) && Number.isInteger(Ti) && Ti >= 0 && Ti < 65536 && xi >= 0 && xi < 2 ** 36
-      ? xi * 65536 + Ti
-      : `${xi},${Ti}`;
-    let k = seen.get(key);
-    if (k === undefined) {
-      k = px.length;
-      seen.set(key, k);
-      px.push(xi);
-      pT.push(Ti);
-    }
-    index[i] = k;
-  }
-  return { count: px.length, x: Float64Array.from(px), T: Float64Array.from(pT), index };
+  for (let i = 0; i < x.length; i++) index[i] = table.id(x[i] as number, T[i] as number, 0);
+  return { count: table.count, x: table.column(0), T: table.column(1), index };
 }
 
 /** Largest value when every t_x and T is an integer in [0, 2^16), else −1. */
@@ -164,18 +152,8 @@ export function integerDayBound(tx: Float64Array, T: Float64Array): number {
 
 /** Maps each value to its position among the distinct values (in first-seen order). */
 export function indexValues(values: Float64Array): { xIndex: Int32Array; xValues: Float64Array } {
-  const seen = new Map<number, number>();
-  const distinct: number[] = [];
+  const table = new TupleTable(1024);
   const xIndex = new Int32Array(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i] as number;
-    let k = seen.get(v);
-    if (k === undefined) {
-      k = distinct.length;
-      seen.set(v, k);
-      distinct.push(v);
-    }
-    xIndex[i] = k;
-  }
-  return { xIndex, xValues: Float64Array.from(distinct) };
+  for (let i = 0; i < values.length; i++) xIndex[i] = table.id(values[i] as number, 0, 0);
+  return { xIndex, xValues: table.column(0) };
 }
