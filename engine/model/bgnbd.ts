@@ -7,7 +7,7 @@
 import { minimizeBfgs } from './bfgs.js';
 import { bgnbdLogLikelihood, type BgNbdParams } from './bgnbd-likelihood.js';
 import { groupRfm, type RfmGroups } from './rfm-groups.js';
-import { hyp2f1 } from './special-functions.js';
+import { Hyp2f1Fixed, hyp2f1 } from './special-functions.js';
 
 export type { BgNbdParams } from './bgnbd-likelihood.js';
 
@@ -88,21 +88,37 @@ export function bgnbdPAlive(params: BgNbdParams, x: number, tx: number, T: numbe
   return 1 / (1 + Math.exp(logOdds));
 }
 
+/** `a` as the expectation uses it: at a = 1 the formula is 0/0, and a step of 1e-7 off it keeps ~9 significant digits. */
+function effectiveA(a: number): number {
+  return Math.abs(a - 1) < 1e-7 ? 1 + (a >= 1 ? 1e-7 : -1e-7) : a;
+}
+
+/**
+ * The 2F1 of {@link bgnbdExpectedIfAlive} for customers with `x` repeat purchases: its
+ * parameters do not depend on t or T, so one evaluator (with its cached series ratios) serves
+ * every (t, T) of that x and gives bit-identical results.
+ */
+export function bgnbdSeries(params: BgNbdParams, x: number): Hyp2f1Fixed {
+  const { r, b } = params;
+  const a = effectiveA(params.a);
+  return new Hyp2f1Fixed(a + b - 1 - r, a - 1, a + b + x - 1);
+}
+
 /**
  * Expected purchases in (T, T + t] of a customer alive at T (independent of t_x), i.e. E[X(t)] of a new BG/NBD
  * customer with the posterior parameters (r + x, α + T, a, b + x):
  *   (a+b+x−1)/(a−1) · [1 − ((α+T)/(α+T+t))^(r+x) · 2F1(r+x, b+x; a+b+x−1; t/(α+T+t))].
  * Euler's transformation folds the power into (1 − z)^(a−1) · 2F1(a+b−1−r, a−1; a+b+x−1; z),
- * which neither overflows for large x nor needs many series terms.
+ * which neither overflows for large x nor needs many series terms. `series`, from
+ * {@link bgnbdSeries} with the same x, makes repeated calls cheaper.
  */
-export function bgnbdExpectedIfAlive(params: BgNbdParams, t: number, x: number, T: number): number {
+export function bgnbdExpectedIfAlive(params: BgNbdParams, t: number, x: number, T: number, series?: Hyp2f1Fixed): number {
   const { r, alpha, b } = params;
-  // At a = 1 the formula is 0/0; a step of 1e-7 off it keeps ~9 significant digits.
-  const a = Math.abs(params.a - 1) < 1e-7 ? 1 + (params.a >= 1 ? 1e-7 : -1e-7) : params.a;
+  const a = effectiveA(params.a);
   if (t <= 0) return 0;
   const z = t / (alpha + T + t);
   const c = a + b + x - 1;
-  const f = hyp2f1(a + b - 1 - r, a - 1, c, z);
+  const f = series !== undefined ? series.at(z) : hyp2f1(a + b - 1 - r, a - 1, c, z);
   return (c / (a - 1)) * (1 - Math.pow((alpha + T) / (alpha + T + t), a - 1) * f);
 }
 

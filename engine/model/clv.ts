@@ -10,6 +10,7 @@
  * d the annual discount rate. Each step's purchases are discounted from the step's end.
  */
 import { bgnbdExpectedIfAlive, bgnbdPAlive, type BgNbdParams } from './bgnbd.js';
+import type { Hyp2f1Fixed } from './special-functions.js';
 
 /** Options of {@link clv}. */
 export interface ClvOptions {
@@ -38,18 +39,19 @@ export function clvSchedule(opts: ClvOptions): { ends: Float64Array; discounts: 
 /**
  * Σ_k (E[X(t_k)] − E[X(t_{k−1})]) · discount_k for a customer alive at T. The conditional
  * expectation is P(alive) times this, and it depends on (x, T) only, so callers holding many
- * customers compute it once per distinct (x, T) pair.
+ * customers compute it once per distinct (x, T) pair, with one `series` (`bgnbdSeries`) per x.
  */
 export function discountedPurchasesIfAlive(
   params: BgNbdParams,
   x: number,
   T: number,
   schedule: { ends: Float64Array; discounts: Float64Array },
+  series?: Hyp2f1Fixed,
 ): number {
   let previous = 0;
   let sum = 0;
   for (let k = 0; k < schedule.ends.length; k++) {
-    const e = bgnbdExpectedIfAlive(params, schedule.ends[k] as number, x, T);
+    const e = bgnbdExpectedIfAlive(params, schedule.ends[k] as number, x, T, series);
     sum += (e - previous) * (schedule.discounts[k] as number);
     previous = e;
   }

@@ -4,10 +4,10 @@
  * prediction columns. Too little data or a fit that does not converge yields warnings and NaN
  * (null) predictions, never an exception: a rescore must not fail because a model cannot be fitted.
  */
-import { bgnbdExpectedIfAlive, bgnbdPAlive, fitBgNbdGroups, type BgNbdFit } from './bgnbd.js';
+import { bgnbdExpectedIfAlive, bgnbdSeries, fitBgNbdGroups, type BgNbdFit, type BgNbdParams } from './bgnbd.js';
 import { clvSchedule, discountedPurchasesIfAlive } from './clv.js';
 import { fitGammaGamma, gammaGammaExpectedAov, type GammaGammaFit } from './gamma-gamma.js';
-import { groupRfm, indexPairs } from './rfm-groups.js';
+import { groupRfm, indexPairs, indexValues, type RfmGroups } from './rfm-groups.js';
 
 /** Per-customer aggregates, one entry per customer; days are `day(ts)` numbers. */
 export interface ModelInput {
@@ -104,11 +104,12 @@ export function fitModels(input: ModelInput, opts: ModelOptions = {}): ModelResu
     include[i] = 1;
     if (days > 1) repeatCustomers++;
   }
+  // Every entry is written below (NaN where there is no prediction), so no fill is needed.
   const columns = {
-    p_alive: new Float64Array(n).fill(Number.NaN),
-    expected_purchases_90d: new Float64Array(n).fill(Number.NaN),
-    expected_aov: new Float64Array(n).fill(Number.NaN),
-    clv_365d: new Float64Array(n).fill(Number.NaN),
+    p_alive: new Float64Array(n),
+    expected_purchases_90d: new Float64Array(n),
+    expected_aov: new Float64Array(n),
+    clv_365d: new Float64Array(n),
   };
   const warnings: string[] = [];
   const manifest: ModelResult['manifest'] = { bgnbd: null, gamma_gamma: null };
@@ -116,6 +117,7 @@ export function fitModels(input: ModelInput, opts: ModelOptions = {}): ModelResu
     warnings.push(
       `models: ${repeatCustomers} repeat customers, fewer than the ${minRepeat} needed to fit BG/NBD and Gamma-Gamma; predictions are null`,
     );
+    for (const column of Object.values(columns)) column.fill(Number.NaN);
     return { manifest, warnings, columns };
   }
 
@@ -146,42 +148,69 @@ export function fitModels(input: ModelInput, opts: ModelOptions = {}): ModelResu
   }
 
   // BG/NBD predictions are P(alive | x, t_x, T) times a quantity that depends on (x, T) alone:
-  // the costly 2F1 series run once per distinct (x, T) pair, P(alive) once per group.
+  // the costly 2F1 series run once per distinct (x, T) pair, with one cached-ratio evaluator
+  // per distinct x, and P(alive) once per group.
   const g = groups.count;
   const pAlive = new Float64Array(g);
   const expected = new Float64Array(g);
   const discounted = new Float64Array(g);
-  if (bgOk) {
-    const pairs = indexPairs(groups.x, groups.T);
-    const pairExpected = new Float64Array(pairs.count);
-    const pairDiscounted = new Float64Array(pairs.count);
-    const schedule = clvSchedule({ horizonDays, annualDiscountRate });
-    for (let j = 0; j < pairs.count; j++) {
-      const xj = pairs.x[j] as number;
-      const Tj = pairs.T[j] as number;
-      pairExpected[j] = bgnbdExpectedIfAlive(bg.params, PURCHASE_HORIZON_DAYS, xj, Tj);
-      if (ggOk) pairDiscounted[j] = discountedPurchasesIfAlive(bg.params, xj, Tj, schedule);
-    }
-    for (let k = 0; k < g; k++) {
-      const p = bgnbdPAlive(bg.params, groups.x[k] as number, groups.tx[k] as number, groups.T[k] as number);
-      const j = pairs.index[k] as number;
-      pAlive[k] = p;
-      expected[k] = p * (pairExpected[j] as number);
-      discounted[k] = p * (pairDiscounted[j] as number);
-    }
-  }
+  if (bgOk) predictGroups(bg.params, groups, ggOk ? clvSchedule({ horizonDays, annualDiscountRate }) : null, { pAlive, expected, discounted });
+  const nan = Number.NaN;
   for (let i = 0; i < n; i++) {
     const k = groups.groupOf[i] as number;
-    if (k < 0) continue;
-    if (bgOk) {
-      columns.p_alive[i] = pAlive[k] as number;
-      columns.expected_purchases_90d[i] = expected[k] as number;
+    if (k < 0) {
+      columns.p_alive[i] = nan;
+      columns.expected_purchases_90d[i] = nan;
+      columns.expected_aov[i] = nan;
+      columns.clv_365d[i] = nan;
+      continue;
     }
-    if (ggOk) {
-      const aov = gammaGammaExpectedAov(gg.params, x[i] as number, input.meanRepeatValue[i] as number);
-      columns.expected_aov[i] = aov;
-      if (bgOk) columns.clv_365d[i] = aov * (discounted[k] as number);
-    }
+    columns.p_alive[i] = bgOk ? (pAlive[k] as number) : nan;
+    columns.expected_purchases_90d[i] = bgOk ? (expected[k] as number) : nan;
+    const aov = ggOk ? gammaGammaExpectedAov(gg.params, x[i] as number, input.meanRepeatValue[i] as number) : nan;
+    columns.expected_aov[i] = aov;
+    columns.clv_365d[i] = ggOk && bgOk ? aov * (discounted[k] as number) : nan;
   }
   return { manifest, warnings, columns };
+}
+
+/**
+ * Per group: P(alive), expected purchases in 90 days and (with a schedule) discounted purchases
+ * over the CLV horizon, each bit-identical to `bgnbdPAlive`, `bgnbdExpectedPurchases` and
+ * `discountedPurchases` on the group's (x, t_x, T).
+ */
+function predictGroups(
+  params: BgNbdParams,
+  groups: RfmGroups,
+  schedule: { ends: Float64Array; discounts: Float64Array } | null,
+  out: { pAlive: Float64Array; expected: Float64Array; discounted: Float64Array },
+): void {
+  const pairs = indexPairs(groups.x, groups.T);
+  const pairX = indexValues(pairs.x);
+  const series = Array.from(pairX.xValues, (xv) => bgnbdSeries(params, xv));
+  const pairExpected = new Float64Array(pairs.count);
+  const pairDiscounted = new Float64Array(pairs.count);
+  for (let j = 0; j < pairs.count; j++) {
+    const xj = pairs.x[j] as number;
+    const Tj = pairs.T[j] as number;
+    const f = series[pairX.xIndex[j] as number];
+    pairExpected[j] = bgnbdExpectedIfAlive(params, PURCHASE_HORIZON_DAYS, xj, Tj, f);
+    if (schedule !== null) pairDiscounted[j] = discountedPurchasesIfAlive(params, xj, Tj, schedule, f);
+  }
+  // ln(a / (b + x − 1)) of bgnbdPAlive, once per distinct x.
+  const logRatio = Float64Array.from(groups.xValues, (xv) => Math.log(params.a / (params.b + xv - 1)));
+  const { r, alpha } = params;
+  for (let k = 0; k < groups.count; k++) {
+    const xk = groups.x[k] as number;
+    let p = 1;
+    if (xk > 0) {
+      const T = groups.T[k] as number;
+      const logOdds = (logRatio[groups.xIndex[k] as number] as number) + (r + xk) * Math.log((alpha + T) / (alpha + (groups.tx[k] as number)));
+      p = 1 / (1 + Math.exp(logOdds));
+    }
+    const j = pairs.index[k] as number;
+    out.pAlive[k] = p;
+    out.expected[k] = p * (pairExpected[j] as number);
+    out.discounted[k] = p * (pairDiscounted[j] as number);
+  }
 }

@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import { bgnbdExpectedPurchases, bgnbdPAlive } from '../../../engine/model/bgnbd.js';
+import { clvOne, clvSchedule } from '../../../engine/model/clv.js';
+import { fitModels } from '../../../engine/model/fit-models.js';
+import { gammaGammaExpectedAov, type GammaGammaParams } from '../../../engine/model/gamma-gamma.js';
+import { groupRfm } from '../../../engine/model/rfm-groups.js';
+import { Hyp2f1Fixed, hyp2f1 } from '../../../engine/model/special-functions.js';
+
+/** Small deterministic PRNG (mulberry32) so the random base is the same on every run. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(s ^ (s >>> 15), 1 | s);
+    t ^= t + Math.imul(t ^ (t >>> 7), 61 | t);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+/** A base of `n` customers drawn roughly like daily BG/NBD data over two years, with duplicates. */
+function randomBase(n: number, seed: number) {
+  const u = rng(seed);
+  const asOfDay = 20_000;
+  const purchaseDays = new Uint32Array(n);
+  const firstDay = new Int32Array(n);
+  const lastDay = new Int32Array(n);
+  const meanRepeatValue = new Float64Array(n);
+  const include = new Uint8Array(n).fill(1);
+  for (let i = 0; i < n; i++) {
+    // The BG/NBD process from a first purchase on day 0: purchases at rate λ, a drop-out after each.
+    const T = Math.floor(u() * 730);
+    const rate = 0.002 + 0.1 * u() ** 3;
+    const drop = 0.05 + 0.4 * u();
+    let t = 0;
+    let x = 0;
+    let tx = 0;
+    for (;;) {
+      t += -Math.log(1 - u()) / rate;
+      if (t > T) break;
+      const day = Math.floor(t);
+      if (day > tx) {
+        x++;
+        tx = day;
+      }
+      if (u() < drop) break;
+    }
+    purchaseDays[i] = x + 1;
+    firstDay[i] = asOfDay - T;
+    lastDay[i] = asOfDay - T + tx;
+    meanRepeatValue[i] = x > 0 ? 5 + 200 * u() * u() : Number.NaN;
+    if (u() < 0.01) include[i] = 0;
+  }
+  return { purchaseDays, firstDay, lastDay, asOfDay, meanRepeatValue, include };
+}
+
+function relative(a: number, b: number): number {
+  return a === b ? 0 : Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b));
+}
+
+describe('fast paths of fitModels', () => {
+  it('give the per-customer columns of the straightforward formulas on 5000 random customers (1e-12 relative)', () => {
+    const base = randomBase(5000, 7);
+    const opts = { horizonDays: 365, annualDiscountRate: 0.1 };
+    const { manifest, columns, warnings } = fitModels(base, opts);
+    expect(warnings).toEqual([]);
+    const bg = manifest.bgnbd;
+    const gg = manifest.gamma_gamma;
+    if (bg === null || gg === null) throw new Error('no fit');
+    const ggParams: GammaGammaParams = gg;
+    const schedule = clvSchedule(opts);
+    let worst = 0;
+    for (let i = 0; i < 5000; i++) {
+      if (base.include[i] === 0) {
+        for (const column of Object.values(columns)) expect(column[i]).toBeNaN();
+        continue;
+      }
+      const x = (base.purchaseDays[i] as number) - 1;
+      const tx = (base.lastDay[i] as number) - (base.firstDay[i] as number);
+      const T = base.asOfDay - (base.firstDay[i] as number);
+      const aov = gammaGammaExpectedAov(ggParams, x, base.meanRepeatValue[i] as number);
+      const want = [bgnbdPAlive(bg, x, tx, T), bgnbdExpectedPurchases(bg, 90, x, tx, T), aov, clvOne(bg, x, tx, T, aov, schedule)];
+      const got = [columns.p_alive[i], columns.expected_purchases_90d[i], columns.expected_aov[i], columns.clv_365d[i]];
+      want.forEach((w, k) => (worst = Math.max(worst, relative(got[k] as number, w))));
+    }
+    expect(worst).toBeLessThan(1e-12);
+  });
+
+  it('group integer days by radix sort exactly as by hashing the same values offset off the integers', () => {
+    const base = randomBase(3000, 11);
+    const x = Float64Array.from(base.purchaseDays, (d) => d - 1);
+    const tx = Float64Array.from(base.lastDay, (d, i) => d - (base.firstDay[i] as number));
+    const T = Float64Array.from(base.firstDay, (d) => base.asOfDay - d);
+    const packed = groupRfm(x, tx, T, base.include);
+    // + 0.5 forces the hash path; the groups must be the same sets of customers.
+    const hashed = groupRfm(x, tx.map((v) => v + 0.5), T.map((v) => v + 0.5), base.include);
+    expect(hashed.count).toBe(packed.count);
+    const map = new Map<number, number>();
+    for (let i = 0; i < x.length; i++) {
+      const a = packed.groupOf[i] as number;
+      const b = hashed.groupOf[i] as number;
+      expect(a < 0).toBe(b < 0);
+      if (a < 0) continue;
+      if (!map.has(a)) map.set(a, b);
+      expect(map.get(a)).toBe(b);
+      expect(hashed.tx[b]).toBe((packed.tx[a] as number) + 0.5);
+      expect(hashed.weight[b]).toBe(packed.weight[a]);
+    }
+  });
+
+  it('evaluates 2F1 with cached series ratios bit-identically to hyp2f1', () => {
+    const u = rng(3);
+    for (let k = 0; k < 200; k++) {
+      const a = 0.2 + 70 * u();
+      const b = -0.5 + 3 * u();
+      const c = 0.5 + 400 * u();
+      const f = new Hyp2f1Fixed(a, b, c);
+      for (let j = 0; j < 5; j++) {
+        const z = u() * 0.995;
+        expect(f.at(z)).toBe(hyp2f1(a, b, c, z));
+      }
+    }
+  });
+});
