@@ -129,7 +129,8 @@ function timed(cmd: string, cmdArgs: string[]): { stdout: string; wall_s: number
   return { stdout: run.stdout, wall_s, rss: measured ? measured[0]! * 1024 : null, cpu: measured ? measured[1]! + measured[2]! : null };
 }
 
-const engines = ['js', ...(activeKernels() === 'native' ? ['native'] : [])];
+// `--engines js` skips the addon (e.g. while it is being rebuilt); default: js, and native when it loads.
+const engines = (arg('--engines') ?? `js${activeKernels() === 'native' ? ',native' : ''}`).split(',');
 const workerCounts = [...new Set([1, allWorkers])];
 const rows: Row[] = [];
 for (const format of FORMATS) {
@@ -141,6 +142,8 @@ for (const format of FORMATS) {
         const summary = JSON.parse(r.stdout) as { rows: { read: number }; peak_rss_bytes: number; timings_ms: Record<string, number> };
         rows.push({ job: 'segstream rescore', format, engine, workers, wall_s: r.wall_s, rows_per_s: summary.rows.read / r.wall_s, cpu_s: r.cpu, peak_rss_mib: mib(r.rss ?? summary.peak_rss_bytes) });
         progress(rows.at(-1)!);
+      } catch (err) {
+        process.stdout.write(`  segstream ${format} ${engine} workers=${workers}: failed: ${String(err).split('\n')[0]}\n`);
       } finally {
         rmSync(data, { recursive: true, force: true });
       }

@@ -1,7 +1,7 @@
 /**
  * A worker's partial aggregate cut into P partitions of plain typed arrays, so each part can be
- * transferred (not copied, not JSON) to the merger of its partition, and merged there exactly as
- * `Aggregator.merge` would.
+ * transferred (not copied, not JSON) to the merger of its partition (finalize-packs.ts), which
+ * merges them as `Aggregator.merge` would.
  *
  *   share w (rows of one piece of input)         mergers
  *   ┌──────────────┐  partitionOf(key) = 0  ──►  merger 0: packs of shares 0, 1, 2 … in order
@@ -13,7 +13,7 @@
  * Inside a pack customers keep their first-seen order; `order` records (share, first-seen index)
  * so the merged base can be put back in the single-threaded order of first appearance.
  */
-import { Aggregator } from '../aggregate/aggregator.js';
+import type { Aggregator } from '../aggregate/aggregator.js';
 import { NO_DAY } from '../aggregate/aggregate-state.js';
 import type { CustomerKey } from '../parse/parse-values.js';
 import { partitionOf } from './partition-key.js';
@@ -145,39 +145,4 @@ export function packKey(pack: PartitionPack, i: number): CustomerKey {
   if (num === num) return num;
   const from = i === 0 ? 0 : pack.keyEnd[i - 1]!;
   return String.fromCharCode(...pack.keyText.subarray(from, pack.keyEnd[i]!));
-}
-
-/**
- * Merges the packs of one partition, in share order, into one aggregator (what
- * `Aggregator.merge` does, from packed columns) and returns each merged customer's order key.
- * Because packs come in share order and each pack in first-seen order, `order` ascends.
- */
-export function mergePacks(packs: readonly PartitionPack[], asOfMs: number): { agg: Aggregator; order: Float64Array } {
-  const agg = new Aggregator(asOfMs);
-  let bound = 0;
-  for (const pk of packs) bound += pk.size;
-  const order = new Float64Array(bound);
-  for (const pk of packs) {
-    const before = agg.ids.size;
-    const remap = new Int32Array(pk.size);
-    for (let i = 0; i < pk.size; i++) {
-      const t = agg.ids.intern(packKey(pk, i));
-      remap[i] = t;
-      if (t >= before) order[t] = pk.order[i]!;
-    }
-    const dst = agg.state;
-    dst.ensure(agg.ids.size);
-    for (let i = 0; i < pk.size; i++) {
-      const t = remap[i]!;
-      dst.orders[t]! += pk.orders[i]!;
-      dst.returns[t]! += pk.returns[i]!;
-      dst.revenue[t]! += pk.revenue[i]!;
-      dst.returnedAmount[t]! += pk.returnedAmount[i]!;
-      dst.margin[t]! += pk.margin[i]!;
-      if (pk.firstTs[i]! < dst.firstTs[t]!) dst.firstTs[t] = pk.firstTs[i]!;
-      if (pk.lastTs[i]! > dst.lastTs[t]!) dst.lastTs[t] = pk.lastTs[i]!;
-    }
-    for (let j = 0; j < pk.dayCust.length; j++) dst.addDay(remap[pk.dayCust[j]!]!, pk.day[j]!, pk.dayNet[j]!, pk.dayPos[j]!);
-  }
-  return { agg, order: order.subarray(0, agg.ids.size) };
 }

@@ -5,14 +5,14 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import { Aggregator } from '../aggregate/aggregator.js';
-import { finalize } from '../aggregate/finalize.js';
 import { type KernelMode, loadKernels } from '../kernels/load-kernels.js';
 import { parseBatch } from '../parse/parse-batch.js';
 import { type RejectReason, type RejectedRow, RejectLog } from '../parse/reject-log.js';
 import type { ReadOptions } from '../read/raw-batch.js';
 import type { Share } from './plan-shares.js';
 import { type ShareFlags, readShare } from './read-share.js';
-import { type PartitionPack, mergePacks, packBuffers, packPartitions } from './state-pack.js';
+import { finalizePacks } from './finalize-packs.js';
+import { type PartitionPack, packBuffers, packPartitions } from './state-pack.js';
 import { type TablePart, tablePartBuffers, toTablePart } from './table-pack.js';
 
 /** Phase 1: read, parse and pre-aggregate one share, then cut its state into partitions. */
@@ -92,8 +92,7 @@ export async function runAggregate(task: AggregateTask): Promise<void> {
 
 /** Runs a merge task; posts the finalized partition. */
 export function runMerge(task: MergeTask): void {
-  const { agg, order } = mergePacks(task.packs, task.asOfMs);
-  agg.hasMargin = task.hasMargin;
-  const part = toTablePart(finalize(agg, task.asOfMs, task.windowDays), order);
+  const { table, order } = finalizePacks(task.packs, task.asOfMs, task.hasMargin, task.windowDays);
+  const part = toTablePart(table, order);
   task.port.postMessage({ type: 'part', part } satisfies PoolMessage, tablePartBuffers(part));
 }

@@ -92,7 +92,7 @@ export async function rescore(opts: RescoreOptions): Promise<RescoreSummary> {
     ...(opts.extra ? { extra: opts.extra } : {}),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
   };
-  let stage: { table: ReturnType<typeof finalize>; rejects: RejectLog; inputs: Manifest['inputs']; rowsRead: number; validRows: number; futureRows: number };
+  let stage: { table: ReturnType<typeof finalize>; rejects: RejectLog; inputs: Manifest['inputs']; rowsRead: number; validRows: number; futureRows: number; timings_ms?: Record<string, number> };
   if (parallel) {
     stage = await aggregateParallel(files, readOptions, {
       workers: opts.workers!,
@@ -127,8 +127,10 @@ export async function rescore(opts: RescoreOptions): Promise<RescoreSummary> {
 
   const id = newSnapshotId();
   const customersBytes = encodeCustomers(buildCustomersTable(scored));
+  const poolTimings = Object.fromEntries(Object.entries(stage.timings_ms ?? {}).map(([k, v]) => [`pool_${k}`, v]));
   const timings = {
     read_aggregate: round(tRead - t0),
+    ...poolTimings,
     models: round(tModels - tRead),
     score: round(tScore - tModels),
   };

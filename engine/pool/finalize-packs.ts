@@ -1,0 +1,162 @@
+/**
+ * Phase 2 without a hash map: merges one partition's packs and computes finalize()'s fields in
+ * one pass over day entries grouped by customer (a counting sort), instead of re-inserting every
+ * (customer, day) of every share into a DayMap — which cost as much as aggregating the rows.
+ *
+ *   entries (pack order):  c7 d3 | c2 d5 | c7 d9 | c7 d3 (second pack) …
+ *   grouped by customer:   c2: d5 │ c7: d3 d9 d3 ──dedupe (only customers from 2+ packs)──► d3 d9
+ *
+ * The formulas are finalize.ts's (engine/aggregate); test/engine/pool holds them equal on every
+ * format and worker count.
+ */
+import type { AggregateField, CustomerTable } from '../aggregate/customer-table.js';
+import { MS_PER_DAY, dayOf } from '../parse/parse-timestamp.js';
+import { IdIndex } from '../aggregate/id-index.js';
+import { type PartitionPack, packKey } from './state-pack.js';
+
+/** Merges a partition's packs (in share order) and finalizes its customers for `asOfMs`. */
+export function finalizePacks(
+  packs: readonly PartitionPack[],
+  asOfMs: number,
+  hasMargin: boolean,
+  windowDays: readonly number[],
+): { table: CustomerTable; order: Float64Array } {
+  const ids = new IdIndex();
+  let bound = 0;
+  let entries = 0;
+  for (const pk of packs) {
+    bound += pk.size;
+    entries += pk.day.length;
+  }
+  const order = new Float64Array(bound);
+  const orders = new Float64Array(bound);
+  const returns = new Float64Array(bound);
+  const revenue = new Float64Array(bound);
+  const returned = new Float64Array(bound);
+  const margin = new Float64Array(bound);
+  const firstTs = new Float64Array(bound).fill(Number.POSITIVE_INFINITY);
+  const lastTs = new Float64Array(bound).fill(Number.NEGATIVE_INFINITY);
+  const packCount = new Uint32Array(bound);
+  const dayCount = new Uint32Array(bound + 1);
+  const remaps = packs.map((pk) => {
+    const remap = new Int32Array(pk.size);
+    for (let i = 0; i < pk.size; i++) {
+      const before = ids.size;
+      const t = ids.intern(packKey(pk, i));
+      remap[i] = t;
+      if (t === before) order[t] = pk.order[i]!;
+      packCount[t]!++;
+      orders[t]! += pk.orders[i]!;
+      returns[t]! += pk.returns[i]!;
+      revenue[t]! += pk.revenue[i]!;
+      returned[t]! += pk.returnedAmount[i]!;
+      margin[t]! += pk.margin[i]!;
+      if (pk.firstTs[i]! < firstTs[t]!) firstTs[t] = pk.firstTs[i]!;
+      if (pk.lastTs[i]! > lastTs[t]!) lastTs[t] = pk.lastTs[i]!;
+    }
+    for (let j = 0; j < pk.dayCust.length; j++) dayCount[remap[pk.dayCust[j]!]! + 1]!++;
+    return remap;
+  });
+  const n = ids.size;
+  // Counting sort of day entries by customer, keeping pack order within a customer.
+  for (let t = 0; t < n; t++) dayCount[t + 1]! += dayCount[t]!;
+  const at = dayCount.slice(0, n);
+  const day = new Int32Array(entries);
+  const net = new Float64Array(entries);
+  const pos = new Float64Array(entries);
+  packs.forEach((pk, k) => {
+    const remap = remaps[k]!;
+    for (let j = 0; j < pk.dayCust.length; j++) {
+      const e = at[remap[pk.dayCust[j]!]!]!++;
+      day[e] = pk.day[j]!;
+      net[e] = pk.dayNet[j]!;
+      pos[e] = pk.dayPos[j]!;
+    }
+  });
+
+  const asOfDay = dayOf(asOfMs);
+  const windowList = [...new Set([90, 365, ...windowDays])];
+  const winArrays = windowList.map(() => new Float64Array(n));
+  const winFrom = windowList.map((w) => asOfDay - w);
+  const purchaseDays = new Float64Array(n);
+  const repeatSum = new Float64Array(n);
+  for (let t = 0; t < n; t++) {
+    const from = dayCount[t]!;
+    const to = dayCount[t + 1]!;
+    // A customer met in 2+ shares may have the same day in several: fold duplicates first.
+    if (packCount[t]! > 1) foldDuplicateDays(day, net, pos, from, to);
+    const firstDay = Math.floor(firstTs[t]! / MS_PER_DAY);
+    for (let e = from; e < to; e++) {
+      const d = day[e]!;
+      if (d === DUP) continue;
+      const p = pos[e]!;
+      if (p > 0) {
+        purchaseDays[t]!++;
+        if (d !== firstDay) repeatSum[t]! += p;
+      }
+      for (let w = 0; w < winArrays.length; w++) if (d > winFrom[w]!) winArrays[w]![t]! += net[e]!;
+    }
+  }
+
+  const f = {} as Record<AggregateField, Float64Array>;
+  f.orders = orders.slice(0, n);
+  f.returns = returns.slice(0, n);
+  f.revenue = revenue.slice(0, n);
+  f.returned_amount = returned.slice(0, n);
+  f.margin = hasMargin ? margin.slice(0, n) : new Float64Array(n).fill(Number.NaN);
+  f.purchase_days = purchaseDays;
+  const windows = new Map<number, Float64Array>(windowList.map((w, k) => [w, winArrays[k]!]));
+  f.revenue_90d = windows.get(90)!;
+  f.revenue_365d = windows.get(365)!;
+  for (const name of ['first_purchase_at', 'last_purchase_at', 'recency_days', 'tenure_days', 'aov', 'weekly_spend'] as const) f[name] = new Float64Array(n);
+  const meanRepeatValue = new Float64Array(n);
+  for (let c = 0; c < n; c++) {
+    const o = orders[c]!;
+    if (o === 0) {
+      f.first_purchase_at[c] = f.last_purchase_at[c] = f.recency_days[c] = Number.NaN;
+      f.tenure_days[c] = f.aov[c] = f.weekly_spend[c] = meanRepeatValue[c] = Number.NaN;
+      continue;
+    }
+    const tenure = asOfDay - Math.floor(firstTs[c]! / MS_PER_DAY);
+    f.first_purchase_at[c] = firstTs[c]!;
+    f.last_purchase_at[c] = lastTs[c]!;
+    f.recency_days[c] = asOfDay - Math.floor(lastTs[c]! / MS_PER_DAY);
+    f.tenure_days[c] = tenure;
+    f.aov[c] = revenue[c]! / o;
+    f.weekly_spend[c] = revenue[c]! / Math.max(1, Math.ceil((tenure + 1) / 7));
+    meanRepeatValue[c] = purchaseDays[c]! > 1 ? repeatSum[c]! / (purchaseDays[c]! - 1) : Number.NaN;
+  }
+  const table: CustomerTable = { size: n, customerId: ids.keys.map(String), asOfMs, asOfDay, fields: f, windows, meanRepeatValue };
+  return { table, order: order.subarray(0, n) };
+}
+
+/** Marks a day entry folded into an earlier one. */
+const DUP = -0x80000000;
+
+/** Adds later entries of the same day into the first one and marks them DUP. */
+function foldDuplicateDays(day: Int32Array, net: Float64Array, pos: Float64Array, from: number, to: number): void {
+  if (to - from > 32) {
+    const first = new Map<number, number>();
+    for (let e = from; e < to; e++) {
+      const g = first.get(day[e]!);
+      if (g === undefined) first.set(day[e]!, e);
+      else {
+        net[g]! += net[e]!;
+        pos[g]! += pos[e]!;
+        day[e] = DUP;
+      }
+    }
+    return;
+  }
+  for (let e = from + 1; e < to; e++) {
+    const d = day[e]!;
+    for (let g = from; g < e; g++) {
+      if (day[g] === d) {
+        net[g]! += net[e]!;
+        pos[g]! += pos[e]!;
+        day[e] = DUP;
+        break;
+      }
+    }
+  }
+}
