@@ -9,6 +9,7 @@
  * The formulas are finalize.ts's (engine/aggregate); test/engine/pool holds them equal on every
  * format and worker count.
  */
+import { isPurchaseDay } from '../aggregate/day-map.js';
 import type { AggregateField, CustomerTable } from '../aggregate/customer-table.js';
 import { MS_PER_DAY, dayOf } from '../parse/parse-timestamp.js';
 import { IdIndex } from '../aggregate/id-index.js';
@@ -90,7 +91,7 @@ export function finalizePacks(
       const d = day[e]!;
       if (d === DUP) continue;
       const p = pos[e]!;
-      if (p > 0) {
+      if (isPurchaseDay(p)) {
         purchaseDays[t]!++;
         if (d !== firstDay) repeatSum[t]! += p;
       }
