@@ -4,6 +4,7 @@
  */
 import { MS_PER_DAY } from '../parse/parse-timestamp.js';
 import type { AggregateState } from './aggregate-state.js';
+import { toUnits } from './money.js';
 
 /** The signature every aggregation kernel shares (engine/kernels: TypeScript or native). */
 export type AggregateRowsFn = typeof aggregateRows;
@@ -28,23 +29,25 @@ export function aggregateRows(
     const a = amount[i]!;
     rows++;
     if (t > maxTs) maxTs = t;
-    revenue[c]! += a;
+    // Sums are kept in exact units of 0.0001 (money.ts); `q` is the amount in units.
+    const q = toUnits(a);
+    revenue[c]! += q;
     if (margin !== null) {
       const m = margin[i]!;
-      if (m === m) marginSum[c]! += m; // NaN = margin not known for this row
+      if (m === m) marginSum[c]! += toUnits(m); // NaN = margin not known for this row
     }
     // A row with amount >= 0 is an order (a zero amount is a free order); a negative one a return.
-    // A return adds -0 to its day's purchase sum: see purchaseSum() in day-map.ts.
+    // A return adds -0 to its day's purchase sum: see isPurchaseDay() in day-map.ts.
     if (a >= 0) {
       orders[c]!++;
       if (t < firstTs[c]!) firstTs[c] = t;
       if (t > lastTs[c]!) lastTs[c] = t;
-      // `a + 0` turns an amount of -0 into +0, which still marks a purchase day.
-      state.addDay(c, Math.floor(t / MS_PER_DAY), a, a + 0);
+      // `q + 0` turns -0 into +0, which still marks a purchase day.
+      state.addDay(c, Math.floor(t / MS_PER_DAY), q, q + 0);
     } else if (a < 0) {
       returns[c]!++;
-      returnedAmount[c]! -= a;
-      state.addDay(c, Math.floor(t / MS_PER_DAY), a, -0);
+      returnedAmount[c]! -= q;
+      state.addDay(c, Math.floor(t / MS_PER_DAY), q, -0);
     }
   }
   state.maxTs = maxTs;

@@ -2,6 +2,7 @@
  * The Rust kernels behind the `Kernels` interface. Every call goes through `guard`, so a native
  * failure always surfaces as a NativeError (native-errors.ts), never as a raw addon error.
  */
+import { toUnits } from '../aggregate/money.js';
 import type { AggregateState } from '../aggregate/aggregate-state.js';
 import type { DayColumns } from '../aggregate/day-map.js';
 import { MS_PER_DAY } from '../parse/parse-timestamp.js';
@@ -57,8 +58,9 @@ function aggregateRowsWith(b: NativeBinding) {
           // Row -next-1 spilled and is folded in but for its own day, which goes in after the growth.
           const row = -next - 1;
           const a = amount[row]!;
+          const q = toUnits(a);
           days.grow(reinsert);
-          days.add(cust[row]!, Math.floor(ts[row]! / MS_PER_DAY), a, a >= 0 ? a + 0 : -0);
+          days.add(cust[row]!, Math.floor(ts[row]! / MS_PER_DAY), q, a >= 0 ? q + 0 : -0);
           start = row + 1;
         }
       }

@@ -10,7 +10,9 @@
  * format and worker count.
  */
 import { isPurchaseDay } from '../aggregate/day-map.js';
-import type { AggregateField, CustomerTable } from '../aggregate/customer-table.js';
+import { windowList as windowListOf } from '../aggregate/finalize.js';
+import type { CustomerTable } from '../aggregate/customer-table.js';
+import { deriveFields } from '../aggregate/derive-fields.js';
 import { MS_PER_DAY, dayOf } from '../parse/parse-timestamp.js';
 import { IdIndex } from '../aggregate/id-index.js';
 import { type PartitionPack, packKey } from './state-pack.js';
@@ -76,7 +78,7 @@ export function finalizePacks(
   });
 
   const asOfDay = dayOf(asOfMs);
-  const windowList = [...new Set([90, 365, ...windowDays])];
+  const windowList = windowListOf(windowDays);
   const winArrays = windowList.map(() => new Float64Array(n));
   const winFrom = windowList.map((w) => asOfDay - w);
   const purchaseDays = new Float64Array(n);
@@ -99,35 +101,11 @@ export function finalizePacks(
     }
   }
 
-  const f = {} as Record<AggregateField, Float64Array>;
-  f.orders = orders.slice(0, n);
-  f.returns = returns.slice(0, n);
-  f.revenue = revenue.slice(0, n);
-  f.returned_amount = returned.slice(0, n);
-  f.margin = hasMargin ? margin.slice(0, n) : new Float64Array(n).fill(Number.NaN);
-  f.purchase_days = purchaseDays;
   const windows = new Map<number, Float64Array>(windowList.map((w, k) => [w, winArrays[k]!]));
-  f.revenue_90d = windows.get(90)!;
-  f.revenue_365d = windows.get(365)!;
-  for (const name of ['first_purchase_at', 'last_purchase_at', 'recency_days', 'tenure_days', 'aov', 'weekly_spend'] as const) f[name] = new Float64Array(n);
-  const meanRepeatValue = new Float64Array(n);
-  for (let c = 0; c < n; c++) {
-    const o = orders[c]!;
-    if (o === 0) {
-      f.first_purchase_at[c] = f.last_purchase_at[c] = f.recency_days[c] = Number.NaN;
-      f.tenure_days[c] = f.aov[c] = f.weekly_spend[c] = meanRepeatValue[c] = Number.NaN;
-      continue;
-    }
-    const tenure = asOfDay - Math.floor(firstTs[c]! / MS_PER_DAY);
-    f.first_purchase_at[c] = firstTs[c]!;
-    f.last_purchase_at[c] = lastTs[c]!;
-    f.recency_days[c] = asOfDay - Math.floor(lastTs[c]! / MS_PER_DAY);
-    f.tenure_days[c] = tenure;
-    f.aov[c] = revenue[c]! / o;
-    f.weekly_spend[c] = revenue[c]! / Math.max(1, Math.ceil((tenure + 1) / 7));
-    meanRepeatValue[c] = purchaseDays[c]! > 1 ? repeatSum[c]! / (purchaseDays[c]! - 1) : Number.NaN;
-  }
-  const table: CustomerTable = { size: n, customerId: ids.keys.map(String), asOfMs, asOfDay, fields: f, windows, meanRepeatValue };
+  const table = deriveFields(
+    { customerId: ids.keys.map(String), orders, returns, revenue, returnedAmount: returned, margin: hasMargin ? margin : null, firstTs, lastTs, purchaseDays, repeatSum, windows },
+    asOfMs,
+  );
   return { table, order: order.subarray(0, n) };
 }
 

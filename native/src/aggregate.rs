@@ -14,6 +14,14 @@ use crate::napi::{KernelError, Result};
 /// `NO_DAY` of aggregate-state.ts: `day0` of a customer with no day yet.
 const NO_DAY: i32 = i32::MIN;
 const MS_PER_DAY: f64 = 86_400_000.0;
+/// money.ts `MONEY_SCALE`.
+const MONEY_SCALE: f64 = 10_000.0;
+
+/// money.ts `toUnits`: an amount in whole units of 0.0001, rounding half up.
+#[inline]
+fn to_units(a: f64) -> f64 {
+    (a * MONEY_SCALE + 0.5).floor()
+}
 
 /// The rows of one batch.
 pub struct Rows<'a> {
@@ -234,11 +242,13 @@ pub fn aggregate_rows(rows: &Rows, s: &mut Customers, days: &mut DayMap, totals:
         if t > max_ts {
             max_ts = t;
         }
-        s.revenue[cu] += a;
+        // money.ts: sums in exact units of 0.0001, `floor(x * 10000 + 0.5)` as in TypeScript.
+        let q = to_units(a);
+        s.revenue[cu] += q;
         if let Some(margin) = margin {
             let m = margin[i];
             if !m.is_nan() {
-                s.margin[cu] += m;
+                s.margin[cu] += to_units(m);
             }
         }
         // amount >= 0 is an order (zero: a free one); a return adds -0 to the day's purchase sum,
@@ -251,23 +261,23 @@ pub fn aggregate_rows(rows: &Rows, s: &mut Customers, days: &mut DayMap, totals:
             if t > s.last_ts[cu] {
                 s.last_ts[cu] = t;
             }
-            a + 0.0 // -0 becomes +0: still a purchase day
+            q + 0.0 // -0 becomes +0: still a purchase day
         } else if a < 0.0 {
             s.returns[cu] = s.returns[cu].wrapping_add(1);
-            s.returned_amount[cu] -= a;
+            s.returned_amount[cu] -= q;
             -0.0
         } else {
             continue; // a NaN amount changes nothing more
         };
         // aggregate-state.ts `addDay`.
         if spilled {
-            days.add(c, d, a, pos);
+            days.add(c, d, q, pos);
         } else if s.day0[cu] == NO_DAY {
             s.day0[cu] = d.stored;
-            s.day0_net[cu] = a;
+            s.day0_net[cu] = q;
             s.day0_pos[cu] = pos;
         } else if !spills_now {
-            s.day0_net[cu] += a;
+            s.day0_net[cu] += q;
             s.day0_pos[cu] += pos;
         } else {
             s.spilled[cu] = 1;
@@ -276,7 +286,7 @@ pub fn aggregate_rows(rows: &Rows, s: &mut Customers, days: &mut DayMap, totals:
                 stop = Stop::GrowMidRow(i);
                 break;
             }
-            days.add(c, d, a, pos);
+            days.add(c, d, q, pos);
         }
     }
     totals.max_ts = max_ts;
