@@ -90,6 +90,18 @@ export const ConfigSchema = Type.Object(
         active_days: Type.Integer({ minimum: 0, default: 90 }),
         at_risk_days: Type.Integer({ minimum: 0, default: 180 }),
         lapsed_days: Type.Integer({ minimum: 0, default: 365 }),
+        /** Ordered rules judged before the day thresholds: the first whose conditions all hold sets the stage. */
+        rules: Type.Optional(
+          Type.Array(
+            Type.Object(
+              {
+                stage: Type.Union(['new', 'active', 'at_risk', 'lapsed', 'lost'].map((v) => Type.Literal(v))),
+                when: Type.Record(Type.String(), Condition),
+              },
+              { additionalProperties: false },
+            ),
+          ),
+        ),
       },
       strict,
     ),

@@ -105,6 +105,11 @@ function checkSemantics(config: Config, source: string): void {
       }
     }
   });
+  (config.lifecycle.rules ?? []).forEach((rule, i) => {
+    for (const field of Object.keys(rule.when)) {
+      if (!numeric.has(field)) throw new ConfigError(`${source}: lifecycle.rules.${i}.when.${field} is not a numeric customer field (one of: ${[...numeric].join(', ')})`);
+    }
+  });
   if (!AGGREGATE_FIELDS.includes(config.spend_bands.by as never)) {
     throw new ConfigError(`${source}: spend_bands.by must be a numeric customer field (one of: ${AGGREGATE_FIELDS.join(', ')})`);
   }

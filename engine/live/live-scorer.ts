@@ -70,7 +70,7 @@ export function scoreLive(customers: readonly LiveCustomer[], scale: LiveScale):
   // Only 90 and 365 days are kept per customer in a snapshot; another tier window reads the 365-day sum.
   const tierSpend = config.tiers.window_days === 90 ? f.revenue_90d : f.revenue_365d;
   const tier = assignTiers(tierSpend, config.tiers.levels, config.tiers.grace, (i) => customers[i]!.previous.tier);
-  const lifecycle = assignLifecycle(f.orders, f.recency_days, f.tenure_days, config.lifecycle, (i) => customers[i]!.previous.lifecycle);
+  const lifecycle = assignLifecycle(f.orders, f.recency_days, f.tenure_days, config.lifecycle, (i) => customers[i]!.previous.lifecycle, columns);
   const winBack = winBackFlags(lifecycle, rfm.m, config.win_back.min_m_score);
 
   customers.forEach((c, i) => {

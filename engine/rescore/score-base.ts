@@ -63,6 +63,7 @@ export function scoreBase(table: CustomerTable, config: Config, previous: Previo
     fields.tenure_days,
     config.lifecycle,
     previous ? (c) => previous.lifecycle(c) : null,
+    columns,
   );
   const winBack = winBackFlags(lifecycle, rfm.m, config.win_back.min_m_score);
   return { table, rfm, segment, spendBands, tier, lifecycle, winBack, predictions };

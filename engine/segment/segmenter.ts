@@ -10,7 +10,10 @@ import type { Categorical } from './categorical.js';
 export type NumericColumns = Readonly<Record<string, ArrayLike<number>>>;
 
 /** A rule turned into a predicate over customer numbers. */
-type Predicate = (c: number) => boolean;
+export type Predicate = (c: number) => boolean;
+
+/** One `when` condition: bounds on a numeric field. */
+type Condition = { gte?: number; gt?: number; lte?: number; lt?: number; eq?: number };
 
 function compileRule(rule: SegmentRuleConfig, k: number, scores: { r: Uint8Array; f: Uint8Array; m: Uint8Array }, columns: NumericColumns): Predicate {
   const b = rule.bins ?? k;
@@ -26,9 +29,16 @@ function compileRule(rule: SegmentRuleConfig, k: number, scores: { r: Uint8Array
       return s >= lo && s <= hi;
     });
   }
-  for (const [field, cond] of Object.entries(rule.when ?? {})) {
+  tests.push(...conditionTests(rule.when ?? {}, columns, rule.name));
+  return (c) => tests.every((t) => t(c));
+}
+
+/** `when` conditions on numeric fields (all must hold), as predicates; also used by lifecycle rules. */
+export function conditionTests(when: Readonly<Record<string, Condition>>, columns: NumericColumns, owner: string): Predicate[] {
+  const tests: Predicate[] = [];
+  for (const [field, cond] of Object.entries(when)) {
     const col = columns[field];
-    if (!col) throw new Error(`segment rule ${rule.name}: no column ${field}`);
+    if (!col) throw new Error(`rule ${owner}: no column ${field}`);
     // NaN (null) fails every comparison, so a customer without the value never matches.
     if (cond.gte !== undefined) { const v = cond.gte; tests.push((c) => col[c]! >= v); }
     if (cond.gt !== undefined) { const v = cond.gt; tests.push((c) => col[c]! > v); }
@@ -36,7 +46,7 @@ function compileRule(rule: SegmentRuleConfig, k: number, scores: { r: Uint8Array
     if (cond.lt !== undefined) { const v = cond.lt; tests.push((c) => col[c]! < v); }
     if (cond.eq !== undefined) { const v = cond.eq; tests.push((c) => col[c]! === v); }
   }
-  return (c) => tests.every((t) => t(c));
+  return tests;
 }
 
 /** The segment of every customer. */

@@ -34,6 +34,8 @@ describe('configuration', () => {
     [{ segments: [{ name: 'a', when: { revenu: { gte: 1 } } }] }, /segments\.0\.when\.revenu is not a numeric customer field/],
     [{ segments: [{ name: 'a', when: { revenue: { gtee: 1 } } }] }, /unknown key segments\.0\.when\.revenue\.gtee/],
     [{ spend_bands: { edges: [10, 5] } }, /spend_bands\.edges must be strictly ascending/],
+    [{ lifecycle: { rules: [{ stage: 'gone', when: { p_alive: { lt: 0.1 } } }] } }, /lifecycle\.rules\.0\.stage/],
+    [{ lifecycle: { rules: [{ stage: 'lost', when: { palive: { lt: 0.1 } } }] } }, /lifecycle\.rules\.0\.when\.palive is not a numeric customer field/],
     [{ tiers: { levels: [{ name: 'a', min_spend: 5 }, { name: 'b', min_spend: 1 }] } }, /tiers\.levels must be in ascending/],
   ])('rejects %j naming the path', (value, message) => {
     expect(() => parseConfig(value)).toThrow(message);

@@ -71,4 +71,15 @@ describe('lifecycle and win-back', () => {
     const m = Uint8Array.of(5, 5, 5, 5, 4, 3, 5, 0);
     expect([...winBackFlags(l, m, 4)]).toEqual([0, 0, 0, 0, 1, 0, 0, 0]);
   });
+
+  it('judges configured rules on any numeric field, such as p_alive, before the day thresholds', () => {
+    const rules = { ...days, rules: [{ stage: 'lost', when: { p_alive: { lt: 0.2 } } }, { stage: 'at_risk', when: { clv_365d: { lte: 0 } } }] };
+    const columns = {
+      p_alive: Float64Array.of(0.9, 0.1, 0.5, 0.05, Number.NaN, 0.9, 0.9, Number.NaN),
+      clv_365d: Float64Array.of(10, 10, -1, 10, 10, 10, 10, 10),
+    };
+    const l = assignLifecycle(orders, recency, tenure, rules, null, columns);
+    // A null p_alive matches no rule; customers without a purchase stay no_purchases.
+    expect(Array.from({ length: 8 }, (_, c) => valueOf(l, c))).toEqual(['new', 'lost', 'at_risk', 'lost', 'lapsed', 'lost', 'active', 'no_purchases']);
+  });
 });
