@@ -31,10 +31,6 @@ export interface GammaGammaData {
   readonly mx: Float64Array;
   /** ln m_x, precomputed once. */
   readonly logMx: Float64Array;
-  /** x · m_x, precomputed once. */
-  readonly xMx: Float64Array;
-  /** x · (ln m_x + ln x), the parameter-free part of the p-terms, precomputed once. */
-  readonly xLogXMx: Float64Array;
   /** Index of each x in `xValues`. */
   readonly xIndex: Int32Array;
   /** Distinct x values. */
@@ -65,41 +61,25 @@ export interface GammaGammaFit {
 
 /** Keeps the customers the model is defined for (x > 0, finite m_x > 0). */
 export function prepareGammaGamma(x: Float64Array, mx: Float64Array): GammaGammaData {
-  let count = 0;
-  for (let i = 0; i < x.length; i++) if (keeps(x[i] as number, mx[i] as number)) count++;
-  const xs = new Float64Array(count);
-  const m = new Float64Array(count);
-  const logMx = new Float64Array(count);
-  const xMx = new Float64Array(count);
-  const xLogXMx = new Float64Array(count);
-  let j = 0;
+  const keepX: number[] = [];
+  const keepM: number[] = [];
   for (let i = 0; i < x.length; i++) {
     const xi = x[i] as number;
     const mi = mx[i] as number;
-    if (!keeps(xi, mi)) continue;
-    const lm = Math.log(mi);
-    xs[j] = xi;
-    m[j] = mi;
-    logMx[j] = lm;
-    xMx[j] = xi * mi;
-    xLogXMx[j++] = xi * (lm + Math.log(xi));
+    if (xi > 0 && Number.isFinite(xi) && mi > 0 && Number.isFinite(mi)) {
+      keepX.push(xi);
+      keepM.push(mi);
+    }
   }
+  const xs = Float64Array.from(keepX);
+  const m = Float64Array.from(keepM);
   const { xIndex, xValues } = indexValues(xs);
-  return { count, x: xs, mx: m, logMx, xMx, xLogXMx, xIndex, xValues };
-}
-
-function keeps(x: number, mx: number): boolean {
-  return x > 0 && Number.isFinite(x) && mx > 0 && Number.isFinite(mx);
+  return { count: xs.length, x: xs, mx: m, logMx: m.map(Math.log), xIndex, xValues };
 }
 
 /**
  * Sum over customers `[from, to)` of the log-likelihood; `grad` (length 3), when given, is
  * overwritten with its gradient with respect to (ln p, ln q, ln v). Shards add up to the whole.
- *
- * The per-customer terms are regrouped into sums so that only ln(x m_x + v) and its reciprocal
- * depend on the parameters per customer (one `log` and one division each):
- *   Σ LL = Σ [G(x) − ln Γ(q) + q ln v − ln m_x] + p Σ x(ln m_x + ln x) − p Σ x L − q Σ L,
- *   L = ln(x m_x + v),  G(x) = ln Γ(px+q) − ln Γ(px) (per distinct x).
  */
 export function gammaGammaLogLikelihood(
   params: GammaGammaParams,
@@ -123,41 +103,33 @@ export function gammaGammaLogLikelihood(
       dq[k] = psi;
     }
   }
+  const constant = -gammaln(q) + q * Math.log(v);
+  const psiQ = grad !== undefined ? digamma(q) : 0;
   const logV = Math.log(v);
-  const { x, logMx, xMx, xLogXMx, xIndex } = data;
-  let sLg = 0;
-  let sXDp = 0;
-  let sDq = 0;
-  let sLm = 0;
-  let sXl = 0;
-  let sXL = 0;
-  let sL = 0;
-  let sXInv = 0;
-  let sInv = 0;
+  const { x, mx, logMx, xIndex } = data;
+  let ll = 0;
+  let gp = 0;
+  let gq = 0;
+  let gv = 0;
   for (let i = from; i < to; i++) {
     const xi = x[i] as number;
     const k = xIndex[i] as number;
-    const s = (xMx[i] as number) + v;
-    const L = Math.log(s);
-    sLg += lg[k] as number;
-    sLm += logMx[i] as number;
-    sXl += xLogXMx[i] as number;
-    sXL += xi * L;
-    sL += L;
+    const px = p * xi;
+    const lm = logMx[i] as number;
+    const s = xi * (mx[i] as number) + v;
+    const logS = Math.log(s);
+    const logX = Math.log(xi);
+    ll += (lg[k] as number) + constant + (px - 1) * lm + px * logX - (px + q) * logS;
     if (grad !== undefined) {
-      const inv = 1 / s;
-      sXDp += xi * (dp[k] as number);
-      sDq += dq[k] as number;
-      sXInv += xi * inv;
-      sInv += inv;
+      gp += xi * ((dp[k] as number) + lm + logX - logS);
+      gq += (dq[k] as number) - psiQ + logV - logS;
+      gv += q / v - (px + q) / s;
     }
   }
-  const n = Math.max(0, to - from);
-  const ll = sLg + n * (q * logV - gammaln(q)) - sLm + p * sXl - p * sXL - q * sL;
   if (grad !== undefined) {
-    grad[0] = (sXDp + sXl - sXL) * p;
-    grad[1] = (sDq - n * digamma(q) + n * logV - sL) * q;
-    grad[2] = (n * q / v - p * sXInv - q * sInv) * v;
+    grad[0] = gp * p;
+    grad[1] = gq * q;
+    grad[2] = gv * v;
   }
   return ll;
 }
