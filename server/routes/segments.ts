@@ -1,8 +1,8 @@
 /** `GET /v1/segments` and `GET /v1/segments/:name/customers`. */
 import type { FastifyInstance } from 'fastify';
 import { BadRequestError } from '../../engine/errors.js';
-import { sendListing } from '../customer-listing.js';
-import { LISTING_QUERY, PAGE_SCHEMA, errors } from '../schemas.js';
+import { classListingRoute } from '../customer-listing.js';
+import { errors } from '../schemas.js';
 import type { ServerContext } from '../server-context.js';
 
 /** Registers the segment routes. */
@@ -38,24 +38,16 @@ export function segmentRoutes(app: FastifyInstance, ctx: ServerContext): void {
     },
   );
 
-  app.get<{ Params: { name: string } }>(
-    '/v1/segments/:name/customers',
-    {
-      schema: {
-        summary: 'Customers of a segment (cursor pagination; CSV or Arrow by Accept)',
-        tags: ['listings'],
-        params: { type: 'object', properties: { name: { type: 'string', maxLength: 100 } }, required: ['name'] },
-        querystring: LISTING_QUERY,
-        response: { 200: PAGE_SCHEMA, ...errors(400, 503) },
-      },
-    },
-    async (request, reply) => {
-      const state = ctx.store.ready();
-      const segment = request.params.name;
+  classListingRoute<string>(app, ctx, {
+    path: '/v1/segments/:name/customers',
+    summary: 'Customers of a segment (cursor pagination; CSV or Arrow by Accept)',
+    param: 'name',
+    paramSchema: { type: 'string', maxLength: 100 },
+    filterOf: (state, segment) => {
       if (!state.counts.segment.has(segment)) {
         throw new BadRequestError(`no segment ${JSON.stringify(segment)}; segments: ${[...state.counts.segment.keys()].join(', ')}`);
       }
-      return sendListing(state, request, reply, (s, cursor, limit) => s.list({ segment }, cursor, limit));
+      return { segment };
     },
-  );
+  });
 }

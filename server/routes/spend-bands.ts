@@ -1,8 +1,8 @@
 /** `GET /v1/spend-bands` and `GET /v1/spend-bands/:band/customers`. */
 import type { FastifyInstance } from 'fastify';
 import { BadRequestError } from '../../engine/errors.js';
-import { sendListing } from '../customer-listing.js';
-import { LISTING_QUERY, PAGE_SCHEMA, errors } from '../schemas.js';
+import { classListingRoute } from '../customer-listing.js';
+import { errors } from '../schemas.js';
 import type { ServerContext } from '../server-context.js';
 
 const BAND = {
@@ -39,23 +39,15 @@ export function spendBandRoutes(app: FastifyInstance, ctx: ServerContext): void 
     },
   );
 
-  app.get<{ Params: { band: number } }>(
-    '/v1/spend-bands/:band/customers',
-    {
-      schema: {
-        summary: 'Customers of a spend band (cursor pagination; CSV or Arrow by Accept)',
-        tags: ['listings'],
-        params: { type: 'object', properties: { band: { type: 'integer', minimum: 1 } }, required: ['band'] },
-        querystring: LISTING_QUERY,
-        response: { 200: PAGE_SCHEMA, ...errors(400, 503) },
-      },
-    },
-    async (request, reply) => {
-      const state = ctx.store.ready();
-      const band = request.params.band;
+  classListingRoute<number>(app, ctx, {
+    path: '/v1/spend-bands/:band/customers',
+    summary: 'Customers of a spend band (cursor pagination; CSV or Arrow by Accept)',
+    param: 'band',
+    paramSchema: { type: 'integer', minimum: 1 },
+    filterOf: (state, band) => {
       const bands = state.counts.spendBands().length;
       if (band > bands) throw new BadRequestError(`no spend band ${band}; bands are 1..${bands}`);
-      return sendListing(state, request, reply, (s, cursor, limit) => s.list({ spend_band: band }, cursor, limit));
+      return { spend_band: band };
     },
-  );
+  });
 }

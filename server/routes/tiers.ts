@@ -1,8 +1,8 @@
 /** `GET /v1/tiers` and `GET /v1/tiers/:name/customers`. */
 import type { FastifyInstance } from 'fastify';
 import { BadRequestError } from '../../engine/errors.js';
-import { sendListing } from '../customer-listing.js';
-import { LISTING_QUERY, PAGE_SCHEMA, errors } from '../schemas.js';
+import { classListingRoute } from '../customer-listing.js';
+import { errors } from '../schemas.js';
 import type { ServerContext } from '../server-context.js';
 
 /** Registers the loyalty-tier routes. */
@@ -40,24 +40,16 @@ export function tierRoutes(app: FastifyInstance, ctx: ServerContext): void {
     },
   );
 
-  app.get<{ Params: { name: string } }>(
-    '/v1/tiers/:name/customers',
-    {
-      schema: {
-        summary: 'Customers of a loyalty tier (cursor pagination; CSV or Arrow by Accept)',
-        tags: ['listings'],
-        params: { type: 'object', properties: { name: { type: 'string', maxLength: 100 } }, required: ['name'] },
-        querystring: LISTING_QUERY,
-        response: { 200: PAGE_SCHEMA, ...errors(400, 503) },
-      },
-    },
-    async (request, reply) => {
-      const state = ctx.store.ready();
-      const tier = request.params.name;
+  classListingRoute<string>(app, ctx, {
+    path: '/v1/tiers/:name/customers',
+    summary: 'Customers of a loyalty tier (cursor pagination; CSV or Arrow by Accept)',
+    param: 'name',
+    paramSchema: { type: 'string', maxLength: 100 },
+    filterOf: (state, tier) => {
       if (!state.config.tiers.levels.some((l) => l.name === tier)) {
         throw new BadRequestError(`no tier ${JSON.stringify(tier)}; tiers: ${state.config.tiers.levels.map((l) => l.name).join(', ')}`);
       }
-      return sendListing(state, request, reply, (s, cursor, limit) => s.list({ tier }, cursor, limit));
+      return { tier };
     },
-  );
+  });
 }
