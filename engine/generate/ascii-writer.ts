@@ -7,7 +7,8 @@
  * The date part of a timestamp comes from a per-day cache (a history spans ~730 days).
  */
 
-const DAY_MS = 86_400_000;
+import { MS_PER_DAY } from '../parse/parse-timestamp.js';
+
 const CH_0 = 48;
 const CH_MINUS = 45;
 const CH_DOT = 46;
@@ -86,14 +87,14 @@ export class AsciiWriter {
 
   /** Appends epoch milliseconds as `YYYY-MM-DDTHH:MM:SS.mmmZ` (24 bytes; years 0000–9999). */
   isoTime(ms: number): void {
-    const day = Math.floor(ms / DAY_MS);
+    const day = Math.floor(ms / MS_PER_DAY);
     let prefix = this.dayPrefix.get(day);
     if (prefix === undefined) {
-      prefix = Buffer.from(new Date(day * DAY_MS).toISOString().slice(0, 11), 'latin1');
+      prefix = Buffer.from(new Date(day * MS_PER_DAY).toISOString().slice(0, 11), 'latin1');
       this.dayPrefix.set(day, prefix);
     }
     this.literal(prefix);
-    let rest = ms - day * DAY_MS;
+    let rest = ms - day * MS_PER_DAY;
     const hours = Math.floor(rest / 3_600_000);
     rest -= hours * 3_600_000;
     const minutes = Math.floor(rest / 60_000);

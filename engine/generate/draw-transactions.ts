@@ -30,8 +30,8 @@
 import { IdPermutation } from './id-permutation.js';
 import { Prng } from './prng.js';
 import type { TransactionChunk } from './transaction-chunk.js';
+import { MS_PER_DAY } from '../parse/parse-timestamp.js';
 
-const DAY_MS = 86_400_000;
 const HISTORY_DAYS = 730;
 const ONE_TIMER_SHARE = 0.55;
 const PARETO_SHARE = 0.08;
@@ -106,7 +106,7 @@ export class TransactionDrawer {
     this.customers = params.customers;
     this.extraTotal = params.transactions - params.customers;
     this.endMs = params.endMs;
-    this.startMs = params.endMs + 1 - HISTORY_DAYS * DAY_MS;
+    this.startMs = params.endMs + 1 - HISTORY_DAYS * MS_PER_DAY;
     this.returnShare =
       this.extraTotal === 0 ? 0 : Math.min(MAX_LATER_RETURN_SHARE, (RETURN_SHARE * params.transactions) / this.extraTotal);
     this.rng = new Prng(params.seed, MAIN_STREAM);
@@ -196,7 +196,7 @@ export class TransactionDrawer {
     this.acquiredMs = this.startMs + Math.floor(rng.uniform() ** lean * (windowMs - 1));
     const activeMs = this.endMs - this.acquiredMs;
     const churns = rng.uniform() < CHURN_SHARE;
-    const lifetimeMs = DAY_MS * (1 - CHURN_MEAN_DAYS * Math.log(rng.uniform()));
+    const lifetimeMs = MS_PER_DAY * (1 - CHURN_MEAN_DAYS * Math.log(rng.uniform()));
     this.spanMs = churns ? Math.min(activeMs, Math.floor(lifetimeMs)) : activeMs;
     this.orderStat = 0;
     this.logMu = LOG_MEDIAN_AMOUNT + CUSTOMER_SIGMA * rng.normal();

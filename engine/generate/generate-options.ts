@@ -4,6 +4,7 @@
  */
 
 import { ArgumentError } from '../errors.js';
+import { MS_PER_DAY } from '../parse/parse-timestamp.js';
 
 /** Output formats the generator writes. */
 export const GENERATE_FORMATS = ['csv', 'ndjson', 'arrow', 'parquet'] as const;
@@ -66,7 +67,6 @@ const HINTS: Record<string, string> = {
   end_date: 'endDate',
   progress: 'onProgress',
 };
-const DAY_MS = 86_400_000;
 
 function positiveInteger(name: string, value: unknown, max: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
@@ -89,7 +89,7 @@ function parseEndDate(value: unknown): number {
     throw new ArgumentError(`endDate is not a calendar date: ${String(text)}`);
   }
   if (year < 1972) throw new ArgumentError(`endDate must be 1972-01-01 or later, got ${String(text)}`);
-  return startMs + DAY_MS - 1;
+  return startMs + MS_PER_DAY - 1;
 }
 
 /** Checks `generate`'s options once; throws `ArgumentError` naming the first wrong one. */

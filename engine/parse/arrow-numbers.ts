@@ -4,6 +4,7 @@
  * which cost more than the rest of the parse. Other types return null and go the generic way.
  */
 import { DateUnit, TimeUnit, Type, type Data, type Vector } from 'apache-arrow';
+import { MS_PER_DAY } from './parse-timestamp.js';
 
 /** Scale from a timestamp unit to milliseconds. */
 const TO_MS: Record<number, number> = {
@@ -21,7 +22,7 @@ function scaleOf(data: Data): number | null {
     case Type.Timestamp:
       return TO_MS[(data.type as unknown as { unit: number }).unit] ?? null;
     case Type.Date:
-      return (data.type as unknown as { unit: number }).unit === DateUnit.DAY ? 86_400_000 : 1;
+      return (data.type as unknown as { unit: number }).unit === DateUnit.DAY ? MS_PER_DAY : 1;
     default:
       return null;
   }
