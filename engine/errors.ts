@@ -149,6 +149,41 @@ export class NotReadyError extends SegError {
   }
 }
 
+/** A path a server job may not read: outside every `--input-root`, a FIFO, a device, or a symlink leading out. */
+export class InputForbiddenError extends SegError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('SEG_ERR_INPUT_FORBIDDEN', message, options);
+  }
+}
+
+/** A rescore checked its own result and refused to replace the live snapshot (DESIGN "A bad run never goes live"); CLI exit 3. */
+export class PublishRefusedError extends SegError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('SEG_ERR_PUBLISH_REFUSED', message, options);
+  }
+}
+
+/** An output (the data directory, `--out`) cannot be written: read-only, no permission, no space. */
+export class OutputUnwritableError extends SegError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('SEG_ERR_OUTPUT_UNWRITABLE', message, options);
+  }
+}
+
+/** A rescore job was cancelled (`DELETE /v1/jobs/:id`) or the server stopped it at shutdown. */
+export class JobCancelledError extends SegError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('SEG_ERR_JOB_CANCELLED', message, options);
+  }
+}
+
+/** A rescore job ran past its time limit and was stopped. */
+export class JobTimeoutError extends SegError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('SEG_ERR_JOB_TIMEOUT', message, options);
+  }
+}
+
 /** Something failed that no other code describes (a bug); the message says what. */
 export class InternalError extends SegError {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -177,5 +212,10 @@ export const ERROR_CODES = {
   SEG_ERR_UNSUPPORTED_MEDIA_TYPE: UnsupportedMediaTypeError,
   SEG_ERR_ROUTE_NOT_FOUND: RouteNotFoundError,
   SEG_ERR_NOT_READY: NotReadyError,
+  SEG_ERR_INPUT_FORBIDDEN: InputForbiddenError,
+  SEG_ERR_PUBLISH_REFUSED: PublishRefusedError,
+  SEG_ERR_OUTPUT_UNWRITABLE: OutputUnwritableError,
+  SEG_ERR_JOB_CANCELLED: JobCancelledError,
+  SEG_ERR_JOB_TIMEOUT: JobTimeoutError,
   SEG_ERR_INTERNAL: InternalError,
 } as const;

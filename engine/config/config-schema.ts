@@ -114,6 +114,18 @@ export const ConfigSchema = Type.Object(
       },
       strict,
     ),
+    publish: Type.Object(
+      {
+        max_reject_share: Type.Number({ minimum: 0, maximum: 1, default: 0.05, description: 'refuse to publish above this share of rejected rows (missing ids not counted)' }),
+        min_customers: Type.Integer({ minimum: 0, default: 1 }),
+        max_customer_drop: Type.Number({ minimum: 0, maximum: 1, default: 0.5, description: 'refuse when the customer count falls by more than this share from the live snapshot' }),
+      },
+      strict,
+    ),
+    live_events: Type.Object(
+      { superseded_by_input: Type.Boolean({ default: false, description: 'drop archived events dated at or before the input\'s latest timestamp' }) },
+      strict,
+    ),
     snapshots: Type.Object({ keep: Type.Integer({ minimum: 1, default: 7 }) }, strict),
   },
   { additionalProperties: false },
