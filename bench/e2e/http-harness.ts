@@ -90,9 +90,9 @@ export async function load(name: string, opts: autocannon.Options): Promise<Load
 }
 
 /** Prints a table and writes `bench/results/<name>.json`. */
-export async function report(name: string, meta: Record<string, unknown>, rows: readonly Record<string, unknown>[]): Promise<void> {
+export async function report(name: string, meta: Record<string, unknown>, rows: readonly object[]): Promise<void> {
   const keys = [...new Set(rows.flatMap((r) => Object.keys(r)))];
-  const cells = [keys, ...rows.map((r) => keys.map((k) => String(r[k] ?? '')))];
+  const cells = [keys, ...rows.map((r) => keys.map((k) => String((r as Record<string, unknown>)[k] ?? '')))];
   const widths = keys.map((_, j) => Math.max(...cells.map((row) => row[j]!.length)));
   process.stdout.write(`\n${name} ${JSON.stringify(meta)}\n`);
   for (const row of cells) process.stdout.write(`${row.map((c, j) => c.padStart(widths[j]!)).join('  ')}\n`);

@@ -5,6 +5,7 @@
  *
  *   node --import tsx bench/e2e/http-lookups.ts [--customers 1000000] [--dir DIR] [--connections 100] [--duration 10]
  */
+import type autocannon from 'autocannon';
 import { loadSnapshot } from '../../engine/snapshot/snapshot-store.js';
 import { benchData, flag, load, report, spawnHello, spawnSegstream } from './http-harness.js';
 
@@ -19,7 +20,7 @@ const ids = await (async () => {
   return Array.from({ length: 100_000 }, () => String(col.get(Math.floor(Math.random() * col.length))));
 })();
 let next = 0;
-const randomLookup = { method: 'GET' as const, setupRequest: (req: Record<string, unknown>) => ({ ...req, path: `/v1/customers/${encodeURIComponent(ids[next++ % ids.length]!)}` }) };
+const randomLookup: autocannon.Request = { method: 'GET', setupRequest: (req) => ({ ...req, path: `/v1/customers/${encodeURIComponent(ids[next++ % ids.length]!)}` }) };
 
 const hello = await spawnHello();
 const seg = await spawnSegstream(dataDir);
