@@ -1,11 +1,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { CDNOW_DIR as CDNOW } from '../engine/model/cdnow.js';
 import { tempDir } from '../engine/read/fixtures.js';
 import { runCli } from '../helpers/cli.js';
 
-const CDNOW = fileURLToPath(new URL('../../../shared/data/cdnow/', import.meta.url));
 const DAY = 86_400_000;
 
 /** The header-less, whitespace-separated sample (`master_id sample_id YYYYMMDD cds dollars`) as a CSV. */

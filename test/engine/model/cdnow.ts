@@ -1,16 +1,13 @@
-/** Loads the CDNOW sample summaries (weeks) from shared/data for the model tests. */
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+/** Loads the CDNOW sample and its published summaries (weeks) from test/fixtures for the model tests. */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-// shared/ lies beside the checkout (developers, CI) or inside it (some copies of the tree).
-const HERE = fileURLToPath(new URL('.', import.meta.url));
-const DIR = [join(HERE, '../../../../shared/data/cdnow'), join(HERE, '../../../shared/data/cdnow')].find((d) =>
-  existsSync(d),
-) ?? join(HERE, '../../../../shared/data/cdnow');
+/** The CDNOW fixture folder inside the repository (provenance in test/fixtures/README.md). */
+export const CDNOW_DIR = fileURLToPath(new URL('../../fixtures/cdnow/', import.meta.url));
 
 function readCsv(name: string): number[][] {
-  const lines = readFileSync(join(DIR, name), 'utf8').trim().split('\n').slice(1);
+  const lines = readFileSync(join(CDNOW_DIR, name), 'utf8').trim().split('\n').slice(1);
   return lines.map((l) => l.split(',').map(Number));
 }
 
@@ -53,7 +50,7 @@ const dayOf = (yyyymmdd: string): number =>
 export function loadCdnowTransactions(): CdnowAggregates {
   const asOfDay = dayOf('19970930');
   const byCustomer = new Map<number, Map<number, number>>();
-  for (const line of readFileSync(join(DIR, 'CDNOW_sample.txt'), 'utf8').split('\n')) {
+  for (const line of readFileSync(join(CDNOW_DIR, 'CDNOW_sample.txt'), 'utf8').split('\n')) {
     const f = line.trim().split(/\s+/);
     if (f.length < 5) continue;
     const id = Number(f[1]);
