@@ -293,3 +293,172 @@ pub fn aggregate_rows(rows: &Rows, s: &mut Customers, days: &mut DayMap, totals:
     totals.rows += counted;
     Ok(stop)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The arrays of an `AggregateState` of `n` customers, initialised as aggregate-state.ts does.
+    struct State {
+        orders: Vec<u32>,
+        returns: Vec<u32>,
+        revenue: Vec<f64>,
+        returned_amount: Vec<f64>,
+        margin: Vec<f64>,
+        first_ts: Vec<f64>,
+        last_ts: Vec<f64>,
+        day0: Vec<i32>,
+        day0_net: Vec<f64>,
+        day0_pos: Vec<f64>,
+        spilled: Vec<u8>,
+    }
+
+    impl State {
+        fn new(n: usize) -> Self {
+            State {
+                orders: vec![0; n],
+                returns: vec![0; n],
+                revenue: vec![0.0; n],
+                returned_amount: vec![0.0; n],
+                margin: vec![0.0; n],
+                first_ts: vec![f64::INFINITY; n],
+                last_ts: vec![f64::NEG_INFINITY; n],
+                day0: vec![NO_DAY; n],
+                day0_net: vec![0.0; n],
+                day0_pos: vec![0.0; n],
+                spilled: vec![0; n],
+            }
+        }
+
+        fn customers(&mut self) -> Customers<'_> {
+            Customers {
+                orders: &mut self.orders,
+                returns: &mut self.returns,
+                revenue: &mut self.revenue,
+                returned_amount: &mut self.returned_amount,
+                margin: &mut self.margin,
+                first_ts: &mut self.first_ts,
+                last_ts: &mut self.last_ts,
+                day0: &mut self.day0,
+                day0_net: &mut self.day0_net,
+                day0_pos: &mut self.day0_pos,
+                spilled: &mut self.spilled,
+            }
+        }
+    }
+
+    struct Map {
+        cust: Vec<i32>,
+        day: Vec<i32>,
+        net: Vec<f64>,
+        pos: Vec<f64>,
+    }
+
+    impl Map {
+        fn new(cap: usize) -> Self {
+            Map { cust: vec![-1; cap], day: vec![0; cap], net: vec![0.0; cap], pos: vec![0.0; cap] }
+        }
+
+        fn view(&mut self, size: usize) -> DayMap<'_> {
+            DayMap { cust: &mut self.cust, day: &mut self.day, net: &mut self.net, pos: &mut self.pos, size }
+        }
+
+        /// (customer, day) → (net units, purchase units), whatever the slot layout.
+        fn entries(&self) -> Vec<(i32, i32, f64, f64)> {
+            let mut e: Vec<_> = (0..self.cust.len()).filter(|&s| self.cust[s] != -1).map(|s| (self.cust[s], self.day[s], self.net[s], self.pos[s])).collect();
+            e.sort_by_key(|a| (a.0, a.1));
+            e
+        }
+    }
+
+    const D: f64 = MS_PER_DAY;
+
+    #[test]
+    fn sums_money_in_exact_units_and_counts_orders_returns_and_free_orders() {
+        let rows = Rows { cust: &[0, 0, 1, 1, -1], ts: &[D * 10.0, D * 10.5, D * 3.0, D * 3.2, D], amount: &[0.1, 0.2, 0.0, -2.5, 99.0], margin: None };
+        let mut s = State::new(2);
+        let mut m = Map::new(8);
+        let mut totals = Totals { max_ts: f64::NEG_INFINITY, rows: 0.0 };
+        let stop = aggregate_rows(&rows, &mut s.customers(), &mut m.view(0), &mut totals, 0, 5).unwrap();
+        assert!(matches!(stop, Stop::Done));
+        // 0.1 + 0.2 in units of 0.0001 is exactly 3000, where floats would give 0.30000000000000004.
+        assert_eq!(s.revenue, vec![3000.0, -25_000.0]);
+        assert_eq!(s.orders, vec![2, 1], "a zero amount is a free order");
+        assert_eq!(s.returns, vec![0, 1]);
+        assert_eq!(s.returned_amount, vec![0.0, 25_000.0]);
+        assert_eq!((s.first_ts[0], s.last_ts[0]), (D * 10.0, D * 10.5));
+        assert_eq!((s.first_ts[1], s.last_ts[1]), (D * 3.0, D * 3.0), "a return is no purchase");
+        // One day each: nothing spilled into the map; the row with no customer is not counted.
+        assert_eq!((s.day0.clone(), s.day0_net.clone()), (vec![10, 3], vec![3000.0, -25_000.0]));
+        assert_eq!(s.spilled, vec![0, 0]);
+        assert_eq!((totals.rows, totals.max_ts), (4.0, D * 10.5));
+    }
+
+    #[test]
+    fn a_second_day_spills_both_days_into_the_map() {
+        let rows = Rows { cust: &[0, 0, 0], ts: &[D * 5.0, D * 6.0, D * 5.5], amount: &[1.0, 2.0, -1.0], margin: None };
+        let mut s = State::new(1);
+        let mut m = Map::new(16);
+        let mut totals = Totals { max_ts: f64::NEG_INFINITY, rows: 0.0 };
+        let mut view = m.view(0);
+        assert!(matches!(aggregate_rows(&rows, &mut s.customers(), &mut view, &mut totals, 0, 3).unwrap(), Stop::Done));
+        assert_eq!(view.size, 2);
+        assert_eq!(s.spilled, vec![1]);
+        // Day 5: 1.00 bought, 1.00 returned → net 0, still a purchase day (pos +10000).
+        assert_eq!(m.entries(), vec![(0, 5, 0.0, 10_000.0), (0, 6, 20_000.0, 20_000.0)]);
+    }
+
+    #[test]
+    fn stops_before_a_row_where_typescript_would_grow_the_map_and_leaves_the_row_untouched() {
+        let rows = Rows { cust: &[0, 0, 0], ts: &[D, D * 2.0, D * 3.0], amount: &[1.0, 1.0, 1.0], margin: None };
+        let mut s = State::new(1);
+        let mut m = Map::new(4);
+        let mut totals = Totals { max_ts: f64::NEG_INFINITY, rows: 0.0 };
+        let mut view = m.view(0);
+        let stop = aggregate_rows(&rows, &mut s.customers(), &mut view, &mut totals, 0, 3).unwrap();
+        assert!(matches!(stop, Stop::GrowBefore(2)));
+        assert_eq!(view.size, 2);
+        assert_eq!((s.orders[0], totals.rows), (2, 2.0), "row 2 is not counted yet");
+
+        // JS grows the map (reinsert into twice the capacity) and calls again from row 2.
+        let mut bigger = Map::new(8);
+        let mut to = bigger.view(0);
+        reinsert(&view, &mut to).unwrap();
+        assert_eq!(to.size, 2);
+        let stop = aggregate_rows(&rows, &mut s.customers(), &mut to, &mut totals, 2, 3).unwrap();
+        assert!(matches!(stop, Stop::Done));
+        assert_eq!((s.orders[0], totals.rows, to.size), (3, 3.0, 3));
+        assert_eq!(bigger.entries().iter().map(|e| e.1).collect::<Vec<_>>(), vec![1, 2, 3]);
+    }
+
+    #[test]
+    fn stops_mid_row_when_the_spill_of_day0_fills_the_map() {
+        let rows = Rows { cust: &[0, 0], ts: &[D, D * 2.0], amount: &[1.0, 2.0], margin: None };
+        let mut s = State::new(1);
+        let mut m = Map::new(2);
+        let mut totals = Totals { max_ts: f64::NEG_INFINITY, rows: 0.0 };
+        let mut view = m.view(0);
+        let stop = aggregate_rows(&rows, &mut s.customers(), &mut view, &mut totals, 0, 2).unwrap();
+        assert!(matches!(stop, Stop::GrowMidRow(1)));
+        // Row 1 is counted and its money summed; only its own day is left for JS to add.
+        assert_eq!((s.orders[0], s.revenue[0], view.size), (2, 30_000.0, 1));
+        assert_eq!(m.entries(), vec![(0, 1, 10_000.0, 10_000.0)]);
+    }
+
+    #[test]
+    fn refuses_a_customer_beyond_the_state_and_bad_map_shapes() {
+        let rows = Rows { cust: &[3], ts: &[D], amount: &[1.0], margin: None };
+        let mut s = State::new(2);
+        let mut m = Map::new(4);
+        let mut totals = Totals { max_ts: f64::NEG_INFINITY, rows: 0.0 };
+        assert!(matches!(aggregate_rows(&rows, &mut s.customers(), &mut m.view(0), &mut totals, 0, 1), Err(KernelError::Range(_))));
+        let mut odd = Map::new(3);
+        assert!(matches!(validate(&rows, &odd.view(0), 1), Err(KernelError::Argument(_))));
+        assert!(matches!(validate(&rows, &m.view(0), 2), Err(KernelError::Argument(_))), "rows shorter than n");
+        let mut full = Map::new(4);
+        full.cust[0] = 0;
+        let mut small = Map::new(8);
+        small.cust[1] = 0;
+        assert!(matches!(reinsert(&full.view(1), &mut small.view(0)), Err(KernelError::Argument(_))), "the new map must be empty");
+    }
+}

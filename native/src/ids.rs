@@ -68,3 +68,46 @@ pub fn utf8_row<'a>(bytes: &'a [u8], offsets: &[i32], i: usize) -> Option<&'a [u
     }
     Some(&bytes[s as usize..e as usize])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canonical_int_takes_only_the_canonical_decimal_text_of_a_safe_integer() {
+        assert_eq!(canonical_int(b"42"), Some(42));
+        assert_eq!(canonical_int(b"-7"), Some(-7));
+        assert_eq!(canonical_int(b"0"), Some(0));
+        assert_eq!(canonical_int(b"9007199254740991"), Some(MAX_SAFE));
+        for text in [&b"042"[..], b"-0", b"", b"-", b"+1", b"1.0", b" 1", b"1e3", b"9007199254740992", b"12345678901234567"] {
+            assert_eq!(canonical_int(text), None, "{:?}", String::from_utf8_lossy(text));
+        }
+    }
+
+    #[test]
+    fn f64_id_takes_safe_integers_only() {
+        assert_eq!(f64_id(13085.0), Some(13085));
+        assert_eq!(f64_id(-0.0), Some(0));
+        assert_eq!(f64_id(MAX_SAFE as f64), Some(MAX_SAFE));
+        for v in [0.5, f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 2f64.powi(53) + 2.0] {
+            assert_eq!(f64_id(v), None, "{v}");
+        }
+    }
+
+    #[test]
+    fn decimal_writes_what_js_string_writes() {
+        let mut buf = [0u8; 24];
+        for v in [0i64, 7, -7, 42, i64::MAX, i64::MIN, MAX_SAFE] {
+            assert_eq!(decimal(v, &mut buf), v.to_string().as_bytes());
+        }
+    }
+
+    #[test]
+    fn utf8_row_refuses_offsets_outside_the_bytes() {
+        let bytes = b"abcdef";
+        assert_eq!(utf8_row(bytes, &[0, 2, 6], 1), Some(&b"cdef"[..]));
+        assert_eq!(utf8_row(bytes, &[0, 7], 0), None);
+        assert_eq!(utf8_row(bytes, &[3, 2], 0), None);
+        assert_eq!(utf8_row(bytes, &[-1, 2], 0), None);
+    }
+}

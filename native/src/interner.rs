@@ -183,3 +183,60 @@ impl Interner {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_keys_densely_in_order_of_first_sight() {
+        let mut ids = Interner::default();
+        assert_eq!(ids.utf8(b"C-7"), 0);
+        assert_eq!(ids.int(42), 1);
+        assert_eq!(ids.utf8(b"C-7"), 0);
+        assert_eq!(ids.utf8(b"C-8"), 2);
+        assert_eq!(ids.len(), 3);
+        assert_eq!(ids.key(0), (None, &b"C-7"[..]));
+        assert_eq!(ids.key(1), (Some(42), &b""[..]));
+    }
+
+    #[test]
+    fn an_integer_and_its_canonical_text_are_one_customer_and_other_texts_are_not() {
+        let mut ids = Interner::default();
+        let n = ids.int(42);
+        assert_eq!(ids.utf8(b"42"), n);
+        assert_eq!(ids.f64(42.0), n);
+        assert_eq!(ids.i64(42), n);
+        assert_ne!(ids.utf8(b"042"), n, "a zero-padded id is text, kept as it is");
+        assert_eq!(ids.utf8(b""), -1, "an empty id is missing");
+        assert_eq!(ids.f64(0.5), -1);
+        assert_eq!(ids.f64(f64::NAN), -1);
+        // Beyond the safe range a BigInt id is its decimal text.
+        let big = ids.i64(i64::MAX);
+        assert_eq!(ids.utf8(i64::MAX.to_string().as_bytes()), big);
+    }
+
+    #[test]
+    fn growing_the_table_keeps_every_number() {
+        let mut ids = Interner::default();
+        let n = 50_000;
+        for i in 0..n {
+            assert_eq!(ids.int(i * 7), (2 * i) as i32);
+            assert_eq!(ids.text(format!("id-{i}").as_bytes()), (2 * i + 1) as i32);
+        }
+        for i in (0..n).rev() {
+            assert_eq!(ids.int(i * 7), (2 * i) as i32);
+            assert_eq!(ids.text(format!("id-{i}").as_bytes()), (2 * i + 1) as i32);
+        }
+        assert_eq!(ids.len(), 2 * n as usize);
+    }
+
+    #[test]
+    fn a_utf8_column_with_bad_offsets_gives_missing_rows() {
+        let mut ids = Interner::default();
+        let mut out = [0i32; 3];
+        ids.utf8_column(b"7abc", &[0, 1, 4, 10], &mut out);
+        assert_eq!(out, [0, 1, -1]);
+        assert_eq!(ids.key(0).0, Some(7));
+    }
+}

@@ -74,3 +74,57 @@ pub fn partition_rows(hashes: &[u32], p: usize, offsets: &mut [u32], order: &mut
     }
     offsets[0] = 0;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hash_text_equals_the_typescript_hash_bytes() {
+        // Values printed by engine/kernels/id-hash.ts `hashBytes` on the same UTF-8 texts: the
+        // shard of a customer must not depend on which kernel computed it.
+        let cases: [(&str, u32); 6] = [
+            ("", 0xab3e_7c0b),
+            ("42", 0x28ec_2cbd),
+            ("-7", 0x8e0a_56da),
+            ("C-0001", 0xcbcf_00bc),
+            ("Ünïcode", 0xc4d2_870a),
+            ("9007199254740991", 0x8c26_3678),
+        ];
+        for (text, want) in cases {
+            assert_eq!(hash_text(text.as_bytes()), want, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn an_integer_id_hashes_like_its_canonical_text_and_a_bad_one_like_the_empty_text() {
+        let mut out = [0u32; 4];
+        hash_ids(&IdColumn::F64(&[42.0, -7.0, f64::NAN, 0.5]), &mut out);
+        assert_eq!(out, [hash_text(b"42"), hash_text(b"-7"), hash_text(b""), hash_text(b"")]);
+        let mut ints = [0u32; 2];
+        hash_ids(&IdColumn::I64(&[42, i64::MIN]), &mut ints);
+        assert_eq!(ints, [hash_text(b"42"), hash_text(i64::MIN.to_string().as_bytes())]);
+        let mut texts = [0u32; 3];
+        hash_utf8(b"42C-0001", &[0, 2, 8, 99], &mut texts);
+        assert_eq!(texts, [hash_text(b"42"), hash_text(b"C-0001"), hash_text(b"")]);
+    }
+
+    #[test]
+    fn partition_rows_is_a_stable_counting_sort_by_the_low_bits() {
+        let hashes: Vec<u32> = (0..1000u32).map(|i| fmix32(i.wrapping_mul(2_654_435_761))).collect();
+        let p = 8;
+        let mut offsets = vec![0u32; p + 1];
+        let mut order = vec![u32::MAX; hashes.len()];
+        partition_rows(&hashes, p, &mut offsets, &mut order);
+        assert_eq!(offsets[0], 0);
+        assert_eq!(offsets[p] as usize, hashes.len());
+        for q in 0..p {
+            let rows = &order[offsets[q] as usize..offsets[q + 1] as usize];
+            assert!(rows.windows(2).all(|w| w[0] < w[1]), "partition {q} keeps row order");
+            assert!(rows.iter().all(|&i| hashes[i as usize] as usize & (p - 1) == q));
+        }
+        let mut seen = order.clone();
+        seen.sort_unstable();
+        assert!(seen.iter().enumerate().all(|(i, &r)| r as usize == i), "every row exactly once");
+    }
+}
