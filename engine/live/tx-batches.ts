@@ -2,8 +2,9 @@
 import type { TxBatch } from '../parse/parse-batch.js';
 import type { CustomerKey } from '../parse/parse-values.js';
 import type { RawBatch } from '../read/raw-batch.js';
+import { describeValue } from '../parse/reject-log.js';
 
-/** The rows of `batches`, in order, as one batch; margin is NaN for rows of batches without one. */
+/** The rows of `batches`, in order, as one batch; margin is NaN and event_id null for rows of batches without one. */
 export function concatTxBatches(batches: readonly TxBatch[]): TxBatch {
   if (batches.length === 1) return batches[0]!;
   let n = 0;
@@ -13,42 +14,47 @@ export function concatTxBatches(batches: readonly TxBatch[]): TxBatch {
   const ts = new Float64Array(n);
   const amount = new Float64Array(n);
   const margin = hasMargin ? new Float64Array(n).fill(Number.NaN) : null;
+  const eventIds: (string | null)[] | null = batches.some((b) => b.eventIds) ? [] : null;
   let at = 0;
   for (const b of batches) {
     for (const id of b.ids) ids.push(id);
+    if (eventIds) for (let i = 0; i < b.length; i++) eventIds.push(b.eventIds?.[i] ?? null);
     ts.set(b.ts, at);
     amount.set(b.amount, at);
     if (margin && b.margin) margin.set(b.margin, at);
     at += b.length;
   }
-  return { length: n, ids, ts, amount, margin };
+  return { length: n, ids, ts, amount, margin, ...(eventIds ? { eventIds } : {}) };
 }
 
-const KEYS = ['customer_id', 'ts', 'amount', 'margin'] as const;
+const KEYS = ['customer_id', 'ts', 'amount', 'margin', 'event_id'] as const;
 
 /**
  * A JSON array of row objects as one RawBatch of `json` columns, read the way the NDJSON reader
  * reads lines (so parseBatch judges both the same): a missing key is `undefined`, an element
- * that is not an object is a malformed row, and `margin` is present when any row has it.
+ * that is not an object is a malformed row, and `margin` and `event_id` are present when any row has them.
  */
 export function jsonRowsBatch(rows: readonly unknown[], source: string): RawBatch {
   const values = KEYS.map(() => new Array<unknown>(rows.length));
   const malformed: { index: number; reason: 'malformed_row'; detail: string }[] = [];
   let hasMargin = false;
+  let hasEventId = false;
   rows.forEach((row, i) => {
     if (row === null || typeof row !== 'object' || Array.isArray(row)) {
-      malformed.push({ index: i, reason: 'malformed_row', detail: (JSON.stringify(row) ?? String(row)).slice(0, 200) });
+      malformed.push({ index: i, reason: 'malformed_row', detail: describeValue(row) });
       return;
     }
     const r = row as Record<string, unknown>;
     KEYS.forEach((k, j) => (values[j]![i] = r[k]));
     if ('margin' in r) hasMargin = true;
+    if ('event_id' in r) hasEventId = true;
   });
   const columns: RawBatch['columns'] = {
     customer_id: { kind: 'json', values: values[0]! },
     ts: { kind: 'json', values: values[1]! },
     amount: { kind: 'json', values: values[2]! },
     ...(hasMargin ? { margin: { kind: 'json' as const, values: values[3]! } } : {}),
+    ...(hasEventId ? { event_id: { kind: 'json' as const, values: values[4]! } } : {}),
   };
   return { source, firstRow: 1, length: rows.length, columns, malformed, bytesRead: -1 };
 }

@@ -8,6 +8,18 @@
 /** Milliseconds in a day; `day(t) = floor(t / MS_PER_DAY)`. */
 export const MS_PER_DAY = 86_400_000;
 
+/**
+ * The largest |epoch ms| a timestamp may have: the range of `Date` (ECMA-262 §21.4.1.1). Beyond
+ * it `new Date(t)` is Invalid Date and `toISOString` throws, so such a value would break every
+ * later listing, export and manifest of that customer; it is a `bad_ts` row instead.
+ */
+export const MAX_TIMESTAMP_MS = 8.64e15;
+
+/** True when `ms` is an integral instant `Date` can hold. */
+export function isValidTimestamp(ms: number): boolean {
+  return Number.isInteger(ms) && ms >= -MAX_TIMESTAMP_MS && ms <= MAX_TIMESTAMP_MS;
+}
+
 /** The UTC day number of an instant. */
 export function dayOf(ms: number): number {
   return Math.floor(ms / MS_PER_DAY);
@@ -44,7 +56,8 @@ const INTEGER = /^[+-]?\d{1,16}$/;
 
 /**
  * Parses `YYYY-MM-DD`, `YYYY-MM-DD[T ]HH:MM[:SS[.fff…]][Z|±HH[:]MM|±HH]` or an integer
- * (epoch milliseconds). Fractions beyond milliseconds are truncated. Returns NaN otherwise.
+ * (epoch milliseconds within ±MAX_TIMESTAMP_MS). Fractions beyond milliseconds are truncated.
+ * Returns NaN otherwise.
  */
 export function parseTimestamp(text: string): number {
   const s = text.trim();
@@ -52,7 +65,7 @@ export function parseTimestamp(text: string): number {
   if (n >= 10 && s.charCodeAt(4) === 45 /* - */ && s.charCodeAt(7) === 45) return parseIso(s, n);
   if (INTEGER.test(s)) {
     const v = Number(s);
-    return Number.isSafeInteger(v) ? v : Number.NaN;
+    return isValidTimestamp(v) ? v : Number.NaN;
   }
   return Number.NaN;
 }

@@ -3,7 +3,34 @@
  * per batch in parse-batch.ts rather than switched on inside the row loop.
  * Numbers and timestamps come back as NaN when they do not parse; `isBlank` tells missing from bad.
  */
-import { parseTimestamp } from './parse-timestamp.js';
+import { MONEY_SCALE } from '../aggregate/money.js';
+import { isValidTimestamp, parseTimestamp } from './parse-timestamp.js';
+
+/**
+ * Longest customer id, in UTF-8 bytes. Longer text is a `bad_customer_id` row: no shop's id is
+ * that long, and every id is kept in memory, hashed, logged and exported, so one 1 MB "id" would
+ * cost more than a million ordinary customers.
+ */
+export const MAX_ID_BYTES = 1024;
+
+/**
+ * Largest |amount| or |margin|: money is summed exactly in units of 1/MONEY_SCALE (money.ts), which
+ * a double holds exactly only up to 2^53, so |x| * MONEY_SCALE must stay within it (about 9.007e11).
+ * Beyond it (1e308, Infinity) the row is `bad_amount` / `bad_margin`.
+ */
+export const MAX_MONEY = Number.MAX_SAFE_INTEGER / MONEY_SCALE;
+
+/** True when `x` is money the sums can hold exactly (finite, |x| <= MAX_MONEY). */
+export function isValidMoney(x: number): boolean {
+  return x >= -MAX_MONEY && x <= MAX_MONEY;
+}
+
+function utf8Length(s: string): number {
+  // A UTF-16 code unit takes 1 to 3 UTF-8 bytes, so only the middle range needs counting.
+  if (s.length * 3 <= MAX_ID_BYTES) return s.length;
+  if (s.length > MAX_ID_BYTES) return s.length;
+  return Buffer.byteLength(s, 'utf8');
+}
 
 /** A canonical customer key: a safe integer as a number, any other text exactly as given. */
 export type CustomerKey = number | string;
@@ -27,9 +54,13 @@ function isCanonicalInteger(s: string): boolean {
  */
 export type KeyResult = CustomerKey | undefined | null;
 
-/** Customer id from text: canonical integers become numbers so `42` and `"42"` meet. */
+/**
+ * Customer id from text: canonical integers become numbers so `42` and `"42"` meet; text longer
+ * than MAX_ID_BYTES is no id (null).
+ */
 export function customerKeyFromText(s: string | null | undefined): KeyResult {
   if (s === null || s === undefined || s === '') return undefined;
+  if (s.length * 3 > MAX_ID_BYTES && utf8Length(s) > MAX_ID_BYTES) return null;
   if (isCanonicalInteger(s)) {
     const v = Number(s);
     if (Number.isSafeInteger(v)) return v;
@@ -57,12 +88,12 @@ const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 const DECIMAL = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/;
 
-/** A money amount from text: plain decimal notation, no thousands separators, finite. */
+/** A money amount from text: plain decimal notation, no thousands separators, within ±MAX_MONEY. */
 export function numberFromText(s: string | null | undefined): number {
   if (s === null || s === undefined || s === '') return Number.NaN;
   if (!DECIMAL.test(s)) return Number.NaN;
   const v = Number(s);
-  return Number.isFinite(v) ? v : Number.NaN;
+  return isValidMoney(v) ? v : Number.NaN;
 }
 
 /** True when a raw value counts as missing rather than bad. */
@@ -70,13 +101,15 @@ export function isBlank(raw: unknown): boolean {
   return raw === null || raw === undefined || raw === '';
 }
 
-/** A number from a JSON or Arrow value. */
+/** A money amount from a JSON or Arrow value, within ±MAX_MONEY. */
 export function numberFromValue(v: unknown): number {
   switch (typeof v) {
     case 'number':
-      return Number.isFinite(v) ? v : Number.NaN;
-    case 'bigint':
-      return Number(v);
+      return isValidMoney(v) ? v : Number.NaN;
+    case 'bigint': {
+      const n = Number(v);
+      return isValidMoney(n) ? n : Number.NaN;
+    }
     case 'string':
       return numberFromText(v);
     default:
@@ -84,17 +117,22 @@ export function numberFromValue(v: unknown): number {
   }
 }
 
-/** A timestamp from a JSON or Arrow value: numbers are epoch milliseconds, text is ISO-8601. */
+/**
+ * A timestamp from a JSON or Arrow value: numbers are epoch milliseconds, text is ISO-8601; an
+ * instant outside the `Date` range (isValidTimestamp) is NaN.
+ */
 export function timestampFromValue(v: unknown): number {
   switch (typeof v) {
     case 'number':
-      return Number.isSafeInteger(v) ? v : Number.NaN;
-    case 'bigint':
-      return Number(v);
+      return isValidTimestamp(v) ? v : Number.NaN;
+    case 'bigint': {
+      const n = Number(v);
+      return isValidTimestamp(n) ? n : Number.NaN;
+    }
     case 'string':
       return parseTimestamp(v);
     case 'object':
-      return v instanceof Date ? v.getTime() : Number.NaN;
+      return v instanceof Date && isValidTimestamp(v.getTime()) ? v.getTime() : Number.NaN;
     default:
       return Number.NaN;
   }

@@ -7,7 +7,9 @@ export type RejectReason =
   | 'bad_ts'
   | 'missing_amount'
   | 'bad_amount'
-  | 'bad_margin';
+  | 'bad_margin'
+  /** A live row whose `event_id` is neither a string of at most 200 characters nor a safe integer. */
+  | 'bad_event_id';
 
 /** One rejected row as written to `rejects.ndjson`. */
 export interface RejectedRow {
@@ -35,7 +37,7 @@ export class RejectLog {
     this.total++;
     this.counts[reason] = (this.counts[reason] ?? 0) + 1;
     if (this.kept.length < this.keep) {
-      this.kept.push({ source, row, reason, value: describe(value) });
+      this.kept.push({ source, row, reason, value: describeValue(value) });
     }
   }
 
@@ -49,11 +51,35 @@ export class RejectLog {
   }
 }
 
-function describe(value: unknown): string {
+/** Longest `value` kept for a rejected row. */
+export const REJECT_VALUE_CHARS = 200;
+
+/**
+ * A short, flat text for a rejected value: text and numbers as they are (cut), a structure by its
+ * kind and size only. Never JSON.stringify: a 100k-deep array would overflow the stack, and a
+ * structure's contents are not what makes a row bad.
+ */
+export function describeValue(value: unknown): string {
   let text: string;
-  if (typeof value === 'string') text = value;
-  else if (typeof value === 'bigint') text = value.toString();
-  else if (value === undefined) text = '';
-  else text = JSON.stringify(value) ?? String(value);
-  return text.length > 200 ? text.slice(0, 200) : text;
+  switch (typeof value) {
+    case 'string':
+      text = value;
+      break;
+    case 'undefined':
+      text = '';
+      break;
+    case 'object':
+      if (value === null) text = 'null';
+      else if (Array.isArray(value)) text = `(an array of ${value.length} items)`;
+      else if (value instanceof Date) text = Number.isNaN(value.getTime()) ? '(an invalid date)' : value.toISOString();
+      else text = '(an object)';
+      break;
+    case 'function':
+    case 'symbol':
+      text = `(a ${typeof value})`;
+      break;
+    default:
+      text = String(value);
+  }
+  return text.length > REJECT_VALUE_CHARS ? text.slice(0, REJECT_VALUE_CHARS) : text;
 }

@@ -144,5 +144,19 @@ export function packKey(pack: PartitionPack, i: number): CustomerKey {
   const num = pack.numKey[i]!;
   if (num === num) return num;
   const from = i === 0 ? 0 : pack.keyEnd[i - 1]!;
-  return String.fromCharCode(...pack.keyText.subarray(from, pack.keyEnd[i]!));
+  return textOfUnits(pack.keyText, from, pack.keyEnd[i]!);
+}
+
+// Arguments of one fromCharCode call: a spread of the whole key would put one argument per code
+// unit on the stack and overflow it for long keys (a 1 MB id did).
+const UNITS_PER_CALL = 4096;
+
+/** The string of UTF-16 code units `units[from..to)`, lone surrogates kept exactly (no decoder). */
+export function textOfUnits(units: Uint16Array, from: number, to: number): string {
+  if (to - from <= UNITS_PER_CALL) return String.fromCharCode.apply(null, units.subarray(from, to) as unknown as number[]);
+  const parts: string[] = [];
+  for (let at = from; at < to; at += UNITS_PER_CALL) {
+    parts.push(String.fromCharCode.apply(null, units.subarray(at, Math.min(to, at + UNITS_PER_CALL)) as unknown as number[]));
+  }
+  return parts.join('');
 }
