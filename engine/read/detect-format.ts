@@ -1,3 +1,4 @@
+import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { InputFormat } from './raw-batch.js';
 
@@ -46,7 +47,8 @@ export async function detectFileFormat(path: string): Promise<InputFormat> {
 
 /** The first `n` bytes of a file (fewer if it is shorter). */
 export async function readHead(path: string, n: number): Promise<Buffer> {
-  const fh = await open(path, 'r');
+  // O_NONBLOCK: should a FIFO take the file's place after listInputs checked it, opening must not hang.
+  const fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
     const buf = Buffer.alloc(n);
     const { bytesRead } = await fh.read(buf, 0, n, 0);

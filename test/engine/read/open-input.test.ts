@@ -1,9 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, realpathSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Float64, Table, Utf8, tableToIPC, vectorFromArray } from 'apache-arrow';
 import { listInputs, readFile, readInput, readStream } from '../../../engine/read/open-input.js';
-import { ColumnMissingError, InputNotFoundError } from '../../../engine/errors.js';
+import { ColumnMissingError, InputForbiddenError, InputNotFoundError, InputUnreadableError, SegError } from '../../../engine/errors.js';
 import type { ColumnName, RawBatch } from '../../../engine/read/raw-batch.js';
 import { chunked, collect, columnValues, IDENTITY, parquetBytes, tempDir, write } from './fixtures.js';
 
@@ -82,5 +83,59 @@ describe('open-input', () => {
     expect(columnValues(batches, 'customer_id')).toEqual(['x', 'y']);
     expect(batches.every((b) => b.columns.margin === undefined)).toBe(true);
     await expect(collect(readInput(mapped, IDENTITY))).rejects.toBeInstanceOf(ColumnMissingError);
+  });
+});
+
+describe('listInputs on links and special files', () => {
+  const root = tempDir();
+  const data = join(root, 'data');
+  write(data, 'one.csv', csv);
+  write(data, 'two.ndjson', ndjson);
+
+  it('reads a folder whose entries are symlinks to regular files, giving each real path', async () => {
+    const links = join(root, 'links');
+    mkdirSync(links);
+    symlinkSync(join(data, 'one.csv'), join(links, 'a.csv'));
+    symlinkSync(join(data, 'two.ndjson'), join(links, 'b.ndjson'));
+    symlinkSync(data, join(links, 'c'));
+    symlinkSync(links, join(links, 'd')); // a link back up: read once, no endless walk
+    const files = await listInputs(links);
+    expect(files.map((f) => [f.path.slice(links.length + 1), f.format, f.realPath])).toEqual([
+      ['a.csv', 'csv', realpathSync(join(data, 'one.csv'))],
+      ['b.ndjson', 'ndjson', realpathSync(join(data, 'two.ndjson'))],
+      ['c/one.csv', 'csv', realpathSync(join(data, 'one.csv'))],
+      ['c/two.ndjson', 'ndjson', realpathSync(join(data, 'two.ndjson'))],
+    ]);
+    expect(files[0]!.size).toBe(Buffer.byteLength(csv));
+  });
+
+  it('refuses a FIFO, alone or in a folder, before opening it', async () => {
+    const fifos = join(root, 'fifos');
+    mkdirSync(fifos);
+    execFileSync('mkfifo', [join(fifos, 'x.csv')]);
+    for (const path of [join(fifos, 'x.csv'), fifos]) {
+      const err = await listInputs(path).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(InputForbiddenError);
+      expect((err as Error).message).toContain('a FIFO');
+    }
+  });
+
+  it('refuses a device', async () => {
+    await expect(listInputs('/dev/null')).rejects.toBeInstanceOf(InputForbiddenError);
+  });
+
+  it('tells a symlink loop and a dangling link from a missing file', async () => {
+    const odd = join(root, 'odd');
+    mkdirSync(odd);
+    symlinkSync(join(odd, 'loop-b'), join(odd, 'loop-a'));
+    symlinkSync(join(odd, 'loop-a'), join(odd, 'loop-b'));
+    symlinkSync(join(odd, 'gone.csv'), join(odd, 'dangling.csv'));
+    const loop = await listInputs(join(odd, 'loop-a')).catch((e: unknown) => e);
+    expect(loop).toBeInstanceOf(InputUnreadableError);
+    expect((loop as Error).message).toContain('symbolic link loop');
+    const dangling = await listInputs(join(odd, 'dangling.csv')).catch((e: unknown) => e);
+    expect(dangling).toBeInstanceOf(InputNotFoundError);
+    expect((dangling as Error).message).toContain('symbolic link to a file that does not exist');
+    await expect(listInputs(odd)).rejects.toBeInstanceOf(SegError);
   });
 });
