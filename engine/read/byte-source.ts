@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { InputNotFoundError, InputUnreadableError, SegError } from '../errors.js';
+import { capMessage, InputNotFoundError, InputUnreadableError, SegError } from '../errors.js';
 
 /**
  * Where a reader takes its bytes from. A `file` can be reopened and read at random offsets
@@ -78,14 +78,32 @@ export async function readAllBytes(src: ByteSource): Promise<Buffer> {
 /**
  * Maps a failure while reading `source` to the domain's errors: our own errors pass through, a
  * vanished file is InputNotFoundError, anything else (I/O, a library's decode error) is
- * InputUnreadableError with one line naming the file and the original as `cause`.
+ * InputUnreadableError with one line naming the file and the original as `cause`. A library's
+ * own message is kept only when it cannot be quoting the input (libraryDetail).
  */
 export function toInputError(source: string, err: unknown, what = 'cannot be read'): SegError {
   if (err instanceof SegError) return err;
   const code = (err as { code?: unknown } | null)?.code;
   if (code === 'ENOENT') return new InputNotFoundError(`${source}: no such file`, { cause: err });
-  const detail = err instanceof Error ? err.message : String(err);
-  return new InputUnreadableError(`${source}: ${what}: ${firstLine(detail)}`, { cause: err });
+  const detail = libraryDetail(err);
+  return new InputUnreadableError(capMessage(`${source}: ${what}${detail === '' ? '' : `: ${detail}`}`), { cause: err });
+}
+
+const DETAIL_CHARS = 160;
+// What a decoder's message may hold: words, numbers, punctuation. Quotes are left out, as are
+// messages that are long or span lines: those are where a parser quotes the bytes it choked on.
+const PLAIN = /^[\w .,:;()[\]/+=<>-]*$/;
+
+/**
+ * A short, safe detail of a library error: an I/O code (EACCES, EISDIR...), or the message's first
+ * line when it is short and plain (apache-arrow's "Expected to read 8 bytes..."), else nothing.
+ */
+export function libraryDetail(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return code;
+  const message = err instanceof Error ? err.message : typeof err === 'string' ? err : '';
+  const line = firstLine(message).trim();
+  return line.length <= DETAIL_CHARS && PLAIN.test(line) ? line : '';
 }
 
 function firstLine(s: string): string {
