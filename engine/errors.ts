@@ -191,6 +191,14 @@ export class InternalError extends SegError {
   }
 }
 
+/** Longest message an error answer or a job record carries (a 50 MB CSV header was once echoed whole). */
+export const MAX_MESSAGE_LENGTH = 500;
+
+/** `message` cut to {@link MAX_MESSAGE_LENGTH} characters, saying that it was. */
+export function capMessage(message: string): string {
+  return message.length <= MAX_MESSAGE_LENGTH ? message : `${message.slice(0, MAX_MESSAGE_LENGTH - 15)}... (truncated)`;
+}
+
 /** Every error class by its code: the registry the docs test and the HTTP mapping read. */
 export const ERROR_CODES = {
   SEG_ERR_CONFIG_INVALID: ConfigError,

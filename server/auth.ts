@@ -1,14 +1,19 @@
 /**
- * Bearer-token check for the write routes, and the refusal to serve writes on a non-loopback
- * address without a token.
+ * Bearer-token check for the write and job routes, and the refusal to serve writes on a
+ * non-loopback address without a token.
  */
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { ArgumentError, UnauthorizedError } from '../engine/errors.js';
 
 /** True for addresses only this machine can reach. */
 export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/** A host as `listen` takes it: an IPv6 literal written as in a URL (`[::1]`) loses its brackets. */
+export function bareHost(host: string): string {
+  return /^\[.+\]$/.test(host) ? host.slice(1, -1) : host;
 }
 
 /** Throws when `host` is reachable from elsewhere and no token protects the writes. */
@@ -18,14 +23,25 @@ export function checkBindSafety(host: string, token: string | undefined): void {
   }
 }
 
+/** The credentials of an `Authorization` header of the Bearer scheme (the scheme is case-insensitive, RFC 9110 11.1); null otherwise. */
+function bearerCredentials(header: string): string | null {
+  const m = /^bearer +(.*)$/i.exec(header);
+  return m ? m[1]!.trim() : null;
+}
+
+/** Digest compared instead of the raw token, so the comparison takes the same time whatever the length of what was sent. */
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text).digest();
+}
+
 /** An onRequest hook that requires `Authorization: Bearer <token>`; without a token every write is allowed (loopback only). */
 export function requireToken(token: string | undefined): (request: FastifyRequest) => Promise<void> {
-  const expected = token ? Buffer.from(token) : null;
+  const expected = token ? digest(token) : null;
   return async (request) => {
     if (!expected) return;
     const header = request.headers.authorization ?? '';
-    const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    const given = bearerCredentials(header);
+    if (given === null || !timingSafeEqual(digest(given), expected)) {
       throw new UnauthorizedError(header ? 'the bearer token is not valid' : 'this route needs Authorization: Bearer <SEGSTREAM_TOKEN>');
     }
   };

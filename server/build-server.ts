@@ -13,7 +13,9 @@ import { ArgumentError } from '../engine/errors.js';
 import { LiveStore } from '../engine/live/live-store.js';
 import { RescoreJobs } from '../engine/live/rescore-jobs.js';
 import { installErrorMapping } from './error-mapping.js';
+import { InputRoots } from './input-roots.js';
 import { ServerMetrics } from './metrics.js';
+import { installBodyParsers } from './request-bodies.js';
 import { customerRoutes } from './routes/customers.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { eventRoutes } from './routes/events.js';
@@ -43,17 +45,32 @@ function isLookup(method: string, url: string | undefined): boolean {
 /** Builds a server over `options.dataDir`; the caller listens (or injects) and closes it. */
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   if (options.rescoreCron && !options.rescoreInput) throw new ArgumentError('--rescore-cron needs --rescore-input');
+  const inputRoots = await InputRoots.open(options.inputRoots ?? [], options.rescoreInput);
   const metrics = new ServerMetrics();
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: options.bodyLimit ?? 1024 * 1024 });
+  // Node's defaults keep a client that trickles its headers for up to 90 s (60 s, checked every
+  // 30 s) and an idle keep-alive connection for fastify's 72 s: a few hundred slow clients then
+  // hold the server. Each limit is short and checked often.
+  const headersTimeout = options.headersTimeoutMs ?? 15_000;
+  const requestTimeout = Math.max(options.requestTimeoutMs ?? 120_000, headersTimeout);
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    requestTimeout,
+    keepAliveTimeout: options.keepAliveTimeoutMs ?? 5_000,
+    // A socket with no traffic at all for this long is closed, whatever state it is in.
+    connectionTimeout: requestTimeout,
+    http: { headersTimeout, requestTimeout, connectionsCheckingInterval: Math.max(50, Math.min(1_000, headersTimeout / 4)) },
+  });
   const store = await LiveStore.open({
     dataDir: options.dataDir,
     hooks: { ...metrics.storeHooks(), onTorn: (seq, offset, reason) => app.log.warn({ seq, offset, reason }, 'skipped a torn tail of the event log') },
   });
   metrics.store = store;
-  const jobs = new RescoreJobs(store, { onFinished: (job, seconds) => metrics.jobFinished(job, seconds) });
-  const ctx: ServerContext = { options, store, jobs, metrics };
+  const jobs = new RescoreJobs(store, { onFinished: (job, seconds) => metrics.jobFinished(job, seconds) }, options.jobTimeoutMs);
+  const ctx: ServerContext = { options, store, jobs, metrics, inputRoots };
   app.decorate('segstream', ctx);
   installErrorMapping(app);
+  installBodyParsers(app);
 
   await app.register(swagger, {
     openapi: {
@@ -74,9 +91,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   dashboardRoutes(app);
 
   const cron = options.rescoreCron
-    ? new Cron(options.rescoreCron, { protect: true }, () => {
+    ? new Cron(options.rescoreCron, { protect: true }, async () => {
         try {
-          jobs.start({ input: options.rescoreInput! });
+          jobs.start({ input: await inputRoots.confine(options.rescoreInput!, 'input') });
         } catch (error) {
           app.log.warn({ err: error }, 'scheduled rescore not started');
         }

@@ -4,7 +4,8 @@
  * registry codes first, so a client only ever sees SEG_ERR_* codes.
  */
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { ERROR_CODES, SegError } from '../engine/errors.js';
+import { capMessage, ERROR_CODES, SegError } from '../engine/errors.js';
+import { answerWhileDraining } from './request-bodies.js';
 
 /** HTTP status of every registry code; docs/errors.md shows the same (a test keeps them in step). */
 export const STATUS_BY_CODE: Readonly<Record<keyof typeof ERROR_CODES, number>> = {
@@ -48,8 +49,13 @@ export const ERROR_SCHEMA = {
   required: ['code', 'message'],
 } as const;
 
-/** Status and body for any thrown value. */
+/** Status and body for any thrown value; the message is capped in length. */
 export function toHttpError(error: unknown): { status: number; body: ErrorBody } {
+  const { status, body } = classify(error);
+  return { status, body: { code: body.code, message: capMessage(String(body.message)) } };
+}
+
+function classify(error: unknown): { status: number; body: ErrorBody } {
   if (error instanceof SegError) {
     const status = STATUS_BY_CODE[error.code as keyof typeof STATUS_BY_CODE] ?? 500;
     return { status, body: { code: error.code, message: error.message } };
@@ -77,6 +83,7 @@ export function installErrorMapping(app: FastifyInstance): void {
   app.setErrorHandler((error, request, reply) => {
     const { status, body } = toHttpError(error);
     if (status >= 500) request.log.error({ err: error }, body.message);
+    if (status === 413) answerWhileDraining(request, reply);
     void reply.code(status).type('application/json').send(body);
   });
   app.setNotFoundHandler((request, reply) => {

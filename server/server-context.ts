@@ -1,6 +1,7 @@
 /** What every route of one server instance shares. */
 import type { LiveStore } from '../engine/live/live-store.js';
 import type { RescoreJobs } from '../engine/live/rescore-jobs.js';
+import type { InputRoots } from './input-roots.js';
 import type { ServerMetrics } from './metrics.js';
 
 /** Options of a server instance (see build-server.ts). */
@@ -23,6 +24,16 @@ export interface ServerOptions {
   readonly reloadIntervalMs?: number;
   /** fastify's logger option (default false). */
   readonly logger?: boolean;
+  /** Folders rescore jobs may read (`--input-root`); `rescoreInput`'s folder is one too. */
+  readonly inputRoots?: readonly string[];
+  /** Time limit of a rescore job, ms (default 4 h). */
+  readonly jobTimeoutMs?: number;
+  /** Time a client has to send the request's headers, ms (default 15 s). */
+  readonly headersTimeoutMs?: number;
+  /** Time a client has to send the whole request, body included, ms (default 120 s). */
+  readonly requestTimeoutMs?: number;
+  /** Time an idle keep-alive connection stays open, ms (default 5 s). */
+  readonly keepAliveTimeoutMs?: number;
 }
 
 /** Shared state of one server instance. */
@@ -31,4 +42,6 @@ export interface ServerContext {
   readonly store: LiveStore;
   readonly jobs: RescoreJobs;
   readonly metrics: ServerMetrics;
+  /** Where jobs may read. */
+  readonly inputRoots: InputRoots;
 }

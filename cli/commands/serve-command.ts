@@ -10,19 +10,55 @@ export function parsePort(text: string): number {
   return port;
 }
 
+const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** Parses a duration (`90`, `90s`, `500ms`, `15m`, `4h`; a bare number is seconds) as ms for `flag`. */
+export function parseDuration(flag: string): (text: string) => number {
+  return (text) => {
+    const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+    const ms = m ? Number(m[1]) * UNIT_MS[m[2] ?? 's']! : Number.NaN;
+    if (!(ms > 0) || !Number.isFinite(ms) || ms > 2 ** 31 - 1) throw new ArgumentError(`${flag} must be a positive duration such as 30s, 15m or 4h, not ${text.slice(0, 40)}`);
+    return Math.round(ms);
+  };
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+interface ServeFlags {
+  data: string;
+  host: string;
+  port: number;
+  rescoreInput?: string;
+  rescoreCron?: string;
+  eventsBodyLimit?: number;
+  inputRoot: string[];
+  jobTimeout?: number;
+  headerTimeout?: number;
+  requestTimeout?: number;
+  keepAliveTimeout?: number;
+  log?: boolean;
+}
+
 /** `segstream serve`: the HTTP API, dashboard and metrics over the live snapshot. */
 export function serveCommand(program: Command): void {
   program
     .command('serve')
     .description('serve lookups, listings, live events, jobs, metrics and the dashboard over HTTP')
     .addOption(dataDirOption())
-    .option('--host <host>', 'address to bind (a non-loopback address needs SEGSTREAM_TOKEN)', '127.0.0.1')
+    .option('--host <host>', 'address to bind, e.g. 127.0.0.1, ::1 or [::1] (a non-loopback address needs SEGSTREAM_TOKEN)', '127.0.0.1')
     .option('--port <port>', 'port (0: any free port)', parsePort, 8080)
-    .option('--rescore-input <path>', 'input of rescore jobs that name none (the nightly files)')
+    .option('--input-root <dir>', 'a folder rescore jobs may read (repeatable); jobs read nothing elsewhere', collect, [])
+    .option('--rescore-input <path>', 'input of rescore jobs that name none (the nightly files); its folder is an input root')
     .option('--rescore-cron <expr>', 'run the nightly rescore on this cron schedule, e.g. "0 2 * * *"')
+    .addOption(new Option('--job-timeout <duration>', 'time limit of a rescore job (default 4h)').argParser(parseDuration('--job-timeout')))
+    .addOption(new Option('--header-timeout <duration>', 'time a client has to send its request headers (default 15s)').argParser(parseDuration('--header-timeout')))
+    .addOption(new Option('--request-timeout <duration>', 'time a client has to send a whole request (default 120s)').argParser(parseDuration('--request-timeout')))
+    .addOption(new Option('--keep-alive-timeout <duration>', 'how long an idle keep-alive connection stays open (default 5s)').argParser(parseDuration('--keep-alive-timeout')))
     .addOption(new Option('--events-body-limit <bytes>', 'largest POST /v1/events body').argParser((v) => Number.parseInt(v, 10)))
     .option('--log', 'log every request as JSON lines')
-    .action(async (opts: { data: string; host: string; port: number; rescoreInput?: string; rescoreCron?: string; eventsBodyLimit?: number; log?: boolean }) => {
+    .action(async (opts: ServeFlags) => {
       const { url } = await startServer({
         dataDir: opts.data,
         host: opts.host,
@@ -30,6 +66,11 @@ export function serveCommand(program: Command): void {
         token: process.env['SEGSTREAM_TOKEN'] || undefined,
         rescoreInput: opts.rescoreInput,
         rescoreCron: opts.rescoreCron,
+        inputRoots: opts.inputRoot,
+        ...(opts.jobTimeout !== undefined ? { jobTimeoutMs: opts.jobTimeout } : {}),
+        ...(opts.headerTimeout !== undefined ? { headersTimeoutMs: opts.headerTimeout } : {}),
+        ...(opts.requestTimeout !== undefined ? { requestTimeoutMs: opts.requestTimeout } : {}),
+        ...(opts.keepAliveTimeout !== undefined ? { keepAliveTimeoutMs: opts.keepAliveTimeout } : {}),
         ...(opts.eventsBodyLimit ? { eventsBodyLimit: opts.eventsBodyLimit } : {}),
         logger: opts.log === true,
       });

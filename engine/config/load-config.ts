@@ -34,7 +34,9 @@ export async function loadConfig(path?: string): Promise<Config> {
   try {
     json = JSON.parse(text);
   } catch (cause) {
-    throw new ConfigError(`${path} is not valid JSON: ${(cause as Error).message}`, { cause });
+    // V8's message quotes the text around the fault: name only where it is, never the file's content.
+    const at = /position (\d+)/.exec((cause as Error).message)?.[1];
+    throw new ConfigError(`${path} is not valid JSON${at !== undefined ? ` (at character ${at})` : ''}`, { cause });
   }
   return parseConfig(json, path);
 }
@@ -67,7 +69,7 @@ function knownProperties(schema: unknown): Record<string, unknown> {
 }
 
 /** The known key within edit distance 2 of `key`, if any (undici-style hint for typos). */
-function closest(key: string, known: string[]): string | undefined {
+export function closest(key: string, known: string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = 3;
   for (const k of known) {

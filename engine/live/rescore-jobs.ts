@@ -2,10 +2,13 @@
  * Rescore jobs of a running server: one at a time, each on a worker thread so lookups keep
  * being answered while millions of rows are aggregated. A job seals the current log segment,
  * the worker folds the sealed segments in, and on success the store swaps to the new snapshot.
+ * A job has a time limit and can be cancelled: either terminates its worker before the publish,
+ * so nothing it wrote goes live.
  */
 import { randomUUID } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
-import { JobNotFoundError, JobRunningError } from '../errors.js';
+import { capMessage, JobCancelledError, JobNotFoundError, JobRunningError, JobTimeoutError, type SegError } from '../errors.js';
+import type { ColumnMap } from '../read/raw-batch.js';
 import type { RescoreSummary } from '../rescore/rescore.js';
 import type { JobProgress, RescoreWorkerInput, RescoreWorkerMessage } from './rescore-messages.js';
 import { LiveStore } from './live-store.js';
@@ -17,12 +20,16 @@ export interface RescoreJobRequest {
   readonly configPath?: string;
   /** Fold the live event log in (default true). */
   readonly includeLog?: boolean;
+  /** Publish even when the publishing guard refuses (DESIGN "A bad run never goes live"). */
+  readonly force?: boolean;
+  /** Source column of each contract field the input names differently. */
+  readonly columns?: Partial<ColumnMap>;
 }
 
 /** A job as the API shows it. */
 export interface JobInfo {
   readonly id: string;
-  status: 'running' | 'succeeded' | 'failed';
+  status: 'running' | 'succeeded' | 'failed' | 'cancelled';
   readonly input: string;
   readonly started_at: string;
   finished_at: string | null;
@@ -35,6 +42,9 @@ export interface JobInfo {
 export interface RescoreJobHooks {
   onFinished?(job: JobInfo, seconds: number): void;
 }
+
+/** Default time limit of a job: the nightly 100M-row base takes minutes, a wedged job never ends. */
+export const DEFAULT_JOB_TIMEOUT_MS = 4 * 3600 * 1000;
 
 const KEEP_JOBS = 50;
 
@@ -55,10 +65,13 @@ export class RescoreJobs {
   private running: JobInfo | null = null;
   private done: Promise<void> = Promise.resolve();
   private worker: Worker | null = null;
+  /** Why the running job is being stopped (cancel, time limit, shutdown); null while it may go on. */
+  private stopping: SegError | null = null;
 
   constructor(
     private readonly store: LiveStore,
     private readonly hooks: RescoreJobHooks = {},
+    private readonly timeoutMs: number = DEFAULT_JOB_TIMEOUT_MS,
   ) {}
 
   /** Starts a job; JobRunningError while another runs. */
@@ -98,16 +111,38 @@ export class RescoreJobs {
     return this.done;
   }
 
+  /** Cancels a running job (its record says `cancelled`); a finished job is returned as it is. */
+  async cancel(id: string): Promise<JobInfo> {
+    const job = this.get(id);
+    if (job === this.running) {
+      this.abort(new JobCancelledError(`job ${id} was cancelled`));
+      await this.done;
+    }
+    return job;
+  }
+
   /** Stops a running job's worker (at shutdown); its snapshot is not published unless it already was. */
   async stop(): Promise<void> {
-    await this.worker?.terminate();
+    if (this.running) this.abort(new JobCancelledError('the server shut down while the job ran'));
     await this.done;
+  }
+
+  /** Terminates the running job's worker, once, recording why. */
+  private abort(reason: SegError): void {
+    if (this.stopping) return;
+    this.stopping = reason;
+    void this.worker?.terminate();
   }
 
   private async run(job: JobInfo, req: RescoreJobRequest): Promise<void> {
     const t0 = performance.now();
+    this.stopping = null;
+    const minutes = Math.round(this.timeoutMs / 60_000);
+    const limit = setTimeout(() => this.abort(new JobTimeoutError(`job ${job.id} ran past its time limit (${minutes >= 1 ? `${minutes} min` : `${this.timeoutMs} ms`}) and was stopped`)), this.timeoutMs);
+    limit.unref();
     try {
       const through = req.includeLog === false ? 0 : await this.store.wal.rotate();
+      if (this.stopping) throw this.stopping;
       const input: RescoreWorkerInput = {
         input: req.input,
         dataDir: this.store.dataDir,
@@ -115,16 +150,25 @@ export class RescoreJobs {
         walThrough: through,
         ...(req.asOf !== undefined ? { asOf: req.asOf } : {}),
         ...(req.configPath !== undefined ? { configPath: req.configPath } : {}),
+        ...(req.force !== undefined ? { force: req.force } : {}),
+        ...(req.columns !== undefined ? { columns: req.columns } : {}),
       };
-      const summary = await runWorker(input, (p) => (job.progress = p), (w) => (this.worker = w));
+      const summary = await runWorker(input, (p) => (job.progress = p), (w) => {
+        this.worker = w;
+        // Stopped while the log was rotating: the worker ends before it reads anything.
+        if (this.stopping) void w.terminate();
+      });
       await this.store.install(summary.snapshot, through);
       job.summary = summary;
       job.status = 'succeeded';
     } catch (error) {
-      const e = error as Error & { code?: string };
-      job.status = 'failed';
-      job.error = { code: e.code ?? 'SEG_ERR_INTERNAL', message: e.message };
+      // A terminated worker only says it exited; the reason it was stopped is the error.
+      const e = (this.stopping ?? error) as Error & { code?: string };
+      job.status = e instanceof JobCancelledError ? 'cancelled' : 'failed';
+      job.error = { code: e.code ?? 'SEG_ERR_INTERNAL', message: capMessage(String(e.message)) };
     } finally {
+      clearTimeout(limit);
+      this.stopping = null;
       job.finished_at = new Date().toISOString();
       this.running = null;
       this.worker = null;

@@ -1,5 +1,6 @@
 /** What a rescore job's worker is given and what it says back (rescore-worker.ts). */
 import type { RescoreSummary } from '../rescore/rescore.js';
+import type { ColumnMap } from '../read/raw-batch.js';
 
 /** The worker's input. */
 export interface RescoreWorkerInput {
@@ -10,6 +11,10 @@ export interface RescoreWorkerInput {
   readonly walDir: string;
   /** Fold the log segments <= this in; 0 folds none. */
   readonly walThrough: number;
+  /** Publish even when the publishing guard refuses. */
+  readonly force?: boolean;
+  /** Source columns the job's input names differently (the rest keep the contract names). */
+  readonly columns?: Partial<ColumnMap>;
 }
 
 /** Progress of a running job. */

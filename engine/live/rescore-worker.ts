@@ -6,6 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadConfig } from '../config/load-config.js';
 import { SegError } from '../errors.js';
+import { DEFAULT_COLUMN_MAP } from '../read/raw-batch.js';
 import { rescore } from '../rescore/rescore.js';
 import { writeFoldedMarker } from '../wal/folded-marker.js';
 import { walBatches } from '../wal/read-wal.js';
@@ -23,6 +24,8 @@ try {
     dataDir: job.dataDir,
     config,
     ...(job.asOf !== undefined ? { asOf: job.asOf } : {}),
+    ...(job.force !== undefined ? { force: job.force } : {}),
+    ...(job.columns !== undefined ? { columns: { ...DEFAULT_COLUMN_MAP, ...job.columns } } : {}),
     ...(fold ? { extra: walBatches(job.walDir, { through: job.walThrough }) } : {}),
     onProgress: (p) => {
       const now = Date.now();

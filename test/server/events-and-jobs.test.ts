@@ -14,7 +14,7 @@ const auth = { authorization: 'Bearer secret' };
 
 beforeAll(async () => {
   ({ dir, dataDir, input } = await makeDataDir());
-  app = await buildServer({ dataDir, token: 'secret', reloadIntervalMs: 0, eventsBodyLimit: 64 * 1024 });
+  app = await buildServer({ dataDir, token: 'secret', reloadIntervalMs: 0, eventsBodyLimit: 64 * 1024, inputRoots: [dir] });
 });
 afterAll(async () => {
   await app.close();
@@ -23,7 +23,7 @@ afterAll(async () => {
 
 async function waitForJob(id: string): Promise<{ status: string; summary: { snapshot: string } | null; error: unknown }> {
   for (;;) {
-    const job = (await app.inject({ method: 'GET', url: `/v1/jobs/${id}` })).json();
+    const job = (await app.inject({ method: 'GET', url: `/v1/jobs/${id}`, headers: auth })).json();
     if (job.status !== 'running') return job;
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -103,7 +103,7 @@ describe('rescore jobs', () => {
     expect((await app.inject({ method: 'GET', url: '/v1/customers/late' })).json()).toMatchObject({ live: true, revenue: 11 });
     const segments = await readdir(join(dataDir, 'wal'));
     expect(segments.length).toBe(1);
-    expect((await app.inject({ method: 'GET', url: '/v1/jobs/nope' })).json().code).toBe('SEG_ERR_JOB_NOT_FOUND');
+    expect((await app.inject({ method: 'GET', url: '/v1/jobs/nope', headers: auth })).json().code).toBe('SEG_ERR_JOB_NOT_FOUND');
   });
 
   it('exposes the named metric series', async () => {

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -28,13 +28,16 @@ describe('a server without a snapshot', () => {
 describe('a failing rescore job', () => {
   it('reports failed with the error code and leaves the live snapshot in place', async () => {
     const { dir, dataDir } = await makeDataDir();
-    const app = await buildServer({ dataDir, reloadIntervalMs: 0 });
+    const app = await buildServer({ dataDir, reloadIntervalMs: 0, inputRoots: [dir] });
     try {
       const before = app.segstream.store.ready().snapshot.id;
-      const job = (await app.inject({ method: 'POST', url: '/v1/jobs/rescore', payload: { input: join(dir, 'missing.csv') } })).json();
+      const missing = await app.inject({ method: 'POST', url: '/v1/jobs/rescore', payload: { input: join(dir, 'missing.csv') } });
+      expect([missing.statusCode, missing.json().code]).toEqual([404, 'SEG_ERR_INPUT_NOT_FOUND']);
+      await writeFile(join(dir, 'no-amount.csv'), 'customer_id,ts\n1,2026-01-01\n');
+      const job = (await app.inject({ method: 'POST', url: '/v1/jobs/rescore', payload: { input: join(dir, 'no-amount.csv') } })).json();
       await app.segstream.jobs.idle();
       const done = (await app.inject({ method: 'GET', url: `/v1/jobs/${job.id}` })).json();
-      expect(done).toMatchObject({ status: 'failed', error: { code: 'SEG_ERR_INPUT_NOT_FOUND' } });
+      expect(done).toMatchObject({ status: 'failed', error: { code: 'SEG_ERR_COLUMN_MISSING' } });
       expect(app.segstream.store.ready().snapshot.id).toBe(before);
     } finally {
       await app.close();
