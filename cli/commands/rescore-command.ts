@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../engine/config/load-config.js';
 import { ArgumentError } from '../../engine/errors.js';
 import { type ColumnMap, type ColumnName, DEFAULT_COLUMN_MAP, type InputFormat } from '../../engine/read/raw-batch.js';
-import { type RescoreSummary, rescore } from '../../engine/rescore/rescore.js';
+import { RescoreRefusedError, type RescoreSummary, rescore } from '../../engine/rescore/rescore.js';
 import { formatTable, percent } from '../format-table.js';
 import { progressBar } from '../progress.js';
 import { dataDirOption } from './data-dir.js';
@@ -31,6 +31,7 @@ export function printSummary(s: RescoreSummary): void {
   const rejects = Object.entries(s.rejects);
   if (rejects.length) out.write(`rejected by reason: ${rejects.map(([r, n]) => `${r} ${n}`).join(', ')} (first rows in rejects.ndjson)\n`);
   for (const w of s.warnings) out.write(`warning: ${w}\n`);
+  if (s.forced.length) out.write(`published with --force over the failed checks: ${s.forced.join('; ')}\n`);
   const total = s.customers || 1;
   out.write(`\n${formatTable(['segment', 'customers', 'share'], Object.entries(s.segments).filter(([, n]) => n > 0).map(([name, n]) => [name, n, percent(n / total)]))}\n`);
   out.write(`\n${formatTable(
@@ -52,9 +53,10 @@ export function rescoreCommand(program: Command): void {
     .option('--batch-size <rows>', 'rows per batch', (v) => Number.parseInt(v, 10))
     .option('--workers <n>', 'worker threads that read and aggregate (default: the available cores; 0: none, all on the main thread)', (v) => Number.parseInt(v, 10))
     .option('--engine <engine>', 'aggregation kernels: auto, native or js', 'auto')
+    .option('--force', 'publish even when the publishing guard refuses the run (the manifest records the checks overridden)')
     .option('--json', 'print the summary as JSON')
     .addOption(dataDirOption())
-    .action(async (opts: { input: string; asOf?: string; config?: string; map?: string; format?: string; batchSize?: number; workers?: number; engine: string; json?: boolean; data: string }) => {
+    .action(async (opts: { input: string; asOf?: string; config?: string; map?: string; format?: string; batchSize?: number; workers?: number; engine: string; force?: boolean; json?: boolean; data: string }) => {
       if (opts.workers !== undefined && !(Number.isInteger(opts.workers) && opts.workers >= 0)) throw new ArgumentError('--workers must be a whole number >= 0');
       if (!['auto', 'native', 'js'].includes(opts.engine)) throw new ArgumentError(`--engine must be auto, native or js, not ${opts.engine}`);
       const workers = opts.workers ?? availableParallelism();
@@ -76,8 +78,16 @@ export function rescoreCommand(program: Command): void {
           ...(opts.batchSize ? { batchSize: opts.batchSize } : {}),
           ...(workers > 0 ? { workers } : {}),
           engine: opts.engine as 'auto' | 'native' | 'js',
+          force: opts.force === true,
           onProgress: (p) => bar.update(p.bytesRead, p.bytesTotal, p.rows),
         });
+      } catch (error) {
+        // A refused run still has a summary (`published: false`); the error line and exit code 3 follow.
+        if (error instanceof RescoreRefusedError && opts.json) {
+          bar.stop();
+          process.stdout.write(`${JSON.stringify(error.summary, null, 2)}\n`);
+        }
+        throw error;
       } finally {
         bar.stop();
       }

@@ -14,10 +14,15 @@ import { type KernelMode, loadKernels } from '../kernels/load-kernels.js';
 import { type ColumnMap, DEFAULT_COLUMN_MAP, type InputFormat } from '../read/raw-batch.js';
 import { countBy } from '../segment/categorical.js';
 import { buildCustomersTable, encodeCustomers } from '../snapshot/customers-file.js';
-import type { Manifest } from '../snapshot/manifest.js';
+import { type Manifest, isoTime } from '../snapshot/manifest.js';
 import { aggregateInputs } from './aggregate-inputs.js';
+import { openEventFold } from '../wal/event-fold.js';
+import { writeFoldedMarker } from '../wal/folded-marker.js';
 import { fitPredictions } from './fit-predictions.js';
-import { type BeforePublishHook, currentSnapshotId, loadSnapshot, newSnapshotId, publishSnapshot } from '../snapshot/snapshot-store.js';
+import { type BeforePublishHook, keepRefused, prepareDataDir, publishSnapshot } from '../snapshot/snapshot-publisher.js';
+import { currentSnapshotId, loadSnapshot, newSnapshotId } from '../snapshot/snapshot-store.js';
+import { PublishRefusedError } from '../errors.js';
+import { checkPublish } from './publish-guard.js';
 import { parseAsOf } from './as-of.js';
 import { previousState } from './previous-state.js';
 import { type Predictions, type ScoredBase, scoreBase } from './score-base.js';
@@ -43,6 +48,11 @@ export interface RescoreOptions {
   readonly batchSize?: number;
   /** Valid rows from elsewhere (the real-time log) folded in after the files. */
   readonly extra?: AsyncIterable<TxBatch> | Iterable<TxBatch>;
+  /**
+   * A server job: the live event log's folder and the last sealed segment to fold in. Every
+   * rescore folds the event archive `DATA/events/` in; a job also the sealed segments above it.
+   */
+  readonly wal?: { readonly dir: string; readonly through: number };
   readonly onProgress?: (p: RescoreProgress) => void;
   /** Worker threads for read → aggregate (engine/pool); absent: all on this thread. Stdin always reads here. */
   readonly workers?: number;
@@ -50,6 +60,8 @@ export interface RescoreOptions {
   readonly engine?: KernelMode;
   /** Test hook: runs after the snapshot files are written, before they are published. */
   readonly beforePublish?: BeforePublishHook;
+  /** Publish even when the publishing guard fails (`--force`); the manifest lists the checks overridden. */
+  readonly force?: boolean;
 }
 
 /** What a rescore reports (the CLI's `--json`). */
@@ -73,6 +85,26 @@ export interface RescoreSummary {
   readonly engine: 'native' | 'js';
   /** Peak resident memory of the process, worker threads included. */
   readonly peak_rss_bytes: number;
+  /** False when the publishing guard refused the run (the snapshot is then under `DATA/refused/`). */
+  readonly published: boolean;
+  /** The failed checks that stopped the publish; empty when published. */
+  readonly refused: string[];
+  /** The failed checks `force` published over; empty otherwise. */
+  readonly forced: string[];
+  /** Rejected rows over rows read, both without missing ids (checked against publish.max_reject_share). */
+  readonly reject_share: number;
+  /** Rows rejected for a missing id (anonymous purchases) over rows read. */
+  readonly anonymous_share: number;
+}
+
+/** A rescore the publishing guard refused; `summary` is what `--json` prints (`published: false`). */
+export class RescoreRefusedError extends PublishRefusedError {
+  constructor(
+    message: string,
+    readonly summary: RescoreSummary,
+  ) {
+    super(message);
+  }
 }
 
 /** Runs a whole rescore and publishes the snapshot. */
@@ -81,15 +113,19 @@ export async function rescore(opts: RescoreOptions): Promise<RescoreSummary> {
   const config = opts.config ?? parseConfig({});
   const asOfGiven = opts.asOf !== undefined ? parseAsOf(opts.asOf) : undefined;
   const files = await listInputs(opts.input);
+  // Fail on an unwritable data folder now, not after the whole read.
+  await prepareDataDir(opts.dataDir);
   const readOptions = { columns: opts.columns ?? DEFAULT_COLUMN_MAP, batchSize: opts.batchSize ?? 65_536, ...(opts.format ? { format: opts.format } : {}) };
 
   // Loaded here first so `native` without the addon fails before any work, and `auto` says once that it falls back.
   const kernels = loadKernels(opts.engine ?? 'auto');
   const engine = kernels.name;
   const parallel = opts.workers !== undefined && !files.some((f) => f.path === STDIN_PATH);
+  // Acknowledged events folded into earlier snapshots live on in the archive (engine/wal/event-fold.ts).
+  const fold = await openEventFold({ dataDir: opts.dataDir, ...(opts.wal ? { wal: opts.wal } : {}), supersededByInput: config.live_events.superseded_by_input });
   const stageOptions = {
     ...(opts.format ? { format: opts.format } : {}),
-    ...(opts.extra ? { extra: opts.extra } : {}),
+    ...(opts.extra || !fold.empty ? { extra: (inputMaxTs: number) => fold.batches(inputMaxTs, opts.extra) } : {}),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
   };
   let stage: { table: ReturnType<typeof finalize>; rejects: RejectLog; inputs: Manifest['inputs']; rowsRead: number; validRows: number; futureRows: number; timings_ms?: Record<string, number> };
@@ -134,7 +170,15 @@ export async function rescore(opts: RescoreOptions): Promise<RescoreSummary> {
     models: round(tModels - tRead),
     score: round(tScore - tModels),
   };
+  const verdict = checkPublish(
+    { rowsRead, validRows: stage.validRows, futureRows: stage.futureRows, rejected: rejects.total, rejects: rejects.counts, customers: table.size, asOf: isoTime(table.asOfMs) },
+    previous ? { id: previous.id, customers: previous.manifest.customers } : null,
+    config.publish,
+  );
+  const forced = opts.force ? verdict.failed : [];
+  const refused = opts.force ? [] : verdict.failed;
   const manifest = buildManifest(id, scored, config, {
+    publish: { reject_share: verdict.reject_share, anonymous_share: verdict.anonymous_share, forced },
     inputs,
     rows: { read: rowsRead, valid: stage.validRows + stage.futureRows, rejected: rejects.total, future: stage.futureRows },
     rejects: rejects.counts,
@@ -145,34 +189,50 @@ export async function rescore(opts: RescoreOptions): Promise<RescoreSummary> {
     engine,
   });
   const rejectsText = rejects.kept.map((r) => JSON.stringify(r)).join('\n') + (rejects.kept.length ? '\n' : '');
-  await publishSnapshot(
-    opts.dataDir,
-    id,
-    { 'manifest.json': JSON.stringify(manifest, null, 2), 'customers.arrow': customersBytes, 'rejects.ndjson': rejectsText },
-    config.snapshots.keep,
-    opts.beforePublish,
-  );
-  const total = performance.now() - t0;
-  const timingsAll = { ...timings, write: round(performance.now() - tScore), total: round(total) };
-  return {
-    snapshot: id,
-    as_of: manifest.as_of,
-    rows: manifest.rows,
-    rejects: manifest.rejects,
-    customers: manifest.customers,
-    purchasing_customers: manifest.purchasing_customers,
-    segments: manifest.segments,
-    spend_bands: manifest.spend_bands,
-    tiers: manifest.tiers,
-    lifecycle: manifest.lifecycle,
-    win_back: manifest.win_back,
-    warnings,
-    timings_ms: timingsAll,
-    rows_per_second: Math.round(rowsRead / (total / 1000)),
-    workers: parallel ? opts.workers! : 0,
-    engine,
-    peak_rss_bytes: process.resourceUsage().maxRSS * 1024,
+  const snapshotFiles = { 'manifest.json': JSON.stringify(manifest, null, 2), 'customers.arrow': customersBytes, 'rejects.ndjson': rejectsText };
+  const summarize = (published: boolean): RescoreSummary => {
+    const total = performance.now() - t0;
+    return {
+      snapshot: id,
+      as_of: manifest.as_of,
+      rows: manifest.rows,
+      rejects: manifest.rejects,
+      customers: manifest.customers,
+      purchasing_customers: manifest.purchasing_customers,
+      segments: manifest.segments,
+      spend_bands: manifest.spend_bands,
+      tiers: manifest.tiers,
+      lifecycle: manifest.lifecycle,
+      win_back: manifest.win_back,
+      warnings,
+      timings_ms: { ...timings, write: round(performance.now() - tScore), total: round(total) },
+      rows_per_second: Math.round(rowsRead / (total / 1000)),
+      workers: parallel ? opts.workers! : 0,
+      engine,
+      peak_rss_bytes: process.resourceUsage().maxRSS * 1024,
+      published,
+      refused,
+      forced,
+      reject_share: verdict.reject_share,
+      anonymous_share: verdict.anonymous_share,
+    };
   };
+  if (refused.length > 0) {
+    let kept: string;
+    try {
+      kept = `the refused snapshot is kept in ${await keepRefused(opts.dataDir, id, snapshotFiles)}`;
+    } catch (error) {
+      kept = `the refused snapshot could not be kept (${(error as Error).message})`;
+    }
+    const live = previous ? `snapshot ${previous.id} stays live` : 'no snapshot is live';
+    throw new RescoreRefusedError(`refused to publish snapshot ${id}: ${refused.join('; ')}; ${live}; ${kept}; --force publishes it anyway`, summarize(false));
+  }
+  const markFolded = async (tmp: string): Promise<void> => {
+    if (fold.foldedThrough > 0) await writeFoldedMarker(tmp, fold.foldedThrough);
+    await opts.beforePublish?.(tmp);
+  };
+  await publishSnapshot(opts.dataDir, id, snapshotFiles, config.snapshots.keep, markFolded);
+  return summarize(true);
 }
 
 function round(ms: number): number {
@@ -183,7 +243,7 @@ function buildManifest(
   id: string,
   scored: ScoredBase,
   config: Config,
-  run: Pick<Manifest, 'inputs' | 'rows' | 'rejects' | 'models' | 'warnings' | 'previous'> & { timings: Record<string, number>; engine: string },
+  run: Pick<Manifest, 'inputs' | 'rows' | 'rejects' | 'models' | 'warnings' | 'previous'> & { publish: NonNullable<Manifest['publish']>; timings: Record<string, number>; engine: string },
 ): Manifest {
   const { table } = scored;
   let purchasing = 0;
@@ -198,7 +258,7 @@ function buildManifest(
     format_version: 1,
     id,
     created_at: new Date().toISOString(),
-    as_of: new Date(table.asOfMs).toISOString(),
+    as_of: isoTime(table.asOfMs),
     as_of_ms: table.asOfMs,
     config_hash: configHash(config),
     config,
@@ -222,5 +282,6 @@ function buildManifest(
     engine: run.engine,
     timings_ms: run.timings,
     previous: run.previous,
+    publish: run.publish,
   };
 }

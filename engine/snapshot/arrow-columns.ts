@@ -17,6 +17,7 @@ import {
   makeVector,
   vectorFromArray,
 } from 'apache-arrow';
+import { isValidTimestamp } from '../parse/parse-timestamp.js';
 
 function validity(n: number, isNull: (i: number) => boolean): { nullBitmap: Uint8Array; nullCount: number } {
   const nullBitmap = new Uint8Array((n + 7) >> 3);
@@ -50,9 +51,10 @@ export function uintVector(values: Uint8Array | Uint16Array): Vector {
 
 /** Epoch-millisecond timestamps (UTC); NaN becomes null. */
 export function timestampVector(values: Float64Array): Vector {
-  const { nullBitmap, nullCount } = validity(values.length, (i) => Number.isNaN(values[i]!));
+  // An instant outside the Date range is null, never a value `export` could not write back.
+  const { nullBitmap, nullCount } = validity(values.length, (i) => !isValidTimestamp(values[i]!));
   const data = new BigInt64Array(values.length);
-  for (let i = 0; i < values.length; i++) if (!Number.isNaN(values[i]!)) data[i] = BigInt(values[i]!);
+  for (let i = 0; i < values.length; i++) if (isValidTimestamp(values[i]!)) data[i] = BigInt(values[i]!);
   return makeVector(makeData({ type: new TimestampMillisecond('UTC'), length: values.length, nullCount, nullBitmap, data }));
 }
 

@@ -3,13 +3,14 @@
  * `customer_id` first, timestamps ISO-8601 in the text formats, null as an empty CSV field or
  * JSON null. Streams in chunks, so the export of millions of customers stays in bounded memory.
  */
-import { createWriteStream } from 'node:fs';
-import { copyFile } from 'node:fs/promises';
+import { copyFile, open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import type { Table, Vector } from 'apache-arrow';
 import { ArgumentError } from '../errors.js';
+import { isValidTimestamp } from '../parse/parse-timestamp.js';
 import { CUSTOMER_COLUMNS, TIMESTAMP_COLUMNS } from './customers-file.js';
+import { isUnwritable, outputError } from './output-error.js';
 import { loadSnapshot } from './snapshot-store.js';
 
 /** Export formats. */
@@ -20,7 +21,10 @@ const CHUNK = 16_384;
 /** A cell as a JSON value: timestamps as ISO text, bigints as numbers. */
 function jsonCell(v: unknown, isTimestamp: boolean): unknown {
   if (v === null || v === undefined) return null;
-  if (isTimestamp) return new Date(Number(v)).toISOString();
+  if (isTimestamp) {
+    const ms = Number(v);
+    return isValidTimestamp(ms) ? new Date(ms).toISOString() : null;
+  }
   if (typeof v === 'bigint') return Number(v);
   if (typeof v === 'number' && !Number.isFinite(v)) return null;
   return v;
@@ -51,26 +55,75 @@ export async function writeTextRows(table: Table, format: 'csv' | 'ndjson', writ
   }
 }
 
+/** Where an export goes: a chunk writer that waits for the stream to drain, and its end. */
+interface ExportSink {
+  write(chunk: string | Uint8Array): Promise<void>;
+  end(): Promise<void>;
+}
+
+/** Standard output; a closed pipe (`| head`) is the CLI's to handle (it exits quietly). */
+function stdoutSink(): ExportSink {
+  return {
+    async write(chunk) {
+      if (!process.stdout.write(chunk)) await once(process.stdout, 'drain');
+    },
+    async end() {},
+  };
+}
+
+/** A file opened here, so a path that cannot be written fails with one coded line before any work. */
+async function fileSink(path: string): Promise<ExportSink> {
+  let fh;
+  try {
+    fh = await open(path, 'w');
+  } catch (cause) {
+    throw outputError(cause, `--out ${path}`);
+  }
+  const stream = fh.createWriteStream();
+  let failed: unknown = null;
+  // Without a listener a failed write (ENOSPC) would be an uncaught 'error' event.
+  stream.on('error', (e) => (failed ??= e));
+  const check = () => {
+    if (failed !== null) throw failed;
+  };
+  return {
+    async write(chunk) {
+      check();
+      if (!stream.write(chunk)) await once(stream, 'drain');
+      check();
+    },
+    async end() {
+      check();
+      stream.end();
+      await once(stream, 'finish');
+      check();
+    },
+  };
+}
+
 /** Exports a snapshot (`id` defaults to the live one) to `out` (`-` for standard output). */
 export async function exportSnapshot(opts: { dataDir: string; id?: string; format: ExportFormat; out: string }): Promise<{ snapshot: string; customers: number }> {
-  if (!['csv', 'ndjson', 'arrow'].includes(opts.format)) throw new ArgumentError(`--format must be csv, ndjson or arrow, not ${opts.format}`);
+  if (!['csv', 'ndjson', 'arrow'].includes(opts.format)) throw new ArgumentError(`--format must be csv, ndjson or arrow, not ${String(opts.format).slice(0, 40)}`);
   const snap = await loadSnapshot(opts.dataDir, opts.id);
-  if (opts.format === 'arrow') {
-    if (opts.out === '-') {
-      process.stdout.write(await import('node:fs/promises').then((fs) => fs.readFile(join(snap.dir, 'customers.arrow'))));
-    } else {
-      await copyFile(join(snap.dir, 'customers.arrow'), opts.out);
+  const arrowFile = join(snap.dir, 'customers.arrow');
+  if (opts.format === 'arrow' && opts.out !== '-') {
+    try {
+      await copyFile(arrowFile, opts.out);
+    } catch (cause) {
+      throw outputError(cause, `--out ${opts.out}`);
     }
     return { snapshot: snap.id, customers: snap.customers.numRows };
   }
-  const stream = opts.out === '-' ? process.stdout : createWriteStream(opts.out);
-  const write = async (text: string) => {
-    if (!stream.write(text)) await once(stream, 'drain');
-  };
-  await writeTextRows(snap.customers, opts.format, write);
-  if (stream !== process.stdout) {
-    stream.end();
-    await once(stream, 'finish');
+  const sink = opts.out === '-' ? stdoutSink() : await fileSink(opts.out);
+  try {
+    if (opts.format === 'arrow') await sink.write(await readFile(arrowFile));
+    else await writeTextRows(snap.customers, opts.format, (text) => sink.write(text));
+    await sink.end();
+  } catch (cause) {
+    if (opts.out === '-') throw cause;
+    // A partial export must not pass for a whole one.
+    await rm(opts.out, { force: true }).catch(() => {});
+    throw isUnwritable(cause) ? outputError(cause, `--out ${opts.out}`) : cause;
   }
   return { snapshot: snap.id, customers: snap.customers.numRows };
 }

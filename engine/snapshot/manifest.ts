@@ -1,4 +1,6 @@
 /** The `manifest.json` of a snapshot: what was read, how it was scored, what came out. */
+import { InternalError } from '../errors.js';
+import { MAX_TIMESTAMP_MS, isValidTimestamp } from '../parse/parse-timestamp.js';
 import type { RejectReason } from '../parse/reject-log.js';
 import type { RfmThresholds } from '../score/rfm-scorer.js';
 import type { SpendBandRow } from '../segment/spend-bands.js';
@@ -37,4 +39,18 @@ export interface Manifest {
   readonly engine: string;
   readonly timings_ms: Record<string, number>;
   readonly previous: string | null;
+  /**
+   * The publishing guard's shares (DESIGN "A bad run never goes live") and the failed checks
+   * `--force` published over; absent in snapshots written before the guard.
+   */
+  readonly publish?: { readonly reject_share: number; readonly anonymous_share: number; readonly forced: string[] };
+}
+
+/**
+ * An instant as ISO-8601 text. Inputs are validated to the `Date` range before they get here, so
+ * a value outside it is a bug: say so with a code instead of `Date`'s bare "Invalid time value".
+ */
+export function isoTime(ms: number): string {
+  if (!isValidTimestamp(ms)) throw new InternalError(`timestamp ${ms} is outside the Date range (±${MAX_TIMESTAMP_MS} ms)`);
+  return new Date(ms).toISOString();
 }

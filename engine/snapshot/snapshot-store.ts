@@ -1,21 +1,22 @@
 /**
- * Snapshots on disk (DESIGN "Snapshots"):
+ * Snapshots on disk (DESIGN "Snapshots"), read side:
  *
  *   DATA/CURRENT                      the id of the live snapshot (replaced by rename)
  *   DATA/snapshots/<id>/manifest.json
  *   DATA/snapshots/<id>/customers.arrow
  *   DATA/snapshots/<id>/rejects.ndjson
  *   DATA/snapshots/.tmp-<id>/         being written; never read
+ *   DATA/refused/<id>/                a snapshot the publishing guard refused; never live
  *
- * A snapshot is written whole under a temporary name, fsynced, renamed into place, and only
- * then named in CURRENT, itself written to a temporary file and renamed. A crash at any moment
- * leaves CURRENT naming a complete snapshot. Ids sort in creation order.
+ * snapshot-publisher.ts writes them: whole under a temporary name, fsynced, renamed into place,
+ * and only then named in CURRENT. A crash at any moment leaves CURRENT naming a complete
+ * snapshot. Ids sort in creation order.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
+import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Table } from 'apache-arrow';
-import { SnapshotCorruptError, SnapshotNotFoundError, SnapshotWriteError } from '../errors.js';
+import { SnapshotCorruptError, SnapshotNotFoundError } from '../errors.js';
 import { decodeCustomers } from './customers-file.js';
 import type { Manifest } from './manifest.js';
 
@@ -34,59 +35,15 @@ export interface SnapshotFiles {
   readonly 'rejects.ndjson': string;
 }
 
-/** Test hook: called after the files are written, before anything is renamed. */
-export type BeforePublishHook = (tmpDir: string) => void | Promise<void>;
-
 /** A new snapshot id: UTC time to the millisecond plus a random suffix, sortable. */
 export function newSnapshotId(now = new Date()): string {
   const t = now.toISOString().replace(/[-:]/g, '').replace('.', '');
   return `${t}-${randomBytes(2).toString('hex')}`;
 }
 
-function snapshotsDir(dataDir: string): string {
+/** `DATA/snapshots`. */
+export function snapshotsDir(dataDir: string): string {
   return join(dataDir, 'snapshots');
-}
-
-async function writeDurably(path: string, contents: string | Uint8Array): Promise<void> {
-  const fh = await open(path, 'w');
-  try {
-    await fh.writeFile(contents);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
-
-async function syncDir(path: string): Promise<void> {
-  const fh = await open(path, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
-
-/** Writes a snapshot and makes it live; returns its directory. Old ones beyond `keep` are removed. */
-export async function publishSnapshot(dataDir: string, id: string, files: SnapshotFiles, keep: number, beforePublish?: BeforePublishHook): Promise<string> {
-  const root = snapshotsDir(dataDir);
-  const tmp = join(root, `.tmp-${id}`);
-  const final = join(root, id);
-  try {
-    await mkdir(tmp, { recursive: true });
-    for (const [name, contents] of Object.entries(files)) await writeDurably(join(tmp, name), contents);
-    await beforePublish?.(tmp);
-    await rename(tmp, final);
-    await syncDir(root);
-    const pointer = join(dataDir, `.CURRENT-${id}`);
-    await writeDurably(pointer, `${id}\n`);
-    await rename(pointer, join(dataDir, 'CURRENT'));
-    await syncDir(dataDir);
-  } catch (cause) {
-    await rm(tmp, { recursive: true, force: true });
-    throw new SnapshotWriteError(`could not publish snapshot ${id}: ${(cause as Error).message}; the previous snapshot stays live`, { cause });
-  }
-  await pruneSnapshots(dataDir, keep);
-  return final;
 }
 
 /** The id named by CURRENT, or null when no snapshot is published. */
@@ -148,12 +105,4 @@ async function resolveId(dataDir: string, id?: string): Promise<string> {
   const current = await currentSnapshotId(dataDir);
   if (current === null) throw new SnapshotNotFoundError(`no snapshot published in ${dataDir} yet; run segstream rescore first`);
   return current;
-}
-
-/** Removes the oldest snapshots beyond `keep` (never the live one) and stale temporary folders. */
-export async function pruneSnapshots(dataDir: string, keep: number): Promise<void> {
-  const current = await currentSnapshotId(dataDir);
-  const ids = await listSnapshotIds(dataDir);
-  const doomed = ids.slice(0, Math.max(0, ids.length - keep)).filter((id) => id !== current);
-  for (const id of doomed) await rm(join(snapshotsDir(dataDir), id), { recursive: true, force: true });
 }

@@ -38,7 +38,8 @@ describe('bad input', () => {
       ].join('\n'),
     );
     const data = join(dir, 'data-messy');
-    const r = await runCli(['rescore', '--input', file, '--data', data, '--json']);
+    // 7 of 10 rows rejected is far above publish.max_reject_share: only --force publishes this run.
+    const r = await runCli(['rescore', '--input', file, '--data', data, '--json', '--force']);
     expect(r.code).toBe(0);
     const s = JSON.parse(r.stdout);
     expect(s.rows).toEqual({ read: 10, valid: 2, rejected: 8, future: 0 });
@@ -57,7 +58,7 @@ describe('bad input', () => {
     expect(rejects[1]).toMatchObject({ source: file, value: '31/01/2026' });
     const manifest = JSON.parse(readFileSync(join(data, 'snapshots', s.snapshot, 'manifest.json'), 'utf8'));
     expect(manifest.rejects).toEqual(s.rejects);
-    const human = await runCli(['rescore', '--input', file, '--data', data]);
+    const human = await runCli(['rescore', '--input', file, '--data', data, '--force']);
     expect(human.stdout).toMatch(/rejected by reason: .*bad_amount 2/);
   });
 
