@@ -30,7 +30,10 @@ const native = found.kernels;
 
 // Columns of a skewed base: a few customers buy often, most once or twice, over two years.
 let seed = 2024;
-const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+const rnd = () => {
+  seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+  return seed / 2 ** 32;
+};
 const cust = Int32Array.from({ length: ROWS }, () => Math.floor(rnd() ** 2 * CUSTOMERS));
 const ts = Float64Array.from({ length: ROWS }, () => Date.UTC(2024, 0, 1) + Math.floor(rnd() * 730 * DAY));
 const amount = Float64Array.from({ length: ROWS }, () => (rnd() < 0.08 ? -Math.round(rnd() * 5000) / 100 : Math.round(rnd() * 30000) / 100));

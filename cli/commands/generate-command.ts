@@ -25,7 +25,7 @@ export function generateCommand(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (opts: { customers: number; transactions: number; format: string; seed: number; endDate?: string; out: string; json?: boolean }) => {
       const bar = progressBar('generate', opts.json === true || opts.out === '-');
-      let result;
+      let result: Awaited<ReturnType<typeof generate>>;
       try {
         result = await generate({
           customers: opts.customers,

@@ -34,7 +34,7 @@ export function aggregateRows(
     revenue[c]! += q;
     if (margin !== null) {
       const m = margin[i]!;
-      if (m === m) marginSum[c]! += toUnits(m); // NaN = margin not known for this row
+      if (!Number.isNaN(m)) marginSum[c]! += toUnits(m); // NaN = margin not known for this row
     }
     // A row with amount >= 0 is an order (a zero amount is a free order); a negative one a return.
     // A return adds -0 to its day's purchase sum: see isPurchaseDay() in day-map.ts.

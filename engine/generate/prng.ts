@@ -71,7 +71,7 @@ export class Prng {
   /** Standard normal draw (Box–Muller, both values used). */
   normal(): number {
     const spare = this.spareNormal;
-    if (spare === spare) {
+    if (!Number.isNaN(spare)) {
       this.spareNormal = Number.NaN;
       return spare;
     }

@@ -8,7 +8,7 @@ import type { CustomerTable } from '../aggregate/customer-table.js';
 import type { Config } from '../config/config-schema.js';
 import { bandOfEdges, scoreOf } from '../score/quantile-thresholds.js';
 import { applyRfm } from '../score/rfm-scorer.js';
-import { valueOf } from '../segment/categorical.js';
+import { nameOf } from '../segment/categorical.js';
 import { assignLifecycle, winBackFlags } from '../segment/lifecycle.js';
 import { assignTiers } from '../segment/loyalty-tiers.js';
 import { assignSegments } from '../segment/segmenter.js';
@@ -76,9 +76,9 @@ export function scoreLive(customers: readonly LiveCustomer[], scale: LiveScale):
   customers.forEach((c, i) => {
     const band = f.orders[i]! < 1 ? 0 : sb.edges ? bandOfEdges(bandBy[i]!, sb.edges) : scoreOf(bandBy[i]!, bandThresholds);
     const placement = {
-      segment: valueOf(segment, i),
-      tier: valueOf(tier, i),
-      lifecycle: valueOf(lifecycle, i),
+      segment: nameOf(segment, i),
+      tier: nameOf(tier, i),
+      lifecycle: nameOf(lifecycle, i),
       band,
       winBack: winBack[i] === 1,
       revenue: f.revenue[i]!,

@@ -7,7 +7,7 @@
  * Positions: 0..size-1 are snapshot rows, size+k is the k-th new customer; a listing cursor is a
  * position, stable while this state lives (a new snapshot starts a new state).
  */
-import { type Config } from '../config/config-schema.js';
+import type { Config } from '../config/config-schema.js';
 import { parseConfig } from '../config/load-config.js';
 import type { TxBatch } from '../parse/parse-batch.js';
 import { type CustomerKey, customerKeyFromValue } from '../parse/parse-values.js';
@@ -171,7 +171,7 @@ export class LiveState {
     const list = [...touched];
     const before = list.map((c) => c.placement);
     scoreLive(list, { thresholds: this.snapshot.manifest.thresholds, config: this.config, asOfMs: this.snapshot.manifest.as_of_ms });
-    list.forEach((c, i) => this.counts.move(before[i]!, c.placement!));
+    for (const [i, c] of list.entries()) this.counts.move(before[i]!, c.placement!);
     this.version++;
     this.eventsApplied += batch.length;
     return list.length;

@@ -27,6 +27,22 @@ export function concatTxBatches(batches: readonly TxBatch[]): TxBatch {
   return { length: n, ids, ts, amount, margin, ...(eventIds ? { eventIds } : {}) };
 }
 
+/** The rows `i` of `batch` for which `keep(i)`, in order (the batch itself when all are kept). */
+export function pickRows(batch: TxBatch, keep: (i: number) => boolean): TxBatch {
+  const rows: number[] = [];
+  for (let i = 0; i < batch.length; i++) if (keep(i)) rows.push(i);
+  if (rows.length === batch.length) return batch;
+  const { ids, ts, amount, margin, eventIds } = batch;
+  return {
+    length: rows.length,
+    ids: rows.map((i) => ids[i]!),
+    ts: Float64Array.from(rows, (i) => ts[i]!),
+    amount: Float64Array.from(rows, (i) => amount[i]!),
+    margin: margin ? Float64Array.from(rows, (i) => margin[i]!) : null,
+    ...(eventIds ? { eventIds: rows.map((i) => eventIds[i] ?? null) } : {}),
+  };
+}
+
 const KEYS = ['customer_id', 'ts', 'amount', 'margin', 'event_id'] as const;
 
 /**
@@ -45,7 +61,7 @@ export function jsonRowsBatch(rows: readonly unknown[], source: string): RawBatc
       return;
     }
     const r = row as Record<string, unknown>;
-    KEYS.forEach((k, j) => (values[j]![i] = r[k]));
+    for (const [j, k] of KEYS.entries()) values[j]![i] = r[k];
     if ('margin' in r) hasMargin = true;
     if ('event_id' in r) hasEventId = true;
   });

@@ -90,7 +90,7 @@ export function bgnbdLogLikelihood(
       const logATx = useDayLogs ? (dayLogs[txi] as number) : Math.log(alphaTx);
       const a4 = (table[o + 4] as number) - rx * logATx;
       // log-sum-exp of a3 and a4; w4 is the share of the "dropped out after the last purchase" term.
-      const hi = a3 > a4 ? a3 : a4;
+      const hi = Math.max(a3, a4);
       const e = Math.exp(-Math.abs(a3 - a4));
       const lse = hi + Math.log1p(e);
       ll += w * ((table[o] as number) + r * logAlpha + lse);

@@ -119,7 +119,7 @@ export function bgnbdExpectedIfAlive(params: BgNbdParams, t: number, x: number, 
   const z = t / (alpha + T + t);
   const c = a + b + x - 1;
   const f = series !== undefined ? series.at(z) : hyp2f1(a + b - 1 - r, a - 1, c, z);
-  return (c / (a - 1)) * (1 - Math.pow((alpha + T) / (alpha + T + t), a - 1) * f);
+  return (c / (a - 1)) * (1 - ((alpha + T) / (alpha + T + t)) ** (a - 1) * f);
 }
 
 /** E[X(t)]: expected purchases in a period of length t of a customer who has just made its first. */

@@ -31,7 +31,7 @@ export function clvSchedule(opts: ClvOptions): { ends: Float64Array; discounts: 
   for (let i = 0; i < k; i++) {
     const t = Math.min((i + 1) * step, opts.horizonDays);
     ends[i] = t;
-    discounts[i] = Math.pow(1 + opts.annualDiscountRate, -t / 365);
+    discounts[i] = (1 + opts.annualDiscountRate) ** (-t / 365);
   }
   return { ends, discounts };
 }

@@ -53,10 +53,10 @@ function series(a: number, b: number, c: number, z: number): number {
 export function hyp2f1(a: number, b: number, c: number, z: number): number {
   if (!(z > -1 && z < 1) || (c <= 0 && Number.isInteger(c))) return Number.NaN;
   if (z === 0) return 1;
-  if (z < 0) return Math.pow(1 - z, -a) * hyp2f1(a, c - b, c, z / (z - 1));
+  if (z < 0) return (1 - z) ** -a * hyp2f1(a, c - b, c, z / (z - 1));
   // A polynomial (a or b a non-positive integer) is exact as it is.
   if ((a <= 0 && Number.isInteger(a)) || (b <= 0 && Number.isInteger(b))) return series(a, b, c, z);
-  if (a + b > c) return Math.pow(1 - z, c - a - b) * series(c - a, c - b, c, z);
+  if (a + b > c) return (1 - z) ** (c - a - b) * series(c - a, c - b, c, z);
   return series(a, b, c, z);
 }
 
@@ -90,7 +90,7 @@ export class Hyp2f1Fixed {
     const c = this.c;
     if (!(z > 0 && z < 1) || (c <= 0 && Number.isInteger(c))) return hyp2f1(this.a, this.b, c, z);
     const s = this.series(z);
-    return Number.isNaN(this.euler) ? s : Math.pow(1 - z, this.euler) * s;
+    return Number.isNaN(this.euler) ? s : (1 - z) ** this.euler * s;
   }
 
   private series(z: number): number {

@@ -15,7 +15,7 @@
  */
 import { createReadStream, openAsBlob } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { RecordBatchReader, tableFromIPC, type RecordBatch } from 'apache-arrow';
+import { RecordBatchReader, tableFromIPC, type RecordBatch, type Table } from 'apache-arrow';
 import { ParquetFile } from 'parquet-wasm';
 import { sliceBatch, toRawBatch } from '../read/arrow-reader.js';
 import { DEFAULT_BATCH_SIZE, toInputError, type ByteSource } from '../read/byte-source.js';
@@ -132,7 +132,7 @@ async function* readRowGroups(path: string, from: number, to: number, options: R
     const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
     let firstRow = 1;
     for (let group = from; group < to; group++) {
-      let table;
+      let table: Table;
       try {
         table = tableFromIPC((await file.read({ rowGroups: [group], batchSize: DECODE_BATCH_ROWS, columns: wanted })).intoIPCStream());
       } catch (err) {

@@ -142,7 +142,7 @@ export function packBuffers(pack: PartitionPack): ArrayBuffer[] {
 /** Key of customer `i` of a pack. */
 export function packKey(pack: PartitionPack, i: number): CustomerKey {
   const num = pack.numKey[i]!;
-  if (num === num) return num;
+  if (!Number.isNaN(num)) return num;
   const from = i === 0 ? 0 : pack.keyEnd[i - 1]!;
   return textOfUnits(pack.keyText, from, pack.keyEnd[i]!);
 }

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, type TransferListItem } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import { ERROR_CODES, SegError } from '../errors.js';
+import { ERROR_CODES, type SegError } from '../errors.js';
 import type { PoolMessage, PoolTask } from './worker-tasks.js';
 
 /**

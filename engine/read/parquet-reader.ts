@@ -1,5 +1,5 @@
 import { openAsBlob } from 'node:fs';
-import { tableFromIPC } from 'apache-arrow';
+import { type Table, tableFromIPC } from 'apache-arrow';
 import { ParquetFile } from 'parquet-wasm';
 import { InputUnreadableError } from '../errors.js';
 import { resolveColumns, type ResolvedColumns } from './column-map.js';
@@ -55,7 +55,7 @@ export async function* readParquet(src: ByteSource, options: ReadOptions): Async
     let firstRow = 1;
     let bytesRead = 4; // the leading magic
     for (let group = 0; group < groupBytes.length; group++) {
-      let table;
+      let table: Table;
       try {
         const wasmTable = await file.read({ rowGroups: [group], batchSize: DECODE_BATCH_ROWS, columns: wanted });
         table = tableFromIPC(wasmTable.intoIPCStream()); // `into…` frees the wasm-side table

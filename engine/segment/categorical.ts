@@ -5,7 +5,7 @@ export interface Categorical {
 }
 
 /** The value of customer `c`. */
-export function valueOf(col: Categorical, c: number): string {
+export function nameOf(col: Categorical, c: number): string {
   return col.names[col.codes[c]!]!;
 }
 

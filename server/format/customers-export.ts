@@ -46,7 +46,10 @@ function column(views: readonly CustomerView[], name: string): Vector {
     const codes = Uint16Array.from(views, (v) => {
       const s = String(v[name]);
       let c = index.get(s);
-      if (c === undefined) index.set(s, (c = names.push(s) - 1));
+      if (c === undefined) {
+        c = names.push(s) - 1;
+        index.set(s, c);
+      }
       return c;
     });
     return dictionaryVector(codes, names);

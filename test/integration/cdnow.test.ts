@@ -73,7 +73,7 @@ describe('the CDNOW sample', () => {
     // Sample ids 1-10, Gamma-Gamma expected average values (published to 2 decimals; id 1's
     // published zbar is rounded, see test/engine/model).
     const published = [24.65, 18.91, 35.17, 35.17, 35.17, 71.46, 18.91, 35.17, 27.28, 35.17];
-    published.forEach((v, i) => expect(Math.abs((customers.get(i + 1)!['expected_aov'] as number) - v), `id ${i + 1}`).toBeLessThan(0.0101));
+    for (const [i, v] of published.entries()) expect(Math.abs((customers.get(i + 1)!['expected_aov'] as number) - v), `id ${i + 1}`).toBeLessThan(0.0101);
     for (const c of customers.values()) {
       expect(c['p_alive']).toBeGreaterThan(0);
       expect(c['p_alive']).toBeLessThanOrEqual(1);

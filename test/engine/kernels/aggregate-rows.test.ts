@@ -73,7 +73,10 @@ function columns(list: { cust: number; ts: number; amount: number; margin: numbe
 /** Deterministic bulk rows: many customers on many days, so the day map grows many times. */
 function bulkRows(n: number, customers: number, days: number): Rows {
   let seed = 12345;
-  const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  const rnd = () => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed / 2 ** 32;
+  };
   const rows: Rows = { cust: new Int32Array(n), ts: new Float64Array(n), amount: new Float64Array(n), margin: new Float64Array(n) };
   for (let i = 0; i < n; i++) {
     rows.cust[i] = rnd() < 0.03 ? -1 : Math.floor(rnd() ** 2 * customers);

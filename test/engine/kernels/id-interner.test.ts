@@ -41,7 +41,7 @@ describe.each(kernelSets)('id interning, $name kernels', ({ kernels }) => {
       fc.property(fc.array(column, { maxLength: 8 }), (cols) => {
         const [got, want] = [kernels!.createInterner(), jsKernels.createInterner()];
         const [a, b] = [feed(got, cols), feed(want, cols)];
-        a.forEach((out, i) => expectSameBytes(out, b[i]!, `column ${i}`));
+        for (const [i, out] of a.entries()) expectSameBytes(out, b[i]!, `column ${i}`);
         expect(got.size).toBe(want.size);
         expect(got.keys()).toEqual(want.keys());
         expect(got.keys(1, 3)).toEqual(want.keys(1, 3));

@@ -27,7 +27,10 @@ describe.each(kernelSets)('quantileThresholds, $name kernels', ({ kernels }) => 
 
   test('agrees on 1M values', () => {
     let seed = 7;
-    const values = Float64Array.from({ length: 1_000_000 }, () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % 5000) / 7);
+    const values = Float64Array.from({ length: 1_000_000 }, () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return (seed % 5000) / 7;
+    });
     expectSameBytes(kernels!.quantileThresholds(values, 10), jsKernels.quantileThresholds(values, 10));
   });
 });

@@ -5,6 +5,6 @@ export function utf8Column(values: readonly string[]): { bytes: Uint8Array; offs
   const offsets = new Int32Array(values.length + 1);
   for (let i = 0; i < parts.length; i++) offsets[i + 1] = offsets[i]! + parts[i]!.length;
   const bytes = new Uint8Array(offsets[values.length]!);
-  parts.forEach((p, i) => bytes.set(p, offsets[i]!));
+  for (const [i, p] of parts.entries()) bytes.set(p, offsets[i]!);
   return { bytes, offsets };
 }

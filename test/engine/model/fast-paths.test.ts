@@ -80,7 +80,7 @@ describe('fast paths of fitModels', () => {
       const aov = gammaGammaExpectedAov(ggParams, x, base.meanRepeatValue[i] as number);
       const want = [bgnbdPAlive(bg, x, tx, T), bgnbdExpectedPurchases(bg, 90, x, tx, T), aov, clvOne(bg, x, tx, T, aov, schedule)];
       const got = [columns.p_alive[i], columns.expected_purchases_90d[i], columns.expected_aov[i], columns.clv_365d[i]];
-      want.forEach((w, k) => (worst = Math.max(worst, relative(got[k] as number, w))));
+      for (const [k, w] of want.entries()) worst = Math.max(worst, relative(got[k] as number, w));
     }
     expect(worst).toBeLessThan(1e-12);
   });

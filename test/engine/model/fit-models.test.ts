@@ -40,7 +40,7 @@ describe('fitModels', () => {
     }
     // Sample IDs 1..10: the published Gamma-Gamma expectations (ID 1 from its exact zbar 22.345).
     const published = [24.65, 18.91, 35.17, 35.17, 35.17, 71.46, 18.91, 35.17, 27.28, 35.17];
-    published.forEach((want, i) => expect(columns.expected_aov[i]).toBeCloseTo(want, 2));
+    for (const [i, want] of published.entries()) expect(columns.expected_aov[i]).toBeCloseTo(want, 2);
     for (const column of Object.values(columns)) expect(column.every(Number.isFinite)).toBe(true);
   });
 

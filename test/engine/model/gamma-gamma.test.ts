@@ -79,7 +79,10 @@ describe('fitGammaGamma on a large, spread-out base', () => {
     // 40k repeat customers, m_x log-uniform from 2 to 20,000, x heavy-tailed up to ~700: a
     // synthetic base like the demo's, where a regrouped likelihood never met the gradient tolerance.
     let seed = 7;
-    const rnd = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+    const rnd = () => {
+      seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+      return seed / 2 ** 32;
+    };
     const n = 40_000;
     const x = Float64Array.from({ length: n }, () => 1 + Math.floor(rnd() ** 4 * 700));
     const mx = Float64Array.from({ length: n }, () => 2 * 10 ** (rnd() * 4));

@@ -2,7 +2,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RecordBatch, Table, tableToIPC, Utf8, vectorFromArray } from 'apache-arrow';
+import { type RecordBatch, Table, tableToIPC, Utf8, vectorFromArray } from 'apache-arrow';
 import { Table as WasmTable, WriterPropertiesBuilder, writeParquet } from 'parquet-wasm';
 import { generate } from '../../../engine/generate/index.js';
 

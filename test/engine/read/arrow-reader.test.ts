@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { Float64, Int32, RecordBatch, Table, TimestampMillisecond, tableToIPC, vectorFromArray, Utf8 } from 'apache-arrow';
+import { Float64, Int32, type RecordBatch, Table, TimestampMillisecond, tableToIPC, vectorFromArray, Utf8 } from 'apache-arrow';
 import { readArrow } from '../../../engine/read/arrow-reader.js';
 import { ColumnMissingError, InputUnreadableError } from '../../../engine/errors.js';
 import { chunked, collect, columnValues, IDENTITY, tempDir, write } from './fixtures.js';

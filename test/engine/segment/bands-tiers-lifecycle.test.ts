@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { valueOf } from '../../../engine/segment/categorical.js';
+import { nameOf } from '../../../engine/segment/categorical.js';
 import { assignLifecycle, winBackFlags } from '../../../engine/segment/lifecycle.js';
 import { assignTiers } from '../../../engine/segment/loyalty-tiers.js';
 import { assignSpendBands } from '../../../engine/segment/spend-bands.js';
@@ -36,14 +36,14 @@ describe('spend bands', () => {
 describe('loyalty tiers', () => {
   it('gives the highest level whose min_spend is reached, the first level otherwise', () => {
     const t = assignTiers(Float64Array.of(-10, 0, 499.99, 500, 2500), LEVELS, 0.1, null);
-    expect([0, 1, 2, 3, 4].map((c) => valueOf(t, c))).toEqual(['bronze', 'bronze', 'bronze', 'silver', 'gold']);
+    expect([0, 1, 2, 3, 4].map((c) => nameOf(t, c))).toEqual(['bronze', 'bronze', 'bronze', 'silver', 'gold']);
   });
 
   it('delays a demotion until spend falls below min_spend * (1 - grace) of the level held', () => {
     const before = ['gold', 'gold', 'gold', 'silver', 'bronze'];
     // gold's grace line is 1800, silver's is 450
     const t = assignTiers(Float64Array.of(1900, 1700, 400, 460, 3000), LEVELS, 0.1, (c) => before[c]);
-    expect([0, 1, 2, 3, 4].map((c) => valueOf(t, c))).toEqual(['gold', 'silver', 'bronze', 'silver', 'gold']);
+    expect([0, 1, 2, 3, 4].map((c) => nameOf(t, c))).toEqual(['gold', 'silver', 'bronze', 'silver', 'gold']);
   });
 });
 
@@ -55,15 +55,15 @@ describe('lifecycle and win-back', () => {
 
   it('judges new, active, at_risk, lapsed and lost on the configured days', () => {
     const l = assignLifecycle(orders, recency, tenure, days, null);
-    expect(Array.from({ length: 8 }, (_, c) => valueOf(l, c))).toEqual(['new', 'active', 'at_risk', 'at_risk', 'lapsed', 'lost', 'active', 'no_purchases']);
+    expect(Array.from({ length: 8 }, (_, c) => nameOf(l, c))).toEqual(['new', 'active', 'at_risk', 'at_risk', 'lapsed', 'lost', 'active', 'no_purchases']);
   });
 
   it('calls a customer reactivated who was lapsed or lost before and is active now', () => {
     const before = [undefined, 'lost', 'lapsed', undefined, undefined, undefined, 'lapsed', undefined];
     const l = assignLifecycle(orders, recency, tenure, days, (c) => before[c]);
-    expect(valueOf(l, 1)).toBe('reactivated');
-    expect(valueOf(l, 6)).toBe('reactivated');
-    expect(valueOf(l, 2)).toBe('at_risk');
+    expect(nameOf(l, 1)).toBe('reactivated');
+    expect(nameOf(l, 6)).toBe('reactivated');
+    expect(nameOf(l, 2)).toBe('at_risk');
   });
 
   it('flags lapsed and lost customers with a high M score for win-back', () => {
@@ -80,6 +80,6 @@ describe('lifecycle and win-back', () => {
     };
     const l = assignLifecycle(orders, recency, tenure, rules, null, columns);
     // A null p_alive matches no rule; customers without a purchase stay no_purchases.
-    expect(Array.from({ length: 8 }, (_, c) => valueOf(l, c))).toEqual(['new', 'lost', 'at_risk', 'lost', 'lapsed', 'lost', 'active', 'no_purchases']);
+    expect(Array.from({ length: 8 }, (_, c) => nameOf(l, c))).toEqual(['new', 'lost', 'at_risk', 'lost', 'lapsed', 'lost', 'active', 'no_purchases']);
   });
 });

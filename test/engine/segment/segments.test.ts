@@ -1,14 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SEGMENTS } from '../../../engine/config/config-schema.js';
 import { parseConfig } from '../../../engine/config/load-config.js';
-import { valueOf } from '../../../engine/segment/categorical.js';
+import { nameOf } from '../../../engine/segment/categorical.js';
 import { assignSegments } from '../../../engine/segment/segmenter.js';
 
 function cells(k: number) {
   const r: number[] = [];
   const f: number[] = [];
   const m: number[] = [];
-  for (let a = 1; a <= k; a++) for (let b = 1; b <= k; b++) for (let c = 1; c <= k; c++) r.push(a), f.push(b), m.push(c);
+  for (let a = 1; a <= k; a++) for (let b = 1; b <= k; b++) for (let c = 1; c <= k; c++) {
+    r.push(a);
+    f.push(b);
+    m.push(c);
+  }
   return { r: Uint8Array.from(r), f: Uint8Array.from(f), m: Uint8Array.from(m) };
 }
 
@@ -16,7 +20,7 @@ describe('assignSegments', () => {
   it('puts every one of the 125 R/F/M cells in a named default segment, none in other', () => {
     const s = cells(5);
     const seg = assignSegments(125, new Float64Array(125).fill(1), s, DEFAULT_SEGMENTS, 5, {});
-    const names = Array.from({ length: 125 }, (_, c) => valueOf(seg, c));
+    const names = Array.from({ length: 125 }, (_, c) => nameOf(seg, c));
     expect(names).not.toContain('other');
     const at = (r: number, f: number, m: number) => names[(r - 1) * 25 + (f - 1) * 5 + (m - 1)];
     expect(at(5, 5, 5)).toBe('champions');
@@ -38,7 +42,7 @@ describe('assignSegments', () => {
     // k = 3 scores 1, 2, 3 read as 2, 4, 5.
     const s = cells(3);
     const seg = assignSegments(27, new Float64Array(27).fill(1), s, DEFAULT_SEGMENTS, 3, {});
-    const at = (r: number, f: number, m: number) => valueOf(seg, (r - 1) * 9 + (f - 1) * 3 + (m - 1));
+    const at = (r: number, f: number, m: number) => nameOf(seg, (r - 1) * 9 + (f - 1) * 3 + (m - 1));
     expect(at(3, 3, 3)).toBe('champions');
     expect(at(2, 2, 2)).toBe('champions');
     expect(at(1, 3, 3)).toBe('cant_lose');
@@ -58,11 +62,11 @@ describe('assignSegments', () => {
     const scores = { r: Uint8Array.of(1, 5, 5, 5), f: Uint8Array.of(1, 1, 1, 1), m: Uint8Array.of(1, 1, 1, 1) };
     const columns = { revenue_365d: Float64Array.of(20000, 50, 50, 50), aov: Float64Array.of(1, 200, 600, Number.NaN) };
     const seg = assignSegments(n, Float64Array.of(1, 1, 1, 1), scores, config.segments, 5, columns);
-    expect([0, 1, 2, 3].map((c) => valueOf(seg, c))).toEqual(['vip', 'big_recent', 'other', 'other']);
+    expect([0, 1, 2, 3].map((c) => nameOf(seg, c))).toEqual(['vip', 'big_recent', 'other', 'other']);
   });
 
   it('names customers without a purchase no_purchases whatever the rules say', () => {
     const seg = assignSegments(2, Float64Array.of(0, 1), { r: Uint8Array.of(0, 5), f: Uint8Array.of(0, 5), m: Uint8Array.of(0, 5) }, DEFAULT_SEGMENTS, 5, {});
-    expect([valueOf(seg, 0), valueOf(seg, 1)]).toEqual(['no_purchases', 'champions']);
+    expect([nameOf(seg, 0), nameOf(seg, 1)]).toEqual(['no_purchases', 'champions']);
   });
 });
