@@ -21,8 +21,9 @@ function nullable(x: number): number | null {
   return Number.isFinite(x) ? x : null;
 }
 
+// Beyond ±8.64e15 ms a Date is invalid and toISOString throws: such a value shows as null, never fails a lookup.
 function iso(ms: number): string | null {
-  return Number.isFinite(ms) ? new Date(ms).toISOString() : null;
+  return Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : null;
 }
 
 /** The categorical values a customer holds, for the live counts. */
@@ -179,7 +180,7 @@ export class LiveCustomer {
       expected_purchases_90d: null,
       expected_aov: null,
       clv_365d: null,
-      as_of: new Date(d.asOfMs).toISOString(),
+      as_of: iso(d.asOfMs),
     };
   }
 

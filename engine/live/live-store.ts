@@ -1,32 +1,46 @@
 /**
- * The live store: the one current LiveState, the write-ahead log behind it, and the swap to a
- * new snapshot. Readers take `store.state` and use that object for the whole request; a new
- * snapshot replaces it by assigning one reference, so a reader never sees half a swap.
+ * The live store: the one current LiveState, the write-ahead log and the event archive behind
+ * it, and the swap to a new snapshot. Readers take `store.state` and use that object for the
+ * whole request; a new snapshot replaces it by assigning one reference, so a reader never sees
+ * half a swap.
  *
- * Invariant: `retained` holds every batch in the log segments the live snapshot has not folded
- * in (seq > foldedThrough), in append order, and the live state = snapshot + those batches.
- * Swapping to a snapshot that folded segments <= N keeps the batches with seq > N, re-applies
- * them to the new state in one synchronous step, then trims the log through N.
+ * Every acknowledged row is in exactly one of: the archive (segments 1..A, event-archive.ts) or
+ * the log segments above A. A snapshot folded the rows of segments <= F in (its marker,
+ * folded-marker.ts), except those dated after its as_of (future rows of that run). So
+ *
+ *   live state = snapshot + every row with (seq > F or ts > as_of)
+ *
+ * read from the archive and from `retained` (the log's rows above A, in append order, kept in
+ * memory). Swapping to a new snapshot first moves the sealed segments it folded into the archive
+ * (then trims them from the log), reads the archived rows it does not hold, and re-applies them
+ * and `retained` to the new state in one synchronous step.
+ *
+ * `event_id`: the ids of the archive and the log are kept in a set, so a retried row is
+ * acknowledged again without being appended or applied twice, across restarts.
  */
 import { join } from 'node:path';
-import { NotReadyError } from '../errors.js';
+import { BadRequestError, NotReadyError } from '../errors.js';
 import type { TxBatch } from '../parse/parse-batch.js';
 import { currentSnapshotId, loadSnapshot } from '../snapshot/snapshot-store.js';
+import { EventArchive } from '../wal/event-archive.js';
 import { readFoldedMarker } from '../wal/folded-marker.js';
-import { readWal } from '../wal/read-wal.js';
-import { type AppendResult, type WalHooks, WriteAheadLog } from '../wal/write-ahead-log.js';
+import { readWal, type WalEntry } from '../wal/read-wal.js';
+import { type AppendResult, type WalHooks, WriteAheadLog, repairSegment } from '../wal/write-ahead-log.js';
 import { LiveState } from './live-state.js';
+import { pickRows } from './tx-batches.js';
 
 /** Observers, for metrics and logs. */
 export interface LiveStoreHooks extends WalHooks {
-  /** Rows re-applied from the log at start. */
+  /** Rows re-applied from the log and the archive at start. */
   onReplay?(rows: number): void;
   /** Rows applied to the live state (ingested or replayed). */
   onApplied?(rows: number): void;
   /** A new snapshot went live. */
   onSnapshot?(state: LiveState): void;
-  /** A torn tail was found in a log segment and skipped. */
+  /** A torn tail was found in a log segment and cut off. */
   onTorn?(seq: number, offset: number, reason: string): void;
+  /** Something that did not stop the store went wrong: archiving, trimming, a repair, applying a durable row. */
+  onProblem?(what: string, error: unknown): void;
 }
 
 /** Options of {@link LiveStore.open}. */
@@ -35,20 +49,49 @@ export interface LiveStoreOptions {
   readonly hooks?: LiveStoreHooks;
 }
 
-interface Retained {
-  readonly seq: number;
-  readonly batch: TxBatch;
+/** What an ingest did. */
+export interface IngestResult extends AppendResult {
+  /** Distinct customers the new rows changed. */
+  readonly customers: number;
+  /** Rows whose event_id was already acknowledged: acknowledged again, not counted again. */
+  readonly duplicates: number;
 }
 
-/** Live state plus log. */
+// The Date range (±8.64e15 ms) and exact money (DESIGN "Data in"): what the live state can hold.
+const MAX_TS = 8.64e15;
+const MAX_MONEY = 1e15;
+
+/** The first row the live state could not hold, or -1. The parser rejects such rows; this keeps a bad one out of the log. */
+function firstUnfit(batch: TxBatch): number {
+  for (let i = 0; i < batch.length; i++) {
+    const t = batch.ts[i]!;
+    const a = batch.amount[i]!;
+    const m = batch.margin ? batch.margin[i]! : Number.NaN;
+    if (!(Math.abs(t) <= MAX_TS) || !(Math.abs(a) <= MAX_MONEY) || Math.abs(m) > MAX_MONEY) return i;
+  }
+  return -1;
+}
+
+/** Live state plus log plus archive. */
 export class LiveStore {
   /** The live state; null until a snapshot exists. */
   state: LiveState | null = null;
-  private retained: Retained[] = [];
+  /** The log's rows above the archive, in append order. */
+  private retained: WalEntry[] = [];
+  /** The last segment the live snapshot folded in. */
+  private folded = 0;
+  /** Event ids in the archive and the log. */
+  private readonly eventIds = new Set<string>();
+  /** Event ids of appends in flight, and when they settle. */
+  private readonly pendingIds = new Map<string, Promise<void>>();
+  /** Latest row date of each archive file, so a swap reads only the files that can hold rows a snapshot lacks. */
+  private readonly archiveMaxTs = new Map<string, number>();
+  private swaps: Promise<unknown> = Promise.resolve();
 
   private constructor(
     readonly dataDir: string,
     readonly wal: WriteAheadLog,
+    readonly archive: EventArchive,
     private readonly hooks: LiveStoreHooks,
   ) {}
 
@@ -57,30 +100,48 @@ export class LiveStore {
     return join(dataDir, 'wal');
   }
 
-  /** Loads the live snapshot, replays the log segments it has not folded in, and opens the log. */
+  /**
+   * Loads the live snapshot, cuts torn tails off the log, finishes a fold a crash interrupted,
+   * and replays the archived and logged rows the snapshot does not hold.
+   */
   static async open(opts: LiveStoreOptions): Promise<LiveStore> {
     const hooks = opts.hooks ?? {};
     const walDir = LiveStore.walDir(opts.dataDir);
+    const archive = await EventArchive.open(EventArchive.dirOf(opts.dataDir), true);
     const id = await currentSnapshotId(opts.dataDir);
-    let state: LiveState | null = null;
-    let folded = 0;
-    if (id !== null) {
-      const snap = await loadSnapshot(opts.dataDir, id);
-      folded = await readFoldedMarker(snap.dir);
-      state = await LiveState.open(snap);
-    }
-    const retained: Retained[] = [];
-    let rows = 0;
-    for await (const e of readWal(walDir, { after: folded, ...(hooks.onTorn ? { onTorn: hooks.onTorn } : {}) })) {
-      retained.push(e);
-      state?.apply(e.batch);
-      rows += e.batch.length;
-    }
-    // Open after reading, so the fresh segment's number is above every replayed one.
+    const snap = id === null ? null : await loadSnapshot(opts.dataDir, id);
+    const retained: WalEntry[] = [];
+    const torn: { seq: number; offset: number }[] = [];
+    const onTorn = (seq: number, offset: number, reason: string): void => {
+      torn.push({ seq, offset });
+      hooks.onTorn?.(seq, offset, reason);
+    };
+    for await (const e of readWal(walDir, { after: archive.through, onTorn })) retained.push(e);
+    // Cut garbage off before anything is appended, so a later reader never stops short of a good record.
+    for (const t of torn) await repairSegment(walDir, t.seq, t.offset).catch((error: unknown) => hooks.onProblem?.('repairing a torn log segment', error));
+    // Opened after reading, so the fresh segment's number is above every replayed one.
     const wal = await WriteAheadLog.open(walDir, hooks);
-    if (folded > 0) await wal.trimThrough(folded);
-    const store = new LiveStore(opts.dataDir, wal, hooks);
+    const store = new LiveStore(opts.dataDir, wal, archive, hooks);
     store.retained = retained;
+    store.folded = snap ? await readFoldedMarker(snap.dir, archive.through) : 0;
+    await store.archiveFolded(store.folded);
+
+    const state = snap ? await LiveState.open(snap) : null;
+    const asOf = snap?.manifest.as_of_ms ?? Number.POSITIVE_INFINITY;
+    let rows = 0;
+    for (const file of archive.files) {
+      let maxTs = Number.NEGATIVE_INFINITY;
+      for await (const { batch, seq } of EventArchive.readFile(file)) {
+        for (let i = 0; i < batch.length; i++) if (batch.ts[i]! > maxTs) maxTs = batch.ts[i]!;
+        store.remember(batch);
+        if (state) rows += store.applySafely(state, pickRows(batch, (i) => seq[i]! > store.folded || batch.ts[i]! > asOf));
+      }
+      store.archiveMaxTs.set(file.path, maxTs);
+    }
+    for (const e of store.retained) {
+      store.remember(e.batch);
+      if (state) rows += store.applySafely(state, e.seq > store.folded ? e.batch : pickRows(e.batch, (i) => e.batch.ts[i]! > asOf));
+    }
     store.state = state;
     hooks.onReplay?.(rows);
     if (state) {
@@ -96,38 +157,144 @@ export class LiveStore {
     return this.state;
   }
 
-  /** Makes a batch durable in the log, then applies it to the live state; resolves after both. */
-  async ingest(batch: TxBatch): Promise<AppendResult & { customers: number }> {
+  /**
+   * Makes a batch durable in the log, then applies it to the live state; resolves after both.
+   * Rows whose event_id is already acknowledged are left out (counted in `duplicates`). Everything
+   * that can fail is checked before the append; the apply after it cannot fail the request.
+   */
+  async ingest(batch: TxBatch): Promise<IngestResult> {
     this.ready();
-    if (batch.length === 0) return { seq: this.wal.currentSeq, bytes: 0, customers: 0 };
-    const r = await this.wal.append(batch);
+    const unfit = firstUnfit(batch);
+    if (unfit >= 0) throw new BadRequestError(`row ${unfit}: its timestamp, amount or margin is out of range`);
+    // A retry racing the request that first carried its id waits for that append's outcome.
+    for (;;) {
+      const inFlight = new Set<Promise<void>>();
+      for (const e of batch.eventIds ?? []) if (e !== null && this.pendingIds.has(e)) inFlight.add(this.pendingIds.get(e)!);
+      if (inFlight.size === 0) break;
+      await Promise.all(inFlight);
+    }
+    // From here to the append nothing awaits: checking and claiming the ids is one step.
+    const claimed: string[] = [];
+    let fresh = batch;
+    if (batch.eventIds) {
+      const ids = batch.eventIds;
+      const seen = new Set<string>();
+      fresh = pickRows(batch, (i) => {
+        const e = ids[i] ?? null;
+        if (e === null) return true;
+        if (this.eventIds.has(e) || seen.has(e)) return false;
+        seen.add(e);
+        return true;
+      });
+      for (const e of seen) claimed.push(e);
+    }
+    const duplicates = batch.length - fresh.length;
+    if (fresh.length === 0) return { seq: this.wal.currentSeq, bytes: 0, customers: 0, duplicates };
+    let settle!: () => void;
+    const settled = new Promise<void>((resolve) => (settle = resolve));
+    for (const e of claimed) this.pendingIds.set(e, settled);
+    let r: AppendResult;
+    try {
+      r = await this.wal.append(fresh);
+      for (const e of claimed) this.eventIds.add(e);
+    } finally {
+      for (const e of claimed) this.pendingIds.delete(e);
+      settle();
+    }
     // The push and the apply run in one synchronous step, so a swap sees the batch in `retained` or applies it never twice.
-    this.retained.push({ seq: r.seq, batch });
-    const customers = this.state?.apply(batch) ?? 0;
-    this.hooks.onApplied?.(batch.length);
-    return { ...r, customers };
+    this.retained.push({ seq: r.seq, batch: fresh });
+    const customers = this.state ? this.applySafely(this.state, fresh) : 0;
+    this.hooks.onApplied?.(fresh.length);
+    return { ...r, customers, duplicates };
   }
 
-  /** Swaps to snapshot `id`, which folded log segments <= `foldedThrough` in (0: none), then trims the log. */
-  async install(id: string, foldedThrough: number): Promise<LiveState> {
+  /** Event ids acknowledged so far (archive and log). */
+  get knownEventIds(): number {
+    return this.eventIds.size;
+  }
+
+  /**
+   * Swaps to snapshot `id`. What it folded in is read from its marker; `_foldedThrough` (what the
+   * job asked for) is only a hint. The sealed segments it folded move to the archive first.
+   */
+  install(id: string, _foldedThrough?: number): Promise<LiveState> {
+    const run = this.swaps.then(() => this.swap(id));
+    this.swaps = run.catch(() => undefined);
+    return run;
+  }
+
+  private async swap(id: string): Promise<LiveState> {
     const snap = await loadSnapshot(this.dataDir, id);
+    const folded = await readFoldedMarker(snap.dir, this.archive.through);
+    await this.archiveFolded(folded);
     const next = await LiveState.open(snap);
     // Ids sort in creation order: a slower install of an older snapshot (a reload racing a job) must not win.
     if (this.state && this.state.snapshot.id > id) return this.state;
-    this.retained = this.retained.filter((e) => e.seq > foldedThrough);
-    for (const e of this.retained) next.apply(e.batch);
+    const asOf = snap.manifest.as_of_ms;
+    const archived: TxBatch[] = [];
+    for (const file of this.archive.files) {
+      if (file.through <= folded && !((this.archiveMaxTs.get(file.path) ?? Number.POSITIVE_INFINITY) > asOf)) continue;
+      for await (const { batch, seq } of EventArchive.readFile(file)) archived.push(pickRows(batch, (i) => seq[i]! > folded || batch.ts[i]! > asOf));
+    }
+    // One synchronous step from here: no ingest can slip between the re-apply and the swap.
+    for (const b of archived) this.applySafely(next, b);
+    for (const e of this.retained) this.applySafely(next, e.seq > folded ? e.batch : pickRows(e.batch, (i) => e.batch.ts[i]! > asOf));
     this.state = next;
-    if (foldedThrough > 0) await this.wal.trimThrough(foldedThrough);
+    this.folded = folded;
     this.hooks.onSnapshot?.(next);
     return next;
+  }
+
+  /**
+   * Moves the sealed log segments <= `folded` that are not archived yet into the archive, then
+   * trims the log through the archive's end. A failure (a full disk) leaves the rows in the log,
+   * where every reader still finds them, and is retried at the next swap or start.
+   */
+  private async archiveFolded(folded: number): Promise<void> {
+    const upto = Math.min(folded, this.wal.currentSeq - 1);
+    if (upto > this.archive.through) {
+      try {
+        const file = await this.archive.add(upto, this.retained);
+        if (file) {
+          let maxTs = Number.NEGATIVE_INFINITY;
+          for (const e of this.retained) {
+            if (e.seq < file.from || e.seq > file.through) continue;
+            for (let i = 0; i < e.batch.length; i++) if (e.batch.ts[i]! > maxTs) maxTs = e.batch.ts[i]!;
+          }
+          this.archiveMaxTs.set(file.path, maxTs);
+        }
+      } catch (error) {
+        this.hooks.onProblem?.('archiving folded log segments', error);
+        return;
+      }
+    }
+    const through = this.archive.through;
+    if (through === 0) return;
+    this.retained = this.retained.filter((e) => e.seq > through);
+    await this.wal.trimThrough(through).catch((error: unknown) => this.hooks.onProblem?.('trimming archived log segments', error));
+  }
+
+  /** Adds a batch's event ids to the known set. */
+  private remember(batch: TxBatch): void {
+    if (batch.eventIds) for (const e of batch.eventIds) if (e !== null) this.eventIds.add(e);
+  }
+
+  /** Applies rows that are already durable: a failure is reported, never thrown, since the rows stay in the log for the next rescore. */
+  private applySafely(state: LiveState, batch: TxBatch): number {
+    if (batch.length === 0) return 0;
+    try {
+      return state.apply(batch);
+    } catch (error) {
+      this.hooks.onProblem?.('applying durable rows to the live state', error);
+      return 0;
+    }
   }
 
   /** Picks up a snapshot published by someone else (e.g. `segstream rescore`); true when it swapped. */
   async reloadIfChanged(): Promise<boolean> {
     const id = await currentSnapshotId(this.dataDir);
     if (id === null || id === this.state?.snapshot.id) return false;
-    const snap = await loadSnapshot(this.dataDir, id);
-    await this.install(id, await readFoldedMarker(snap.dir));
+    await this.install(id);
     return true;
   }
 

@@ -1,6 +1,7 @@
 /**
  * Worker-thread entry of a rescore job: runs `rescore()` off the server's event loop, folding in
- * the sealed log segments it is given and marking the snapshot with them (folded-marker.ts).
+ * the event archive and the sealed log segments above it up to the one it is given; rescore
+ * marks the snapshot with them (engine/wal/event-fold.ts, folded-marker.ts).
  * Messages to the parent: `progress` (at most every 250 ms), then `done` or `error`.
  */
 import { parentPort, workerData } from 'node:worker_threads';
@@ -8,8 +9,6 @@ import { loadConfig } from '../config/load-config.js';
 import { SegError } from '../errors.js';
 import { DEFAULT_COLUMN_MAP } from '../read/raw-batch.js';
 import { rescore } from '../rescore/rescore.js';
-import { writeFoldedMarker } from '../wal/folded-marker.js';
-import { walBatches } from '../wal/read-wal.js';
 import type { RescoreWorkerInput, RescoreWorkerMessage } from './rescore-messages.js';
 
 const job = workerData as RescoreWorkerInput;
@@ -18,7 +17,6 @@ let lastProgress = 0;
 
 try {
   const config = await loadConfig(job.configPath);
-  const fold = job.walThrough > 0;
   const summary = await rescore({
     input: job.input,
     dataDir: job.dataDir,
@@ -26,14 +24,13 @@ try {
     ...(job.asOf !== undefined ? { asOf: job.asOf } : {}),
     ...(job.force !== undefined ? { force: job.force } : {}),
     ...(job.columns !== undefined ? { columns: { ...DEFAULT_COLUMN_MAP, ...job.columns } } : {}),
-    ...(fold ? { extra: walBatches(job.walDir, { through: job.walThrough }) } : {}),
+    ...(job.walThrough > 0 ? { wal: { dir: job.walDir, through: job.walThrough } } : {}),
     onProgress: (p) => {
       const now = Date.now();
       if (now - lastProgress < 250) return;
       lastProgress = now;
       post({ type: 'progress', progress: { rows: p.rows, bytes_read: p.bytesRead, bytes_total: p.bytesTotal } });
     },
-    ...(fold ? { beforePublish: (tmp: string) => writeFoldedMarker(tmp, job.walThrough) } : {}),
   });
   post({ type: 'done', summary });
 } catch (error) {

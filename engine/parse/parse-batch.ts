@@ -17,6 +17,7 @@ import {
 } from './parse-values.js';
 import type { RejectLog } from './reject-log.js';
 import { arrowNumbers } from './arrow-numbers.js';
+import { eventIdFromValue } from '../wal/event-id.js';
 
 /** Valid rows of one batch, in source order, as columns. */
 export interface TxBatch {
@@ -29,6 +30,8 @@ export interface TxBatch {
   readonly amount: Float64Array;
   /** Profit of the row, NaN where unknown; null when the source has no margin column. */
   readonly margin: Float64Array | null;
+  /** Live rows only: the client's `event_id` of each row (null where none), for idempotent retries (engine/wal/event-id.ts). */
+  readonly eventIds?: ReadonlyArray<string | null>;
 }
 
 /** Reads one column's cell `i` as the raw value (for blank checks and the rejects file). */
@@ -75,6 +78,7 @@ export function parseBatch(raw: RawBatch, rejects: RejectLog): TxBatch {
   const tsAt = tsCol ? rawAccessor(tsCol) : ABSENT;
   const amountAt = amountCol ? rawAccessor(amountCol) : ABSENT;
   const marginAt = marginCol ? rawAccessor(marginCol) : null;
+  const eventIdAt = raw.columns.event_id ? rawAccessor(raw.columns.event_id) : null;
   const parseKey = idCol ? keyParser(idCol) : customerKeyFromValue;
   const parseTs = tsCol ? timestampParser(tsCol) : timestampFromValue;
   const parseAmount = amountCol ? numberParser(amountCol) : numberFromValue;
@@ -87,6 +91,7 @@ export function parseBatch(raw: RawBatch, rejects: RejectLog): TxBatch {
   const ts = new Float64Array(n);
   const amount = new Float64Array(n);
   const margin = marginAt ? new Float64Array(n) : null;
+  const eventIds: (string | null)[] | null = eventIdAt ? [] : null;
   let out = 0;
   for (let i = 0; i < n; i++) {
     const row = raw.firstRow + i;
@@ -125,6 +130,15 @@ export function parseBatch(raw: RawBatch, rejects: RejectLog): TxBatch {
       }
       margin[out] = m;
     }
+    if (eventIdAt && eventIds) {
+      const rawEventId = eventIdAt(i);
+      const e = eventIdFromValue(rawEventId);
+      if (e === undefined) {
+        rejects.add(raw.source, row, 'bad_event_id', rawEventId);
+        continue;
+      }
+      eventIds.push(e);
+    }
     ids.push(key);
     ts[out] = t;
     amount[out] = a;
@@ -136,5 +150,6 @@ export function parseBatch(raw: RawBatch, rejects: RejectLog): TxBatch {
     ts: ts.subarray(0, out),
     amount: amount.subarray(0, out),
     margin: margin ? margin.subarray(0, out) : null,
+    ...(eventIds ? { eventIds } : {}),
   };
 }

@@ -21,6 +21,7 @@ import { RejectLog, type RejectReason } from '../parse/reject-log.js';
 import type { InputFile } from '../read/open-input.js';
 import type { InputFormat, ReadOptions } from '../read/raw-batch.js';
 import type { RescoreProgress } from '../rescore/rescore.js';
+import { type ExtraBatches, extraBatches } from '../rescore/aggregate-inputs.js';
 import type { ManifestInput } from '../snapshot/manifest.js';
 import { type Share, planShares } from './plan-shares.js';
 import { packBuffers, packPartitions } from './state-pack.js';
@@ -38,7 +39,7 @@ export interface ParallelAggregateOptions {
   /** Revenue windows beyond 90 and 365 days. */
   readonly windowDays: readonly number[];
   readonly format?: InputFormat;
-  readonly extra?: AsyncIterable<TxBatch> | Iterable<TxBatch>;
+  readonly extra?: ExtraBatches;
   readonly onProgress?: (p: RescoreProgress) => void;
   /** Smallest CSV/NDJSON byte range worth a share (tests lower it to split small files). */
   readonly minShareBytes?: number;
@@ -84,7 +85,9 @@ export async function aggregateParallel(files: readonly InputFile[], readOptions
     const redone = await redoQuotedSplits(shares, await Promise.all(shares.map(runShare)), runShare);
     const ordered = redone.shares;
     const results = redone.results;
-    const extra = opts.extra ? await aggregateExtra(opts.extra, asOfRead, ordered.length, partitions) : null;
+    // The input files' latest timestamp, for live_events.superseded_by_input (aggregate-inputs.ts).
+    const inputMaxTs = results.reduce((m, r) => (r.validRows > 0 && r.maxTs > m ? r.maxTs : m), Number.NEGATIVE_INFINITY);
+    const extra = opts.extra ? await aggregateExtra(extraBatches(opts.extra, inputMaxTs), asOfRead, ordered.length, partitions) : null;
     const all = extra ? [...results, extra.result] : results;
     const tRead = performance.now();
 

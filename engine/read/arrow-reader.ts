@@ -4,7 +4,7 @@ import { InputUnreadableError } from '../errors.js';
 import { resolveColumns, type ResolvedColumns } from './column-map.js';
 import { DEFAULT_BATCH_SIZE, openChunks, peekChunks, sourceName, toInputError, type ByteSource } from './byte-source.js';
 import { ARROW1, CONTINUATION, MAGIC_BYTES, readHead, startsWith } from './detect-format.js';
-import type { ColumnName, RawBatch, RawColumn, ReadOptions } from './raw-batch.js';
+import type { RawBatch, ReadOptions } from './raw-batch.js';
 
 /**
  * Reads Arrow IPC, file or stream format, one RawBatch per record batch (cut to `batchSize`
@@ -93,7 +93,7 @@ export function toRawBatch(
   resolved: ResolvedColumns,
   bytesRead: number,
 ): RawBatch {
-  const columns: Partial<Record<ColumnName, RawColumn>> = {};
+  const columns: RawBatch['columns'] = {};
   resolved.names.forEach((name, k) => {
     const vector = batch.getChildAt(resolved.indices[k]!);
     if (vector !== null) columns[name] = { kind: 'arrow', vector };

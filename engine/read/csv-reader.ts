@@ -2,7 +2,7 @@ import { CsvScanner, type CsvRows } from './csv-scanner.js';
 import type { CsvDelimiter } from './csv-delimiter.js';
 import { resolveColumns, type ResolvedColumns } from './column-map.js';
 import { DEFAULT_BATCH_SIZE, openChunks, sourceName, toInputError, type ByteSource } from './byte-source.js';
-import type { ColumnName, RawBatch, RawColumn, ReadOptions } from './raw-batch.js';
+import type { RawBatch, ReadOptions } from './raw-batch.js';
 
 /** ReadOptions plus the CSV delimiter (default: `\t` for `.tsv` files, else detected from the header). */
 export interface CsvReadOptions extends ReadOptions {
@@ -32,7 +32,7 @@ export async function* readCsv(src: ByteSource, options: CsvReadOptions): AsyncG
   let firstRow = 1;
   let bytesRead = 0;
   const batch = (rows: CsvRows): RawBatch => {
-    const columns: Partial<Record<ColumnName, RawColumn>> = {};
+    const columns: RawBatch['columns'] = {};
     const names = resolved?.names ?? [];
     names.forEach((name, k) => {
       columns[name] = { kind: 'text', values: rows.columns[fieldSlot[k]!]! };

@@ -1,8 +1,7 @@
-import { resolveColumns, REQUIRED_COLUMNS } from './column-map.js';
+import { readColumns, resolveColumns, REQUIRED_COLUMNS } from './column-map.js';
 import { DEFAULT_BATCH_SIZE, openChunks, sourceName, toInputError, type ByteSource } from './byte-source.js';
-import type { ColumnName, MalformedRow, RawBatch, RawColumn, ReadOptions } from './raw-batch.js';
+import type { MalformedRow, RawBatch, ReadOptions } from './raw-batch.js';
 
-const NAMES: readonly ColumnName[] = ['customer_id', 'ts', 'amount', 'margin'];
 const LF = 0x0a;
 const DETAIL_CHARS = 200;
 
@@ -19,7 +18,8 @@ const DETAIL_CHARS = 200;
 export async function* readNdjson(src: ByteSource, options: ReadOptions): AsyncGenerator<RawBatch> {
   const source = sourceName(src);
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
-  const keys = NAMES.map((name) => options.columns[name]);
+  const NAMES = readColumns(options.columns);
+  const keys = NAMES.map((name) => options.columns[name] ?? name);
   resolveColumns(source, keys, options.columns); // checks the map itself (an empty name is an ArgumentError)
 
   let values: unknown[][] = NAMES.map(() => []);
@@ -62,9 +62,9 @@ export async function* readNdjson(src: ByteSource, options: ReadOptions): AsyncG
       const found = [...new Set([...firstKeys, ...keys.filter((_, k) => seen[k])])];
       resolveColumns(source, found, options.columns);
     }
-    const columns: Partial<Record<ColumnName, RawColumn>> = {};
+    const columns: RawBatch['columns'] = {};
     NAMES.forEach((name, k) => {
-      if (REQUIRED_COLUMNS.includes(name) || seen[k]) columns[name] = { kind: 'json', values: values[k]! };
+      if ((name !== 'event_id' && REQUIRED_COLUMNS.includes(name)) || seen[k]) columns[name] = { kind: 'json', values: values[k]! };
     });
     const batch: RawBatch = { source, firstRow, length, columns, malformed, bytesRead };
     firstRow += length;

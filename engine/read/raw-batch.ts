@@ -6,8 +6,11 @@ export type InputFormat = 'csv' | 'ndjson' | 'arrow' | 'parquet';
 /** The contract's column names (DESIGN "Data in"). */
 export type ColumnName = 'customer_id' | 'ts' | 'amount' | 'margin';
 
-/** Which source column feeds each contract column (`--map customer_id=CustomerID,...`). */
-export type ColumnMap = Readonly<Record<ColumnName, string>>;
+/** Columns a reader hands over: the contract's, plus the live path's optional `event_id` (engine/wal/event-id.ts). */
+export type ReadColumnName = ColumnName | 'event_id';
+
+/** Which source column feeds each contract column (`--map customer_id=CustomerID,...`); `event_id` is read only where named (live events). */
+export type ColumnMap = Readonly<Record<ColumnName, string>> & { readonly event_id?: string };
 
 /** The identity mapping: source columns carry the contract names. */
 export const DEFAULT_COLUMN_MAP: ColumnMap = {
@@ -53,7 +56,7 @@ export interface RawBatch {
   readonly firstRow: number;
   readonly length: number;
   /** Present contract columns; `margin` is absent when the source has no such column. */
-  readonly columns: Partial<Record<ColumnName, RawColumn>>;
+  readonly columns: Partial<Record<ReadColumnName, RawColumn>>;
   readonly malformed: ReadonlyArray<MalformedRow>;
   /** Bytes of the source consumed up to the end of this batch (for progress), or -1 if unknown. */
   readonly bytesRead: number;

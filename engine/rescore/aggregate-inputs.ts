@@ -21,11 +21,23 @@ export interface AggregatedInputs {
   readonly rowsRead: number;
 }
 
+/**
+ * Valid rows from elsewhere (the event archive and the log), folded in after the files: the
+ * batches, or a function that gives them once the files' latest timestamp is known
+ * (`live_events.superseded_by_input` drops the events the files already carry).
+ */
+export type ExtraBatches = AsyncIterable<TxBatch> | Iterable<TxBatch> | ((inputMaxTs: number) => AsyncIterable<TxBatch> | Iterable<TxBatch>);
+
+/** The extra batches, given the latest timestamp of the input files' rows (-Infinity when none). */
+export function extraBatches(extra: ExtraBatches, inputMaxTs: number): AsyncIterable<TxBatch> | Iterable<TxBatch> {
+  return typeof extra === 'function' ? extra(inputMaxTs) : extra;
+}
+
 /** Options of the aggregation stage. */
 export interface AggregateInputsOptions {
   readonly asOfMs: number;
   readonly format?: InputFormat;
-  readonly extra?: AsyncIterable<TxBatch> | Iterable<TxBatch>;
+  readonly extra?: ExtraBatches;
   readonly onProgress?: (p: RescoreProgress) => void;
   /** The aggregation kernel (engine/kernels); default: the TypeScript one. */
   readonly aggregate?: AggregateRowsFn;
@@ -55,7 +67,7 @@ export async function aggregateInputs(files: readonly InputFile[], readOptions: 
   }
   if (opts.extra) {
     let extraRows = 0;
-    for await (const batch of opts.extra) {
+    for await (const batch of extraBatches(opts.extra, agg.state.rows > 0 ? agg.state.maxTs : Number.NEGATIVE_INFINITY)) {
       extraRows += batch.length;
       agg.add(batch);
     }

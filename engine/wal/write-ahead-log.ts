@@ -8,12 +8,19 @@
  * commit_delay-free group commit).
  *
  * Segments: `DIR/<seq>.wal`, seq zero-padded so names sort. A process always opens a fresh
- * segment and never appends to one left by an earlier process, so a torn tail (a crash
- * mid-write) stays at the end of its segment, where replay stops reading it. `rotate()` seals
- * the current segment; a rescore folds sealed segments <= N in and `trimThrough(N)` deletes them.
+ * segment and never appends to one left by an earlier process; a torn tail (a crash mid-write)
+ * is cut off at start by `repairSegment` before anything else happens. `rotate()` seals the
+ * current segment; a rescore folds sealed segments <= N in, they move to the event archive
+ * (event-archive.ts) and only then `trimThrough(N)` deletes them.
  * Every file operation runs on one promise chain, so writes, rotations and trims never interleave.
+ *
+ * A write can fail without throwing: on a full disk `writev` returns fewer bytes than asked. A
+ * group is acknowledged only when every byte was written and fsynced. Otherwise the segment is
+ * cut back to where the group began (so no record of an unacknowledged request survives to be
+ * replayed, and no later record lands after a torn one) and the log is broken: every later
+ * append fails (SEG_ERR_WAL_WRITE, HTTP 503) until a restart repairs the tail.
  */
-import { mkdir, open, readdir, rm, stat, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, rm, stat, truncate, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { WalWriteError } from '../errors.js';
 import type { TxBatch } from '../parse/parse-batch.js';
@@ -56,7 +63,39 @@ export async function listSegments(dir: string): Promise<number[]> {
   return names.filter((n) => /^\d{12}\.wal$/.test(n)).map((n) => Number.parseInt(n, 10)).sort((a, b) => a - b);
 }
 
-async function syncDir(dir: string): Promise<void> {
+/** Cuts segment `seq` back to `offset` bytes (the end of its last whole record) and fsyncs it: the repair of a torn tail. */
+export async function repairSegment(dir: string, seq: number, offset: number): Promise<void> {
+  const path = join(dir, segmentName(seq));
+  await truncate(path, offset);
+  const fh = await open(path, 'r+');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Writes every byte of `bufs` at the end of `fh`: `writev` may write fewer bytes than asked (a full disk) without throwing. */
+async function writeAll(fh: FileHandle, bufs: readonly Buffer[], total: number): Promise<void> {
+  let written = (await fh.writev(bufs as Buffer[])).bytesWritten;
+  while (written < total) {
+    let skip = written;
+    const rest: Buffer[] = [];
+    for (const b of bufs) {
+      if (skip >= b.length) skip -= b.length;
+      else {
+        rest.push(skip > 0 ? b.subarray(skip) : b);
+        skip = 0;
+      }
+    }
+    const n = (await fh.writev(rest)).bytesWritten;
+    // A write that makes no progress would loop forever: the device takes nothing more.
+    if (n === 0) throw new Error(`short write: ${written} of ${total} bytes written, the device takes no more`);
+    written += n;
+  }
+}
+
+export async function syncDir(dir: string): Promise<void> {
   const fh = await open(dir, 'r');
   try {
     await fh.sync();
@@ -74,6 +113,8 @@ export class WriteAheadLog {
   private closed = false;
   /** Bytes in the segments on disk (sealed and current). */
   bytesOnDisk: number;
+  /** Bytes of the current segment known to hold whole, fsynced records. */
+  private segmentBytes = 0;
 
   private constructor(
     readonly dir: string,
@@ -102,10 +143,15 @@ export class WriteAheadLog {
     return this.seq;
   }
 
+  /** Why the log refuses appends, or null while it takes them. */
+  get brokenBy(): Error | null {
+    return this.broken;
+  }
+
   /** Appends a batch; resolves once it is on disk (fsynced), with the segment it went to. */
   append(batch: TxBatch): Promise<AppendResult> {
     if (this.closed) return Promise.reject(new WalWriteError('the write-ahead log is closed'));
-    if (this.broken) return Promise.reject(new WalWriteError(`the write-ahead log failed earlier: ${this.broken.message}`, { cause: this.broken }));
+    if (this.broken) return Promise.reject(new WalWriteError(`the write-ahead log failed earlier (${describeCause(this.broken)}) and refuses writes until the server restarts`, { cause: this.broken }));
     const buf = encodeRecord(batch);
     return new Promise<AppendResult>((resolve, reject) => {
       this.pending.push({ buf, resolve, reject });
@@ -127,15 +173,20 @@ export class WriteAheadLog {
     for (const p of group) bytes += p.buf.length;
     try {
       if (this.broken) throw this.broken;
-      await this.fh.writev(group.map((p) => p.buf));
+      await writeAll(this.fh, group.map((p) => p.buf), bytes);
       const t0 = performance.now();
       await this.fh.sync();
       this.hooks.onFsync?.((performance.now() - t0) / 1000, bytes, group.length);
       this.bytesOnDisk += bytes;
+      this.segmentBytes += bytes;
     } catch (cause) {
-      // After a failed write or fsync the file's state is unknown (fsyncgate): refuse all later appends.
-      this.broken ??= cause as Error;
-      const error = new WalWriteError(`cannot write the write-ahead log: ${(cause as Error).message}`, { cause });
+      if (!this.broken) {
+        // After a failed write or fsync the file's state is unknown (fsyncgate): refuse all later appends.
+        this.broken = cause as Error;
+        // Best effort: drop the group's bytes so they cannot be replayed for requests that were refused.
+        await this.fh.truncate(this.segmentBytes).then(() => this.fh.sync()).catch(() => undefined);
+      }
+      const error = new WalWriteError(`cannot write the write-ahead log: ${describeCause(cause)}; the log refuses writes until the server restarts`, { cause });
       for (const p of group) p.reject(error);
       return;
     }
@@ -152,6 +203,7 @@ export class WriteAheadLog {
       await this.fh.close();
       this.fh = next;
       this.seq = sealed + 1;
+      this.segmentBytes = 0;
       return sealed;
     });
     this.chain = run.catch(() => undefined);
@@ -183,4 +235,11 @@ export class WriteAheadLog {
     this.chain = run.catch(() => undefined);
     return run;
   }
+}
+
+/** A cause as one short line (an errno message, never data). */
+function describeCause(cause: unknown): string {
+  const text = cause instanceof Error ? cause.message : String(cause);
+  const line = text.split('\n', 1)[0]!;
+  return line.length > 200 ? `${line.slice(0, 200)}...` : line;
 }

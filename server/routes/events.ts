@@ -38,6 +38,7 @@ const ANSWER = {
       items: { type: 'object', properties: { index: { type: 'integer' }, reason: { type: 'string' }, value: { type: 'string' } } },
     },
     customers: { type: 'integer', description: 'distinct customers the accepted rows changed' },
+    duplicates: { type: 'integer', description: 'accepted rows whose event_id was already acknowledged: not counted again' },
   },
 } as const;
 
@@ -63,7 +64,7 @@ export function eventRoutes(app: FastifyInstance, ctx: ServerContext): void {
             content: {
               'application/json': {
                 // No maxItems: the validator would answer 400 where a batch over the row limit is a 413 (checked below).
-                schema: { type: 'array', items: {}, description: `rows: {customer_id, ts, amount, margin?}; at most ${maxRows}` },
+                schema: { type: 'array', items: {}, description: `rows: {customer_id, ts, amount, margin?, event_id?}; at most ${maxRows}` },
               },
             },
           },
@@ -80,7 +81,7 @@ export function eventRoutes(app: FastifyInstance, ctx: ServerContext): void {
           const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
           const format = STREAM_TYPES[type]!;
           source = format;
-          for await (const raw of readStream(once(request.body), 'request', { columns: DEFAULT_COLUMN_MAP, format, batchSize: 65_536 })) {
+          for await (const raw of readStream(once(request.body), 'request', { columns: { ...DEFAULT_COLUMN_MAP, event_id: 'event_id' }, format, batchSize: 65_536 })) {
             rows += raw.length;
             if (rows > maxRows) throw new PayloadTooLargeError(`more than ${maxRows} rows in one request; split the batch`);
             batches.push(parseBatch(raw, rejects));
@@ -92,7 +93,7 @@ export function eventRoutes(app: FastifyInstance, ctx: ServerContext): void {
           batches.push(parseBatch(jsonRowsBatch(request.body, 'request'), rejects));
         }
         const batch = concatTxBatches(batches);
-        const { customers } = await ctx.store.ingest(batch);
+        const { customers, duplicates } = await ctx.store.ingest(batch);
         ctx.metrics.rowsIngested.inc({ source }, batch.length);
         for (const [reason, n] of Object.entries(rejects.counts)) ctx.metrics.rowsRejected.inc({ reason }, n);
         return reply.code(202).send({
@@ -101,6 +102,7 @@ export function eventRoutes(app: FastifyInstance, ctx: ServerContext): void {
           rejected_by_reason: rejects.counts,
           rejected_rows: rejects.kept.map((r) => ({ index: r.row - 1, reason: r.reason, value: r.value })),
           customers,
+          duplicates,
         });
       },
     );
