@@ -2,13 +2,14 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AggregateState } from '../../../engine/aggregate/aggregate-state.js';
 import { Aggregator } from '../../../engine/aggregate/aggregator.js';
+import { toUnits } from '../../../engine/aggregate/money.js';
 import { finalize } from '../../../engine/aggregate/finalize.js';
 import { NativeError } from '../../../engine/errors.js';
 import { jsKernels } from '../../../engine/kernels/js-kernels.js';
 import type { Kernels } from '../../../engine/kernels/kernels.js';
 import { parseAsOf } from '../../../engine/rescore/as-of.js';
 import { txBatch } from '../../helpers/rows.js';
-import { expectSameBytes, kernelSets } from './kernel-sets.js';
+import { expectSameBytes, kernelSets, nativeKernels, parity } from './kernel-sets.js';
 
 const DAY = 86_400_000;
 const START = Date.parse('2025-01-01T00:00:00Z');
@@ -90,43 +91,6 @@ function bulkRows(n: number, customers: number, days: number): Rows {
 describe.each(kernelSets)('aggregateRows, $name kernels', ({ kernels }) => {
   const test = kernels ? it : it.skip;
 
-  test('matches the TypeScript reference bit for bit on random rows cut into random batches', () => {
-    const ts = fc.integer({ min: 0, max: 40 * DAY }).map((t) => START + t);
-    fc.assert(
-      fc.property(rowsArb(30, ts), fc.boolean(), fc.array(fc.nat(), { maxLength: 5 }), (list, withMargin, cuts) => {
-        const rows = columns(list, withMargin);
-        expectSameState(aggregate(kernels!, rows, 30, cuts), aggregate(jsKernels, rows, 30));
-      }),
-      { numRuns: 300 },
-    );
-  });
-
-  test('agrees on timestamps whose day is no int32 (NaN, far past and future, -0)', () => {
-    const ts = fc.oneof(fc.integer({ min: 0, max: 5 * DAY }).map((t) => START + t), fc.constantFrom(Number.NaN, -0, 1e18, -1e18, 2 ** 31 * DAY, Infinity, -Infinity));
-    fc.assert(
-      fc.property(rowsArb(5, ts), (list) => {
-        const rows = columns(list, true);
-        expectSameState(aggregate(kernels!, rows, 5), aggregate(jsKernels, rows, 5));
-      }),
-      { numRuns: 1000 },
-    );
-  });
-
-  test('merges the duplicate day keys that NaN timestamps leave when the map grows, as TypeScript does', () => {
-    // Found by the property above: a NaN day is stored as 0 but never matches, so (c, 0) can sit
-    // in the map twice until a growth re-adds, and merges, them.
-    const list = [[0, NaN, 0.1], [4, NaN, 5e-324], [0, START, 5e-324], [1, NaN, 5e-324], [1, START, -0.1], [0, NaN, 5e-324], [4, NaN, 5e-324], [0, START + DAY, 1e-300], [0, START, -5e-324]] as const;
-    const rows = columns(list.map(([cust, ts, amount]) => ({ cust, ts, amount, margin: 0 })), false);
-    expectSameState(aggregate(kernels!, rows, 5), aggregate(jsKernels, rows, 5));
-  });
-
-  test('grows the day map at the same points as TypeScript on 300k rows into 20k customers', () => {
-    const rows = bulkRows(300_000, 20_000, 400);
-    const got = aggregate(kernels!, rows, 20_000, [65_536, 131_072, 200_000]);
-    expectSameState(got, aggregate(jsKernels, rows, 20_000));
-    expect(got.days.capacity).toBeGreaterThan(1024 * 64);
-  });
-
   test('folds known rows into the documented sums', () => {
     const rows: Rows = {
       cust: Int32Array.of(0, 0, 1, 0, -1),
@@ -148,7 +112,70 @@ describe.each(kernelSets)('aggregateRows, $name kernels', ({ kernels }) => {
     expect(s.maxTs).toBe(START + 3 * DAY + 5);
   });
 
-  test('gives the same customer table through Aggregator and finalize', () => {
+  test('counts, sums and bounds each customer as a row-by-row fold of the definitions does', () => {
+    const ts = fc.integer({ min: 0, max: 60 * DAY }).map((t) => START + t);
+    const money = fc.oneof(fc.double({ min: -1e4, max: 1e5, noNaN: true }), fc.constantFrom(0, -0, 0.1, -0.1));
+    const row = fc.record({ cust: fc.integer({ min: -1, max: 7 }), ts, amount: money, margin: fc.double({ min: -1e3, max: 1e3, noNaN: true }) });
+    fc.assert(
+      fc.property(fc.array(row, { maxLength: 300 }), fc.array(fc.nat(), { maxLength: 4 }), (list, cuts) => {
+        const s = aggregate(kernels!, columns(list, true), 8, cuts);
+        for (let c = 0; c < 8; c++) {
+          const mine = list.filter((r) => r.cust === c);
+          const bought = mine.filter((r) => r.amount >= 0);
+          const units = (xs: number[]) => xs.reduce((sum, x) => sum + toUnits(x), 0);
+          expect(s.orders[c], `orders of ${c}`).toBe(bought.length);
+          expect(s.returns[c], `returns of ${c}`).toBe(mine.length - bought.length);
+          expect(s.revenue[c], `revenue of ${c}`).toBe(units(mine.map((r) => r.amount)));
+          expect(s.margin[c], `margin of ${c}`).toBe(units(mine.map((r) => r.margin)));
+          expect(s.firstTs[c]).toBe(Math.min(...bought.map((r) => r.ts)));
+          expect(s.lastTs[c]).toBe(Math.max(...bought.map((r) => r.ts)));
+        }
+        expect(s.rows).toBe(list.filter((r) => r.cust >= 0).length);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+parity('aggregateRows', (native) => {
+  it('matches the TypeScript reference bit for bit on random rows cut into random batches', () => {
+    const ts = fc.integer({ min: 0, max: 40 * DAY }).map((t) => START + t);
+    fc.assert(
+      fc.property(rowsArb(30, ts), fc.boolean(), fc.array(fc.nat(), { maxLength: 5 }), (list, withMargin, cuts) => {
+        const rows = columns(list, withMargin);
+        expectSameState(aggregate(native, rows, 30, cuts), aggregate(jsKernels, rows, 30));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('agrees on timestamps whose day is no int32 (NaN, far past and future, -0)', () => {
+    const ts = fc.oneof(fc.integer({ min: 0, max: 5 * DAY }).map((t) => START + t), fc.constantFrom(Number.NaN, -0, 1e18, -1e18, 2 ** 31 * DAY, Infinity, -Infinity));
+    fc.assert(
+      fc.property(rowsArb(5, ts), (list) => {
+        const rows = columns(list, true);
+        expectSameState(aggregate(native, rows, 5), aggregate(jsKernels, rows, 5));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('merges the duplicate day keys that NaN timestamps leave when the map grows, as TypeScript does', () => {
+    // Found by the property above: a NaN day is stored as 0 but never matches, so (c, 0) can sit
+    // in the map twice until a growth re-adds, and merges, them.
+    const list = [[0, NaN, 0.1], [4, NaN, 5e-324], [0, START, 5e-324], [1, NaN, 5e-324], [1, START, -0.1], [0, NaN, 5e-324], [4, NaN, 5e-324], [0, START + DAY, 1e-300], [0, START, -5e-324]] as const;
+    const rows = columns(list.map(([cust, ts, amount]) => ({ cust, ts, amount, margin: 0 })), false);
+    expectSameState(aggregate(native, rows, 5), aggregate(jsKernels, rows, 5));
+  });
+
+  it('grows the day map at the same points as TypeScript on 300k rows into 20k customers', () => {
+    const rows = bulkRows(300_000, 20_000, 400);
+    const got = aggregate(native, rows, 20_000, [65_536, 131_072, 200_000]);
+    expectSameState(got, aggregate(jsKernels, rows, 20_000));
+    expect(got.days.capacity).toBeGreaterThan(1024 * 64);
+  });
+
+  it('gives the same customer table through Aggregator and finalize', () => {
     const asOf = parseAsOf('2025-03-01');
     const ids = [1, 2, 'x', '07', 3, 1, 2, 'x', 42, '42'];
     const batch = txBatch(
@@ -165,15 +192,15 @@ describe.each(kernelSets)('aggregateRows, $name kernels', ({ kernels }) => {
       agg.add(batch);
       return finalize(agg, asOf, [30]);
     };
-    const [got, want] = [run(kernels!), run(jsKernels)];
+    const [got, want] = [run(native), run(jsKernels)];
     expect(got.customerId).toEqual(want.customerId);
     for (const [name, col] of Object.entries(want.fields)) expectSameBytes(got.fields[name as keyof typeof got.fields], col, name);
     expectSameBytes(got.meanRepeatValue, want.meanRepeatValue, 'meanRepeatValue');
   });
 });
 
-describe.runIf(kernelSets[1]!.kernels)('aggregateRows, native errors', () => {
-  const native = kernelSets[1]!.kernels!;
+describe.runIf(nativeKernels)('aggregateRows, native errors', () => {
+  const native = nativeKernels!;
 
   it('refuses a customer number beyond the state with SEG_ERR_NATIVE', () => {
     const state = new AggregateState(4);
@@ -195,8 +222,8 @@ describe.runIf(kernelSets[1]!.kernels)('aggregateRows, native errors', () => {
   });
 });
 
-describe.runIf(kernelSets[1]!.kernels)('native kernels, shared memory', () => {
-  const native = kernelSets[1]!.kernels!;
+describe.runIf(nativeKernels)('native kernels, shared memory', () => {
+  const native = nativeKernels!;
 
   it('refuse an output array that shares memory with an input, instead of aliasing it', () => {
     const state = new AggregateState(4);

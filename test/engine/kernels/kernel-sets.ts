@@ -1,9 +1,16 @@
 /**
- * The rows of every parity table: the TypeScript kernels, and the native ones when the addon
- * loads. A missing addon shows up as skipped tests named for the reason, never as a silent pass;
+ * The two kinds of kernel table (STYLE 5: every native kernel has a TypeScript twin).
+ *
+ * - Behaviour tables (`kernelSets`): known answers and invariants, run on the TypeScript kernels
+ *   and on the native ones. Each row can fail on its own.
+ * - Parity blocks (`parity`): the native kernels against the TypeScript reference `jsKernels`,
+ *   bit for bit. Only native is compared: a js-vs-js row would compare a kernel with itself and
+ *   could never fail.
+ *
+ * A missing addon shows up as skipped tests whose names say why, never as a silent pass;
  * addon-build.test.ts fails outright when cargo is present but the addon did not build.
  */
-import { expect } from 'vitest';
+import { describe, expect } from 'vitest';
 import { jsKernels } from '../../../engine/kernels/js-kernels.js';
 import type { Kernels } from '../../../engine/kernels/kernels.js';
 import { nativeKernelsOrReason } from '../../../engine/kernels/load-kernels.js';
@@ -13,11 +20,25 @@ const found = nativeKernelsOrReason();
 /** Why the native rows are skipped, or null when the addon loaded. */
 export const nativeMissing: string | null = 'reason' in found ? found.reason : null;
 
-/** One row per kernel set; `kernels` is undefined for a native set that did not load. */
+/** The native kernels, or undefined when the addon does not load. */
+export const nativeKernels: Kernels | undefined = 'kernels' in found ? found.kernels : undefined;
+
+/** Rows of a behaviour table; `kernels` is undefined for a native set that did not load. */
 export const kernelSets: { name: string; kernels: Kernels | undefined }[] = [
   { name: 'js', kernels: jsKernels },
-  { name: nativeMissing === null ? 'native' : `native (SKIPPED: ${nativeMissing})`, kernels: 'kernels' in found ? found.kernels : undefined },
+  { name: nativeMissing === null ? 'native' : `native (SKIPPED: ${nativeMissing})`, kernels: nativeKernels },
 ];
+
+/**
+ * A parity block: `body` gets the native kernels and compares them with `jsKernels`. Without the
+ * addon the block is skipped and its title says why.
+ */
+export function parity(what: string, body: (native: Kernels) => void): void {
+  const title = `${what}: native kernels against the TypeScript reference`;
+  // Skipped, the body only registers its tests (named in the report), none of which runs.
+  if (nativeKernels === undefined) describe.skip(`${title} (SKIPPED: ${nativeMissing})`, () => body(jsKernels));
+  else describe(title, () => body(nativeKernels as Kernels));
+}
 
 /** The bytes of a typed array view, for bitwise comparison. */
 export function bytes(a: ArrayBufferView): Uint8Array {

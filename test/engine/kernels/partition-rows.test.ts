@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { hashBytes, hashKey } from '../../../engine/kernels/id-hash.js';
 import { jsKernels } from '../../../engine/kernels/js-kernels.js';
-import { expectSameBytes, kernelSets } from './kernel-sets.js';
+import { expectSameBytes, kernelSets, parity } from './kernel-sets.js';
 import { utf8Column } from './utf8-column.js';
 
 describe('the shard hash', () => {
@@ -38,40 +38,21 @@ describe.each(kernelSets)('hashing and partitioning, $name kernels', ({ kernels 
     );
   });
 
-  test('hashes random text and odd numbers exactly as the TypeScript twin', () => {
-    fc.assert(
-      fc.property(fc.array(fc.string({ unit: 'grapheme', maxLength: 12 }), { maxLength: 40 }), fc.array(fc.double(), { maxLength: 40 }), (texts, nums) => {
-        const col = utf8Column(texts);
-        const [a, b] = [new Uint32Array(texts.length), new Uint32Array(texts.length)];
-        kernels!.hashUtf8(col.bytes, col.offsets, a);
-        jsKernels.hashUtf8(col.bytes, col.offsets, b);
-        expectSameBytes(a, b, 'utf8');
-        const [c, d] = [new Uint32Array(nums.length), new Uint32Array(nums.length)];
-        kernels!.hashIds(Float64Array.from(nums), c);
-        jsKernels.hashIds(Float64Array.from(nums), d);
-        expectSameBytes(c, d, 'f64');
-      }),
-      { numRuns: 200 },
-    );
-  });
-
-  test('groups rows by partition in a stable order, as the TypeScript twin', () => {
+  test('groups rows by partition: rows of partition q have hash & (p - 1) = q, in row order, each row once', () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 0, max: 2 ** 32 - 1 }), { maxLength: 300 }), fc.integer({ min: 0, max: 9 }), (hs, bits) => {
         const p = 2 ** bits;
         const hashes = Uint32Array.from(hs);
         const [offsets, order] = [new Uint32Array(p + 1), new Uint32Array(hashes.length)];
-        const [wantOffsets, wantOrder] = [new Uint32Array(p + 1), new Uint32Array(hashes.length)];
         kernels!.partitionRows(hashes, p, offsets, order);
-        jsKernels.partitionRows(hashes, p, wantOffsets, wantOrder);
-        expectSameBytes(offsets, wantOffsets, 'offsets');
-        expectSameBytes(order, wantOrder, 'order');
+        expect(offsets[0]).toBe(0);
+        expect(offsets[p]).toBe(hashes.length);
         for (let q = 0; q < p; q++) {
           const rows = [...order.subarray(offsets[q]!, offsets[q + 1]!)];
           expect(rows).toEqual([...rows].sort((x, y) => x - y));
           for (const r of rows) expect(hashes[r]! & (p - 1)).toBe(q);
         }
-        expect(offsets[p]).toBe(hashes.length);
+        expect([...order].sort((x, y) => x - y)).toEqual(hs.map((_, i) => i));
       }),
       { numRuns: 200 },
     );
@@ -79,5 +60,40 @@ describe.each(kernelSets)('hashing and partitioning, $name kernels', ({ kernels 
 
   test('refuses a partition count that is not a power of two', () => {
     expect(() => kernels!.partitionRows(new Uint32Array(4), 3, new Uint32Array(4), new Uint32Array(4))).toThrow(/power of two/);
+  });
+});
+
+parity('hashing and partitioning', (native) => {
+  it('hashes random text and odd numbers exactly as the TypeScript twin', () => {
+    fc.assert(
+      fc.property(fc.array(fc.string({ unit: 'grapheme', maxLength: 12 }), { maxLength: 40 }), fc.array(fc.double(), { maxLength: 40 }), (texts, nums) => {
+        const col = utf8Column(texts);
+        const [a, b] = [new Uint32Array(texts.length), new Uint32Array(texts.length)];
+        native.hashUtf8(col.bytes, col.offsets, a);
+        jsKernels.hashUtf8(col.bytes, col.offsets, b);
+        expectSameBytes(a, b, 'utf8');
+        const [c, d] = [new Uint32Array(nums.length), new Uint32Array(nums.length)];
+        native.hashIds(Float64Array.from(nums), c);
+        jsKernels.hashIds(Float64Array.from(nums), d);
+        expectSameBytes(c, d, 'f64');
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('partitions random hashes into the same offsets and order as the TypeScript twin', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 2 ** 32 - 1 }), { maxLength: 300 }), fc.integer({ min: 0, max: 9 }), (hs, bits) => {
+        const p = 2 ** bits;
+        const hashes = Uint32Array.from(hs);
+        const [offsets, order] = [new Uint32Array(p + 1), new Uint32Array(hashes.length)];
+        const [wantOffsets, wantOrder] = [new Uint32Array(p + 1), new Uint32Array(hashes.length)];
+        native.partitionRows(hashes, p, offsets, order);
+        jsKernels.partitionRows(hashes, p, wantOffsets, wantOrder);
+        expectSameBytes(offsets, wantOffsets, 'offsets');
+        expectSameBytes(order, wantOrder, 'order');
+      }),
+      { numRuns: 200 },
+    );
   });
 });

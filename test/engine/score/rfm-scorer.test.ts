@@ -29,12 +29,19 @@ describe('quantile thresholds and scores', () => {
     expect(scoreOf(7, new Float64Array(0))).toBe(1);
   });
 
-  it('splits n distinct values into k equal bins when k divides n', () => {
-    const values = Float64Array.from({ length: 100 }, (_, i) => i);
-    const t = quantileThresholds(values, 5);
-    const counts = [0, 0, 0, 0, 0];
-    for (const x of values) counts[scoreOf(x, t) - 1]!++;
-    expect(counts).toEqual([21, 20, 20, 20, 19]);
+  it('splits n distinct values into k bins of n/k when k divides n, the lowest one larger by its threshold value', () => {
+    // t_i = v[i*n/k] and a value equal to t_i scores below it, so bin 1 holds v[0..n/k] (n/k + 1
+    // values), bins 2..k-1 exactly n/k, and bin k the n/k - 1 values above t_{k-1}.
+    for (const [n, k] of [[100, 5], [20, 4], [1000, 10], [36, 3], [10, 2]] as const) {
+      const values = Float64Array.from({ length: n }, (_, i) => (i * 37) % n); // 0..n-1, shuffled
+      const t = quantileThresholds(values, k);
+      const counts = new Array<number>(k).fill(0);
+      for (const x of values) counts[scoreOf(x, t) - 1]!++;
+      const size = n / k;
+      expect(counts, `n = ${n}, k = ${k}`).toEqual([size + 1, ...new Array<number>(k - 2).fill(size), size - 1]);
+      // Bins are ranges of ranks: every value of bin j is below every value of bin j + 1.
+      for (let x = 1; x < n; x++) expect(scoreOf(x, t)).toBeGreaterThanOrEqual(scoreOf(x - 1, t));
+    }
   });
 });
 
