@@ -39,7 +39,7 @@ const VERSION = (JSON.parse(readFileSync(new URL(import.meta.url.endsWith('.ts')
 
 /** Routes whose latency is the lookup histogram's. */
 function isLookup(method: string, url: string | undefined): boolean {
-  return url !== undefined && url.startsWith('/v1/') && (method === 'GET' || url === '/v1/customers/batch-get');
+  return url?.startsWith('/v1/') === true && (method === 'GET' || url === '/v1/customers/batch-get');
 }
 
 /** Builds a server over `options.dataDir`; the caller listens (or injects) and closes it. */

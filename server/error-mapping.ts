@@ -4,7 +4,7 @@
  * registry codes first, so a client only ever sees SEG_ERR_* codes.
  */
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { capMessage, ERROR_CODES, SegError } from '../engine/errors.js';
+import { capMessage, type ERROR_CODES, SegError } from '../engine/errors.js';
 import { answerWhileDraining } from './request-bodies.js';
 
 /** HTTP status of every registry code; docs/errors.md shows the same (a test keeps them in step). */

@@ -116,7 +116,7 @@ function checkSemantics(config: Config, source: string): void {
     throw new ConfigError(`${source}: spend_bands.by must be a numeric customer field (one of: ${AGGREGATE_FIELDS.join(', ')})`);
   }
   const edges = config.spend_bands.edges;
-  if (edges && edges.some((e, i) => i > 0 && e <= edges[i - 1]!)) {
+  if (edges?.some((e, i) => i > 0 && e <= edges[i - 1]!)) {
     throw new ConfigError(`${source}: spend_bands.edges must be strictly ascending`);
   }
   const levels = config.tiers.levels;

@@ -1,4 +1,4 @@
-import type { Stats } from 'node:fs';
+import type { Dirent, Stats } from 'node:fs';
 import { lstat, readdir, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputForbiddenError, InputNotFoundError, InputUnreadableError, type SegError } from '../errors.js';
@@ -50,7 +50,7 @@ export async function listInputs(path: string): Promise<InputFile[]> {
 }
 
 async function walk(dir: string, out: InputFile[], seen: Set<string>): Promise<void> {
-  let entries;
+  let entries: Dirent[];
   try {
     entries = await readdir(dir, { withFileTypes: true });
   } catch (err) {

@@ -4,7 +4,7 @@
  * snapshot as it was.
  */
 import { endOfDay, finalize } from '../aggregate/finalize.js';
-import { type Config } from '../config/config-schema.js';
+import type { Config } from '../config/config-schema.js';
 import { configHash, parseConfig } from '../config/load-config.js';
 import type { TxBatch } from '../parse/parse-batch.js';
 import type { RejectLog } from '../parse/reject-log.js';

@@ -3,7 +3,7 @@
  * `customer_id` first, timestamps ISO-8601 in the text formats, null as an empty CSV field or
  * JSON null. Streams in chunks, so the export of millions of customers stays in bounded memory.
  */
-import { copyFile, open, readFile, rm } from 'node:fs/promises';
+import { copyFile, type FileHandle, open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import type { Table, Vector } from 'apache-arrow';
@@ -73,7 +73,7 @@ function stdoutSink(): ExportSink {
 
 /** A file opened here, so a path that cannot be written fails with one coded line before any work. */
 async function fileSink(path: string): Promise<ExportSink> {
-  let fh;
+  let fh: FileHandle;
   try {
     fh = await open(path, 'w');
   } catch (cause) {

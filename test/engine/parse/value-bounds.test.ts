@@ -1,4 +1,5 @@
 import {
+  type Data,
   DateDay,
   DateMillisecond,
   Float64,
@@ -81,7 +82,8 @@ describe('value bounds', () => {
 
   it('rejects Arrow timestamps and dates beyond the Date range in every unit', () => {
     const ok = 1_700_000_000; // seconds
-    const columns = [
+    // Typed as plain Data: makeVector's overloads do not take a union of Data<T>.
+    const columns: Data[] = [
       makeData({ type: new TimestampSecond(), length: 2, data: BigInt64Array.of(BigInt(ok), 10n ** 13n) }),
       makeData({ type: new TimestampMillisecond(), length: 2, data: BigInt64Array.of(BigInt(ok) * 1000n, 9n * 10n ** 15n) }),
       makeData({ type: new TimestampMicrosecond(), length: 2, data: BigInt64Array.of(BigInt(ok) * 1_000_000n, 9n * 10n ** 18n) }),
