@@ -49,9 +49,12 @@ export async function spawnServer(script: string[], env: Record<string, string> 
   return { url, child };
 }
 
-/** `segstream serve` over `dataDir` in a child process, from source (a stale dist/ would measure old code). */
-export function spawnSegstream(dataDir: string, env: Record<string, string> = {}): Promise<{ url: string; child: ChildProcess }> {
-  return spawnServer(['--import', 'tsx', 'cli/segstream.ts', 'serve', '--data', dataDir, '--port', '0'], env);
+/**
+ * `segstream serve` over `dataDir` in a child process, from source (a stale dist/ would measure old
+ * code); `args` are more serve flags, e.g. `--input-root DIR` for a bench that posts rescore jobs.
+ */
+export function spawnSegstream(dataDir: string, env: Record<string, string> = {}, args: readonly string[] = []): Promise<{ url: string; child: ChildProcess }> {
+  return spawnServer(['--import', 'tsx', 'cli/segstream.ts', 'serve', '--data', dataDir, '--port', '0', ...args], env);
 }
 
 /** A bare fastify hello-world in a child process: the ceiling for this machine. */

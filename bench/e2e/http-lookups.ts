@@ -5,6 +5,7 @@
  *
  *   node --import tsx bench/e2e/http-lookups.ts [--customers 1000000] [--dir DIR] [--connections 100] [--duration 10]
  */
+import { dirname } from 'node:path';
 import type autocannon from 'autocannon';
 import { loadSnapshot } from '../../engine/snapshot/snapshot-store.js';
 import { benchData, flag, load, report, spawnHello, spawnSegstream } from './http-harness.js';
@@ -23,7 +24,8 @@ let next = 0;
 const randomLookup: autocannon.Request = { method: 'GET', setupRequest: (req) => ({ ...req, path: `/v1/customers/${encodeURIComponent(ids[next++ % ids.length]!)}` }) };
 
 const hello = await spawnHello();
-const seg = await spawnSegstream(dataDir);
+// Jobs read only inside --input-root folders (DESIGN "Real-time path").
+const seg = await spawnSegstream(dataDir, {}, ['--input-root', dirname(input)]);
 const results = [];
 try {
   await load('warm-up', { url: seg.url, connections, duration: 2, requests: [randomLookup] });
