@@ -90,6 +90,29 @@ describe('segstream serve', () => {
     expect(code).toBe(0);
   });
 
+  it.each(['[::1]', '::1'])('binds the IPv6 loopback written as %s', async (host) => {
+    const served = await serve(['--host', host]);
+    try {
+      expect(served.url).toMatch(/^http:\/\/\[::1\]:\d+$/);
+      expect((await fetch(`${served.url}/healthz`)).status).toBe(200);
+    } finally {
+      served.child.kill('SIGTERM');
+      await once(served.child, 'exit');
+    }
+  });
+
+  it('starts a job inside --input-root, refuses one outside, and exits 0 on SIGTERM while a job runs', async () => {
+    const served = await serve(['--input-root', dir, '--job-timeout', '10m']);
+    const headers = { 'content-type': 'application/json', authorization: `bearer ${TOKEN}` };
+    const outside = await fetch(`${served.url}/v1/jobs/rescore`, { method: 'POST', headers, body: JSON.stringify({ input: '/etc/passwd' }) });
+    expect([outside.status, ((await outside.json()) as { code: string }).code]).toEqual([403, 'SEG_ERR_INPUT_FORBIDDEN']);
+    const started = await fetch(`${served.url}/v1/jobs/rescore`, { method: 'POST', headers, body: JSON.stringify({ input: join(dir, 'tx.csv') }) });
+    expect(started.status).toBe(202);
+    served.child.kill('SIGTERM');
+    const [code] = (await once(served.child, 'exit')) as [number | null];
+    expect(code, served.output()).toBe(0);
+  });
+
   it('refuses to bind a non-loopback address without a token', async () => {
     const child = spawn(process.execPath, [CLI, 'serve', '--data', dataDir, '--host', '0.0.0.0', '--port', '0'], {
       env: { ...process.env, SEGSTREAM_TOKEN: '' },
