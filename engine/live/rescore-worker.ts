@@ -9,6 +9,7 @@ import { loadConfig } from '../config/load-config.js';
 import { SegError } from '../errors.js';
 import { DEFAULT_COLUMN_MAP } from '../read/raw-batch.js';
 import { rescore } from '../rescore/rescore.js';
+import { capMessage, isUnwritable, outputError } from '../snapshot/output-error.js';
 import type { RescoreWorkerInput, RescoreWorkerMessage } from './rescore-messages.js';
 
 const job = workerData as RescoreWorkerInput;
@@ -34,6 +35,7 @@ try {
   });
   post({ type: 'done', summary });
 } catch (error) {
-  const e = error as Error;
-  post({ type: 'error', code: error instanceof SegError ? error.code : 'SEG_ERR_INTERNAL', message: e?.message ?? String(error) });
+  // A full or read-only disk is the operator's to fix, not an internal error: say so with its code, in one line.
+  const e = !(error instanceof SegError) && isUnwritable(error) ? outputError(error, `the snapshot under ${job.dataDir}`) : (error as Error);
+  post({ type: 'error', code: e instanceof SegError ? e.code : 'SEG_ERR_INTERNAL', message: capMessage(e?.message ?? String(error)) });
 }
