@@ -2,8 +2,8 @@
  * Rescore jobs of a running server: one at a time, each on a worker thread so lookups keep
  * being answered while millions of rows are aggregated. A job seals the current log segment,
  * the worker folds the sealed segments in, and on success the store swaps to the new snapshot.
- * A job has a time limit and can be cancelled: either terminates its worker before the publish,
- * so nothing it wrote goes live.
+ * A job has a time limit and can be cancelled: either terminates its worker, so nothing it wrote
+ * goes live unless the worker was already inside its publish (atomic, like a crash there).
  */
 import { randomUUID } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
