@@ -1,18 +1,26 @@
-import { cp, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { appendFile, cp, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LiveStore } from '../../../engine/live/live-store.js';
 import type { TxBatch } from '../../../engine/parse/parse-batch.js';
 import { rescore } from '../../../engine/rescore/rescore.js';
-import { writeFoldedMarker } from '../../../engine/wal/folded-marker.js';
-import { walBatches } from '../../../engine/wal/read-wal.js';
+import { EventArchive } from '../../../engine/wal/event-archive.js';
+import { FOLDED_MARKER, writeFoldedMarker } from '../../../engine/wal/folded-marker.js';
+import { readWal, walBatches } from '../../../engine/wal/read-wal.js';
+import { encodeRecord } from '../../../engine/wal/wal-record.js';
+import { segmentName } from '../../../engine/wal/write-ahead-log.js';
 
 let dir: string;
 let input: string;
 
-function purchase(id: string | number, day: string, amount: number): TxBatch {
-  return { length: 1, ids: [id], ts: Float64Array.of(Date.parse(day)), amount: Float64Array.of(amount), margin: null };
+// Customer N of the base bought once, for N + 9.
+function purchase(id: string | number, day: string, amount: number, eventId?: string): TxBatch {
+  return { length: 1, ids: [id], ts: Float64Array.of(Date.parse(day)), amount: Float64Array.of(amount), margin: null, ...(eventId ? { eventIds: [eventId] } : {}) };
+}
+
+async function manifestOf(dataDir: string, id: string): Promise<{ rows: { valid: number; future: number }; revenue: number }> {
+  return JSON.parse(await readFile(join(dataDir, 'snapshots', id, 'manifest.json'), 'utf8'));
 }
 
 beforeAll(async () => {
@@ -43,8 +51,9 @@ describe('LiveStore', () => {
     await b.close();
   });
 
-  it('skips the segments a snapshot folded in when the crash came between publish and trim', async () => {
+  it('skips the segments a snapshot folded in when the crash came between publish and archive, and archives them at open', async () => {
     const dataDir = await freshDataDir('crash');
+    const before = { snapshot: (await readFile(join(dataDir, 'CURRENT'), 'utf8')).trim() };
     const a = await LiveStore.open({ dataDir });
     await a.ingest(purchase(2, '2026-06-01', 100));
     const sealed = await a.wal.rotate();
@@ -61,7 +70,11 @@ describe('LiveStore', () => {
     expect(b.ready().get('2')).toMatchObject({ revenue: 111, live: false });
     expect(b.ready().get('3')).toMatchObject({ revenue: 62, live: true });
     expect((await readdir(LiveStore.walDir(dataDir))).some((n) => n.startsWith(String(sealed).padStart(12, '0')))).toBe(false);
+    expect(b.archive.through).toBe(sealed);
     await b.close();
+    // The next rescore (the CLI's) reads the archived purchase, once; customer 3's is still only in the live log.
+    const next = await rescore({ input, dataDir });
+    expect((await manifestOf(dataDir, next.snapshot)).revenue).toBe((await manifestOf(dataDir, before.snapshot)).revenue + 100);
   });
 
   it('picks up a snapshot published from outside and keeps the live events on top of it', async () => {
@@ -74,6 +87,132 @@ describe('LiveStore', () => {
     expect(await store.reloadIfChanged()).toBe(true);
     expect(store.ready().snapshot.id).not.toBe(before);
     expect(store.ready().get('4')).toMatchObject({ revenue: 1013, live: true });
+    await store.close();
+  });
+
+  it('acknowledges a retried event_id again without logging or applying it twice, across a restart and after the archive', async () => {
+    const dataDir = await freshDataDir('event-ids');
+    const a = await LiveStore.open({ dataDir });
+    expect(await a.ingest(purchase(5, '2026-06-01', 10, 'e-1'))).toMatchObject({ duplicates: 0, customers: 1 });
+    expect(await a.ingest(purchase(5, '2026-06-01', 10, 'e-1'))).toMatchObject({ duplicates: 1, customers: 0 });
+    // Two rows with one id in one batch: the second is the retry.
+    const twice: TxBatch = { length: 2, ids: [5, 5], ts: Float64Array.of(Date.parse('2026-06-02'), Date.parse('2026-06-02')), amount: Float64Array.of(1, 1), margin: null, eventIds: ['e-2', 'e-2'] };
+    expect(await a.ingest(twice)).toMatchObject({ duplicates: 1 });
+    expect(a.ready().get('5')).toMatchObject({ revenue: 14 + 10 + 1 });
+    await a.close();
+    const b = await LiveStore.open({ dataDir });
+    expect(await b.ingest(purchase(5, '2026-06-01', 10, 'e-1'))).toMatchObject({ duplicates: 1 });
+    // Fold the log into a snapshot and the archive; the ids are known from the archive now.
+    const sealed = await b.wal.rotate();
+    const job = await rescore({ input, dataDir, wal: { dir: LiveStore.walDir(dataDir), through: sealed } });
+    await b.install(job.snapshot, sealed);
+    await b.close();
+    const c = await LiveStore.open({ dataDir });
+    expect(c.knownEventIds).toBe(2);
+    expect(await c.ingest(purchase(5, '2026-06-02', 1, 'e-2'))).toMatchObject({ duplicates: 1 });
+    expect(c.ready().get('5')).toMatchObject({ revenue: 14 + 10 + 1, live: false });
+    let logged = 0;
+    for await (const e of readWal(LiveStore.walDir(dataDir))) logged += e.batch.length;
+    expect(logged).toBe(0);
+    await c.close();
+  });
+
+  it('applies a row once when two requests carry its event_id at the same time', async () => {
+    const dataDir = await freshDataDir('race');
+    const store = await LiveStore.open({ dataDir });
+    const results = await Promise.all([store.ingest(purchase('r', '2026-06-01', 7, 'same')), store.ingest(purchase('r', '2026-06-01', 7, 'same'))]);
+    expect(results.map((r) => r.duplicates).sort()).toEqual([0, 1]);
+    expect(store.ready().get('r')).toMatchObject({ revenue: 7, orders: 1 });
+    await store.close();
+  });
+
+  it('moves folded segments to the archive on install, and every later rescore counts the archived rows once', async () => {
+    const dataDir = await freshDataDir('fold');
+    const baseRevenue = (await manifestOf(dataDir, (await readFile(join(dataDir, 'CURRENT'), 'utf8')).trim())).revenue;
+    const store = await LiveStore.open({ dataDir });
+    await store.ingest(purchase(6, '2026-06-01', 100));
+    const sealed = await store.wal.rotate();
+    await store.ingest(purchase(7, '2026-06-02', 40));
+    const job = await rescore({ input, dataDir, wal: { dir: LiveStore.walDir(dataDir), through: sealed } });
+    await store.install(job.snapshot, sealed);
+    expect(store.archive.through).toBe(sealed);
+    expect((await readdir(LiveStore.walDir(dataDir))).map((n) => Number.parseInt(n, 10))).toEqual([sealed + 1]);
+    expect(store.ready().get('6')).toMatchObject({ live: false });
+    expect(store.ready().get('7')).toMatchObject({ live: true });
+    // A CLI rescore: the archive, not the live log; marked folded through the archive.
+    const cli = await rescore({ input, dataDir, workers: 2 });
+    expect((await manifestOf(dataDir, cli.snapshot)).revenue).toBe(baseRevenue + 100);
+    expect(JSON.parse(await readFile(join(dataDir, 'snapshots', cli.snapshot, FOLDED_MARKER), 'utf8'))).toEqual({ folded_through: sealed });
+    expect(await store.reloadIfChanged()).toBe(true);
+    expect(store.ready().get('7')).toMatchObject({ live: true, revenue: 16 + 40 });
+    // An earlier as_of: the archived purchase is a future row, shown live, and counted by the next run.
+    const early = await rescore({ input, dataDir, asOf: '2026-05-31' });
+    expect((await manifestOf(dataDir, early.snapshot)).rows.future).toBe(1);
+    await store.reloadIfChanged();
+    expect(store.ready().get('6')).toMatchObject({ live: true, revenue: 15 + 100 });
+    const later = await rescore({ input, dataDir });
+    expect((await manifestOf(dataDir, later.snapshot)).revenue).toBe(baseRevenue + 100);
+    await store.close();
+  });
+
+  it('counts rows once when the crash came after the archive was written and before the log was trimmed', async () => {
+    const dataDir = await freshDataDir('untrimmed');
+    const baseRevenue = (await manifestOf(dataDir, (await readFile(join(dataDir, 'CURRENT'), 'utf8')).trim())).revenue;
+    const a = await LiveStore.open({ dataDir });
+    await a.ingest(purchase(8, '2026-06-01', 30));
+    const sealed = await a.wal.rotate();
+    await a.close();
+    const entries = [];
+    for await (const e of readWal(LiveStore.walDir(dataDir), { through: sealed })) entries.push(e);
+    await (await EventArchive.open(EventArchive.dirOf(dataDir))).add(sealed, entries);
+    const r = await rescore({ input, dataDir });
+    expect((await manifestOf(dataDir, r.snapshot)).revenue).toBe(baseRevenue + 30);
+    const b = await LiveStore.open({ dataDir });
+    expect(b.ready().get('8')).toMatchObject({ revenue: 17 + 30, live: false });
+    expect((await readdir(LiveStore.walDir(dataDir))).some((n) => n === segmentName(sealed))).toBe(false);
+    await b.close();
+  });
+
+  it('starts with an empty marker file and shows every row once', async () => {
+    const dataDir = await freshDataDir('empty-marker');
+    const a = await LiveStore.open({ dataDir });
+    await a.ingest(purchase(9, '2026-06-01', 5));
+    await a.close();
+    const id = (await readFile(join(dataDir, 'CURRENT'), 'utf8')).trim();
+    await writeFile(join(dataDir, 'snapshots', id, FOLDED_MARKER), '');
+    const b = await LiveStore.open({ dataDir });
+    expect(b.ready().get('9')).toMatchObject({ revenue: 18 + 5, live: true });
+    await b.close();
+  });
+
+  it('cuts a torn tail off at open, so appends after it are read back after the next restart', async () => {
+    const dataDir = await freshDataDir('torn');
+    const a = await LiveStore.open({ dataDir });
+    await a.ingest(purchase(10, '2026-06-01', 1));
+    const seq = a.wal.currentSeq;
+    await a.close();
+    const path = join(LiveStore.walDir(dataDir), segmentName(seq));
+    const good = (await stat(path)).size;
+    await appendFile(path, encodeRecord(purchase(10, '2026-06-01', 1000)).subarray(0, 9));
+    const torn: number[] = [];
+    const b = await LiveStore.open({ dataDir, hooks: { onTorn: (_s, offset) => torn.push(offset) } });
+    expect(torn).toEqual([good]);
+    expect((await stat(path)).size).toBe(good);
+    await b.ingest(purchase(10, '2026-06-02', 2));
+    await b.close();
+    const c = await LiveStore.open({ dataDir });
+    expect(c.ready().get('10')).toMatchObject({ revenue: 19 + 1 + 2 });
+    await c.close();
+  });
+
+  it('refuses a row the live state cannot hold before it reaches the log', async () => {
+    const dataDir = await freshDataDir('poison');
+    const store = await LiveStore.open({ dataDir });
+    const poison: TxBatch = { length: 1, ids: [11], ts: Float64Array.of(9e15), amount: Float64Array.of(1), margin: null };
+    await expect(store.ingest(poison)).rejects.toMatchObject({ code: 'SEG_ERR_BAD_REQUEST' });
+    let logged = 0;
+    for await (const e of readWal(LiveStore.walDir(dataDir))) logged += e.batch.length;
+    expect(logged).toBe(0);
     await store.close();
   });
 });

@@ -1,4 +1,4 @@
-import { appendFile, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { appendFile, type FileHandle, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -38,6 +38,17 @@ describe('wal record', () => {
     expect([...r.batch.ts]).toEqual([...b.ts]);
     expect([...r.batch.amount]).toEqual([...b.amount]);
     expect([...r.batch.margin!]).toEqual([...b.margin!]);
+  });
+
+  it('round-trips event ids (null where a row has none) and reads records written without them', () => {
+    const b = { ...batch([1, 'a', 3]), eventIds: ['e-1', null, '42'] };
+    const r = decodeRecord(encodeRecord(b), 0);
+    expect(r.kind === 'record' && r.batch.eventIds).toEqual(['e-1', null, '42']);
+    const plain = decodeRecord(encodeRecord({ ...batch([1]), eventIds: [null] }), 0);
+    expect(plain.kind === 'record' && plain.batch.eventIds).toBeUndefined();
+    // A record from before event ids: flags byte 1 (margin) still reads as margin, no ids.
+    const old = decodeRecord(encodeRecord(batch([7], true)), 0);
+    expect(old.kind === 'record' && [old.batch.ids, old.batch.eventIds, old.batch.margin?.length]).toEqual([[7], undefined, 1]);
   });
 
   it('reports a torn record instead of misreading it', () => {
@@ -91,5 +102,51 @@ describe('WriteAheadLog', () => {
     for await (const e of readWal(dir, { onTorn: (_s, _o, reason) => torn.push(reason) })) ids.push(...e.batch.ids);
     expect(ids).toEqual([1, 2, 4]);
     expect(torn).toEqual(['truncated payload']);
+  });
+
+  it('finishes a write the disk took in part, and acknowledges it only then', async () => {
+    const dir = await tempDir();
+    const wal = await WriteAheadLog.open(dir);
+    const fh = (wal as unknown as { fh: FileHandle }).fh;
+    const real = fh.writev.bind(fh);
+    let calls = 0;
+    fh.writev = (async (bufs: Buffer[]) => {
+      calls++;
+      if (calls > 1) return real(bufs);
+      const r = await real([bufs[0]!.subarray(0, 5)]);
+      return { ...r, bytesWritten: 5 };
+    }) as typeof fh.writev;
+    await wal.append(batch([1, 2]));
+    await wal.close();
+    expect(calls).toBe(2);
+    const ids = [];
+    for await (const e of readWal(dir, { onTorn: () => expect.fail('torn') })) ids.push(...e.batch.ids);
+    expect(ids).toEqual([1, 2]);
+  });
+
+  it('refuses a write the disk cut short, cuts the segment back, and stays broken', async () => {
+    const dir = await tempDir();
+    const wal = await WriteAheadLog.open(dir);
+    await wal.append(batch([1]));
+    const size = (await stat(join(dir, '000000000001.wal'))).size;
+    const fh = (wal as unknown as { fh: FileHandle }).fh;
+    const real = fh.writev.bind(fh);
+    // A full disk: part of the record, then nothing more, and no exception.
+    let calls = 0;
+    fh.writev = (async (bufs: Buffer[]) => {
+      calls++;
+      if (calls > 1) return { bytesWritten: 0, buffers: bufs };
+      const r = await real([bufs[0]!.subarray(0, 12)]);
+      return { ...r, bytesWritten: 12 };
+    }) as typeof fh.writev;
+    await expect(wal.append(batch([2, 3]))).rejects.toMatchObject({ code: 'SEG_ERR_WAL_WRITE' });
+    fh.writev = real;
+    await expect(wal.append(batch([4]))).rejects.toMatchObject({ code: 'SEG_ERR_WAL_WRITE' });
+    expect(wal.brokenBy).not.toBeNull();
+    await wal.close().catch(() => undefined);
+    expect((await stat(join(dir, '000000000001.wal'))).size).toBe(size);
+    const ids = [];
+    for await (const e of readWal(dir, { onTorn: () => expect.fail('torn') })) ids.push(...e.batch.ids);
+    expect(ids).toEqual([1]);
   });
 });
