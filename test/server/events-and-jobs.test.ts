@@ -63,6 +63,18 @@ describe('events', () => {
     expect((await app.inject({ method: 'GET', url: '/v1/customers/6' })).json()).toMatchObject({ live: true, last_purchase_at: '2026-07-02T12:00:00.000Z' });
   });
 
+  it('takes an event_id on JSON, NDJSON and Arrow bodies and acknowledges a retry without counting it again', async () => {
+    const row = { customer_id: 'idem', ts: '2026-07-04T10:00:00Z', amount: 3, event_id: 'evt-1' };
+    expect((await app.inject({ method: 'POST', url: '/v1/events', headers: auth, payload: [row] })).json()).toMatchObject({ accepted: 1, duplicates: 0 });
+    expect((await app.inject({ method: 'POST', url: '/v1/events', headers: auth, payload: [row] })).json()).toMatchObject({ accepted: 1, duplicates: 1 });
+    const nd = await app.inject({ method: 'POST', url: '/v1/events', headers: { ...auth, 'content-type': 'application/x-ndjson' }, payload: `${JSON.stringify(row)}\n{"customer_id":"idem","ts":"2026-07-04","amount":4,"event_id":7}\n{"customer_id":"idem","ts":"2026-07-04","amount":4,"event_id":1.5}\n` });
+    expect(nd.json()).toMatchObject({ accepted: 2, duplicates: 1, rejected: 1, rejected_by_reason: { bad_event_id: 1 } });
+    const table = tableFromArrays({ customer_id: ['idem', 'idem'], ts: Float64Array.from([Date.parse('2026-07-05T00:00:00Z'), Date.parse('2026-07-05T00:00:00Z')]), amount: Float64Array.from([5, 6]), event_id: ['7', 'evt-2'] });
+    const arrow = await app.inject({ method: 'POST', url: '/v1/events', headers: { ...auth, 'content-type': 'application/vnd.apache.arrow.stream' }, payload: Buffer.from(tableToIPC(table, 'stream')) });
+    expect(arrow.json()).toMatchObject({ accepted: 2, duplicates: 1 });
+    expect((await app.inject({ method: 'GET', url: '/v1/customers/idem' })).json()).toMatchObject({ orders: 3, revenue: 3 + 4 + 6 });
+  });
+
   it('refuses a write without the token, a wrong body, an unknown media type and an oversized body, each with its code', async () => {
     const noToken = await app.inject({ method: 'POST', url: '/v1/events', payload: [] });
     expect([noToken.statusCode, noToken.json().code]).toEqual([401, 'SEG_ERR_UNAUTHORIZED']);
@@ -82,7 +94,7 @@ describe('events', () => {
 });
 
 describe('rescore jobs', () => {
-  it('answers lookups while a rescore runs, refuses a second job with 409, then folds the log in and trims it', async () => {
+  it('answers lookups while a rescore runs, refuses a second job with 409, then folds the log in and moves it to the archive', async () => {
     await app.inject({ method: 'POST', url: '/v1/events', headers: auth, payload: [{ customer_id: 'during', ts: '2026-07-03', amount: 9 }] });
     const started = await app.inject({ method: 'POST', url: '/v1/jobs/rescore', headers: auth, payload: { input } });
     expect(started.statusCode).toBe(202);
@@ -103,6 +115,8 @@ describe('rescore jobs', () => {
     expect((await app.inject({ method: 'GET', url: '/v1/customers/late' })).json()).toMatchObject({ live: true, revenue: 11 });
     const segments = await readdir(join(dataDir, 'wal'));
     expect(segments.length).toBe(1);
+    // Folded segments are never just trimmed: they live on in the archive every later rescore reads.
+    expect((await readdir(join(dataDir, 'events'))).filter((n) => n.endsWith('.arrow'))).toHaveLength(1);
     expect((await app.inject({ method: 'GET', url: '/v1/jobs/nope', headers: auth })).json().code).toBe('SEG_ERR_JOB_NOT_FOUND');
   });
 
