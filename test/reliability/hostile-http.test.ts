@@ -77,6 +77,7 @@ beforeAll(async () => {
   await new Promise((r) => unixSocket.once('listening', r));
   // Files inside the root whose content must not come back either.
   await writeFile(join(root, 'one-line.csv'), `${SECRET_LINES[0]}\n`);
+  await writeFile(join(root, 'one-customer.csv'), 'customer_id,ts,amount\nalone,2026-06-01,10\n');
   await writeFile(join(root, 'bad-config.json'), `${SECRET_LINES[0]}\n`);
   await writeFile(join(root, 'mapped.csv'), (await import('node:fs')).readFileSync(input, 'utf8').replace('customer_id,ts,amount', 'CustomerID,InvoiceDate,Total'));
 
@@ -286,8 +287,19 @@ describe('the job body', () => {
     expect(app.segstream.jobs.current).toBeNull();
   });
 
-  it('maps columns and takes force and as_of', async () => {
-    const r = await startJob({ input: join(root, 'mapped.csv'), columns: { customer_id: 'CustomerID', ts: 'InvoiceDate', amount: 'Total' }, force: true, as_of: '2026-07-31' });
+  it('passes force to the publishing guard: refused without it, published with it', async () => {
+    const before = app.segstream.store.ready().snapshot.id;
+    const refused = await startJob({ input: join(root, 'one-customer.csv') });
+    expect(await jobRecord(String(refused.body['id']))).toMatchObject({ status: 'failed', error: { code: 'SEG_ERR_PUBLISH_REFUSED' } });
+    expect(app.segstream.store.ready().snapshot.id).toBe(before);
+    const forced = await startJob({ input: join(root, 'one-customer.csv'), force: true });
+    const job = await jobRecord(String(forced.body['id']));
+    expect(job['status'], JSON.stringify(job['error'])).toBe('succeeded');
+    expect(app.segstream.store.ready().snapshot.id).not.toBe(before);
+  });
+
+  it('maps columns and takes as_of', async () => {
+    const r = await startJob({ input: join(root, 'mapped.csv'), columns: { customer_id: 'CustomerID', ts: 'InvoiceDate', amount: 'Total' }, as_of: '2026-07-31' });
     expect(r.status).toBe(202);
     const job = await jobRecord(String(r.body['id']));
     expect(job['status'], JSON.stringify(job['error'])).toBe('succeeded');
