@@ -63,7 +63,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
   const store = await LiveStore.open({
     dataDir: options.dataDir,
-    hooks: { ...metrics.storeHooks(), onTorn: (seq, offset, reason) => app.log.warn({ seq, offset, reason }, 'skipped a torn tail of the event log') },
+    hooks: {
+      ...metrics.storeHooks(),
+      onTorn: (seq, offset, reason) => app.log.warn({ seq, offset, reason }, 'cut a torn tail off the event log'),
+      onProblem: (what, error) => app.log.error({ err: error }, `event log: ${what} failed; the rows stay in the log and it is retried`),
+    },
   });
   metrics.store = store;
   const jobs = new RescoreJobs(store, { onFinished: (job, seconds) => metrics.jobFinished(job, seconds) }, options.jobTimeoutMs);
