@@ -4,10 +4,8 @@
  * ranges (see read-share.ts for how a range is cut at line boundaries). Shares are numbered in
  * input order; that number orders rejects, row numbers and customers as one thread would.
  */
-import { openAsBlob } from 'node:fs';
-import { open } from 'node:fs/promises';
-import { RecordBatchReader } from 'apache-arrow';
-import { ParquetFile } from 'parquet-wasm';
+import { openArrowFile } from '../read/arrow-reader.js';
+import { parquetGroupBytes } from '../read/parquet-reader.js';
 import { toInputError } from '../read/byte-source.js';
 import { ARROW1, MAGIC_BYTES, readHead, startsWith } from '../read/detect-format.js';
 import type { InputFile } from '../read/open-input.js';
@@ -94,28 +92,10 @@ function sum(values: readonly number[], from: number, to: number): number {
   return s;
 }
 
-async function parquetGroupBytes(path: string): Promise<number[]> {
-  const file = await ParquetFile.fromFile(await openAsBlob(path));
-  try {
-    const meta = file.metadata();
-    const bytes = meta.rowGroups().map((g) => {
-      const b = g.compressedSize();
-      g.free();
-      return b;
-    });
-    meta.free();
-    return bytes;
-  } finally {
-    file.free();
-  }
-}
-
 async function arrowBatchCount(path: string): Promise<number> {
-  const handle = await open(path, 'r');
+  const { handle, reader } = await openArrowFile(path);
   try {
-    const reader = await RecordBatchReader.from(handle);
-    await reader.open();
-    const n = reader.isFile() ? reader.numRecordBatches : 0;
+    const n = reader.numRecordBatches;
     await reader.cancel();
     return n;
   } finally {

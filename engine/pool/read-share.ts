@@ -13,24 +13,21 @@
  * So a share reports whether it saw a `"` at all; the pool then re-reads such a split file as one
  * share (correct, slower). NDJSON never has a raw newline inside a value.
  */
-import { createReadStream, openAsBlob } from 'node:fs';
-import { open } from 'node:fs/promises';
-import { RecordBatchReader, tableFromIPC, type RecordBatch, type Table } from 'apache-arrow';
-import { ParquetFile } from 'parquet-wasm';
-import { sliceBatch, toRawBatch } from '../read/arrow-reader.js';
+import { createReadStream } from 'node:fs';
+import type { RecordBatch } from 'apache-arrow';
+import { openArrowFile, sliceBatch, toRawBatch } from '../read/arrow-reader.js';
 import { DEFAULT_BATCH_SIZE, toInputError, type ByteSource } from '../read/byte-source.js';
-import { resolveColumns, type ResolvedColumns } from '../read/column-map.js';
+import { resolveColumns } from '../read/column-map.js';
 import { readCsv } from '../read/csv-reader.js';
 import { readNdjson } from '../read/ndjson-reader.js';
 import { readFile } from '../read/open-input.js';
+import { readRowGroups } from '../read/parquet-reader.js';
 import type { RawBatch, ReadOptions } from '../read/raw-batch.js';
 import type { Share } from './plan-shares.js';
 
 const LF = 0x0a;
 const QUOTE = 0x22;
 const READ_CHUNK_BYTES = 1 << 20;
-// parquet-wasm's default of 1,024 rows per batch is about 5x slower (TOOLCHAIN.md).
-const DECODE_BATCH_ROWS = 65_536;
 
 /** What reading a share noticed beside its rows. */
 export interface ShareFlags {
@@ -54,7 +51,7 @@ export async function* readShare(share: Share, options: ReadOptions, flags: Shar
       return;
     }
     case 'row-groups':
-      yield* readRowGroups(share.path, part.from, part.to, options);
+      yield* readRowGroups(share.path, { path: share.path }, part.from, part.to, options);
       return;
     case 'batches':
       yield* readBatches(share.path, part.from, part.to, options);
@@ -113,52 +110,10 @@ async function headerLine(path: string): Promise<Buffer> {
   return Buffer.concat(parts);
 }
 
-/** Row groups `[from, to)` of a Parquet file (readParquet's loop, on a subset of the groups). */
-async function* readRowGroups(path: string, from: number, to: number, options: ReadOptions): AsyncGenerator<RawBatch> {
-  let file: ParquetFile;
-  try {
-    file = await ParquetFile.fromFile(await openAsBlob(path));
-  } catch (err) {
-    throw unreadable(path, 'Parquet', err);
-  }
-  try {
-    let resolved: ResolvedColumns;
-    try {
-      resolved = resolveColumns(path, tableFromIPC(file.schema().intoIPCStream()).schema.fields.map((f) => f.name), options.columns);
-    } catch (err) {
-      throw unreadable(path, 'Parquet', err);
-    }
-    const wanted = [...new Set(resolved.sourceNames)];
-    const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
-    let firstRow = 1;
-    for (let group = from; group < to; group++) {
-      let table: Table;
-      try {
-        table = tableFromIPC((await file.read({ rowGroups: [group], batchSize: DECODE_BATCH_ROWS, columns: wanted })).intoIPCStream());
-      } catch (err) {
-        throw unreadable(path, 'Parquet', err);
-      }
-      const positions = wanted.map((name) => table.schema.fields.findIndex((f) => f.name === name));
-      const local: ResolvedColumns = { ...resolved, indices: resolved.sourceNames.map((name) => positions[wanted.indexOf(name)]!) };
-      for (const batch of table.batches) {
-        for (const slice of sliceBatch(batch, batchSize)) {
-          yield toRawBatch(path, firstRow, slice, local, -1);
-          firstRow += slice.numRows;
-        }
-      }
-    }
-  } finally {
-    file.free();
-  }
-}
-
 /** Record batches `[from, to)` of an Arrow IPC file, fetched by offset from its footer. */
 async function* readBatches(path: string, from: number, to: number, options: ReadOptions): AsyncGenerator<RawBatch> {
-  const handle = await open(path, 'r');
+  const { handle, reader } = await openArrowFile(path);
   try {
-    const reader = await RecordBatchReader.from(handle);
-    await reader.open();
-    if (!reader.isFile()) throw new Error('not an Arrow IPC file');
     const resolved = resolveColumns(path, reader.schema.fields.map((f) => f.name), options.columns);
     const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
     let firstRow = 1;

@@ -1,10 +1,14 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { RecordBatchReader, type RecordBatch } from 'apache-arrow';
 import { InputUnreadableError } from '../errors.js';
+import { checkArrowFile, guardArrowStream, type RandomReader } from './arrow-ipc-check.js';
 import { resolveColumns, type ResolvedColumns } from './column-map.js';
 import { DEFAULT_BATCH_SIZE, openChunks, peekChunks, sourceName, toInputError, type ByteSource } from './byte-source.js';
 import { ARROW1, CONTINUATION, MAGIC_BYTES, readHead, startsWith } from './detect-format.js';
 import type { RawBatch, ReadOptions } from './raw-batch.js';
+
+/** The reader apache-arrow makes of a file handle or an async byte stream. */
+export type ArrowReader = Awaited<ReturnType<typeof RecordBatchReader.from>>;
 
 /**
  * Reads Arrow IPC, file or stream format, one RawBatch per record batch (cut to `batchSize`
@@ -12,27 +16,38 @@ import type { RawBatch, ReadOptions } from './raw-batch.js';
  *
  * An IPC *file* on disk is read through a FileHandle: apache-arrow then reads the footer and
  * fetches one batch at a time by offset. A *stream* is read from the byte stream as it comes.
- * An IPC file arriving on stdin is buffered whole by apache-arrow itself (it needs the footer).
+ * An IPC file arriving on stdin is buffered whole (it needs the footer). Either way the framing
+ * and metadata are checked against the bytes before apache-arrow decodes them (arrow-ipc-check.ts).
  */
 export async function* readArrow(src: ByteSource, options: ReadOptions): AsyncGenerator<RawBatch> {
   const source = sourceName(src);
   let handle: FileHandle | null = null;
   let counted = 0;
-  let reader: Awaited<ReturnType<typeof RecordBatchReader.from>>;
+  let reader: ArrowReader;
   try {
+    // Every length and count apache-arrow will trust is checked against the bytes first
+    // (arrow-ipc-check.ts): a corrupt file must fail here, not allocate what it claims.
     if (src.kind === 'file') {
       const head = await readHead(src.path, MAGIC_BYTES);
       if (startsWith(head, ARROW1)) {
-        handle = await open(src.path, 'r');
-        reader = await RecordBatchReader.from(handle);
+        ({ handle, reader } = await openArrowFile(src.path));
       } else {
         checkStreamMagic(source, head);
-        reader = await RecordBatchReader.from(countBytes(openChunks(src)));
+        reader = await RecordBatchReader.from(countBytes(guardArrowStream(source, openChunks(src))));
       }
     } else {
       const { head, rest } = await peekChunks(src.chunks, MAGIC_BYTES);
-      if (!startsWith(head, ARROW1)) checkStreamMagic(source, head);
-      reader = await RecordBatchReader.from(countBytes(rest));
+      if (startsWith(head, ARROW1)) {
+        // An IPC file needs its footer: buffered whole (apache-arrow would do the same).
+        const parts: Uint8Array[] = [];
+        for await (const chunk of countBytes(rest)) parts.push(chunk);
+        const bytes = Buffer.concat(parts);
+        await checkArrowFile(source, bytesReader(bytes));
+        reader = await RecordBatchReader.from(once(bytes));
+      } else {
+        checkStreamMagic(source, head);
+        reader = await RecordBatchReader.from(countBytes(guardArrowStream(source, rest)));
+      }
     }
     await reader.open();
   } catch (err) {
@@ -40,7 +55,7 @@ export async function* readArrow(src: ByteSource, options: ReadOptions): AsyncGe
     throw unreadable(source, err);
   }
 
-  async function* countBytes(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  async function* countBytes(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
     for await (const chunk of chunks) {
       counted += chunk.length;
       yield chunk;
@@ -106,6 +121,46 @@ function fileBytesRead(reader: RecordBatchReader, index: number): number {
   if (!reader.isFile()) return -1;
   const block = reader.footer?.getRecordBatch(index);
   return block == null ? -1 : Number(block.offset) + block.metaDataLength + Number(block.bodyLength);
+}
+
+/**
+ * An Arrow IPC file on disk opened for reading by batch (apache-arrow fetches batches by offset
+ * from the footer), after checkArrowFile has vetted the footer and every message it locates.
+ */
+export async function openArrowFile(path: string): Promise<{ handle: FileHandle; reader: ArrowReader }> {
+  let handle: FileHandle | null = null;
+  try {
+    handle = await open(path, 'r');
+    await checkArrowFile(path, handleReader(handle, (await handle.stat()).size));
+    const reader = await RecordBatchReader.from(handle);
+    await reader.open();
+    if (!reader.isFile()) throw new InputUnreadableError(`${path}: not an Arrow IPC file`);
+    return { handle, reader };
+  } catch (err) {
+    await handle?.close().catch(() => undefined);
+    throw unreadable(path, err);
+  }
+}
+
+/** A RandomReader over an open file. */
+export function handleReader(handle: FileHandle, size: number): RandomReader {
+  return {
+    size,
+    async read(pos, n) {
+      const buf = Buffer.alloc(n);
+      const { bytesRead } = await handle.read(buf, 0, n, pos);
+      return buf.subarray(0, bytesRead);
+    },
+  };
+}
+
+async function* once(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
+  yield bytes;
+}
+
+/** A RandomReader over bytes in memory. */
+export function bytesReader(bytes: Uint8Array): RandomReader {
+  return { size: bytes.length, read: async (pos, n) => bytes.subarray(pos, pos + n) };
 }
 
 function checkStreamMagic(source: string, head: Buffer): void {

@@ -21,7 +21,9 @@ export interface ResolvedColumns {
  * A missing required column throws ColumnMissingError naming the file, the column, what was
  * found and the `--map` hint; a missing `margin` is simply left out.
  */
-export function resolveColumns(source: string, found: readonly string[], map: ColumnMap): ResolvedColumns {
+export function resolveColumns(source: string, foundNames: readonly string[], map: ColumnMap): ResolvedColumns {
+  // A corrupt Arrow or Parquet schema may leave a field without a name.
+  const found = foundNames.map((n) => (typeof n === 'string' ? n : ''));
   const position = new Map<string, number>();
   found.forEach((name, i) => {
     if (!position.has(name)) position.set(name, i);

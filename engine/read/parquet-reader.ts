@@ -1,68 +1,69 @@
-import { openAsBlob } from 'node:fs';
 import { type Table, tableFromIPC } from 'apache-arrow';
-import { ParquetFile } from 'parquet-wasm';
 import { InputUnreadableError } from '../errors.js';
 import { resolveColumns, type ResolvedColumns } from './column-map.js';
 import { DEFAULT_BATCH_SIZE, readAllBytes, sourceName, toInputError, type ByteSource } from './byte-source.js';
-import { PAR1, startsWith } from './detect-format.js';
+import { PAR1, readHead, startsWith } from './detect-format.js';
 import { sliceBatch, toRawBatch } from './arrow-reader.js';
+import { ParquetDecoder } from './parquet-decoder.js';
 import type { RawBatch, ReadOptions } from './raw-batch.js';
-
-// parquet-wasm decodes 1,024 rows per Arrow batch by default, about 5x slower than this (TOOLCHAIN.md).
-const DECODE_BATCH_ROWS = 65_536;
 
 /**
  * Reads Parquet one row group at a time, so memory is bounded by the largest row group (decoded),
- * not by the file. Only the mapped columns are decoded. parquet-wasm hands each row group over
- * as Arrow IPC, which apache-arrow reads back as vectors; batches are cut to `batchSize` rows.
+ * not by the file. Only the mapped columns are decoded. parquet-wasm, on its own worker
+ * (parquet-decoder.ts: a corrupt file's wasm trap cannot reach this thread), hands each row group
+ * over as Arrow IPC, which apache-arrow reads back as vectors; batches are cut to `batchSize` rows.
  *
- * A file is read through `fs.openAsBlob`, which parquet-wasm reads by byte range (footer first,
- * then each row group). Parquet on stdin cannot be read front to back (the footer is at the end),
- * so a stdin Parquet input is buffered whole in memory.
+ * A file is read by byte range (footer first, then each row group). Parquet on stdin cannot be
+ * read front to back (the footer is at the end), so a stdin Parquet input is buffered whole.
  */
 export async function* readParquet(src: ByteSource, options: ReadOptions): AsyncGenerator<RawBatch> {
   const source = sourceName(src);
-  let file: ParquetFile;
-  let size: number;
+  yield* readRowGroups(source, src.kind === 'file' ? { path: src.path } : { bytes: await readAllBytes(src) }, 0, Infinity, options, true);
+}
+
+/**
+ * Row groups `[from, to)` (clamped to the file's) of a Parquet file or its bytes as RawBatches,
+ * rows numbered from 1; `progress` sets `bytesRead` (else -1). Shared with the pool's shares.
+ */
+export async function* readRowGroups(
+  source: string,
+  input: { path: string } | { bytes: Uint8Array },
+  from: number,
+  to: number,
+  options: ReadOptions,
+  progress = false,
+): AsyncGenerator<RawBatch> {
+  let file: ParquetDecoder;
   let resolved: ResolvedColumns;
-  let groupBytes: number[];
   try {
-    const blob = src.kind === 'file' ? await openAsBlob(src.path) : new Blob([await readAllBytes(src)]);
-    size = blob.size;
-    const head = new Uint8Array(await blob.slice(0, 4).arrayBuffer());
+    const head = 'path' in input ? await readHead(input.path, PAR1.length) : input.bytes.subarray(0, PAR1.length);
     if (!startsWith(head, PAR1)) throw new InputUnreadableError(`${source}: not a Parquet file (no PAR1 magic)`);
-    file = await ParquetFile.fromFile(blob);
+    file = await ParquetDecoder.open(input);
   } catch (err) {
     throw unreadable(source, err);
   }
   try {
     try {
-      const schema = tableFromIPC(file.schema().intoIPCStream()).schema;
+      const schema = tableFromIPC(file.schemaIpc).schema;
       resolved = resolveColumns(source, schema.fields.map((f) => f.name), options.columns);
-      const meta = file.metadata();
-      groupBytes = meta.rowGroups().map((group) => {
-        const bytes = group.compressedSize();
-        group.free();
-        return bytes;
-      });
-      meta.free();
     } catch (err) {
       throw unreadable(source, err);
     }
     // parquet-wasm returns the requested columns in file order; name lookup keeps the map right.
     const wanted = [...new Set(resolved.sourceNames)];
     const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+    const groups = file.groupBytes;
+    const last = Math.min(to, groups.length);
     let firstRow = 1;
     let bytesRead = 4; // the leading magic
-    for (let group = 0; group < groupBytes.length; group++) {
+    for (let group = from; group < last; group++) {
       let table: Table;
       try {
-        const wasmTable = await file.read({ rowGroups: [group], batchSize: DECODE_BATCH_ROWS, columns: wanted });
-        table = tableFromIPC(wasmTable.intoIPCStream()); // `into…` frees the wasm-side table
+        table = tableFromIPC(await file.readGroup(group, wanted));
       } catch (err) {
         throw unreadable(source, err);
       }
-      bytesRead = group === groupBytes.length - 1 ? size : Math.min(size, bytesRead + (groupBytes[group] ?? 0));
+      bytesRead = group === groups.length - 1 ? file.size : Math.min(file.size, bytesRead + (groups[group] ?? 0));
       const positions = wanted.map((name) => table.schema.fields.findIndex((f) => f.name === name));
       const local: ResolvedColumns = {
         names: resolved.names,
@@ -71,14 +72,26 @@ export async function* readParquet(src: ByteSource, options: ReadOptions): Async
       };
       for (const batch of table.batches) {
         for (const part of sliceBatch(batch, batchSize)) {
-          yield toRawBatch(source, firstRow, part, local, bytesRead);
+          yield toRawBatch(source, firstRow, part, local, progress ? bytesRead : -1);
           firstRow += part.numRows;
         }
       }
     }
   } finally {
-    file.free();
+    await file.close();
   }
+}
+
+/** Compressed bytes of each row group of a Parquet file (for planning shares). */
+export async function parquetGroupBytes(path: string): Promise<number[]> {
+  let file: ParquetDecoder;
+  try {
+    file = await ParquetDecoder.open({ path });
+  } catch (err) {
+    throw unreadable(path, err);
+  }
+  await file.close();
+  return [...file.groupBytes];
 }
 
 function unreadable(source: string, err: unknown): Error {
