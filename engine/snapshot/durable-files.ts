@@ -3,7 +3,7 @@
  * fsynced; a new name (create, rename, mkdir) is durable only once the folder holding it is
  * fsynced too — without that, a rename can be lost after the file's bytes are safe.
  */
-import { mkdir, open, rename } from 'node:fs/promises';
+import { mkdir, open, rename, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 
 /** Writes `contents` to `path` (created or truncated) and fsyncs it. */
@@ -27,16 +27,31 @@ export async function syncDir(path: string): Promise<void> {
   }
 }
 
-/** Creates `path` and its missing parents, fsyncing the parent of every folder it created. */
+/**
+ * Creates `path` and its missing parents one by one, fsyncing the folder each was created in.
+ * (Not `mkdir({ recursive: true })`: besides not saying which folders it made, it spins forever
+ * under /proc on Node 20.)
+ */
 export async function mkdirDurably(path: string): Promise<void> {
-  const first = await mkdir(path, { recursive: true });
-  if (first === undefined) return;
-  // Each created folder's name lives in its parent: sync from the deepest up to the first one's parent.
-  const target = resolve(path);
-  const top = dirname(resolve(first));
-  for (let dir = target; ; dir = dirname(dir)) {
+  const missing: string[] = [];
+  for (let dir = resolve(path); ; dir = dirname(dir)) {
+    try {
+      await stat(dir);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || dirname(dir) === dir) throw error;
+      missing.push(dir);
+    }
+  }
+  for (const dir of missing.reverse()) {
+    try {
+      await mkdir(dir);
+    } catch (error) {
+      // Another process made it meanwhile: its creator syncs the parent.
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      continue;
+    }
     await syncDir(dirname(dir));
-    if (dirname(dir) === top || dirname(dir) === dir) break;
   }
 }
 

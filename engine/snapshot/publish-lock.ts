@@ -6,9 +6,10 @@
  * is taken over, so a crash never wedges later runs.
  */
 import { open, readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SnapshotWriteError } from '../errors.js';
+import { outputError } from './output-error.js';
 
 const LOCK_NAME = '.publish.lock';
 /** How long to wait for another live publisher before giving up; a publish takes seconds. */
@@ -47,7 +48,7 @@ async function acquire(path: string): Promise<void> {
       }
       return;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw outputError(error, `the data folder ${dirname(path)}`, 'the live snapshot is unchanged');
     }
     const pid = await holder(path);
     // A half-written lock (NaN) is from a process killed between its create and its write.

@@ -9,7 +9,8 @@
  * CURRENT always names a complete snapshot. Whatever a crash leaves (the right-hand column) is
  * never live and is pruned by the next publish or refusal, under the publish lock.
  */
-import { readdir, rename, rm } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { mkdirDurably, replaceDurably, syncDir, writeDurably } from './durable-files.js';
 import { outputError } from './output-error.js';
@@ -31,6 +32,8 @@ export function refusedDir(dataDir: string): string {
 export async function prepareDataDir(dataDir: string): Promise<void> {
   try {
     await mkdirDurably(snapshotsDir(dataDir));
+    // An existing folder on a read-only mount or without permission fails here, before any work.
+    for (const dir of [dataDir, snapshotsDir(dataDir)]) await access(dir, constants.W_OK);
   } catch (cause) {
     throw outputError(cause, `the data folder ${dataDir}`);
   }
