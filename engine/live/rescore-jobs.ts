@@ -162,8 +162,10 @@ export class RescoreJobs {
       job.summary = summary;
       job.status = 'succeeded';
     } catch (error) {
-      // A terminated worker only says it exited; the reason it was stopped is the error.
-      const e = (this.stopping ?? error) as Error & { code?: string };
+      // A terminated worker only says it exited (an error without a code): the reason it was
+      // stopped is the error then. A coded failure that came first stays what it was.
+      const coded = (error as { code?: unknown } | null)?.code !== undefined;
+      const e = (coded || !this.stopping ? error : this.stopping) as Error & { code?: string };
       job.status = e instanceof JobCancelledError ? 'cancelled' : 'failed';
       job.error = { code: e.code ?? 'SEG_ERR_INTERNAL', message: capMessage(String(e.message)) };
     } finally {
