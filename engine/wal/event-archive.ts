@@ -19,6 +19,7 @@
 import { mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Table, Utf8, type Vector, makeData, makeVector, tableFromIPC, tableToIPC } from 'apache-arrow';
+import { SnapshotCorruptError } from '../errors.js';
 import type { TxBatch } from '../parse/parse-batch.js';
 import { type CustomerKey, customerKeyFromText } from '../parse/parse-values.js';
 import { float64Vector, utf8Vector } from '../snapshot/arrow-columns.js';
@@ -202,9 +203,17 @@ export class EventArchive {
 
   /** The rows of one archive file, a record batch at a time. */
   static async *readFile(file: ArchiveFile): AsyncGenerator<ArchivedBatch> {
-    const table = tableFromIPC(await readFile(file.path));
+    let table: Table;
+    try {
+      table = tableFromIPC(await readFile(file.path));
+    } catch (cause) {
+      // Written whole or not at all (temp name, fsync, rename): a file that does not read is damage to look at, not to skip.
+      const reason = (cause as NodeJS.ErrnoException).code ?? 'not an Arrow IPC file';
+      throw new SnapshotCorruptError(`the event archive file ${file.path} cannot be read (${reason}); its events are not in any other place`, { cause });
+    }
     for (const rb of table.batches) {
       const n = rb.numRows;
+      if (n === 0) continue;
       const idCol = rb.getChild('customer_id');
       const eventCol = rb.getChild('event_id');
       const ids: CustomerKey[] = new Array(n);

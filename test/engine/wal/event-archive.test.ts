@@ -70,6 +70,21 @@ describe('EventArchive', () => {
     });
   });
 
+  it('archives a fold without rows (a job while no event came) and reads it back empty', async () => {
+    const dir = join(await tempDir(), 'events');
+    await (await EventArchive.open(dir)).add(3, []);
+    const again = await EventArchive.open(dir);
+    expect(again.through).toBe(3);
+    expect((await readAll(again)).seq).toEqual([]);
+  });
+
+  it('says which archive file is damaged instead of skipping its events', async () => {
+    const dir = join(await tempDir(), 'events');
+    await mkdir(dir);
+    await writeFile(join(dir, archiveFileName(1, 1)), 'not arrow');
+    await expect(readAll(await EventArchive.open(dir))).rejects.toMatchObject({ code: 'SEG_ERR_SNAPSHOT_CORRUPT' });
+  });
+
   it('ignores and removes the temporary file a crash left mid-write', async () => {
     const dir = join(await tempDir(), 'events');
     await mkdir(dir);
