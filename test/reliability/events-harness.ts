@@ -120,7 +120,7 @@ export async function postEvents(url: string, rows: readonly EventRow[]): Promis
 export interface JobAnswer {
   readonly id: string;
   readonly status: string;
-  readonly summary: { snapshot: string; rows: { read: number; valid: number; future: number } } | null;
+  readonly summary: { snapshot: string; rows: { read: number; valid: number; future: number }; warnings: string[] } | null;
   readonly error: { code: string; message: string } | null;
 }
 
