@@ -6,7 +6,7 @@
  *
  * Seeded: SEGSTREAM_SEED picks other kill moments.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EventRow, type Served, baseCsv, cliRescore, counted, killAll, lookup, postEvents, runJob, serve, tempDirs } from './events-harness.js';
@@ -106,8 +106,10 @@ describe('SIGKILL of segstream serve under concurrent writers', () => {
       let kills = 0;
       for (let k = 0; k < KILLS; k++) {
         // Some kills land while a job folds the log in: sealed, published, archived, trimmed.
-        if (k % 3 === 1) void fetch(`${server!.url}/v1/jobs/rescore`, { method: 'POST', headers: { authorization: 'Bearer reliability-secret', 'content-type': 'application/json' }, body: JSON.stringify({ input }) }).catch(() => undefined);
-        await sleep(100 + rand() * 600);
+        const job = k % 3 === 1;
+        if (job) void fetch(`${server!.url}/v1/jobs/rescore`, { method: 'POST', headers: { authorization: 'Bearer reliability-secret', 'content-type': 'application/json' }, body: JSON.stringify({ input }) }).catch(() => undefined);
+        // A job takes a second or two here: some are killed mid-fold, some finish and archive.
+        await sleep(job ? 300 + rand() * 2500 : 100 + rand() * 600);
         const dying = server!;
         server = null;
         await dying.kill();
@@ -146,13 +148,15 @@ describe('SIGKILL of segstream serve under concurrent writers', () => {
     }
     expect(seen).toEqual(expected);
 
+    const folds = (await readdir(join(dataDir, 'events')).catch(() => [])).filter((n) => n.endsWith('.arrow')).length;
+
     // Retried event_ids are acknowledged again and counted once.
     const again = await postEvents(s.url, batch(0, 0));
     expect([again.status, again.body['duplicates']]).toEqual([202, ROWS_PER_BATCH]);
     const job = await runJob(s.url, { input });
     expect(job.status, JSON.stringify(job.error)).toBe('succeeded');
     expect(await counted(dataDir, job.summary!.snapshot)).toMatchObject({ rows: { valid: base.rows + rows }, revenue: base.revenue + revenue });
-    console.info(`kill-serve (seed ${SEED}): ${kills} kills, ${rows} rows acknowledged once (${acknowledged} acknowledgements, ${duplicates} duplicate rows of retries), ${refused} failed sends retried, lost: 0`);
+    console.info(`kill-serve (seed ${SEED}): ${kills} kills, ${rows} rows acknowledged once (${acknowledged} acknowledgements, ${duplicates} duplicate rows of retries), ${refused} failed sends retried, ${folds} folds archived under the kills, lost: 0`);
     expect(await s.stop()).toBe(0);
   }, 120_000);
 });
