@@ -55,7 +55,7 @@ async function names(dir: string): Promise<string[]> {
  */
 async function pruneLeftovers(dataDir: string): Promise<void> {
   const current = await currentSnapshotId(dataDir);
-  for (const name of await names(dataDir)) if (name.startsWith('.CURRENT-')) await rm(join(dataDir, name), { force: true });
+  for (const name of await names(dataDir)) if (name.startsWith('.CURRENT-')) await rm(join(dataDir, name), { recursive: true, force: true });
   for (const dir of [snapshotsDir(dataDir), refusedDir(dataDir)]) {
     for (const name of await names(dir)) if (name.startsWith('.tmp-')) await rm(join(dir, name), { recursive: true, force: true });
   }
@@ -91,8 +91,8 @@ export async function publishSnapshot(dataDir: string, id: string, files: Snapsh
     let previous: string | null = null;
     let renamed = false;
     try {
-      await pruneLeftovers(dataDir);
       previous = await currentSnapshotId(dataDir);
+      await pruneLeftovers(dataDir);
       await writeFolder(tmp, files, beforePublish);
       await rename(tmp, final);
       renamed = true;
