@@ -23,6 +23,7 @@ import { BadRequestError, NotReadyError } from '../errors.js';
 import type { TxBatch } from '../parse/parse-batch.js';
 import { currentSnapshotId, loadSnapshot } from '../snapshot/snapshot-store.js';
 import { EventArchive } from '../wal/event-archive.js';
+import { EventIdSet } from '../wal/event-id.js';
 import { readFoldedMarker } from '../wal/folded-marker.js';
 import { readWal, type WalEntry } from '../wal/read-wal.js';
 import { type AppendResult, type WalHooks, WriteAheadLog, repairSegment } from '../wal/write-ahead-log.js';
@@ -80,10 +81,8 @@ export class LiveStore {
   private retained: WalEntry[] = [];
   /** The last segment the live snapshot folded in. */
   private folded = 0;
-  /** Event ids in the archive and the log. */
-  private readonly eventIds = new Set<string>();
-  /** Event ids of appends in flight, and when they settle. */
-  private readonly pendingIds = new Map<string, Promise<void>>();
+  /** Event ids in the archive and the log, and those of appends in flight. */
+  private readonly eventIds = new EventIdSet();
   /** Latest row date of each archive file, so a swap reads only the files that can hold rows a snapshot lacks. */
   private readonly archiveMaxTs = new Map<string, number>();
   private swaps: Promise<unknown> = Promise.resolve();
@@ -167,40 +166,23 @@ export class LiveStore {
     const unfit = firstUnfit(batch);
     if (unfit >= 0) throw new BadRequestError(`row ${unfit}: its timestamp, amount or margin is out of range`);
     // A retry racing the request that first carried its id waits for that append's outcome.
-    for (;;) {
-      const inFlight = new Set<Promise<void>>();
-      for (const e of batch.eventIds ?? []) if (e !== null && this.pendingIds.has(e)) inFlight.add(this.pendingIds.get(e)!);
-      if (inFlight.size === 0) break;
-      await Promise.all(inFlight);
-    }
+    await this.eventIds.settle(batch.eventIds);
     // From here to the append nothing awaits: checking and claiming the ids is one step.
-    const claimed: string[] = [];
-    let fresh = batch;
-    if (batch.eventIds) {
-      const ids = batch.eventIds;
-      const seen = new Set<string>();
-      fresh = pickRows(batch, (i) => {
-        const e = ids[i] ?? null;
-        if (e === null) return true;
-        if (this.eventIds.has(e) || seen.has(e)) return false;
-        seen.add(e);
-        return true;
-      });
-      for (const e of seen) claimed.push(e);
+    const claim = batch.eventIds ? this.eventIds.claim(batch.eventIds) : null;
+    const fresh = claim ? pickRows(batch, (i) => claim.fresh[i]!) : batch;
+    const duplicates = claim?.duplicates ?? 0;
+    if (fresh.length === 0) {
+      claim?.commit();
+      return { seq: this.wal.currentSeq, bytes: 0, customers: 0, duplicates };
     }
-    const duplicates = batch.length - fresh.length;
-    if (fresh.length === 0) return { seq: this.wal.currentSeq, bytes: 0, customers: 0, duplicates };
-    let settle!: () => void;
-    const settled = new Promise<void>((resolve) => (settle = resolve));
-    for (const e of claimed) this.pendingIds.set(e, settled);
     let r: AppendResult;
     try {
       r = await this.wal.append(fresh);
-      for (const e of claimed) this.eventIds.add(e);
-    } finally {
-      for (const e of claimed) this.pendingIds.delete(e);
-      settle();
+    } catch (error) {
+      claim?.release();
+      throw error;
     }
+    claim?.commit();
     // The push and the apply run in one synchronous step, so a swap sees the batch in `retained` or applies it never twice.
     this.retained.push({ seq: r.seq, batch: fresh });
     const customers = this.state ? this.applySafely(this.state, fresh) : 0;
@@ -276,7 +258,7 @@ export class LiveStore {
 
   /** Adds a batch's event ids to the known set. */
   private remember(batch: TxBatch): void {
-    if (batch.eventIds) for (const e of batch.eventIds) if (e !== null) this.eventIds.add(e);
+    this.eventIds.add(batch.eventIds);
   }
 
   /** Applies rows that are already durable: a failure is reported, never thrown, since the rows stay in the log for the next rescore. */

@@ -21,3 +21,70 @@ export function eventIdFromValue(raw: unknown): string | null | undefined {
   if (typeof raw === 'bigint') return raw <= BigInt(Number.MAX_SAFE_INTEGER) && raw >= BigInt(Number.MIN_SAFE_INTEGER) ? raw.toString() : undefined;
   return undefined;
 }
+
+/** The outcome of {@link EventIdSet.claim}: which rows are new, and how the claim ends. */
+export interface EventIdClaim {
+  /** `fresh[i]`: row i is new (no id, or an id not acknowledged and not earlier in the batch). */
+  readonly fresh: readonly boolean[];
+  /** Rows left out as already acknowledged. */
+  readonly duplicates: number;
+  /** The append is durable: the claimed ids are acknowledged. */
+  commit(): void;
+  /** The append failed: the claimed ids are free again. */
+  release(): void;
+}
+
+/**
+ * The event ids acknowledged so far (in the log or the archive) and those of appends in flight.
+ * A request checks and claims its ids in one synchronous step before its append; a request with
+ * an id in flight first waits for that append's outcome ({@link settle}), so two requests carrying
+ * one id never both append it, and a retry never answers 202 for an append that then failed.
+ */
+export class EventIdSet {
+  private readonly known = new Set<string>();
+  private readonly inFlight = new Map<string, Promise<void>>();
+
+  /** Ids acknowledged so far. */
+  get size(): number {
+    return this.known.size;
+  }
+
+  /** Remembers acknowledged ids (replayed from the log or the archive). */
+  add(ids: ReadonlyArray<string | null> | undefined): void {
+    if (ids) for (const e of ids) if (e !== null) this.known.add(e);
+  }
+
+  /** Resolves once no id of `ids` belongs to an append in flight. */
+  async settle(ids: ReadonlyArray<string | null> | undefined): Promise<void> {
+    if (!ids) return;
+    for (;;) {
+      const waits = new Set<Promise<void>>();
+      for (const e of ids) if (e !== null && this.inFlight.has(e)) waits.add(this.inFlight.get(e)!);
+      if (waits.size === 0) return;
+      await Promise.all(waits);
+    }
+  }
+
+  /** Claims the new ids of a batch (call right after {@link settle}, with no await between). */
+  claim(ids: ReadonlyArray<string | null>): EventIdClaim {
+    const claimed = new Set<string>();
+    const fresh = ids.map((e) => {
+      if (e === null) return true;
+      // Also a second row with one id in one batch: the first is the row, the second its retry.
+      if (this.known.has(e) || this.inFlight.has(e) || claimed.has(e)) return false;
+      claimed.add(e);
+      return true;
+    });
+    let settled!: () => void;
+    const done = new Promise<void>((resolve) => (settled = resolve));
+    for (const e of claimed) this.inFlight.set(e, done);
+    const end = (ok: boolean): void => {
+      for (const e of claimed) {
+        this.inFlight.delete(e);
+        if (ok) this.known.add(e);
+      }
+      settled();
+    };
+    return { fresh, duplicates: ids.length - fresh.filter(Boolean).length, commit: () => end(true), release: () => end(false) };
+  }
+}
