@@ -9,15 +9,18 @@
 export const MS_PER_DAY = 86_400_000;
 
 /**
- * The largest |epoch ms| a timestamp may have: the range of `Date` (ECMA-262 §21.4.1.1). Beyond
- * it `new Date(t)` is Invalid Date and `toISOString` throws, so such a value would break every
- * later listing, export and manifest of that customer; it is a `bad_ts` row instead.
+ * The range of timestamps a row may have: `Date`'s (±8.64e15 ms, ECMA-262 §21.4.1.1), short of its
+ * very last millisecond, so that the end of a row's UTC day (the default as-of) is a `Date` too.
+ * Beyond it `new Date(t)` is Invalid Date and `toISOString` throws, so such a value would break
+ * every later listing, export and manifest of that customer; it is a `bad_ts` row instead.
  */
-export const MAX_TIMESTAMP_MS = 8.64e15;
+export const MIN_TIMESTAMP_MS = -8.64e15;
+/** See MIN_TIMESTAMP_MS. */
+export const MAX_TIMESTAMP_MS = 8.64e15 - 1;
 
-/** True when `ms` is an integral instant `Date` can hold. */
+/** True when `ms` is an integral instant inside [MIN_TIMESTAMP_MS, MAX_TIMESTAMP_MS]. */
 export function isValidTimestamp(ms: number): boolean {
-  return Number.isInteger(ms) && ms >= -MAX_TIMESTAMP_MS && ms <= MAX_TIMESTAMP_MS;
+  return Number.isInteger(ms) && ms >= MIN_TIMESTAMP_MS && ms <= MAX_TIMESTAMP_MS;
 }
 
 /** The UTC day number of an instant. */
@@ -56,7 +59,7 @@ const INTEGER = /^[+-]?\d{1,16}$/;
 
 /**
  * Parses `YYYY-MM-DD`, `YYYY-MM-DD[T ]HH:MM[:SS[.fff…]][Z|±HH[:]MM|±HH]` or an integer
- * (epoch milliseconds within ±MAX_TIMESTAMP_MS). Fractions beyond milliseconds are truncated.
+ * (epoch milliseconds within isValidTimestamp's range). Fractions beyond milliseconds are truncated.
  * Returns NaN otherwise.
  */
 export function parseTimestamp(text: string): number {

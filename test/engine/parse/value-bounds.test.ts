@@ -15,7 +15,7 @@ import {
 } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { parseBatch } from '../../../engine/parse/parse-batch.js';
-import { MAX_TIMESTAMP_MS, parseTimestamp } from '../../../engine/parse/parse-timestamp.js';
+import { MAX_TIMESTAMP_MS, MIN_TIMESTAMP_MS, parseTimestamp } from '../../../engine/parse/parse-timestamp.js';
 import { MAX_ID_BYTES, MAX_MONEY, customerKeyFromText, numberFromText, numberFromValue, timestampFromValue } from '../../../engine/parse/parse-values.js';
 import { RejectLog, describeValue } from '../../../engine/parse/reject-log.js';
 import type { RawBatch } from '../../../engine/read/raw-batch.js';
@@ -33,7 +33,9 @@ function arrowBatch(table: Table): RawBatch {
 describe('value bounds', () => {
   it('takes timestamps inside the Date range and nothing beyond it, as text, number and bigint', () => {
     expect(parseTimestamp(String(MAX_TIMESTAMP_MS))).toBe(MAX_TIMESTAMP_MS);
-    expect(parseTimestamp(`-${MAX_TIMESTAMP_MS}`)).toBe(-MAX_TIMESTAMP_MS);
+    expect(parseTimestamp(String(MIN_TIMESTAMP_MS))).toBe(MIN_TIMESTAMP_MS);
+    // The Date range's last millisecond is out: the end of its day (the default as-of) would not be a Date.
+    expect(parseTimestamp('8640000000000000')).toBeNaN();
     expect(parseTimestamp('9000000000000000')).toBeNaN();
     expect(timestampFromValue(9e15)).toBeNaN();
     expect(timestampFromValue(-8.64e15 - 1)).toBeNaN();
