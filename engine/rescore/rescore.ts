@@ -22,6 +22,7 @@ import { fitPredictions } from './fit-predictions.js';
 import { type BeforePublishHook, keepRefused, prepareDataDir, publishSnapshot } from '../snapshot/snapshot-publisher.js';
 import { currentSnapshotId, loadSnapshot, newSnapshotId } from '../snapshot/snapshot-store.js';
 import { PublishRefusedError } from '../errors.js';
+import { MAX_TIMESTAMP_MS } from '../parse/parse-timestamp.js';
 import { checkPublish } from './publish-guard.js';
 import { parseAsOf } from './as-of.js';
 import { previousState } from './previous-state.js';
@@ -139,7 +140,8 @@ export async function rescore(opts: RescoreOptions): Promise<RescoreSummary> {
     });
   } else {
     const { agg, rejects, inputs, rowsRead } = await aggregateInputs(files, readOptions, { asOfMs: asOfGiven ?? Number.POSITIVE_INFINITY, aggregate: kernels.aggregateRows, ...stageOptions });
-    const asOfMs = asOfGiven ?? (agg.state.rows > 0 ? endOfDay(agg.state.maxTs) : endOfDay(Date.now()));
+    // Clamped: the end of the day of a row on the Date range's last day lies beyond the range.
+    const asOfMs = asOfGiven ?? (agg.state.rows > 0 ? Math.min(endOfDay(agg.state.maxTs), MAX_TIMESTAMP_MS) : endOfDay(Date.now()));
     stage = { table: finalize(agg, asOfMs, [config.tiers.window_days]), rejects, inputs, rowsRead, validRows: agg.state.rows, futureRows: agg.futureRows };
   }
   const { table, rejects, inputs, rowsRead } = stage;
