@@ -9,7 +9,7 @@ export interface RescoreWorkerInput {
   readonly asOf?: string;
   readonly configPath?: string;
   readonly walDir: string;
-  /** Fold the log segments <= this in; 0 folds none. */
+  /** Fold the sealed log segments above the event archive up to this one in (the archive is always folded in); 0: none of the log. */
   readonly walThrough: number;
   /** Publish even when the publishing guard refuses. */
   readonly force?: boolean;
