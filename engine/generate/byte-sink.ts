@@ -6,7 +6,7 @@
 
 import { open, unlink, type FileHandle } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
-import { ArgumentError } from '../errors.js';
+import { outputError } from '../snapshot/output-error.js';
 
 /** An output that counts the bytes written to it. */
 export interface ByteSink {
@@ -66,13 +66,13 @@ class StreamSink implements ByteSink {
   async abort(): Promise<void> {}
 }
 
-/** Opens `out` (a path, or `-` for standard output) for writing; `ArgumentError` if it cannot. */
+/** Opens `out` (a path, or `-` for standard output) for writing; OutputUnwritableError if it cannot. */
 export async function openByteSink(out: string, stdout: Writable = process.stdout): Promise<ByteSink> {
   if (out === '-') return new StreamSink(stdout);
   try {
     return new FileSink(await open(out, 'w'), out);
   } catch (error) {
-    // The path is the caller's argument: a missing folder or no permission is their error to fix.
-    throw new ArgumentError(`cannot write ${out}: ${(error as Error).message}`, { cause: error });
+    // One coded line (SEG_ERR_OUTPUT_UNWRITABLE for a missing folder, no permission, a read-only disk), as every output says.
+    throw outputError(error, `--out ${out}`);
   }
 }

@@ -126,7 +126,7 @@ describe('generate', () => {
   it('names the output path when it cannot be opened', async () => {
     const out = join(dir, 'no-such-folder', 'x.csv');
     await expect(generate({ customers: 1, transactions: 1, format: 'csv', seed: 1, out })).rejects.toMatchObject({
-      code: 'SEG_ERR_ARGUMENT',
+      code: 'SEG_ERR_OUTPUT_UNWRITABLE',
       message: expect.stringContaining('no-such-folder') as unknown,
     });
   });
