@@ -75,7 +75,9 @@ describe('publishing', () => {
       input,
       dataDir: data,
       // A folder where the new pointer file must go: its write fails after the snapshot folder is renamed into place.
-      beforePublish: (tmp) => mkdirSync(join(data, `.CURRENT-${basename(tmp).slice('.tmp-'.length)}`, 'x'), { recursive: true }),
+      beforePublish: (tmp) => {
+        mkdirSync(join(data, `.CURRENT-${basename(tmp).slice('.tmp-'.length)}`, 'x'), { recursive: true });
+      },
     });
     await expect(failed).rejects.toMatchObject({ code: 'SEG_ERR_OUTPUT_UNWRITABLE', message: expect.stringMatching(new RegExp(`: it is a folder \\(EISDIR\\); snapshot ${first.snapshot} stays live$`)) });
     expect(await currentSnapshotId(data)).toBe(first.snapshot);
