@@ -166,9 +166,7 @@ export class LiveStore {
     const unfit = firstUnfit(batch);
     if (unfit >= 0) throw new BadRequestError(`row ${unfit}: its timestamp, amount or margin is out of range`);
     // A retry racing the request that first carried its id waits for that append's outcome.
-    await this.eventIds.settle(batch.eventIds);
-    // From here to the append nothing awaits: checking and claiming the ids is one step.
-    const claim = batch.eventIds ? this.eventIds.claim(batch.eventIds) : null;
+    const claim = batch.eventIds ? await this.eventIds.claim(batch.eventIds) : null;
     const fresh = claim ? pickRows(batch, (i) => claim.fresh[i]!) : batch;
     const duplicates = claim?.duplicates ?? 0;
     if (fresh.length === 0) {

@@ -36,9 +36,10 @@ export interface EventIdClaim {
 
 /**
  * The event ids acknowledged so far (in the log or the archive) and those of appends in flight.
- * A request checks and claims its ids in one synchronous step before its append; a request with
- * an id in flight first waits for that append's outcome ({@link settle}), so two requests carrying
- * one id never both append it, and a retry never answers 202 for an append that then failed.
+ * A request claims its ids before its append; while one of them belongs to another append in
+ * flight it first waits for that append's outcome, then checks and claims in one synchronous step.
+ * So two requests carrying one id never both append it, and a retry never answers 202 for an
+ * append that then failed.
  */
 export class EventIdSet {
   private readonly known = new Set<string>();
@@ -54,24 +55,23 @@ export class EventIdSet {
     if (ids) for (const e of ids) if (e !== null) this.known.add(e);
   }
 
-  /** Resolves once no id of `ids` belongs to an append in flight. */
-  async settle(ids: ReadonlyArray<string | null> | undefined): Promise<void> {
-    if (!ids) return;
+  /** Claims the new ids of a batch, once none of them belongs to an append in flight. */
+  async claim(ids: ReadonlyArray<string | null>): Promise<EventIdClaim> {
     for (;;) {
       const waits = new Set<Promise<void>>();
       for (const e of ids) if (e !== null && this.inFlight.has(e)) waits.add(this.inFlight.get(e)!);
-      if (waits.size === 0) return;
+      // No await between this check and the claim: no other request can slip in.
+      if (waits.size === 0) return this.claimNow(ids);
       await Promise.all(waits);
     }
   }
 
-  /** Claims the new ids of a batch (call right after {@link settle}, with no await between). */
-  claim(ids: ReadonlyArray<string | null>): EventIdClaim {
+  private claimNow(ids: ReadonlyArray<string | null>): EventIdClaim {
     const claimed = new Set<string>();
     const fresh = ids.map((e) => {
       if (e === null) return true;
       // Also a second row with one id in one batch: the first is the row, the second its retry.
-      if (this.known.has(e) || this.inFlight.has(e) || claimed.has(e)) return false;
+      if (this.known.has(e) || claimed.has(e)) return false;
       claimed.add(e);
       return true;
     });
