@@ -148,7 +148,7 @@ export async function rescore(opts: RescoreOptions): Promise<RescoreSummary> {
   const tRead = performance.now();
 
   const warnings: string[] = [];
-  if (fold.superseded > 0) warnings.push(`${fold.superseded} live events dated at or before the input's latest row were left out: the input carries them (live_events.superseded_by_input)`);
+  if (fold.superseded > 0) warnings.push(`live_events.superseded_by_input: left out ${fold.superseded} live events dated at or before the input's latest row (the input carries them)`);
   let models: Manifest['models'] = null;
   let predictions: Predictions | null = null;
   if (config.models.enabled) {

@@ -109,7 +109,7 @@ describe('the fold', () => {
     const job6 = await runJob(s.url, { input: input2, config });
     expect(job6.status, JSON.stringify(job6.error)).toBe('succeeded');
     expect(await counted(dataDir, job6.summary!.snapshot)).toMatchObject({ rows: { valid: base.rows + 290, future: 0 }, revenue: base.revenue + all });
-    expect(job6.summary!.warnings).toContain(`200 live events dated at or before the input's latest row were left out: the input carries them (live_events.superseded_by_input)`);
+    expect(job6.summary!.warnings).toContain(`live_events.superseded_by_input: left out 200 live events dated at or before the input's latest row (the input carries them)`);
     expect(await s.stop()).toBe(0);
 
     // And a CLI rescore after the server is gone still counts them all once.
