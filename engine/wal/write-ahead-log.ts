@@ -21,7 +21,7 @@
  * append fails (SEG_ERR_WAL_WRITE, HTTP 503) until a restart repairs the tail.
  */
 import { mkdir, open, readdir, rm, stat, truncate, type FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { WalWriteError } from '../errors.js';
 import type { TxBatch } from '../parse/parse-batch.js';
 import { encodeRecord } from './wal-record.js';
@@ -128,7 +128,8 @@ export class WriteAheadLog {
 
   /** Opens the log in `dir` (created if needed) on a fresh segment after the existing ones. */
   static async open(dir: string, hooks: WalHooks = {}): Promise<WriteAheadLog> {
-    await mkdir(dir, { recursive: true });
+    // A new folder is durable only once its parent is fsynced.
+    if ((await mkdir(dir, { recursive: true })) !== undefined) await syncDir(dirname(dir));
     const existing = await listSegments(dir);
     let bytes = 0;
     for (const s of existing) bytes += (await stat(join(dir, segmentName(s)))).size;
