@@ -26,7 +26,7 @@ import type { ManifestInput } from '../snapshot/manifest.js';
 import { type Share, planShares } from './plan-shares.js';
 import { packBuffers, packPartitions } from './state-pack.js';
 import { combineParts, type TablePart } from './table-pack.js';
-import { runTask, startPool } from './worker-pool.js';
+import { closePool, runTask, startPool } from './worker-pool.js';
 import type { ShareResult } from './worker-tasks.js';
 
 /** Options of {@link aggregateParallel}. */
@@ -124,7 +124,7 @@ export async function aggregateParallel(files: readonly InputFile[], readOptions
     const timings_ms = { plan: ms(t0, tPlan), start: ms(tPlan, tStart), read_aggregate: ms(tStart, tRead), merge_finalize: ms(tRead, tMerge), combine: ms(tMerge, performance.now()) };
     return { table, rejects, inputs, rowsRead: rowsRead + (extra?.rows ?? 0), validRows, futureRows, shares: ordered.length, timings_ms };
   } finally {
-    await pool.destroy();
+    await closePool(pool);
   }
 }
 

@@ -24,7 +24,32 @@ export function workerFile(): string {
 
 /** A started pool of `threads` workers. */
 export function startPool(threads: number): Piscina {
-  return new Piscina({ filename: workerFile(), minThreads: threads, maxThreads: threads, idleTimeout: 60_000 });
+  const pool = new Piscina({ filename: workerFile(), minThreads: threads, maxThreads: threads, idleTimeout: 60_000 });
+  // One probe per thread (a thread runs one task at a time, so each takes one): a probe answers
+  // only once its thread has loaded the task module.
+  const probes = Array.from({ length: threads }, () => pool.run(null).catch(() => undefined));
+  poolStarted.set(pool, Promise.all(probes).then(() => undefined));
+  return pool;
+}
+
+// Time a pool waits at close for threads still starting.
+const STARTUP_WAIT_MS = 10_000;
+const poolStarted = new WeakMap<Piscina, Promise<void>>();
+
+/**
+ * Destroys a pool, first letting threads that are still starting finish: terminating a worker
+ * while it instantiates its ES modules aborts the whole process in Node 20 ("FATAL ERROR:
+ * v8::Module::IsGraphAsync must be used on an instantiated module"), which a job failing on its
+ * first bad input did, before the other threads were up.
+ */
+export async function closePool(pool: Piscina): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const waited = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, STARTUP_WAIT_MS);
+  });
+  await Promise.race([poolStarted.get(pool), waited]);
+  clearTimeout(timer);
+  await pool.destroy();
 }
 
 type TaskWithoutPort<T> = T extends PoolTask ? Omit<T, 'port'> : never;

@@ -5,8 +5,9 @@
 import type { SegError } from '../errors.js';
 import { type PoolTask, runAggregate, runMerge } from './worker-tasks.js';
 
-/** Runs one pool task. */
-export default async function runTask(task: PoolTask): Promise<void> {
+/** Runs one pool task; `null` is the start-up probe (worker-pool.ts), answered once this module has loaded. */
+export default async function runTask(task: PoolTask | null): Promise<void> {
+  if (task === null) return;
   try {
     if (task.kind === 'aggregate') await runAggregate(task);
     else runMerge(task);
