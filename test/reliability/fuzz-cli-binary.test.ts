@@ -1,8 +1,8 @@
-/** Fuzzing through the real CLI: 30 mutated Arrow IPC inputs (15 files, 15 streams) and 30 Parquet (fuzz-cli.ts). */
+/** Fuzzing through the real CLI: 20 mutated Arrow IPC inputs (10 files, 10 streams) and 20 Parquet (fuzz-cli.ts). */
 import { describeCliFuzz } from './fuzz-cli.js';
 
 describeCliFuzz('arrow and parquet', [
-  ['arrow-file', 15],
-  ['arrow-stream', 15],
-  ['parquet', 30],
+  ['arrow-file', 10],
+  ['arrow-stream', 10],
+  ['parquet', 20],
 ]);

@@ -1,6 +1,6 @@
 /**
  * The CLI half of the fuzzing suite: a sample of the generated inputs through the real
- * `segstream rescore` (dist/, with its default worker pool), checking what a user sees: exit 0
+ * `segstream rescore` (dist/; half the runs on its worker pool, half on the main thread), checking what a user sees: exit 0
  * and an exportable snapshot, or a non-zero exit with one `[SEG_ERR_...]` line and no stack, the
  * live snapshot untouched.
  */
@@ -24,7 +24,9 @@ async function runOne(dir: string, c: FuzzCase, problems: string[], codes: Recor
   const data = join(dir, 'data');
   writeFileSync(input, c.bytes);
   const before = await currentSnapshotId(data);
-  const r = await runCli(['rescore', '--input', input, '--data', data, '--config', join(dir, 'config.json'), '--json']);
+  // Half the runs read on the worker pool (the default), half on the main thread.
+  const workers = c.index % 2 === 0 ? [] : ['--workers', '0'];
+  const r = await runCli(['rescore', '--input', input, '--data', data, '--config', join(dir, 'config.json'), '--json', ...workers]);
   const lines = r.stderr.split('\n').filter((l) => l.trim() !== '' && !l.includes('native addon not available'));
   if (lines.some((l) => /^\s+at /.test(l))) problems.push(`${where}: a stack trace on stderr`);
   if (r.code === 0) {
