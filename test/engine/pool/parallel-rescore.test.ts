@@ -65,3 +65,26 @@ describe('a CSV with quoted fields', () => {
     }
   });
 });
+
+describe('long customer ids on workers', () => {
+  it('keeps ids up to the cap exactly and counts a 1 MB id as bad_customer_id, with the same snapshot as one thread', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'segstream-pool-long-ids-'));
+    try {
+      const lines = ['customer_id,ts,amount'];
+      const long = (k: number): string => `${k}-${'é'.repeat(508)}`; // about 1,020 UTF-8 bytes, under the cap
+      for (let i = 0; i < 400; i++) lines.push(`${long(i % 40)},2026-0${1 + (i % 6)}-1${i % 9},${5 + (i % 13)}`);
+      // A 1 MB id overflowed the stack when the pool rebuilt keys with a spread into fromCharCode.
+      lines.push(`${'k'.repeat(1 << 20)},2026-03-03,9`);
+      const input = join(dir, 'long.csv');
+      writeFileSync(input, `${lines.join('\n')}\n`);
+      const want = await snapshotOf(input, undefined);
+      const got = await snapshotOf(input, 2);
+      expect(got.summary.rejects).toEqual({ bad_customer_id: 1 });
+      expect(got.summary.customers).toBe(40);
+      expect(got.columns).toEqual(want.columns);
+      expect(new Set(got.columns['customer_id'])).toEqual(new Set(Array.from({ length: 40 }, (_, k) => long(k))));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
+});
