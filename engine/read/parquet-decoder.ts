@@ -4,11 +4,12 @@
  * parquet-wasm drives its async reads as Rust futures polled from microtasks; when a corrupt page
  * or footer makes the Rust side panic, the wasm `RuntimeError: unreachable` is thrown from such a
  * microtask: nothing can catch it, the read's promise never settles, and on the main thread the
- * process dies (or a job hangs). On this worker the same trap only ends the worker: every request
- * in flight fails with InputUnreadableError, and the next request starts a fresh worker, with a
- * fresh wasm instance (a trapped instance may be left with a poisoned allocator).
+ * process dies (or a job hangs). On this worker the same trap only ends the worker: its file's
+ * request fails (the reader makes it InputUnreadableError), and the next file gets another worker
+ * with a fresh wasm instance (a trapped instance may be left with a poisoned allocator). A worker
+ * holds one open file at a time, so a trap never fails a file read beside the one that caused it.
  *
- *   main thread                          decoder worker (one per thread, started on first use)
+ *   main thread                          decoder worker (one open file each; kept for the next)
  *   open(path | bytes) ── {open} ──────► ParquetFile.fromFile → schema (IPC), row-group sizes
  *   readGroup(g, cols) ── {read} ──────► file.read(...) → Arrow IPC stream bytes (transferred)
  *   close()            ── {close} ─────► file.free()
@@ -112,6 +113,12 @@ class DecoderThread {
     return promise;
   }
 
+  /** Ends the worker (nothing may be pending). */
+  stop(): void {
+    this.dead = true;
+    void this.worker.terminate();
+  }
+
   private settled(id: number): void {
     this.pending.delete(id);
     if (this.pending.size === 0 && !this.dead) this.worker.unref();
@@ -125,11 +132,20 @@ class DecoderCrash extends Error {
   }
 }
 
-let thread: DecoderThread | null = null;
+// One open file per thread at a time, so a trap fails only the file that caused it; threads
+// are kept for the next file (starting one costs more than most small files take to read).
+const idle: DecoderThread[] = [];
+const MAX_IDLE_THREADS = 4;
 
-function decoderThread(): DecoderThread {
-  if (thread === null || thread.dead) thread = new DecoderThread();
-  return thread;
+function takeThread(): DecoderThread {
+  for (let t = idle.pop(); t !== undefined; t = idle.pop()) if (!t.dead) return t;
+  return new DecoderThread();
+}
+
+function giveBack(t: DecoderThread): void {
+  if (t.dead) return;
+  if (idle.length < MAX_IDLE_THREADS) idle.push(t);
+  else t.stop();
 }
 
 /** An open Parquet file on the decoder worker. */
@@ -147,10 +163,15 @@ export class ParquetDecoder {
 
   /** Opens a file by path (read by byte range) or whole bytes (stdin). */
   static async open(input: { path: string } | { bytes: Uint8Array }): Promise<ParquetDecoder> {
-    const t = decoderThread();
+    const t = takeThread();
     const req: Request = 'path' in input ? { op: 'open', path: input.path } : { op: 'open', bytes: input.bytes };
-    const r = await t.request<{ handle: number; schema: Uint8Array; groupBytes: number[]; size: number }>(req);
-    return new ParquetDecoder(t, r.handle, r.schema, r.groupBytes, r.size);
+    try {
+      const r = await t.request<{ handle: number; schema: Uint8Array; groupBytes: number[]; size: number }>(req);
+      return new ParquetDecoder(t, r.handle, r.schema, r.groupBytes, r.size);
+    } catch (err) {
+      giveBack(t);
+      throw err;
+    }
   }
 
   /** Row group `group`, only `columns`, as Arrow IPC stream bytes. */
@@ -163,5 +184,6 @@ export class ParquetDecoder {
   async close(): Promise<void> {
     if (this.thread.dead) return;
     await this.thread.request({ op: 'close', handle: this.handle }).catch(() => undefined);
+    giveBack(this.thread);
   }
 }

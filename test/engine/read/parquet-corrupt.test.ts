@@ -33,6 +33,22 @@ describe('corrupt Parquet', () => {
     }
   });
 
+  it('fails only the corrupt file when good ones are read beside it', async () => {
+    const goodPath = write(dir, 'beside.parquet', good);
+    const bad = Uint8Array.from(good);
+    bad[6] = bad[6]! ^ 0xff;
+    const badPath = write(dir, 'trap.parquet', bad);
+    // A trap once failed every read in flight on the shared decoder, good files included.
+    const results = await Promise.allSettled([rowsOf(goodPath), rowsOf(badPath), rowsOf(goodPath), rowsOf(badPath), rowsOf(goodPath)]);
+    expect(results.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as { code: string }).code))).toEqual([
+      n,
+      'SEG_ERR_INPUT_UNREADABLE',
+      n,
+      'SEG_ERR_INPUT_UNREADABLE',
+      n,
+    ]);
+  });
+
   it('fails cleanly on a truncated file and a file of the magic alone', async () => {
     for (const [name, bytes] of [['cut.parquet', good.subarray(0, good.length - 9)], ['magic.parquet', Buffer.from('PAR1PAR1')]] as const) {
       await expect(rowsOf(write(dir, name, bytes))).rejects.toBeInstanceOf(InputUnreadableError);
