@@ -16,7 +16,7 @@ import {
   timestampFromValue,
 } from './parse-values.js';
 import type { RejectLog } from './reject-log.js';
-import { arrowNumbers } from './arrow-numbers.js';
+import { arrowCells } from './arrow-cells.js';
 import { eventIdFromValue } from '../wal/event-id.js';
 
 /** Valid rows of one batch, in source order, as columns. */
@@ -44,15 +44,8 @@ function rawAccessor(col: RawColumn): RawAt {
       const values = col.values;
       return (i) => values[i];
     }
-    case 'arrow': {
-      const numbers = arrowNumbers(col.vector);
-      if (numbers) return (i) => (Number.isNaN(numbers[i]!) ? null : numbers[i]);
-      // toArray() drops validity, so columns with nulls are read cell by cell.
-      const vector = col.vector;
-      if (vector.nullCount > 0) return (i) => vector.get(i);
-      const values = vector.toArray() as ArrayLike<unknown>;
-      return (i) => values[i];
-    }
+    case 'arrow':
+      return arrowCells(col.vector);
   }
 }
 
