@@ -1,5 +1,5 @@
 import { open, type FileHandle } from 'node:fs/promises';
-import { RecordBatchReader, type RecordBatch } from 'apache-arrow';
+import { type Data, RecordBatchReader, type RecordBatch, Type } from 'apache-arrow';
 import { InputUnreadableError } from '../errors.js';
 import { checkArrowFile, guardArrowStream, type RandomReader } from './arrow-ipc-check.js';
 import { resolveColumns, type ResolvedColumns } from './column-map.js';
@@ -111,9 +111,27 @@ export function toRawBatch(
   const columns: RawBatch['columns'] = {};
   resolved.names.forEach((name, k) => {
     const vector = batch.getChildAt(resolved.indices[k]!);
-    if (vector !== null) columns[name] = { kind: 'arrow', vector };
+    if (vector === null) return;
+    for (const data of vector.data) {
+      if (!valuesFit(data)) throw new InputUnreadableError(`${source}: Arrow data is truncated or corrupt: column "${name}" holds fewer values than its ${data.length} rows`);
+    }
+    columns[name] = { kind: 'arrow', vector };
   });
   return { source, firstRow, length: batch.numRows, columns, malformed: [], bytesRead };
+}
+
+/**
+ * True when a column's buffers hold a value for each of its rows. A field node may claim more
+ * rows than its buffers back (arrow-ipc-check.ts bounds the claim, not each column's buffers),
+ * and typed-array views over too few bytes would then throw far from the reader.
+ */
+function valuesFit(data: Data): boolean {
+  const n = data.length;
+  if (data.valueOffsets != null) return data.valueOffsets.length >= n + 1;
+  const values = data.values as ArrayLike<unknown> | undefined;
+  if (values == null || data.typeId === Type.Null) return true;
+  if (data.typeId === Type.Bool) return values.length * 8 >= data.offset + n;
+  return values.length >= n * data.stride;
 }
 
 // An IPC file's footer locates every batch, so the bytes up to the end of batch `index` are known.

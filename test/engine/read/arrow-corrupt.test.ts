@@ -1,6 +1,7 @@
-import { tableFromArrays, tableToIPC } from 'apache-arrow';
+import { Field, Float64, makeData, RecordBatch, Schema, Struct, TimestampSecond, tableFromArrays, tableToIPC } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { InputUnreadableError, SegError } from '../../../engine/errors.js';
+import { toRawBatch } from '../../../engine/read/arrow-reader.js';
 import { readFile, readStream } from '../../../engine/read/open-input.js';
 import { chunked, collect, IDENTITY, tempDir, write } from './fixtures.js';
 
@@ -79,5 +80,17 @@ describe('corrupt Arrow IPC', () => {
     const seen = new Set<string>();
     for (let at = 0; at < 1200; at += 3) seen.add(await outcome(read(mutate(stream, at, stream[at]! ^ 0xff))));
     expect([...seen].every((k) => ['ok', 'SEG_ERR_INPUT_UNREADABLE', 'SEG_ERR_COLUMN_MISSING'].includes(k))).toBe(true);
+  });
+
+  it('refuses a batch whose column holds fewer values than its rows, before any typed array is built over them', () => {
+    // A fuzzed stream claimed 536 rows over 24 timestamps: the parser's Int32Array view threw a RangeError.
+    const fields = [new Field('customer_id', new Float64()), new Field('ts', new TimestampSecond())];
+    const children = [
+      makeData({ type: new Float64(), length: 536, data: new Float64Array(536) }),
+      makeData({ type: new TimestampSecond(), length: 536, data: new BigInt64Array(24) }),
+    ];
+    const batch = new RecordBatch(new Schema(fields), makeData({ type: new Struct(fields), length: 536, children }));
+    const resolved = { names: ['customer_id', 'ts'] as const, sourceNames: ['customer_id', 'ts'], indices: [0, 1] };
+    expect(() => toRawBatch('short.arrows', 1, batch, resolved, -1)).toThrow(InputUnreadableError);
   });
 });
