@@ -1,3 +1,4 @@
+import { open } from 'node:fs/promises';
 import { type Table, tableFromIPC } from 'apache-arrow';
 import { InputUnreadableError } from '../errors.js';
 import { resolveColumns, type ResolvedColumns } from './column-map.js';
@@ -38,6 +39,7 @@ export async function* readRowGroups(
   try {
     const head = 'path' in input ? await readHead(input.path, PAR1.length) : input.bytes.subarray(0, PAR1.length);
     if (!startsWith(head, PAR1)) throw new InputUnreadableError(`${source}: not a Parquet file (no PAR1 magic)`);
+    await checkTrailer(source, input);
     file = await ParquetDecoder.open(input);
   } catch (err) {
     throw unreadable(source, err);
@@ -92,6 +94,31 @@ export async function parquetGroupBytes(path: string): Promise<number[]> {
   }
   await file.close();
   return [...file.groupBytes];
+}
+
+// PAR1, footer, footer length (u32), PAR1.
+const TRAILER = 8;
+
+/** The trailing magic and a footer length that fits: a truncated file fails here, in one clear line. */
+async function checkTrailer(source: string, input: { path: string } | { bytes: Uint8Array }): Promise<void> {
+  let size: number;
+  let tail: Uint8Array;
+  if ('path' in input) {
+    const fh = await open(input.path, 'r');
+    try {
+      size = (await fh.stat()).size;
+      tail = Buffer.alloc(Math.min(TRAILER, size));
+      await fh.read(tail, 0, tail.length, size - tail.length);
+    } finally {
+      await fh.close();
+    }
+  } else {
+    size = input.bytes.length;
+    tail = input.bytes.subarray(Math.max(0, size - TRAILER));
+  }
+  if (size < PAR1.length + TRAILER || !startsWith(tail.subarray(4), PAR1)) throw new InputUnreadableError(`${source}: Parquet data is truncated (no PAR1 magic at the end)`);
+  const footer = new DataView(tail.buffer, tail.byteOffset, 4).getUint32(0, true);
+  if (footer === 0 || footer > size - PAR1.length - TRAILER) throw new InputUnreadableError(`${source}: Parquet data is corrupt: a footer of ${footer} bytes in a file of ${size}`);
 }
 
 function unreadable(source: string, err: unknown): Error {
