@@ -2,24 +2,16 @@ import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { loadConfig } from '../../engine/config/load-config.js';
 import { ArgumentError } from '../../engine/errors.js';
-import { type ColumnMap, type ColumnName, DEFAULT_COLUMN_MAP, type InputFormat } from '../../engine/read/raw-batch.js';
+import { buildColumnMap, parseMapFlag } from '../../engine/read/column-map.js';
+import type { ColumnMap, InputFormat } from '../../engine/read/raw-batch.js';
 import { RescoreRefusedError, type RescoreSummary, rescore } from '../../engine/rescore/rescore.js';
 import { formatTable, percent } from '../format-table.js';
 import { progressBar } from '../progress.js';
 import { dataDirOption } from './data-dir.js';
 
-/** Parses `--map customer_id=CustomerID,ts=InvoiceDate`. */
+/** Parses `--map customer_id=CustomerID,ts=InvoiceDate,amount=Quantity*UnitPrice` over the identity map. */
 export function parseColumnMap(text: string | undefined): ColumnMap {
-  const map: Record<ColumnName, string> = { ...DEFAULT_COLUMN_MAP };
-  if (!text) return map;
-  for (const pair of text.split(',')) {
-    const [key, value] = pair.split('=').map((s) => s.trim());
-    if (!key || !value || !(key in map)) {
-      throw new ArgumentError(`--map: ${JSON.stringify(pair)} is not NAME=COLUMN with NAME one of ${Object.keys(map).join(', ')}`);
-    }
-    map[key as ColumnName] = value;
-  }
-  return map;
+  return buildColumnMap(parseMapFlag(text));
 }
 
 /** Prints a rescore summary for a person. */

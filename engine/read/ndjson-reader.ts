@@ -1,6 +1,6 @@
-import { readColumns, resolveColumns, REQUIRED_COLUMNS } from './column-map.js';
+import { readColumns, resolveColumns } from './column-map.js';
 import { DEFAULT_BATCH_SIZE, openChunks, sourceName, toInputError, type ByteSource } from './byte-source.js';
-import type { MalformedRow, RawBatch, ReadOptions } from './raw-batch.js';
+import type { MalformedRow, RawBatch, ReadColumnName, ReadOptions } from './raw-batch.js';
 
 const LF = 0x0a;
 const DETAIL_CHARS = 200;
@@ -12,8 +12,9 @@ const DETAIL_CHARS = 200;
  * becomes a MalformedRow whose detail is its first 200 characters.
  *
  * NDJSON has no header, so columns are judged from the rows: a required column absent from
- * every valid row of the first batch that has valid rows throws ColumnMissingError; `margin` is
- * present in a batch when any row of that batch has it.
+ * every valid row of the first batch that has valid rows throws ColumnMissingError (every such
+ * column named at once); the columns found there are in every later batch, and an optional
+ * column is present in a batch when any row of that batch has it.
  */
 export async function* readNdjson(src: ByteSource, options: ReadOptions): AsyncGenerator<RawBatch> {
   const source = sourceName(src);
@@ -28,6 +29,8 @@ export async function* readNdjson(src: ByteSource, options: ReadOptions): AsyncG
   let length = 0;
   let firstRow = 1;
   let bytesRead = 0;
+  // The columns the first batch with valid rows resolved: carried by every batch after it.
+  let present: ReadonlySet<ReadColumnName> = new Set(['customer_id', 'ts']);
   let checked = false;
   let firstKeys: string[] | null = null;
 
@@ -60,11 +63,11 @@ export async function* readNdjson(src: ByteSource, options: ReadOptions): AsyncG
       checked = true;
       // Only the first batch with valid rows decides: later rows may omit keys (the parser rejects them).
       const found = [...new Set([...firstKeys, ...keys.filter((_, k) => seen[k])])];
-      resolveColumns(source, found, options.columns);
+      present = new Set(resolveColumns(source, found, options.columns).names);
     }
     const columns: RawBatch['columns'] = {};
     NAMES.forEach((name, k) => {
-      if ((name !== 'event_id' && REQUIRED_COLUMNS.includes(name)) || seen[k]) columns[name] = { kind: 'json', values: values[k]! };
+      if (present.has(name) || seen[k]) columns[name] = { kind: 'json', values: values[k]! };
     });
     const batch: RawBatch = { source, firstRow, length, columns, malformed, bytesRead };
     firstRow += length;

@@ -3,14 +3,19 @@ import type { Vector } from 'apache-arrow';
 /** The formats segstream reads. */
 export type InputFormat = 'csv' | 'ndjson' | 'arrow' | 'parquet';
 
-/** The contract's column names (DESIGN "Data in"). */
-export type ColumnName = 'customer_id' | 'ts' | 'amount' | 'margin';
+/** The contract's column names (DESIGN "Data in"); `order_id`, `quantity` and `price` are the line-item columns. */
+export type ColumnName = 'customer_id' | 'ts' | 'amount' | 'margin' | 'order_id' | 'quantity' | 'price';
 
 /** Columns a reader hands over: the contract's, plus the live path's optional `event_id` (engine/wal/event-id.ts). */
 export type ReadColumnName = ColumnName | 'event_id';
 
-/** Which source column feeds each contract column (`--map customer_id=CustomerID,...`); `event_id` is read only where named (live events). */
-export type ColumnMap = Readonly<Record<ColumnName, string>> & { readonly event_id?: string };
+/**
+ * Which source column feeds each contract column (`--map customer_id=CustomerID,...`). A column
+ * left out is not read: `amount` is left out when a line-item map says `amount = quantity * price`
+ * (column-map.ts). `event_id` is read only where named (live events).
+ */
+export type ColumnMap = Readonly<Pick<Record<ColumnName, string>, 'customer_id' | 'ts'>> &
+  Readonly<Partial<Record<Exclude<ColumnName, 'customer_id' | 'ts'>, string>>> & { readonly event_id?: string };
 
 /** The identity mapping: source columns carry the contract names. */
 export const DEFAULT_COLUMN_MAP: ColumnMap = {
@@ -18,6 +23,9 @@ export const DEFAULT_COLUMN_MAP: ColumnMap = {
   ts: 'ts',
   amount: 'amount',
   margin: 'margin',
+  order_id: 'order_id',
+  quantity: 'quantity',
+  price: 'price',
 };
 
 /**
