@@ -51,7 +51,9 @@ export async function planShares(
     const base = { file, path: f.path, format: fmt };
     const push = (bytes: number, part: SharePart): void => void shares.push({ index: shares.length, ...base, bytes, part });
     try {
-      if ((fmt === 'csv' || fmt === 'ndjson') && wanted > 1) {
+      // A gzip stream has no random access: the whole file is one share.
+      if (f.compression === 'gzip') push(f.size, { kind: 'whole' });
+      else if ((fmt === 'csv' || fmt === 'ndjson') && wanted > 1) {
         const pieces = Math.max(1, Math.min(wanted, Math.floor(f.size / minShareBytes)));
         for (let k = 0; k < pieces; k++) {
           const start = Math.floor((k * f.size) / pieces);

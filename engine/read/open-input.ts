@@ -3,9 +3,10 @@ import { lstat, readdir, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputForbiddenError, InputNotFoundError, InputUnreadableError, type SegError } from '../errors.js';
 import { readArrow } from './arrow-reader.js';
-import { peekChunks, toInputError, type ByteSource } from './byte-source.js';
+import { openChunks, peekChunks, toInputError, type ByteSource } from './byte-source.js';
 import { readCsv } from './csv-reader.js';
-import { detectFileFormat, formatFromMagic, MAGIC_BYTES } from './detect-format.js';
+import { formatFromExtension, formatFromMagic, MAGIC_BYTES, readHead, startsWith } from './detect-format.js';
+import { GZIP_MAGIC, gunzipChunks, gunzipHead, isDataFileName, refuseUnreadableKind, SNIFF_BYTES, withoutGz } from './file-kind.js';
 import { readNdjson } from './ndjson-reader.js';
 import { readParquet } from './parquet-reader.js';
 import type { InputFormat, RawBatch, ReadOptions } from './raw-batch.js';
@@ -21,6 +22,29 @@ export interface InputFile {
   readonly format: InputFormat | null;
   /** The file's canonical path, every symlink resolved (absent for stdin): what a confinement check compares. */
   readonly realPath?: string;
+  /** `gzip`: the file is read through gunzip (by its `.gz` name or its 1f 8b magic); `format` is what it holds. */
+  readonly compression?: 'gzip';
+}
+
+/** A file of an input folder that is not read, and why (recorded in the manifest, warned in the summary). */
+export interface SkippedFile {
+  readonly path: string;
+  readonly reason: string;
+}
+
+/** The files an input path names: those read, and a folder's files left out. */
+export interface InputSet {
+  readonly files: InputFile[];
+  readonly skipped: SkippedFile[];
+}
+
+/** Options of {@link listInputSet}. */
+export interface ListOptions {
+  /**
+   * Source column names of the mapping: a folder's `.txt` file whose first line names none of
+   * them is a note (README.txt), skipped rather than failing the whole job.
+   */
+  readonly columnNames?: readonly string[];
 }
 
 const READERS: Readonly<Record<InputFormat, (src: ByteSource, options: ReadOptions) => AsyncGenerator<RawBatch>>> = {
@@ -40,16 +64,47 @@ const READERS: Readonly<Record<InputFormat, (src: ByteSource, options: ReadOptio
  * loop or an unreadable folder is InputUnreadableError.
  */
 export async function listInputs(path: string): Promise<InputFile[]> {
-  if (path === STDIN_PATH) return [{ path, size: -1, format: null }];
-  const info = await follow(path);
-  if (!info.isDirectory()) return [await regularFile(path, info)];
-  const files: InputFile[] = [];
-  await walk(path, files, new Set([await resolved(path)]));
-  if (files.length === 0) throw new InputNotFoundError(`${path}: the folder holds no input files`);
-  return files;
+  return (await listInputSet(path)).files;
 }
 
-async function walk(dir: string, out: InputFile[], seen: Set<string>): Promise<void> {
+/**
+ * As listInputs, and a folder's files that are not data are skipped with their reason: a name
+ * without a data extension (`.csv .tsv .txt .ndjson .jsonl .json .arrow .arrows .ipc .feather
+ * .parquet .pq`, or `.gz` of one), or a `.txt` whose first line names no mapped column (a
+ * README.txt beside the exports). A file named on its own is always read (or refused).
+ */
+export async function listInputSet(path: string, options: ListOptions = {}): Promise<InputSet> {
+  if (path === STDIN_PATH) return { files: [{ path, size: -1, format: null }], skipped: [] };
+  const info = await follow(path);
+  if (!info.isDirectory()) return { files: [await regularFile(path, info)], skipped: [] };
+  const found: InputFile[] = [];
+  const skipped: SkippedFile[] = [];
+  await walk(path, found, new Set([await resolved(path)]), skipped);
+  const files: InputFile[] = [];
+  for (const file of found) {
+    const note = await isNote(file, options.columnNames);
+    if (note) skipped.push({ path: file.path, reason: 'a .txt file whose first line names no mapped column (a note, not data)' });
+    else files.push(file);
+  }
+  if (files.length === 0) {
+    const also = skipped.length > 0 ? ` (${skipped.length} other file${skipped.length === 1 ? '' : 's'} skipped: not data files)` : '';
+    throw new InputNotFoundError(`${path}: the folder holds no input files${also}`);
+  }
+  return { files, skipped };
+}
+
+async function isNote(file: InputFile, columnNames: readonly string[] | undefined): Promise<boolean> {
+  if (columnNames === undefined || !/\.txt$/i.test(withoutGz(file.path))) return false;
+  let head: Buffer = await readHead(file.path, SNIFF_BYTES);
+  if (file.compression === 'gzip') head = gunzipHead(head);
+  const text = head.toString('utf8').replace(/^\uFEFF/, '');
+  const nl = text.indexOf('\n');
+  const line = (nl < 0 ? text : text.slice(0, nl)).replace(/\r$/, '');
+  const fields = line.split(/[,;\t|]/).map((f) => f.trim().replace(/^"(.*)"$/, '$1'));
+  return !columnNames.some((name) => fields.includes(name));
+}
+
+async function walk(dir: string, out: InputFile[], seen: Set<string>, skipped: SkippedFile[]): Promise<void> {
   let entries: Dirent[];
   try {
     entries = await readdir(dir, { withFileTypes: true });
@@ -66,9 +121,12 @@ async function walk(dir: string, out: InputFile[], seen: Set<string>): Promise<v
       const real = await resolved(path);
       if (seen.has(real)) continue;
       seen.add(real);
-      await walk(path, out, seen);
+      await walk(path, out, seen, skipped);
     } else {
-      out.push(await regularFile(path, info ?? (await follow(path))));
+      const stats = info ?? (await follow(path));
+      // Special files are refused even under another name: a data name must not hide a FIFO.
+      if (stats.isFile() && !isDataFileName(entry.name)) skipped.push({ path, reason: 'not a data file (by its extension)' });
+      else out.push(await regularFile(path, stats));
     }
   }
 }
@@ -119,7 +177,8 @@ async function resolved(path: string): Promise<string> {
 /** The InputFile of a path whose (followed) stat is `info`, refusing anything but a regular file. */
 async function regularFile(path: string, info: Stats): Promise<InputFile> {
   if (!info.isFile()) throw new InputForbiddenError(`${path}: not a regular file (${kindOf(info)}); only regular files are read`);
-  return { path, size: info.size, format: await sniff(path), realPath: await resolved(path) };
+  const { format, gzip } = await sniff(path);
+  return { path, size: info.size, format, realPath: await resolved(path), ...(gzip ? { compression: 'gzip' as const } : {}) };
 }
 
 function kindOf(info: Stats): string {
@@ -129,12 +188,23 @@ function kindOf(info: Stats): string {
   return 'not a file';
 }
 
-async function sniff(path: string): Promise<InputFormat> {
+/**
+ * A file's format (its extension, else its first bytes) and whether it is gzip, after refusing
+ * the kinds no reader takes (file-kind.ts). A gzip file's format is its inner extension
+ * (`orders.csv.gz`) or the magic of the bytes it inflates to.
+ */
+async function sniff(path: string): Promise<{ format: InputFormat; gzip: boolean }> {
+  let head: Buffer;
   try {
-    return await detectFileFormat(path);
+    head = await readHead(path, SNIFF_BYTES);
   } catch (err) {
     throw toInputError(path, err);
   }
+  const gzip = startsWith(head, GZIP_MAGIC);
+  const inner = gzip ? gunzipHead(head) : head;
+  const format = formatFromExtension(gzip ? withoutGz(path) : path) ?? formatFromMagic(inner);
+  refuseUnreadableKind(path, inner, format);
+  return { format, gzip };
 }
 
 /** Reads one input file (or stdin) as batches; `options.format` overrides detection. */
@@ -143,7 +213,13 @@ export async function* readFile(file: InputFile, options: ReadOptions): AsyncGen
     yield* readStream(process.stdin, 'stdin', options);
     return;
   }
-  const format = options.format ?? file.format ?? (await sniff(file.path));
+  const sniffed = file.format === null || file.compression === undefined ? await sniff(file.path) : { format: file.format, gzip: true };
+  const format = options.format ?? file.format ?? sniffed.format;
+  if (sniffed.gzip) {
+    const chunks = gunzipChunks(openChunks({ kind: 'file', path: file.path, size: file.size }));
+    yield* READERS[format]({ kind: 'stream', name: file.path, chunks }, options);
+    return;
+  }
   yield* READERS[format]({ kind: 'file', path: file.path, size: file.size }, options);
 }
 
@@ -154,12 +230,11 @@ export async function* readStream(
   options: ReadOptions,
 ): AsyncGenerator<RawBatch> {
   let format = options.format;
-  let rest: AsyncIterable<Uint8Array> = chunks;
-  if (format === undefined) {
-    const peeked = await peekChunks(chunks, MAGIC_BYTES);
-    format = formatFromMagic(peeked.head);
-    rest = peeked.rest;
-  }
+  let peeked = await peekChunks(chunks, MAGIC_BYTES);
+  if (startsWith(peeked.head, GZIP_MAGIC)) peeked = await peekChunks(gunzipChunks(peeked.rest), MAGIC_BYTES);
+  const rest: AsyncIterable<Uint8Array> = peeked.rest;
+  format ??= formatFromMagic(peeked.head);
+  refuseUnreadableKind(name, peeked.head, format);
   yield* READERS[format]({ kind: 'stream', name, chunks: rest }, options);
 }
 
