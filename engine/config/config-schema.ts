@@ -55,9 +55,33 @@ const Level = Type.Object(
 
 const strict = { additionalProperties: false, default: {} } as const;
 
+const SourceColumn = Type.Optional(Type.String({ minLength: 1, maxLength: 256 }));
+
+/** DESIGN "Data in": how the input is read (the CLI's `--map`, `--ts-format` and `--decimal` say the same and win). */
+const InputSchema = Type.Object(
+  {
+    columns: Type.Object(
+      {
+        customer_id: SourceColumn,
+        ts: SourceColumn,
+        amount: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'a column, or "Quantity*UnitPrice" for line items' })),
+        margin: SourceColumn,
+        order_id: SourceColumn,
+        quantity: SourceColumn,
+        price: SourceColumn,
+      },
+      { additionalProperties: false, default: {}, description: 'source column of each contract column the input names differently' },
+    ),
+    ts_format: Type.String({ minLength: 1, maxLength: 128, default: 'auto', description: "'auto' or a strftime-style pattern such as %m/%d/%Y %H:%M" }),
+    decimal: Type.Union([Type.Literal('auto'), Type.Literal('.'), Type.Literal(',')], { default: 'auto', description: 'decimal mark of text amounts' }),
+  },
+  strict,
+);
+
 /** The whole configuration file. */
 export const ConfigSchema = Type.Object(
   {
+    input: InputSchema,
     scores: Type.Object({ bins: Type.Integer({ minimum: 2, maximum: 100, default: 5 }) }, strict),
     segments: Type.Array(SegmentRule, { minItems: 1, default: DEFAULT_SEGMENTS }),
     spend_bands: Type.Object(
