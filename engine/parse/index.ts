@@ -2,3 +2,8 @@ export * from './parse-timestamp.js';
 export * from './parse-values.js';
 export * from './parse-batch.js';
 export * from './reject-log.js';
+export * from './input-dialect.js';
+export * from './money-text.js';
+export * from './line-amount.js';
+export * from './ts-pattern.js';
+export * from './ts-kinds.js';

@@ -10,14 +10,19 @@ import {
   customerKeyFromText,
   customerKeyFromValue,
   isBlank,
-  numberFromText,
   numberFromValue,
+  numberTextReader,
   timestampFromText,
   timestampFromValue,
 } from './parse-values.js';
 import type { RejectLog } from './reject-log.js';
 import { arrowCells } from './arrow-cells.js';
 import { eventIdFromValue } from '../wal/event-id.js';
+import { type InputDialect, isNativeTsColumn } from './input-dialect.js';
+import type { DecimalMark } from './money-text.js';
+import { parseIsoTimestamp } from './parse-timestamp.js';
+import { intFromText, timestampOfInt, timestampOfIntValue } from './ts-kinds.js';
+import { lineAmount } from './line-amount.js';
 
 /** Valid rows of one batch, in source order, as columns. */
 export interface TxBatch {
@@ -26,8 +31,14 @@ export interface TxBatch {
   readonly ids: CustomerKey[];
   /** Epoch milliseconds. */
   readonly ts: Float64Array;
-  /** Net money of the row; negative for a return. */
+  /** Net money of the row; negative for a return. For line items, quantity * price rounded to 0.0001. */
   readonly amount: Float64Array;
+  /**
+   * The order of each row when an `order_id` column is mapped: canonical like `ids`, never null. A
+   * line without an order id is an order of its own: its key is `\u0000<source>#<row>`, which no
+   * other line shares.
+   */
+  readonly orderIds?: CustomerKey[];
   /** Profit of the row, NaN where unknown; null when the source has no margin column. */
   readonly margin: Float64Array | null;
   /** Live rows only: the client's `event_id` of each row (null where none), for idempotent retries (engine/wal/event-id.ts). */
@@ -53,29 +64,63 @@ function keyParser(col: RawColumn): (raw: unknown) => KeyResult {
   return col.kind === 'text' ? (raw) => customerKeyFromText(raw as string | null) : customerKeyFromValue;
 }
 
-function numberParser(col: RawColumn): (raw: unknown) => number {
-  return col.kind === 'text' ? (raw) => numberFromText(raw as string | null) : numberFromValue;
+function numberParser(col: RawColumn, mark: DecimalMark): (raw: unknown) => number {
+  if (col.kind === 'text') {
+    const read = numberTextReader(mark);
+    return (raw) => read(raw as string | null);
+  }
+  return mark === '.' ? numberFromValue : (raw) => numberFromValue(raw, mark);
 }
 
-function timestampParser(col: RawColumn): (raw: unknown) => number {
-  return col.kind === 'text' ? (raw) => timestampFromText(raw as string | null) : timestampFromValue;
+/** The timestamp reader of a column: today's rules without a dialect, else the dialect's decided kind. */
+function timestampParser(col: RawColumn, dialect: InputDialect | undefined): (raw: unknown) => number {
+  const text = col.kind === 'text';
+  const kind = dialect ? dialect.ts : 'undecided';
+  if (kind === 'undecided' || kind === 'native' || isNativeTsColumn(col)) {
+    return text ? (raw) => timestampFromText(raw as string | null) : timestampFromValue;
+  }
+  if (kind === 'iso') return (raw) => (typeof raw === 'string' ? parseIsoTimestamp(raw) : Number.NaN);
+  if (kind === 'pattern') {
+    const p = dialect!.pattern!;
+    return (raw) => {
+      if (typeof raw === 'string') return p.parse(raw);
+      return typeof raw === 'number' || typeof raw === 'bigint' ? p.parse(String(raw)) : Number.NaN;
+    };
+  }
+  if (text) return (raw) => (raw === null ? Number.NaN : timestampOfInt(intFromText(raw as string), kind));
+  return (raw) => timestampOfIntValue(raw, kind);
 }
 
 const ABSENT: RawAt = () => undefined;
 
-/** Parses a batch; rejected rows go to `rejects`, valid rows come back compacted. */
-export function parseBatch(raw: RawBatch, rejects: RejectLog): TxBatch {
+/**
+ * Parses a batch; rejected rows go to `rejects`, valid rows come back compacted. With a dialect,
+ * what it has not decided yet is sniffed from this batch first (InputDialect.observe), and values
+ * are read by its decisions; without one, by the fixed rules (ISO-8601 or epoch ms, decimal point).
+ * Without an `amount` column, `quantity` and `price` make it (line items, line-amount.ts).
+ */
+export function parseBatch(raw: RawBatch, rejects: RejectLog, dialect?: InputDialect): TxBatch {
+  if (dialect?.undecided) dialect.observe(raw);
+  const mark: DecimalMark = dialect ? dialect.decimal : '.';
   const n = raw.length;
   const { customer_id: idCol, ts: tsCol, amount: amountCol, margin: marginCol } = raw.columns;
+  const { quantity: qtyCol, price: priceCol, order_id: orderCol } = raw.columns;
+  const lineItems = !amountCol && qtyCol !== undefined && priceCol !== undefined;
   const idAt = idCol ? rawAccessor(idCol) : ABSENT;
   const tsAt = tsCol ? rawAccessor(tsCol) : ABSENT;
   const amountAt = amountCol ? rawAccessor(amountCol) : ABSENT;
+  const qtyAt = qtyCol ? rawAccessor(qtyCol) : ABSENT;
+  const priceAt = priceCol ? rawAccessor(priceCol) : ABSENT;
+  const orderAt = orderCol ? rawAccessor(orderCol) : null;
   const marginAt = marginCol ? rawAccessor(marginCol) : null;
   const eventIdAt = raw.columns.event_id ? rawAccessor(raw.columns.event_id) : null;
   const parseKey = idCol ? keyParser(idCol) : customerKeyFromValue;
-  const parseTs = tsCol ? timestampParser(tsCol) : timestampFromValue;
-  const parseAmount = amountCol ? numberParser(amountCol) : numberFromValue;
-  const parseMargin = marginCol ? numberParser(marginCol) : numberFromValue;
+  const parseOrder = orderCol ? keyParser(orderCol) : customerKeyFromValue;
+  const parseTs = tsCol ? timestampParser(tsCol, dialect) : timestampFromValue;
+  const parseAmount = amountCol ? numberParser(amountCol, mark) : numberFromValue;
+  const parseQty = qtyCol ? numberParser(qtyCol, mark) : numberFromValue;
+  const parsePrice = priceCol ? numberParser(priceCol, mark) : numberFromValue;
+  const parseMargin = marginCol ? numberParser(marginCol, mark) : numberFromValue;
 
   const malformed = new Map<number, string>();
   for (const m of raw.malformed) malformed.set(m.index, m.detail);
@@ -85,6 +130,7 @@ export function parseBatch(raw: RawBatch, rejects: RejectLog): TxBatch {
   const amount = new Float64Array(n);
   const margin = marginAt ? new Float64Array(n) : null;
   const eventIds: (string | null)[] | null = eventIdAt ? [] : null;
+  const orderIds: CustomerKey[] | null = orderAt ? [] : null;
   let out = 0;
   for (let i = 0; i < n; i++) {
     const row = raw.firstRow + i;
@@ -104,11 +150,32 @@ export function parseBatch(raw: RawBatch, rejects: RejectLog): TxBatch {
       rejects.add(raw.source, row, isBlank(rawTs) ? 'missing_ts' : 'bad_ts', rawTs);
       continue;
     }
-    const rawAmount = amountAt(i);
-    const a = parseAmount(rawAmount);
-    if (Number.isNaN(a)) {
-      rejects.add(raw.source, row, isBlank(rawAmount) ? 'missing_amount' : 'bad_amount', rawAmount);
-      continue;
+    let a: number;
+    if (lineItems) {
+      const rawQty = qtyAt(i);
+      const q = parseQty(rawQty);
+      if (Number.isNaN(q)) {
+        rejects.add(raw.source, row, isBlank(rawQty) ? 'missing_quantity' : 'bad_quantity', rawQty);
+        continue;
+      }
+      const rawPrice = priceAt(i);
+      const p = parsePrice(rawPrice);
+      if (Number.isNaN(p)) {
+        rejects.add(raw.source, row, isBlank(rawPrice) ? 'missing_price' : 'bad_price', rawPrice);
+        continue;
+      }
+      a = lineAmount(q, p);
+      if (Number.isNaN(a)) {
+        rejects.add(raw.source, row, 'bad_amount', `${q} * ${p}`);
+        continue;
+      }
+    } else {
+      const rawAmount = amountAt(i);
+      a = parseAmount(rawAmount);
+      if (Number.isNaN(a)) {
+        rejects.add(raw.source, row, isBlank(rawAmount) ? 'missing_amount' : 'bad_amount', rawAmount);
+        continue;
+      }
     }
     let m = Number.NaN;
     if (marginAt && margin) {
@@ -121,7 +188,16 @@ export function parseBatch(raw: RawBatch, rejects: RejectLog): TxBatch {
           continue;
         }
       }
-      margin[out] = m;
+    }
+    let order: CustomerKey | undefined;
+    if (orderAt) {
+      const rawOrder = orderAt(i);
+      const o = parseOrder(rawOrder);
+      if (o === null) {
+        rejects.add(raw.source, row, 'bad_order_id', rawOrder);
+        continue;
+      }
+      order = o === undefined ? `\u0000${raw.source}#${row}` : o;
     }
     if (eventIdAt && eventIds) {
       const rawEventId = eventIdAt(i);
@@ -132,6 +208,8 @@ export function parseBatch(raw: RawBatch, rejects: RejectLog): TxBatch {
       }
       eventIds.push(e);
     }
+    if (margin) margin[out] = m;
+    if (orderIds) orderIds.push(order!);
     ids.push(key);
     ts[out] = t;
     amount[out] = a;
@@ -144,5 +222,6 @@ export function parseBatch(raw: RawBatch, rejects: RejectLog): TxBatch {
     amount: amount.subarray(0, out),
     margin: margin ? margin.subarray(0, out) : null,
     ...(eventIds ? { eventIds } : {}),
+    ...(orderIds ? { orderIds } : {}),
   };
 }

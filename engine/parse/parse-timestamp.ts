@@ -73,6 +73,13 @@ export function parseTimestamp(text: string): number {
   return Number.NaN;
 }
 
+/** ISO-8601 text only (what `auto` reads in a column decided as ISO): an integer is NaN here. */
+export function parseIsoTimestamp(text: string): number {
+  const s = text.trim();
+  const n = s.length;
+  return n >= 10 && s.charCodeAt(4) === 45 && s.charCodeAt(7) === 45 ? parseIso(s, n) : Number.NaN;
+}
+
 function parseIso(s: string, n: number): number {
   const year = digits(s, 0, 4);
   const month = digits(s, 5, 2);

@@ -4,6 +4,7 @@
  * Numbers and timestamps come back as NaN when they do not parse; `isBlank` tells missing from bad.
  */
 import { MONEY_SCALE } from '../aggregate/money.js';
+import { type DecimalMark, numberFromMarkedText } from './money-text.js';
 import { isValidTimestamp, parseTimestamp } from './parse-timestamp.js';
 
 /**
@@ -54,9 +55,34 @@ function isCanonicalInteger(s: string): boolean {
  */
 export type KeyResult = CustomerKey | undefined | null;
 
+/** True for the texts that say "no value": `NA`, `N/A`, `NULL`, `None`, `nan`, any case, trimmed. */
+function isMissingToken(s: string): boolean {
+  const t = isSpaceCode(s.charCodeAt(0)) || isSpaceCode(s.charCodeAt(s.length - 1)) ? s.trim() : s;
+  if (t.length < 2 || t.length > 4) return false;
+  switch (t.toLowerCase()) {
+    case 'na':
+    case 'n/a':
+    case 'null':
+    case 'none':
+    case 'nan':
+      return true;
+    default:
+      return false;
+  }
+}
+
+function isSpaceCode(c: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 13 || c === 0xa0 || c === 0x202f || c === 0x2009 || c === 0x3000 || c === 0xfeff;
+}
+
+/** `13085.0`, `13085.00`: an integral decimal (pandas writes integer ids of a column with gaps so). */
+const INTEGRAL_DECIMAL = /^(-?(?:0|[1-9]\d{0,15}))\.0+$/;
+
 /**
- * Customer id from text: canonical integers become numbers so `42` and `"42"` meet; text longer
- * than MAX_ID_BYTES is no id (null).
+ * Customer (or order) id from text: canonical integers become numbers so `42` and `"42"` meet,
+ * and so does an integral decimal (`13085.0` is 13085); blank text and the missing-value tokens
+ * (`NA`, `NULL`, ...) are no id (undefined); text longer than MAX_ID_BYTES is a bad id (null);
+ * any other text is kept exactly as given.
  */
 export function customerKeyFromText(s: string | null | undefined): KeyResult {
   if (s === null || s === undefined || s === '') return undefined;
@@ -64,17 +90,30 @@ export function customerKeyFromText(s: string | null | undefined): KeyResult {
   if (isCanonicalInteger(s)) {
     const v = Number(s);
     if (Number.isSafeInteger(v)) return v;
+    return s;
+  }
+  if (isSpaceCode(s.charCodeAt(0)) || isSpaceCode(s.charCodeAt(s.length - 1))) {
+    if (s.trim() === '') return undefined;
+  }
+  if (isMissingToken(s)) return undefined;
+  if (s.charCodeAt(s.length - 1) === 48 /* 0 */) {
+    const m = INTEGRAL_DECIMAL.exec(s);
+    if (m !== null && m[1] !== '-0') {
+      const v = Number(m[1]);
+      if (Number.isSafeInteger(v)) return v;
+    }
   }
   return s;
 }
 
-/** Customer id from a JSON or Arrow value. */
+/** Customer (or order) id from a JSON or Arrow value; a float NaN (pandas' missing value) is no id. */
 export function customerKeyFromValue(v: unknown): KeyResult {
   switch (typeof v) {
     case 'string':
       return customerKeyFromText(v);
     case 'number':
-      return Number.isSafeInteger(v) ? v : null;
+      if (Number.isSafeInteger(v)) return v === 0 ? 0 : v;
+      return Number.isNaN(v) ? undefined : null;
     case 'bigint':
       // Beyond 2^53 the canonical decimal text is the key, as it would be for the same id in a CSV.
       return v >= MIN_SAFE && v <= MAX_SAFE ? Number(v) : v.toString();
@@ -88,21 +127,40 @@ const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 const DECIMAL = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/;
 
-/** A money amount from text: plain decimal notation, no thousands separators, within ±MAX_MONEY. */
+/**
+ * A money amount from text, decimal point: plain decimal notation first (the common path), then
+ * currency signs, spaces and `1,234.50` grouping (money-text.ts); within ±MAX_MONEY.
+ */
 export function numberFromText(s: string | null | undefined): number {
   if (s === null || s === undefined || s === '') return Number.NaN;
-  if (!DECIMAL.test(s)) return Number.NaN;
-  const v = Number(s);
+  const v = DECIMAL.test(s) ? Number(s) : numberFromMarkedText(s, '.');
   return isValidMoney(v) ? v : Number.NaN;
+}
+
+/** A money amount from text with a decimal comma (`5,30`, `€ 1.234,50`); within ±MAX_MONEY. */
+export function numberFromCommaText(s: string | null | undefined): number {
+  if (s === null || s === undefined || s === '') return Number.NaN;
+  const v = numberFromMarkedText(s, ',');
+  return isValidMoney(v) ? v : Number.NaN;
+}
+
+/** The text reader for a decimal mark. */
+export function numberTextReader(mark: DecimalMark): (s: string | null | undefined) => number {
+  return mark === ',' ? numberFromCommaText : numberFromText;
 }
 
 /** True when a raw value counts as missing rather than bad. */
 export function isBlank(raw: unknown): boolean {
-  return raw === null || raw === undefined || raw === '';
+  return (
+    raw === null ||
+    raw === undefined ||
+    raw === '' ||
+    (typeof raw === 'string' && isSpaceCode(raw.charCodeAt(0)) && raw.trim() === '')
+  );
 }
 
-/** A money amount from a JSON or Arrow value, within ±MAX_MONEY. */
-export function numberFromValue(v: unknown): number {
+/** A money amount from a JSON or Arrow value, within ±MAX_MONEY; text by the decimal mark. */
+export function numberFromValue(v: unknown, mark: DecimalMark = '.'): number {
   switch (typeof v) {
     case 'number':
       return isValidMoney(v) ? v : Number.NaN;
@@ -111,7 +169,7 @@ export function numberFromValue(v: unknown): number {
       return isValidMoney(n) ? n : Number.NaN;
     }
     case 'string':
-      return numberFromText(v);
+      return mark === ',' ? numberFromCommaText(v) : numberFromText(v);
     default:
       return Number.NaN;
   }

@@ -8,6 +8,13 @@ export type RejectReason =
   | 'missing_amount'
   | 'bad_amount'
   | 'bad_margin'
+  /** Line items (no `amount` column): `quantity` / `price` blank or unreadable. */
+  | 'missing_quantity'
+  | 'bad_quantity'
+  | 'missing_price'
+  | 'bad_price'
+  /** An `order_id` that is no id (a fraction, a boolean, text over 1,024 bytes); a blank one makes the line its own order. */
+  | 'bad_order_id'
   /** A live row whose `event_id` is neither a string of at most 200 characters nor a safe integer. */
   | 'bad_event_id';
 

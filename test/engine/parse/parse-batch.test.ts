@@ -17,7 +17,7 @@ describe('parseBatch', () => {
       { customer_id: 2, ts: '2026-01-01' },
       { customer_id: 2, ts: '2026-01-01', amount: 'ten' },
       { customer_id: 2, ts: '2026-01-01', amount: Number.NaN },
-      { customer_id: 2, ts: '2026-01-01', amount: '1,000.00' },
+      { customer_id: 2, ts: '2026-01-01', amount: '10,00' }, // a decimal comma needs the dialect's ','
       { customer_id: 2, ts: '2026-01-01', amount: 5, margin: 'x' },
       { customer_id: 3, ts: '2026-01-01', amount: '-7.5', margin: null },
       { customer_id: '', ts: '2026-01-01', amount: 1 },
