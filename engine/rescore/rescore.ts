@@ -21,7 +21,7 @@ import { writeFoldedMarker } from '../wal/folded-marker.js';
 import { fitPredictions } from './fit-predictions.js';
 import { type BeforePublishHook, keepRefused, prepareDataDir, publishSnapshot } from '../snapshot/snapshot-publisher.js';
 import { currentSnapshotId, loadSnapshot, newSnapshotId } from '../snapshot/snapshot-store.js';
-import { PublishRefusedError } from '../errors.js';
+import { capMessage, PublishRefusedError, type SegError } from '../errors.js';
 import { MAX_TIMESTAMP_MS } from '../parse/parse-timestamp.js';
 import { checkPublish } from './publish-guard.js';
 import { parseAsOf } from './as-of.js';
@@ -223,12 +223,14 @@ export async function rescore(opts: RescoreOptions): Promise<RescoreSummary> {
   if (refused.length > 0) {
     let kept: string;
     try {
-      kept = `the refused snapshot is kept in ${await keepRefused(opts.dataDir, id, snapshotFiles)}`;
+      await keepRefused(opts.dataDir, id, snapshotFiles);
+      kept = `kept under refused/${id}`;
     } catch (error) {
-      kept = `the refused snapshot could not be kept (${(error as Error).message})`;
+      kept = `not kept (${(error as SegError).code ?? 'error'})`;
     }
     const live = previous ? `snapshot ${previous.id} stays live` : 'no snapshot is live';
-    throw new RescoreRefusedError(`refused to publish snapshot ${id}: ${refused.join('; ')}; ${live}; ${kept}; --force publishes it anyway`, summarize(false));
+    // The checks come first and the path last, so the cap on messages never cuts what failed.
+    throw new RescoreRefusedError(capMessage(`refused to publish snapshot ${id}: ${refused.join('; ')}; ${live}; --force publishes it anyway; ${kept}`), summarize(false));
   }
   const markFolded = async (tmp: string): Promise<void> => {
     if (fold.foldedThrough > 0) await writeFoldedMarker(tmp, fold.foldedThrough);

@@ -104,7 +104,7 @@ export async function runCase(lane: FuzzLane, c: FuzzCase, seed: number, tally: 
     tally.codes[err.code] = (tally.codes[err.code] ?? 0) + 1;
     if (err.code === 'SEG_ERR_INTERNAL') tally.problems.push(`${where}: SEG_ERR_INTERNAL: ${err.message.slice(0, 200)}`);
     // The publishing guard's refusal names data paths and every failed check (part of another change).
-    if (err.message.length > 500 && err.code !== 'SEG_ERR_PUBLISH_REFUSED') tally.problems.push(`${where}: a ${err.message.length}-character message: ${err.message.slice(0, 700)}`);
+    if (err.message.length > 500) tally.problems.push(`${where}: a ${err.message.length}-character message: ${err.message.slice(0, 700)}`);
     const summary = (err as { summary?: RescoreSummary }).summary;
     if (summary !== undefined) {
       tally.rowsRead += summary.rows.read;
