@@ -21,6 +21,8 @@
 import { join } from 'node:path';
 import { BadRequestError, NotReadyError } from '../errors.js';
 import type { TxBatch } from '../parse/parse-batch.js';
+import { isValidTimestamp } from '../parse/parse-timestamp.js';
+import { isValidMoney } from '../parse/parse-values.js';
 import { currentSnapshotId, loadSnapshot } from '../snapshot/snapshot-store.js';
 import { EventArchive } from '../wal/event-archive.js';
 import { EventIdSet } from '../wal/event-id.js';
@@ -58,17 +60,11 @@ export interface IngestResult extends AppendResult {
   readonly duplicates: number;
 }
 
-// The Date range (±8.64e15 ms) and exact money (DESIGN "Data in"): what the live state can hold.
-const MAX_TS = 8.64e15;
-const MAX_MONEY = 1e15;
-
-/** The first row the live state could not hold, or -1. The parser rejects such rows; this keeps a bad one out of the log. */
+/** The first row the live state could not hold, or -1. The parser rejects such rows by the same rules; this keeps a bad one out of the log. */
 function firstUnfit(batch: TxBatch): number {
   for (let i = 0; i < batch.length; i++) {
-    const t = batch.ts[i]!;
-    const a = batch.amount[i]!;
-    const m = batch.margin ? batch.margin[i]! : Number.NaN;
-    if (!(Math.abs(t) <= MAX_TS) || !(Math.abs(a) <= MAX_MONEY) || Math.abs(m) > MAX_MONEY) return i;
+    const m = batch.margin ? batch.margin[i]! : 0;
+    if (!isValidTimestamp(batch.ts[i]!) || !isValidMoney(batch.amount[i]!) || !(Number.isNaN(m) || isValidMoney(m))) return i;
   }
   return -1;
 }
