@@ -6,8 +6,13 @@
  * Days: a customer's first (customer, day) lives inline (day0*); when a second distinct day
  * shows up the customer is "spilled" and all its days live in the DayMap. Most customers buy
  * on one day only, so they never touch the hash map.
+ *
+ * Orders: with `order_id` mapped, `orders` and `returns` count only the rows that carry no order
+ * id, and the distinct orders of the rows that do live in `orderSet` (order-set.ts); a customer's
+ * `orders` is the sum of both (finalize.ts). Both parts merge exactly.
  */
 import { DayMap } from './day-map.js';
+import { OrderSet } from './order-set.js';
 
 /** `day0` of a customer with no day yet. */
 export const NO_DAY = -0x80000000;
@@ -28,6 +33,8 @@ export class AggregateState {
   day0Pos: Float64Array;
   spilled: Uint8Array;
   readonly days: DayMap;
+  /** Distinct (customer, order, side) of rows with an order id; empty while none had one. */
+  readonly orderSet = new OrderSet();
   /** Latest `ts` of any row aggregated (for the default `as_of`); -Infinity while none. */
   maxTs = Number.NEGATIVE_INFINITY;
   /** Rows aggregated. */

@@ -3,9 +3,11 @@
  * parts of the input merge into exactly the state of one fed all of it.
  */
 import type { TxBatch } from '../parse/parse-batch.js';
+import type { CustomerKey } from '../parse/parse-values.js';
 import { type AggregateRowsFn, aggregateRows } from './aggregate-rows.js';
 import { AggregateState, NO_DAY } from './aggregate-state.js';
 import { IdIndex } from './id-index.js';
+import { RETURN } from './order-set.js';
 
 /** Per-customer aggregation of a stream of valid rows, up to `asOfMs`. */
 export class Aggregator {
@@ -44,6 +46,28 @@ export class Aggregator {
     this.state.ensure(this.ids.size);
     if (batch.margin) this.hasMargin = true;
     this.aggregate(this.state, cust, ts, batch.amount, batch.margin, n);
+    if (batch.orderIds) this.addOrders(cust, batch.amount, batch.orderIds, n);
+  }
+
+  /**
+   * The rows of a batch with order ids count distinct orders: the kernel counted each row as an
+   * order or a return, so the count is taken back and the row's order goes into the order set
+   * instead (the kernels stay one per-row loop, the same in TypeScript and Rust).
+   */
+  private addOrders(cust: Int32Array, amount: Float64Array, orderIds: readonly CustomerKey[], n: number): void {
+    const { orders, returns, orderSet } = this.state;
+    for (let i = 0; i < n; i++) {
+      const c = cust[i]!;
+      if (c < 0) continue;
+      const a = amount[i]!;
+      if (a >= 0) {
+        orders[c]!--;
+        orderSet.add(c, orderIds[i]!, false);
+      } else if (a < 0) {
+        returns[c]!--;
+        orderSet.add(c, orderIds[i]!, true);
+      }
+    }
   }
 
   /** Folds another aggregator's state in (same `asOfMs`); `other` is left unchanged. */
@@ -68,6 +92,11 @@ export class Aggregator {
     for (let s = 0; s < days.capacity; s++) {
       const c = days.cust[s]!;
       if (c !== -1) dst.addDay(remap[c]!, days.day[s]!, days.net[s]!, days.pos[s]!);
+    }
+    const set = src.orderSet;
+    for (let s = 0; s < set.capacity; s++) {
+      const c = set.cust[s]!;
+      if (c !== -1) dst.orderSet.add(remap[c]!, set.orderAt(s), (set.tag[s]! & RETURN) !== 0);
     }
     if (src.maxTs > dst.maxTs) dst.maxTs = src.maxTs;
     dst.rows += src.rows;

@@ -2,7 +2,7 @@
  * Turns merged partial aggregates into DESIGN's per-customer fields for a given `as_of`.
  */
 import { MS_PER_DAY, dayOf } from '../parse/parse-timestamp.js';
-import { NO_DAY } from './aggregate-state.js';
+import { type AggregateState, NO_DAY } from './aggregate-state.js';
 import type { Aggregator } from './aggregator.js';
 import type { CustomerTable } from './customer-table.js';
 import { isPurchaseDay } from './day-map.js';
@@ -16,6 +16,15 @@ export function endOfDay(ms: number): number {
 /** The revenue windows computed: 90 and 365 days always, plus those asked for. */
 export function windowList(windowDays: readonly number[]): number[] {
   return [...new Set([90, 365, ...windowDays])];
+}
+
+/** `orders` and `returns` of customers 0..n-1: the rows without an order id plus the distinct orders of those with one. */
+export function orderCounts(s: AggregateState, n: number): { orders: ArrayLike<number>; returns: ArrayLike<number> } {
+  if (s.orderSet.size === 0) return { orders: s.orders, returns: s.returns };
+  const orders = Float64Array.from(s.orders.subarray(0, n));
+  const returns = Float64Array.from(s.returns.subarray(0, n));
+  s.orderSet.countInto(orders, returns);
+  return { orders, returns };
 }
 
 /** Computes every per-customer field; `windowDays` adds revenue windows beyond 90 and 365. */
@@ -54,8 +63,7 @@ export function finalize(agg: Aggregator, asOfMs: number, windowDays: readonly n
   return deriveFields(
     {
       customerId: agg.ids.keys.map(String),
-      orders: s.orders,
-      returns: s.returns,
+      ...orderCounts(s, n),
       revenue: s.revenue,
       returnedAmount: s.returnedAmount,
       margin: agg.hasMargin ? s.margin : null,

@@ -15,7 +15,8 @@ import type { CustomerTable } from '../aggregate/customer-table.js';
 import { deriveFields } from '../aggregate/derive-fields.js';
 import { MS_PER_DAY, dayOf } from '../parse/parse-timestamp.js';
 import { IdIndex } from '../aggregate/id-index.js';
-import { type PartitionPack, packKey } from './state-pack.js';
+import { OrderSet, RETURN } from '../aggregate/order-set.js';
+import { type PartitionPack, packKey, packOrder } from './state-pack.js';
 
 /** Merges a partition's packs (in share order) and finalizes its customers for `asOfMs`. */
 export function finalizePacks(
@@ -61,6 +62,7 @@ export function finalizePacks(
     return remap;
   });
   const n = ids.size;
+  countOrders(packs, remaps, packCount, orders, returns);
   // Counting sort of day entries by customer, keeping pack order within a customer.
   for (let t = 0; t < n; t++) dayCount[t + 1]! += dayCount[t]!;
   const at = dayCount.slice(0, n);
@@ -107,6 +109,28 @@ export function finalizePacks(
     asOfMs,
   );
   return { table, order: order.subarray(0, n) };
+}
+
+/**
+ * Adds each customer's distinct orders (state-pack.ts's order entries) to `orders` / `returns`.
+ * Entries are distinct within a pack, so a customer met in one pack counts them as they come;
+ * only the customers of 2+ packs go through a set, which drops an order two shares both saw.
+ */
+function countOrders(packs: readonly PartitionPack[], remaps: readonly Int32Array[], packCount: Uint32Array, orders: Float64Array, returns: Float64Array): void {
+  let shared: OrderSet | undefined;
+  packs.forEach((pk, k) => {
+    const remap = remaps[k]!;
+    for (let j = 0; j < pk.orderCust.length; j++) {
+      const t = remap[pk.orderCust[j]!]!;
+      const ret = pk.orderSide[j]! === RETURN;
+      if (packCount[t]! > 1) {
+        shared ??= new OrderSet();
+        if (!shared.add(t, packOrder(pk, j), ret)) continue;
+      }
+      if (ret) returns[t]!++;
+      else orders[t]!++;
+    }
+  });
 }
 
 /** Marks a day entry folded into an earlier one. */

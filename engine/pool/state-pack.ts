@@ -12,9 +12,12 @@
  * sees all of its partial states and the partition's customers are disjoint from every other's.
  * Inside a pack customers keep their first-seen order; `order` records (share, first-seen index)
  * so the merged base can be put back in the single-threaded order of first appearance.
+ * A share's distinct (customer, order, side) entries (order-set.ts) travel with their order ids
+ * spelt out (numbers, or text as UTF-16 units), since text numbers are local to a share.
  */
 import type { Aggregator } from '../aggregate/aggregator.js';
 import { NO_DAY } from '../aggregate/aggregate-state.js';
+import { RETURN } from '../aggregate/order-set.js';
 import type { CustomerKey } from '../parse/parse-values.js';
 import { partitionOf } from './partition-key.js';
 
@@ -40,6 +43,14 @@ export interface PartitionPack {
   readonly day: Int32Array;
   readonly dayNet: Float64Array;
   readonly dayPos: Float64Array;
+  /** (customer in pack, order id, side) of every distinct order the share saw: `orderKey` NaN where the id is text. */
+  readonly orderCust: Int32Array;
+  readonly orderKey: Float64Array;
+  /** RETURN (order-set.ts) on the return side, else 0. */
+  readonly orderSide: Uint8Array;
+  /** Text order ids as UTF-16 code units, back to back; `orderTextEnd[j]` is where entry j's text ends. */
+  readonly orderText: Uint16Array;
+  readonly orderTextEnd: Uint32Array;
 }
 
 /** First-seen order key of customer `index` of share `share`. */
@@ -70,7 +81,17 @@ export function packPartitions(agg: Aggregator, share: number, partitions: numbe
     const c = days.cust[slot]!;
     if (c !== -1) dayCounts[part[c]!]!++;
   }
-  const packs = Array.from({ length: partitions }, (_, p) => allocPack(counts[p]!, textUnits[p]!, dayCounts[p]!));
+  const set = s.orderSet;
+  const orderCounts = new Uint32Array(partitions);
+  const orderUnits = new Uint32Array(partitions);
+  for (let slot = 0; slot < set.capacity; slot++) {
+    const c = set.cust[slot]!;
+    if (c === -1) continue;
+    orderCounts[part[c]!]!++;
+    const order = set.orderAt(slot);
+    if (typeof order === 'string') orderUnits[part[c]!]! += order.length;
+  }
+  const packs = Array.from({ length: partitions }, (_, p) => allocPack(counts[p]!, textUnits[p]!, dayCounts[p]!, orderCounts[p]!, orderUnits[p]!));
   const textAt = new Uint32Array(partitions);
   for (let c = 0; c < n; c++) {
     const pk = packs[part[c]!]!;
@@ -108,10 +129,38 @@ export function packPartitions(agg: Aggregator, share: number, partitions: numbe
     const c = days.cust[slot]!;
     if (c !== -1) putDay(c, days.day[slot]!, days.net[slot]!, days.pos[slot]!);
   }
+  const orderAt = new Uint32Array(partitions);
+  const orderTextAt = new Uint32Array(partitions);
+  for (let slot = 0; slot < set.capacity; slot++) {
+    const c = set.cust[slot]!;
+    if (c === -1) continue;
+    const p = part[c]!;
+    const pk = packs[p]!;
+    const j = orderAt[p]!++;
+    const order = set.orderAt(slot);
+    pk.orderCust[j] = local[c]!;
+    pk.orderSide[j] = set.tag[slot]! & RETURN;
+    if (typeof order === 'number') pk.orderKey[j] = order;
+    else {
+      pk.orderKey[j] = Number.NaN;
+      let at = orderTextAt[p]!;
+      for (let k = 0; k < order.length; k++) pk.orderText[at++] = order.charCodeAt(k);
+      orderTextAt[p] = at;
+    }
+    pk.orderTextEnd[j] = orderTextAt[p]!;
+  }
   return packs;
 }
 
-function allocPack(size: number, text: number, days: number): PartitionPack {
+/** Order id of order entry `j` of a pack. */
+export function packOrder(pack: PartitionPack, j: number): CustomerKey {
+  const num = pack.orderKey[j]!;
+  if (!Number.isNaN(num)) return num;
+  const from = j === 0 ? 0 : pack.orderTextEnd[j - 1]!;
+  return textOfUnits(pack.orderText, from, pack.orderTextEnd[j]!);
+}
+
+function allocPack(size: number, text: number, days: number, orders: number, orderUnits: number): PartitionPack {
   return {
     size,
     numKey: new Float64Array(size),
@@ -129,13 +178,19 @@ function allocPack(size: number, text: number, days: number): PartitionPack {
     day: new Int32Array(days),
     dayNet: new Float64Array(days),
     dayPos: new Float64Array(days),
+    orderCust: new Int32Array(orders),
+    orderKey: new Float64Array(orders),
+    orderSide: new Uint8Array(orders),
+    orderText: new Uint16Array(orderUnits),
+    orderTextEnd: new Uint32Array(orders),
   };
 }
 
 /** The ArrayBuffers of a pack, for a `transferList`. */
 export function packBuffers(pack: PartitionPack): ArrayBuffer[] {
   const views = [pack.numKey, pack.keyText, pack.keyEnd, pack.order, pack.orders, pack.returns, pack.revenue, pack.returnedAmount,
-    pack.margin, pack.firstTs, pack.lastTs, pack.dayCust, pack.day, pack.dayNet, pack.dayPos];
+    pack.margin, pack.firstTs, pack.lastTs, pack.dayCust, pack.day, pack.dayNet, pack.dayPos,
+    pack.orderCust, pack.orderKey, pack.orderSide, pack.orderText, pack.orderTextEnd];
   return views.map((v) => v.buffer as ArrayBuffer);
 }
 

@@ -197,6 +197,31 @@ parity('aggregateRows', (native) => {
     for (const [name, col] of Object.entries(want.fields)) expectSameBytes(got.fields[name as keyof typeof got.fields], col, name);
     expectSameBytes(got.meanRepeatValue, want.meanRepeatValue, 'meanRepeatValue');
   });
+
+  it('gives the same state and table with order ids (line items), which count distinct orders', () => {
+    const asOf = parseAsOf('2025-03-01');
+    const ids = [1, 2, 'x', '07', 3];
+    // 12 lines per order; order 7k+3 is a cancellation (every line negative).
+    const lines = Array.from({ length: 2400 }, (_, i) => {
+      const order = Math.floor(i / 12);
+      return { id: ids[order % ids.length]!, order: order % 9 === 0 ? `C${order}` : order, ts: START + (order % 60) * DAY + i, amount: (order % 7 === 3 ? -1 : 1) * (((i * 37) % 23) + 0.25) };
+    });
+    const batch = { ...txBatch(lines.map((l) => ({ customer_id: l.id, ts: l.ts, amount: l.amount }))), orderIds: lines.map((l) => l.order) };
+    const run = (k: Kernels) => {
+      const agg = new Aggregator(asOf, k.aggregateRows);
+      agg.add(batch);
+      agg.add(batch);
+      return agg;
+    };
+    const [got, want] = [run(native), run(jsKernels)];
+    expectSameState(got.state, want.state);
+    for (const f of ['cust', 'key', 'tag'] as const) expectSameBytes(got.state.orderSet[f], want.state.orderSet[f], `orderSet.${f}`);
+    const [gt, wt] = [finalize(got, asOf), finalize(want, asOf)];
+    for (const [name, col] of Object.entries(wt.fields)) expectSameBytes(gt.fields[name as keyof typeof gt.fields], col, name);
+    // 200 orders over 5 customers, each seen twice: 40 per customer, split into orders and returns by sign.
+    for (let c = 0; c < 5; c++) expect(wt.fields.orders[c]! + wt.fields.returns[c]!).toBe(40);
+    expect(wt.fields.returns.reduce((s, r) => s + r, 0)).toBe(Array.from({ length: 200 }, (_, o) => o).filter((o) => o % 7 === 3).length);
+  });
 });
 
 describe.runIf(nativeKernels)('aggregateRows, native errors', () => {

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { textOfUnits } from '../../../engine/pool/state-pack.js';
+import { Aggregator } from '../../../engine/aggregate/aggregator.js';
+import { finalize } from '../../../engine/aggregate/finalize.js';
+import type { TxBatch } from '../../../engine/parse/parse-batch.js';
+import { finalizePacks } from '../../../engine/pool/finalize-packs.js';
+import { packPartitions, textOfUnits } from '../../../engine/pool/state-pack.js';
+import { combineParts, toTablePart } from '../../../engine/pool/table-pack.js';
+import { parseAsOf } from '../../../engine/rescore/as-of.js';
+import { txBatch } from '../../helpers/rows.js';
 
 function units(s: string): Uint16Array {
   const u = new Uint16Array(s.length);
@@ -18,5 +25,56 @@ describe('textOfUnits', () => {
     const u = units('xx' + key + 'yy');
     expect(textOfUnits(u, 2, 2 + key.length)).toBe(key);
     expect(textOfUnits(u, 0, 0)).toBe('');
+  });
+});
+
+describe('packs with order ids', () => {
+  const AS_OF = parseAsOf('2025-06-30');
+  const DAY = 86_400_000;
+  const START = Date.parse('2025-01-01T00:00:00Z');
+  // 600 lines: orders of 1 to 6 lines, customers drawn so that an order's lines land in several
+  // shares; text ids like `C17` (cancellations, every line negative), long and non-BMP ones too.
+  const lines = Array.from({ length: 600 }, (_, i) => {
+    const order = Math.floor(i / (1 + (i % 6)));
+    const text = order % 5 === 0;
+    return {
+      id: order % 3 === 0 ? `cust-${order % 7}` : order % 11,
+      order: text ? `C${order}${order % 10 === 0 ? '-é😀'.repeat(3) : ''}` : 500_000 + order,
+      ts: START + (order % 90) * DAY + i,
+      amount: (text ? -1 : 1) * (((i * 13) % 17) + 0.5) * (i % 29 === 0 ? 0 : 1),
+    };
+  });
+  const batchOf = (from: number, to: number): TxBatch => ({
+    ...txBatch(lines.slice(from, to).map((l) => ({ customer_id: l.id, ts: l.ts, amount: l.amount }))),
+    orderIds: lines.slice(from, to).map((l) => l.order),
+  });
+
+  it.each([1, 2, 3])('merge into the table of one aggregator when %i partitions take shares that cut orders apart', (partitions) => {
+    const whole = new Aggregator(AS_OF);
+    whole.add(batchOf(0, lines.length));
+    const want = finalize(whole, AS_OF, [30]);
+    const cuts = [0, 97, 250, 251, 430, lines.length];
+    const shares = cuts.slice(1).map((end, s) => {
+      const agg = new Aggregator(AS_OF);
+      agg.add(batchOf(cuts[s]!, end));
+      return packPartitions(agg, s, partitions);
+    });
+    const parts = Array.from({ length: partitions }, (_, p) => {
+      const { table, order } = finalizePacks(shares.map((packs) => packs[p]!), AS_OF, false, [30]);
+      return toTablePart(table, order);
+    });
+    const got = combineParts(parts, AS_OF, want.asOfDay);
+    expect(got.customerId).toEqual(want.customerId);
+    for (const [name, col] of Object.entries(want.fields)) expect([name, got.fields[name as keyof typeof got.fields]]).toEqual([name, col]);
+    // The counts themselves, recomputed the obvious way.
+    const sides = new Map<string, [Set<unknown>, Set<unknown>]>();
+    for (const l of lines) {
+      const k = String(l.id);
+      if (!sides.has(k)) sides.set(k, [new Set(), new Set()]);
+      sides.get(k)![l.amount >= 0 ? 0 : 1].add(l.order);
+    }
+    got.customerId.forEach((id, c) => {
+      expect([id, got.fields.orders[c], got.fields.returns[c]]).toEqual([id, sides.get(id)![0].size, sides.get(id)![1].size]);
+    });
   });
 });
