@@ -2,16 +2,47 @@ import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { loadConfig } from '../../engine/config/load-config.js';
 import { ArgumentError } from '../../engine/errors.js';
-import { buildColumnMap, parseMapFlag } from '../../engine/read/column-map.js';
+import { buildColumnMap, type ColumnNames, parseMapFlag } from '../../engine/read/column-map.js';
+import { checkTsFormat, type InputOptions } from '../../engine/parse/input-dialect.js';
 import type { ColumnMap, InputFormat } from '../../engine/read/raw-batch.js';
 import { RescoreRefusedError, type RescoreSummary, rescore } from '../../engine/rescore/rescore.js';
 import { formatTable, percent } from '../format-table.js';
 import { progressBar } from '../progress.js';
 import { dataDirOption } from './data-dir.js';
 
-/** Parses `--map customer_id=CustomerID,ts=InvoiceDate,amount=Quantity*UnitPrice` over the identity map. */
-export function parseColumnMap(text: string | undefined): ColumnMap {
-  return buildColumnMap(parseMapFlag(text));
+/** Parses `--map customer_id=CustomerID,ts=InvoiceDate,amount=Quantity*UnitPrice` over the identity map and the config's `input.columns`. */
+export function parseColumnMap(text: string | undefined, configColumns?: ColumnNames): ColumnMap {
+  return buildColumnMap(configColumns, parseMapFlag(text));
+}
+
+/** Checks `--decimal`. */
+export function parseDecimal(text: string | undefined, flag = '--decimal'): InputOptions['decimal'] | undefined {
+  if (text === undefined) return undefined;
+  if (text === 'auto' || text === '.' || text === ',') return text;
+  throw new ArgumentError(`${flag} must be auto, . or , not ${JSON.stringify(text.slice(0, 20))}`);
+}
+
+/** Checks `--ts-format` (`auto`, `iso`, `yyyymmdd`, `epoch_s`, `epoch_ms` or a strftime-style pattern). */
+export function parseTsFormat(text: string | undefined, flag = '--ts-format'): string | undefined {
+  if (text === undefined) return undefined;
+  try {
+    checkTsFormat(text);
+  } catch (error) {
+    throw new ArgumentError(`${flag}: ${(error as Error).message}`);
+  }
+  return text;
+}
+
+const money = (x: number) => x.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+
+/** One line on how the input was read (the manifest's input.decisions in short). */
+export function describeDecisions(d: RescoreSummary['input']): string {
+  const ts = d.ts.kind === 'pattern' ? `pattern ${d.ts.pattern ?? ''}` : d.ts.kind;
+  const parts = [`ts ${ts} (${d.ts.source})`, `decimal mark "${d.decimal.mark}" (${d.decimal.source})`, `amount ${d.amount === 'column' ? 'from its column' : '= quantity * price'}`];
+  parts.push(d.order_id ? 'orders = distinct order_id' : 'orders = rows');
+  if (d.gzip.length) parts.push(`${d.gzip.length} gzip file${d.gzip.length === 1 ? '' : 's'}`);
+  if (d.skipped.length) parts.push(`${d.skipped.length} file${d.skipped.length === 1 ? '' : 's'} skipped`);
+  return parts.join('; ');
 }
 
 /** Prints a rescore summary for a person. */
@@ -20,6 +51,8 @@ export function printSummary(s: RescoreSummary): void {
   out.write(`snapshot ${s.snapshot}  as of ${s.as_of}\n`);
   out.write(`rows read ${s.rows.read.toLocaleString('en-US')}, rejected ${s.rows.rejected.toLocaleString('en-US')}, after as_of ${s.rows.future.toLocaleString('en-US')}`);
   out.write(`; ${s.customers.toLocaleString('en-US')} customers; ${s.rows_per_second.toLocaleString('en-US')} rows/s in ${(s.timings_ms['total']! / 1000).toFixed(2)} s\n`);
+  out.write(`total revenue ${money(s.revenue)}; reject share ${percent(s.reject_share)} (missing ids not counted), rows without a customer id ${percent(s.anonymous_share)}\n`);
+  out.write(`input read as: ${describeDecisions(s.input)}\n`);
   const rejects = Object.entries(s.rejects);
   if (rejects.length) out.write(`rejected by reason: ${rejects.map(([r, n]) => `${r} ${n}`).join(', ')} (first rows in rejects.ndjson)\n`);
   for (const w of s.warnings) out.write(`warning: ${w}\n`);
@@ -40,7 +73,9 @@ export function rescoreCommand(program: Command): void {
     .requiredOption('--input <path>', 'a file, a folder of files, or - for standard input')
     .option('--as-of <date>', 'YYYY-MM-DD (end of that UTC day) or an ISO date-time; default: the day of the latest transaction')
     .option('--config <file>', 'JSON configuration file')
-    .option('--map <pairs>', 'column names, e.g. customer_id=CustomerID,ts=InvoiceDate,amount=Total')
+    .option('--map <pairs>', 'column names, e.g. customer_id=CustomerID,ts=InvoiceDate,order_id=InvoiceNo,amount=Quantity*UnitPrice (overrides the config\'s input.columns)')
+    .option('--ts-format <format>', "timestamps: auto (default), iso, yyyymmdd, epoch_s, epoch_ms or a strftime-style pattern such as '%m/%d/%Y %H:%M'")
+    .option('--decimal <mark>', 'decimal mark of text amounts: auto (default), . or ,')
     .option('--format <format>', 'csv, ndjson, arrow or parquet (default: from the extension or the first bytes)')
     .option('--batch-size <rows>', 'rows per batch', (v) => Number.parseInt(v, 10))
     .option('--workers <n>', 'worker threads that read and aggregate (default: the available cores; 0: none, all on the main thread)', (v) => Number.parseInt(v, 10))
@@ -48,7 +83,7 @@ export function rescoreCommand(program: Command): void {
     .option('--force', 'publish even when the publishing guard refuses the run (the manifest records the checks overridden)')
     .option('--json', 'print the summary as JSON')
     .addOption(dataDirOption())
-    .action(async (opts: { input: string; asOf?: string; config?: string; map?: string; format?: string; batchSize?: number; workers?: number; engine: string; force?: boolean; json?: boolean; data: string }) => {
+    .action(async (opts: { input: string; asOf?: string; config?: string; map?: string; tsFormat?: string; decimal?: string; format?: string; batchSize?: number; workers?: number; engine: string; force?: boolean; json?: boolean; data: string }) => {
       if (opts.workers !== undefined && !(Number.isInteger(opts.workers) && opts.workers >= 0)) throw new ArgumentError('--workers must be a whole number >= 0');
       if (!['auto', 'native', 'js'].includes(opts.engine)) throw new ArgumentError(`--engine must be auto, native or js, not ${opts.engine}`);
       const workers = opts.workers ?? availableParallelism();
@@ -56,7 +91,10 @@ export function rescoreCommand(program: Command): void {
         throw new ArgumentError(`--format must be csv, ndjson, arrow or parquet, not ${opts.format}`);
       }
       if (opts.batchSize !== undefined && !(opts.batchSize > 0)) throw new ArgumentError('--batch-size must be a positive integer');
+      const tsFormat = parseTsFormat(opts.tsFormat);
+      const decimal = parseDecimal(opts.decimal);
       const config = await loadConfig(opts.config);
+      const columns = parseColumnMap(opts.map, config.input.columns);
       const bar = progressBar('rescore', opts.json === true);
       let summary: RescoreSummary;
       try {
@@ -64,7 +102,9 @@ export function rescoreCommand(program: Command): void {
           input: opts.input,
           dataDir: opts.data,
           config,
-          columns: parseColumnMap(opts.map),
+          columns,
+          ...(tsFormat !== undefined ? { tsFormat } : {}),
+          ...(decimal !== undefined ? { decimal } : {}),
           ...(opts.asOf ? { asOf: opts.asOf } : {}),
           ...(opts.format ? { format: opts.format as InputFormat } : {}),
           ...(opts.batchSize ? { batchSize: opts.batchSize } : {}),

@@ -8,6 +8,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { ConfigError } from '../errors.js';
 import { type Config, ConfigSchema } from './config-schema.js';
 import { AGGREGATE_FIELDS } from '../aggregate/customer-table.js';
+import { checkTsFormat } from '../parse/input-dialect.js';
 
 const ajv = new Ajv({ useDefaults: true, allErrors: false, strict: false, verbose: true });
 const validate = ajv.compile(ConfigSchema);
@@ -93,8 +94,13 @@ function editDistance(a: string, b: string): number {
   return row[b.length]!;
 }
 
-/** Checks the schema cannot express: ordered ranges, known field names, ascending edges. */
+/** Checks the schema cannot express: a valid ts pattern, ordered ranges, known field names, ascending edges. */
 function checkSemantics(config: Config, source: string): void {
+  try {
+    checkTsFormat(config.input.ts_format);
+  } catch (error) {
+    throw new ConfigError(`${source}: input.ts_format: ${(error as Error).message}`);
+  }
   const numeric = new Set<string>([...AGGREGATE_FIELDS, 'r_score', 'f_score', 'm_score', 'p_alive', 'clv_365d', 'expected_purchases_90d', 'expected_aov']);
   config.segments.forEach((rule, i) => {
     for (const key of ['r', 'f', 'm'] as const) {

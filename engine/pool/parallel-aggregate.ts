@@ -15,7 +15,8 @@ import { Aggregator } from '../aggregate/aggregator.js';
 import type { CustomerTable } from '../aggregate/customer-table.js';
 import { endOfDay } from '../aggregate/finalize.js';
 import type { KernelMode } from '../kernels/load-kernels.js';
-import { dayOf } from '../parse/parse-timestamp.js';
+import { dayOf, MAX_TIMESTAMP_MS } from '../parse/parse-timestamp.js';
+import type { DialectDecisions } from '../parse/input-dialect.js';
 import type { TxBatch } from '../parse/parse-batch.js';
 import { RejectLog, type RejectReason } from '../parse/reject-log.js';
 import type { InputFile } from '../read/open-input.js';
@@ -36,6 +37,10 @@ export interface ParallelAggregateOptions {
   readonly engine?: KernelMode;
   /** The `as_of` asked for; default: end of the latest transaction's day. */
   readonly asOfMs?: number;
+  /** Without `asOfMs`: rows after this instant are future rows (DESIGN: the default as_of is never later than today). */
+  readonly readCutMs?: number;
+  /** The input's dialect, decided on the main thread (engine/parse/input-dialect.ts): every worker reads by it. */
+  readonly dialect?: DialectDecisions;
   /** Revenue windows beyond 90 and 365 days. */
   readonly windowDays: readonly number[];
   readonly format?: InputFormat;
@@ -66,7 +71,7 @@ export async function aggregateParallel(files: readonly InputFile[], readOptions
   const t0 = performance.now();
   const shares = await planShares(files, workers, opts.format, opts.minShareBytes);
   const tPlan = performance.now();
-  const asOfRead = opts.asOfMs ?? Number.POSITIVE_INFINITY;
+  const asOfRead = opts.asOfMs ?? opts.readCutMs ?? Number.POSITIVE_INFINITY;
   let rowsDone = 0;
   let bytesDone = 0;
   const progress = (rows: number, bytes: number): void => {
@@ -78,7 +83,7 @@ export async function aggregateParallel(files: readonly InputFile[], readOptions
   const tStart = performance.now();
   try {
     const runShare = async (share: Share): Promise<ShareResult> => {
-      const msg = await runTask(pool, { kind: 'aggregate', share, partitions, asOfMs: asOfRead, read: readOptions, engine: opts.engine ?? 'auto' }, [], progress);
+      const msg = await runTask(pool, { kind: 'aggregate', share, partitions, asOfMs: asOfRead, read: readOptions, engine: opts.engine ?? 'auto', ...(opts.dialect ? { dialect: opts.dialect } : {}) }, [], progress);
       if (msg.type !== 'share') throw new Error(`pool: unexpected ${msg.type} message`);
       return msg.result;
     };
@@ -101,7 +106,8 @@ export async function aggregateParallel(files: readonly InputFile[], readOptions
       if (r.maxTs > maxTs) maxTs = r.maxTs;
       hasMargin ||= r.hasMargin;
     }
-    const asOfMs = opts.asOfMs ?? (validRows > 0 ? endOfDay(maxTs) : endOfDay(Date.now()));
+    // Clamped: the end of the day of a row on the Date range's last day lies beyond the range.
+    const asOfMs = opts.asOfMs ?? (validRows > 0 ? Math.min(endOfDay(maxTs), MAX_TIMESTAMP_MS) : endOfDay(Date.now()));
 
     const parts = await Promise.all(
       Array.from({ length: partitions }, async (_, p): Promise<TablePart> => {

@@ -7,6 +7,7 @@ import type { MessagePort } from 'node:worker_threads';
 import { Aggregator } from '../aggregate/aggregator.js';
 import { type KernelMode, loadKernels } from '../kernels/load-kernels.js';
 import { parseBatch } from '../parse/parse-batch.js';
+import { DEFAULT_INPUT_OPTIONS, type DialectDecisions, InputDialect } from '../parse/input-dialect.js';
 import { type RejectReason, type RejectedRow, RejectLog } from '../parse/reject-log.js';
 import type { ReadOptions } from '../read/raw-batch.js';
 import type { Share } from './plan-shares.js';
@@ -24,6 +25,8 @@ export interface AggregateTask {
   readonly read: ReadOptions;
   /** Kernels to aggregate with; the main thread has already checked that `native` loads. */
   readonly engine: KernelMode;
+  /** The input's dialect as the main thread decided it (absent: today's rules). */
+  readonly dialect?: DialectDecisions;
   readonly port: MessagePort;
 }
 
@@ -66,11 +69,12 @@ export async function runAggregate(task: AggregateTask): Promise<void> {
   const agg = new Aggregator(task.asOfMs, loadKernels(task.engine, { notice: () => undefined }).aggregateRows);
   const rejects = new RejectLog(1000);
   const flags: ShareFlags = { quoted: false };
+  const dialect = task.dialect ? new InputDialect(DEFAULT_INPUT_OPTIONS, task.dialect) : undefined;
   let rows = 0;
   let bytes = 0;
   for await (const raw of readShare(share, task.read, flags)) {
     rows += raw.length;
-    agg.add(parseBatch(raw, rejects));
+    agg.add(parseBatch(raw, rejects, dialect));
     const done = raw.bytesRead >= 0 ? Math.min(share.bytes, raw.bytesRead) : bytes;
     port.postMessage({ type: 'progress', rows: raw.length, bytes: done - bytes } satisfies PoolMessage);
     bytes = done;

@@ -11,6 +11,8 @@ import { type InputFile, readFile } from '../read/open-input.js';
 import type { InputFormat, ReadOptions } from '../read/raw-batch.js';
 import type { ManifestInput } from '../snapshot/manifest.js';
 import type { RescoreProgress } from './rescore.js';
+import type { InputDialect } from '../parse/input-dialect.js';
+import type { ColumnsSeen } from './input-decisions.js';
 
 /** What the aggregation stage hands to scoring. */
 export interface AggregatedInputs {
@@ -41,6 +43,10 @@ export interface AggregateInputsOptions {
   readonly onProgress?: (p: RescoreProgress) => void;
   /** The aggregation kernel (engine/kernels); default: the TypeScript one. */
   readonly aggregate?: AggregateRowsFn;
+  /** How values are read (given, or sniffed from the first batches); default: today's rules. */
+  readonly dialect?: InputDialect;
+  /** Notes which columns the batches carried (for the manifest's input.decisions). */
+  readonly seen?: ColumnsSeen;
 }
 
 /** Reads, parses and aggregates every input file, then the extra batches. */
@@ -57,7 +63,8 @@ export async function aggregateInputs(files: readonly InputFile[], readOptions: 
     for await (const raw of readFile(file, readOptions)) {
       fileRows += raw.length;
       rowsRead += raw.length;
-      agg.add(parseBatch(raw, rejects));
+      opts.seen?.observe(raw);
+      agg.add(parseBatch(raw, rejects, opts.dialect));
       if (raw.bytesRead >= 0) fileBytes = raw.bytesRead;
       opts.onProgress?.({ rows: rowsRead, bytesRead: bytesDone + fileBytes, bytesTotal });
     }

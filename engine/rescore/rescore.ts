@@ -8,10 +8,13 @@ import type { Config } from '../config/config-schema.js';
 import { configHash, parseConfig } from '../config/load-config.js';
 import type { TxBatch } from '../parse/parse-batch.js';
 import type { RejectLog } from '../parse/reject-log.js';
-import { listInputs, STDIN_PATH } from '../read/open-input.js';
+import { listInputSet, STDIN_PATH } from '../read/open-input.js';
+import { buildColumnMap, describeColumnMap } from '../read/column-map.js';
+import { checkTsFormat, InputDialect, type InputOptions } from '../parse/input-dialect.js';
+import { ColumnsSeen, decideFromHead, inputDecisions } from './input-decisions.js';
 import { aggregateParallel } from '../pool/parallel-aggregate.js';
 import { type KernelMode, loadKernels } from '../kernels/load-kernels.js';
-import { type ColumnMap, DEFAULT_COLUMN_MAP, type InputFormat } from '../read/raw-batch.js';
+import type { ColumnMap, InputFormat } from '../read/raw-batch.js';
 import { countBy } from '../segment/categorical.js';
 import { buildCustomersTable, encodeCustomers } from '../snapshot/customers-file.js';
 import { type Manifest, isoTime } from '../snapshot/manifest.js';
@@ -44,7 +47,12 @@ export interface RescoreOptions {
   readonly config?: Config;
   /** `YYYY-MM-DD` (end of that UTC day) or an ISO date-time; default: end of the latest transaction's day. */
   readonly asOf?: string;
+  /** Source columns; default: the config's `input.columns` over the identity map (column-map.ts buildColumnMap). */
   readonly columns?: ColumnMap;
+  /** `--ts-format`: `auto` or a strftime-style pattern; default: the config's `input.ts_format`. */
+  readonly tsFormat?: string;
+  /** `--decimal`: `auto`, `.` or `,`; default: the config's `input.decimal`. */
+  readonly decimal?: InputOptions['decimal'];
   readonly format?: InputFormat;
   readonly batchSize?: number;
   /** Valid rows from elsewhere (the real-time log) folded in after the files. */
@@ -73,6 +81,10 @@ export interface RescoreSummary {
   readonly rejects: Manifest['rejects'];
   readonly customers: number;
   readonly purchasing_customers: number;
+  /** Total revenue of the base (net of returns). */
+  readonly revenue: number;
+  /** How the input was read (the manifest's `input.decisions`). */
+  readonly input: NonNullable<Manifest['input']>['decisions'];
   readonly segments: Record<string, number>;
   readonly spend_bands: Manifest['spend_bands'];
   readonly tiers: Record<string, number>;
@@ -113,10 +125,18 @@ export async function rescore(opts: RescoreOptions): Promise<RescoreSummary> {
   const t0 = performance.now();
   const config = opts.config ?? parseConfig({});
   const asOfGiven = opts.asOf !== undefined ? parseAsOf(opts.asOf) : undefined;
-  const files = await listInputs(opts.input);
+  // DESIGN's as_of rule: by default never later than the end of the current UTC day, so one row
+  // dated 2099 is a future row (warned about) and cannot turn the whole base `lost`.
+  const readCutMs = asOfGiven ?? Math.min(endOfDay(Date.now()), MAX_TIMESTAMP_MS);
+  const columns = opts.columns ?? buildColumnMap(config.input.columns);
+  const inputOptions: InputOptions = { tsFormat: opts.tsFormat ?? config.input.ts_format, decimal: opts.decimal ?? config.input.decimal };
+  checkTsFormat(inputOptions.tsFormat);
+  const { files, skipped } = await listInputSet(opts.input, { columnNames: Object.values(describeColumnMap(columns)) });
   // Fail on an unwritable data folder now, not after the whole read.
   await prepareDataDir(opts.dataDir);
-  const readOptions = { columns: opts.columns ?? DEFAULT_COLUMN_MAP, batchSize: opts.batchSize ?? 65_536, ...(opts.format ? { format: opts.format } : {}) };
+  const readOptions = { columns, batchSize: opts.batchSize ?? 65_536, ...(opts.format ? { format: opts.format } : {}) };
+  const dialect = new InputDialect(inputOptions);
+  const seen = new ColumnsSeen();
 
   // Loaded here first so `native` without the addon fails before any work, and `auto` says once that it falls back.
   const kernels = loadKernels(opts.engine ?? 'auto');
@@ -131,15 +151,19 @@ export async function rescore(opts: RescoreOptions): Promise<RescoreSummary> {
   };
   let stage: { table: ReturnType<typeof finalize>; rejects: RejectLog; inputs: Manifest['inputs']; rowsRead: number; validRows: number; futureRows: number; timings_ms?: Record<string, number> };
   if (parallel) {
+    // The dialect is decided once, here, and every worker reads by it.
+    seen.observeNames(await decideFromHead(files[0]!, readOptions, dialect));
     stage = await aggregateParallel(files, readOptions, {
       workers: opts.workers!,
       engine,
       windowDays: [config.tiers.window_days],
       ...(asOfGiven !== undefined ? { asOfMs: asOfGiven } : {}),
+      readCutMs,
+      dialect: dialect.decisions,
       ...stageOptions,
     });
   } else {
-    const { agg, rejects, inputs, rowsRead } = await aggregateInputs(files, readOptions, { asOfMs: asOfGiven ?? Number.POSITIVE_INFINITY, aggregate: kernels.aggregateRows, ...stageOptions });
+    const { agg, rejects, inputs, rowsRead } = await aggregateInputs(files, readOptions, { asOfMs: readCutMs, aggregate: kernels.aggregateRows, dialect, seen, ...stageOptions });
     // Clamped: the end of the day of a row on the Date range's last day lies beyond the range.
     const asOfMs = asOfGiven ?? (agg.state.rows > 0 ? Math.min(endOfDay(agg.state.maxTs), MAX_TIMESTAMP_MS) : endOfDay(Date.now()));
     stage = { table: finalize(agg, asOfMs, [config.tiers.window_days]), rejects, inputs, rowsRead, validRows: agg.state.rows, futureRows: agg.futureRows };
@@ -148,6 +172,15 @@ export async function rescore(opts: RescoreOptions): Promise<RescoreSummary> {
   const tRead = performance.now();
 
   const warnings: string[] = [];
+  if (skipped.length > 0) {
+    const names = skipped.slice(0, 5).map((f) => f.path).join(', ');
+    warnings.push(`skipped ${skipped.length} file${skipped.length === 1 ? '' : 's'} of the input folder that ${skipped.length === 1 ? 'is' : 'are'} not data: ${names}${skipped.length > 5 ? ', ...' : ''} (listed in the manifest's input.decisions.skipped)`);
+  }
+  if (stage.futureRows > 0) {
+    const cut = asOfGiven !== undefined ? `after as_of ${isoTime(table.asOfMs)}` : `after today (${isoTime(readCutMs).slice(0, 10)}, UTC)`;
+    warnings.push(`${stage.futureRows} valid row${stage.futureRows === 1 ? ' is' : 's are'} dated ${cut}: left out as future rows`);
+  }
+  const decisions = inputDecisions(columns, inputOptions, dialect.decisions, seen, files, skipped);
   if (fold.superseded > 0) warnings.push(`live_events.superseded_by_input: left out ${fold.superseded} live events dated at or before the input's latest row (the input carries them)`);
   let models: Manifest['models'] = null;
   let predictions: Predictions | null = null;
@@ -190,6 +223,7 @@ export async function rescore(opts: RescoreOptions): Promise<RescoreSummary> {
     timings,
     previous: previousId,
     engine,
+    input: { decisions },
   });
   const rejectsText = rejects.kept.map((r) => JSON.stringify(r)).join('\n') + (rejects.kept.length ? '\n' : '');
   const snapshotFiles = { 'manifest.json': JSON.stringify(manifest, null, 2), 'customers.arrow': customersBytes, 'rejects.ndjson': rejectsText };
@@ -202,6 +236,8 @@ export async function rescore(opts: RescoreOptions): Promise<RescoreSummary> {
       rejects: manifest.rejects,
       customers: manifest.customers,
       purchasing_customers: manifest.purchasing_customers,
+      revenue: manifest.revenue,
+      input: decisions,
       segments: manifest.segments,
       spend_bands: manifest.spend_bands,
       tiers: manifest.tiers,
@@ -248,7 +284,7 @@ function buildManifest(
   id: string,
   scored: ScoredBase,
   config: Config,
-  run: Pick<Manifest, 'inputs' | 'rows' | 'rejects' | 'models' | 'warnings' | 'previous'> & { publish: NonNullable<Manifest['publish']>; timings: Record<string, number>; engine: string },
+  run: Pick<Manifest, 'inputs' | 'rows' | 'rejects' | 'models' | 'warnings' | 'previous' | 'input'> & { publish: NonNullable<Manifest['publish']>; timings: Record<string, number>; engine: string },
 ): Manifest {
   const { table } = scored;
   let purchasing = 0;
@@ -288,5 +324,6 @@ function buildManifest(
     timings_ms: run.timings,
     previous: run.previous,
     publish: run.publish,
+    ...(run.input ? { input: run.input } : {}),
   };
 }

@@ -13,6 +13,32 @@ export interface ManifestInput {
   readonly rows: number;
 }
 
+/**
+ * How the input was read (DESIGN "Real exports"): every decision the parser made, so a number
+ * can be traced to how its rows were read.
+ */
+export interface InputDecisions {
+  /** Source column of each contract column read. */
+  readonly columns: Record<string, string>;
+  /** `amount` read from its column, or computed as `quantity * price` (exact in units of 0.0001). */
+  readonly amount: 'column' | 'quantity*price';
+  /** Whether `order_id` was read: orders and returns then count distinct orders. */
+  readonly order_id: boolean;
+  /** What was asked (`--ts-format` / `input.ts_format`, `--decimal` / `input.decimal`). */
+  readonly ts_format: string;
+  readonly decimal_option: string;
+  /** How `ts` was read: `iso`, `yyyymmdd`, `epoch_s`, `epoch_ms`, `pattern` (with the pattern), `native` or `undecided`; given or sniffed. */
+  readonly ts: { readonly kind: string; readonly pattern?: string; readonly source: string };
+  /** The integer kind of integer timestamps (`yyyymmdd`, `epoch_s`, `epoch_ms`), null when they are not integers. */
+  readonly ts_integer_kind: string | null;
+  /** The decimal mark of text numbers, and whether it was given, sniffed or the default. */
+  readonly decimal: { readonly mark: string; readonly source: string };
+  /** Input files read through gunzip. */
+  readonly gzip: string[];
+  /** Files of an input folder left out, with why. */
+  readonly skipped: Array<{ readonly path: string; readonly reason: string }>;
+}
+
 /** Everything recorded about a snapshot. */
 export interface Manifest {
   readonly format_version: 1;
@@ -44,6 +70,8 @@ export interface Manifest {
    * `--force` published over; absent in snapshots written before the guard.
    */
   readonly publish?: { readonly reject_share: number; readonly anonymous_share: number; readonly forced: string[] };
+  /** How the input was read; absent in snapshots written before it was recorded. */
+  readonly input?: { readonly decisions: InputDecisions };
 }
 
 /**
