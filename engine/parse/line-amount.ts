@@ -3,7 +3,7 @@
  * factors as integers at their own decimal scale, multiplied exactly (in doubles while the product
  * stays within 2^53, else BigInt), then rounded half away from zero to four decimals.
  */
-import { MONEY_SCALE } from '../aggregate/money.js';
+import { MONEY_SCALE, toUnits } from '../aggregate/money.js';
 
 const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
 const SCALE_DIGITS = Math.round(Math.log10(MONEY_SCALE));
@@ -39,7 +39,7 @@ function bigDivRound(num: bigint, shift: number): bigint {
   return 2n * absRem >= d ? base + (num < 0n ? -1n : 1n) : base;
 }
 
-/** quantity * price rounded to 0.0001, or NaN when the result is not exact money (|units| > 2^53 - 1). */
+/** quantity * price rounded to 0.0001, or NaN when the result is not money the sums carry exactly. */
 export function lineAmount(quantity: number, price: number): number {
   const kq = decimalsOf(quantity);
   const kp = decimalsOf(price);
@@ -58,5 +58,8 @@ export function lineAmount(quantity: number, price: number): number {
     if (big > MAX_UNITS || big < -MAX_UNITS) return Number.NaN;
     units = Number(big);
   }
-  return (units === 0 ? 0 : units) / MONEY_SCALE;
+  // The amount travels as a double and is summed as toUnits(amount): beyond about 2^39 units a
+  // double cannot carry all four decimals, and such a line is bad_amount rather than rounded again.
+  const amount = (units === 0 ? 0 : units) / MONEY_SCALE;
+  return toUnits(amount) === units ? amount : Number.NaN;
 }

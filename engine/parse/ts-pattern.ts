@@ -4,7 +4,7 @@
  * milliseconds in UTC (or at the `%z` offset), NaN when the text does not fit the pattern.
  *
  * Numeric fields take up to their width in digits and at least one (`12/1/2010 8:26` fits
- * `%m/%d/%Y %H:%M`), except when another numeric field follows at once (`%Y%m%d`): then exactly
+ * `%m/%d/%Y %H:%M`), except when another numeric field is next to them (`%Y%m%d`): then exactly
  * their width. A space in the pattern matches one or more spaces.
  */
 import { ArgumentError } from '../errors.js';
@@ -172,8 +172,10 @@ export function compileTsPattern(pattern: string): TsPattern {
   for (let k = 0; k < ops.length; k++) {
     const w = WIDTH[ops[k] as Op] ?? 0;
     const next = ops[k + 1];
-    // Exactly the width when a numeric field follows at once; otherwise 1..width digits.
-    widths.push(next !== undefined && WIDTH[next as Op] !== undefined ? -w : w);
+    const prev = ops[k - 1];
+    // Exactly the width when a numeric field is next to it; otherwise 1..width digits.
+    const packed = (next !== undefined && WIDTH[next] !== undefined) || (prev !== undefined && WIDTH[prev] !== undefined);
+    widths.push(packed ? -w : w);
   }
   const opArr = Int32Array.from(ops);
   const widthArr = Int32Array.from(widths);

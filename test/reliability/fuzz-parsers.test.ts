@@ -11,6 +11,15 @@ import { hashBytes, hashKey } from '../../engine/kernels/id-hash.js';
 import { MAX_TIMESTAMP_MS, MIN_TIMESTAMP_MS, parseTimestamp } from '../../engine/parse/parse-timestamp.js';
 import { customerKeyFromText, customerKeyFromValue, MAX_ID_BYTES, MAX_MONEY, numberFromText, numberFromValue, timestampFromText, timestampFromValue } from '../../engine/parse/parse-values.js';
 import { CsvScanner } from '../../engine/read/csv-scanner.js';
+import { ArgumentError } from '../../engine/errors.js';
+import { InputDialect } from '../../engine/parse/input-dialect.js';
+import { lineAmount } from '../../engine/parse/line-amount.js';
+import { toUnits } from '../../engine/aggregate/money.js';
+import { numberFromMarkedText } from '../../engine/parse/money-text.js';
+import { numberFromCommaText } from '../../engine/parse/parse-values.js';
+import { compileTsPattern } from '../../engine/parse/ts-pattern.js';
+import type { RawBatch } from '../../engine/read/raw-batch.js';
+import { formatTs, truncateTo } from '../engine/parse/format-ts.js';
 import { FUZZ_SEED } from './fuzz-generators.js';
 
 const params = { seed: FUZZ_SEED, numRuns: 2000 };
@@ -98,14 +107,133 @@ describe(`parser properties (seed ${FUZZ_SEED})`, () => {
     );
   });
 
-  it('keeps any other text id as it is, up to MAX_ID_BYTES UTF-8 bytes, and none beyond', () => {
+  it('keeps any other text id as it is, up to MAX_ID_BYTES UTF-8 bytes, and none beyond; blank and NA-like ids are missing', () => {
+    const missingToken = fc
+      .tuple(fc.constantFrom('NA', 'N/A', 'NULL', 'None', 'nan', ''), fc.array(fc.boolean(), { maxLength: 4 }), fc.constantFrom('', ' ', '\u00a0', '\t', '\u202f'))
+      .map(([t, upper, pad]) => pad + [...t].map((c, i) => (upper[i] ? c.toUpperCase() : c.toLowerCase())).join('') + pad);
+    const integral = fc.tuple(fc.integer({ min: -1e12, max: 1e12 }), fc.integer({ min: 1, max: 3 })).map(([n, z]) => `${n}.${'0'.repeat(z)}`);
     fc.assert(
-      fc.property(fc.oneof(nasty, fc.string({ unit: 'grapheme', minLength: 300, maxLength: 700 })), (s) => {
+      fc.property(fc.oneof(nasty, missingToken, integral, fc.string({ unit: 'grapheme', minLength: 300, maxLength: 700 })), (s) => {
         const key = customerKeyFromText(s);
-        if (s === '') expect(key).toBeUndefined();
-        else if (Buffer.byteLength(s) > MAX_ID_BYTES) expect(key).toBeNull();
-        else if (typeof key === 'number') expect(String(key)).toBe(s);
+        const t = s.trim();
+        const integer = /^-?(0|[1-9]\d*)(\.0+)?$/.exec(s);
+        if (Buffer.byteLength(s) > MAX_ID_BYTES) expect(key).toBeNull();
+        else if (t === '' || /^(na|n\/a|null|none|nan)$/i.test(t)) expect(key).toBeUndefined();
+        else if (integer && !s.startsWith('-0') && Number.isSafeInteger(Number(integer[0]))) expect(key).toBe(Number(integer[0]));
         else expect(key).toBe(s);
+      }),
+      params,
+    );
+  });
+
+  it('reads an integral decimal id (13085.0) as the integer, with its key and shard hash', () => {
+    fc.assert(
+      fc.property(fc.maxSafeInteger(), fc.integer({ min: 1, max: 4 }), (n, zeros) => {
+        fc.pre(n !== 0 || zeros > 0);
+        const text = `${n === 0 ? 0 : n}.${'0'.repeat(zeros)}`;
+        const key = customerKeyFromText(text);
+        expect(key).toBe(n === 0 ? 0 : n);
+        expect(hashKey(key as number)).toBe(hashBytes(Buffer.from(String(n === 0 ? 0 : n))));
+      }),
+      params,
+    );
+  });
+
+  it('reads an instant formatted by a pattern back to that instant (to the pattern\'s precision, at its offset)', () => {
+    const patterns = ['%m/%d/%Y %H:%M', '%d.%m.%Y', '%Y%m%d', '%d/%m/%y %H:%M:%S', '%d %b %Y %I:%M:%S %p', '%Y-%m-%dT%H:%M:%S.%f%z', '%e.%m.%Y %H:%M %z', '%B %d, %Y %H:%M'];
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...patterns),
+        fc.date({ min: new Date('1969-01-01T00:00:00Z'), max: new Date('2068-12-31T00:00:00Z'), noInvalidDate: true }),
+        fc.integer({ min: -48, max: 56 }).map((q) => q * 15),
+        (pattern, d, offsetMin) => {
+          const off = pattern.includes('%z') ? offsetMin : 0;
+          const text = formatTs(d.getTime(), pattern, off);
+          const want = truncateTo(d.getTime() + off * 60_000, pattern) - off * 60_000;
+          expect(compileTsPattern(pattern).parse(text)).toBe(want);
+        },
+      ),
+      params,
+    );
+  });
+
+  it('asks for --ts-format exactly when every day sniffed is 12 or less, and reads day-first dates right otherwise', () => {
+    const day = fc.date({ min: new Date('1990-01-01T00:00:00Z'), max: new Date('2030-12-31T00:00:00Z'), noInvalidDate: true });
+    fc.assert(
+      fc.property(fc.array(day, { minLength: 1, maxLength: 30 }), fc.boolean(), (dates, withTime) => {
+        const pattern = withTime ? '%d/%m/%Y %H:%M' : '%d/%m/%Y';
+        const texts = dates.map((d) => formatTs(d.getTime(), pattern));
+        const dialect = new InputDialect();
+        const ambiguous = dates.every((d) => d.getUTCDate() <= 12);
+        if (ambiguous) {
+          expect(() => dialect.observe(tsBatch(texts))).toThrow(ArgumentError);
+        } else {
+          dialect.observe(tsBatch(texts));
+          expect(dialect.decisions.ts).toEqual({ kind: 'pattern', pattern, source: 'sniffed' });
+          for (const d of dates) expect(dialect.pattern!.parse(formatTs(d.getTime(), pattern))).toBe(truncateTo(d.getTime(), pattern));
+        }
+      }),
+      params,
+    );
+  });
+
+  it('reads money written with a decimal comma, dot grouping, spaces and a currency sign back to its value', () => {
+    const cents = fc.integer({ min: -9_000_000_000_000, max: 9_000_000_000_000 });
+    fc.assert(
+      fc.property(cents, fc.constantFrom('', '€', '£', '$', '₹', 'zł'), fc.boolean(), fc.boolean(), fc.constantFrom(' ', '\u00a0', '\u202f', ''), (c, cur, group, after, sp) => {
+        const abs = Math.abs(c);
+        const whole = String(Math.floor(abs / 100));
+        const grouped = group ? whole.replace(/\B(?=(\d{3})+$)/g, '.') : whole;
+        const body = `${grouped},${String(abs % 100).padStart(2, '0')}`;
+        const sign = c < 0 ? '-' : '';
+        const text = cur === '' ? sign + body : after ? `${sign}${body}${sp}${cur}` : `${sign}${cur}${sp}${body}`;
+        const want = c / 100;
+        if (cur === 'zł') expect(numberFromCommaText(text)).toBeNaN(); // letters, not a currency sign (\p{Sc})
+        else {
+          expect(numberFromCommaText(text)).toBe(want === 0 ? 0 : want);
+          // The same text under the decimal point: never a different number; NaN unless it cannot be confused.
+          const dot = numberFromMarkedText(text, '.');
+          expect(Number.isNaN(dot) || dot === Math.abs(c) * (c < 0 ? -1 : 1) || (!text.includes(',') && dot === want)).toBe(true);
+        }
+      }),
+      params,
+    );
+  });
+
+  it('computes quantity * price exactly to 0.0001, half away from zero, as BigInt arithmetic on the decimal texts does', () => {
+    const decimal = fc.tuple(fc.bigInt({ min: -(10n ** 12n), max: 10n ** 12n }), fc.integer({ min: 0, max: 6 }));
+    fc.assert(
+      fc.property(decimal, decimal, ([qi, qk], [pi, pk]) => {
+        const q = Number(`${qi}e-${qk}`);
+        const p = Number(`${pi}e-${pk}`);
+        fc.pre(Math.abs(q) <= MAX_MONEY && Math.abs(p) <= MAX_MONEY);
+        // Exact: qi * pi at scale 10^(qk+pk), to scale 10^4, half away from zero.
+        const prod = qi * pi;
+        const shift = qk + pk - 4;
+        let units: bigint;
+        if (shift <= 0) units = prod * 10n ** BigInt(-shift);
+        else {
+          const d = 10n ** BigInt(shift);
+          const abs = prod < 0n ? -prod : prod;
+          const r = (abs / d) + (2n * (abs % d) >= d ? 1n : 0n);
+          units = prod < 0n ? -r : r;
+        }
+        const got = lineAmount(q, p);
+        const safe = units <= BigInt(Number.MAX_SAFE_INTEGER) && units >= -BigInt(Number.MAX_SAFE_INTEGER);
+        // The amount is a double summed as toUnits(amount): the line is kept only where that gives the units back.
+        if (safe && toUnits(Number(units) / 10_000) === Number(units)) expect(toUnits(got)).toBe(Number(units));
+        else expect(got).toBeNaN();
+        if (units > -(10n ** 15n) && units < 10n ** 15n) expect(got).not.toBeNaN(); // |amount| < 1e11 always fits
+      }),
+      params,
+    );
+  });
+
+  it('never throws on text and never returns money beyond exact units under either decimal mark', () => {
+    const money = fc.string({ unit: fc.constantFrom(...'0123456789+-.,  \u00a0\u202f€$£¥-eEINFaty'.split('')), maxLength: 24 });
+    fc.assert(
+      fc.property(fc.oneof(nasty, money), (s) => {
+        for (const v of [numberFromCommaText(s), numberFromText(s)]) expect(Number.isNaN(v) || Math.abs(v) <= MAX_MONEY).toBe(true);
       }),
       params,
     );
@@ -149,6 +277,10 @@ describe(`parser properties (seed ${FUZZ_SEED})`, () => {
     expect(compared).toBeGreaterThan(params.numRuns / 4);
   });
 });
+
+function tsBatch(ts: string[]): RawBatch {
+  return { source: 'fuzz', firstRow: 1, length: ts.length, columns: { ts: { kind: 'text', values: ts } }, malformed: [], bytesRead: -1 };
+}
 
 function scanAll(text: string): Array<Array<string | null>> {
   const scanner = new CsvScanner({ delimiter: ',', onHeader: (h) => [...h.keys()] });
