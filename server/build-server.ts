@@ -97,7 +97,14 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const cron = options.rescoreCron
     ? new Cron(options.rescoreCron, { protect: true }, async () => {
         try {
-          jobs.start({ input: await inputRoots.confine(options.rescoreInput!, 'input') });
+          const job = options.rescoreJob ?? {};
+          jobs.start({
+            input: await inputRoots.confine(options.rescoreInput!, 'input'),
+            ...(job.configPath !== undefined ? { configPath: job.configPath } : {}),
+            ...(job.columns !== undefined ? { columns: job.columns } : {}),
+            ...(job.tsFormat !== undefined ? { tsFormat: job.tsFormat } : {}),
+            ...(job.decimal !== undefined ? { decimal: job.decimal } : {}),
+          });
         } catch (error) {
           app.log.warn({ err: error }, 'scheduled rescore not started');
         }

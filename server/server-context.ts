@@ -1,5 +1,6 @@
 /** What every route of one server instance shares. */
 import type { LiveStore } from '../engine/live/live-store.js';
+import type { ColumnNames } from '../engine/read/column-map.js';
 import type { RescoreJobs } from '../engine/live/rescore-jobs.js';
 import type { InputRoots } from './input-roots.js';
 import type { ServerMetrics } from './metrics.js';
@@ -18,6 +19,16 @@ export interface ServerOptions {
   readonly maxEventRows?: number;
   /** Default input of rescore jobs (the nightly files). */
   readonly rescoreInput?: string | undefined;
+  /**
+   * How the nightly input is read (`--rescore-config`, `--rescore-map`, `--rescore-ts-format`,
+   * `--rescore-decimal`): the schedule's jobs and any job that names no input use these.
+   */
+  readonly rescoreJob?: {
+    readonly configPath?: string;
+    readonly columns?: ColumnNames;
+    readonly tsFormat?: string;
+    readonly decimal?: 'auto' | '.' | ',';
+  };
   /** Cron expression of the nightly rescore the server runs itself (needs rescoreInput). */
   readonly rescoreCron?: string | undefined;
   /** How often to look for a snapshot published by someone else, ms (default 2000; 0: never). */

@@ -1,5 +1,10 @@
 import { Option, type Command } from 'commander';
+import { resolve } from 'node:path';
+import { loadConfig } from '../../engine/config/load-config.js';
 import { ArgumentError } from '../../engine/errors.js';
+import { parseMapFlag } from '../../engine/read/column-map.js';
+import type { ServerOptions } from '../../server/server-context.js';
+import { parseDecimal, parseTsFormat } from './rescore-command.js';
 import { startServer } from '../../server/start-server.js';
 import { dataDirOption } from './data-dir.js';
 
@@ -32,6 +37,10 @@ interface ServeFlags {
   port: number;
   rescoreInput?: string;
   rescoreCron?: string;
+  rescoreConfig?: string;
+  rescoreMap?: string;
+  rescoreTsFormat?: string;
+  rescoreDecimal?: string;
   eventsBodyLimit?: number;
   inputRoot: string[];
   jobTimeout?: number;
@@ -39,6 +48,23 @@ interface ServeFlags {
   requestTimeout?: number;
   keepAliveTimeout?: number;
   log?: boolean;
+}
+
+/** The schedule's read options, checked now so a typo fails at start and not at 2 a.m. */
+async function nightlyOptions(opts: ServeFlags): Promise<ServerOptions['rescoreJob']> {
+  const flags = { '--rescore-config': opts.rescoreConfig, '--rescore-map': opts.rescoreMap, '--rescore-ts-format': opts.rescoreTsFormat, '--rescore-decimal': opts.rescoreDecimal };
+  const given = Object.entries(flags).filter(([, v]) => v !== undefined);
+  if (given.length === 0) return undefined;
+  if (opts.rescoreInput === undefined) throw new ArgumentError(`${given.map(([k]) => k).join(', ')} need${given.length === 1 ? 's' : ''} --rescore-input`);
+  if (opts.rescoreConfig !== undefined) await loadConfig(opts.rescoreConfig);
+  const tsFormat = parseTsFormat(opts.rescoreTsFormat, '--rescore-ts-format');
+  const decimal = parseDecimal(opts.rescoreDecimal, '--rescore-decimal');
+  return {
+    ...(opts.rescoreConfig !== undefined ? { configPath: resolve(opts.rescoreConfig) } : {}),
+    ...(opts.rescoreMap !== undefined ? { columns: parseMapFlag(opts.rescoreMap, '--rescore-map') } : {}),
+    ...(tsFormat !== undefined ? { tsFormat } : {}),
+    ...(decimal !== undefined ? { decimal } : {}),
+  };
 }
 
 /** `segstream serve`: the HTTP API, dashboard and metrics over the live snapshot. */
@@ -52,6 +78,10 @@ export function serveCommand(program: Command): void {
     .option('--input-root <dir>', 'a folder rescore jobs may read (repeatable); jobs read nothing elsewhere', collect, [])
     .option('--rescore-input <path>', 'input of rescore jobs that name none (the nightly files); its folder is an input root')
     .option('--rescore-cron <expr>', 'run the nightly rescore on this cron schedule, e.g. "0 2 * * *"')
+    .option('--rescore-config <file>', 'configuration of the nightly rescore (its input block maps the columns)')
+    .option('--rescore-map <pairs>', 'columns of the nightly input, as rescore --map (over --rescore-config\'s input.columns)')
+    .option('--rescore-ts-format <format>', 'timestamps of the nightly input, as rescore --ts-format')
+    .option('--rescore-decimal <mark>', 'decimal mark of the nightly input, as rescore --decimal')
     .addOption(new Option('--job-timeout <duration>', 'time limit of a rescore job (default 4h)').argParser(parseDuration('--job-timeout')))
     .addOption(new Option('--header-timeout <duration>', 'time a client has to send its request headers (default 15s)').argParser(parseDuration('--header-timeout')))
     .addOption(new Option('--request-timeout <duration>', 'time a client has to send a whole request (default 120s)').argParser(parseDuration('--request-timeout')))
@@ -59,6 +89,7 @@ export function serveCommand(program: Command): void {
     .addOption(new Option('--events-body-limit <bytes>', 'largest POST /v1/events body').argParser((v) => Number.parseInt(v, 10)))
     .option('--log', 'log every request as JSON lines')
     .action(async (opts: ServeFlags) => {
+      const rescoreJob = await nightlyOptions(opts);
       const { url } = await startServer({
         dataDir: opts.data,
         host: opts.host,
@@ -66,6 +97,7 @@ export function serveCommand(program: Command): void {
         token: process.env['SEGSTREAM_TOKEN'] || undefined,
         rescoreInput: opts.rescoreInput,
         rescoreCron: opts.rescoreCron,
+        ...(rescoreJob ? { rescoreJob } : {}),
         inputRoots: opts.inputRoot,
         ...(opts.jobTimeout !== undefined ? { jobTimeoutMs: opts.jobTimeout } : {}),
         ...(opts.headerTimeout !== undefined ? { headersTimeoutMs: opts.headerTimeout } : {}),

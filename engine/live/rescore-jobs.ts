@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import { capMessage, JobCancelledError, JobNotFoundError, JobRunningError, JobTimeoutError, type SegError } from '../errors.js';
-import type { ColumnMap } from '../read/raw-batch.js';
+import type { ColumnNames } from '../read/column-map.js';
 import type { RescoreSummary } from '../rescore/rescore.js';
 import type { JobProgress, RescoreWorkerInput, RescoreWorkerMessage } from './rescore-messages.js';
 import { LiveStore } from './live-store.js';
@@ -22,8 +22,11 @@ export interface RescoreJobRequest {
   readonly includeLog?: boolean;
   /** Publish even when the publishing guard refuses (DESIGN "A bad run never goes live"). */
   readonly force?: boolean;
-  /** Source column of each contract field the input names differently. */
-  readonly columns?: Partial<ColumnMap>;
+  /** Source column of each contract field the input names differently (over the config's input.columns). */
+  readonly columns?: ColumnNames;
+  /** Timestamp format and decimal mark (over the config's input.ts_format and input.decimal). */
+  readonly tsFormat?: string;
+  readonly decimal?: 'auto' | '.' | ',';
 }
 
 /** A job as the API shows it. */
@@ -152,6 +155,8 @@ export class RescoreJobs {
         ...(req.configPath !== undefined ? { configPath: req.configPath } : {}),
         ...(req.force !== undefined ? { force: req.force } : {}),
         ...(req.columns !== undefined ? { columns: req.columns } : {}),
+        ...(req.tsFormat !== undefined ? { tsFormat: req.tsFormat } : {}),
+        ...(req.decimal !== undefined ? { decimal: req.decimal } : {}),
       };
       const summary = await runWorker(input, (p) => (job.progress = p), (w) => {
         this.worker = w;

@@ -1,6 +1,6 @@
 /** What a rescore job's worker is given and what it says back (rescore-worker.ts). */
 import type { RescoreSummary } from '../rescore/rescore.js';
-import type { ColumnMap } from '../read/raw-batch.js';
+import type { ColumnNames } from '../read/column-map.js';
 
 /** The worker's input. */
 export interface RescoreWorkerInput {
@@ -13,8 +13,11 @@ export interface RescoreWorkerInput {
   readonly walThrough: number;
   /** Publish even when the publishing guard refuses. */
   readonly force?: boolean;
-  /** Source columns the job's input names differently (the rest keep the contract names). */
-  readonly columns?: Partial<ColumnMap>;
+  /** Source columns the job's input names differently (over the config's input.columns; the rest keep the contract names). */
+  readonly columns?: ColumnNames;
+  /** Timestamp format and decimal mark; default: the config's input block. */
+  readonly tsFormat?: string;
+  readonly decimal?: 'auto' | '.' | ',';
 }
 
 /** Progress of a running job. */

@@ -7,7 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadConfig } from '../config/load-config.js';
 import { SegError } from '../errors.js';
-import { DEFAULT_COLUMN_MAP } from '../read/raw-batch.js';
+import { buildColumnMap } from '../read/column-map.js';
 import { rescore } from '../rescore/rescore.js';
 import { capMessage, isUnwritable, outputError } from '../snapshot/output-error.js';
 import type { RescoreWorkerInput, RescoreWorkerMessage } from './rescore-messages.js';
@@ -24,7 +24,9 @@ try {
     config,
     ...(job.asOf !== undefined ? { asOf: job.asOf } : {}),
     ...(job.force !== undefined ? { force: job.force } : {}),
-    ...(job.columns !== undefined ? { columns: { ...DEFAULT_COLUMN_MAP, ...job.columns } } : {}),
+    columns: buildColumnMap(config.input.columns, job.columns),
+    ...(job.tsFormat !== undefined ? { tsFormat: job.tsFormat } : {}),
+    ...(job.decimal !== undefined ? { decimal: job.decimal } : {}),
     ...(job.walThrough > 0 ? { wal: { dir: job.walDir, through: job.walThrough } } : {}),
     onProgress: (p) => {
       const now = Date.now();

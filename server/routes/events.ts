@@ -11,6 +11,7 @@ import { RejectLog } from '../../engine/parse/reject-log.js';
 import { readStream } from '../../engine/read/open-input.js';
 import { DEFAULT_COLUMN_MAP, type InputFormat } from '../../engine/read/raw-batch.js';
 import { requireToken } from '../auth.js';
+import { eventDialect } from '../event-dialect.js';
 import { errors } from '../schemas.js';
 import type { ServerContext } from '../server-context.js';
 
@@ -72,7 +73,8 @@ export function eventRoutes(app: FastifyInstance, ctx: ServerContext): void {
         },
       },
       async (request, reply) => {
-        ctx.store.ready();
+        const live = ctx.store.ready();
+        const dialect = eventDialect(live.config, live.snapshot.manifest);
         const rejects = new RejectLog(LISTED_REJECTS);
         const batches: TxBatch[] = [];
         let source: string;
@@ -84,13 +86,13 @@ export function eventRoutes(app: FastifyInstance, ctx: ServerContext): void {
           for await (const raw of readStream(once(request.body), 'request', { columns: { ...DEFAULT_COLUMN_MAP, event_id: 'event_id' }, format, batchSize: 65_536 })) {
             rows += raw.length;
             if (rows > maxRows) throw new PayloadTooLargeError(`more than ${maxRows} rows in one request; split the batch`);
-            batches.push(parseBatch(raw, rejects));
+            batches.push(parseBatch(raw, rejects, dialect));
           }
         } else {
           source = 'json';
           rows = request.body.length;
           if (rows > maxRows) throw new PayloadTooLargeError(`more than ${maxRows} rows in one request; split the batch`);
-          batches.push(parseBatch(jsonRowsBatch(request.body, 'request'), rejects));
+          batches.push(parseBatch(jsonRowsBatch(request.body, 'request'), rejects, dialect));
         }
         const batch = concatTxBatches(batches);
         const { customers, duplicates } = await ctx.store.ingest(batch);

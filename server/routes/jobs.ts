@@ -5,7 +5,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { closest } from '../../engine/config/load-config.js';
 import { BadRequestError } from '../../engine/errors.js';
-import type { ColumnMap } from '../../engine/read/raw-batch.js';
+import { checkTsFormat } from '../../engine/parse/input-dialect.js';
+import type { ColumnNames } from '../../engine/read/column-map.js';
 import { requireToken } from '../auth.js';
 import { quotePath } from '../input-roots.js';
 import { errors } from '../schemas.js';
@@ -27,12 +28,15 @@ const JOB = {
 
 const COLUMN_NAME = { type: 'string', minLength: 1, maxLength: 256 } as const;
 
-/** Source column of each contract field, as a job body may name them. */
+/** Source column of each contract field, as a job body may name them (`amount` may be `Quantity*UnitPrice`). */
 const COLUMNS = {
   customer_id: COLUMN_NAME,
   ts: COLUMN_NAME,
   amount: COLUMN_NAME,
   margin: COLUMN_NAME,
+  order_id: COLUMN_NAME,
+  quantity: COLUMN_NAME,
+  price: COLUMN_NAME,
 } as const;
 
 const PATH = { type: 'string', minLength: 1, maxLength: 4096 } as const;
@@ -47,15 +51,11 @@ const BODY_PROPERTIES = {
     type: 'object',
     properties: COLUMNS,
     additionalProperties: false,
-    description: 'source column of each field the input names differently, e.g. {"customer_id": "CustomerID"}',
+    description: 'source column of each field the input names differently, e.g. {"customer_id": "CustomerID", "order_id": "InvoiceNo", "amount": "Quantity*UnitPrice"}; over the config\'s input.columns',
   },
+  ts_format: { type: 'string', minLength: 1, maxLength: 128, description: "timestamps: auto, iso, yyyymmdd, epoch_s, epoch_ms or a strftime-style pattern such as %m/%d/%Y %H:%M (default: the config's input.ts_format)" },
+  decimal: { type: 'string', enum: ['auto', '.', ','], description: "decimal mark of text amounts (default: the config's input.decimal)" },
 } as const;
-
-/** Keys DESIGN names for a job that this server does not take yet, and what to do instead. */
-const NOT_YET: Readonly<Record<string, string>> = {
-  ts_format: 'jobs read timestamps with the automatic detection only; ts_format is not supported yet',
-  decimal: 'jobs read amounts with the automatic decimal mark only; decimal is not supported yet',
-};
 
 interface RescoreBody {
   input?: string;
@@ -63,7 +63,9 @@ interface RescoreBody {
   config?: string;
   force?: boolean;
   include_log?: boolean;
-  columns?: Partial<ColumnMap>;
+  columns?: ColumnNames;
+  ts_format?: string;
+  decimal?: 'auto' | '.' | ',';
 }
 
 /**
@@ -75,8 +77,6 @@ function checkKeys(value: unknown, known: readonly string[], where: string): voi
   for (const key of Object.keys(value)) {
     if (known.includes(key)) continue;
     const shown = quotePath(key.slice(0, 64));
-    const notYet = where === '' ? NOT_YET[key] : undefined;
-    if (notYet) throw new BadRequestError(notYet);
     const hint = closest(key, [...known]);
     throw new BadRequestError(`unknown key ${where}${shown}${hint ? `; did you mean ${where}${hint}?` : ''} (known: ${known.join(', ')})`);
   }
@@ -113,13 +113,28 @@ export function jobRoutes(app: FastifyInstance, ctx: ServerContext): void {
       // Both paths are confined before the job starts: a refused job reads nothing.
       const input = await ctx.inputRoots.confine(given, 'input');
       const configPath = body.config !== undefined ? await ctx.inputRoots.confine(body.config, 'config') : undefined;
+      if (body.ts_format !== undefined) {
+        try {
+          checkTsFormat(body.ts_format);
+        } catch (error) {
+          throw new BadRequestError(`ts_format: ${(error as Error).message}`);
+        }
+      }
+      // A job on the nightly input (no input named) reads it the way the schedule does, unless the body says otherwise.
+      const nightly = body.input === undefined ? (ctx.options.rescoreJob ?? {}) : {};
+      const columns = body.columns ?? nightly.columns;
+      const tsFormat = body.ts_format ?? nightly.tsFormat;
+      const decimal = body.decimal ?? nightly.decimal;
+      const config = configPath ?? (body.input === undefined ? nightly.configPath : undefined);
       const job = ctx.jobs.start({
         input,
         ...(body.as_of !== undefined ? { asOf: body.as_of } : {}),
-        ...(configPath !== undefined ? { configPath } : {}),
+        ...(config !== undefined ? { configPath: config } : {}),
         ...(body.include_log !== undefined ? { includeLog: body.include_log } : {}),
         ...(body.force === true ? { force: true } : {}),
-        ...(body.columns !== undefined ? { columns: body.columns } : {}),
+        ...(columns !== undefined ? { columns } : {}),
+        ...(tsFormat !== undefined ? { tsFormat } : {}),
+        ...(decimal !== undefined ? { decimal } : {}),
       });
       return reply.code(202).header('location', `/v1/jobs/${job.id}`).send(job);
     },

@@ -270,13 +270,14 @@ describe('job confinement', () => {
 });
 
 describe('the job body', () => {
-  it('refuses unknown keys with a hint, and the keys of another issue clearly', async () => {
+  it('refuses unknown keys with a hint, and a ts_format or decimal it cannot read', async () => {
     const cases: [Record<string, unknown>, string][] = [
       [{ input: join(root, 'tx.csv'), asOf: '2026-01-01' }, 'did you mean as_of?'],
       [{ input: join(root, 'tx.csv'), includeLog: false }, 'did you mean include_log?'],
       [{ input: join(root, 'tx.csv'), columns: { customerid: 'CustomerID' } }, 'did you mean columns.customer_id?'],
-      [{ input: join(root, 'tx.csv'), ts_format: '%Y-%m-%d' }, 'ts_format is not supported'],
-      [{ input: join(root, 'tx.csv'), decimal: ',' }, 'decimal is not supported'],
+      [{ input: join(root, 'tx.csv'), tsformat: '%Y-%m-%d' }, 'did you mean ts_format?'],
+      [{ input: join(root, 'tx.csv'), ts_format: '%Q-%m' }, 'ts_format'],
+      [{ input: join(root, 'tx.csv'), decimal: ';' }, 'decimal'],
       [{ input: join(root, 'tx.csv'), force: 'yes' }, 'force'],
     ];
     for (const [payload, hint] of cases) {
