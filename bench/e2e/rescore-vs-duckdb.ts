@@ -7,6 +7,9 @@
  *
  * Scales: small = 100k customers / 1M rows, default = 1M / 10M, 10m = 10M / 100M. Generated files
  * are kept under the OS temp folder and reused by later runs of the same scale.
+ * Then a line-item case: the same number of rows as invoice lines (`order_id`, `quantity`,
+ * `price`, no amount; lib/line-items.ts), rescored with `--map amount=quantity*price,order_id=order_id`
+ * so orders are distinct invoices, against DuckDB's count(DISTINCT order_id). `--plain-only` skips it.
  * The DuckDB job runs in a child too (this file with `--duckdb-job`) so both sides pay a process
  * start and are measured the same way (wall clock, peak RSS from /usr/bin/time when present).
  */
@@ -20,6 +23,7 @@ import { activeKernels } from '../../engine/kernels/load-kernels.js';
 import { listInputs } from '../../engine/read/open-input.js';
 import { DEFAULT_COLUMN_MAP } from '../../engine/read/raw-batch.js';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { writeLineItems } from './lib/line-items.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 const args = process.argv.slice(2);
@@ -50,28 +54,31 @@ interface Row {
  * The same job in DuckDB: per-customer aggregates of DESIGN "Definitions" with GROUP BY and
  * FILTER, then R/F/M with NTILE(5) over the purchasing customers, written to Parquet.
  */
-async function duckdbJob(file: string, format: Format, threads: number, out: string, asOf: string): Promise<number> {
+async function duckdbJob(file: string, format: Format, threads: number, out: string, asOf: string, lineItems = false): Promise<number> {
   const asOfMs = Date.parse(`${asOf}T23:59:59.999Z`);
   const asOfDay = Math.floor(asOfMs / 86_400_000);
-  const source =
-    format === 'parquet'
-      ? `read_parquet('${file}')`
-      : `read_csv('${file}', header = true, columns = {'customer_id': 'BIGINT', 'ts': 'TIMESTAMPTZ', 'amount': 'DOUBLE', 'margin': 'DOUBLE'})`;
+  const columns = lineItems
+    ? `{'customer_id': 'BIGINT', 'ts': 'TIMESTAMPTZ', 'order_id': 'VARCHAR', 'quantity': 'BIGINT', 'price': 'DOUBLE'}`
+    : `{'customer_id': 'BIGINT', 'ts': 'TIMESTAMPTZ', 'amount': 'DOUBLE', 'margin': 'DOUBLE'}`;
+  const source = format === 'parquet' ? `read_parquet('${file}')` : `read_csv('${file}', header = true, columns = ${columns})`;
+  // Line items: amount = quantity * price, orders and returns are distinct invoices.
+  const amount = lineItems ? 'quantity * price AS amount, order_id, NULL::DOUBLE AS margin' : 'amount, margin';
+  const count = (filter: string) => (lineItems ? `count(DISTINCT order_id) FILTER (WHERE ${filter})` : `count(*) FILTER (WHERE ${filter})`);
   const db = await DuckDBInstance.create(':memory:', { threads: String(threads) });
   const conn = await db.connect();
   await conn.run(`
     COPY (
       WITH rows AS (
-        SELECT customer_id, epoch_ms(ts) AS ms, epoch_ms(ts) // 86400000 AS day, amount, margin
+        SELECT customer_id, epoch_ms(ts) AS ms, epoch_ms(ts) // 86400000 AS day, ${amount}
         FROM ${source} WHERE epoch_ms(ts) <= ${asOfMs}
       ), agg AS (
         SELECT customer_id,
-          count(*) FILTER (WHERE amount > 0) AS orders,
-          count(DISTINCT day) FILTER (WHERE amount > 0) AS purchase_days,
-          min(ms) FILTER (WHERE amount > 0) AS first_purchase_at,
-          max(ms) FILTER (WHERE amount > 0) AS last_purchase_at,
+          ${count('amount >= 0')} AS orders,
+          count(DISTINCT day) FILTER (WHERE amount >= 0) AS purchase_days,
+          min(ms) FILTER (WHERE amount >= 0) AS first_purchase_at,
+          max(ms) FILTER (WHERE amount >= 0) AS last_purchase_at,
           sum(amount) AS revenue,
-          count(*) FILTER (WHERE amount < 0) AS returns,
+          ${count('amount < 0')} AS returns,
           coalesce(-sum(amount) FILTER (WHERE amount < 0), 0) AS returned_amount,
           sum(margin) AS margin,
           coalesce(sum(amount) FILTER (WHERE day > ${asOfDay - 90}), 0) AS revenue_90d,
@@ -87,17 +94,17 @@ async function duckdbJob(file: string, format: Format, threads: number, out: str
         CASE WHEN orders >= 1 THEN ntile(5) OVER (PARTITION BY orders >= 1 ORDER BY revenue) ELSE 0 END AS m_score
       FROM base
     ) TO '${out}' (FORMAT parquet)`);
-  const count = await conn.runAndReadAll(`SELECT count(*)::INTEGER AS n FROM read_parquet('${out}')`);
-  const n = Number(count.getRows()[0]?.[0] ?? 0);
+  const written = await conn.runAndReadAll(`SELECT count(*)::INTEGER AS n FROM read_parquet('${out}')`);
+  const n = Number(written.getRows()[0]?.[0] ?? 0);
   conn.closeSync();
   return n;
 }
 
 if (args[0] === '--duckdb-job') {
-  // Child mode: args = --duckdb-job FILE FORMAT THREADS OUT
-  const [, file, format, threads, out] = args as [string, string, string, string, string];
+  // Child mode: args = --duckdb-job FILE FORMAT THREADS OUT [line-items]
+  const [, file, format, threads, out, kind] = args as [string, string, string, string, string, string | undefined];
   const t0 = performance.now();
-  const customers = await duckdbJob(file, format as Format, Number(threads), out, AS_OF);
+  const customers = await duckdbJob(file, format as Format, Number(threads), out, AS_OF, kind === 'line-items');
   process.stdout.write(JSON.stringify({ wall_ms: performance.now() - t0, customers, peak_rss_bytes: process.resourceUsage().maxRSS * 1024 }));
   process.exit(0);
 }
@@ -165,6 +172,43 @@ for (const row of rows) {
   row.vs_duckdb = peer ? round(row.wall_s / peer.wall_s, 2) : 'n/a';
 }
 
+// Line items: as many rows as the plain case, as invoice lines (about 3.5 a invoice).
+const lineRows: Row[] = [];
+const linesRead = new Map<Format, number>();
+if (!args.includes('--plain-only')) {
+  const lineFiles = { csv: join(dataDir, 'lines.csv'), parquet: join(dataDir, 'lines.parquet') } as const;
+  if (!existsSync(lineFiles.csv) || !existsSync(lineFiles.parquet)) {
+    const t0 = performance.now();
+    const lines = await writeLineItems({ customers, orders: Math.round(transactions / 3.5), seed: 1, ...lineFiles });
+    process.stdout.write(`generated ${lines.toLocaleString('en-US')} invoice lines as ${lineFiles.csv} and .parquet in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+  }
+  for (const format of ['parquet', 'csv'] as const) {
+    for (const engine of engines) {
+      for (const workers of [0, allWorkers]) {
+        const data = mkdtempSync(join(tmpdir(), 'segstream-bench-data-'));
+        try {
+          const r = timed(process.execPath, ['dist/cli/segstream.js', 'rescore', '--input', lineFiles[format], '--data', data, '--as-of', AS_OF, '--workers', String(workers), '--engine', engine,
+            '--map', 'amount=quantity*price,order_id=order_id', '--json']);
+          const summary = JSON.parse(r.stdout) as { rows: { read: number }; peak_rss_bytes: number };
+          linesRead.set(format, summary.rows.read);
+          lineRows.push({ job: 'segstream rescore (line items)', format, engine, workers, wall_s: r.wall_s, rows_per_s: summary.rows.read / r.wall_s, cpu_s: r.cpu, peak_rss_mib: mib(r.rss ?? summary.peak_rss_bytes) });
+          progress(lineRows.at(-1)!);
+        } catch (err) {
+          process.stdout.write(`  segstream line items ${format} ${engine} workers=${workers}: failed: ${String(err).split('\n')[0]}\n`);
+        } finally {
+          rmSync(data, { recursive: true, force: true });
+        }
+      }
+    }
+    const out = join(tmpdir(), `segstream-bench-duckdb-${process.pid}.parquet`);
+    const r = timed(process.execPath, ['--import', 'tsx', 'bench/e2e/rescore-vs-duckdb.ts', '--duckdb-job', lineFiles[format], format, String(allWorkers), out, 'line-items']);
+    rmSync(out, { force: true });
+    const child = JSON.parse(r.stdout) as { peak_rss_bytes: number };
+    lineRows.push({ job: 'duckdb count(DISTINCT order_id)', format, engine: 'duckdb', workers: allWorkers, wall_s: r.wall_s, rows_per_s: (linesRead.get(format) ?? 0) / r.wall_s, cpu_s: r.cpu, peak_rss_mib: mib(r.rss ?? child.peak_rss_bytes) });
+    progress(lineRows.at(-1)!);
+  }
+}
+
 // The aggregation phase alone (read → parse → aggregate → merge → finalize), in this process.
 const phase: Array<{ format: Format; workers: number; seconds: number; cpu_s: number; speedup: number }> = [];
 for (const format of ['parquet', 'csv'] as const) {
@@ -184,11 +228,15 @@ for (const format of ['parquet', 'csv'] as const) {
 
 process.stdout.write(`\nsegstream rescore vs DuckDB, ${customers.toLocaleString('en-US')} customers / ${transactions.toLocaleString('en-US')} rows, ${availableParallelism()} cores (workers 0 = all on the main thread)\n`);
 console.table(rows.map((r) => ({ ...r, wall_s: round(r.wall_s, 2), cpu_s: r.cpu_s === null ? null : round(r.cpu_s, 2), rows_per_s: Math.round(r.rows_per_s).toLocaleString('en-US'), peak_rss_mib: Math.round(r.peak_rss_mib) })));
+if (lineRows.length > 0) {
+  process.stdout.write('\nline items (order ids, amount = quantity * price), the same number of rows\n');
+  console.table(lineRows.map((r) => ({ ...r, wall_s: round(r.wall_s, 2), cpu_s: r.cpu_s === null ? null : round(r.cpu_s, 2), rows_per_s: Math.round(r.rows_per_s).toLocaleString('en-US'), peak_rss_mib: Math.round(r.peak_rss_mib) })));
+}
 process.stdout.write('\naggregation phase alone (aggregateParallel)\n');
 console.table(phase);
 mkdirSync(join(root, 'bench/results'), { recursive: true });
 const outFile = join(root, 'bench/results', `rescore-vs-duckdb-${scale}.json`);
-writeFileSync(outFile, JSON.stringify({ date: new Date().toISOString(), customers, transactions, cores: availableParallelism(), node: process.version, rows, phase }, null, 2));
+writeFileSync(outFile, JSON.stringify({ date: new Date().toISOString(), customers, transactions, cores: availableParallelism(), node: process.version, rows, line_items: lineRows, phase }, null, 2));
 process.stdout.write(`wrote ${outFile}\n`);
 
 function progress(r: Row): void {

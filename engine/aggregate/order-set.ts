@@ -14,9 +14,11 @@
  * Numeric order ids (safe integers, canonical like customer ids) are stored as themselves; text
  * ids as their number in `texts`, with TEXT set in the tag, so a number and a text number never
  * meet. Memory grows with distinct (customer, order, side), never with lines: 13 bytes a slot at
- * a load factor between 1/4 and 1/2, plus the interned text of text ids.
+ * a load factor between 3/8 and 3/4 (17 to 35 bytes an entry), plus the interned text of text ids
+ * (bench/e2e/order-set-memory.ts measures both). Most lookups hit the entry the previous line of
+ * the same order just touched, so the set runs fuller than the DayMap to save memory.
  *
- * Invariant: load factor <= 1/2, capacity a power of two; linear probing; no deletions. Adding is
+ * Invariant: load factor <= 3/4, capacity a power of two; linear probing; no deletions. Adding is
  * idempotent, so sets merge exactly by adding one's entries to the other, in any order.
  */
 import type { CustomerKey } from '../parse/parse-values.js';
@@ -38,7 +40,7 @@ export class OrderSet {
 
   constructor(capacity = 16) {
     let cap = 16;
-    while (cap < capacity * 2) cap *= 2;
+    while (cap * 3 < capacity * 4) cap *= 2;
     this.cust = new Int32Array(cap).fill(-1);
     this.key = new Float64Array(cap);
     this.tag = new Uint8Array(cap);
@@ -65,7 +67,7 @@ export class OrderSet {
 
   /** Adds a raw entry (`key` already a text number when `tag` has TEXT); true when new. */
   addEntry(c: number, k: number, t: number): boolean {
-    if (this.size * 2 >= this.cust.length) this.grow();
+    if (this.size * 4 >= this.cust.length * 3) this.grow();
     const cust = this.cust;
     const key = this.key;
     const tag = this.tag;
