@@ -38,6 +38,12 @@ export interface DialectDecisions {
 /** Rows `auto` may look at to tell day-first from month-first before it must decide. */
 export const TS_SNIFF_ROWS = 1_000_000;
 
+/**
+ * ISO text and integers are told apart on up to this many values of the first batch (a majority
+ * decides, so more would not change it); text dates are sniffed on every row it takes.
+ */
+const TS_KIND_SAMPLE = 10_000;
+
 const NAMED_KINDS: ReadonlySet<string> = new Set(['iso', 'yyyymmdd', 'epoch_s', 'epoch_ms']);
 const MONEY_COLUMNS = ['amount', 'price', 'quantity', 'margin'] as const;
 
@@ -156,6 +162,7 @@ export class InputDialect {
     const votes: Record<IntTsKind, number> = { yyyymmdd: 0, epoch_s: 0, epoch_ms: 0 };
     const sniffer = new TsSniffer();
     for (let i = 0; i < n; i++) {
+      if (texts === 0 && iso + ints >= TS_KIND_SAMPLE) break;
       const v = at(i);
       if (blank(v)) continue;
       let num = Number.NaN;
@@ -212,9 +219,9 @@ export class InputDialect {
     let any = false;
     for (const name of MONEY_COLUMNS) {
       const col = raw.columns[name];
-      if (!col) continue;
+      if (!col || dot > 0) continue; // one decimal point settles it: the mark stays '.'
       const at = cellsOf(col, raw.length);
-      for (let i = 0; i < raw.length; i++) {
+      for (let i = 0; i < raw.length && dot === 0; i++) {
         const v = at(i);
         if (blank(v)) continue;
         any = true;
