@@ -11,16 +11,19 @@ const MAX_UNITS = BigInt(Number.MAX_SAFE_INTEGER);
 
 /**
  * The fewest decimals `k` (<= 10) at which `x * 10^k` is the integer whose decimal text `x` was
- * read from, or -1 (more decimals than that, or too large to hold).
+ * read from. A value with more (a float32 price, 2.549999952316284) is rounded at the most
+ * decimals, up to 10, that keep `x * 10^k` a safe integer: it was never a short decimal, and that
+ * rounding is far below the 0.0001 of the result. -1 when not even `k = 0` fits.
  */
 function decimalsOf(x: number): number {
+  let fits = -1;
   for (let k = 0; k <= 10; k++) {
     const scaled = x * POW10[k]!;
-    if (Math.abs(scaled) > Number.MAX_SAFE_INTEGER) return -1;
-    const r = Math.round(scaled);
-    if (r / POW10[k]! === x) return k;
+    if (Math.abs(scaled) > Number.MAX_SAFE_INTEGER) return fits;
+    fits = k;
+    if (Math.round(scaled) / POW10[k]! === x) return k;
   }
-  return -1;
+  return fits;
 }
 
 /** Rounds `num / 10^shift` half away from zero; both safe integers. */

@@ -20,6 +20,11 @@ describe('lineAmount (quantity * price)', () => {
     expect(lineAmount(q, p)).toBe(want);
   });
 
+  it('reads a float32 price (a Parquet FLOAT column) as the decimal it stood for', () => {
+    expect(lineAmount(6, Math.fround(2.55))).toBe(15.3); // 2.549999952316284 x 6 = 15.2999997..., to 0.0001
+    expect(lineAmount(Math.fround(0.1), 3)).toBe(0.3);
+  });
+
   it('is bad where the product is not money the sums carry exactly', () => {
     expect(lineAmount(1e6, 1e6)).toBeNaN(); // 1e12 > MAX_MONEY
     expect(lineAmount(123456789.123, 9999.9999)).toBeNaN();
