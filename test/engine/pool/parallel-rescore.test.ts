@@ -1,11 +1,12 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aggregateParallel } from '../../../engine/pool/parallel-aggregate.js';
 import { listInputs } from '../../../engine/read/open-input.js';
+import { buildColumnMap } from '../../../engine/read/column-map.js';
 import { DEFAULT_COLUMN_MAP } from '../../../engine/read/raw-batch.js';
-import { type RescoreSummary, rescore } from '../../../engine/rescore/rescore.js';
+import { type RescoreOptions, type RescoreSummary, rescore } from '../../../engine/rescore/rescore.js';
 import { loadSnapshot } from '../../../engine/snapshot/snapshot-store.js';
 import { AS_OF, makeFixture, type PoolFixture } from './pool-fixtures.js';
 
@@ -16,10 +17,14 @@ beforeAll(async () => {
 afterAll(() => fx.cleanup());
 
 
-async function snapshotOf(input: string, workers: number | undefined): Promise<{ summary: RescoreSummary; manifest: Record<string, unknown>; columns: Record<string, unknown[]>; rejects: string }> {
+async function snapshotOf(
+  input: string,
+  workers: number | undefined,
+  extra: Partial<RescoreOptions> = {},
+): Promise<{ summary: RescoreSummary; manifest: Record<string, unknown>; columns: Record<string, unknown[]>; rejects: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'segstream-pool-data-'));
   try {
-    const summary = await rescore({ input, dataDir, asOf: AS_OF, ...(workers !== undefined ? { workers } : {}) });
+    const summary = await rescore({ input, dataDir, asOf: AS_OF, ...(workers !== undefined ? { workers } : {}), ...extra });
     const snap = await loadSnapshot(dataDir, summary.snapshot);
     const { id: _id, created_at: _c, timings_ms: _t, engine: _e, ...manifest } = snap.manifest as unknown as Record<string, unknown>;
     const columns: Record<string, unknown[]> = {};
@@ -87,4 +92,58 @@ describe('long customer ids on workers', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 30_000);
+});
+
+describe('a line-item export on workers', () => {
+  it('publishes the single-threaded snapshot, with distinct invoices as orders, when invoices are split across files and workers', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'segstream-pool-lines-'));
+    try {
+      // UCI Online Retail style: invoices of 1-6 lines, C invoices (negative quantities), free
+      // lines, US dates without seconds, some lines without a customer; shuffled, then cut into
+      // three files, so an invoice's lines meet only in the merge.
+      const rows: { invoice: string; customer: string; qty: number; cents: number; date: string }[] = [];
+      for (let k = 0; k < 900; k++) {
+        const cancel = k % 11 === 5;
+        const invoice = `${cancel ? 'C' : ''}${536_365 + k}`;
+        const customer = k % 17 === 0 ? '' : `${12_346 + ((k * 7919) % 150)}${k % 5 === 0 ? '.0' : ''}`;
+        const date = `${1 + (k % 12)}/${1 + ((k * 13) % 28)}/2011 ${8 + (k % 9)}:${String((k * 7) % 60).padStart(2, '0')}`;
+        for (let l = 0; l <= k % 6; l++) rows.push({ invoice, customer, qty: (cancel ? -1 : 1) * (1 + ((k + l) % 12)), cents: (k + l) % 13 === 0 ? 0 : 25 + ((k * 31 + l * 17) % 1_500), date });
+      }
+      for (let i = rows.length - 1; i > 0; i--) {
+        const j = (i * 2_654_435_761) % (i + 1);
+        [rows[i], rows[j]] = [rows[j]!, rows[i]!];
+      }
+      const folder = join(dir, 'exports');
+      mkdirSync(folder);
+      const third = Math.ceil(rows.length / 3);
+      for (let f = 0; f < 3; f++) {
+        const body = rows.slice(f * third, (f + 1) * third).map((r) => `${r.invoice},${r.qty},${r.date},${(r.cents / 100).toFixed(2)},${r.customer}`);
+        writeFileSync(join(folder, `online-retail-${f}.csv`), `InvoiceNo,Quantity,InvoiceDate,UnitPrice,CustomerID\n${body.join('\n')}\n`);
+      }
+      const columns = buildColumnMap({ customer_id: 'CustomerID', ts: 'InvoiceDate', order_id: 'InvoiceNo', amount: 'Quantity*UnitPrice' });
+      const want = await snapshotOf(folder, undefined, { columns, asOf: '2011-12-31' });
+      // An independent recount: distinct invoices per customer by the sign of each line.
+      const count = new Map<string, { orders: Set<string>; returns: Set<string> }>();
+      for (const r of rows) {
+        if (r.customer === '') continue;
+        const id = r.customer.replace(/\.0$/, '');
+        if (!count.has(id)) count.set(id, { orders: new Set(), returns: new Set() });
+        (r.qty * r.cents >= 0 ? count.get(id)!.orders : count.get(id)!.returns).add(r.invoice);
+      }
+      const ids = want.columns['customer_id']!.map(String);
+      expect(new Set(ids)).toEqual(new Set(count.keys()));
+      ids.forEach((id, c) => {
+        expect([id, want.columns['orders']![c], want.columns['returns']![c]]).toEqual([id, count.get(id)!.orders.size, count.get(id)!.returns.size]);
+      });
+      for (const workers of [2, 3]) {
+        const got = await snapshotOf(folder, workers, { columns, asOf: '2011-12-31' });
+        expect(got.summary.workers).toBe(workers);
+        expect(got.rejects).toBe(want.rejects);
+        expect(got.manifest).toEqual(want.manifest);
+        expect(got.columns).toEqual(want.columns);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
