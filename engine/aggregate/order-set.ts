@@ -9,14 +9,17 @@
  *   slot:   cust[]  key[]    tag[]
  *           -1      -        -        empty
  *           17      536365   0        customer 17 bought in order 536365
- *           17      3        3        and returned in the order whose text is texts.keys[3] ("C536379")
+ *           17      96       3        and returned in the order whose text starts at text[96] ("C536379")
+ *
+ *   text:   … │ 7 0 │ C 5 3 6 3 7 9 │ …    UTF-16 units: the length (two units), then the text
  *
  * Numeric order ids (safe integers, canonical like customer ids) are stored as themselves; text
- * ids as their number in `texts`, with TEXT set in the tag, so a number and a text number never
- * meet. Memory grows with distinct (customer, order, side), never with lines: 13 bytes a slot at
- * a load factor between 3/8 and 3/4 (17 to 35 bytes an entry), plus the interned text of text ids
- * (bench/e2e/order-set-memory.ts measures both). Most lookups hit the entry the previous line of
- * the same order just touched, so the set runs fuller than the DayMap to save memory.
+ * ids in the `text` arena, the slot holding where, with TEXT set in the tag, so a number and an
+ * offset never meet. No JS string or Map entry is kept per order. Memory grows with distinct
+ * (customer, order, side), never with lines: 13 bytes a slot at a load factor between 3/8 and 3/4
+ * (17 to 35 bytes an entry), plus 2 bytes a character and 4 more for a text id
+ * (bench/e2e/order-set-memory.ts measures it). Most lookups hit the entry the previous line of the
+ * same order just touched, so the set runs fuller than the DayMap to save memory.
  *
  * Invariant: load factor <= 3/4, capacity a power of two; linear probing; no deletions. Adding is
  * idempotent, so sets merge exactly by adding one's entries to the other, in any order.
@@ -25,8 +28,13 @@ import type { CustomerKey } from '../parse/parse-values.js';
 
 /** Tag bit of an entry on the return side (a row with amount < 0). */
 export const RETURN = 1;
-/** Tag bit of an entry whose key is a number in `OrderSet.texts`, not the order id itself. */
+/** Tag bit of an entry whose key is an offset in `OrderSet.text`, not the order id itself. */
 export const TEXT = 2;
+
+const TWO_16 = 65_536;
+const TWO_32 = 4_294_967_296;
+// Units per fromCharCode call (a spread of a long text would put one argument per unit on the stack).
+const UNITS_PER_CALL = 4096;
 
 /** Customer → (order, side) entries; see the file comment. */
 export class OrderSet {
@@ -34,8 +42,10 @@ export class OrderSet {
   key: Float64Array;
   tag: Uint8Array;
   size = 0;
-  /** The text order ids, numbered in order of first sight. */
-  readonly texts = new TextIndex();
+  /** Text order ids, each as its length in two units (low, high) and then its UTF-16 units. */
+  text = new Uint16Array(0);
+  /** Units of `text` in use. */
+  textUsed = 0;
   private mask: number;
 
   constructor(capacity = 16) {
@@ -54,36 +64,25 @@ export class OrderSet {
 
   /** Adds order `order` of customer `c` on the return side when `ret`; true when the entry is new. */
   add(c: number, order: CustomerKey, ret: boolean): boolean {
+    if (this.size * 4 >= this.cust.length * 3) this.grow();
     const side = ret ? RETURN : 0;
     // `order + 0` files -0 under 0, as the customer interner does.
-    return typeof order === 'number' ? this.addEntry(c, order + 0, side) : this.addEntry(c, this.texts.code(order), side | TEXT);
+    return typeof order === 'number' ? this.addNumber(c, order + 0, side) : this.addText(c, order, side | TEXT);
   }
 
   /** The order id of slot `s` (a number, or the text it stands for). */
   orderAt(s: number): CustomerKey {
     const k = this.key[s]!;
-    return (this.tag[s]! & TEXT) !== 0 ? this.texts.keys[k]! : k;
-  }
-
-  /** Adds a raw entry (`key` already a text number when `tag` has TEXT); true when new. */
-  addEntry(c: number, k: number, t: number): boolean {
-    if (this.size * 4 >= this.cust.length * 3) this.grow();
-    const cust = this.cust;
-    const key = this.key;
-    const tag = this.tag;
-    let slot = hash(c, k, t) & this.mask;
-    for (;;) {
-      const sc = cust[slot]!;
-      if (sc === -1) {
-        cust[slot] = c;
-        key[slot] = k;
-        tag[slot] = t;
-        this.size++;
-        return true;
-      }
-      if (sc === c && key[slot] === k && tag[slot] === t) return false;
-      slot = (slot + 1) & this.mask;
+    if ((this.tag[s]! & TEXT) === 0) return k;
+    const units = this.text;
+    const from = k + 2;
+    const to = from + units[k]! + units[k + 1]! * TWO_16;
+    if (to - from <= UNITS_PER_CALL) return String.fromCharCode.apply(null, units.subarray(from, to) as unknown as number[]);
+    const parts: string[] = [];
+    for (let at = from; at < to; at += UNITS_PER_CALL) {
+      parts.push(String.fromCharCode.apply(null, units.subarray(at, Math.min(to, at + UNITS_PER_CALL)) as unknown as number[]));
     }
+    return parts.join('');
   }
 
   /** Adds one to `orders[c]` per purchase-side entry of c and to `returns[c]` per return-side one. */
@@ -98,6 +97,71 @@ export class OrderSet {
     }
   }
 
+  private addNumber(c: number, k: number, t: number): boolean {
+    const cust = this.cust;
+    const key = this.key;
+    const tag = this.tag;
+    let slot = mix(c, k | 0, Math.floor(k / TWO_32) | 0, t) & this.mask;
+    for (;;) {
+      const sc = cust[slot]!;
+      if (sc === -1) {
+        cust[slot] = c;
+        key[slot] = k;
+        tag[slot] = t;
+        this.size++;
+        return true;
+      }
+      if (sc === c && key[slot] === k && tag[slot] === t) return false;
+      slot = (slot + 1) & this.mask;
+    }
+  }
+
+  private addText(c: number, s: string, t: number): boolean {
+    const cust = this.cust;
+    const tag = this.tag;
+    let slot = mix(c, hashString(s), s.length, t) & this.mask;
+    for (;;) {
+      const sc = cust[slot]!;
+      if (sc === -1) {
+        cust[slot] = c;
+        this.key[slot] = this.store(s);
+        tag[slot] = t;
+        this.size++;
+        return true;
+      }
+      if (sc === c && tag[slot] === t && this.textIs(this.key[slot]!, s)) return false;
+      slot = (slot + 1) & this.mask;
+    }
+  }
+
+  /** Whether the arena text at `at` is `s`. */
+  private textIs(at: number, s: string): boolean {
+    const units = this.text;
+    if (units[at]! + units[at + 1]! * TWO_16 !== s.length) return false;
+    for (let i = 0, u = at + 2; i < s.length; i++, u++) if (units[u] !== s.charCodeAt(i)) return false;
+    return true;
+  }
+
+  /** Appends `s` to the arena; returns its offset. */
+  private store(s: string): number {
+    const need = this.textUsed + 2 + s.length;
+    if (need > this.text.length) {
+      let cap = Math.max(1024, this.text.length * 2);
+      while (cap < need) cap *= 2;
+      const next = new Uint16Array(cap);
+      next.set(this.text.subarray(0, this.textUsed));
+      this.text = next;
+    }
+    const at = this.textUsed;
+    const units = this.text;
+    units[at] = s.length % TWO_16;
+    units[at + 1] = Math.floor(s.length / TWO_16);
+    for (let i = 0; i < s.length; i++) units[at + 2 + i] = s.charCodeAt(i);
+    this.textUsed = need;
+    return at;
+  }
+
+  /** Doubles the slots, re-adding the entries in slot order (the arena stays as it is). */
   private grow(): void {
     const { cust, key, tag } = this;
     const cap = cust.length * 2;
@@ -105,45 +169,42 @@ export class OrderSet {
     this.key = new Float64Array(cap);
     this.tag = new Uint8Array(cap);
     this.mask = cap - 1;
-    this.size = 0;
-    for (let s = 0; s < cust.length; s++) if (cust[s] !== -1) this.addEntry(cust[s]!, key[s]!, tag[s]!);
+    const units = this.text;
+    for (let s = 0; s < cust.length; s++) {
+      const c = cust[s]!;
+      if (c === -1) continue;
+      const k = key[s]!;
+      const t = tag[s]!;
+      let h: number;
+      if ((t & TEXT) === 0) h = mix(c, k | 0, Math.floor(k / TWO_32) | 0, t);
+      else {
+        const len = units[k]! + units[k + 1]! * TWO_16;
+        h = mix(c, hashUnits(units, k + 2, k + 2 + len), len, t);
+      }
+      let slot = h & this.mask;
+      while (this.cust[slot] !== -1) slot = (slot + 1) & this.mask;
+      this.cust[slot] = c;
+      this.key[slot] = k;
+      this.tag[slot] = t;
+    }
   }
 }
 
-// One V8 Map holds at most 2^24 entries; 20M distinct text order ids need more than one.
-const MAP_LIMIT = 1 << 23;
-
-/** Texts → dense numbers 0..n-1 in order of first sight, past the size limit of one Map. */
-export class TextIndex {
-  private readonly maps: Map<string, number>[] = [new Map()];
-  /** Texts by number. */
-  readonly keys: string[] = [];
-
-  /** The number of `text`, given one when new. */
-  code(text: string): number {
-    const maps = this.maps;
-    for (let m = 0; m < maps.length; m++) {
-      const found = maps[m]!.get(text);
-      if (found !== undefined) return found;
-    }
-    let last = maps[maps.length - 1]!;
-    if (last.size >= MAP_LIMIT) {
-      last = new Map();
-      maps.push(last);
-    }
-    const code = this.keys.length;
-    last.set(text, code);
-    this.keys.push(text);
-    return code;
-  }
+/** FNV-1a over the UTF-16 units of a text (the same value as hashUnits over its arena copy). */
+function hashString(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h;
 }
 
-const TWO_32 = 4_294_967_296;
+function hashUnits(units: Uint16Array, from: number, to: number): number {
+  let h = 0x811c9dc5;
+  for (let i = from; i < to; i++) h = Math.imul(h ^ units[i]!, 0x01000193);
+  return h;
+}
 
-/** A 32-bit mix of (customer, key, tag); `key` is an integer below 2^53 in magnitude. */
-function hash(c: number, k: number, t: number): number {
-  const lo = k | 0;
-  const hi = Math.floor(k / TWO_32) | 0;
+/** A 32-bit mix of (customer, two 32-bit words of the key, tag) (murmur3's finaliser). */
+function mix(c: number, lo: number, hi: number, t: number): number {
   let h = Math.imul(c, 0x9e3779b1) ^ Math.imul(lo, 0x85ebca6b) ^ Math.imul(hi ^ (t << 24), 0xc2b2ae35);
   h ^= h >>> 16;
   h = Math.imul(h, 0x7feb352d);

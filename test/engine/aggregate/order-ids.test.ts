@@ -190,6 +190,17 @@ describe('the order set', () => {
     );
   });
 
+  it('keeps long and non-BMP text ids exactly and gives them back', () => {
+    const set = new OrderSet();
+    const long = `INV-${'é😀'.repeat(3000)}`;
+    const ids = ['C536379', long, '', '\ud800', `${long}x`];
+    for (const id of ids) expect(set.add(4, id, true)).toBe(true);
+    for (const id of ids) expect(set.add(4, id, true)).toBe(false);
+    const back: unknown[] = [];
+    for (let s = 0; s < set.capacity; s++) if (set.cust[s] !== -1) back.push(set.orderAt(s));
+    expect(new Set(back)).toEqual(new Set(ids));
+  });
+
   it('tells a numeric order id from text, and keeps entries exact past many growths', () => {
     const set = new OrderSet();
     expect(set.add(0, 7, false)).toBe(true);

@@ -215,7 +215,7 @@ parity('aggregateRows', (native) => {
     };
     const [got, want] = [run(native), run(jsKernels)];
     expectSameState(got.state, want.state);
-    for (const f of ['cust', 'key', 'tag'] as const) expectSameBytes(got.state.orderSet[f], want.state.orderSet[f], `orderSet.${f}`);
+    for (const f of ['cust', 'key', 'tag', 'text'] as const) expectSameBytes(got.state.orderSet[f], want.state.orderSet[f], `orderSet.${f}`);
     const [gt, wt] = [finalize(got, asOf), finalize(want, asOf)];
     for (const [name, col] of Object.entries(wt.fields)) expectSameBytes(gt.fields[name as keyof typeof gt.fields], col, name);
     // 200 orders over 5 customers, each seen twice: 40 per customer, split into orders and returns by sign.
