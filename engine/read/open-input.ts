@@ -216,8 +216,17 @@ export async function* readFile(file: InputFile, options: ReadOptions): AsyncGen
   const sniffed = file.format === null || file.compression === undefined ? await sniff(file.path) : { format: file.format, gzip: true };
   const format = options.format ?? file.format ?? sniffed.format;
   if (sniffed.gzip) {
-    const chunks = gunzipChunks(openChunks({ kind: 'file', path: file.path, size: file.size }));
-    yield* READERS[format]({ kind: 'stream', name: file.path, chunks }, options);
+    // Progress counts the file's (compressed) bytes, which is what its size says.
+    let compressed = 0;
+    const counted = async function* (): AsyncGenerator<Buffer> {
+      for await (const chunk of openChunks({ kind: 'file', path: file.path, size: file.size })) {
+        compressed += chunk.length;
+        yield chunk;
+      }
+    };
+    for await (const raw of READERS[format]({ kind: 'stream', name: file.path, chunks: gunzipChunks(counted()) }, options)) {
+      yield { ...raw, bytesRead: Math.min(compressed, file.size) };
+    }
     return;
   }
   yield* READERS[format]({ kind: 'file', path: file.path, size: file.size }, options);
