@@ -57,4 +57,12 @@ describe('configuration', () => {
     await expect(loadConfig(join(dir, 'bad.json'))).rejects.toThrow(/bad\.json is not valid JSON/);
     await expect(loadConfig(join(dir, 'missing.json'))).rejects.toThrow(/cannot read config file/);
   });
+  it('takes the input block with defaults, and names a bad ts_format, decimal or column key by its path', () => {
+    expect(parseConfig({}).input).toEqual({ columns: {}, ts_format: 'auto', decimal: 'auto' });
+    const given = parseConfig({ input: { columns: { customer_id: 'CustomerID', amount: 'Quantity*UnitPrice', order_id: 'InvoiceNo' }, ts_format: '%m/%d/%Y %H:%M', decimal: ',' } });
+    expect(given.input).toMatchObject({ ts_format: '%m/%d/%Y %H:%M', decimal: ',', columns: { order_id: 'InvoiceNo' } });
+    expect(() => parseConfig({ input: { ts_format: '%Y-%Q' } })).toThrow(/input\.ts_format/);
+    expect(() => parseConfig({ input: { decimal: ';' } })).toThrow(/input\.decimal/);
+    expect(() => parseConfig({ input: { columns: { customerid: 'X' } } })).toThrow(/unknown key input\.columns\.customerid; did you mean customer_id\?/);
+  });
 });
