@@ -13,16 +13,20 @@ import type { InputDecisions } from '../snapshot/manifest.js';
 export class ColumnsSeen {
   lineItems = false;
   orderIds = false;
+  /** Contract columns some batch carried. */
+  readonly names = new Set<string>();
 
   /** Notes one raw batch's columns. */
   observe(raw: RawBatch): void {
     const c = raw.columns;
+    for (const name in c) this.names.add(name);
     if (c.amount === undefined && c.quantity !== undefined && c.price !== undefined) this.lineItems = true;
     if (c.order_id !== undefined) this.orderIds = true;
   }
 
   /** Notes the column names a reader resolved. */
   observeNames(names: readonly ReadColumnName[]): void {
+    for (const name of names) this.names.add(name);
     if (!names.includes('amount') && names.includes('quantity') && names.includes('price')) this.lineItems = true;
     if (names.includes('order_id')) this.orderIds = true;
   }
@@ -65,7 +69,8 @@ export function inputDecisions(
 ): InputDecisions {
   const kind = decided.ts.kind;
   return {
-    columns: describeColumnMap(columns),
+    // The columns read; the identity map's unread defaults (`margin` of a file without one) are left out.
+    columns: Object.fromEntries(Object.entries(describeColumnMap(columns)).filter(([name]) => seen.names.size === 0 || seen.names.has(name))),
     amount: seen.lineItems ? 'quantity*price' : 'column',
     order_id: seen.orderIds,
     ts_format: options.tsFormat,
