@@ -2,6 +2,7 @@ export * from './raw-batch.js';
 export * from './byte-source.js';
 export * from './column-map.js';
 export * from './detect-format.js';
+export * from './file-kind.js';
 export * from './csv-delimiter.js';
 export * from './csv-scanner.js';
 export * from './csv-reader.js';
