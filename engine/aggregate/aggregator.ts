@@ -59,13 +59,17 @@ export class Aggregator {
     for (let i = 0; i < n; i++) {
       const c = cust[i]!;
       if (c < 0) continue;
+      const order = orderIds[i]!;
+      // A line without an order id is an order of its own (parse-batch.ts keys it
+      // `\u0000<source>#<row>`): the kernel's count stands, and it takes no room in the set.
+      if (typeof order === 'string' && order.charCodeAt(0) === 0) continue;
       const a = amount[i]!;
       if (a >= 0) {
         orders[c]!--;
-        orderSet.add(c, orderIds[i]!, false);
+        orderSet.add(c, order, false);
       } else if (a < 0) {
         returns[c]!--;
-        orderSet.add(c, orderIds[i]!, true);
+        orderSet.add(c, order, true);
       }
     }
   }

@@ -4,7 +4,9 @@ import { Aggregator } from '../../../engine/aggregate/aggregator.js';
 import type { CustomerTable } from '../../../engine/aggregate/customer-table.js';
 import { finalize } from '../../../engine/aggregate/finalize.js';
 import { OrderSet } from '../../../engine/aggregate/order-set.js';
-import type { TxBatch } from '../../../engine/parse/parse-batch.js';
+import { type TxBatch, parseBatch } from '../../../engine/parse/parse-batch.js';
+import { RejectLog } from '../../../engine/parse/reject-log.js';
+import type { RawBatch } from '../../../engine/read/raw-batch.js';
 import type { CustomerKey } from '../../../engine/parse/parse-values.js';
 import { parseAsOf } from '../../../engine/rescore/as-of.js';
 
@@ -126,6 +128,32 @@ describe('orders and returns with order_id mapped (DESIGN "Definitions")', () =>
     mixed.add(batchOf(SHOP));
     mixed.add(rowsOf([{ customer: 12347, order: 0, ts: ms('2010-12-08T10:00:00Z'), amount: 12 }, { customer: 12347, order: 0, ts: ms('2010-12-08T11:00:00Z'), amount: -2 }]));
     expect(row(finalize(mixed, AS_OF), 12347)).toMatchObject({ orders: 4, returns: 2, revenue: 165.61 });
+  });
+
+  it('counts each line without an order id as an order of its own, without room in the order set', () => {
+    // Through the parser, as a CSV export with blank InvoiceNo cells would come.
+    const text = (values: (string | null)[]) => ({ kind: 'text' as const, values });
+    const raw: RawBatch = {
+      source: 'lines.csv',
+      firstRow: 1,
+      length: 6,
+      columns: {
+        customer_id: text(['7', '7', '7', '7', '7', '7']),
+        ts: text(['2010-12-01T08:26:00Z', '2010-12-01T08:26:00Z', '2010-12-02T09:00:00Z', '2010-12-02T09:00:00Z', '2010-12-03T10:00:00Z', '2010-12-03T10:00:00Z']),
+        order_id: text(['536365', '536365', null, '', null, 'C536379']),
+        quantity: text(['2', '1', '3', '1', '-1', '-2']),
+        price: text(['2.55', '3.39', '1.25', '0', '4.25', '2.55']),
+      },
+      malformed: [],
+      bytesRead: -1,
+    };
+    const rejects = new RejectLog();
+    const agg2 = new Aggregator(AS_OF);
+    agg2.add(parseBatch(raw, rejects));
+    expect(rejects.total).toBe(0);
+    // 536365 (2 lines) + 2 lines without an id = 3 orders; a line without an id + C536379 = 2 returns.
+    expect(row(finalize(agg2, AS_OF), 7)).toMatchObject({ orders: 3, returns: 2, revenue: 2.89 }); // 5.10 + 3.39 + 3.75 + 0 - 4.25 - 5.10
+    expect(agg2.state.orderSet.size).toBe(2);
   });
 
   it('keeps the orders of two customers apart even when they share an order id', () => {
