@@ -9,8 +9,12 @@
 /** The decimal mark of text numbers. */
 export type DecimalMark = '.' | ',';
 
-// sign? currency? sign? body currency? — the sign may stand on either side of a leading sign.
-const SHAPE = /^[\s]*([+\-\u2212]?)[\s]*(\p{Sc}?)[\s]*([+\-\u2212]?)[\s]*([0-9][0-9.,\s]*|[.,][0-9]+)[\s]*(\p{Sc}?)[\s]*$/u;
+// After trimming: sign? currency? sign? body currency?, at most one space between the parts, a
+// space inside the body only before a digit. Every part is optional or a distinct class, so the
+// regex cannot backtrack more than a few steps, whatever the text (no ReDoS on a 1 MB field).
+const SHAPE = /^([+\-\u2212]?)\s?(\p{Sc}?)\s?([+\-\u2212]?)\s?([0-9](?:[0-9.,]|\s(?=[0-9]))*|[.,][0-9]+)\s?(\p{Sc}?)$/u;
+/** No money text is longer; longer text is not money. */
+const MAX_MONEY_TEXT = 100;
 const SPACES = /\s/g;
 const DOT_BODY = /^(?:\d+|\d{1,3}(?:,\d{3})+)(?:\.\d*)?$|^\.\d+$/;
 const COMMA_BODY = /^(?:\d+|\d{1,3}(?:\.\d{3})+)(?:,\d*)?$|^,\d+$/;
@@ -21,11 +25,12 @@ const SPACE_GROUPS = /^\d{1,3}(?:\s\d{3})+(?:[.,]\d*)?$/;
  * twice, two currency signs, letters, `Infinity` and `NaN` are NaN.
  */
 export function numberFromMarkedText(s: string, mark: DecimalMark): number {
-  const m = SHAPE.exec(s);
+  if (s.length > MAX_MONEY_TEXT) return Number.NaN;
+  const m = SHAPE.exec(s.trim());
   if (m === null) return Number.NaN;
   const [, sign1, cur1, sign2, rawBody, cur2] = m as unknown as [string, string, string, string, string, string];
   if ((sign1 !== '' && sign2 !== '') || (cur1 !== '' && cur2 !== '')) return Number.NaN;
-  let body = rawBody.trimEnd();
+  let body = rawBody;
   if (/\s/.test(body)) {
     if (!SPACE_GROUPS.test(body)) return Number.NaN;
     body = body.replace(SPACES, '');

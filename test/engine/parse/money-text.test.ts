@@ -61,6 +61,13 @@ describe('money from text', () => {
     expect(numberFromCommaText(s)).toBeNaN();
   });
 
+  it('reads a 100,000-digit field or a megabyte of spaces as no number (a backtracking regex took 51 s on the first)', () => {
+    for (const s of ['1'.repeat(100_000) + 'x', `${' '.repeat(1_000_000)}x`, `€${' '.repeat(50)}1${' '.repeat(50)}x`, '1 '.repeat(50_000)]) {
+      expect(numberFromText(s)).toBeNaN();
+      expect(numberFromCommaText(s)).toBeNaN();
+    }
+  });
+
   it('votes for a mark only where a value cannot be read the other way', () => {
     expect(['5,30', '€ 1.234,50', '-2,5', '12.34', '1,234.5', '1,234', '1.234', '12', '1.234,567'].map(decimalVote)).toEqual([
       ',', ',', ',', '.', '.', null, null, null, null,
