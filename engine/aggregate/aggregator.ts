@@ -7,7 +7,7 @@ import type { CustomerKey } from '../parse/parse-values.js';
 import { type AggregateRowsFn, aggregateRows } from './aggregate-rows.js';
 import { AggregateState, NO_DAY } from './aggregate-state.js';
 import { IdIndex } from './id-index.js';
-import { RETURN } from './order-set.js';
+import { RETURN_SIDE } from './order-set.js';
 
 /** Per-customer aggregation of a stream of valid rows, up to `asOfMs`. */
 export class Aggregator {
@@ -100,7 +100,7 @@ export class Aggregator {
     const set = src.orderSet;
     for (let s = 0; s < set.capacity; s++) {
       const c = set.cust[s]!;
-      if (c !== -1) dst.orderSet.add(remap[c]!, set.orderAt(s), (set.tag[s]! & RETURN) !== 0);
+      if (c !== -1) dst.orderSet.add(remap[c]!, set.orderAt(s), (set.tag[s]! & RETURN_SIDE) !== 0);
     }
     if (src.maxTs > dst.maxTs) dst.maxTs = src.maxTs;
     dst.rows += src.rows;

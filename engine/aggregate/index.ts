@@ -5,3 +5,4 @@ export * from './customer-table.js';
 export * from './day-map.js';
 export * from './finalize.js';
 export * from './id-index.js';
+export * from './order-set.js';

@@ -14,7 +14,7 @@
  *   text:   … │ 7 0 │ C 5 3 6 3 7 9 │ …    UTF-16 units: the length (two units), then the text
  *
  * Numeric order ids (safe integers, canonical like customer ids) are stored as themselves; text
- * ids in the `text` arena, the slot holding where, with TEXT set in the tag, so a number and an
+ * ids in the `text` arena, the slot holding where, with TEXT_KEY set in the tag, so a number and an
  * offset never meet. No JS string or Map entry is kept per order. Memory grows with distinct
  * (customer, order, side), never with lines: 13 bytes a slot at a load factor between 3/8 and 3/4
  * (17 to 35 bytes an entry), plus 2 bytes a character and 4 more for a text id
@@ -27,9 +27,9 @@
 import type { CustomerKey } from '../parse/parse-values.js';
 
 /** Tag bit of an entry on the return side (a row with amount < 0). */
-export const RETURN = 1;
+export const RETURN_SIDE = 1;
 /** Tag bit of an entry whose key is an offset in `OrderSet.text`, not the order id itself. */
-export const TEXT = 2;
+export const TEXT_KEY = 2;
 
 const TWO_16 = 65_536;
 const TWO_32 = 4_294_967_296;
@@ -65,15 +65,15 @@ export class OrderSet {
   /** Adds order `order` of customer `c` on the return side when `ret`; true when the entry is new. */
   add(c: number, order: CustomerKey, ret: boolean): boolean {
     if (this.size * 4 >= this.cust.length * 3) this.grow();
-    const side = ret ? RETURN : 0;
+    const side = ret ? RETURN_SIDE : 0;
     // `order + 0` files -0 under 0, as the customer interner does.
-    return typeof order === 'number' ? this.addNumber(c, order + 0, side) : this.addText(c, order, side | TEXT);
+    return typeof order === 'number' ? this.addNumber(c, order + 0, side) : this.addText(c, order, side | TEXT_KEY);
   }
 
   /** The order id of slot `s` (a number, or the text it stands for). */
   orderAt(s: number): CustomerKey {
     const k = this.key[s]!;
-    if ((this.tag[s]! & TEXT) === 0) return k;
+    if ((this.tag[s]! & TEXT_KEY) === 0) return k;
     const units = this.text;
     const from = k + 2;
     const to = from + units[k]! + units[k + 1]! * TWO_16;
@@ -92,7 +92,7 @@ export class OrderSet {
     for (let s = 0; s < cust.length; s++) {
       const c = cust[s]!;
       if (c === -1) continue;
-      if ((tag[s]! & RETURN) === 0) orders[c]!++;
+      if ((tag[s]! & RETURN_SIDE) === 0) orders[c]!++;
       else returns[c]!++;
     }
   }
@@ -176,7 +176,7 @@ export class OrderSet {
       const k = key[s]!;
       const t = tag[s]!;
       let h: number;
-      if ((t & TEXT) === 0) h = mix(c, k | 0, Math.floor(k / TWO_32) | 0, t);
+      if ((t & TEXT_KEY) === 0) h = mix(c, k | 0, Math.floor(k / TWO_32) | 0, t);
       else {
         const len = units[k]! + units[k + 1]! * TWO_16;
         h = mix(c, hashUnits(units, k + 2, k + 2 + len), len, t);

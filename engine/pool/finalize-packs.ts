@@ -15,7 +15,7 @@ import type { CustomerTable } from '../aggregate/customer-table.js';
 import { deriveFields } from '../aggregate/derive-fields.js';
 import { MS_PER_DAY, dayOf } from '../parse/parse-timestamp.js';
 import { IdIndex } from '../aggregate/id-index.js';
-import { OrderSet, RETURN } from '../aggregate/order-set.js';
+import { OrderSet, RETURN_SIDE } from '../aggregate/order-set.js';
 import { type PartitionPack, packKey, packOrder } from './state-pack.js';
 
 /** Merges a partition's packs (in share order) and finalizes its customers for `asOfMs`. */
@@ -122,7 +122,7 @@ function countOrders(packs: readonly PartitionPack[], remaps: readonly Int32Arra
     const remap = remaps[k]!;
     for (let j = 0; j < pk.orderCust.length; j++) {
       const t = remap[pk.orderCust[j]!]!;
-      const ret = pk.orderSide[j]! === RETURN;
+      const ret = pk.orderSide[j]! === RETURN_SIDE;
       if (packCount[t]! > 1) {
         shared ??= new OrderSet();
         if (!shared.add(t, packOrder(pk, j), ret)) continue;

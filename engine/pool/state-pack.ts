@@ -17,7 +17,7 @@
  */
 import type { Aggregator } from '../aggregate/aggregator.js';
 import { NO_DAY } from '../aggregate/aggregate-state.js';
-import { RETURN } from '../aggregate/order-set.js';
+import { RETURN_SIDE } from '../aggregate/order-set.js';
 import type { CustomerKey } from '../parse/parse-values.js';
 import { partitionOf } from './partition-key.js';
 
@@ -46,7 +46,7 @@ export interface PartitionPack {
   /** (customer in pack, order id, side) of every distinct order the share saw: `orderKey` NaN where the id is text. */
   readonly orderCust: Int32Array;
   readonly orderKey: Float64Array;
-  /** RETURN (order-set.ts) on the return side, else 0. */
+  /** RETURN_SIDE (order-set.ts) on the return side, else 0. */
   readonly orderSide: Uint8Array;
   /** Text order ids as UTF-16 code units, back to back; `orderTextEnd[j]` is where entry j's text ends. */
   readonly orderText: Uint16Array;
@@ -139,7 +139,7 @@ export function packPartitions(agg: Aggregator, share: number, partitions: numbe
     const j = orderAt[p]!++;
     const order = set.orderAt(slot);
     pk.orderCust[j] = local[c]!;
-    pk.orderSide[j] = set.tag[slot]! & RETURN;
+    pk.orderSide[j] = set.tag[slot]! & RETURN_SIDE;
     if (typeof order === 'number') pk.orderKey[j] = order;
     else {
       pk.orderKey[j] = Number.NaN;
