@@ -1,24 +1,23 @@
 /**
  * How `POST /v1/events` reads values: by the live snapshot's `input` options (config
- * `input.ts_format` and `input.decimal`), and where the rescore sniffed a timestamp kind the
- * automatic rules could misread (a text pattern, `YYYYMMDD`, epoch seconds), by that decision, so
- * a live event in the shape of the nightly export reads as the export did. ISO-8601 and epoch
- * milliseconds are left to the automatic rules of each request, which also read them.
+ * `input.ts_format` and `input.decimal`). Under `auto` a request's own rows decide their
+ * timestamp format as a rescore's first rows would; where they leave it open (`3/4/2011 10:00`
+ * fits day-first and month-first), the format the rescore sniffed from the nightly export (the
+ * manifest's `input.decisions`) decides, so an event in the export's shape reads as the export did.
  */
 import type { Config } from '../engine/config/config-schema.js';
 import { type DialectDecisions, InputDialect } from '../engine/parse/input-dialect.js';
+import type { RawBatch } from '../engine/read/raw-batch.js';
 import type { Manifest } from '../engine/snapshot/manifest.js';
 
-const CARRIED_KINDS: ReadonlySet<string> = new Set(['pattern', 'yyyymmdd', 'epoch_s']);
-
-/** A fresh dialect for one request's rows. */
-export function eventDialect(config: Config, manifest: Manifest): InputDialect {
+/** A dialect for one batch of a request's rows. */
+export function eventDialect(config: Config, manifest: Manifest, raw: RawBatch): InputDialect {
   const options = { tsFormat: config.input.ts_format, decimal: config.input.decimal };
+  if (options.tsFormat !== 'auto') return new InputDialect(options);
+  const own = new InputDialect(options);
+  own.observe(raw, false);
   const decided = manifest.input?.decisions;
-  if (options.tsFormat !== 'auto' || decided === undefined || !CARRIED_KINDS.has(decided.ts.kind)) return new InputDialect(options);
-  const decisions: DialectDecisions = {
-    ts: { kind: decided.ts.kind as DialectDecisions['ts']['kind'], ...(decided.ts.pattern !== undefined ? { pattern: decided.ts.pattern } : {}), source: 'sniffed' },
-    decimal: { mark: options.decimal === 'auto' ? (decided.decimal.mark === ',' ? ',' : '.') : options.decimal, source: options.decimal === 'auto' ? 'sniffed' : 'given' },
-  };
+  if (own.decisions.ts.kind !== 'undecided' || decided?.ts.kind !== 'pattern' || decided.ts.pattern === undefined) return own;
+  const decisions: DialectDecisions = { ts: { kind: 'pattern', pattern: decided.ts.pattern, source: 'sniffed' }, decimal: own.decisions.decimal };
   return new InputDialect(options, decisions);
 }

@@ -74,7 +74,6 @@ export function eventRoutes(app: FastifyInstance, ctx: ServerContext): void {
       },
       async (request, reply) => {
         const live = ctx.store.ready();
-        const dialect = eventDialect(live.config, live.snapshot.manifest);
         const rejects = new RejectLog(LISTED_REJECTS);
         const batches: TxBatch[] = [];
         let source: string;
@@ -86,13 +85,14 @@ export function eventRoutes(app: FastifyInstance, ctx: ServerContext): void {
           for await (const raw of readStream(once(request.body), 'request', { columns: { ...DEFAULT_COLUMN_MAP, event_id: 'event_id' }, format, batchSize: 65_536 })) {
             rows += raw.length;
             if (rows > maxRows) throw new PayloadTooLargeError(`more than ${maxRows} rows in one request; split the batch`);
-            batches.push(parseBatch(raw, rejects, dialect));
+            batches.push(parseBatch(raw, rejects, eventDialect(live.config, live.snapshot.manifest, raw)));
           }
         } else {
           source = 'json';
           rows = request.body.length;
           if (rows > maxRows) throw new PayloadTooLargeError(`more than ${maxRows} rows in one request; split the batch`);
-          batches.push(parseBatch(jsonRowsBatch(request.body, 'request'), rejects, dialect));
+          const raw = jsonRowsBatch(request.body, 'request');
+          batches.push(parseBatch(raw, rejects, eventDialect(live.config, live.snapshot.manifest, raw)));
         }
         const batch = concatTxBatches(batches);
         const { customers, duplicates } = await ctx.store.ingest(batch);

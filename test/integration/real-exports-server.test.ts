@@ -1,7 +1,7 @@
 /**
  * The same line-item export through a server: a rescore job with `columns` in its body, a job on
  * the nightly input read with the schedule's `--rescore-map`-style options, and a live event in
- * the export's own shape (`17850.0`, `3/31/2011 10:00`) — each giving what the CLI gives.
+ * the export's own shape (`17850.0`, `3/4/2011 10:00`) — each giving what the CLI gives.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -72,9 +72,16 @@ describe('line items through the server', () => {
     const want = perCustomer(lines).get('17850')!;
     const before = (await app.inject({ method: 'GET', url: '/v1/customers/17850' })).json();
     expect(before).toMatchObject({ orders: want['orders'], revenue: want['revenue'] });
-    const posted = await app.inject({ method: 'POST', url: '/v1/events', headers: auth, payload: [{ customer_id: '17850.0', ts: '3/31/2011 10:00', amount: 12.5 }] });
+    // 3/4/2011 fits day-first and month-first alone: the snapshot's sniffed %m/%d/%Y %H:%M decides (March 4).
+    const posted = await app.inject({ method: 'POST', url: '/v1/events', headers: auth, payload: [{ customer_id: '17850.0', ts: '3/4/2011 10:00', amount: 12.5 }] });
     expect(posted.json(), posted.body).toMatchObject({ accepted: 1, rejected: 0 });
     const after = (await app.inject({ method: 'GET', url: '/v1/customers/17850' })).json();
-    expect(after).toMatchObject({ live: true, orders: (want['orders'] as number) + 1, revenue: ((want['revenue'] as number) * 100 + 1250) / 100, last_purchase_at: '2011-03-31T10:00:00.000Z' });
+    expect(after).toMatchObject({ live: true, orders: (want['orders'] as number) + 1, revenue: ((want['revenue'] as number) * 100 + 1250) / 100 });
+    const last = Math.max(Date.parse(String(want['last_purchase_at'])), Date.UTC(2011, 2, 4, 10));
+    expect(after['last_purchase_at']).toBe(new Date(last).toISOString());
+    // An event's own unambiguous format still reads: ISO-8601 after a pattern-sniffed snapshot.
+    const iso = await app.inject({ method: 'POST', url: '/v1/events', headers: auth, payload: [{ customer_id: 17850, ts: '2011-04-02T09:00:00Z', amount: 1 }] });
+    expect(iso.json(), iso.body).toMatchObject({ accepted: 1, rejected: 0 });
+    expect((await app.inject({ method: 'GET', url: '/v1/customers/17850' })).json()).toMatchObject({ orders: (want['orders'] as number) + 2, last_purchase_at: '2011-04-02T09:00:00.000Z' });
   });
 });
