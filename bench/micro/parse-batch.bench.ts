@@ -8,7 +8,8 @@
  *
  *   node --import tsx bench/micro/parse-batch.bench.ts [--baseline /tmp/before] [--rounds 7] [--only <case text>]
  *
- * Cases share call sites in one process; `--only` runs one in a process of its own.
+ * Cases share call sites in one process; `--only` runs one in a process of its own, and
+ * `--pair <case>` alternates one case with the baseline and prints their median ratio.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -109,6 +110,25 @@ const baseline = arg('--baseline');
 if (baseline) {
   const old = (await import(pathToFileURL(join(resolve(baseline), 'engine/parse/parse-batch.ts')).href)) as { parseBatch: Parse };
   cases.splice(1, 0, ['plain ISO, baseline', old.parseBatch, plain, () => undefined]);
+}
+// --pair <case>: that case and the baseline in turns, round by round, and the median of their
+// ratios — on a loaded machine adjacent runs share the load, so the ratio is steadier than either rate.
+const pair = arg('--pair');
+if (pair && baseline) {
+  const a = cases.find(([name]) => name.includes(pair))!;
+  const b = cases.find(([name]) => name.includes('baseline'))!;
+  const ratios: number[] = [];
+  for (let r = 0; r < ROUNDS + 1; r++) {
+    const first = r % 2 === 0;
+    const ra = first ? time(a[1], a[2], a[3]) : 0;
+    const rb = time(b[1], b[2], b[3]);
+    const ra2 = first ? ra : time(a[1], a[2], a[3]);
+    if (r > 0) ratios.push(ra2 / rb);
+  }
+  ratios.sort((x, y) => x - y);
+  const med = ratios[Math.floor(ratios.length / 2)]!;
+  console.log(`${a[0]} / baseline, rows per CPU-second: median ratio ${med.toFixed(3)} over ${ratios.length} rounds (quartiles ${ratios[Math.floor(ratios.length / 4)]!.toFixed(3)}..${ratios[Math.floor((3 * ratios.length) / 4)]!.toFixed(3)})`);
+  process.exit(0);
 }
 const only = arg('--only');
 if (only) cases.splice(0, cases.length, ...cases.filter(([name]) => name.includes(only)));
