@@ -43,34 +43,38 @@ export function pickRows(batch: TxBatch, keep: (i: number) => boolean): TxBatch 
   };
 }
 
-const KEYS = ['customer_id', 'ts', 'amount', 'margin', 'event_id'] as const;
+const KEYS = ['customer_id', 'ts', 'amount', 'margin', 'event_id', 'quantity', 'price'] as const;
 
 /**
  * A JSON array of row objects as one RawBatch of `json` columns, read the way the NDJSON reader
  * reads lines (so parseBatch judges both the same): a missing key is `undefined`, an element
  * that is not an object is a malformed row, and `margin` and `event_id` are present when any row has them.
+ * Line items (`quantity` and `price`, no `amount` in any row) get their amount as quantity * price,
+ * as a line-item file does; a row with `amount` beside rows without makes those rows `missing_amount`.
  */
 export function jsonRowsBatch(rows: readonly unknown[], source: string): RawBatch {
   const values = KEYS.map(() => new Array<unknown>(rows.length));
   const malformed: { index: number; reason: 'malformed_row'; detail: string }[] = [];
-  let hasMargin = false;
-  let hasEventId = false;
+  const seen = new Set<(typeof KEYS)[number]>();
   rows.forEach((row, i) => {
     if (row === null || typeof row !== 'object' || Array.isArray(row)) {
       malformed.push({ index: i, reason: 'malformed_row', detail: describeValue(row) });
       return;
     }
     const r = row as Record<string, unknown>;
-    for (const [j, k] of KEYS.entries()) values[j]![i] = r[k];
-    if ('margin' in r) hasMargin = true;
-    if ('event_id' in r) hasEventId = true;
+    for (const [j, k] of KEYS.entries()) {
+      values[j]![i] = r[k];
+      if (k in r) seen.add(k);
+    }
   });
+  const lineItems = !seen.has('amount') && seen.has('quantity') && seen.has('price');
+  const json = (j: number) => ({ kind: 'json' as const, values: values[j]! });
   const columns: RawBatch['columns'] = {
-    customer_id: { kind: 'json', values: values[0]! },
-    ts: { kind: 'json', values: values[1]! },
-    amount: { kind: 'json', values: values[2]! },
-    ...(hasMargin ? { margin: { kind: 'json' as const, values: values[3]! } } : {}),
-    ...(hasEventId ? { event_id: { kind: 'json' as const, values: values[4]! } } : {}),
+    customer_id: json(0),
+    ts: json(1),
+    ...(lineItems ? { quantity: json(5), price: json(6) } : { amount: json(2) }),
+    ...(seen.has('margin') ? { margin: json(3) } : {}),
+    ...(seen.has('event_id') ? { event_id: json(4) } : {}),
   };
   return { source, firstRow: 1, length: rows.length, columns, malformed, bytesRead: -1 };
 }
