@@ -12,7 +12,7 @@
 import { constants } from 'node:fs';
 import { access, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { mkdirDurably, replaceDurably, syncDir, writeDurably } from './durable-files.js';
+import { mkdirDurably, replaceDurably, syncDir, writeDurably } from '../durable-files.js';
 import { outputError } from './output-error.js';
 import { withPublishLock } from './publish-lock.js';
 import { type SnapshotFiles, currentSnapshotId, listSnapshotIds, snapshotsDir } from './snapshot-store.js';

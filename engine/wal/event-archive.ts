@@ -16,15 +16,15 @@
  * `through`" holds every acknowledged row exactly once, whatever moment a crash came: a segment
  * archived but not yet trimmed is below `through` and ignored in the log.
  */
-import { mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { Table, Utf8, type Vector, makeData, makeVector, tableFromIPC, tableToIPC } from 'apache-arrow';
 import { SnapshotCorruptError } from '../errors.js';
 import type { TxBatch } from '../parse/parse-batch.js';
 import { type CustomerKey, customerKeyFromText } from '../parse/parse-values.js';
 import { float64Vector, utf8Vector } from '../snapshot/arrow-columns.js';
 import type { WalEntry } from './read-wal.js';
-import { syncDir } from './write-ahead-log.js';
+import { replaceDurably, syncDir } from '../durable-files.js';
 
 /** One archive file and the segments it holds. */
 export interface ArchiveFile {
@@ -125,25 +125,6 @@ function floats(v: Vector | null, n: number): Float64Array {
   return Float64Array.from(v.toArray() as Float64Array);
 }
 
-/** Writes `contents` to `path` through a temporary name: fsynced, renamed, folder fsynced. */
-async function writeFileDurably(path: string, contents: Uint8Array): Promise<void> {
-  const tmp = join(dirname(path), `.tmp-${path.slice(dirname(path).length + 1)}`);
-  try {
-    const fh = await open(tmp, 'w');
-    try {
-      await fh.writeFile(contents);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, path);
-  } catch (error) {
-    await rm(tmp, { force: true });
-    throw error;
-  }
-  await syncDir(dirname(path));
-}
-
 /** The archive of one data directory. */
 export class EventArchive {
   private constructor(
@@ -196,7 +177,7 @@ export class EventArchive {
     if (created !== undefined) await syncDir(dirname(this.dir));
     const file: ArchiveFile = { from, through, path: join(this.dir, archiveFileName(from, through)) };
     const rows = entries.filter((e) => e.seq >= from && e.seq <= through);
-    await writeFileDurably(file.path, tableToIPC(archiveTable(rows), 'file'));
+    await replaceDurably(file.path, join(dirname(file.path), `.tmp-${basename(file.path)}`), tableToIPC(archiveTable(rows), 'file'));
     this.list.push(file);
     return file;
   }

@@ -11,7 +11,8 @@
  * what the archive holds", which can only show a few live rows twice until the next rescore,
  * never lose one, and never changes what a rescore counts (the archive plus the log above it).
  */
-import { open, readFile, rename, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { replaceDurably } from '../durable-files.js';
 import { join } from 'node:path';
 
 /** File name of the marker inside a snapshot folder. */
@@ -20,21 +21,7 @@ export const FOLDED_MARKER = 'wal.json';
 /** Writes the marker durably into a (temporary) snapshot folder. */
 export async function writeFoldedMarker(snapshotDir: string, foldedThrough: number): Promise<void> {
   const path = join(snapshotDir, FOLDED_MARKER);
-  const tmp = `${path}.tmp`;
-  try {
-    const fh = await open(tmp, 'w');
-    try {
-      await fh.writeFile(`${JSON.stringify({ folded_through: foldedThrough })}\n`);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, path);
-  } catch (error) {
-    await rm(tmp, { force: true });
-    throw error;
-  }
-  // The folder itself is fsynced by the snapshot publish that follows (it renames the folder).
+  await replaceDurably(path, `${path}.tmp`, `${JSON.stringify({ folded_through: foldedThrough })}\n`);
 }
 
 /** What a snapshot's marker says. */

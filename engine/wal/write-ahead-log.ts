@@ -25,6 +25,7 @@ import { dirname, join } from 'node:path';
 import { WalWriteError } from '../errors.js';
 import type { TxBatch } from '../parse/parse-batch.js';
 import { encodeRecord } from './wal-record.js';
+import { syncDir } from '../durable-files.js';
 
 /** Observers of the log, for metrics. */
 export interface WalHooks {
@@ -92,15 +93,6 @@ async function writeAll(fh: FileHandle, bufs: readonly Buffer[], total: number):
     // A write that makes no progress would loop forever: the device takes nothing more.
     if (n === 0) throw new Error(`short write: ${written} of ${total} bytes written, the device takes no more`);
     written += n;
-  }
-}
-
-export async function syncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
   }
 }
 

@@ -3,7 +3,7 @@
  * fsynced; a new name (create, rename, mkdir) is durable only once the folder holding it is
  * fsynced too — without that, a rename can be lost after the file's bytes are safe.
  */
-import { mkdir, open, rename, stat } from 'node:fs/promises';
+import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 
 /** Writes `contents` to `path` (created or truncated) and fsyncs it. */
@@ -57,7 +57,13 @@ export async function mkdirDurably(path: string): Promise<void> {
 
 /** Replaces `path` with `contents` atomically: a fsynced temporary file `tmpPath` renamed over it, then its folder fsynced. */
 export async function replaceDurably(path: string, tmpPath: string, contents: string | Uint8Array): Promise<void> {
-  await writeDurably(tmpPath, contents);
-  await rename(tmpPath, path);
+  try {
+    await writeDurably(tmpPath, contents);
+    await rename(tmpPath, path);
+  } catch (error) {
+    // The temporary file is litter either way; the first failure is the one to report.
+    await rm(tmpPath, { force: true }).catch(() => {});
+    throw error;
+  }
   await syncDir(dirname(path));
 }
