@@ -5,13 +5,13 @@
  */
 import { execFileSync } from 'node:child_process';
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { appendFile, mkdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, rm, stat, truncate, } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readWal } from '../../engine/wal/read-wal.js';
 import { listSegments, segmentName } from '../../engine/wal/write-ahead-log.js';
 import { encodeRecord } from '../../engine/wal/wal-record.js';
-import { type EventRow, baseCsv, cliRescore, counted, killAll, lookup, postEvents, runJob, serve, tempDirs } from './events-harness.js';
+import { type EventRow, baseCsv, cliRescore, counted, killAll, lookup, postEvents, runJob, serve, inputFolder, tempDirs } from './events-harness.js';
 
 const dirs = tempDirs('segstream-disk-full-');
 let mnt: string | null = null;
@@ -20,11 +20,9 @@ let input: string;
 const base = baseCsv(20);
 
 beforeAll(async () => {
-  const dir = await dirs.make();
-  inDir = join(dir, 'in');
-  await mkdir(inDir);
-  input = join(inDir, 'tx.csv');
-  await writeFile(input, base.text);
+  const made = await inputFolder(dirs, base);
+  const dir = made.dir;
+  ({ inDir, input } = made);
   const target = join(dir, 'mnt');
   await mkdir(target);
   try {

@@ -6,7 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, type CliResult, runCli } from '../helpers/cli.js';
@@ -168,6 +168,16 @@ export async function cliRescore(input: string, dataDir: string, extra: readonly
     // not JSON: the caller looks at code and stderr
   }
   return { ...r, summary };
+}
+
+/** A fresh temp folder holding `in/tx.csv` with `base`: the input folder the server's jobs may read. */
+export async function inputFolder(dirs: ReturnType<typeof tempDirs>, base: { text: string }): Promise<{ dir: string; inDir: string; input: string }> {
+  const dir = await dirs.make();
+  const inDir = join(dir, 'in');
+  await mkdir(inDir);
+  const input = join(inDir, 'tx.csv');
+  await writeFile(input, base.text);
+  return { dir, inDir, input };
 }
 
 /** The base the tests start from: `customers` customers with a few purchases each in the first half of 2026, as CSV. */

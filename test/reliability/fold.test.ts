@@ -4,10 +4,10 @@
  * server runs, a retried event_id and a job whose input already carries the live purchases —
  * after each, every acknowledged row is counted exactly once (rows and revenue of the snapshot).
  */
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EventRow, baseCsv, cliRescore, counted, killAll, lookup, postEvents, runJob, serve, tempDirs, waitFor } from './events-harness.js';
+import { type EventRow, baseCsv, cliRescore, counted, killAll, lookup, postEvents, runJob, serve, inputFolder, tempDirs, waitFor } from './events-harness.js';
 
 const dirs = tempDirs('segstream-fold-');
 let inDir: string;
@@ -16,11 +16,9 @@ let input: string;
 const base = baseCsv(40);
 
 beforeAll(async () => {
-  const dir = await dirs.make();
-  inDir = join(dir, 'in');
-  await mkdir(inDir);
-  input = join(inDir, 'tx.csv');
-  await writeFile(input, base.text);
+  const made = await inputFolder(dirs, base);
+  const dir = made.dir;
+  ({ inDir, input } = made);
   dataDir = join(dir, 'data');
   const r = await cliRescore(input, dataDir);
   expect(r.code, r.stderr).toBe(0);

@@ -6,10 +6,10 @@
  *
  * Seeded: SEGSTREAM_SEED picks other kill moments.
  */
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { readdir, } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EventRow, type Served, baseCsv, cliRescore, counted, killAll, lookup, postEvents, runJob, serve, tempDirs } from './events-harness.js';
+import { type EventRow, type Served, baseCsv, cliRescore, counted, killAll, lookup, postEvents, runJob, serve, inputFolder, tempDirs } from './events-harness.js';
 
 const SEED = Number(process.env['SEGSTREAM_SEED'] ?? 20261202);
 const KILLS = 12;
@@ -24,11 +24,9 @@ let input: string;
 const base = baseCsv(30);
 
 beforeAll(async () => {
-  const dir = await dirs.make();
-  inDir = join(dir, 'in');
-  await mkdir(inDir);
-  input = join(inDir, 'tx.csv');
-  await writeFile(input, base.text);
+  const made = await inputFolder(dirs, base);
+  const dir = made.dir;
+  ({ inDir, input } = made);
   dataDir = join(dir, 'data');
   const r = await cliRescore(input, dataDir);
   expect(r.code, r.stderr).toBe(0);
