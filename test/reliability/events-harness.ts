@@ -170,6 +170,15 @@ export async function cliRescore(input: string, dataDir: string, extra: readonly
   return { ...r, summary };
 }
 
+/** An input folder (inputFolder) and a data folder the real CLI rescored it into: where a suite's server starts. */
+export async function rescoredInput(dirs: ReturnType<typeof tempDirs>, base: { text: string }): Promise<{ inDir: string; input: string; dataDir: string }> {
+  const { dir, inDir, input } = await inputFolder(dirs, base);
+  const dataDir = join(dir, 'data');
+  const r = await cliRescore(input, dataDir);
+  if (r.code !== 0) throw new Error(`the first rescore failed (exit ${r.code}): ${r.stderr}`);
+  return { inDir, input, dataDir };
+}
+
 /** A fresh temp folder holding `in/tx.csv` with `base`: the input folder the server's jobs may read. */
 export async function inputFolder(dirs: ReturnType<typeof tempDirs>, base: { text: string }): Promise<{ dir: string; inDir: string; input: string }> {
   const dir = await dirs.make();

@@ -7,7 +7,7 @@
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EventRow, baseCsv, cliRescore, counted, killAll, lookup, postEvents, runJob, serve, inputFolder, tempDirs, waitFor } from './events-harness.js';
+import { type EventRow, baseCsv, cliRescore, counted, killAll, lookup, postEvents, runJob, serve, rescoredInput, tempDirs, waitFor } from './events-harness.js';
 
 const dirs = tempDirs('segstream-fold-');
 let inDir: string;
@@ -16,12 +16,7 @@ let input: string;
 const base = baseCsv(40);
 
 beforeAll(async () => {
-  const made = await inputFolder(dirs, base);
-  const dir = made.dir;
-  ({ inDir, input } = made);
-  dataDir = join(dir, 'data');
-  const r = await cliRescore(input, dataDir);
-  expect(r.code, r.stderr).toBe(0);
+  ({ inDir, input, dataDir } = await rescoredInput(dirs, base));
 });
 afterAll(async () => {
   await killAll();

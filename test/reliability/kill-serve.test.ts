@@ -9,7 +9,7 @@
 import { readdir, } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EventRow, type Served, baseCsv, cliRescore, counted, killAll, lookup, postEvents, runJob, serve, inputFolder, tempDirs } from './events-harness.js';
+import { type EventRow, type Served, baseCsv, counted, killAll, lookup, postEvents, runJob, serve, rescoredInput, tempDirs } from './events-harness.js';
 
 const SEED = Number(process.env['SEGSTREAM_SEED'] ?? 20261202);
 const KILLS = 12;
@@ -24,12 +24,7 @@ let input: string;
 const base = baseCsv(30);
 
 beforeAll(async () => {
-  const made = await inputFolder(dirs, base);
-  const dir = made.dir;
-  ({ inDir, input } = made);
-  dataDir = join(dir, 'data');
-  const r = await cliRescore(input, dataDir);
-  expect(r.code, r.stderr).toBe(0);
+  ({ inDir, input, dataDir } = await rescoredInput(dirs, base));
 });
 afterAll(async () => {
   await killAll();
