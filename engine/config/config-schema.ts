@@ -151,6 +151,10 @@ export const ConfigSchema = Type.Object(
       strict,
     ),
     snapshots: Type.Object({ keep: Type.Integer({ minimum: 1, default: 7 }) }, strict),
+    report: Type.Object(
+      { currency: Type.String({ pattern: '^[A-Z]{3}$', default: 'USD', description: 'ISO 4217 code of the money the report and the dashboard show' }) },
+      strict,
+    ),
   },
   { additionalProperties: false },
 );
