@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { activeKernels } from '../engine/kernels/load-kernels.js';
+import { campaignCommand } from './commands/campaign-command.js';
 import { demoCommand } from './commands/demo-command.js';
 import { exportCommand } from './commands/export-command.js';
 import { generateCommand } from './commands/generate-command.js';
@@ -26,7 +27,7 @@ const program = new Command('segstream')
   // Commander prints its own message (and the help) before it throws; the catch below only picks the exit code, 2 for bad usage.
   .exitOverride();
 
-for (const register of [demoCommand, generateCommand, rescoreCommand, exportCommand, migrateCommand, snapshotsCommand, serveCommand]) register(program);
+for (const register of [demoCommand, generateCommand, rescoreCommand, exportCommand, migrateCommand, snapshotsCommand, campaignCommand, serveCommand]) register(program);
 
 // `segstream export ... | head`: when the reader closes the pipe, stop quietly instead of dying on EPIPE.
 for (const stream of [process.stdout, process.stderr]) {

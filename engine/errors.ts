@@ -184,6 +184,13 @@ export class JobTimeoutError extends SegError {
   }
 }
 
+/** No saved campaign of that name under `DATA/campaigns/`. */
+export class CampaignNotFoundError extends SegError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('SEG_ERR_CAMPAIGN_NOT_FOUND', message, options);
+  }
+}
+
 /** Something failed that no other code describes (a bug); the message says what. */
 export class InternalError extends SegError {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -225,5 +232,6 @@ export const ERROR_CODES = {
   SEG_ERR_OUTPUT_UNWRITABLE: OutputUnwritableError,
   SEG_ERR_JOB_CANCELLED: JobCancelledError,
   SEG_ERR_JOB_TIMEOUT: JobTimeoutError,
+  SEG_ERR_CAMPAIGN_NOT_FOUND: CampaignNotFoundError,
   SEG_ERR_INTERNAL: InternalError,
 } as const;

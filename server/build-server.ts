@@ -16,6 +16,7 @@ import { installErrorMapping } from './error-mapping.js';
 import { InputRoots } from './input-roots.js';
 import { ServerMetrics } from './metrics.js';
 import { installBodyParsers } from './request-bodies.js';
+import { campaignRoutes } from './routes/campaigns.js';
 import { customerRoutes } from './routes/customers.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { eventRoutes } from './routes/events.js';
@@ -89,7 +90,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     if (isLookup(request.method, route)) metrics.lookupSeconds.observe({ route: route! }, reply.elapsedTime / 1000);
   });
 
-  for (const register of [customerRoutes, segmentRoutes, spendBandRoutes, tierRoutes, winBackRoutes, snapshotRoutes, eventRoutes, jobRoutes, healthRoutes]) {
+  for (const register of [customerRoutes, segmentRoutes, spendBandRoutes, tierRoutes, winBackRoutes, snapshotRoutes, campaignRoutes, eventRoutes, jobRoutes, healthRoutes]) {
     register(app, ctx);
   }
   dashboardRoutes(app);
