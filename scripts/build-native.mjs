@@ -10,6 +10,7 @@ import { copyFileSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cargoSourceArgs } from './system-packages.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const strict = process.argv.includes('--strict');
@@ -46,11 +47,13 @@ function platformFileName() {
   return process.platform === 'win32' ? `${base}-msvc.node` : `${base}.node`;
 }
 
+// Debian's crates (scripts/system-packages.mjs installs them) where they are; crates.io elsewhere.
+const source = cargoSourceArgs();
 const cli = napiCli();
 const run = cli
-  ? spawnSync(process.execPath, [cli, 'build', '--release', '--platform', '--manifest-path', 'native/Cargo.toml', '--output-dir', 'native', '--no-js'], { cwd: root, stdio: 'inherit' })
-  : spawnSync('cargo', ['build', '--release', '--offline', '--manifest-path', 'native/Cargo.toml'], { cwd: root, stdio: 'inherit' });
-if (run.error || run.status !== 0) finish(false, 'native addon build failed');
+  ? spawnSync(process.execPath, [cli, 'build', '--release', '--platform', '--manifest-path', 'native/Cargo.toml', '--output-dir', 'native', '--no-js', '--', ...source], { cwd: root, stdio: 'inherit' })
+  : spawnSync('cargo', ['build', '--release', '--manifest-path', 'native/Cargo.toml', ...source], { cwd: root, stdio: 'inherit' });
+if (run.error || run.status !== 0) finish(false, 'native addon build failed (crates missing? run `node scripts/system-packages.mjs` as root)');
 
 if (!cli) {
   const lib = { linux: 'libsegstream_native.so', darwin: 'libsegstream_native.dylib', win32: 'segstream_native.dll' }[process.platform];

@@ -8,6 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cargoSourceArgs } from './system-packages.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -24,10 +25,11 @@ for (const [tool, args] of [['cargo', ['--version']], ['cargo clippy', ['clippy'
   }
 }
 
-// --offline: the crate has no dependencies (Cargo.toml) and the build machines reach no crate registry.
+// The crates come from Debian's directory where it exists (offline), from crates.io elsewhere.
+const source = cargoSourceArgs();
 const steps = [
-  ['cargo test', ['test', '--offline', '--workspace']],
-  ['cargo clippy', ['clippy', '--offline', '--workspace', '--all-targets', '--', '-D', 'warnings']],
+  ['cargo test', ['test', ...source, '--workspace']],
+  ['cargo clippy', ['clippy', ...source, '--workspace', '--all-targets', '--', '-D', 'warnings']],
 ];
 for (const [name, args] of steps) {
   const run = spawnSync('cargo', args, { cwd: root, stdio: 'inherit' });
