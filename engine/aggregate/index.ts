@@ -6,3 +6,4 @@ export * from './day-map.js';
 export * from './finalize.js';
 export * from './id-index.js';
 export * from './order-set.js';
+export * from './extra-batches.js';

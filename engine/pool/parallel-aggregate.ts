@@ -20,9 +20,8 @@ import type { DialectDecisions } from '../parse/input-dialect.js';
 import type { TxBatch } from '../parse/parse-batch.js';
 import { RejectLog, type RejectReason } from '../parse/reject-log.js';
 import type { InputFile } from '../read/open-input.js';
-import type { InputFormat, ReadOptions } from '../read/raw-batch.js';
-import type { RescoreProgress } from '../rescore/rescore.js';
-import { type ExtraBatches, extraBatches } from '../rescore/aggregate-inputs.js';
+import type { InputFormat, ReadOptions, ReadProgress } from '../read/raw-batch.js';
+import { type ExtraBatches, extraBatches } from '../aggregate/extra-batches.js';
 import type { ManifestInput } from '../snapshot/manifest.js';
 import { type Share, planShares } from './plan-shares.js';
 import { packBuffers, packPartitions } from './state-pack.js';
@@ -45,7 +44,7 @@ export interface ParallelAggregateOptions {
   readonly windowDays: readonly number[];
   readonly format?: InputFormat;
   readonly extra?: ExtraBatches;
-  readonly onProgress?: (p: RescoreProgress) => void;
+  readonly onProgress?: (p: ReadProgress) => void;
   /** Smallest CSV/NDJSON byte range worth a share (tests lower it to split small files). */
   readonly minShareBytes?: number;
 }

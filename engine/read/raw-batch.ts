@@ -78,3 +78,11 @@ export interface ReadOptions {
   /** Skip detection and read as this format. */
   readonly format?: InputFormat;
 }
+
+/** Progress of a read: rows read so far and bytes of the inputs consumed (a rescore reports it). */
+export interface ReadProgress {
+  readonly rows: number;
+  readonly bytesRead: number;
+  /** Total bytes of the inputs, -1 when unknown (stdin). */
+  readonly bytesTotal: number;
+}

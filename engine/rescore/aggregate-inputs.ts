@@ -5,12 +5,12 @@
  */
 import type { AggregateRowsFn } from '../aggregate/aggregate-rows.js';
 import { Aggregator } from '../aggregate/aggregator.js';
-import { type TxBatch, parseBatch } from '../parse/parse-batch.js';
+import { parseBatch } from '../parse/parse-batch.js';
 import { RejectLog } from '../parse/reject-log.js';
 import { type InputFile, readFile } from '../read/open-input.js';
-import type { InputFormat, ReadOptions } from '../read/raw-batch.js';
+import type { InputFormat, ReadOptions, ReadProgress } from '../read/raw-batch.js';
+import { type ExtraBatches, extraBatches } from '../aggregate/extra-batches.js';
 import type { ManifestInput } from '../snapshot/manifest.js';
-import type { RescoreProgress } from './rescore.js';
 import type { InputDialect } from '../parse/input-dialect.js';
 import type { ColumnsSeen } from './input-decisions.js';
 
@@ -23,24 +23,13 @@ export interface AggregatedInputs {
   readonly rowsRead: number;
 }
 
-/**
- * Valid rows from elsewhere (the event archive and the log), folded in after the files: the
- * batches, or a function that gives them once the files' latest timestamp is known
- * (`live_events.superseded_by_input` drops the events the files already carry).
- */
-export type ExtraBatches = AsyncIterable<TxBatch> | Iterable<TxBatch> | ((inputMaxTs: number) => AsyncIterable<TxBatch> | Iterable<TxBatch>);
-
-/** The extra batches, given the latest timestamp of the input files' rows (-Infinity when none). */
-export function extraBatches(extra: ExtraBatches, inputMaxTs: number): AsyncIterable<TxBatch> | Iterable<TxBatch> {
-  return typeof extra === 'function' ? extra(inputMaxTs) : extra;
-}
 
 /** Options of the aggregation stage. */
 export interface AggregateInputsOptions {
   readonly asOfMs: number;
   readonly format?: InputFormat;
   readonly extra?: ExtraBatches;
-  readonly onProgress?: (p: RescoreProgress) => void;
+  readonly onProgress?: (p: ReadProgress) => void;
   /** The aggregation kernel (engine/kernels); default: the TypeScript one. */
   readonly aggregate?: AggregateRowsFn;
   /** How values are read (given, or sniffed from the first batches); default: today's rules. */

@@ -14,7 +14,7 @@ import { checkTsFormat, InputDialect, type InputOptions } from '../parse/input-d
 import { ColumnsSeen, decideFromHead, inputDecisions } from './input-decisions.js';
 import { aggregateParallel } from '../pool/parallel-aggregate.js';
 import { type KernelMode, loadKernels } from '../kernels/load-kernels.js';
-import type { ColumnMap, InputFormat } from '../read/raw-batch.js';
+import type { ColumnMap, InputFormat, ReadProgress } from '../read/raw-batch.js';
 import { countBy } from '../segment/categorical.js';
 import { buildCustomersTable, encodeCustomers } from '../snapshot/customers-file.js';
 import { type Manifest, isoTime } from '../snapshot/manifest.js';
@@ -31,13 +31,8 @@ import { parseAsOf } from './as-of.js';
 import { previousState } from './previous-state.js';
 import { type Predictions, type ScoredBase, scoreBase } from './score-base.js';
 
-/** Progress of a running rescore. */
-export interface RescoreProgress {
-  readonly rows: number;
-  readonly bytesRead: number;
-  /** Total bytes of the inputs, -1 when unknown (stdin). */
-  readonly bytesTotal: number;
-}
+/** Progress of a running rescore (defined by the readers, so the stages below need not import this module). */
+export type RescoreProgress = ReadProgress;
 
 /** Options of {@link rescore}. */
 export interface RescoreOptions {

@@ -4,20 +4,14 @@
  */
 import type { CustomerTable } from '../aggregate/customer-table.js';
 import type { Config } from '../config/config-schema.js';
-import { type RfmScores, scoreRfm } from '../score/rfm-scorer.js';
-import type { Categorical } from '../segment/categorical.js';
+import { scoreRfm } from '../score/rfm-scorer.js';
 import { assignLifecycle, winBackFlags } from '../segment/lifecycle.js';
 import { assignTiers } from '../segment/loyalty-tiers.js';
 import { type NumericColumns, assignSegments } from '../segment/segmenter.js';
-import { type SpendBands, assignSpendBands } from '../segment/spend-bands.js';
+import { assignSpendBands } from '../segment/spend-bands.js';
+import type { Predictions, ScoredBase } from '../segment/scored-base.js';
 
-/** Per-customer predictions (NaN = null). */
-export interface Predictions {
-  readonly p_alive: Float64Array;
-  readonly expected_purchases_90d: Float64Array;
-  readonly expected_aov: Float64Array;
-  readonly clv_365d: Float64Array;
-}
+export type { Predictions, ScoredBase } from '../segment/scored-base.js';
 
 /** What the previous snapshot said of a customer, for tier grace and `reactivated`. */
 export interface PreviousState {
@@ -25,17 +19,6 @@ export interface PreviousState {
   lifecycle(c: number): string | undefined;
 }
 
-/** A fully scored base. */
-export interface ScoredBase {
-  readonly table: CustomerTable;
-  readonly rfm: RfmScores;
-  readonly segment: Categorical;
-  readonly spendBands: SpendBands;
-  readonly tier: Categorical;
-  readonly lifecycle: Categorical;
-  readonly winBack: Uint8Array;
-  readonly predictions: Predictions | null;
-}
 
 /** Scores, segments and classifies every customer of `table`. */
 export function scoreBase(table: CustomerTable, config: Config, previous: PreviousState | null, predictions: Predictions | null): ScoredBase {

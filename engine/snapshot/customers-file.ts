@@ -4,7 +4,7 @@
  */
 import { Table, type Vector, tableFromIPC, tableToIPC } from 'apache-arrow';
 import { AGGREGATE_FIELDS } from '../aggregate/customer-table.js';
-import type { ScoredBase } from '../rescore/score-base.js';
+import type { ScoredBase } from '../segment/scored-base.js';
 import {
   boolVector,
   dictionaryVector,

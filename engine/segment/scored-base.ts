@@ -1,0 +1,29 @@
+/**
+ * A fully scored base: the aggregates and everything the scoring and segmenting stages derive
+ * from them, per customer. Defined here, below the snapshot writer that stores it and the
+ * rescore that makes it, so neither has to import the other.
+ */
+import type { CustomerTable } from '../aggregate/customer-table.js';
+import type { RfmScores } from '../score/rfm-scorer.js';
+import type { Categorical } from './categorical.js';
+import type { SpendBands } from './spend-bands.js';
+
+/** Per-customer predictions (NaN = null). */
+export interface Predictions {
+  readonly p_alive: Float64Array;
+  readonly expected_purchases_90d: Float64Array;
+  readonly expected_aov: Float64Array;
+  readonly clv_365d: Float64Array;
+}
+
+/** A fully scored base. */
+export interface ScoredBase {
+  readonly table: CustomerTable;
+  readonly rfm: RfmScores;
+  readonly segment: Categorical;
+  readonly spendBands: SpendBands;
+  readonly tier: Categorical;
+  readonly lifecycle: Categorical;
+  readonly winBack: Uint8Array;
+  readonly predictions: Predictions | null;
+}
