@@ -55,7 +55,8 @@ export function parseIdList(text: string, source: string): string[] {
   for (let i = header ? 1 : 0; i < lines.length; i++) {
     const line = lines[i]!;
     if (line.trim() === '') continue;
-    const raw = header ? cells(line, header.delimiter)[header.column] : line;
+    // A lone id may be quoted too (`"42"`, as a one-column CSV without header writes it); a line holds no newline to split on.
+    const raw = header ? cells(line, header.delimiter)[header.column] : cells(line.trim(), '\n')[0];
     const key = customerKeyFromText(raw?.trim());
     if (key === null) throw new ArgumentError(`${source}, line ${i + 1}: the customer id is longer than 1024 bytes`);
     if (key !== undefined) ids.add(String(key));
