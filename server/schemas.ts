@@ -3,24 +3,14 @@
  * live), pages of customers, and the listing query. Response schemas also make fastify
  * serialize with fast-json-stringify.
  */
-import { CUSTOMER_COLUMNS } from '../engine/snapshot/customers-file.js';
+import { CUSTOMER_FIELDS, jsonSchemaOf } from '../engine/snapshot/customer-schema.js';
 import { ERROR_SCHEMA } from './error-mapping.js';
-
-const TEXT = new Set(['customer_id', 'rfm_cell', 'segment', 'tier', 'lifecycle']);
-const TIMES = new Set(['first_purchase_at', 'last_purchase_at']);
-
-function fieldSchema(name: string): Record<string, unknown> {
-  if (name === 'win_back') return { type: 'boolean' };
-  if (TEXT.has(name)) return { type: 'string' };
-  if (TIMES.has(name)) return { type: ['string', 'null'], format: 'date-time' };
-  return { type: ['number', 'null'] };
-}
 
 /** One customer as the API shows it. */
 export const CUSTOMER_SCHEMA = {
   type: 'object',
   properties: {
-    ...Object.fromEntries(CUSTOMER_COLUMNS.map((n) => [n, fieldSchema(n)])),
+    ...Object.fromEntries(CUSTOMER_FIELDS.map((f) => [f.name, jsonSchemaOf(f)])),
     snapshot: { type: 'string', description: 'id of the live snapshot' },
     as_of: { type: 'string', format: 'date-time', description: 'instant the fields are computed at' },
     live: { type: 'boolean', description: 'true when live events changed the customer since the snapshot' },

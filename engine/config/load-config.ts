@@ -8,6 +8,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { ConfigError } from '../errors.js';
 import { type Config, ConfigSchema } from './config-schema.js';
 import { AGGREGATE_FIELDS } from '../aggregate/customer-table.js';
+import { WHEN_FIELDS } from '../snapshot/customer-schema.js';
 import { checkTsFormat } from '../parse/input-dialect.js';
 
 const ajv = new Ajv({ useDefaults: true, allErrors: false, strict: false, verbose: true });
@@ -101,7 +102,7 @@ function checkSemantics(config: Config, source: string): void {
   } catch (error) {
     throw new ConfigError(`${source}: input.ts_format: ${(error as Error).message}`);
   }
-  const numeric = new Set<string>([...AGGREGATE_FIELDS, 'r_score', 'f_score', 'm_score', 'p_alive', 'clv_365d', 'expected_purchases_90d', 'expected_aov']);
+  const numeric = new Set<string>(WHEN_FIELDS);
   config.segments.forEach((rule, i) => {
     for (const key of ['r', 'f', 'm'] as const) {
       const range = rule[key];

@@ -5,9 +5,10 @@
  *   slots: Int32Array(capacity)   -1 = empty, else a row; capacity = power of two >= 2n
  *   row r's id = bytes[offsets[r] .. offsets[r+1])
  *
- * A lookup hashes the query's bytes (FNV-1a), probes linearly and compares bytes. Memory beyond
- * the Arrow column is 4 * capacity bytes: 8 to 16 bytes per customer, against ~60-100 for a
- * `Map<string, number>` whose keys are materialized strings.
+ * A lookup hashes the query's bytes (FNV-1a), probes linearly and compares bytes; an integer id
+ * is looked up by its decimal digits, made from its value. Memory beyond the Arrow column is
+ * 4 * capacity bytes: 8 to 16 bytes per customer, against ~60-100 for a `Map<string, number>`
+ * whose keys are materialized strings.
  */
 import type { Vector } from 'apache-arrow';
 
@@ -91,11 +92,52 @@ export class IdHashIndex {
     return this.slots.byteLength;
   }
 
-  /** The row of canonical id text `id`, or -1. */
+  /** The row of canonical id text `id`, or -1. ASCII ids (the common case) are hashed and compared as they are, with no UTF-8 copy. */
   find(id: string): number {
-    if (this.scratch.length < id.length * 3) this.scratch = Buffer.allocUnsafe(id.length * 3);
+    const len = id.length;
+    let h = 0x811c9dc5;
+    for (let i = 0; i < len; i++) {
+      const c = id.charCodeAt(i);
+      if (c >= 0x80) return this.findUtf8(id);
+      h = Math.imul(h ^ c, 0x01000193);
+    }
+    const { offsets, bytes, slots, mask } = this;
+    let s = (h >>> 0) & mask;
+    for (;;) {
+      const r = slots[s]!;
+      if (r === -1) return -1;
+      const start = offsets[r]!;
+      if (offsets[r + 1]! - start === len) {
+        let i = 0;
+        while (i < len && bytes[start + i] === id.charCodeAt(i)) i++;
+        if (i === len) return r;
+      }
+      s = (s + 1) & mask;
+    }
+  }
+
+  /** The row of the integer id `value` (a safe integer), by its decimal digits without making its text. */
+  findInteger(value: number): number {
     const q = this.scratch;
-    const len = q.write(id, 0, 'utf8');
+    let a = Math.abs(value);
+    let len = 0;
+    do {
+      const next = Math.floor(a / 10);
+      q[len++] = 48 + a - next * 10;
+      a = next;
+    } while (a > 0);
+    if (value < 0) q[len++] = 45; // '-'
+    q.subarray(0, len).reverse();
+    return this.probe(q, len);
+  }
+
+  private findUtf8(id: string): number {
+    if (this.scratch.length < id.length * 3) this.scratch = Buffer.allocUnsafe(id.length * 3);
+    return this.probe(this.scratch, this.scratch.write(id, 0, 'utf8'));
+  }
+
+  /** The row whose id is the bytes `q[0, len)`, or -1. */
+  private probe(q: Uint8Array, len: number): number {
     const { offsets, bytes, slots, mask } = this;
     let s = fnv1a(q, 0, len) & mask;
     for (;;) {

@@ -1,11 +1,16 @@
 /**
- * Read access to a loaded snapshot's `customers.arrow`, column by column: single values for
- * lookups (straight from the Arrow vectors) and small code arrays for the listings that scan
- * every customer (segment, tier, lifecycle as dictionary codes; band; win-back), about 9 bytes
- * per customer in all.
+ * Read access to a loaded snapshot's `customers.arrow`, column by column: a reader per field of
+ * the customer row (customer-schema.ts) that turns one row's value into its JSON cell straight
+ * from the Arrow buffers, and small code arrays for the listings that scan every customer
+ * (segment, tier, lifecycle as dictionary codes; band; win-back). The code arrays are views into
+ * the IPC buffer where its layout allows (one chunk, aligned), so the serving memory beyond the
+ * snapshot's own columns is the id index and the 1-byte win-back flags.
  */
-import { DataType, type Table, type Vector } from 'apache-arrow';
-import { CUSTOMER_COLUMNS, TIMESTAMP_COLUMNS } from '../snapshot/customers-file.js';
+import { type Data, DataType, type Table, type Vector } from 'apache-arrow';
+import { isValidTimestamp } from '../parse/parse-timestamp.js';
+import { type Cell, CUSTOMER_FIELDS, type CustomerColumn, type CustomerField, cellOf } from '../snapshot/customer-schema.js';
+
+export type { Cell, CustomerColumn } from '../snapshot/customer-schema.js';
 
 /** A string column as codes into `names`. */
 export interface CodedColumn {
@@ -13,23 +18,35 @@ export interface CodedColumn {
   readonly names: string[];
 }
 
-/** One of the snapshot's column names. */
-export type CustomerColumn = (typeof CUSTOMER_COLUMNS)[number];
+/** One row's value of a column as its JSON cell. */
+export type CellReader = (row: number) => Cell;
 
-/** A JSON-ready cell: numbers (never NaN), ISO text for timestamps, null for null. */
-export type Cell = number | string | boolean | null;
+/** A field the snapshot has, and its reader. */
+export interface ColumnReader {
+  readonly field: CustomerField;
+  readonly read: CellReader;
+  /** The column as codes, for a category column. */
+  readonly coded: CodedColumn | undefined;
+}
+
+/** The single chunk of a vector, when it has one and it starts at its buffers' beginning. */
+function plainChunk(vector: Vector): Data | null {
+  const d = vector.data[0];
+  return vector.data.length === 1 && d !== undefined && d.offset === 0 ? d : null;
+}
 
 function codedColumn(vector: Vector): CodedColumn {
-  const codes = new Uint16Array(vector.length);
-  const chunks = vector.data;
-  const only = chunks[0];
-  if (chunks.length === 1 && only?.dictionary) {
+  const only = plainChunk(vector);
+  if (only?.dictionary && only.values instanceof Int16Array && only.nullCount === 0) {
     const names = [...only.dictionary].map(String);
-    codes.set((only.values as Int16Array).subarray(only.offset, only.offset + only.length));
+    const v = only.values;
+    // Codes are small and non-negative: the Int16 buffer read as Uint16 is the same numbers, without a copy.
+    const codes = v.byteOffset % 2 === 0 ? new Uint16Array(v.buffer, v.byteOffset, vector.length) : Uint16Array.from(v.subarray(0, vector.length));
     return { codes, names };
   }
   const names: string[] = [];
   const index = new Map<string, number>();
+  const codes = new Uint16Array(vector.length);
   let i = 0;
   for (const v of vector) {
     const name = String(v);
@@ -43,45 +60,58 @@ function codedColumn(vector: Vector): CodedColumn {
   return { codes, names };
 }
 
-/** Turns an Arrow value into a JSON cell. */
-export function cellOf(v: unknown, isTimestamp: boolean): Cell {
-  if (v === null || v === undefined) return null;
-  if (isTimestamp) return new Date(Number(v)).toISOString();
-  if (typeof v === 'bigint') return Number(v);
-  if (typeof v === 'number') return Number.isFinite(v) ? v : null;
-  if (typeof v === 'boolean' || typeof v === 'string') return v;
-  return String(v);
+const decoder = new TextDecoder();
+
+/** Text of a Utf8 value: short ASCII (ids, rfm cells) without the decoder's call overhead. */
+function utf8Text(bytes: Uint8Array, start: number, end: number): string {
+  if (end - start > 24) return decoder.decode(bytes.subarray(start, end));
+  let s = '';
+  for (let i = start; i < end; i++) {
+    const b = bytes[i]!;
+    if (b >= 0x80) return decoder.decode(bytes.subarray(start, end));
+    s += String.fromCharCode(b);
+  }
+  return s;
 }
 
-type Reader = (row: number) => Cell;
-
 /**
- * A reader of one column that skips Arrow's per-value visitor where the layout is plain (one
- * chunk of fixed-width values): a lookup reads ~28 cells, and the visitor costs more than the
- * memory access itself.
+ * The reader of one column. Where the layout is plain (one chunk of fixed-width values) it reads
+ * the buffers itself: a lookup reads ~28 cells, and Arrow's per-value visitor costs more than the
+ * memory access. Every reader returns what {@link cellOf} makes of `vector.get(row)`.
  */
-function readerOf(name: string, vector: Vector, coded: CodedColumn | undefined): Reader {
-  const isTs = TIMESTAMP_COLUMNS.has(name);
-  const d = vector.data[0];
-  if (vector.data.length !== 1 || !d || DataType.isUtf8(vector.type)) return (row) => cellOf(vector.get(row), isTs);
-  if (coded) return (row) => coded.names[coded.codes[row]!]!;
-  const off = d.offset;
+function readerOf(field: CustomerField, vector: Vector, coded: CodedColumn | undefined): CellReader {
+  const kind = field.kind;
+  const d = plainChunk(vector);
+  const generic: CellReader = (row) => cellOf(kind, vector.get(row));
+  if (d === null) return generic;
   const bitmap = d.nullCount > 0 ? d.nullBitmap : null;
-  const valid = (i: number) => bitmap === null || ((bitmap[(i + off) >> 3]! >> ((i + off) & 7)) & 1) === 1;
-  const values = d.values as unknown;
-  if (name === 'win_back' && values instanceof Uint8Array) return (row) => ((values[(row + off) >> 3]! >> ((row + off) & 7)) & 1) === 1;
-  if (values instanceof BigInt64Array) {
-    return (row) => (valid(row) ? (isTs ? new Date(Number(values[row + off]!)).toISOString() : Number(values[row + off]!)) : null);
+  const valid = (row: number) => bitmap === null || ((bitmap[row >> 3]! >> (row & 7)) & 1) === 1;
+  const values: unknown = d.values;
+  if (kind === 'category') {
+    if (!coded || bitmap !== null) return generic;
+    const { codes, names } = coded;
+    return (row) => names[codes[row]!]!;
   }
-  if (values instanceof Float64Array || values instanceof Int32Array || values instanceof Uint8Array || values instanceof Uint16Array) {
-    if (isTs) return (row) => cellOf(vector.get(row), true);
+  if (kind === 'text' && DataType.isUtf8(vector.type) && values instanceof Uint8Array && d.valueOffsets instanceof Int32Array) {
+    const offsets = d.valueOffsets;
+    return (row) => (valid(row) ? utf8Text(values, offsets[row]!, offsets[row + 1]!) : null);
+  }
+  if (kind === 'flag' && values instanceof Uint8Array) return (row) => (valid(row) ? ((values[row >> 3]! >> (row & 7)) & 1) === 1 : null);
+  if (kind === 'timestamp' && values instanceof BigInt64Array) {
     return (row) => {
       if (!valid(row)) return null;
-      const v = values[row + off]!;
+      const ms = Number(values[row]!);
+      return isValidTimestamp(ms) ? new Date(ms).toISOString() : null;
+    };
+  }
+  if (kind !== 'timestamp' && (values instanceof Float64Array || values instanceof Int32Array || values instanceof Uint8Array || values instanceof Uint16Array)) {
+    return (row) => {
+      if (!valid(row)) return null;
+      const v = values[row]!;
       return Number.isFinite(v) ? v : null;
     };
   }
-  return (row) => cellOf(vector.get(row), isTs);
+  return generic;
 }
 
 /** Column access over a snapshot table. */
@@ -92,42 +122,39 @@ export class SnapshotColumns {
   readonly lifecycle: CodedColumn;
   readonly spendBand: Uint16Array;
   readonly winBack: Uint8Array;
+  /** The fields of the customer row the snapshot has, in row order, with their readers. */
+  readonly readers: readonly ColumnReader[];
   private readonly vectors: ReadonlyMap<string, Vector>;
-  private readonly readers: [string, Reader][];
 
   constructor(readonly table: Table) {
     this.size = table.numRows;
     const vectors = new Map<string, Vector>();
-    for (const name of CUSTOMER_COLUMNS) {
-      const v = table.getChild(name);
-      if (v) vectors.set(name, v);
+    for (const f of CUSTOMER_FIELDS) {
+      const v = table.getChild(f.name);
+      if (v) vectors.set(f.name, v);
     }
     this.vectors = vectors;
     this.segment = codedColumn(this.vector('segment'));
     this.tier = codedColumn(this.vector('tier'));
     this.lifecycle = codedColumn(this.vector('lifecycle'));
-    this.spendBand = new Uint16Array(this.size);
+    const band = plainChunk(this.vector('spend_band'));
+    if (band !== null && band.values instanceof Uint16Array && band.nullCount === 0) this.spendBand = band.values.subarray(0, this.size);
+    else this.spendBand = Uint16Array.from(this.vector('spend_band'), (v) => Number(v));
     this.winBack = new Uint8Array(this.size);
-    const band = this.vector('spend_band');
-    const bandData = band.data[0];
-    if (band.data.length === 1 && bandData && (bandData.values instanceof Uint8Array || bandData.values instanceof Uint16Array)) {
-      this.spendBand.set(bandData.values.subarray(bandData.offset, bandData.offset + this.size));
-    } else {
-      let i = 0;
-      for (const v of band) this.spendBand[i++] = Number(v);
-    }
     const wb = this.vector('win_back');
-    const wbData = wb.data[0];
-    if (wb.data.length === 1 && wbData && wbData.values instanceof Uint8Array) {
+    const wbData = plainChunk(wb);
+    if (wbData !== null && wbData.values instanceof Uint8Array) {
       const bits = wbData.values;
-      const off = wbData.offset;
-      for (let r = 0; r < this.size; r++) this.winBack[r] = (bits[(r + off) >> 3]! >> ((r + off) & 7)) & 1;
+      for (let r = 0; r < this.size; r++) this.winBack[r] = (bits[r >> 3]! >> (r & 7)) & 1;
     } else {
       let i = 0;
       for (const v of wb) this.winBack[i++] = v ? 1 : 0;
     }
     const coded: Record<string, CodedColumn> = { segment: this.segment, tier: this.tier, lifecycle: this.lifecycle };
-    this.readers = [...vectors].map(([name, v]) => [name, readerOf(name, v, coded[name])]);
+    this.readers = CUSTOMER_FIELDS.filter((f) => vectors.has(f.name)).map((field) => {
+      const c = coded[field.name];
+      return { field, read: readerOf(field, vectors.get(field.name)!, c), coded: c };
+    });
   }
 
   /** The Arrow vector of a column (throws on a snapshot without it). */
@@ -156,7 +183,7 @@ export class SnapshotColumns {
   /** Every column of a row as JSON cells, `customer_id` first. */
   row(row: number): Record<string, Cell> {
     const out: Record<string, Cell> = {};
-    for (const [name, read] of this.readers) out[name] = read(row);
+    for (const { field, read } of this.readers) out[field.name] = read(row);
     return out;
   }
 }

@@ -18,6 +18,7 @@ import {
   vectorFromArray,
 } from 'apache-arrow';
 import { isValidTimestamp } from '../parse/parse-timestamp.js';
+import type { Cell, FieldKind } from './customer-schema.js';
 
 function validity(n: number, isNull: (i: number) => boolean): { nullBitmap: Uint8Array; nullCount: number } {
   const nullBitmap = new Uint8Array((n + 7) >> 3);
@@ -65,24 +66,106 @@ export function boolVector(values: Uint8Array): Vector {
   return makeVector(makeData({ type: new Bool(), length: values.length, nullCount: 0, data }));
 }
 
-/** Utf8 column from strings, encoded in one pass into one buffer. */
-export function utf8Vector(values: readonly string[]): Vector {
+/** Utf8 column from strings (null stays null), encoded in one pass into one buffer. */
+export function utf8Vector(values: readonly (string | null)[]): Vector {
   const offsets = new Int32Array(values.length + 1);
   let bytes = 0;
   for (let i = 0; i < values.length; i++) {
-    bytes += Buffer.byteLength(values[i]!, 'utf8');
+    const v = values[i];
+    if (v !== null && v !== undefined) bytes += Buffer.byteLength(v, 'utf8');
     offsets[i + 1] = bytes;
   }
   const data = Buffer.allocUnsafe(bytes);
-  for (let i = 0; i < values.length; i++) data.write(values[i]!, offsets[i]!, 'utf8');
-  return makeVector(makeData({ type: new Utf8(), length: values.length, nullCount: 0, valueOffsets: offsets, data }));
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v !== null && v !== undefined) data.write(v, offsets[i]!, 'utf8');
+  }
+  const { nullBitmap, nullCount } = validity(values.length, (i) => values[i] === null || values[i] === undefined);
+  return makeVector(makeData({ type: new Utf8(), length: values.length, nullCount, nullBitmap, valueOffsets: offsets, data }));
 }
 
-/** Dictionary-encoded strings: `names[codes[i]]`. */
+/** The code of a null in a {@link CodedValues} column. */
+export const NULL_CODE = 0xffff;
+
+/** A string column as codes into `names` ({@link NULL_CODE} for null). */
+export interface CodedValues {
+  readonly codes: Uint16Array;
+  readonly names: readonly string[];
+}
+
+/** Dictionary-encoded strings: `names[codes[i]]`, null where the code is {@link NULL_CODE}. */
 export function dictionaryVector(codes: Uint16Array, names: readonly string[]): Vector {
   const dictionary = vectorFromArray([...names], new Utf8());
-  const data = Int16Array.from(codes);
-  return makeVector(makeData({ type: new Dictionary(new Utf8(), new Int16()), length: codes.length, nullCount: 0, data, dictionary }));
+  const data = Int16Array.from(codes, (c) => (c === NULL_CODE ? 0 : c));
+  const { nullBitmap, nullCount } = validity(codes.length, (i) => codes[i] === NULL_CODE);
+  return makeVector(makeData({ type: new Dictionary(new Utf8(), new Int16()), length: codes.length, nullCount, nullBitmap, data, dictionary }));
+}
+
+/**
+ * The values a column of each kind is built from: text as strings, categories as codes, numbers
+ * and timestamps as Float64 with NaN for null, scores and flags as bytes, bands as Uint16.
+ */
+export type ColumnValues = readonly (string | null)[] | CodedValues | Float64Array | Uint8Array | Uint16Array;
+
+function wrongValues(kind: FieldKind): never {
+  throw new TypeError(`values of the wrong type for a ${kind} column`);
+}
+
+/** The Arrow column of a field of `kind` (customer-schema.ts) from its values. */
+export function columnVector(kind: FieldKind, values: ColumnValues): Vector {
+  switch (kind) {
+    case 'text':
+      return Array.isArray(values) ? utf8Vector(values) : wrongValues(kind);
+    case 'category':
+      return 'codes' in values ? dictionaryVector(values.codes, values.names) : wrongValues(kind);
+    case 'integer':
+      return values instanceof Float64Array ? int32Vector(values) : wrongValues(kind);
+    case 'number':
+      return values instanceof Float64Array ? float64Vector(values) : wrongValues(kind);
+    case 'timestamp':
+      return values instanceof Float64Array ? timestampVector(values) : wrongValues(kind);
+    case 'score':
+      return values instanceof Uint8Array ? uintVector(values) : wrongValues(kind);
+    case 'band':
+      return values instanceof Uint16Array ? uintVector(values) : wrongValues(kind);
+    case 'flag':
+      return values instanceof Uint8Array ? boolVector(values) : wrongValues(kind);
+  }
+}
+
+/** The values of a column of `kind` back from JSON cells (a listing's views as an Arrow export). */
+export function valuesOfCells(kind: FieldKind, cells: readonly Cell[]): ColumnValues {
+  const num = (c: Cell) => (c === null ? Number.NaN : Number(c));
+  switch (kind) {
+    case 'text':
+      return cells.map((c) => (c === null ? null : String(c)));
+    case 'category': {
+      const names: string[] = [];
+      const index = new Map<string, number>();
+      const codes = Uint16Array.from(cells, (c) => {
+        if (c === null) return NULL_CODE;
+        const s = String(c);
+        let code = index.get(s);
+        if (code === undefined) {
+          code = names.push(s) - 1;
+          index.set(s, code);
+        }
+        return code;
+      });
+      return { codes, names };
+    }
+    case 'integer':
+    case 'number':
+      return Float64Array.from(cells, num);
+    case 'timestamp':
+      return Float64Array.from(cells, (c) => (c === null ? Number.NaN : Date.parse(String(c))));
+    case 'score':
+      return Uint8Array.from(cells, (c) => Number(c ?? 0));
+    case 'band':
+      return Uint16Array.from(cells, (c) => Number(c ?? 0));
+    case 'flag':
+      return Uint8Array.from(cells, (c) => (c ? 1 : 0));
+  }
 }
 
 /** Any numeric, timestamp or boolean Arrow column as Float64 with NaN for null. */

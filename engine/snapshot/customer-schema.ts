@@ -32,7 +32,7 @@ export interface CustomerField {
   readonly description: string;
 }
 
-function field(name: string, kind: FieldKind, nullable: boolean, when: boolean, description: string): CustomerField {
+function field<N extends string>(name: N, kind: FieldKind, nullable: boolean, when: boolean, description: string): CustomerField & { readonly name: N } {
   return { name, kind, nullable, when, description };
 }
 

@@ -8,8 +8,7 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 import type { Table, Vector } from 'apache-arrow';
 import { ArgumentError } from '../errors.js';
-import { isValidTimestamp } from '../parse/parse-timestamp.js';
-import { CUSTOMER_COLUMNS, TIMESTAMP_COLUMNS } from './customers-file.js';
+import { type Cell, CUSTOMER_FIELDS, cellOf } from './customer-schema.js';
 import { isUnwritable, outputError } from './output-error.js';
 import { loadSnapshot } from './snapshot-store.js';
 
@@ -18,19 +17,7 @@ export type ExportFormat = 'csv' | 'ndjson' | 'arrow';
 
 const CHUNK = 16_384;
 
-/** A cell as a JSON value: timestamps as ISO text, bigints as numbers. */
-function jsonCell(v: unknown, isTimestamp: boolean): unknown {
-  if (v === null || v === undefined) return null;
-  if (isTimestamp) {
-    const ms = Number(v);
-    return isValidTimestamp(ms) ? new Date(ms).toISOString() : null;
-  }
-  if (typeof v === 'bigint') return Number(v);
-  if (typeof v === 'number' && !Number.isFinite(v)) return null;
-  return v;
-}
-
-function csvCell(v: unknown): string {
+function csvCell(v: Cell): string {
   if (v === null) return '';
   const s = String(v);
   return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
@@ -38,16 +25,16 @@ function csvCell(v: unknown): string {
 
 /** Writes the rows of `table` as text lines to `write`, one chunk of rows at a time. */
 export async function writeTextRows(table: Table, format: 'csv' | 'ndjson', write: (text: string) => Promise<void>): Promise<void> {
-  const names = CUSTOMER_COLUMNS.filter((n) => table.getChild(n) !== null);
+  const fields = CUSTOMER_FIELDS.filter((f) => table.getChild(f.name) !== null);
+  const names = fields.map((f) => f.name);
   const vectors = names.map((n) => table.getChild(n) as Vector);
-  const isTs = names.map((n) => TIMESTAMP_COLUMNS.has(n));
   if (format === 'csv') await write(`${names.join(',')}\n`);
   for (let start = 0; start < table.numRows; start += CHUNK) {
     const end = Math.min(table.numRows, start + CHUNK);
     const cols = vectors.map((v) => v.slice(start, end));
     const lines: string[] = [];
     for (let i = 0; i < end - start; i++) {
-      const cells = cols.map((col, j) => jsonCell(col.get(i), isTs[j]!));
+      const cells = cols.map((col, j) => cellOf(fields[j]!.kind, col.get(i)));
       if (format === 'csv') lines.push(cells.map(csvCell).join(','));
       else lines.push(JSON.stringify(Object.fromEntries(names.map((n, j) => [n, cells[j]]))));
     }

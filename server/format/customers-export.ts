@@ -5,8 +5,8 @@
  */
 import { Table, type Vector, tableToIPC } from 'apache-arrow';
 import type { CustomerView } from '../../engine/live/live-state.js';
-import { boolVector, dictionaryVector, float64Vector, int32Vector, timestampVector, uintVector, utf8Vector } from '../../engine/snapshot/arrow-columns.js';
-import { CUSTOMER_COLUMNS } from '../../engine/snapshot/customers-file.js';
+import { columnVector, valuesOfCells } from '../../engine/snapshot/arrow-columns.js';
+import { CUSTOMER_FIELDS } from '../../engine/snapshot/customer-schema.js';
 import { writeTextRows } from '../../engine/snapshot/export-snapshot.js';
 
 /** Export formats by media type. */
@@ -26,40 +26,11 @@ export function exportKind(accept: string | undefined): { kind: ExportKind; type
   return null;
 }
 
-const INT = new Set(['orders', 'purchase_days', 'returns', 'recency_days', 'tenure_days']);
-const SCORE = new Set(['r_score', 'f_score', 'm_score']);
-const DICT = new Set(['segment', 'tier', 'lifecycle']);
-
-function numbers(views: readonly CustomerView[], name: string, map: (v: unknown) => number = (v) => (v === null ? Number.NaN : Number(v))): Float64Array {
-  return Float64Array.from(views, (v) => map(v[name] ?? null));
-}
-
-function column(views: readonly CustomerView[], name: string): Vector {
-  if (name === 'customer_id' || name === 'rfm_cell') return utf8Vector(views.map((v) => String(v[name] ?? '')));
-  if (name === 'win_back') return boolVector(Uint8Array.from(views, (v) => (v[name] ? 1 : 0)));
-  if (name === 'spend_band') return uintVector(Uint16Array.from(views, (v) => Number(v[name] ?? 0)));
-  if (SCORE.has(name)) return uintVector(Uint8Array.from(views, (v) => Number(v[name] ?? 0)));
-  if (name === 'first_purchase_at' || name === 'last_purchase_at') return timestampVector(numbers(views, name, (v) => (v === null ? Number.NaN : Date.parse(String(v)))));
-  if (DICT.has(name)) {
-    const names: string[] = [];
-    const index = new Map<string, number>();
-    const codes = Uint16Array.from(views, (v) => {
-      const s = String(v[name]);
-      let c = index.get(s);
-      if (c === undefined) {
-        c = names.push(s) - 1;
-        index.set(s, c);
-      }
-      return c;
-    });
-    return dictionaryVector(codes, names);
-  }
-  return INT.has(name) ? int32Vector(numbers(views, name)) : float64Vector(numbers(views, name));
-}
-
 /** The views as an Arrow table with the snapshot's columns. */
 export function viewsToTable(views: readonly CustomerView[]): Table {
-  return new Table(Object.fromEntries(CUSTOMER_COLUMNS.map((n) => [n, column(views, n)])));
+  const columns: Record<string, Vector> = {};
+  for (const f of CUSTOMER_FIELDS) columns[f.name] = columnVector(f.kind, valuesOfCells(f.kind, views.map((v) => v[f.name] ?? null)));
+  return new Table(columns);
 }
 
 /** Encodes views in an export format. */
