@@ -32,7 +32,9 @@ export function migrateCommand(program: Command): void {
       }
       process.stdout.write(`customers by ${m.by}, from ${m.from} (rows) to ${m.to} (columns)\n\n`);
       process.stdout.write(`${formatTable([`${m.by}`, ...m.columns], m.rows.map((r, i) => [r, ...m.counts[i]!]))}\n\n`);
-      process.stdout.write(`revenue (in ${m.to}; in ${m.from} for customers who left)\n\n`);
-      process.stdout.write(`${formatTable([`${m.by}`, ...m.columns], m.rows.map((r, i) => [r, ...m.revenue[i]!.map((x) => Math.round(x))]))}\n`);
+      process.stdout.write(`revenue between the two snapshots (revenue in ${m.to} minus revenue in ${m.from})\n\n`);
+      process.stdout.write(`${formatTable([`${m.by}`, ...m.columns], m.rows.map((r, i) => [r, ...m.revenue[i]!.map((x) => Math.round(x))]))}\n\n`);
+      process.stdout.write(`revenue of the last 365 days in ${m.to}\n\n`);
+      process.stdout.write(`${formatTable([`${m.by}`, ...m.columns], m.rows.map((r, i) => [r, ...m.revenue_365d[i]!.map((x) => Math.round(x))]))}\n`);
     });
 }

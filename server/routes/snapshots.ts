@@ -81,7 +81,7 @@ export function snapshotRoutes(app: FastifyInstance, ctx: ServerContext): void {
             properties: {
               by: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' },
               rows: { type: 'array', items: { type: 'string' } }, columns: { type: 'array', items: { type: 'string' } },
-              counts: MATRIX, revenue: MATRIX,
+              counts: MATRIX, revenue: MATRIX, revenue_365d: MATRIX,
             },
           },
           ...errors(400, 404),

@@ -161,7 +161,7 @@ describe('campaign errors', () => {
 
   it('refuses a binary or missing ids file without quoting it', async () => {
     const binary = file('ids.parquet', new Uint8Array([0x50, 0x41, 0x52, 0x31, 0, 0, 0x53, 0x45, 0x43, 0x52, 0x45, 0x54]));
-    const e = await evaluateCampaign({ ...base, participants: binary }).catch((x: unknown) => x as Error & { code: string });
+    const e = (await evaluateCampaign({ ...base, participants: binary }).catch((x: unknown) => x)) as Error & { code: string };
     expect(e).toMatchObject({ code: 'SEG_ERR_INPUT_UNREADABLE' });
     expect(e.message).not.toContain('SECRET');
     await expect(evaluateCampaign({ ...base, participants: join(dir, 'none.txt') })).rejects.toMatchObject({ code: 'SEG_ERR_INPUT_NOT_FOUND' });
