@@ -28,8 +28,8 @@ export class Aggregator {
     private readonly aggregate: AggregateRowsFn = aggregateRows,
   ) {}
 
-  /** Folds one batch of valid rows in. */
-  add(batch: TxBatch): void {
+  /** Folds one batch of valid rows in; returns each row's customer number (-1: a future row), valid until the next `add`. */
+  add(batch: TxBatch): Int32Array {
     const n = batch.length;
     if (this.cust.length < n) this.cust = new Int32Array(n);
     const cust = this.cust;
@@ -47,6 +47,7 @@ export class Aggregator {
     if (batch.margin) this.hasMargin = true;
     this.aggregate(this.state, cust, ts, batch.amount, batch.margin, n);
     if (batch.orderIds) this.addOrders(cust, batch.amount, batch.orderIds, n);
+    return cust;
   }
 
   /**

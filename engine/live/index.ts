@@ -1,6 +1,6 @@
 export * from './id-hash-index.js';
 export * from './live-counts.js';
-export * from './live-customer.js';
+export * from './live-overlay.js';
 export * from './live-scorer.js';
 export * from './live-state.js';
 export * from './live-store.js';

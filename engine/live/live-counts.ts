@@ -4,7 +4,6 @@
  */
 import type { Manifest } from '../snapshot/manifest.js';
 import type { SpendBandRow } from '../segment/spend-bands.js';
-import type { Placement } from './live-customer.js';
 
 interface BandSums {
   customers: number;
@@ -42,27 +41,26 @@ export class LiveCounts {
     this.customers = manifest.customers;
   }
 
-  /** Moves one customer from `before` (null: new to the base) to `after`. */
-  move(before: Placement | null, after: Placement): void {
-    if (before) this.add(before, -1);
-    else this.customers++;
-    this.add(after, 1);
+  /** Counts a customer new to the base (its classes are added with {@link LiveCounts.shift}). */
+  addCustomer(): void {
+    this.customers++;
   }
 
-  private add(p: Placement, sign: number): void {
-    bump(this.segment, p.segment, sign);
-    bump(this.tier, p.tier, sign);
-    bump(this.lifecycle, p.lifecycle, sign);
-    if (p.winBack) this.winBack += sign;
-    const b = p.band > 0 ? this.bands[p.band - 1] : undefined;
+  /** Adds (sign 1) or takes away (sign -1) one customer holding these classes; plain values, so a batch allocates nothing per customer. */
+  shift(segment: string, tier: string, lifecycle: string, band: number, winBack: boolean, revenue: number, weeklySpend: number, sign: 1 | -1): void {
+    bump(this.segment, segment, sign);
+    bump(this.tier, tier, sign);
+    bump(this.lifecycle, lifecycle, sign);
+    if (winBack) this.winBack += sign;
+    const b = band > 0 ? this.bands[band - 1] : undefined;
     if (b) {
       b.customers += sign;
-      b.revenue += sign * p.revenue;
-      b.weekly += sign * p.weeklySpend;
+      b.revenue += sign * revenue;
+      b.weekly += sign * weeklySpend;
       if (sign > 0) {
         // Min and max only widen live; the next rescore recomputes them exactly.
-        b.min = b.min === null ? p.weeklySpend : Math.min(b.min, p.weeklySpend);
-        b.max = b.max === null ? p.weeklySpend : Math.max(b.max, p.weeklySpend);
+        b.min = b.min === null ? weeklySpend : Math.min(b.min, weeklySpend);
+        b.max = b.max === null ? weeklySpend : Math.max(b.max, weeklySpend);
       }
     }
   }

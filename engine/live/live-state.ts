@@ -13,9 +13,8 @@ import type { TxBatch } from '../parse/parse-batch.js';
 import { type CustomerKey, customerKeyFromValue } from '../parse/parse-values.js';
 import type { LoadedSnapshot } from '../snapshot/snapshot-store.js';
 import { IdHashIndex } from './id-hash-index.js';
-import { EMPTY_BASE, LiveCustomer, type Placement } from './live-customer.js';
 import { LiveCounts } from './live-counts.js';
-import { scoreLive } from './live-scorer.js';
+import { LiveOverlay } from './live-overlay.js';
 import { type Cell, SnapshotColumns } from './snapshot-columns.js';
 
 /** A customer as the API shows it. */
@@ -51,10 +50,9 @@ export class LiveState {
   /** Bumped by every applied batch; caches of derived orders key on it. */
   version = 0;
   eventsApplied = 0;
-  private readonly overlay = new Map<string, LiveCustomer>();
-  private readonly byRow = new Map<number, LiveCustomer>();
-  private readonly added: LiveCustomer[] = [];
-  private winBackCache: { version: number; order: Int32Array; live: LiveCustomer[] } | null = null;
+  /** The customers live events changed, as columns (live-overlay.ts). */
+  readonly overlay: LiveOverlay;
+  private winBackCache: { version: number; order: Int32Array } | null = null;
 
   /** Use {@link LiveState.open} (yields while indexing) or {@link LiveState.openSync}. */
   private constructor(
@@ -66,6 +64,8 @@ export class LiveState {
     this.index = index;
     this.config = parseConfig(snapshot.manifest.config ?? {});
     this.counts = new LiveCounts(snapshot.manifest);
+    const scale = { thresholds: snapshot.manifest.thresholds, config: this.config };
+    this.overlay = new LiveOverlay(columns, snapshot.manifest.as_of_ms, scale, this.counts, (id) => index.find(id));
   }
 
   /** Indexes a snapshot, yielding to the event loop while it hashes the ids, so lookups on the old state go on. */
@@ -82,12 +82,17 @@ export class LiveState {
 
   /** Customers in the live view (snapshot plus new ones). */
   get size(): number {
-    return this.columns.size + this.added.length;
+    return this.columns.size + this.overlay.added.length;
   }
 
   /** Customers changed by live events. */
   get liveCustomers(): number {
     return this.overlay.size;
+  }
+
+  /** The overlay customer of a canonical id text (snapshot row or new), or -1. */
+  private liveOf(id: string, row: number): number {
+    return row >= 0 ? this.overlay.atRow(row) : this.overlay.find(id);
   }
 
   private meta(view: CustomerView, live: boolean): CustomerView {
@@ -99,9 +104,9 @@ export class LiveState {
 
   /** The view of one customer by canonical id text, or null. */
   get(id: string): CustomerView | null {
-    const c = this.overlay.get(id);
-    if (c) return this.meta(c.view(), true);
     const row = this.index.find(id);
+    const k = this.liveOf(id, row);
+    if (k >= 0) return this.meta(this.overlay.view(k), true);
     return row < 0 ? null : this.meta(this.columns.row(row), false);
   }
 
@@ -110,84 +115,25 @@ export class LiveState {
     return this.get(String(key));
   }
 
-  private placementOf(row: number): Placement {
-    const cols = this.columns;
-    return {
-      segment: cols.segment.names[cols.segment.codes[row]!]!,
-      tier: cols.tier.names[cols.tier.codes[row]!]!,
-      lifecycle: cols.lifecycle.names[cols.lifecycle.codes[row]!]!,
-      band: cols.spendBand[row]!,
-      winBack: cols.winBack[row] === 1,
-      revenue: cols.number('revenue', row),
-      weeklySpend: cols.number('weekly_spend', row),
-    };
-  }
-
-  private liveCustomer(id: string): LiveCustomer {
-    const known = this.overlay.get(id);
-    if (known) return known;
-    const row = this.index.find(id);
-    let c: LiveCustomer;
-    if (row < 0) {
-      c = new LiveCustomer(id, -1, EMPTY_BASE, { tier: undefined, lifecycle: undefined }, null);
-      this.added.push(c);
-    } else {
-      const n = (name: Parameters<SnapshotColumns['number']>[0]) => this.columns.number(name, row);
-      const zero = (x: number) => (Number.isNaN(x) ? 0 : x);
-      const p = this.placementOf(row);
-      c = new LiveCustomer(
-        id,
-        row,
-        {
-          orders: zero(n('orders')),
-          purchaseDays: zero(n('purchase_days')),
-          firstTs: n('first_purchase_at'),
-          lastTs: n('last_purchase_at'),
-          revenue: zero(n('revenue')),
-          returns: zero(n('returns')),
-          returnedAmount: zero(n('returned_amount')),
-          margin: n('margin'),
-          revenue90: zero(n('revenue_90d')),
-          revenue365: zero(n('revenue_365d')),
-        },
-        { tier: p.tier, lifecycle: p.lifecycle },
-        p,
-      );
-      this.byRow.set(row, c);
-    }
-    this.overlay.set(id, c);
-    return c;
-  }
-
   /** Applies a batch of valid rows: updates and rescores every customer it touches; returns how many. */
   apply(batch: TxBatch): number {
-    const touched = new Set<LiveCustomer>();
-    const margin = batch.margin;
-    for (let i = 0; i < batch.length; i++) {
-      const c = this.liveCustomer(String(batch.ids[i]));
-      c.add(batch.ts[i]!, batch.amount[i]!, margin ? margin[i]! : Number.NaN);
-      touched.add(c);
-    }
-    const list = [...touched];
-    const before = list.map((c) => c.placement);
-    scoreLive(list, { thresholds: this.snapshot.manifest.thresholds, config: this.config, asOfMs: this.snapshot.manifest.as_of_ms });
-    for (const [i, c] of list.entries()) this.counts.move(before[i]!, c.placement!);
+    const touched = this.overlay.apply(batch);
     this.version++;
     this.eventsApplied += batch.length;
-    return list.length;
+    return touched;
   }
 
   private matches(filter: ListFilter, pos: number): CustomerView | null {
     const cols = this.columns;
-    const live = pos < cols.size ? this.byRow.get(pos) : this.added[pos - cols.size];
-    if (live) {
-      const p = live.placement!;
+    const o = this.overlay;
+    const k = pos < cols.size ? o.atRow(pos) : o.added[pos - cols.size]!;
+    if (k >= 0) {
       const ok =
-        (filter.segment === undefined || p.segment === filter.segment) &&
-        (filter.tier === undefined || p.tier === filter.tier) &&
-        (filter.lifecycle === undefined || p.lifecycle === filter.lifecycle) &&
-        (filter.spend_band === undefined || p.band === filter.spend_band);
-      return ok ? this.meta(live.view(), true) : null;
+        (filter.segment === undefined || o.segmentOf(k) === filter.segment) &&
+        (filter.tier === undefined || o.tierOf(k) === filter.tier) &&
+        (filter.lifecycle === undefined || o.lifecycleOf(k) === filter.lifecycle) &&
+        (filter.spend_band === undefined || o.band[k] === filter.spend_band);
+      return ok ? this.meta(o.view(k), true) : null;
     }
     const ok =
       (filter.segment === undefined || cols.segment.names[cols.segment.codes[pos]!] === filter.segment) &&
@@ -213,32 +159,31 @@ export class LiveState {
   winBack(cursor: number, limit: number): Page & { total: number } {
     if (this.winBackCache?.version !== this.version) {
       const cols = this.columns;
-      const live: LiveCustomer[] = [];
+      const o = this.overlay;
       const refs: number[] = [];
       const revenue: number[] = [];
       for (let r = 0; r < cols.size; r++) {
-        if (cols.winBack[r] === 1 && !this.byRow.has(r)) {
+        if (cols.winBack[r] === 1 && o.atRow(r) < 0) {
           refs.push(r);
           revenue.push(cols.number('revenue', r));
         }
       }
-      for (const c of this.overlay.values()) {
-        if (c.placement?.winBack) {
-          refs.push(-1 - live.length);
-          revenue.push(c.placement.revenue);
-          live.push(c);
+      for (let k = 0; k < o.size; k++) {
+        if (o.winBack[k] === 1) {
+          refs.push(-1 - k);
+          revenue.push(o.fields.revenue[k]!);
         }
       }
       const idx = Int32Array.from(refs.keys()).sort((a, b) => revenue[b]! - revenue[a]! || a - b);
-      this.winBackCache = { version: this.version, order: Int32Array.from(idx, (i) => refs[i]!), live };
+      this.winBackCache = { version: this.version, order: Int32Array.from(idx, (i) => refs[i]!) };
     }
-    const { order, live } = this.winBackCache;
+    const { order } = this.winBackCache;
     const out: CustomerView[] = [];
     const start = Math.max(0, cursor);
     const stop = Math.min(order.length, start + limit);
     for (let i = start; i < stop; i++) {
       const ref = order[i]!;
-      out.push(ref >= 0 ? this.meta(this.columns.row(ref), false) : this.meta(live[-1 - ref]!.view(), true));
+      out.push(ref >= 0 ? this.meta(this.columns.row(ref), false) : this.meta(this.overlay.view(-1 - ref), true));
     }
     return { customers: out, next: stop < order.length ? stop : null, total: order.length };
   }

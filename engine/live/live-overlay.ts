@@ -1,0 +1,428 @@
+/**
+ * The live overlay: the customers live events have changed since the snapshot, as columns (no
+ * object per customer). Each has an overlay number k, given by the batch path's own Aggregator in
+ * order of first live row; every per-customer value is a typed array indexed by k.
+ *
+ *   live rows ──Aggregator + aggregateRows──▶ LiveRowsState (units, counts, first/last, days)
+ *                                                   │ + what the snapshot held (added at k's first row)
+ *                                                   ▼
+ *   touched k ──▶ sums ──deriveFields (finalize's last step)──▶ fields ──scoreLive──▶ classes
+ *
+ * So a live customer keeps money in exact units of 0.0001 and its fields come from the same
+ * derivation as a rescore: 0.1 + 0.2 shows 0.3. What the live path cannot know without the raw
+ * history (docs/api.md "Live view"):
+ * - `as_of` of a live customer is max(snapshot as_of, end of the UTC day of its latest live row).
+ * - `purchase_days`: a live purchase adds its day unless it is the snapshot's first or last
+ *   purchase day of the customer (a live row dated between them may count a day the history had).
+ * - `revenue_90d` / `revenue_365d`: the snapshot's sums plus the live rows in the windows of the
+ *   live as_of; history rows that leave a window because as_of moved on leave it at the next rescore.
+ * - orders with an `order_id` count distinct among the live rows; an order the history also
+ *   had counts again until the next rescore.
+ * - predictions need the model refit and are null until the next rescore.
+ */
+import { aggregateRows } from '../aggregate/aggregate-rows.js';
+import { Aggregator } from '../aggregate/aggregator.js';
+import { AGGREGATE_FIELDS, type AggregateField } from '../aggregate/customer-table.js';
+import { isPurchaseDay } from '../aggregate/day-map.js';
+import { deriveFields } from '../aggregate/derive-fields.js';
+import { toUnits } from '../aggregate/money.js';
+import type { TxBatch } from '../parse/parse-batch.js';
+import { MS_PER_DAY } from '../parse/parse-timestamp.js';
+import { type CustomerKey, customerKeyFromText } from '../parse/parse-values.js';
+import type { LiveCounts } from './live-counts.js';
+import { LiveRowsState } from './live-rows-state.js';
+import { type LiveScale, type LiveScores, scoreLive } from './live-scorer.js';
+import type { Cell, SnapshotColumns } from './snapshot-columns.js';
+
+const NO_DAY = -0x80000000;
+
+/** The batch path's aggregator over the live rows, its days chained per customer. */
+class LiveAggregator extends Aggregator {
+  override readonly state = new LiveRowsState();
+}
+
+// Beyond ±8.64e15 ms a Date is invalid and toISOString throws: such a value shows as null, never fails a lookup.
+function iso(ms: number): string | null {
+  return Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : null;
+}
+
+function nullable(x: number): number | null {
+  return Number.isFinite(x) ? x : null;
+}
+
+function grown<T extends Int32Array | Float64Array | Uint8Array | Uint16Array>(old: T, next: T): T {
+  next.set(old);
+  return next;
+}
+
+/**
+ * The batch with canonical keys: the parser and the log give them, but a key typed by hand as
+ * the text of a safe integer ("42" for 42) would otherwise become a second customer on one row.
+ */
+function canonicalIds(batch: TxBatch): TxBatch {
+  let ids: CustomerKey[] | null = null;
+  for (let i = 0; i < batch.length; i++) {
+    const id = batch.ids[i]!;
+    if (typeof id !== 'string') continue;
+    const c0 = id.charCodeAt(0);
+    if (c0 !== 45 && (c0 < 48 || c0 > 57)) continue;
+    const key = customerKeyFromText(id);
+    if (typeof key === 'number') {
+      ids ??= batch.ids.slice();
+      ids[i] = key;
+    }
+  }
+  return ids ? { ...batch, ids } : batch;
+}
+
+/** Columns of the customers live events changed. */
+export class LiveOverlay {
+  /** Fields of each overlay customer at its live as_of (NaN = null), as the API shows them. */
+  readonly fields = {} as Record<AggregateField, Float64Array>;
+  asOfMs = new Float64Array(0);
+  r = new Uint8Array(0);
+  f = new Uint8Array(0);
+  m = new Uint8Array(0);
+  /** Codes into {@link LiveOverlay.names}. */
+  segment = new Uint16Array(0);
+  tier = new Uint16Array(0);
+  lifecycle = new Uint16Array(0);
+  band = new Uint16Array(0);
+  winBack = new Uint8Array(0);
+  /** Snapshot row of each overlay customer, -1 for one the snapshot does not know. */
+  row = new Int32Array(0);
+  /** Names of the class codes (fixed by the configuration). */
+  names: { segment: readonly string[]; tier: readonly string[]; lifecycle: readonly string[] } = { segment: [], tier: [], lifecycle: [] };
+  /** Overlay customers the snapshot does not know, in order of arrival. */
+  readonly added: number[] = [];
+
+  private readonly agg = new LiveAggregator(Number.POSITIVE_INFINITY, aggregateRows);
+  /** Overlay customer of each snapshot row, -1 for none; made at the first live row of a snapshot customer. */
+  private byRow: Int32Array | null = null;
+  // What the snapshot held beside the sums added into the state: days and windows (units).
+  private basePurchaseDays = new Float64Array(0);
+  private baseFirstDay = new Int32Array(0);
+  private baseLastDay = new Int32Array(0);
+  private base90 = new Float64Array(0);
+  private base365 = new Float64Array(0);
+  /** 1 once a customer's classes are in the counts as the overlay's. */
+  private scored = new Uint8Array(0);
+  private stamp = new Int32Array(0);
+  private applied = 0;
+  private capacity = 0;
+  private touched = new Int32Array(1024);
+  private readonly snapshotHasMargin: boolean;
+
+  constructor(
+    private readonly columns: SnapshotColumns,
+    private readonly snapshotAsOfMs: number,
+    private readonly scale: LiveScale,
+    private readonly counts: LiveCounts,
+    /** The snapshot row of a canonical id text, or -1. */
+    private readonly rowOf: (id: string) => number,
+  ) {
+    for (const name of AGGREGATE_FIELDS) this.fields[name] = new Float64Array(0);
+    const margin = columns.has('margin') ? columns.vector('margin') : null;
+    this.snapshotHasMargin = margin !== null && margin.nullCount < margin.length;
+  }
+
+  /** Customers in the overlay. */
+  get size(): number {
+    return this.agg.ids.size;
+  }
+
+  /** The overlay customer of a snapshot row, or -1. */
+  atRow(row: number): number {
+    return this.byRow === null ? -1 : this.byRow[row]!;
+  }
+
+  /** The overlay customer of a canonical id text, or -1. */
+  find(id: string): number {
+    if (this.agg.ids.size === 0) return -1;
+    const key = customerKeyFromText(id);
+    return key === null || key === undefined ? -1 : this.agg.ids.find(key);
+  }
+
+  /** Canonical id text of overlay customer k. */
+  id(k: number): string {
+    return String(this.agg.ids.keys[k]);
+  }
+
+  /** The segment, tier and lifecycle names of overlay customer k. */
+  segmentOf(k: number): string {
+    return this.names.segment[this.segment[k]!]!;
+  }
+
+  tierOf(k: number): string {
+    return this.names.tier[this.tier[k]!]!;
+  }
+
+  lifecycleOf(k: number): string {
+    return this.names.lifecycle[this.lifecycle[k]!]!;
+  }
+
+  /**
+   * Folds a batch of valid rows in and rescores every customer it touches (on the snapshot's
+   * scale); returns how many customers it touched.
+   */
+  apply(batch: TxBatch): number {
+    const agg = this.agg;
+    const before = agg.ids.size;
+    const cust = agg.add(canonicalIds(batch));
+    const size = agg.ids.size;
+    this.ensure(size);
+    for (let k = before; k < size; k++) this.open(k);
+    if (this.touched.length < batch.length) this.touched = new Int32Array(batch.length);
+    const touched = this.touched;
+    const stamp = this.stamp;
+    const v = ++this.applied;
+    let n = 0;
+    for (let i = 0; i < batch.length; i++) {
+      const k = cust[i]!;
+      if (k >= 0 && stamp[k] !== v) {
+        stamp[k] = v;
+        touched[n++] = k;
+      }
+    }
+    this.rescore(touched.subarray(0, n));
+    return n;
+  }
+
+  /** Every field of overlay customer k, as the API shows it. */
+  view(k: number): Record<string, Cell> {
+    const f = this.fields;
+    const none = f.orders[k] === 0;
+    const r = this.r[k]!;
+    const fs = this.f[k]!;
+    const m = this.m[k]!;
+    return {
+      customer_id: this.id(k),
+      orders: f.orders[k]!,
+      purchase_days: f.purchase_days[k]!,
+      first_purchase_at: none ? null : iso(f.first_purchase_at[k]!),
+      last_purchase_at: none ? null : iso(f.last_purchase_at[k]!),
+      revenue: f.revenue[k]!,
+      returns: f.returns[k]!,
+      returned_amount: f.returned_amount[k]!,
+      margin: nullable(f.margin[k]!),
+      revenue_90d: f.revenue_90d[k]!,
+      revenue_365d: f.revenue_365d[k]!,
+      recency_days: nullable(f.recency_days[k]!),
+      tenure_days: nullable(f.tenure_days[k]!),
+      aov: nullable(f.aov[k]!),
+      weekly_spend: nullable(f.weekly_spend[k]!),
+      r_score: r,
+      f_score: fs,
+      m_score: m,
+      rfm_cell: `${r}${fs}${m}`,
+      segment: this.segmentOf(k),
+      spend_band: this.band[k]!,
+      tier: this.tierOf(k),
+      lifecycle: this.lifecycleOf(k),
+      win_back: this.winBack[k] === 1,
+      p_alive: null,
+      expected_purchases_90d: null,
+      expected_aov: null,
+      clv_365d: null,
+      as_of: iso(this.asOfMs[k]!),
+    };
+  }
+
+  /** Makes room for overlay customers 0..size-1 (amortised doubling). */
+  private ensure(size: number): void {
+    if (size <= this.capacity) return;
+    let cap = Math.max(1024, this.capacity * 2);
+    while (cap < size) cap *= 2;
+    for (const name of AGGREGATE_FIELDS) this.fields[name] = grown(this.fields[name], new Float64Array(cap));
+    this.asOfMs = grown(this.asOfMs, new Float64Array(cap));
+    this.r = grown(this.r, new Uint8Array(cap));
+    this.f = grown(this.f, new Uint8Array(cap));
+    this.m = grown(this.m, new Uint8Array(cap));
+    this.segment = grown(this.segment, new Uint16Array(cap));
+    this.tier = grown(this.tier, new Uint16Array(cap));
+    this.lifecycle = grown(this.lifecycle, new Uint16Array(cap));
+    this.band = grown(this.band, new Uint16Array(cap));
+    this.winBack = grown(this.winBack, new Uint8Array(cap));
+    this.row = grown(this.row, new Int32Array(cap));
+    this.basePurchaseDays = grown(this.basePurchaseDays, new Float64Array(cap));
+    this.baseFirstDay = grown(this.baseFirstDay, new Int32Array(cap));
+    this.baseLastDay = grown(this.baseLastDay, new Int32Array(cap));
+    this.base90 = grown(this.base90, new Float64Array(cap));
+    this.base365 = grown(this.base365, new Float64Array(cap));
+    this.scored = grown(this.scored, new Uint8Array(cap));
+    this.stamp = grown(this.stamp, new Int32Array(cap));
+    this.capacity = cap;
+  }
+
+  /** A new overlay customer: finds its snapshot row and adds what the snapshot held into its sums. */
+  private open(k: number): void {
+    const id = String(this.agg.ids.keys[k]);
+    const row = this.rowOf(id);
+    this.row[k] = row;
+    this.baseFirstDay[k] = NO_DAY;
+    this.baseLastDay[k] = NO_DAY;
+    if (row < 0) {
+      this.added.push(k);
+      return;
+    }
+    if (this.byRow === null) this.byRow = new Int32Array(this.columns.size).fill(-1);
+    this.byRow[row] = k;
+    const cols = this.columns;
+    const n = (name: Parameters<SnapshotColumns['number']>[0]): number => {
+      const x = cols.number(name, row);
+      return Number.isNaN(x) ? 0 : x;
+    };
+    const s = this.agg.state;
+    s.orders[k]! += n('orders');
+    s.returns[k]! += n('returns');
+    s.revenue[k]! += toUnits(n('revenue'));
+    s.returnedAmount[k]! += toUnits(n('returned_amount'));
+    s.margin[k]! += toUnits(n('margin'));
+    const first = cols.number('first_purchase_at', row);
+    const last = cols.number('last_purchase_at', row);
+    if (!Number.isNaN(first)) {
+      if (first < s.firstTs[k]!) s.firstTs[k] = first;
+      this.baseFirstDay[k] = Math.floor(first / MS_PER_DAY);
+    }
+    if (!Number.isNaN(last)) {
+      if (last > s.lastTs[k]!) s.lastTs[k] = last;
+      this.baseLastDay[k] = Math.floor(last / MS_PER_DAY);
+    }
+    this.basePurchaseDays[k] = n('purchase_days');
+    this.base90[k] = toUnits(n('revenue_90d'));
+    this.base365[k] = toUnits(n('revenue_365d'));
+  }
+
+  /** Derives and scores the touched customers, grouped by their live as_of (deriveFields takes one). */
+  private rescore(touched: Int32Array): void {
+    const maxDay = this.agg.state.maxDay;
+    const asOf = new Float64Array(touched.length);
+    let uniform = true;
+    for (let i = 0; i < touched.length; i++) {
+      const d = maxDay[touched[i]!]!;
+      asOf[i] = d === NO_DAY ? this.snapshotAsOfMs : Math.max(this.snapshotAsOfMs, (d + 1) * MS_PER_DAY - 1);
+      if (asOf[i] !== asOf[0]) uniform = false;
+    }
+    if (uniform) {
+      if (touched.length > 0) this.deriveAndScore(touched, asOf[0]!);
+      return;
+    }
+    const groups = new Map<number, number[]>();
+    for (let i = 0; i < touched.length; i++) {
+      const g = groups.get(asOf[i]!);
+      if (g) g.push(touched[i]!);
+      else groups.set(asOf[i]!, [touched[i]!]);
+    }
+    for (const [a, ks] of groups) this.deriveAndScore(Int32Array.from(ks), a);
+  }
+
+  private deriveAndScore(ks: Int32Array, asOfMs: number): void {
+    const n = ks.length;
+    const s = this.agg.state;
+    const set = s.orderSet;
+    const col = () => new Float64Array(n);
+    const [orders, returns, revenue, returnedAmount, margin, firstTs, lastTs, purchaseDays, w90, w365] = [col(), col(), col(), col(), col(), col(), col(), col(), col(), col()];
+    const marginKnown = this.snapshotHasMargin || this.agg.hasMargin;
+    const asOfDay = Math.floor(asOfMs / MS_PER_DAY);
+    const { head, entryDay, entryNet, entryPos, entryNext } = s;
+    for (let i = 0; i < n; i++) {
+      const k = ks[i]!;
+      orders[i] = s.orders[k]! + set.orders(k);
+      returns[i] = s.returns[k]! + set.returns(k);
+      revenue[i] = s.revenue[k]!;
+      returnedAmount[i] = s.returnedAmount[k]!;
+      margin[i] = marginKnown ? s.margin[k]! : Number.NaN;
+      firstTs[i] = s.firstTs[k]!;
+      lastTs[i] = s.lastTs[k]!;
+      let days = this.basePurchaseDays[k]!;
+      let in90 = this.base90[k]!;
+      let in365 = this.base365[k]!;
+      const firstDay = this.baseFirstDay[k]!;
+      const lastDay = this.baseLastDay[k]!;
+      // A row is in window w when day(ts) > day(as_of) - w, as in finalize.ts.
+      for (let e = head[k]!; e !== -1; e = entryNext[e]!) {
+        const d = entryDay[e]!;
+        if (isPurchaseDay(entryPos[e]!) && d !== firstDay && d !== lastDay) days++;
+        if (d > asOfDay - 90) in90 += entryNet[e]!;
+        if (d > asOfDay - 365) in365 += entryNet[e]!;
+      }
+      purchaseDays[i] = days;
+      w90[i] = in90;
+      w365[i] = in365;
+    }
+    const table = deriveFields(
+      {
+        // deriveFields reads only the number of ids; the overlay keeps them in the aggregator.
+        customerId: new Array<string>(n).fill(''),
+        orders,
+        returns,
+        revenue,
+        returnedAmount,
+        margin,
+        firstTs,
+        lastTs,
+        purchaseDays,
+        // Mean repeat value feeds only the models, which the live path does not refit.
+        repeatSum: col(),
+        windows: new Map([[90, w90], [365, w365]]),
+      },
+      asOfMs,
+    );
+    const cols = this.columns;
+    const previous = (coded: SnapshotColumns['tier']) => (i: number) => {
+      const row = this.row[ks[i]!]!;
+      return row < 0 ? undefined : coded.names[coded.codes[row]!];
+    };
+    const scores = scoreLive(table, this.scale, { tier: previous(cols.tier), lifecycle: previous(cols.lifecycle) });
+    this.store(ks, table.fields, asOfMs, scores);
+  }
+
+  /** Writes the new fields and classes of `ks` and moves them in the counts. */
+  private store(ks: Int32Array, fields: Record<AggregateField, Float64Array>, asOfMs: number, sc: LiveScores): void {
+    this.names = { segment: sc.segment.names, tier: sc.tier.names, lifecycle: sc.lifecycle.names };
+    const counts = this.counts;
+    const cols = this.columns;
+    const mine = this.fields;
+    for (let i = 0; i < ks.length; i++) {
+      const k = ks[i]!;
+      if (this.scored[k] === 1) {
+        counts.shift(this.segmentOf(k), this.tierOf(k), this.lifecycleOf(k), this.band[k]!, this.winBack[k] === 1, mine.revenue[k]!, mine.weekly_spend[k]!, -1);
+      } else {
+        const row = this.row[k]!;
+        if (row < 0) counts.addCustomer();
+        else {
+          counts.shift(
+            cols.segment.names[cols.segment.codes[row]!]!,
+            cols.tier.names[cols.tier.codes[row]!]!,
+            cols.lifecycle.names[cols.lifecycle.codes[row]!]!,
+            cols.spendBand[row]!,
+            cols.winBack[row] === 1,
+            cols.number('revenue', row),
+            cols.number('weekly_spend', row),
+            -1,
+          );
+        }
+        this.scored[k] = 1;
+      }
+    }
+    for (const name of AGGREGATE_FIELDS) {
+      const from = fields[name];
+      const to = mine[name];
+      for (let i = 0; i < ks.length; i++) to[ks[i]!] = from[i]!;
+    }
+    for (let i = 0; i < ks.length; i++) {
+      const k = ks[i]!;
+      this.asOfMs[k] = asOfMs;
+      this.r[k] = sc.r[i]!;
+      this.f[k] = sc.f[i]!;
+      this.m[k] = sc.m[i]!;
+      this.segment[k] = sc.segment.codes[i]!;
+      this.tier[k] = sc.tier.codes[i]!;
+      this.lifecycle[k] = sc.lifecycle.codes[i]!;
+      this.band[k] = sc.band[i]!;
+      this.winBack[k] = sc.winBack[i]!;
+      counts.shift(this.segmentOf(k), this.tierOf(k), this.lifecycleOf(k), this.band[k]!, this.winBack[k] === 1, mine.revenue[k]!, mine.weekly_spend[k]!, 1);
+    }
+  }
+}
+

@@ -1,0 +1,95 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AGGREGATE_FIELDS } from '../../../engine/aggregate/customer-table.js';
+import { LiveState } from '../../../engine/live/live-state.js';
+import { concatTxBatches, jsonRowsBatch } from '../../../engine/live/tx-batches.js';
+import { type TxBatch, parseBatch } from '../../../engine/parse/parse-batch.js';
+import { RejectLog } from '../../../engine/parse/reject-log.js';
+import { rescore } from '../../../engine/rescore/rescore.js';
+import { loadSnapshot } from '../../../engine/snapshot/snapshot-store.js';
+
+let dir: string;
+// A base of 30 customers with fractional amounts, margins and order ids; its latest row (2026-06-30) sets as_of.
+const BASE = [
+  'customer_id,ts,amount,margin,order_id',
+  ...Array.from({ length: 30 }, (_, i) => `${i + 1},2026-0${1 + (i % 5)}-1${i % 10}T10:00:00Z,${(i + 1) * 1.1},0.3,B${i}`),
+  '5,2026-06-01T09:00:00Z,0.7,0.1,B100',
+  '5,2026-06-01T09:30:00Z,-0.2,,B101',
+  '7,2026-06-30T12:00:00Z,12.34,1.01,B102',
+].join('\n');
+
+/** Live rows as a client posts them, through the batch path's parser (line items: quantity and price). */
+function posted(rows: Record<string, unknown>[]): TxBatch {
+  return parseBatch(jsonRowsBatch(rows, 'request'), new RejectLog());
+}
+
+const EVENTS: TxBatch[] = [
+  posted([
+    // 0.1 + 0.2 on one day, two orders: revenue 0.3 exactly.
+    { customer_id: 'N1', ts: '2026-06-10T08:00:00Z', amount: 0.1, margin: 0.01, order_id: 'L1' },
+    { customer_id: 'N1', ts: '2026-06-10T09:00:00Z', amount: 0.2, margin: 0.02, order_id: 'L2' },
+    // An existing customer: purchases on two days after its history, one return.
+    { customer_id: 5, ts: '2026-06-20T10:00:00Z', amount: 0.1, margin: 0.03, order_id: 'L3' },
+    { customer_id: 5, ts: '2026-06-25T10:00:00Z', amount: 0.2, order_id: 'L4' },
+    { customer_id: 5, ts: '2026-06-26T10:00:00Z', amount: -0.15, order_id: 'L5' },
+  ]),
+  posted([
+    // Line items: two lines of one order, a third order on another day, a cancellation invoice.
+    { customer_id: 'N2', ts: '2026-05-02T10:00:00Z', quantity: 3, price: 0.1, order_id: 'L10', margin: 0.05 },
+    { customer_id: 'N2', ts: '2026-05-02T10:00:00Z', quantity: 1, price: 19.99, order_id: 'L10' },
+    { customer_id: 'N2', ts: '2026-06-29T10:00:00Z', quantity: 2, price: 0.35, order_id: 'L11' },
+    { customer_id: 'N2', ts: '2026-06-30T10:00:00Z', quantity: -1, price: 0.7, order_id: 'CL11' },
+    { customer_id: 7, ts: '2026-06-30T18:00:00Z', quantity: 7, price: 0.13, order_id: 'B102-X' },
+  ]),
+];
+const TOUCHED = ['N1', '5', 'N2', '7'];
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'segstream-overlay-'));
+  await writeFile(join(dir, 'tx.csv'), `${BASE}\n`);
+  await rescore({ input: join(dir, 'tx.csv'), dataDir: join(dir, 'live') });
+  await rescore({ input: join(dir, 'tx.csv'), dataDir: join(dir, 'batch'), extra: EVENTS });
+});
+afterAll(async () => rm(dir, { recursive: true, force: true }));
+
+describe('the live overlay', () => {
+  it('shows exact money: 0.1 + 0.2 posted live is revenue 0.3', async () => {
+    const state = LiveState.openSync(await loadSnapshot(join(dir, 'live')));
+    state.apply(EVENTS[0]!);
+    const n1 = state.get('N1')!;
+    expect(n1['revenue']).toBe(0.3);
+    expect(n1['margin']).toBe(0.03);
+    expect(n1['aov']).toBe(0.15);
+    expect(n1['orders']).toBe(2);
+    expect(n1['live']).toBe(true);
+  });
+
+  it('gives a customer posted live the same fields as a rescore of the same events, field for field', async () => {
+    const state = LiveState.openSync(await loadSnapshot(join(dir, 'live')));
+    for (const b of EVENTS) state.apply(b);
+    const batch = LiveState.openSync(await loadSnapshot(join(dir, 'batch')));
+    for (const id of TOUCHED) {
+      const live = state.get(id)!;
+      const rescored = batch.get(id)!;
+      expect(live['live'], id).toBe(true);
+      for (const f of [...AGGREGATE_FIELDS, 'as_of']) expect(live[f], `${id} ${f}`).toEqual(rescored[f]);
+    }
+    // The line items counted distinct orders: L10 (two lines) and L11, and the return CL11.
+    expect(state.get('N2')).toMatchObject({ orders: 2, returns: 1, purchase_days: 2, revenue: 20.29, returned_amount: 0.7 });
+  });
+
+  it('applies one batch or the same rows in many batches to the same fields', async () => {
+    const whole = LiveState.openSync(await loadSnapshot(join(dir, 'live')));
+    whole.apply(concatTxBatches(EVENTS));
+    const split = LiveState.openSync(await loadSnapshot(join(dir, 'live')));
+    const all = concatTxBatches(EVENTS);
+    for (let i = 0; i < all.length; i++) {
+      split.apply({ length: 1, ids: [all.ids[i]!], ts: all.ts.subarray(i, i + 1), amount: all.amount.subarray(i, i + 1), margin: all.margin!.subarray(i, i + 1), orderIds: [all.orderIds![i]!] });
+    }
+    for (const id of TOUCHED) expect(split.get(id), id).toEqual(whole.get(id));
+    expect(split.counts.segment).toEqual(whole.counts.segment);
+    expect(split.counts.customers).toBe(32);
+  });
+});
