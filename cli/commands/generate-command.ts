@@ -1,6 +1,7 @@
+import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { ArgumentError } from '../../engine/errors.js';
-import { type GenerateFormat, generate } from '../../engine/generate/index.js';
+import { type GenerateFormat, type MiniProgramOptions, generate, participantsCsv } from '../../engine/generate/index.js';
 import { progressBar } from '../progress.js';
 
 function positiveInteger(name: string): (v: string) => number {
@@ -22,8 +23,19 @@ export function generateCommand(program: Command): void {
     .option('--seed <n>', 'random seed', (v) => Number.parseInt(v, 10), 1)
     .option('--end-date <date>', 'last day of the history (YYYY-MM-DD)')
     .requiredOption('--out <file>', 'output file, or - for standard output')
+    .option('--program-participants <file>', 'simulate a loyalty mini-program and write its participants (a customer_id column) to this file')
+    .option('--program-start <date>', "the program's first day (default: --program-days before the last day)")
+    .option('--program-days <n>', "the program's length in days", positiveInteger('--program-days'), 91)
+    .option('--program-share <x>', 'chance that an active repeat customer takes part', Number, 0.2)
+    .option('--program-uplift <x>', "how much larger a participant's purchases in the program are (0.5: +50%)", Number, 0.5)
     .option('--json', 'print the result as JSON')
-    .action(async (opts: { customers: number; transactions: number; format: string; seed: number; endDate?: string; out: string; json?: boolean }) => {
+    .action(async (opts: {
+      customers: number; transactions: number; format: string; seed: number; endDate?: string; out: string; json?: boolean;
+      programParticipants?: string; programStart?: string; programDays: number; programShare: number; programUplift: number;
+    }) => {
+      const program: MiniProgramOptions | undefined = opts.programParticipants
+        ? { days: opts.programDays, share: opts.programShare, uplift: opts.programUplift, ...(opts.programStart ? { start: opts.programStart } : {}) }
+        : undefined;
       const bar = progressBar('generate', opts.json === true || opts.out === '-');
       let result: Awaited<ReturnType<typeof generate>>;
       try {
@@ -34,13 +46,16 @@ export function generateCommand(program: Command): void {
           seed: opts.seed,
           out: opts.out,
           ...(opts.endDate ? { endDate: opts.endDate } : {}),
+          ...(program ? { program } : {}),
           onProgress: (rows) => bar.update(rows, opts.transactions, rows),
         });
       } finally {
         bar.stop();
       }
+      if (result.program && opts.programParticipants) await writeFile(opts.programParticipants, participantsCsv(result.program.participants));
       if (opts.out === '-') return;
-      if (opts.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+      if (opts.json) process.stdout.write(`${JSON.stringify({ ...result, program: result.program && { from: result.program.from, to: result.program.to, participants: result.program.participants.length } })}\n`);
       else process.stdout.write(`wrote ${result.rows.toLocaleString('en-US')} rows of ${result.customers.toLocaleString('en-US')} customers (${(result.bytes / 1e6).toFixed(1)} MB) to ${opts.out}\n`);
+      if (result.program && !opts.json) process.stdout.write(`mini-program ${result.program.from} to ${result.program.to}: ${result.program.participants.length.toLocaleString('en-US')} participants written to ${opts.programParticipants}\n`);
     });
 }

@@ -28,6 +28,7 @@
  */
 
 import { IdPermutation } from './id-permutation.js';
+import { type MiniProgram, MiniProgramDraw } from './mini-program.js';
 import { Prng } from './prng.js';
 import type { TransactionChunk } from './transaction-chunk.js';
 import { MS_PER_DAY } from '../parse/parse-timestamp.js';
@@ -63,6 +64,8 @@ export interface DrawParams {
   readonly transactions: number;
   readonly seed: number;
   readonly endMs: number;
+  /** A simulated mini-program (mini-program.ts); none by default. */
+  readonly program?: MiniProgram | null | undefined;
 }
 
 function drawWeight(rng: Prng): number {
@@ -85,6 +88,7 @@ export class TransactionDrawer {
   private readonly extraPerWeight: number;
   private readonly equalWeights: boolean;
   private readonly offset: number;
+  private readonly program: MiniProgramDraw | null;
 
   private customer = 0;
   private cumulative = 0;
@@ -119,6 +123,12 @@ export class TransactionDrawer {
     this.extraPerWeight = this.extraTotal / (this.equalWeights ? params.customers : total);
     this.weightRng = new Prng(params.seed, WEIGHT_STREAM);
     this.offset = this.rng.uniform();
+    this.program = params.program ? new MiniProgramDraw(params.program, params.seed) : null;
+  }
+
+  /** Ids of the mini-program's participants drawn so far (empty without a program). */
+  get participants(): readonly number[] {
+    return this.program?.participants ?? [];
   }
 
   /** Rows drawn so far. */
@@ -148,6 +158,7 @@ export class TransactionDrawer {
         cents = rng.uniform() < FULL_REFUND_SHARE ? this.lastCents : Math.max(1, Math.round(this.lastCents * rng.uniform()));
       } else {
         cents = Math.max(1, Math.round(Math.exp(this.logMu + ROW_SIGMA * rng.normal()) * 100));
+        if (this.program) cents = this.program.purchase(cents, ts[n]!);
         this.lastCents = cents;
       }
       const marginCents = Math.round(cents * (MARGIN_MIN + MARGIN_SPREAD * rng.uniform()));
@@ -200,6 +211,7 @@ export class TransactionDrawer {
     this.spanMs = churns ? Math.min(activeMs, Math.floor(lifetimeMs)) : activeMs;
     this.orderStat = 0;
     this.logMu = LOG_MEDIAN_AMOUNT + CUSTOMER_SIGMA * rng.normal();
+    this.program?.startCustomer(this.id, this.acquiredMs, this.acquiredMs + this.spanMs, extra);
     return true;
   }
 }

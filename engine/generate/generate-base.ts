@@ -58,5 +58,7 @@ export async function generate(opts: GenerateOptions): Promise<GenerateResult> {
     // The allocation guarantees this; a mismatch is a bug here, not a user error.
     throw new Error(`generator drew ${drawer.rowsDrawn} rows instead of ${options.transactions}`);
   }
-  return { rows: drawer.rowsDrawn, customers: options.customers, bytes };
+  const result: GenerateResult = { rows: drawer.rowsDrawn, customers: options.customers, bytes };
+  if (options.program) result.program = { from: options.program.from, to: options.program.to, participants: [...drawer.participants] };
+  return result;
 }

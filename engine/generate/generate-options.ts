@@ -5,6 +5,7 @@
 
 import { ArgumentError } from '../errors.js';
 import { MS_PER_DAY } from '../parse/parse-timestamp.js';
+import { type MiniProgram, type MiniProgramOptions, resolveMiniProgram } from './mini-program.js';
 
 /** Output formats the generator writes. */
 export const GENERATE_FORMATS = ['csv', 'ndjson', 'arrow', 'parquet'] as const;
@@ -28,6 +29,8 @@ export interface GenerateOptions {
   endDate?: string;
   /** Called after each chunk with the number of rows handed to the writer so far. */
   onProgress?: (rowsWritten: number) => void;
+  /** Simulate a loyalty mini-program (mini-program.ts); none by default. */
+  program?: MiniProgramOptions;
 }
 
 /** What `generate` wrote. */
@@ -38,6 +41,8 @@ export interface GenerateResult {
   customers: number;
   /** Bytes written to the output. */
   bytes: number;
+  /** The mini-program, when one was simulated: its days and the ids of its participants. */
+  program?: { from: string; to: string; participants: number[] };
 }
 
 /** Validated options, with the end date resolved to the last millisecond of that UTC day. */
@@ -49,6 +54,7 @@ export interface ResolvedGenerateOptions {
   readonly out: string;
   readonly endMs: number;
   readonly onProgress: ((rowsWritten: number) => void) | undefined;
+  readonly program: MiniProgram | null;
 }
 
 /** Default last day of the generated history. */
@@ -56,7 +62,7 @@ export const DEFAULT_END_DATE = '2026-06-30';
 
 // Ids are written as Int32 in Arrow and Parquet.
 const MAX_CUSTOMERS = 2 ** 31 - 1;
-const KNOWN_KEYS = new Set(['customers', 'transactions', 'format', 'seed', 'out', 'endDate', 'onProgress']);
+const KNOWN_KEYS = new Set(['customers', 'transactions', 'format', 'seed', 'out', 'endDate', 'onProgress', 'program']);
 const HINTS: Record<string, string> = {
   customer: 'customers',
   rows: 'transactions',
@@ -120,13 +126,15 @@ export function resolveGenerateOptions(opts: GenerateOptions): ResolvedGenerateO
   if (opts.onProgress !== undefined && typeof opts.onProgress !== 'function') {
     throw new ArgumentError('onProgress must be a function');
   }
+  const endMs = parseEndDate(opts.endDate);
   return {
     customers,
     transactions,
     format: opts.format,
     seed: opts.seed,
     out: opts.out,
-    endMs: parseEndDate(opts.endDate),
+    endMs,
     onProgress: opts.onProgress,
+    program: opts.program === undefined ? null : resolveMiniProgram(opts.program, endMs),
   };
 }

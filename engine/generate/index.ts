@@ -14,3 +14,4 @@ export { createTransactionChunk, DEFAULT_CHUNK_ROWS, type TransactionChunk } fro
 export { TRANSACTION_SCHEMA } from './transaction-batch.js';
 export { openByteSink, type ByteSink } from './byte-sink.js';
 export { Prng } from './prng.js';
+export { participantsCsv, resolveMiniProgram, type MiniProgram, type MiniProgramOptions } from './mini-program.js';
