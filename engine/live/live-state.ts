@@ -41,6 +41,9 @@ export function canonicalId(raw: unknown): string | null {
   return key === null || key === undefined ? null : String(key);
 }
 
+/** {@link LiveState.lookup}'s answer for a customer the live overlay holds. */
+export const LIVE = -2;
+
 /** Snapshot plus live overlay. */
 export class LiveState {
   readonly columns: SnapshotColumns;
@@ -113,6 +116,17 @@ export class LiveState {
   /** The view of one customer by key. */
   find(key: CustomerKey): CustomerView | null {
     return this.get(String(key));
+  }
+
+  /**
+   * A lookup without a view: the snapshot row (>= 0) of a customer the overlay does not hold, so
+   * the caller writes it from the columns; {@link LIVE} for one the overlay holds ({@link find}
+   * builds its view); -1 for an unknown id. An integer key is found by value, without its text.
+   */
+  lookup(key: CustomerKey): number {
+    const row = typeof key === 'number' ? this.index.findInteger(key) : this.index.find(key);
+    if (this.overlay.size === 0) return row;
+    return this.liveOf(row >= 0 ? '' : String(key), row) >= 0 ? LIVE : row;
   }
 
   /** Applies a batch of valid rows: updates and rescores every customer it touches; returns how many. */

@@ -1,11 +1,33 @@
-/** `GET /v1/customers/:id` and `POST /v1/customers/batch-get`: scores of customers while someone waits. */
-import type { FastifyInstance } from 'fastify';
+/**
+ * `GET /v1/customers/:id` and `POST /v1/customers/batch-get`: scores of customers while someone
+ * waits. A customer live events have not changed is written as JSON straight from the snapshot's
+ * columns (format/customer-json.ts); one the overlay holds is built as an object first. The
+ * response schemas stay for the OpenAPI document: the text sent is theirs, byte for byte, but
+ * fastify does not serialize a string body.
+ */
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { BadRequestError, CustomerNotFoundError } from '../../engine/errors.js';
-import { type CustomerView, canonicalId } from '../../engine/live/live-state.js';
+import { LIVE, type LiveState } from '../../engine/live/live-state.js';
+import { type CustomerKey, customerKeyFromValue } from '../../engine/parse/parse-values.js';
+import { type CustomerJson, customerJsonOf } from '../format/customer-json.js';
 import { CUSTOMER_SCHEMA, errors } from '../schemas.js';
 import type { ServerContext } from '../server-context.js';
 
 const MAX_BATCH = 10_000;
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+/** The JSON of one customer, or null when neither the snapshot nor the live events know it. */
+function customerText(state: LiveState, json: CustomerJson, key: CustomerKey): string | null {
+  const row = state.lookup(key);
+  if (row >= 0) return json.row(row);
+  if (row !== LIVE) return null;
+  const view = state.find(key);
+  return view ? json.view(view) : null;
+}
+
+function sendJson(reply: FastifyReply, text: string): FastifyReply {
+  return reply.header('content-type', JSON_TYPE).send(text);
+}
 
 /** Registers the customer lookup routes. */
 export function customerRoutes(app: FastifyInstance, ctx: ServerContext): void {
@@ -19,12 +41,12 @@ export function customerRoutes(app: FastifyInstance, ctx: ServerContext): void {
         response: { 200: CUSTOMER_SCHEMA, ...errors(404, 503) },
       },
     },
-    async (request) => {
+    (request, reply) => {
       const state = ctx.store.ready();
-      const id = canonicalId(request.params.id);
-      const view = id === null ? null : state.get(id);
-      if (!view) throw new CustomerNotFoundError(`no customer ${JSON.stringify(request.params.id)} in snapshot ${state.snapshot.id} or the live events`);
-      return view;
+      const key = customerKeyFromValue(request.params.id);
+      const text = key === null || key === undefined ? null : customerText(state, customerJsonOf(state), key);
+      if (text === null) throw new CustomerNotFoundError(`no customer ${JSON.stringify(request.params.id)} in snapshot ${state.snapshot.id} or the live events`);
+      return sendJson(reply, text);
     },
   );
 
@@ -37,7 +59,7 @@ export function customerRoutes(app: FastifyInstance, ctx: ServerContext): void {
         body: {
           type: 'object',
           properties: {
-            // Items are checked by canonicalId, not by the schema: ajv's type coercion would turn 1.5 into "1.5".
+            // Items are checked by customerKeyFromValue, not by the schema: ajv's type coercion would turn 1.5 into "1.5".
             ids: { type: 'array', maxItems: MAX_BATCH, items: { description: 'customer id: text or an integer' } },
           },
           required: ['ids'],
@@ -56,22 +78,23 @@ export function customerRoutes(app: FastifyInstance, ctx: ServerContext): void {
         },
       },
     },
-    async (request) => {
+    (request, reply) => {
       const state = ctx.store.ready();
-      const customers: CustomerView[] = [];
-      const notFound: (string | number)[] = [];
-      const ids = request.body.ids.map((raw, i) => {
-        const id = typeof raw === 'string' && raw.length > 256 ? null : canonicalId(raw);
-        if (id === null) throw new BadRequestError(`body/ids/${i}: ${JSON.stringify(raw)} is not a customer id (text or an integer)`);
-        return id;
+      const raws = request.body.ids;
+      const keys = raws.map((raw, i) => {
+        const key = typeof raw === 'string' && raw.length > 256 ? null : customerKeyFromValue(raw);
+        if (key === null || key === undefined) throw new BadRequestError(`body/ids/${i}: ${JSON.stringify(raw)} is not a customer id (text or an integer)`);
+        return key;
       });
-      for (const [i, raw] of request.body.ids.entries()) {
-        const id = ids[i]!;
-        const view = state.get(id);
-        if (view) customers.push(view);
-        else notFound.push(raw);
+      const json = customerJsonOf(state);
+      const customers: string[] = [];
+      const notFound: (string | number)[] = [];
+      for (let i = 0; i < keys.length; i++) {
+        const text = customerText(state, json, keys[i]!);
+        if (text === null) notFound.push(raws[i]!);
+        else customers.push(text);
       }
-      return { snapshot: state.snapshot.id, customers, not_found: notFound };
+      return sendJson(reply, json.batch(customers, notFound));
     },
   );
 }

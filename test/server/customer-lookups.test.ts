@@ -1,0 +1,144 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadSnapshot } from '../../engine/snapshot/snapshot-store.js';
+import { CUSTOMER_FIELDS, cellOf } from '../../engine/snapshot/customer-schema.js';
+import { rescore } from '../../engine/rescore/rescore.js';
+import type { LoadedSnapshot } from '../../engine/snapshot/snapshot-store.js';
+import { buildServer } from '../../server/build-server.js';
+import { CUSTOMER_SCHEMA } from '../../server/schemas.js';
+
+let dir: string;
+let app: FastifyInstance;
+// What fastify's response schema wrote for a customer view before lookups were written from the
+// columns: the reference every answer must equal byte for byte.
+const ref = Fastify();
+ref.post('/', { schema: { response: { 200: CUSTOMER_SCHEMA } } }, async (request) => request.body);
+async function schemaJson(view: unknown): Promise<string> {
+  return (await ref.inject({ method: 'POST', url: '/', payload: view as object })).body;
+}
+let snap: LoadedSnapshot;
+
+/** Ids of every kind a shop sends: text, integers, a leading zero, an integral decimal, quotes, non-ASCII. */
+const TEXT_IDS = ['C000017', 'ACME', 'Zoë', 'O"Brien', 'back\\slash', '042', 'ünïcødé-客户'];
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'segstream-lookups-'));
+  const lines = ['customer_id,ts,amount'];
+  const q = (s: string) => `"${s.replaceAll('"', '""')}"`;
+  for (let i = 1; i <= 400; i++) {
+    const id = i % 5 === 0 ? `C${String(i).padStart(6, '0')}` : String(i);
+    for (let k = 0; k <= i % 4; k++) lines.push(`${q(id)},2026-0${1 + ((i + k) % 6)}-${10 + k}T0${k}:1${k}:00Z,${((i * 7) % 200) + 5 * k + 0.25}`);
+  }
+  for (const [j, id] of TEXT_IDS.entries()) lines.push(`${q(id)},2026-05-${10 + j},${12.5 + j}`);
+  lines.push('13085.0,2026-06-01,30', '13085,2026-06-02,20');
+  // Only returns: null purchase fields, scores 0, segment no_purchases.
+  lines.push('R1,2026-06-03,-40', 'R1,2026-06-04,-2.5');
+  const input = join(dir, 'tx.csv');
+  await writeFile(input, `${lines.join('\n')}\n`);
+  const dataDir = join(dir, 'data');
+  await rescore({ input, dataDir, asOf: '2026-06-30' } as never);
+  snap = await loadSnapshot(dataDir);
+  app = await buildServer({ dataDir, token: 'secret', reloadIntervalMs: 0 });
+});
+afterAll(async () => {
+  await app?.close();
+  await ref.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** The reference text of snapshot row `row`: Arrow's own value reader, the cell converter, fastify's schema serializer. */
+function referenceOf(row: number): Promise<string> {
+  const view: Record<string, unknown> = {};
+  for (const f of CUSTOMER_FIELDS) view[f.name] = cellOf(f.kind, snap.customers.getChild(f.name)!.get(row));
+  return schemaJson({ ...view, snapshot: snap.id, as_of: snap.manifest.as_of, live: false });
+}
+
+function rowOf(id: string): number {
+  const ids = snap.customers.getChild('customer_id')!;
+  for (let r = 0; r < ids.length; r++) if (ids.get(r) === id) return r;
+  throw new Error(`no ${id}`);
+}
+
+describe('GET /v1/customers/:id written from the columns', () => {
+  it('answers every customer with the bytes fastify’s schema serializer wrote, as application/json', async () => {
+    const ids = snap.customers.getChild('customer_id')!;
+    expect(ids.length).toBeGreaterThan(400);
+    for (let r = 0; r < ids.length; r++) {
+      const res = await app.inject({ method: 'GET', url: `/v1/customers/${encodeURIComponent(ids.get(r) as string)}` });
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+      expect(res.body).toBe(await referenceOf(r));
+    }
+  });
+
+  it('shows the values of the input: revenue, timestamps as ISO text, nulls of a customer with only returns', async () => {
+    const c = (await app.inject({ method: 'GET', url: '/v1/customers/Zo%C3%AB' })).json();
+    expect(c).toMatchObject({ customer_id: 'Zoë', orders: 1, revenue: 14.5, first_purchase_at: '2026-05-12T00:00:00.000Z', live: false, as_of: '2026-06-30T23:59:59.999Z' });
+    const r = (await app.inject({ method: 'GET', url: '/v1/customers/R1' })).json();
+    expect(r).toMatchObject({ orders: 0, returns: 2, returned_amount: 42.5, revenue: -42.5, first_purchase_at: null, recency_days: null, aov: null, r_score: 0, segment: 'no_purchases', margin: null });
+    const quoted = await app.inject({ method: 'GET', url: `/v1/customers/${encodeURIComponent('O"Brien')}` });
+    expect(quoted.body).toContain('"customer_id":"O\\"Brien"');
+    expect(quoted.json().customer_id).toBe('O"Brien');
+  });
+
+  it('reads ids canonically: 042 is its own customer, 13085.0 is 13085, and an unknown id is a coded 404', async () => {
+    expect((await app.inject({ method: 'GET', url: '/v1/customers/042' })).body).toBe(await referenceOf(rowOf('042')));
+    expect((await app.inject({ method: 'GET', url: '/v1/customers/42' })).body).toBe(await referenceOf(rowOf('42')));
+    const decimal = await app.inject({ method: 'GET', url: '/v1/customers/13085.0' });
+    expect(decimal.body).toBe(await referenceOf(rowOf('13085')));
+    expect(decimal.json()).toMatchObject({ customer_id: '13085', orders: 2, revenue: 50 });
+    for (const id of ['nobody', '0042', '401', 'NULL', '%20']) {
+      const res = await app.inject({ method: 'GET', url: `/v1/customers/${id}` });
+      expect(res.statusCode).toBe(404);
+      expect(res.json().code).toBe('SEG_ERR_CUSTOMER_NOT_FOUND');
+    }
+  });
+});
+
+describe('POST /v1/customers/batch-get written from the columns', () => {
+  it('answers the ids in the order asked, integers by value, the unknown ones in not_found as sent', async () => {
+    const ids = [42, '42', '13085.0', 13085, '042', 'nobody', 7, 'Zoë', 99999, 'O"Brien', 'R1'];
+    const res = await app.inject({ method: 'POST', url: '/v1/customers/batch-get', payload: { ids } });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+    const found = ['42', '42', '13085', '13085', '042', '7', 'Zoë', 'O"Brien', 'R1'];
+    const expected = `{"snapshot":${JSON.stringify(snap.id)},"customers":[${(await Promise.all(found.map((id) => referenceOf(rowOf(id))))).join(',')}],"not_found":["nobody",99999]}`;
+    expect(res.body).toBe(expected);
+  });
+
+  it('answers a thousand ids as the lookups of each, and an empty list with empty arrays', async () => {
+    const ids = Array.from({ length: 1000 }, (_, i) => (i % 3 === 0 ? 1 + (i % 400) : String(1 + ((i * 7) % 500))));
+    const res = await app.inject({ method: 'POST', url: '/v1/customers/batch-get', payload: { ids } });
+    const body = res.json();
+    const singles = await Promise.all(ids.map((id) => app.inject({ method: 'GET', url: `/v1/customers/${id}` })));
+    expect(body.customers).toEqual(singles.filter((s) => s.statusCode === 200).map((s) => s.json()));
+    expect(body.not_found).toEqual(ids.filter((_, i) => singles[i]!.statusCode === 404));
+    expect(body.not_found.length).toBeGreaterThan(0);
+    const empty = await app.inject({ method: 'POST', url: '/v1/customers/batch-get', payload: { ids: [] } });
+    expect(empty.body).toBe(`{"snapshot":${JSON.stringify(snap.id)},"customers":[],"not_found":[]}`);
+  });
+});
+
+describe('a customer with live events', () => {
+  it('is answered from the overlay, as the schema serializer writes its view, in a lookup and in a batch', async () => {
+    const post = await app.inject({
+      method: 'POST',
+      url: '/v1/events',
+      headers: { authorization: 'Bearer secret' },
+      payload: [{ customer_id: 'Zoë', ts: '2026-07-01T10:00:00Z', amount: 10 }, { customer_id: 'NEW-1', ts: '2026-07-02T10:00:00Z', amount: 5 }],
+    });
+    expect(post.statusCode).toBe(202);
+    const state = app.segstream.store.ready();
+    for (const id of ['Zoë', 'NEW-1']) {
+      const res = await app.inject({ method: 'GET', url: `/v1/customers/${encodeURIComponent(id)}` });
+      expect(res.json()).toMatchObject({ customer_id: id, live: true });
+      expect(res.body).toBe(await schemaJson(state.get(id)));
+    }
+    expect((await app.inject({ method: 'GET', url: '/v1/customers/Zo%C3%AB' })).json()).toMatchObject({ orders: 2, revenue: 24.5, as_of: '2026-07-01T23:59:59.999Z' });
+    const batch = await app.inject({ method: 'POST', url: '/v1/customers/batch-get', payload: { ids: ['NEW-1', 42, 'Zoë'] } });
+    expect(batch.body).toBe(`{"snapshot":${JSON.stringify(snap.id)},"customers":[${await schemaJson(state.get('NEW-1'))},${await referenceOf(rowOf('42'))},${await schemaJson(state.get('Zoë'))}],"not_found":[]}`);
+  });
+});
