@@ -8,7 +8,8 @@
  *
  * Each file is Arrow IPC (file format) with columns seq (the log segment of the row),
  * customer_id (canonical text), ts and amount (float64), margin (float64, null where unknown)
- * and event_id (utf8, null where none). It is written under a temporary name, fsynced, renamed
+ * event_id (utf8, null where none) and order_id (canonical text, null where none; files written
+ * before it existed have no such column). It is written under a temporary name, fsynced, renamed
  * into place and the folder fsynced, so a file that has its name is complete.
  *
  * Invariant: the files cover segments 1..through without gaps or overlaps, each range a fold
@@ -24,6 +25,7 @@ import type { TxBatch } from '../parse/parse-batch.js';
 import { type CustomerKey, customerKeyFromText } from '../parse/parse-values.js';
 import { float64Vector, utf8Vector } from '../snapshot/arrow-columns.js';
 import type { WalEntry } from './read-wal.js';
+import { orderKey, orderText } from './wal-record.js';
 import { replaceDurably, syncDir } from '../durable-files.js';
 
 /** One archive file and the segments it holds. */
@@ -86,6 +88,7 @@ function archiveTable(entries: readonly WalEntry[]): Table {
   let amount: number[] = [];
   let margin: number[] = [];
   let eventIds: (string | null)[] = [];
+  let orderIds: (string | null)[] = [];
   const flush = (): void => {
     if (seq.length === 0) return;
     const t = new Table({
@@ -95,6 +98,7 @@ function archiveTable(entries: readonly WalEntry[]): Table {
       amount: float64Vector(Float64Array.from(amount)),
       margin: float64Vector(Float64Array.from(margin)),
       event_id: nullableUtf8Vector(eventIds),
+      order_id: nullableUtf8Vector(orderIds),
     });
     batches.push(...t.batches);
     seq = [];
@@ -103,6 +107,7 @@ function archiveTable(entries: readonly WalEntry[]): Table {
     amount = [];
     margin = [];
     eventIds = [];
+    orderIds = [];
   };
   for (const { seq: s, batch } of entries) {
     for (let i = 0; i < batch.length; i++) {
@@ -112,6 +117,7 @@ function archiveTable(entries: readonly WalEntry[]): Table {
       amount.push(batch.amount[i]!);
       margin.push(batch.margin ? batch.margin[i]! : Number.NaN);
       eventIds.push(batch.eventIds?.[i] ?? null);
+      orderIds.push(orderText(batch.orderIds?.[i]));
       if (seq.length === ROWS_PER_BATCH) flush();
     }
   }
@@ -197,6 +203,8 @@ export class EventArchive {
       if (n === 0) continue;
       const idCol = rb.getChild('customer_id');
       const eventCol = rb.getChild('event_id');
+      const orderCol = rb.getChild('order_id');
+      const orderIds: CustomerKey[] | null = orderCol && orderCol.nullCount < n ? new Array(n) : null;
       const ids: CustomerKey[] = new Array(n);
       const eventIds: (string | null)[] = new Array(n);
       let anyEventId = false;
@@ -205,6 +213,7 @@ export class EventArchive {
         const e = (eventCol?.get(i) as string | null | undefined) ?? null;
         eventIds[i] = e;
         if (e !== null) anyEventId = true;
+        if (orderIds) orderIds[i] = orderKey(orderCol!.get(i) as string | null);
       }
       const marginCol = rb.getChild('margin');
       const margin = marginCol && marginCol.nullCount < n ? floats(marginCol, n) : null;
@@ -215,6 +224,7 @@ export class EventArchive {
         amount: floats(rb.getChild('amount'), n),
         margin,
         ...(anyEventId ? { eventIds } : {}),
+        ...(orderIds ? { orderIds } : {}),
       };
       yield { batch, seq: floats(rb.getChild('seq'), n) };
     }

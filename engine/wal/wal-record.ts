@@ -6,10 +6,12 @@
  *   payload = u32 rows | u8 flags | 3 pad | f64 ts[rows] | f64 amount[rows] | f64 margin[rows]?
  *             | i32 idEnd[rows] | utf8 ids (concatenated)
  *             | (flags & EVENT_IDS) i32 eventIdEnd[rows] | utf8 event ids (concatenated)
+ *             | (flags & ORDER_IDS) i32 orderIdEnd[rows] | utf8 order ids (concatenated)
  *
- * flags: bit 0 = a margin column follows, bit 1 = event ids follow. Records written before event
- * ids existed carry 0 or 1 there, so they read back unchanged. A row without an event id has an
- * empty one (an event id is never empty, see event-id.ts).
+ * flags: bit 0 = a margin column follows, bit 1 = event ids follow, bit 2 = order ids follow.
+ * Records written before a bit existed carry 0 there, so they read back unchanged. A row without
+ * an event id has an empty one (an event id is never empty, see event-id.ts); so has a row without
+ * an order id (a line that is an order of its own), read back as NO_ORDER.
  *
  * Ids are stored as their canonical text (`String(key)`), which `customerKeyFromText` maps back
  * to exactly the same key: a safe integer's text is canonical, and any text key is one that
@@ -18,12 +20,58 @@
 import { crc32 } from 'node:zlib';
 import type { TxBatch } from '../parse/parse-batch.js';
 import { type CustomerKey, customerKeyFromText } from '../parse/parse-values.js';
+import { NO_ORDER } from '../live/tx-batches.js';
 
 /** Bytes of the frame header (length + crc). */
 export const FRAME_HEADER_BYTES = 8;
 
 const HAS_MARGIN = 1;
 const HAS_EVENT_IDS = 2;
+const HAS_ORDER_IDS = 4;
+
+/** The stored text of an order key: canonical like ids, empty for none (parse-batch.ts's NUL keys of lines without one). */
+export function orderText(order: CustomerKey | undefined): string | null {
+  if (order === undefined) return null;
+  return typeof order === 'string' && order.charCodeAt(0) === 0 ? null : String(order);
+}
+
+/** The order key of stored text (see {@link orderText}). */
+export function orderKey(text: string | null): CustomerKey {
+  if (text === null || text === '') return NO_ORDER;
+  return (customerKeyFromText(text) ?? text) as CustomerKey;
+}
+
+/** Appends `texts` as i32 ends then UTF-8 bytes at `at`; returns the offset after them. */
+function writeTexts(p: Buffer, at: number, texts: readonly (string | null)[]): number {
+  const n = texts.length;
+  const textAt = at + 4 * n;
+  let off = 0;
+  for (let i = 0; i < n; i++) {
+    const t = texts[i];
+    if (t !== null && t !== undefined) off += p.write(t, textAt + off, 'utf8');
+    p.writeInt32LE(off, at + 4 * i);
+  }
+  return textAt + off;
+}
+
+/** Reads `n` texts written by {@link writeTexts} at `at` (null for empty); returns them and the offset after. */
+function readTexts(p: Buffer, at: number, n: number): { texts: (string | null)[]; end: number } {
+  const textAt = at + 4 * n;
+  const texts: (string | null)[] = new Array(n);
+  let prev = 0;
+  for (let i = 0; i < n; i++) {
+    const end = p.readInt32LE(at + 4 * i);
+    texts[i] = end === prev ? null : p.toString('utf8', textAt + prev, textAt + end);
+    prev = end;
+  }
+  return { texts, end: textAt + prev };
+}
+
+function textBytes(texts: readonly (string | null)[]): number {
+  let bytes = 0;
+  for (const t of texts) bytes += t === null ? 0 : Buffer.byteLength(t, 'utf8');
+  return bytes;
+}
 
 /** Encodes a batch as one framed record. */
 export function encodeRecord(batch: TxBatch): Buffer {
@@ -35,12 +83,13 @@ export function encodeRecord(batch: TxBatch): Buffer {
   const eventIds = batch.eventIds?.some((e) => e !== null) ? batch.eventIds : undefined;
   let eventIdBytes = 0;
   if (eventIds) for (const e of eventIds) eventIdBytes += e === null ? 0 : Buffer.byteLength(e, 'utf8');
+  const orderTexts = batch.orderIds ? batch.orderIds.map(orderText) : null;
   const fixed = 8 + 8 * n * (hasMargin ? 3 : 2) + 4 * n;
-  const payloadBytes = fixed + idBytes + (eventIds ? 4 * n + eventIdBytes : 0);
+  const payloadBytes = fixed + idBytes + (eventIds ? 4 * n + eventIdBytes : 0) + (orderTexts ? 4 * n + textBytes(orderTexts) : 0);
   const buf = Buffer.alloc(FRAME_HEADER_BYTES + payloadBytes);
   const p = buf.subarray(FRAME_HEADER_BYTES);
   p.writeUInt32LE(n, 0);
-  p.writeUInt8((hasMargin ? HAS_MARGIN : 0) | (eventIds ? HAS_EVENT_IDS : 0), 4);
+  p.writeUInt8((hasMargin ? HAS_MARGIN : 0) | (eventIds ? HAS_EVENT_IDS : 0) | (orderTexts ? HAS_ORDER_IDS : 0), 4);
   let off = 8;
   // Copy through a Buffer view so the frame needs no 8-byte alignment.
   for (const col of hasMargin ? [batch.ts, batch.amount, batch.margin!] : [batch.ts, batch.amount]) {
@@ -54,16 +103,9 @@ export function encodeRecord(batch: TxBatch): Buffer {
     idOff += p.write(idTexts[i]!, off + idOff, 'utf8');
     p.writeInt32LE(idOff, endsAt + 4 * i);
   }
-  if (eventIds) {
-    const eventEndsAt = off + idOff;
-    const eventTextAt = eventEndsAt + 4 * n;
-    let eOff = 0;
-    for (let i = 0; i < n; i++) {
-      const e = eventIds[i];
-      if (e !== null && e !== undefined) eOff += p.write(e, eventTextAt + eOff, 'utf8');
-      p.writeInt32LE(eOff, eventEndsAt + 4 * i);
-    }
-  }
+  let at = off + idOff;
+  if (eventIds) at = writeTexts(p, at, eventIds);
+  if (orderTexts) writeTexts(p, at, orderTexts);
   buf.writeUInt32LE(payloadBytes, 0);
   buf.writeUInt32LE(crc32(p), 4);
   return buf;
@@ -111,15 +153,11 @@ export function decodeRecord(buf: Buffer, offset: number): DecodeResult {
     ids[i] = customerKeyFromText(p.toString('utf8', textAt + prev, textAt + end)) as CustomerKey;
     prev = end;
   }
-  if ((flags & HAS_EVENT_IDS) === 0) return { kind: 'record', batch: { length: n, ids, ts, amount, margin }, bytes: FRAME_HEADER_BYTES + len };
-  const eventEndsAt = textAt + prev;
-  const eventTextAt = eventEndsAt + 4 * n;
-  const eventIds: (string | null)[] = new Array(n);
-  prev = 0;
-  for (let i = 0; i < n; i++) {
-    const end = p.readInt32LE(eventEndsAt + 4 * i);
-    eventIds[i] = end === prev ? null : p.toString('utf8', eventTextAt + prev, eventTextAt + end);
-    prev = end;
-  }
-  return { kind: 'record', batch: { length: n, ids, ts, amount, margin, eventIds }, bytes: FRAME_HEADER_BYTES + len };
+  let at = textAt + prev;
+  let eventIds: (string | null)[] | undefined;
+  if ((flags & HAS_EVENT_IDS) !== 0) ({ texts: eventIds, end: at } = readTexts(p, at, n));
+  let orderIds: CustomerKey[] | undefined;
+  if ((flags & HAS_ORDER_IDS) !== 0) orderIds = readTexts(p, at, n).texts.map(orderKey);
+  const batch: TxBatch = { length: n, ids, ts, amount, margin, ...(eventIds ? { eventIds } : {}), ...(orderIds ? { orderIds } : {}) };
+  return { kind: 'record', batch, bytes: FRAME_HEADER_BYTES + len };
 }

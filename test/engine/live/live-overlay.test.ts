@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AGGREGATE_FIELDS } from '../../../engine/aggregate/customer-table.js';
 import { LiveState } from '../../../engine/live/live-state.js';
+import { LiveStore } from '../../../engine/live/live-store.js';
 import { concatTxBatches, jsonRowsBatch } from '../../../engine/live/tx-batches.js';
 import { type TxBatch, parseBatch } from '../../../engine/parse/parse-batch.js';
 import { RejectLog } from '../../../engine/parse/reject-log.js';
@@ -78,6 +79,26 @@ describe('the live overlay', () => {
     }
     // The line items counted distinct orders: L10 (two lines) and L11, and the return CL11.
     expect(state.get('N2')).toMatchObject({ orders: 2, returns: 1, purchase_days: 2, revenue: 20.29, returned_amount: 0.7 });
+  });
+
+  it('agrees with the rescore that folds the same events in from the log, order ids included', async () => {
+    const dataDir = join(dir, 'store');
+    await rescore({ input: join(dir, 'tx.csv'), dataDir });
+    const store = await LiveStore.open({ dataDir });
+    try {
+      for (const b of EVENTS) await store.ingest(b);
+      const through = await store.wal.rotate();
+      const summary = await rescore({ input: join(dir, 'tx.csv'), dataDir, wal: { dir: LiveStore.walDir(dataDir), through } });
+      const folded = LiveState.openSync(await loadSnapshot(dataDir, summary.snapshot));
+      for (const id of TOUCHED) {
+        const live = store.ready().get(id)!;
+        const rescored = folded.get(id)!;
+        for (const f of [...AGGREGATE_FIELDS, 'as_of']) expect(live[f], `${id} ${f}`).toEqual(rescored[f]);
+      }
+      expect(folded.get('N2')).toMatchObject({ orders: 2, returns: 1 });
+    } finally {
+      await store.close();
+    }
   });
 
   it('applies one batch or the same rows in many batches to the same fields', async () => {

@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { NO_ORDER } from '../../../engine/live/tx-batches.js';
 import type { TxBatch } from '../../../engine/parse/parse-batch.js';
 import { EventArchive, archiveFileName } from '../../../engine/wal/event-archive.js';
 import type { WalEntry } from '../../../engine/wal/read-wal.js';
@@ -68,6 +69,19 @@ describe('EventArchive', () => {
       margin: [null, null, 3.5, null],
       eventIds: [null, null, 'e-9', null],
     });
+  });
+
+  it('keeps order ids, a line without one staying an order of its own, and reads files written before them', async () => {
+    const dir = join(await tempDir(), 'events');
+    const archive = await EventArchive.open(dir);
+    await archive.add(2, [entry(1, [1, 2], { orderIds: [536365, '\u0000request#2'] }), entry(2, [3])]);
+    const orders: unknown[] = [];
+    for await (const { batch } of (await EventArchive.open(dir)).read()) orders.push(...(batch.orderIds ?? ['(none)']));
+    expect(orders).toEqual([536365, NO_ORDER, NO_ORDER]);
+    // A file without any order id reads back without orderIds, as files written before the column.
+    await archive.add(3, [entry(3, [4])]);
+    const last = (await EventArchive.open(dir)).files.at(-1)!;
+    for await (const { batch } of EventArchive.readFile(last)) expect(batch.orderIds).toBeUndefined();
   });
 
   it('archives a fold without rows (a job while no event came) and reads it back empty', async () => {

@@ -2,6 +2,7 @@ import { appendFile, type FileHandle, mkdtemp, readdir, rm, stat } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { NO_ORDER } from '../../../engine/live/tx-batches.js';
 import type { TxBatch } from '../../../engine/parse/parse-batch.js';
 import { readWal } from '../../../engine/wal/read-wal.js';
 import { decodeRecord, encodeRecord } from '../../../engine/wal/wal-record.js';
@@ -49,6 +50,17 @@ describe('wal record', () => {
     // A record from before event ids: flags byte 1 (margin) still reads as margin, no ids.
     const old = decodeRecord(encodeRecord(batch([7], true)), 0);
     expect(old.kind === 'record' && [old.batch.ids, old.batch.eventIds, old.batch.margin?.length]).toEqual([[7], undefined, 1]);
+  });
+
+  it('round-trips order ids with event ids, keeping 536365 a number, "C536379" text and a line without one its own order', () => {
+    const b = { ...batch([1, 2, 3, 4]), eventIds: ['e-1', null, null, 'e-4'], orderIds: [536365, 'C536379', '\u0000request#3', '042'] };
+    const r = decodeRecord(encodeRecord(b), 0);
+    expect(r.kind).toBe('record');
+    if (r.kind !== 'record') return;
+    expect(r.batch.eventIds).toEqual(['e-1', null, null, 'e-4']);
+    expect(r.batch.orderIds).toEqual([536365, 'C536379', NO_ORDER, '042']);
+    const plain = decodeRecord(encodeRecord(batch([5])), 0);
+    expect(plain.kind === 'record' && plain.batch.orderIds).toBeUndefined();
   });
 
   it('reports a torn record instead of misreading it', () => {
