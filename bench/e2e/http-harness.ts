@@ -5,12 +5,14 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Table, type Vector, tableFromIPC, tableToIPC } from 'apache-arrow';
 import autocannon from 'autocannon';
 import { generate } from '../../engine/generate/index.js';
 import { rescore } from '../../engine/rescore/rescore.js';
+import { utf8Vector } from '../../engine/snapshot/arrow-columns.js';
 import { currentSnapshotId } from '../../engine/snapshot/snapshot-store.js';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -21,15 +23,31 @@ export function flag(name: string, fallback: string): string {
   return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback;
 }
 
-/** A data directory with a published snapshot of `customers` customers (3 rows each), made once and reused. */
-export async function benchData(customers: number): Promise<{ dataDir: string; input: string }> {
-  const dir = flag('dir', join(tmpdir(), `segstream-bench-http-${customers}`));
+/**
+ * A data directory with a published snapshot of `customers` customers (3 rows each), made once and
+ * reused. `ids: 'text'` gives every customer a string id (`C` and the number, as a CRM's
+ * `C000123`-style ids) instead of the generator's integers.
+ */
+export async function benchData(customers: number, opts: { ids?: 'integer' | 'text' } = {}): Promise<{ dataDir: string; input: string }> {
+  const text = opts.ids === 'text';
+  const dir = flag('dir', join(tmpdir(), `segstream-bench-http-${customers}${text ? '-text' : ''}`));
   const dataDir = join(dir, 'data');
-  const input = join(dir, 'tx.parquet');
+  const input = join(dir, text ? 'tx.arrow' : 'tx.parquet');
   if (existsSync(input) && (await currentSnapshotId(dataDir))) return { dataDir, input };
   await mkdir(dir, { recursive: true });
   process.stderr.write(`building a ${customers.toLocaleString('en-US')}-customer snapshot in ${dir} (once)\n`);
-  await generate({ customers, transactions: customers * 3, format: 'parquet', seed: 7, out: input });
+  if (!text) {
+    await generate({ customers, transactions: customers * 3, format: 'parquet', seed: 7, out: input });
+  } else {
+    const generated = join(dir, 'tx-integer-ids.arrow');
+    await generate({ customers, transactions: customers * 3, format: 'arrow', seed: 7, out: generated });
+    const table = tableFromIPC(await readFile(generated));
+    const ids = table.getChild('customer_id')!;
+    const columns: Record<string, Vector> = { customer_id: utf8Vector(Array.from(ids, (id) => `C${String(id).padStart(7, '0')}`)) };
+    for (const f of table.schema.fields) if (f.name !== 'customer_id') columns[f.name] = table.getChild(f.name)!;
+    await writeFile(input, tableToIPC(new Table(columns), 'file'));
+    await rm(generated);
+  }
   await rescore({ input, dataDir });
   return { dataDir, input };
 }
@@ -103,4 +121,11 @@ export async function report(name: string, meta: Record<string, unknown>, rows: 
   const file = join(ROOT, 'bench', 'results', `${name}.json`);
   await writeFile(file, `${JSON.stringify({ name, at: new Date().toISOString(), node: process.version, ...meta, results: rows }, null, 2)}\n`);
   process.stdout.write(`wrote ${file}\n`);
+}
+
+/** Resident and peak resident memory of a process, in MiB (Linux /proc). */
+export async function rssOf(pid: number): Promise<{ rss_mib: number; peak_rss_mib: number }> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kib = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN);
+  return { rss_mib: Math.round(kib('VmRSS') / 1024), peak_rss_mib: Math.round(kib('VmHWM') / 1024) };
 }

@@ -1,52 +1,118 @@
 /**
- * GET /v1/customers/:id with random ids over an N-customer snapshot (default 1,000,000), next to
- * a bare fastify hello-world on the same machine in the same run; then the same lookups while a
- * rescore job runs. Prints a table and writes bench/results/http-lookups.json; asserts nothing.
+ * GET /v1/customers/:id over an N-customer snapshot (default 1,000,000), with integer ids and with
+ * string ids (`C0000123`), next to a bare fastify hello-world in the same run: rounds alternate
+ * hello and lookups, and each lookup is compared with the hello runs just before and after it
+ * (the machine is shared, so a ratio of neighbours says more than one of averages). Then a
+ * 1,000-id batch-get, one request at a time (its latency, not its throughput), the servers' RSS,
+ * the memory lookups hold beyond the snapshot's columns, and, with --job, lookups while a rescore
+ * job runs. Prints a table and writes bench/results/http-lookups.json; asserts nothing.
  *
- *   node --import tsx bench/e2e/http-lookups.ts [--customers 1000000] [--dir DIR] [--connections 100] [--duration 10]
+ *   node --import tsx bench/e2e/http-lookups.ts [--customers 1000000] [--ids both|integer|text]
+ *     [--rounds 3] [--connections 100] [--duration 10] [--job] [--dir DIR]
+ *
+ * The load generator (autocannon, in this process) shares the machine's cores with the server;
+ * every request is one of 2,000 random ids of the snapshot, prepared once, and hello gets the
+ * same prepared-request path, so both sides pay the same for the generator.
  */
 import { dirname } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import type autocannon from 'autocannon';
+import { LiveState } from '../../engine/live/live-state.js';
 import { loadSnapshot } from '../../engine/snapshot/snapshot-store.js';
-import { benchData, flag, load, report, spawnHello, spawnSegstream } from './http-harness.js';
+import { type LoadResult, benchData, flag, load, report, rssOf, spawnHello, spawnSegstream } from './http-harness.js';
 
 const customers = Number(flag('customers', '1000000'));
 const connections = Number(flag('connections', '100'));
 const duration = Number(flag('duration', '10'));
-const { dataDir, input } = await benchData(customers);
+const rounds = Number(flag('rounds', '3'));
+const idKinds = flag('ids', 'both') === 'both' ? (['integer', 'text'] as const) : ([flag('ids', 'integer')] as const as readonly ('integer' | 'text')[]);
+const withJob = process.argv.includes('--job');
 
-// Ids to ask for: a random sample of the snapshot's own ids (canonical text).
-const ids = await (async () => {
-  const col = (await loadSnapshot(dataDir)).customers.getChild('customer_id')!;
-  return Array.from({ length: 100_000 }, () => String(col.get(Math.floor(Math.random() * col.length))));
-})();
-let next = 0;
-const randomLookup: autocannon.Request = { method: 'GET', setupRequest: (req) => ({ ...req, path: `/v1/customers/${encodeURIComponent(ids[next++ % ids.length]!)}` }) };
+const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
+interface Target {
+  readonly kind: 'integer' | 'text';
+  readonly dataDir: string;
+  readonly input: string;
+  readonly ids: string[];
+  readonly lookupBytesPerCustomer: number;
+  server?: { url: string; child: ChildProcess };
+}
+
+async function prepare(kind: 'integer' | 'text'): Promise<Target> {
+  const { dataDir, input } = await benchData(customers, { ids: kind });
+  const snapshot = await loadSnapshot(dataDir);
+  const col = snapshot.customers.getChild('customer_id')!;
+  const ids = Array.from({ length: 2000 }, () => String(col.get(Math.floor(Math.random() * col.length))));
+  // The lookup side's memory, measured on the same snapshot in this process.
+  const state = LiveState.openSync(snapshot);
+  const lookupBytesPerCustomer = Number((state.lookupBytes / state.columns.size).toFixed(1));
+  return { kind, dataDir, input, ids, lookupBytesPerCustomer };
+}
+
+const lookupsOf = (t: Target): autocannon.Request[] => t.ids.map((id) => ({ method: 'GET', path: `/v1/customers/${encodeURIComponent(id)}` }));
+
+const targets: Target[] = [];
+for (const kind of idKinds) targets.push(await prepare(kind));
 const hello = await spawnHello();
-// Jobs read only inside --input-root folders (DESIGN "Real-time path").
-const seg = await spawnSegstream(dataDir, {}, ['--input-root', dirname(input)]);
-const results = [];
+const helloRequests: autocannon.Request[] = [{ method: 'GET', path: '/hello' }];
+const rows: object[] = [];
+const meta: Record<string, unknown> = { customers, connections, duration_s: duration, rounds };
 try {
-  await load('warm-up', { url: seg.url, connections, duration: 2, requests: [randomLookup] });
-  results.push(await load('fastify hello-world', { url: `${hello.url}/hello`, connections, duration }));
-  const idle = await load('lookup, idle', { url: seg.url, connections, duration, requests: [randomLookup] });
-  results.push(idle);
-  const job = await fetch(`${seg.url}/v1/jobs/rescore`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ input }) });
-  const { id } = (await job.json()) as { id: string };
-  const busy = await load('lookup, rescore running', { url: seg.url, connections, duration, requests: [randomLookup] });
-  const state = (await (await fetch(`${seg.url}/v1/jobs/${id}`)).json()) as { status: string };
-  results.push({ ...busy, name: `${busy.name} (job ${state.status} at the end)` });
-  const h = results[0]!;
-  await report('http-lookups', {
-    customers,
-    connections,
-    duration_s: duration,
-    lookup_vs_hello_rps: Number((idle.requests_per_second / h.requests_per_second).toFixed(3)),
-    lookup_p99_vs_hello_p99: Number((idle.p99_ms / Math.max(1, h.p99_ms)).toFixed(2)),
-    p99_during_rescore_vs_idle: Number((busy.p99_ms / Math.max(1, idle.p99_ms)).toFixed(2)),
-  }, results);
+  for (const t of targets) t.server = await spawnSegstream(t.dataDir, {}, ['--input-root', dirname(t.input)]);
+  for (const t of targets) await load('warm-up', { url: t.server!.url, connections, duration: 2, requests: lookupsOf(t) });
+  await load('warm-up', { url: hello.url, connections, duration: 2, requests: helloRequests });
+
+  const ratios: Record<string, number[]> = {};
+  const lookups: Record<string, LoadResult[]> = {};
+  for (let round = 1; round <= rounds; round++) {
+    let before = await load('fastify hello-world', { url: hello.url, connections, duration, requests: helloRequests });
+    rows.push({ round, ...before });
+    for (const t of targets) {
+      const r = await load(`lookup, ${t.kind} ids`, { url: t.server!.url, connections, duration, requests: lookupsOf(t) });
+      const after = await load('fastify hello-world', { url: hello.url, connections, duration, requests: helloRequests });
+      const ratio = r.requests_per_second / ((before.requests_per_second + after.requests_per_second) / 2);
+      rows.push({ round, ...r, vs_hello: Number(ratio.toFixed(3)) }, { round, ...after });
+      ratios[t.kind] = [...(ratios[t.kind] ?? []), ratio];
+      lookups[t.kind] = [...(lookups[t.kind] ?? []), r];
+      before = after;
+    }
+  }
+  for (const t of targets) {
+    const ids = Array.from({ length: 1000 }, (_, i) => (t.kind === 'integer' ? Number(t.ids[i]) : t.ids[i]!));
+    const batch = await load(`batch-get of 1,000 ${t.kind} ids, 1 connection`, {
+      url: `${t.server!.url}/v1/customers/batch-get`,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ids }),
+      connections: 1,
+      duration: Math.min(duration, 5),
+    });
+    rows.push({ round: '-', ...batch });
+    const rs = lookups[t.kind]!;
+    meta[t.kind] = {
+      lookup_vs_hello_rps_median: Number(median(ratios[t.kind]!).toFixed(3)),
+      lookup_vs_hello_rps_each: ratios[t.kind]!.map((x) => Number(x.toFixed(3))),
+      lookup_p99_ms_median: median(rs.map((r) => r.p99_ms)),
+      batch_get_1000_p50_ms: batch.p50_ms,
+      lookup_bytes_per_customer: t.lookupBytesPerCustomer,
+      server: await rssOf(t.server!.child.pid!),
+    };
+  }
+  meta['hello_server'] = await rssOf(hello.child.pid!);
+
+  if (withJob) {
+    // Lookups while a rescore job runs (issue 11 item 5): the first id kind's server.
+    const t = targets[0]!;
+    const job = await fetch(`${t.server!.url}/v1/jobs/rescore`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ input: t.input }) });
+    const { id } = (await job.json()) as { id: string };
+    const busy = await load(`lookup, ${t.kind} ids, rescore running`, { url: t.server!.url, connections, duration, requests: lookupsOf(t) });
+    const state = (await (await fetch(`${t.server!.url}/v1/jobs/${id}`)).json()) as { status: string };
+    rows.push({ round: '-', ...busy, name: `${busy.name} (job ${state.status} at the end)` });
+    meta['p99_during_rescore_vs_idle'] = Number((busy.p99_ms / Math.max(1, median(lookups[t.kind]!.map((r) => r.p99_ms)))).toFixed(2));
+  }
+  await report('http-lookups', meta, rows);
 } finally {
   hello.child.kill('SIGTERM');
-  seg.child.kill('SIGTERM');
+  for (const t of targets) t.server?.child.kill('SIGTERM');
 }

@@ -93,6 +93,11 @@ export class LiveState {
     return this.overlay.size;
   }
 
+  /** Bytes lookups hold beyond the snapshot's own columns: the id index and the listings' arrays that are not views into the columns. */
+  get lookupBytes(): number {
+    return this.index.extraBytes + this.columns.extraBytes;
+  }
+
   /** The overlay customer of a canonical id text (snapshot row or new), or -1. */
   private liveOf(id: string, row: number): number {
     return row >= 0 ? this.overlay.atRow(row) : this.overlay.find(id);

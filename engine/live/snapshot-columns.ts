@@ -157,6 +157,12 @@ export class SnapshotColumns {
     });
   }
 
+  /** Bytes held beyond the table's own buffers: the code arrays that could not be views into them. */
+  get extraBytes(): number {
+    const owned = (a: ArrayBufferView, name: CustomerColumn) => (this.vector(name).data.some((d) => d.values.buffer === a.buffer) ? 0 : a.byteLength);
+    return owned(this.segment.codes, 'segment') + owned(this.tier.codes, 'tier') + owned(this.lifecycle.codes, 'lifecycle') + owned(this.spendBand, 'spend_band') + this.winBack.byteLength;
+  }
+
   /** The Arrow vector of a column (throws on a snapshot without it). */
   vector(name: CustomerColumn): Vector {
     const v = this.vectors.get(name);
