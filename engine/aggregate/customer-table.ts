@@ -36,4 +36,6 @@ export interface CustomerTable {
   readonly windows: ReadonlyMap<number, Float64Array>;
   /** Mean of the daily purchase totals after the first purchase day (NaN without repeat days): Gamma-Gamma's m_x. */
   readonly meanRepeatValue: Float64Array;
+  /** Net revenue of the 365 days up to the last purchase day (what a lost customer was worth a year); NaN where not computed. */
+  readonly lastYearRevenue: Float64Array;
 }

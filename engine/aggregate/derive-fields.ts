@@ -23,7 +23,12 @@ export interface CustomerSums {
   readonly repeatSum: Float64Array;
   /** Net units per revenue window (days → per customer). */
   readonly windows: Map<number, Float64Array>;
+  /** Net units of the {@link LAST_YEAR_DAYS} days up to each customer's last purchase day (absent on the live path). */
+  readonly lastYear?: Float64Array;
 }
+
+/** The lost report's year: revenue of the days `d > day(last_purchase_at) - 365` (DESIGN "Lost customers"). */
+export const LAST_YEAR_DAYS = 365;
 
 function moneyOf(units: ArrayLike<number>, n: number): Float64Array {
   const out = new Float64Array(n);
@@ -66,7 +71,9 @@ export function deriveFields(sums: CustomerSums, asOfMs: number): CustomerTable 
     const pd = sums.purchaseDays[c]!;
     meanRepeatValue[c] = pd > 1 ? sums.repeatSum[c]! / MONEY_SCALE / (pd - 1) : Number.NaN;
   }
-  return { size: n, customerId: sums.customerId, asOfMs, asOfDay, fields: f, windows: sums.windows, meanRepeatValue };
+  const lastYearRevenue = sums.lastYear ? unitsToMoney(Float64Array.from(sums.lastYear)) : new Float64Array(n).fill(Number.NaN);
+  for (let c = 0; c < n; c++) if (f.orders[c] === 0) lastYearRevenue[c] = Number.NaN;
+  return { size: n, customerId: sums.customerId, asOfMs, asOfDay, fields: f, windows: sums.windows, meanRepeatValue, lastYearRevenue };
 }
 
 

@@ -6,7 +6,7 @@ import { type AggregateState, NO_DAY } from './aggregate-state.js';
 import type { Aggregator } from './aggregator.js';
 import type { CustomerTable } from './customer-table.js';
 import { isPurchaseDay } from './day-map.js';
-import { deriveFields } from './derive-fields.js';
+import { LAST_YEAR_DAYS, deriveFields } from './derive-fields.js';
 
 /** End (23:59:59.999 UTC) of the day of an instant: DESIGN's default `as_of`. */
 export function endOfDay(ms: number): number {
@@ -41,12 +41,17 @@ export function finalize(agg: Aggregator, asOfMs: number, windowDays: readonly n
   const purchaseDays = new Float64Array(n);
   const repeatSum = new Float64Array(n);
   const firstDay = new Float64Array(n);
+  // The lost report's "revenue in the 365 days before the last purchase" (DESIGN "Lost customers").
+  const lastYearFrom = new Float64Array(n);
+  const lastYear = new Float64Array(n);
   for (let c = 0; c < n; c++) {
     firstDay[c] = Math.floor(s.firstTs[c]! / MS_PER_DAY);
+    lastYearFrom[c] = Math.floor(s.lastTs[c]! / MS_PER_DAY) - LAST_YEAR_DAYS;
     if (s.spilled[c] === 1 || s.day0[c] === NO_DAY) continue;
     const d = s.day0[c]!;
     if (isPurchaseDay(s.day0Pos[c]!)) purchaseDays[c] = 1;
     for (let w = 0; w < winArrays.length; w++) if (d > winFrom[w]!) winArrays[w]![c]! += s.day0Net[c]!;
+    if (d > lastYearFrom[c]!) lastYear[c]! += s.day0Net[c]!;
   }
   const days = s.days;
   for (let slot = 0; slot < days.capacity; slot++) {
@@ -59,6 +64,7 @@ export function finalize(agg: Aggregator, asOfMs: number, windowDays: readonly n
       if (d !== firstDay[c]) repeatSum[c]! += pos;
     }
     for (let w = 0; w < winArrays.length; w++) if (d > winFrom[w]!) winArrays[w]![c]! += days.net[slot]!;
+    if (d > lastYearFrom[c]!) lastYear[c]! += days.net[slot]!;
   }
   return deriveFields(
     {
@@ -72,6 +78,7 @@ export function finalize(agg: Aggregator, asOfMs: number, windowDays: readonly n
       purchaseDays,
       repeatSum,
       windows,
+      lastYear,
     },
     asOfMs,
   );

@@ -129,12 +129,23 @@ export const ConfigSchema = Type.Object(
       },
       strict,
     ),
+    /** Why a lifecycle-lost customer was lost: the first rule whose conditions all hold names it, `other` when none does. */
+    lost_reasons: Type.Array(
+      Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }), when: Type.Record(Type.String(), Condition) }, { additionalProperties: false }),
+      {
+        default: [
+          { name: 'returns_heavy', when: { returned_share: { gte: 0.3 } } },
+          { name: 'one_time_buyer', when: { orders: { eq: 1 } } },
+        ],
+      },
+    ),
     win_back: Type.Object({ min_m_score: Type.Integer({ minimum: 1, default: 4 }) }, strict),
     models: Type.Object(
       {
         enabled: Type.Boolean({ default: true }),
         horizon_days: Type.Integer({ minimum: 1, default: 365 }),
         annual_discount_rate: Type.Number({ minimum: 0, default: 0.1 }),
+        holdout_days: Type.Integer({ minimum: 0, maximum: 3650, default: 0, description: 'also fit on the data up to as_of minus this many days and check the predictions of those days (0: no check)' }),
       },
       strict,
     ),

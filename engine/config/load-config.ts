@@ -119,6 +119,13 @@ function checkSemantics(config: Config, source: string): void {
       if (!numeric.has(field)) throw new ConfigError(`${source}: lifecycle.rules.${i}.when.${field} is not a numeric customer field (one of: ${[...numeric].join(', ')})`);
     }
   });
+  // Lost reasons may also test returned_share, which the rescore derives beside lifecycle.
+  const lostFields = new Set([...numeric, 'returned_share']);
+  config.lost_reasons.forEach((rule, i) => {
+    for (const field of Object.keys(rule.when)) {
+      if (!lostFields.has(field)) throw new ConfigError(`${source}: lost_reasons.${i}.when.${field} is not a numeric customer field (one of: ${[...lostFields].join(', ')})`);
+    }
+  });
   if (!AGGREGATE_FIELDS.includes(config.spend_bands.by as never)) {
     throw new ConfigError(`${source}: spend_bands.by must be a numeric customer field (one of: ${AGGREGATE_FIELDS.join(', ')})`);
   }

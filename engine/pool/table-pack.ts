@@ -17,6 +17,7 @@ export interface TablePart {
   readonly fields: Record<AggregateField, Float64Array>;
   readonly windows: Array<[number, Float64Array]>;
   readonly meanRepeatValue: Float64Array;
+  readonly lastYearRevenue: Float64Array;
 }
 
 /** A finalized partition as a TablePart. */
@@ -28,6 +29,7 @@ export function toTablePart(table: CustomerTable, order: Float64Array): TablePar
     fields: table.fields,
     windows: [...table.windows],
     meanRepeatValue: table.meanRepeatValue,
+    lastYearRevenue: table.lastYearRevenue,
   };
 }
 
@@ -37,6 +39,7 @@ export function tablePartBuffers(part: TablePart): ArrayBuffer[] {
   const add = (a: Float64Array): void => void set.add(a.buffer as ArrayBuffer);
   add(part.order);
   add(part.meanRepeatValue);
+  add(part.lastYearRevenue);
   for (const name of AGGREGATE_FIELDS) add(part.fields[name]);
   for (const [, w] of part.windows) add(w);
   return [...set];
@@ -82,7 +85,7 @@ export function combineParts(parts: readonly TablePart[], asOfMs: number, asOfDa
     const rank = ranks[p]!;
     for (let i = 0; i < part.size; i++) customerId[rank[i]!] = part.customerId[i]!;
   });
-  return { size: n, customerId, asOfMs, asOfDay, fields, windows, meanRepeatValue: scatter((part) => part.meanRepeatValue) };
+  return { size: n, customerId, asOfMs, asOfDay, fields, windows, meanRepeatValue: scatter((part) => part.meanRepeatValue), lastYearRevenue: scatter((part) => part.lastYearRevenue) };
 }
 
 function windowOf(part: TablePart, w: number): Float64Array {

@@ -80,6 +80,11 @@ function dimensionOrder(by: MigrationDimension, configs: readonly unknown[]): st
   return [...new Set(names)];
 }
 
+/** `values` in the dimension's own order (see the module comment), taking segment and tier names from these configs. */
+export function orderLabels(values: Iterable<string>, by: MigrationDimension, configs: readonly unknown[]): string[] {
+  return sortLabels(values, by, dimensionOrder(by, configs));
+}
+
 /** `values` sorted by `order`: known values first in that order, bands by number, others by name, `(absent)` last. */
 function sortLabels(values: Iterable<string>, by: MigrationDimension, order: readonly string[]): string[] {
   const rank = (v: string): number => {

@@ -5,7 +5,7 @@
 import type { CustomerTable } from '../aggregate/customer-table.js';
 import type { Config } from '../config/config-schema.js';
 import { scoreRfm } from '../score/rfm-scorer.js';
-import { assignLifecycle, winBackFlags } from '../segment/lifecycle.js';
+import { assignLifecycle, lostFields, returnedShares, winBackFlags } from '../segment/lifecycle.js';
 import { assignTiers } from '../segment/loyalty-tiers.js';
 import { type NumericColumns, assignSegments } from '../segment/segmenter.js';
 import { assignSpendBands } from '../segment/spend-bands.js';
@@ -49,5 +49,7 @@ export function scoreBase(table: CustomerTable, config: Config, previous: Previo
     columns,
   );
   const winBack = winBackFlags(lifecycle, rfm.m, config.win_back.min_m_score);
-  return { table, rfm, segment, spendBands, tier, lifecycle, winBack, predictions };
+  const returned_share = returnedShares(fields.revenue, fields.returned_amount);
+  const lostAt = lostFields(lifecycle, fields.last_purchase_at, table.asOfDay, config.lifecycle.lapsed_days, config.lost_reasons, { ...columns, returned_share });
+  return { table, rfm, segment, spendBands, tier, lifecycle, winBack, lost: { ...lostAt, returned_share }, predictions };
 }

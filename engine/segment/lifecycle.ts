@@ -5,6 +5,7 @@
  * Configured rules (`lifecycle.rules`, e.g. `{ "stage": "lost", "when": { "p_alive": { "lt": 0.1 } } }`)
  * are judged first, in order, for customers with a purchase.
  */
+import { MS_PER_DAY, dayOf } from '../parse/parse-timestamp.js';
 import type { Categorical } from './categorical.js';
 import { type NumericColumns, conditionTests } from './segmenter.js';
 
@@ -62,4 +63,61 @@ export function winBackFlags(lifecycle: Categorical, m: Uint8Array, minM: number
     if ((stage === LAPSED || stage === LOST) && m[c]! >= minM) out[c] = 1;
   }
   return out;
+}
+
+/** A `lost_reasons` rule: a name and `when` conditions, all of which must hold. */
+export interface LostReasonRule {
+  readonly name: string;
+  readonly when: Readonly<Record<string, Readonly<Record<string, number>>>>;
+}
+
+/** The code of a customer without a lost reason (not lost): Arrow null, as arrow-columns.ts's NULL_CODE. */
+export const NO_REASON = 0xffff;
+
+/** The lost customers' fields of DESIGN "Lost customers". */
+export interface LostFields {
+  /** Start (UTC midnight, epoch ms) of the day the customer crossed into `lost`; NaN unless lost. */
+  readonly lost_at: Float64Array;
+  /** `returned_amount / (revenue + returned_amount)`, 0 without purchases. */
+  readonly returned_share: Float64Array;
+  /** The first matching `lost_reasons` rule, `other` when none; {@link NO_REASON} unless lost. */
+  readonly lost_reason: Categorical;
+}
+
+/** `returned_amount / (revenue + returned_amount)` of every customer (0 when nothing was bought). */
+export function returnedShares(revenue: Float64Array, returnedAmount: Float64Array): Float64Array {
+  const out = new Float64Array(revenue.length);
+  for (let c = 0; c < revenue.length; c++) {
+    const gross = revenue[c]! + returnedAmount[c]!;
+    out[c] = gross > 0 ? returnedAmount[c]! / gross : 0;
+  }
+  return out;
+}
+
+/**
+ * `lost_at` = `day(last_purchase_at) + lapsed_days + 1` (never after `as_of`'s day: a customer a
+ * `lifecycle.rules` condition made lost crossed by today at the latest) and `lost_reason` of
+ * every lifecycle-lost customer. `columns` must hold what the reasons test (`returned_share`
+ * included).
+ */
+export function lostFields(
+  lifecycle: Categorical,
+  lastPurchaseAt: Float64Array,
+  asOfDay: number,
+  lapsedDays: number,
+  reasons: readonly LostReasonRule[],
+  columns: NumericColumns,
+): Omit<LostFields, 'returned_share'> {
+  const n = lifecycle.codes.length;
+  const names = [...new Set([...reasons.map((r) => r.name), 'other'])];
+  const rules = reasons.map((rule, i) => ({ code: names.indexOf(rule.name), tests: conditionTests(rule.when, columns, `lost_reasons.${i}`) }));
+  const other = names.indexOf('other');
+  const lostAt = new Float64Array(n).fill(Number.NaN);
+  const codes = new Uint16Array(n).fill(NO_REASON);
+  for (let c = 0; c < n; c++) {
+    if (lifecycle.codes[c] !== LOST) continue;
+    lostAt[c] = Math.min(dayOf(lastPurchaseAt[c]!) + lapsedDays + 1, asOfDay) * MS_PER_DAY;
+    codes[c] = rules.find((r) => r.tests.every((t) => t(c)))?.code ?? other;
+  }
+  return { lost_at: lostAt, lost_reason: { codes, names } };
 }

@@ -6,6 +6,7 @@
 import type { CustomerTable } from '../aggregate/customer-table.js';
 import type { RfmScores } from '../score/rfm-scorer.js';
 import type { Categorical } from './categorical.js';
+import type { LostFields } from './lifecycle.js';
 import type { SpendBands } from './spend-bands.js';
 
 /** Per-customer predictions (NaN = null). */
@@ -25,5 +26,7 @@ export interface ScoredBase {
   readonly tier: Categorical;
   readonly lifecycle: Categorical;
   readonly winBack: Uint8Array;
+  /** `lost_at`, `returned_share` and `lost_reason` (DESIGN "Lost customers"). */
+  readonly lost: LostFields;
   readonly predictions: Predictions | null;
 }

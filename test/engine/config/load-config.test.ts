@@ -14,7 +14,11 @@ describe('configuration', () => {
     expect(c.tiers).toMatchObject({ window_days: 365, grace: 0.1 });
     expect(c.lifecycle).toEqual({ new_days: 30, active_days: 90, at_risk_days: 180, lapsed_days: 365 });
     expect(c.win_back.min_m_score).toBe(4);
-    expect(c.models).toEqual({ enabled: true, horizon_days: 365, annual_discount_rate: 0.1 });
+    expect(c.models).toEqual({ enabled: true, horizon_days: 365, annual_discount_rate: 0.1, holdout_days: 0 });
+    expect(c.lost_reasons).toEqual([
+      { name: 'returns_heavy', when: { returned_share: { gte: 0.3 } } },
+      { name: 'one_time_buyer', when: { orders: { eq: 1 } } },
+    ]);
     expect(c.snapshots.keep).toBe(7);
   });
 
@@ -36,6 +40,8 @@ describe('configuration', () => {
     [{ spend_bands: { edges: [10, 5] } }, /spend_bands\.edges must be strictly ascending/],
     [{ lifecycle: { rules: [{ stage: 'gone', when: { p_alive: { lt: 0.1 } } }] } }, /lifecycle\.rules\.0\.stage/],
     [{ lifecycle: { rules: [{ stage: 'lost', when: { palive: { lt: 0.1 } } }] } }, /lifecycle\.rules\.0\.when\.palive is not a numeric customer field/],
+    [{ lost_reasons: [{ name: 'x', when: { returned_shar: { gte: 0.5 } } }] }, /lost_reasons\.0\.when\.returned_shar is not a numeric customer field/],
+    [{ models: { holdout_days: -1 } }, /models\/holdout_days|models\.holdout_days/],
     [{ tiers: { levels: [{ name: 'a', min_spend: 5 }, { name: 'b', min_spend: 1 }] } }, /tiers\.levels must be in ascending/],
   ])('rejects %j naming the path', (value, message) => {
     expect(() => parseConfig(value)).toThrow(message);
