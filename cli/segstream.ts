@@ -10,6 +10,7 @@ import { campaignCommand } from './commands/campaign-command.js';
 import { demoCommand } from './commands/demo-command.js';
 import { exportCommand } from './commands/export-command.js';
 import { generateCommand } from './commands/generate-command.js';
+import { lostCommand } from './commands/lost-command.js';
 import { migrateCommand } from './commands/migrate-command.js';
 import { reportCommand } from './commands/report-command.js';
 import { rescoreCommand } from './commands/rescore-command.js';
@@ -28,7 +29,7 @@ const program = new Command('segstream')
   // Commander prints its own message (and the help) before it throws; the catch below only picks the exit code, 2 for bad usage.
   .exitOverride();
 
-for (const register of [demoCommand, generateCommand, rescoreCommand, exportCommand, migrateCommand, snapshotsCommand, campaignCommand, reportCommand, serveCommand]) register(program);
+for (const register of [demoCommand, generateCommand, rescoreCommand, exportCommand, migrateCommand, snapshotsCommand, campaignCommand, lostCommand, reportCommand, serveCommand]) register(program);
 
 // `segstream export ... | head`: when the reader closes the pipe, stop quietly instead of dying on EPIPE.
 for (const stream of [process.stdout, process.stderr]) {

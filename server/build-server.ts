@@ -22,6 +22,8 @@ import { dashboardRoutes } from './routes/dashboard.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
+import { lifecycleRoutes } from './routes/lifecycle.js';
+import { lostRoutes } from './routes/lost.js';
 import { reportRoutes } from './routes/report.js';
 import { segmentRoutes } from './routes/segments.js';
 import { snapshotRoutes } from './routes/snapshots.js';
@@ -91,7 +93,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     if (isLookup(request.method, route)) metrics.lookupSeconds.observe({ route: route! }, reply.elapsedTime / 1000);
   });
 
-  for (const register of [customerRoutes, segmentRoutes, spendBandRoutes, tierRoutes, winBackRoutes, snapshotRoutes, campaignRoutes, reportRoutes, eventRoutes, jobRoutes, healthRoutes]) {
+  for (const register of [customerRoutes, segmentRoutes, spendBandRoutes, tierRoutes, winBackRoutes, snapshotRoutes, campaignRoutes, lifecycleRoutes, lostRoutes, reportRoutes, eventRoutes, jobRoutes, healthRoutes]) {
     register(app, ctx);
   }
   dashboardRoutes(app);

@@ -10,9 +10,9 @@
  * score, a share of the base whatever the days (about a fifth with 5 bins).
  */
 import type { Table } from 'apache-arrow';
-import { ArgumentError } from '../errors.js';
+import { ArgumentError, SnapshotNotFoundError } from '../errors.js';
 import { ABSENT, orderLabels } from '../report/migration.js';
-import type { LoadedSnapshot } from '../snapshot/snapshot-store.js';
+import { type LoadedSnapshot, currentSnapshotId, listSnapshotIds, loadSnapshot } from '../snapshot/snapshot-store.js';
 
 /** The dimensions lost customers can be grouped by (their value in the snapshot before). */
 export const LOST_DIMENSIONS = ['segment', 'tier', 'spend_band'] as const;
@@ -45,6 +45,12 @@ export interface LostReport {
   readonly months: LostLine[];
   /** By the value in the previous snapshot, in the dimension's order. */
   readonly groups: LostLine[];
+}
+
+/** `by` when it is a dimension of the report; an ArgumentError otherwise. */
+export function lostDimension(by: string): LostDimension {
+  if (!LOST_DIMENSIONS.includes(by as LostDimension)) throw new ArgumentError(`by must be one of ${LOST_DIMENSIONS.join(', ')}, not ${JSON.stringify(by.slice(0, 40))}`);
+  return by as LostDimension;
 }
 
 class Tally {
@@ -82,8 +88,7 @@ function lastMonths(asOfMs: number): string[] {
 
 /** The lost report of `snapshot`, grouped by `by` in `previous` (null: none before). */
 export function lostReport(snapshot: LoadedSnapshot, previous: LoadedSnapshot | null, by: string): LostReport {
-  if (!LOST_DIMENSIONS.includes(by as LostDimension)) throw new ArgumentError(`--by must be one of ${LOST_DIMENSIONS.join(', ')}, not ${by}`);
-  const dim = by as LostDimension;
+  const dim = lostDimension(by);
   const t = snapshot.customers;
   const ids = column(t, 'customer_id', snapshot.id);
   const stage = column(t, 'lifecycle', snapshot.id);
@@ -120,7 +125,10 @@ export function lostReport(snapshot: LoadedSnapshot, previous: LoadedSnapshot | 
     if (!prior?.lost) newlyLost++;
     const key = previous ? (prior?.value ?? ABSENT) : String(own.get(i));
     let g = groups.get(key);
-    if (!g) groups.set(key, (g = new Tally(reasonNames)));
+    if (!g) {
+      g = new Tally(reasonNames);
+      groups.set(key, g);
+    }
     g.add(revenue ?? 0, why);
   }
   const configs = [snapshot.manifest.config, previous?.manifest.config];
@@ -134,4 +142,14 @@ export function lostReport(snapshot: LoadedSnapshot, previous: LoadedSnapshot | 
     months: months.map((m) => byMonth.get(m)!.line(m)),
     groups: orderLabels(groups.keys(), dim, configs).map((k) => groups.get(k)!.line(k)),
   };
+}
+
+/** The lost report of a snapshot (default: the live one) against the snapshot before it. */
+export async function loadLostReport(dataDir: string, snapshotId: string | undefined, by: string): Promise<LostReport> {
+  lostDimension(by);
+  const id = snapshotId ?? (await currentSnapshotId(dataDir));
+  if (!id) throw new SnapshotNotFoundError(`no snapshot published in ${dataDir} yet; run segstream rescore first`);
+  const snapshot = await loadSnapshot(dataDir, id);
+  const previousId = (await listSnapshotIds(dataDir)).filter((s) => s < snapshot.id).at(-1);
+  return lostReport(snapshot, previousId ? await loadSnapshot(dataDir, previousId) : null, by);
 }
