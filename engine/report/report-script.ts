@@ -181,15 +181,24 @@ export const REPORT_SCRIPT = `
   }
 
   function lifecycle(root, d) {
-    var s = section(root, 'lifecycle', 'Lifecycle', 'how many customers are new, active, slipping, lapsed and lost; the lost are worth their last year of revenue');
+    var s = section(root, 'lifecycle', 'Lifecycle', 'the funnel: customers with a purchase, and how many of them are still buying; the table: each stage');
     var list = d.lifecycle.filter(function (x) { return x.customers > 0; });
     if (!list.length) return empty(s, 'no customers');
+    var n = {};
+    d.lifecycle.forEach(function (x) { n[x.name] = x.customers; });
+    var active = (n.new || 0) + (n.reactivated || 0) + (n.active || 0);
+    var steps = [
+      ['with a purchase', active + (n.at_risk || 0) + (n.lapsed || 0) + (n.lost || 0)],
+      ['not lost', active + (n.at_risk || 0) + (n.lapsed || 0)],
+      ['not lapsed', active + (n.at_risk || 0)],
+      ['active (new, reactivated, active)', active],
+    ];
     chart(s, 'lifecycle', {
       tooltip: { trigger: 'item', formatter: function (p) { return esc(p.name) + ': ' + esc(fmt.int(p.value)) + ' customers'; } },
-      series: [{ name: 'lifecycle', type: 'funnel', sort: 'none', left: '10%', width: '60%', minSize: '8%', gap: 2,
+      series: [{ name: 'lifecycle', type: 'funnel', sort: 'none', left: '5%', width: '55%', minSize: '5%', gap: 2,
         label: { position: 'right', formatter: function (p) { return p.name + '  ' + fmt.int(p.value); } },
-        data: list.map(function (x) { return { name: x.name, value: x.customers }; }) }],
-    }, 300);
+        data: steps.map(function (x) { return { name: x[0], value: x[1] }; }) }],
+    }, 260);
     table(s, 'lifecycle', ['stage', 'customers', 'share', 'revenue', 'revenue 365 d', 'mean p_alive'], list.map(function (x) {
       return [x.name, v(x.customers, fmt.int(x.customers)), fmt.pct(x.share), fmt.money(x.revenue), fmt.money(x.revenue_365d), fmt.num(x.mean_p_alive)];
     }));
@@ -348,7 +357,10 @@ export const REPORT_SCRIPT = `
     charts = [];
     root.textContent = '';
     setup(d.currency);
-    [headline, segments, bands, rf, tiers, lifecycle, lost, winBack, migration, models, campaign].forEach(function (view) { view(root, d); });
+    // A campaign asked for is what the reader came for: it comes right after the headline.
+    var views = d.campaign ? [headline, campaign, segments, bands, rf, tiers, lifecycle, lost, winBack, migration, models]
+      : [headline, segments, bands, rf, tiers, lifecycle, lost, winBack, migration, models, campaign];
+    views.forEach(function (view) { view(root, d); });
   }
 
   var GROUPS = [
