@@ -14,8 +14,27 @@ export const BINDING_VERSION = 3;
 /** An interner handle: a Node-API external owned by the addon, freed by the garbage collector. */
 export type InternerHandle = object & { readonly __native: 'interner' };
 
+/** A CSV scanner handle (native/src/csv): a Node-API external owned by the addon. */
+export type CsvScannerHandle = object & { readonly __native: 'csv-scanner' };
+
+/**
+ * The CSV scanner's exports (native/src/csv/binding.rs), used only by engine/read/csv-native.ts.
+ * Optional: an addon built before them loads and serves the kernels, and CSV stays TypeScript.
+ */
+export interface NativeCsvBinding {
+  csvScannerCreate(delimiter: number, batchSize: number): CsvScannerHandle;
+  /** Scans `bytes` from `pos`; `io[0]` = where it stopped. 0: needs more input, 1: batch full, 2: header read. */
+  csvScannerPush(h: CsvScannerHandle, bytes: Uint8Array, pos: number, last: number, io: Float64Array): number;
+  /** The header's fields as UTF-8 bytes, undefined before it is read. */
+  csvScannerHeader(h: CsvScannerHandle): ArrayBuffer[] | undefined;
+  csvScannerSetColumns(h: CsvScannerHandle, fields: Int32Array, modes: Uint8Array): void;
+  csvScannerSetModes(h: CsvScannerHandle, modes: Uint8Array): void;
+  /** `[rows, malformed, ...per column: kind, nulls, validity | undefined, values or offsets, bytes | undefined]`. */
+  csvScannerTake(h: CsvScannerHandle): unknown[];
+}
+
 /** The addon's exports (native/src/bindings.rs). */
-export interface NativeBinding {
+export interface NativeBinding extends Partial<NativeCsvBinding> {
   bindingVersion(): number;
   /** Returns n when done, i to grow the day map before row i, -(i+1) to add row i's second day in JS. */
   aggregateRows(

@@ -3,10 +3,24 @@ import type { CsvDelimiter } from './csv-delimiter.js';
 import { resolveColumns, type ResolvedColumns } from './column-map.js';
 import { DEFAULT_BATCH_SIZE, openChunks, sourceName, toInputError, type ByteSource } from './byte-source.js';
 import type { RawBatch, ReadOptions } from './raw-batch.js';
+import { type CsvSplit, type CsvSplitFlags, nativeCsvBinding, readCsvNative, splitChunks } from './csv-native.js';
+
+export { type CsvSplit, type CsvSplitFlags, planSplits } from './csv-native.js';
 
 /** ReadOptions plus the CSV delimiter (default: `\t` for `.tsv` files, else detected from the header). */
 export interface CsvReadOptions extends ReadOptions {
   readonly delimiter?: CsvDelimiter | 'auto';
+  /**
+   * `native` (the Rust scanner, csv-native.ts) or `js` (the TypeScript scanner, the reference);
+   * default `auto`: native when the addon has it, unless SEGSTREAM_CSV_SCANNER=js says otherwise.
+   */
+  readonly scanner?: 'auto' | 'native' | 'js';
+}
+
+/** Reads one split of a CSV file (csv-native.ts planSplits): the records whose first byte lies in it. */
+export async function* readSplit(split: CsvSplit, options: CsvReadOptions, flags: CsvSplitFlags | null): AsyncGenerator<RawBatch> {
+  const delimiter = options.delimiter ?? (split.path.toLowerCase().endsWith('.tsv') ? '\t' : 'auto');
+  yield* readCsv({ kind: 'stream', name: split.path, chunks: splitChunks(split, flags) }, { ...options, delimiter });
 }
 
 /**
@@ -14,6 +28,12 @@ export interface CsvReadOptions extends ReadOptions {
  * and at most one batch of rows; a wrong field count becomes a MalformedRow in its slot.
  */
 export async function* readCsv(src: ByteSource, options: CsvReadOptions): AsyncGenerator<RawBatch> {
+  const wanted = options.scanner ?? (process.env.SEGSTREAM_CSV_SCANNER === 'js' ? 'js' : 'auto');
+  const native = wanted === 'js' ? null : nativeCsvBinding();
+  if (native !== null) {
+    yield* readCsvNative(src, { ...options, delimiter: options.delimiter ?? defaultDelimiter(src) }, native);
+    return;
+  }
   const source = sourceName(src);
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   let resolved: ResolvedColumns | null = null;

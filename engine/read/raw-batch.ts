@@ -77,6 +77,21 @@ export interface ReadOptions {
   readonly batchSize?: number;
   /** Skip detection and read as this format. */
   readonly format?: InputFormat;
+  /**
+   * How the parse step reads values so far (engine/parse/input-dialect.ts's InputDialect fits):
+   * a reader that parses natively (csv-native.ts) parses only under rules decided here. Absent:
+   * the reader parses no timestamp or money natively. Not passed to workers (each builds its own).
+   */
+  readonly dialect?: ReadDialect;
+}
+
+/** The parse step's decisions a native reader needs (InputDialect's getters). */
+export interface ReadDialect {
+  /** True while the ts kind or the decimal mark is still to be sniffed from the rows. */
+  readonly undecided: boolean;
+  /** The ts kind: `iso`, `yyyymmdd`, `epoch_s`, `epoch_ms`, `pattern`, `native` or `undecided`. */
+  readonly ts: string;
+  readonly decimal: '.' | ',';
 }
 
 /** Progress of a read: rows read so far and bytes of the inputs consumed (a rescore reports it). */

@@ -4,7 +4,7 @@
 use crate::aggregate::{self, Customers, DayMap, Rows, Stop, Totals};
 use crate::interner::Interner;
 use crate::napi::{ensure_disjoint, span, Call, Handler, IdColumn, KernelError, RawValue, Result, TypeTag};
-use crate::{partition, thresholds};
+use crate::{csv, partition, thresholds};
 use std::ffi::CStr;
 
 /// Bumped whenever a signature below changes; the loader refuses a stale build.
@@ -26,6 +26,12 @@ pub const EXPORTS: &[(&CStr, Handler)] = &[
     (c"hashUtf8", hash_utf8),
     (c"partitionRows", partition_rows),
     (c"quantileThresholds", quantile_thresholds),
+    (c"csvScannerCreate", csv::binding::csv_scanner_create),
+    (c"csvScannerPush", csv::binding::csv_scanner_push),
+    (c"csvScannerHeader", csv::binding::csv_scanner_header),
+    (c"csvScannerSetColumns", csv::binding::csv_scanner_set_columns),
+    (c"csvScannerSetModes", csv::binding::csv_scanner_set_modes),
+    (c"csvScannerTake", csv::binding::csv_scanner_take),
 ];
 
 fn binding_version(call: &Call) -> Result<RawValue> {

@@ -4,6 +4,7 @@
 
 mod aggregate;
 mod bindings;
+mod csv;
 mod ids;
 mod interner;
 mod napi;

@@ -49,6 +49,8 @@ extern "C" {
     fn napi_get_value_external(env: RawEnv, value: RawValue, result: *mut *mut c_void) -> Status;
     fn napi_type_tag_object(env: RawEnv, value: RawValue, tag: *const TypeTag) -> Status;
     fn napi_check_object_type_tag(env: RawEnv, value: RawValue, tag: *const TypeTag, result: *mut bool) -> Status;
+    fn napi_create_external_arraybuffer(env: RawEnv, data: *mut c_void, len: usize, finalize: Option<Finalize>, hint: *mut c_void, result: *mut RawValue) -> Status;
+    fn napi_create_arraybuffer(env: RawEnv, len: usize, data: *mut *mut c_void, result: *mut RawValue) -> Status;
 }
 
 /// What a binding can fail with; `code()` is the contract with engine/kernels/native-errors.ts.
@@ -279,6 +281,33 @@ impl Call {
         let mut r = null_mut();
         check(unsafe { napi_create_string_utf8(self.env, s.as_ptr() as *const c_char, s.len(), &mut r) }, "napi_create_string_utf8")?;
         Ok(r)
+    }
+
+    /// An ArrayBuffer over `values`' own memory (no copy); Node frees the vector when the buffer
+    /// is collected. Where external buffers are not allowed, a copy into a JS-owned buffer.
+    pub fn buffer<T: Copy + 'static>(&self, values: Vec<T>) -> Result<RawValue> {
+        unsafe extern "C" fn drop_vec<T>(_env: RawEnv, _data: *mut c_void, hint: *mut c_void) {
+            drop(unsafe { Box::from_raw(hint as *mut Vec<T>) });
+        }
+        let bytes = std::mem::size_of_val(values.as_slice());
+        let mut result = null_mut();
+        if bytes > 0 {
+            let mut boxed = Box::new(values);
+            let data = boxed.as_mut_ptr() as *mut c_void;
+            let hint = Box::into_raw(boxed);
+            let status = unsafe { napi_create_external_arraybuffer(self.env, data, bytes, Some(drop_vec::<T>), hint as *mut c_void, &mut result) };
+            if status == 0 {
+                return Ok(result);
+            }
+            let values = unsafe { Box::from_raw(hint) };
+            let mut dest = null_mut();
+            check(unsafe { napi_create_arraybuffer(self.env, bytes, &mut dest, &mut result) }, "napi_create_arraybuffer")?;
+            unsafe { std::ptr::copy_nonoverlapping(values.as_ptr() as *const u8, dest as *mut u8, bytes) };
+            return Ok(result);
+        }
+        let mut dest = null_mut();
+        check(unsafe { napi_create_arraybuffer(self.env, 0, &mut dest, &mut result) }, "napi_create_arraybuffer")?;
+        Ok(result)
     }
 
     pub fn undefined(&self) -> Result<RawValue> {

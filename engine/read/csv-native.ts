@@ -1,0 +1,347 @@
+/**
+ * CSV through the Rust scanner (native/src/csv): the same records and batches as readCsv's
+ * TypeScript scanner, with the fast cases of the values parsed natively. Each batch's columns:
+ *
+ *   customer_id, order_id  Int64 when every id of the batch is a canonical integer, else Utf8
+ *   ts                     Timestamp(ms) when every value took the fast path of the decided kind
+ *   amount, quantity, ...  Float64 likewise, under a decimal point
+ *   anything else          `text`, as the TypeScript scanner gives it: the parser judges it
+ *
+ * A value is parsed natively only under the rules the parse step has decided (ReadOptions.dialect):
+ * while the ts kind or the decimal mark is still to be sniffed, or for a declared pattern or a
+ * decimal comma, the column stays text, so the sniffing and every reject see exactly today's
+ * input. A batch with one value off the fast path (a bad row, spaces, a currency sign) hands that
+ * column of that batch to the TypeScript parser as text: same reasons, same details.
+ *
+ * Splits: a byte range owns the records whose first byte lies in it (planSplits / readSplit).
+ */
+import { createReadStream } from 'node:fs';
+import { Float64, Int64, makeData, makeVector, TimestampMillisecond, Utf8, type Vector } from 'apache-arrow';
+import { InputUnreadableError } from '../errors.js';
+import { loadBinding, type NativeCsvBinding } from '../kernels/native-binding.js';
+import { mapNativeError } from '../kernels/native-errors.js';
+import { DEFAULT_BATCH_SIZE, openChunks, sourceName, toInputError, type ByteSource } from './byte-source.js';
+import { resolveColumns, type ResolvedColumns } from './column-map.js';
+import { guessDelimiter, type CsvDelimiter } from './csv-delimiter.js';
+import { MAX_FIELD_BYTES } from './csv-scanner.js';
+import type { MalformedRow, RawBatch, RawColumn, ReadColumnName, ReadDialect, ReadOptions } from './raw-batch.js';
+
+/** Column modes of native/src/csv/batch.rs `Mode::from_code`; a timestamp adds its rule. */
+const MODE_TEXT = 0;
+const MODE_ID = 1;
+const MODE_MONEY = 2;
+const MODE_TS = 10;
+/** Timestamp rules of native/src/csv/values.rs `TsRule::from_code`, by the parse step's ts kind. */
+const TS_RULES: Readonly<Record<string, number>> = { iso: 0, native: 1, epoch_ms: 2, epoch_s: 3, yyyymmdd: 4 };
+/** Output kinds of native/src/csv/batch.rs. */
+const OUT_UTF8 = 0;
+const OUT_INT64 = 1;
+const OUT_TIMESTAMP_MS = 2;
+const OUT_FLOAT64 = 3;
+/** Why csvScannerPush returned (native/src/csv/mod.rs). */
+const NEED_INPUT = 0;
+const HEADER = 2;
+
+const LF = 0x0a;
+const QUOTE = 0x22;
+// As the TypeScript scanner: bytes gathered before the delimiter is guessed.
+const PRELUDE_BYTES = 64 * 1024;
+const ID_COLUMNS: ReadonlySet<ReadColumnName> = new Set(['customer_id', 'order_id']);
+const MONEY_COLUMNS: ReadonlySet<ReadColumnName> = new Set(['amount', 'margin', 'quantity', 'price']);
+
+let binding: NativeCsvBinding | null | undefined;
+
+/** The addon's CSV scanner, or null when the addon is missing or built before it (looked up once per thread). */
+export function nativeCsvBinding(): NativeCsvBinding | null {
+  if (binding === undefined) {
+    const loaded = loadBinding();
+    const b = 'binding' in loaded ? loaded.binding : null;
+    binding = b !== null && typeof b.csvScannerCreate === 'function' && typeof b.csvScannerTake === 'function' ? (b as NativeCsvBinding) : null;
+  }
+  return binding;
+}
+
+/** Options of readCsvNative: the delimiter is decided by the caller (csv-reader.ts). */
+export interface NativeCsvOptions extends ReadOptions {
+  readonly delimiter: CsvDelimiter | 'auto';
+}
+
+/** The mode of each scanned field for the next batch, by the contract columns it feeds and the dialect. */
+function modesOf(resolved: ResolvedColumns, fields: readonly number[], dialect: ReadDialect | undefined): Uint8Array {
+  const modes = new Uint8Array(fields.length);
+  const tsRule = dialect === undefined ? undefined : TS_RULES[dialect.ts];
+  const pointMark = dialect !== undefined && !dialect.undecided && dialect.decimal === '.';
+  fields.forEach((field, k) => {
+    let mode = -1;
+    resolved.names.forEach((name, j) => {
+      if (resolved.indices[j] !== field) return;
+      let m = MODE_TEXT;
+      if (ID_COLUMNS.has(name)) m = MODE_ID;
+      else if (name === 'ts' && tsRule !== undefined) m = MODE_TS + tsRule;
+      else if (MONEY_COLUMNS.has(name) && pointMark) m = MODE_MONEY;
+      // A field feeding two roles (an id and an amount) is read as text for both.
+      mode = mode === -1 || mode === m ? m : MODE_TEXT;
+    });
+    modes[k] = Math.max(mode, MODE_TEXT);
+  });
+  return modes;
+}
+
+/** Gathers the first bytes as the TypeScript scanner does before it guesses the delimiter. */
+async function prelude(chunks: AsyncGenerator<Buffer>): Promise<{ head: Buffer; done: boolean }> {
+  const parts: Buffer[] = [];
+  let bytes = 0;
+  let hasLF = false;
+  for (;;) {
+    const next = await chunks.next();
+    if (next.done === true) return { head: Buffer.concat(parts), done: true };
+    parts.push(next.value);
+    bytes += next.value.length;
+    if (next.value.includes(LF)) hasLF = true;
+    if ((hasLF && bytes >= 3) || bytes >= PRELUDE_BYTES) return { head: Buffer.concat(parts), done: false };
+  }
+}
+
+function bit(valid: Uint8Array | null, i: number): boolean {
+  return valid === null || (valid[i >> 3]! & (1 << (i & 7))) !== 0;
+}
+
+/** A column as the TypeScript scanner would give it: strings, null for an empty unquoted field. */
+function textValues(rows: number, valid: Uint8Array | null, offsets: Int32Array, bytes: Buffer): (string | null)[] {
+  const out = new Array<string | null>(rows);
+  for (let i = 0; i < rows; i++) out[i] = bit(valid, i) ? bytes.toString('utf8', offsets[i]!, offsets[i + 1]!) : null;
+  return out;
+}
+
+/** One taken column as a RawColumn, by the output kind the scanner chose and the mode it was read in. */
+function toColumn(rows: number, mode: number, kind: number, nulls: number, validity: ArrayBuffer | undefined, values: ArrayBuffer, bytes: ArrayBuffer | undefined): RawColumn {
+  const nullBitmap = nulls > 0 && validity !== undefined ? new Uint8Array(validity) : null;
+  const common = { length: rows, nullCount: nulls, ...(nullBitmap ? { nullBitmap } : {}) };
+  let vector: Vector;
+  switch (kind) {
+    case OUT_INT64:
+      vector = makeVector(makeData({ type: new Int64(), ...common, data: new BigInt64Array(values) }));
+      break;
+    case OUT_TIMESTAMP_MS:
+      vector = makeVector(makeData({ type: new TimestampMillisecond(), ...common, data: new BigInt64Array(values) }));
+      break;
+    case OUT_FLOAT64:
+      vector = makeVector(makeData({ type: new Float64(), ...common, data: new Float64Array(values) }));
+      break;
+    default: {
+      const offsets = new Int32Array(values);
+      const data = new Uint8Array(bytes ?? new ArrayBuffer(0));
+      // Ids stay bytes (Utf8) for the sink to intern; text of other columns, or bytes that are
+      // not UTF-8, become JS strings exactly as the TypeScript scanner decodes them.
+      if (kind === OUT_UTF8 && mode === MODE_ID) {
+        vector = makeVector(makeData({ type: new Utf8(), ...common, valueOffsets: offsets, data }));
+        break;
+      }
+      return { kind: 'text', values: textValues(rows, nullBitmap, offsets, Buffer.from(data.buffer, data.byteOffset, data.byteLength)) };
+    }
+  }
+  return { kind: 'arrow', vector };
+}
+
+function malformedRows(buf: ArrayBuffer, width: number): MalformedRow[] {
+  const m = new Int32Array(buf);
+  const out: MalformedRow[] = [];
+  for (let i = 0; i + 2 < m.length; i += 3) {
+    const what = m[i + 1];
+    const n = m[i + 2]!;
+    const detail = what === 0 ? `expected ${width} fields, got ${n}` : what === 1 ? `unexpected character after the closing quote of field ${n}` : 'unterminated quoted field';
+    out.push({ index: m[i]!, reason: 'malformed_row', detail });
+  }
+  return out;
+}
+
+/**
+ * Reads a CSV source (header row first) as batches, like readCsv, through the native scanner.
+ * `scanner` is the addon (nativeCsvBinding()); memory holds one read chunk, the record it cuts
+ * off, and one batch.
+ */
+export async function* readCsvNative(src: ByteSource, options: NativeCsvOptions, scanner: NativeCsvBinding): AsyncGenerator<RawBatch> {
+  const source = sourceName(src);
+  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+  const native = <T>(what: string, f: () => T): T => {
+    try {
+      return f();
+    } catch (err) {
+      throw mapNativeError(err, what);
+    }
+  };
+  const chunks = openChunks(src);
+  try {
+    const read = async <T>(f: () => Promise<T>): Promise<T> => {
+      try {
+        return await f();
+      } catch (err) {
+        throw toInputError(source, err);
+      }
+    };
+    const first = await read(() => prelude(chunks));
+    let buf = first.head;
+    if (buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) buf = buf.subarray(3);
+    const delimiter = options.delimiter === 'auto' ? guessDelimiter(buf) : options.delimiter;
+    const h = native('csvScannerCreate', () => scanner.csvScannerCreate(delimiter.charCodeAt(0), batchSize));
+    const io = new Float64Array(1);
+    let last = first.done;
+    let bytesRead = first.head.length;
+    let pos = 0;
+    let resolved: ResolvedColumns | null = null;
+    let fields: number[] = [];
+    let fieldSlot: number[] = [];
+    let width = 0;
+    let modes: Uint8Array = new Uint8Array(0);
+    let firstRow = 1;
+    const batch = (): RawBatch | null => {
+      const out = native('csvScannerTake', () => scanner.csvScannerTake(h));
+      const rows = out[0] as number;
+      if (rows === 0) return null;
+      const slots: RawColumn[] = [];
+      for (let k = 0; k < fields.length; k++) {
+        const at = 2 + 5 * k;
+        slots.push(toColumn(rows, modes[k]!, out[at] as number, out[at + 1] as number, out[at + 2] as ArrayBuffer | undefined, out[at + 3] as ArrayBuffer, out[at + 4] as ArrayBuffer | undefined));
+      }
+      const columns: RawBatch['columns'] = {};
+      resolved!.names.forEach((name, k) => {
+        columns[name] = slots[fieldSlot[k]!]!;
+      });
+      const raw: RawBatch = { source, firstRow, length: rows, columns, malformed: malformedRows(out[1] as ArrayBuffer, width), bytesRead };
+      firstRow += rows;
+      return raw;
+    };
+    // The modes follow the dialect, which the consumer may decide from the batch just yielded.
+    const refreshModes = (): void => {
+      const next = modesOf(resolved!, fields, options.dialect);
+      if (next.some((m, k) => m !== modes[k])) {
+        modes = next;
+        native('csvScannerSetModes', () => scanner.csvScannerSetModes(h, modes));
+      }
+    };
+    for (;;) {
+      const why = native('csvScannerPush', () => scanner.csvScannerPush(h, buf, pos, last ? 1 : 0, io));
+      pos = io[0]!;
+      if (why === HEADER) {
+        const header = (native('csvScannerHeader', () => scanner.csvScannerHeader(h)) ?? []).map((b) => Buffer.from(b).toString('utf8'));
+        width = header.length;
+        resolved = resolveColumns(source, header, options.columns);
+        fields = [...new Set(resolved.indices)];
+        fieldSlot = resolved.indices.map((i) => fields.indexOf(i));
+        modes = modesOf(resolved, fields, options.dialect);
+        native('csvScannerSetColumns', () => scanner.csvScannerSetColumns(h, Int32Array.from(fields), modes));
+        continue;
+      }
+      if (why !== NEED_INPUT || last) {
+        const raw = resolved === null ? null : batch();
+        if (raw !== null) {
+          yield raw;
+          refreshModes();
+        }
+        if (why === NEED_INPUT) return;
+        continue;
+      }
+      // The buffer ends inside a record: keep that record's bytes and read on, at least as many
+      // bytes again as it has, so that a long record is rescanned a logarithmic number of times.
+      const tail = buf.subarray(pos);
+      if (tail.length > MAX_FIELD_BYTES) {
+        throw new InputUnreadableError(`${source}: a field is longer than ${MAX_FIELD_BYTES} bytes near record ${firstRow} (an unclosed quote?)`);
+      }
+      const parts: Buffer[] = [tail];
+      let added = 0;
+      while (!last && added < Math.max(1, tail.length)) {
+        const next = await read(() => chunks.next());
+        if (next.done === true) last = true;
+        else {
+          parts.push(next.value);
+          added += next.value.length;
+          bytesRead += next.value.length;
+        }
+      }
+      buf = parts.length === 1 ? tail : Buffer.concat(parts);
+      pos = 0;
+    }
+  } finally {
+    await chunks.return(undefined); // closes the file when the consumer stops early
+  }
+}
+
+/** A byte range of a CSV file: it owns the records whose first byte lies in `[start, end)`. */
+export interface CsvSplit {
+  readonly path: string;
+  readonly start: number;
+  readonly end: number;
+}
+
+/** What reading a split noticed beside its rows. */
+export interface CsvSplitFlags {
+  /** The range held a `"`: its cut points may lie inside a quoted field, so the pool re-reads the file whole. */
+  quoted: boolean;
+}
+
+/** `size` bytes cut into `pieces` ranges (fewer when a range would be under `minBytes`). */
+export function planSplits(path: string, size: number, pieces: number, minBytes: number): CsvSplit[] {
+  const n = Math.max(1, Math.min(pieces, Math.floor(size / Math.max(1, minBytes))));
+  const out: CsvSplit[] = [];
+  for (let k = 0; k < n; k++) out.push({ path, start: Math.floor((k * size) / n), end: Math.floor(((k + 1) * size) / n) });
+  return out;
+}
+
+/**
+ * The bytes of the records a split owns, after the file's header line when the split does not
+ * start the file:
+ *
+ *   file:  …ab\ncd|ef\ngh\nij|kl\n…        (| = start and end of this split)
+ *                 └ skip to the first \n at or after start-1, then read lines until the one
+ *                   holding byte end-1 is complete (it may run past end).
+ */
+export async function* splitChunks(split: CsvSplit, flags: CsvSplitFlags | null): AsyncGenerator<Buffer> {
+  const { path, start, end } = split;
+  if (start > 0) yield await headerLine(path);
+  let pos = start === 0 ? 0 : start - 1;
+  let skipping = start !== 0;
+  const stream = createReadStream(path, { start: pos, highWaterMark: 1 << 20 });
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      let b: Buffer = chunk;
+      let at = pos; // file offset of b[0]
+      pos += chunk.length;
+      if (skipping) {
+        const nl = b.indexOf(LF);
+        if (nl < 0) continue;
+        b = b.subarray(nl + 1);
+        at += nl + 1;
+        skipping = false;
+      }
+      if (at >= end) return;
+      const lastByte = end - 1 - at; // index of byte end-1 in b
+      let stop = false;
+      if (lastByte < b.length) {
+        const nl = b.indexOf(LF, Math.max(0, lastByte));
+        if (nl >= 0) {
+          b = b.subarray(0, nl + 1);
+          stop = true;
+        }
+      }
+      if (flags !== null && !flags.quoted && b.indexOf(QUOTE) >= 0) flags.quoted = true;
+      if (b.length > 0) yield b;
+      if (stop) return;
+    }
+  } finally {
+    stream.destroy();
+  }
+}
+
+/** The first line of a file, its newline included. */
+async function headerLine(path: string): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const chunk of createReadStream(path, { highWaterMark: 64 << 10 }) as AsyncIterable<Buffer>) {
+    const nl = chunk.indexOf(LF);
+    if (nl >= 0) {
+      parts.push(chunk.subarray(0, nl + 1));
+      break;
+    }
+    parts.push(chunk);
+  }
+  return Buffer.concat(parts);
+}
