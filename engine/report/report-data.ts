@@ -5,12 +5,14 @@
  *
  * Views: the headline; segments (customers and revenue, rule order); spend bands (the manifest's
  * table, with money ranges); the Pareto curve of revenue; the R x F heatmap; tiers; the lifecycle
- * funnel; the top of the win-back list; the models' parameters and warnings; the migration
- * against a compared snapshot (engine/report/migration.ts); a campaign's result when given.
+ * funnel; the lost report (engine/lost) and the top of the win-back list; the models' parameters
+ * and warnings; the migration against a compared snapshot (engine/report/migration.ts); a
+ * campaign's result when given.
  */
 import type { CampaignResult } from '../campaign/evaluate-campaign.js';
 import type { Config } from '../config/config-schema.js';
 import { parseConfig } from '../config/load-config.js';
+import { LOST_DIMENSIONS, type LostReport, lostReport } from '../lost/lost-report.js';
 import { LIFECYCLE_STAGES } from '../segment/lifecycle.js';
 import type { SpendBandRow } from '../segment/spend-bands.js';
 import type { LoadedSnapshot } from '../snapshot/snapshot-store.js';
@@ -75,6 +77,11 @@ export interface ReportData {
   readonly tiers: Array<ClassRow & { readonly min_spend: number }>;
   /** Stages in DESIGN's order, with the mean `p_alive` of each (null without predictions). */
   readonly lifecycle: Array<ClassRow & { readonly mean_p_alive: number | null }>;
+  /**
+   * The lost report grouped by each dimension in the compared snapshot (engine/lost); null for a
+   * snapshot written before lost customers were recorded.
+   */
+  readonly lost: Record<string, LostReport> | null;
   readonly win_back: { readonly customers: number; readonly top: WinBackRow[] };
   readonly models: { readonly parameters: unknown; readonly warnings: string[] };
   /** Against the compared snapshot, per dimension; null without one. */
@@ -213,6 +220,7 @@ export function buildReport(input: ReportInput): ReportData {
     rf_heatmap: rfHeatmap(numbers(t, 'r_score'), numbers(t, 'f_score'), revenue, config.scores.bins),
     tiers: tierRows.map((row) => ({ ...row, min_spend: config.tiers.levels.find((l) => l.name === row.name)?.min_spend ?? 0 })),
     lifecycle: classRows(lifecycle, LIFECYCLE_STAGES, revenue, revenue365, total, totalRevenue).map((row) => ({ ...row, mean_p_alive: alive.get(row.name) ?? null })),
+    lost: t.getChild('lost_at') === null ? null : Object.fromEntries(LOST_DIMENSIONS.map((by) => [by, lostReport(snapshot, compare, by)])),
     win_back: winBack(t, numbers(t, 'win_back'), revenue),
     models: { parameters: m.models ?? null, warnings: [...m.warnings] },
     migration: compare

@@ -205,35 +205,44 @@ export const REPORT_SCRIPT = `
   }
 
   function lost(root, d) {
-    var s = section(root, 'lost', 'Lost customers: when and why');
-    var l = d.lost;
-    if (!l) return empty(s, 'no lost report in this snapshot');
-    var months = l.by_month || [];
-    if (months.length) {
-      var reasons = [];
-      months.forEach(function (m) { Object.keys(m.reasons || {}).forEach(function (r) { if (reasons.indexOf(r) < 0) reasons.push(r); }); });
-      chart(s, 'lost-by-month', {
+    var s = section(root, 'lost', 'Lost customers: when and why', 'lifecycle lost: no purchase for more than the lapsed days (not the RFM segment lost, the bottom recency score)');
+    if (!d.lost) return empty(s, 'this snapshot predates the lost report: rescore to get it');
+    var dims = Object.keys(d.lost);
+    var first = d.lost[dims[0]];
+    var t = first.total;
+    var reasons = Object.keys(t.reasons);
+    s.appendChild(el('div', { class: 'cards' }, [
+      ['customers', 'customers lost', t.customers, fmt.int(t.customers)],
+      ['newly_lost', first.previous ? 'newly lost since ' + first.previous : 'newly lost', first.newly_lost, fmt.int(first.newly_lost)],
+      ['revenue_365d_before', 'their revenue in the year before their last purchase', t.revenue_365d_before, fmt.money(t.revenue_365d_before)],
+    ].concat(reasons.map(function (r) { return ['reason:' + r, 'lost as ' + r, t.reasons[r], fmt.int(t.reasons[r]) + ' (' + fmt.pct(t.customers ? t.reasons[r] / t.customers : 0) + ')']; }))
+      .map(function (x) { return el('div', { class: 'card' }, [el('div', { class: 'big', 'data-lost': x[0], 'data-value': String(x[2]), text: x[3] }), el('div', { text: x[1] })]); })));
+    if (!t.customers) return empty(s, 'no customer is lost');
+    chart(s, 'lost-by-month', {
+      tooltip: { trigger: 'axis' }, legend: { top: 0 },
+      grid: { left: 60, right: 30, top: 40, bottom: 40 },
+      xAxis: { type: 'category', data: first.months.map(function (m) { return m.value; }) },
+      yAxis: { type: 'value', name: 'customers lost' },
+      series: reasons.map(function (r) { return { name: r, type: 'bar', stack: 'lost', data: first.months.map(function (m) { return m.reasons[r] || 0; }) }; }),
+    }, 280);
+    var pick = el('select', { 'data-lost-by': '1' }, dims.map(function (k) { return el('option', { value: k, text: 'by ' + k + (first.previous ? ' in ' + first.previous : '') }); }));
+    s.appendChild(pick);
+    var holder = el('div');
+    s.appendChild(holder);
+    function draw() {
+      var groups = d.lost[pick.value].groups;
+      holder.textContent = '';
+      chart(holder, 'lost-by-group', {
         tooltip: { trigger: 'axis' }, legend: { top: 0 },
-        grid: { left: 60, right: 30, top: 40, bottom: 50 },
-        xAxis: { type: 'category', data: months.map(function (m) { return m.month; }) },
-        yAxis: { type: 'value', name: 'customers lost' },
-        series: reasons.map(function (r) { return { name: r, type: 'bar', stack: 'lost', data: months.map(function (m) { return (m.reasons || {})[r] || 0; }) }; }),
-      }, 280);
+        grid: { left: 70, right: 90, top: 40, bottom: 90 },
+        xAxis: { type: 'category', data: groups.map(function (g) { return g.value; }), axisLabel: { rotate: 35 } },
+        yAxis: [{ type: 'value', name: 'customers' }, { type: 'value', name: 'worth a year', axisLabel: { formatter: short } }],
+        series: reasons.map(function (r) { return { name: r, type: 'bar', stack: 'lost', data: groups.map(function (g) { return g.reasons[r] || 0; }) }; })
+          .concat([{ name: 'revenue in the year before', type: 'line', yAxisIndex: 1, data: groups.map(function (g) { return g.revenue_365d_before; }) }]),
+      }, 320);
     }
-    var groups = l.by_group || [];
-    if (groups.length) {
-      chart(s, 'lost-by-group', {
-        tooltip: { trigger: 'axis' }, legend: { top: 0 },
-        grid: { left: 70, right: 80, top: 40, bottom: 90 },
-        xAxis: { type: 'category', data: groups.map(function (g) { return g.name; }), axisLabel: { rotate: 35 } },
-        yAxis: [{ type: 'value', name: 'customers' }, { type: 'value', name: 'revenue, 365 d before', axisLabel: { formatter: short } }],
-        series: [
-          { name: 'customers lost', type: 'bar', data: groups.map(function (g) { return g.customers; }) },
-          { name: 'their revenue in the year before', type: 'bar', yAxisIndex: 1, data: groups.map(function (g) { return g.revenue_365d_before; }) },
-        ],
-      }, 300);
-    }
-    if (!months.length && !groups.length) empty(s, 'no customer was lost');
+    pick.addEventListener('change', function () { charts = charts.filter(function (c) { if (c.getDom().parentNode === holder) { c.dispose(); return false; } return true; }); draw(); });
+    draw();
   }
 
   function winBack(root, d) {

@@ -19,7 +19,7 @@ import { SCREENSHOTS, chartsOf, launchChromium, watchedPage } from './chromium.j
 
 /** Every chart the story's data must draw (lost and calibration views come with their data). */
 const CHARTS = [
-  'segments', 'spend-bands', 'pareto', 'rf-customers', 'rf-revenue', 'tiers', 'lifecycle', 'win-back', 'migration', 'p-alive',
+  'segments', 'spend-bands', 'pareto', 'rf-customers', 'rf-revenue', 'tiers', 'lifecycle', 'lost-by-month', 'lost-by-group', 'win-back', 'migration', 'p-alive',
   'campaign-spend', 'campaign-moves', 'campaign-bands-participants', 'campaign-bands-control',
 ];
 
@@ -83,6 +83,15 @@ async function expectViewsMatchApi(page: Page, data: ReportData): Promise<void> 
   const effect = await shown(page, '[data-campaign]', 'data-campaign');
   expect(Number(effect['did']!.value)).toBe(campaign.effect.did);
   expect(Number(effect['incremental_revenue']!.value)).toBe(campaign.effect.incremental_revenue);
+
+  const lost = await api<{ previous: string; newly_lost: number; total: { customers: number; revenue_365d_before: number; reasons: Record<string, number> } }>('/v1/lost?by=segment');
+  expect(lost.total.customers).toBeGreaterThan(0);
+  expect(lost.previous).toBe(story.before.snapshot);
+  const lostShown = await shown(page, '[data-lost]', 'data-lost');
+  expect(Number(lostShown['customers']!.value)).toBe(lost.total.customers);
+  expect(Number(lostShown['newly_lost']!.value)).toBe(lost.newly_lost);
+  expect(Number(lostShown['revenue_365d_before']!.value)).toBe(lost.total.revenue_365d_before);
+  for (const [reason, n] of Object.entries(lost.total.reasons)) expect(Number(lostShown[`reason:${reason}`]!.value), reason).toBe(n);
 
   const top = await api<{ customers: Array<{ customer_id: string; revenue: number }> }>(`/v1/win-back?limit=${data.win_back.top.length}`);
   const winBackRows = await column(page, 'win-back', 3);
