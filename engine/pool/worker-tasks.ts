@@ -72,7 +72,7 @@ export async function runAggregate(task: AggregateTask): Promise<void> {
   const dialect = task.dialect ? new InputDialect(DEFAULT_INPUT_OPTIONS, task.dialect) : undefined;
   let rows = 0;
   let bytes = 0;
-  for await (const raw of readShare(share, task.read, flags)) {
+  for await (const raw of readShare(share, dialect ? { ...task.read, dialect } : task.read, flags)) {
     rows += raw.length;
     agg.add(parseBatch(raw, rejects, dialect));
     const done = raw.bytesRead >= 0 ? Math.min(share.bytes, raw.bytesRead) : bytes;

@@ -49,7 +49,8 @@ export async function aggregateInputs(files: readonly InputFile[], readOptions: 
   for (const file of files) {
     let fileRows = 0;
     let fileBytes = 0;
-    for await (const raw of readFile(file, readOptions)) {
+    // The dialect rides along so a native reader parses only by the rules decided so far (csv-native.ts).
+    for await (const raw of readFile(file, opts.dialect ? { ...readOptions, dialect: opts.dialect } : readOptions)) {
       fileRows += raw.length;
       rowsRead += raw.length;
       opts.seen?.observe(raw);
