@@ -25,6 +25,11 @@ export function scriptJson(value: unknown): string {
   return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }
 
+/** Text as HTML: the page's own lines carry ids, which are only checked elsewhere. */
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
 const STYLE = `
   body { font: 14px/1.45 system-ui, sans-serif; margin: 1.5rem auto; max-width: 1100px; padding: 0 1rem; color: #222; }
   h1 { font-size: 1.5rem; margin-bottom: .2rem; } h2 { font-size: 1.15rem; margin: 2.2rem 0 .3rem; border-bottom: 2px solid #3b6ea8; }
@@ -66,7 +71,7 @@ ${body}
 
 /** The self-contained report file of `data`. */
 export function reportHtml(data: ReportData): string {
-  const body = `<header><h1>segstream report</h1><p>written ${new Date().toISOString()} from snapshot ${data.snapshot.id}</p></header>
+  const body = `<header><h1>segstream report</h1><p>written ${new Date().toISOString()} from snapshot ${escapeHtml(data.snapshot.id)}</p></header>
 <main id="report"></main>
 <script type="application/json" id="report-data">${scriptJson(data)}</script>`;
   const script = `SegstreamReport.render(JSON.parse(document.getElementById('report-data').textContent), document.getElementById('report'));`;
