@@ -1,12 +1,16 @@
 /**
- * Rescore jobs of a running server: one at a time, each on a worker thread so lookups keep
- * being answered while millions of rows are aggregated. A job seals the current log segment,
- * the worker folds the sealed segments in, and on success the store swaps to the new snapshot.
- * A job has a time limit and can be cancelled: either terminates its worker, so nothing it wrote
- * goes live unless the worker was already inside its publish (atomic, like a crash there).
+ * Rescore jobs of a running server: one at a time, each in a child process at the lowest CPU
+ * priority (nice 19), running the CLI's parallel pipeline (`rescore()` on every core), so the
+ * serving thread keeps its cores whenever it has work: lookups during a job keep their latency.
+ * A job seals the current log segment, the child folds the sealed segments in, and on success
+ * the store swaps to the new snapshot. A job has a time limit and can be cancelled: either kills
+ * the child, so nothing it wrote goes live unless it was already inside its publish (atomic,
+ * like a crash there). A child whose server is gone kills itself (rescore-worker.ts).
  */
+import { type ChildProcess, fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { Worker } from 'node:worker_threads';
+import { availableParallelism, constants, setPriority } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { capMessage, JobCancelledError, JobNotFoundError, JobRunningError, JobTimeoutError, type SegError } from '../errors.js';
 import type { ColumnNames } from '../read/column-map.js';
 import type { RescoreSummary } from '../rescore/rescore.js';
@@ -54,12 +58,22 @@ const KEEP_JOBS = 50;
 const FROM_SOURCE = import.meta.url.endsWith('.ts');
 const WORKER_URL = new URL(`./rescore-worker.${FROM_SOURCE ? 'ts' : 'js'}`, import.meta.url);
 
-/** A worker running rescore-worker; from source (vitest, `node --import tsx`) it first registers tsx, which a worker's execArgv cannot do on Node 20. */
-function startWorker(workerData: RescoreWorkerInput): Worker {
-  if (!FROM_SOURCE) return new Worker(WORKER_URL, { workerData });
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const code = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(WORKER_URL.href)}); });`;
-  return new Worker(code, { eval: true, workerData });
+/** Nice value of a job's process: the lowest priority, so the server's threads always run first. */
+export const JOB_NICE = constants.priority.PRIORITY_LOW;
+
+/** A child process running rescore-worker, from source under tsx (vitest, `node --import tsx`). */
+function startChild(): ChildProcess {
+  const execArgv = FROM_SOURCE ? ['--import', import.meta.resolve('tsx')] : [];
+  const child = fork(fileURLToPath(WORKER_URL), [], { execArgv, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // The child lowers all its threads itself; this covers its main thread from the first moment.
+  if (child.pid !== undefined) {
+    try {
+      setPriority(child.pid, JOB_NICE);
+    } catch {
+      // Not allowed here (a sandbox): the job still runs, at normal priority.
+    }
+  }
+  return child;
 }
 
 /** The jobs of one server. */
@@ -67,7 +81,7 @@ export class RescoreJobs {
   private readonly jobs = new Map<string, JobInfo>();
   private running: JobInfo | null = null;
   private done: Promise<void> = Promise.resolve();
-  private worker: Worker | null = null;
+  private child: ChildProcess | null = null;
   /** Why the running job is being stopped (cancel, time limit, shutdown); null while it may go on. */
   private stopping: SegError | null = null;
 
@@ -124,17 +138,17 @@ export class RescoreJobs {
     return job;
   }
 
-  /** Stops a running job's worker (at shutdown); its snapshot is not published unless it already was. */
+  /** Stops a running job's process (at shutdown); its snapshot is not published unless it already was. */
   async stop(): Promise<void> {
     if (this.running) this.abort(new JobCancelledError('the server shut down while the job ran'));
     await this.done;
   }
 
-  /** Terminates the running job's worker, once, recording why. */
+  /** Kills the running job's process, once, recording why. */
   private abort(reason: SegError): void {
     if (this.stopping) return;
     this.stopping = reason;
-    void this.worker?.terminate();
+    this.child?.kill('SIGKILL');
   }
 
   private async run(job: JobInfo, req: RescoreJobRequest): Promise<void> {
@@ -157,17 +171,19 @@ export class RescoreJobs {
         ...(req.columns !== undefined ? { columns: req.columns } : {}),
         ...(req.tsFormat !== undefined ? { tsFormat: req.tsFormat } : {}),
         ...(req.decimal !== undefined ? { decimal: req.decimal } : {}),
+        workers: availableParallelism(),
+        nice: JOB_NICE,
       };
-      const summary = await runWorker(input, (p) => (job.progress = p), (w) => {
-        this.worker = w;
-        // Stopped while the log was rotating: the worker ends before it reads anything.
-        if (this.stopping) void w.terminate();
+      const summary = await runChild(input, (p) => (job.progress = p), (c) => {
+        this.child = c;
+        // Stopped while the log was rotating: the process ends before it reads anything.
+        if (this.stopping) c.kill('SIGKILL');
       });
       await this.store.install(summary.snapshot, through);
       job.summary = summary;
       job.status = 'succeeded';
     } catch (error) {
-      // A terminated worker only says it exited (an error without a code): the reason it was
+      // A killed process only says it exited (an error without a code): the reason it was
       // stopped is the error then. A coded failure that came first stays what it was.
       const coded = (error as { code?: unknown } | null)?.code !== undefined;
       const e = (coded || !this.stopping ? error : this.stopping) as Error & { code?: string };
@@ -178,18 +194,18 @@ export class RescoreJobs {
       this.stopping = null;
       job.finished_at = new Date().toISOString();
       this.running = null;
-      this.worker = null;
+      this.child = null;
       this.hooks.onFinished?.(job, (performance.now() - t0) / 1000);
     }
   }
 }
 
-function runWorker(input: RescoreWorkerInput, onProgress: (p: JobProgress) => void, onStart: (w: Worker) => void): Promise<RescoreSummary> {
+function runChild(input: RescoreWorkerInput, onProgress: (p: JobProgress) => void, onStart: (c: ChildProcess) => void): Promise<RescoreSummary> {
   return new Promise((resolve, reject) => {
-    const worker = startWorker(input);
-    onStart(worker);
+    const child = startChild();
+    onStart(child);
     let settled = false;
-    worker.on('message', (m: RescoreWorkerMessage) => {
+    child.on('message', (m: RescoreWorkerMessage) => {
       if (m.type === 'progress') onProgress(m.progress);
       else if (m.type === 'done') {
         settled = true;
@@ -199,12 +215,14 @@ function runWorker(input: RescoreWorkerInput, onProgress: (p: JobProgress) => vo
         reject(Object.assign(new Error(m.message), { code: m.code }));
       }
     });
-    worker.on('error', (e) => {
+    child.on('error', (e) => {
       if (!settled) reject(e);
       settled = true;
     });
-    worker.on('exit', (code) => {
-      if (!settled) reject(new Error(`the rescore worker exited with code ${code}`));
+    child.on('exit', (code, signal) => {
+      if (!settled) reject(new Error(`the rescore process exited with ${signal ?? `code ${code}`}`));
+      settled = true;
     });
+    child.send(input);
   });
 }

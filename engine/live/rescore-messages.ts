@@ -1,8 +1,8 @@
-/** What a rescore job's worker is given and what it says back (rescore-worker.ts). */
+/** What a rescore job's process is given and what it says back (rescore-worker.ts). */
 import type { RescoreSummary } from '../rescore/rescore.js';
 import type { ColumnNames } from '../read/column-map.js';
 
-/** The worker's input. */
+/** The process's input: the first message its parent sends. */
 export interface RescoreWorkerInput {
   readonly input: string;
   readonly dataDir: string;
@@ -18,6 +18,10 @@ export interface RescoreWorkerInput {
   /** Timestamp format and decimal mark; default: the config's input block. */
   readonly tsFormat?: string;
   readonly decimal?: 'auto' | '.' | ',';
+  /** Worker threads of the parallel rescore, as the CLI's `--workers` (0: all on the process's main thread). */
+  readonly workers: number;
+  /** Nice value every thread of the process takes before it starts. */
+  readonly nice: number;
 }
 
 /** Progress of a running job. */
@@ -28,7 +32,7 @@ export interface JobProgress {
   readonly bytes_total: number;
 }
 
-/** A message from the worker. */
+/** A message from the process. */
 export type RescoreWorkerMessage =
   | { readonly type: 'progress'; readonly progress: JobProgress }
   | { readonly type: 'done'; readonly summary: RescoreSummary }
