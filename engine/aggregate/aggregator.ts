@@ -1,53 +1,164 @@
 /**
- * Streams parsed batches into per-customer partial aggregates. Two aggregators fed disjoint
- * parts of the input merge into exactly the state of one fed all of it.
+ * The sink of the aggregation (DuckDB's Sink / Combine / Finalize): streams batches into one
+ * partial state per worker — an id interner of the kernel set (engine/kernels) and per-customer
+ * typed arrays (aggregate-state.ts). Partial states combine exactly (combine-partials.ts) and
+ * finalize to the customer table (finalize.ts); the inline path and the pool run the same three.
+ *
+ * Two ways in: `addRaw` takes a reader's batch and, for clean Arrow columns, judges and interns
+ * them column by column (parse-batch.ts `arrowRows`), without an object or a JS string per row;
+ * `add` takes rows already parsed (the live log, text formats).
  */
-import type { TxBatch } from '../parse/parse-batch.js';
-import type { CustomerKey } from '../parse/parse-values.js';
-import { type AggregateRowsFn, aggregateRows } from './aggregate-rows.js';
-import { AggregateState, NO_DAY } from './aggregate-state.js';
+import type { InputDialect } from '../parse/input-dialect.js';
+import { type ArrowRows, arrowRows, parseBatch, parseRow, type TxBatch } from '../parse/parse-batch.js';
+import { type CustomerKey, isValidMoney } from '../parse/parse-values.js';
+import { isValidTimestamp } from '../parse/parse-timestamp.js';
+import type { RejectLog } from '../parse/reject-log.js';
+import type { RawBatch } from '../read/raw-batch.js';
+import { JsIdInterner } from '../kernels/js-interner.js';
+import { jsKernels } from '../kernels/js-kernels.js';
+import { type IdInterner, JUDGE_ONLY, type Kernels, MISSING_ID } from '../kernels/kernels.js';
+import type { AggregateRowsFn } from './aggregate-rows.js';
+import { AggregateState } from './aggregate-state.js';
 import { IdIndex } from './id-index.js';
-import { RETURN_SIDE } from './order-set.js';
+import { type DictionaryMappings, internArrowIds } from './intern-arrow-ids.js';
 
-/** Per-customer aggregation of a stream of valid rows, up to `asOfMs`. */
+/** Per-customer aggregation of a stream of rows, up to `asOfMs`. */
 export class Aggregator {
-  readonly ids = new IdIndex();
+  /** Customer numbers of the state's arrays (order of first sight). */
+  readonly interner: IdInterner;
   readonly state = new AggregateState();
   /** Rows after `as_of`, excluded from every field (DESIGN: `future_rows`). */
   futureRows = 0;
   /** Whether any input carried a margin column. */
   hasMargin = false;
+  private readonly aggregate: AggregateRowsFn;
   private cust = new Int32Array(0);
+  private invalid = new Uint8Array(0);
+  /** Each Arrow dictionary's entries → customer numbers, kept while batches share the dictionary. */
+  private readonly dictionaries: DictionaryMappings = new WeakMap();
 
   /**
    * @param asOfMs rows with `ts > asOfMs` are counted as future rows; +Infinity keeps all.
-   * @param aggregate the aggregation kernel, e.g. `loadKernels().aggregateRows`; all give identical state.
+   * @param kernels the interner and aggregation kernel, e.g. `loadKernels()`; every set gives identical state.
    */
   constructor(
     readonly asOfMs = Number.POSITIVE_INFINITY,
-    private readonly aggregate: AggregateRowsFn = aggregateRows,
-  ) {}
+    kernels: Kernels = jsKernels,
+  ) {
+    this.interner = kernels.createInterner();
+    this.aggregate = kernels.aggregateRows;
+  }
+
+  /** Number of customers. */
+  get size(): number {
+    return this.interner.size;
+  }
+
+  /** Keys by customer number (read only). */
+  keys(): CustomerKey[] {
+    return this.interner instanceof JsIdInterner ? this.interner.index.keys : this.interner.keys();
+  }
+
+  /**
+   * The customers as an IdIndex, for lookups by key (the live overlay): the TypeScript interner's
+   * own index, or one built from the native interner's keys when asked (not a hot path).
+   */
+  get ids(): IdIndex {
+    if (this.interner instanceof JsIdInterner) return this.interner.index;
+    if (this.index === null || this.index.size !== this.interner.size) {
+      const index = this.index ?? new IdIndex();
+      for (const key of this.interner.keys(index.size)) index.intern(key);
+      this.index = index;
+    }
+    return this.index;
+  }
+
+  private index: IdIndex | null = null;
+
+  private custFor(n: number): Int32Array {
+    if (this.cust.length < n) this.cust = new Int32Array(n);
+    return this.cust.subarray(0, n);
+  }
 
   /** Folds one batch of valid rows in; returns each row's customer number (-1: a future row), valid until the next `add`. */
   add(batch: TxBatch): Int32Array {
     const n = batch.length;
-    if (this.cust.length < n) this.cust = new Int32Array(n);
-    const cust = this.cust;
-    const { ids, ts } = batch;
+    const cust = this.custFor(n);
+    const { ts } = batch;
     const asOf = this.asOfMs;
     for (let i = 0; i < n; i++) {
       if (ts[i]! > asOf) {
         this.futureRows++;
-        cust[i] = -1;
-      } else {
-        cust[i] = this.ids.intern(ids[i]!);
-      }
+        cust[i] = JUDGE_ONLY;
+      } else cust[i] = 0;
     }
-    this.state.ensure(this.ids.size);
-    if (batch.margin) this.hasMargin = true;
-    this.aggregate(this.state, cust, ts, batch.amount, batch.margin, n);
+    this.interner.internKeys(batch.ids, cust);
+    this.fold(cust, ts, batch.amount, batch.margin, n);
     if (batch.orderIds) this.addOrders(cust, batch.amount, batch.orderIds, n);
     return cust;
+  }
+
+  /**
+   * Parses a reader's batch and folds its valid rows in; rejected rows go to `rejects` exactly as
+   * parseBatch would log them (same reasons, same order).
+   */
+  addRaw(raw: RawBatch, rejects: RejectLog, dialect?: InputDialect): void {
+    const rows = arrowRows(raw, dialect);
+    if (rows === null) {
+      this.add(parseBatch(raw, rejects, dialect));
+      return;
+    }
+    const n = raw.length;
+    const { cust, invalid } = this.judge(rows, n);
+    internArrowIds(this.interner, rows.ids, rows.idNumbers, cust, this.dictionaries);
+    // Rows the columns could not vouch for are parsed alone, in row order, so rejects are logged
+    // in the order the row-by-row parser logs them; a missing id (common: anonymous purchases)
+    // is logged here directly.
+    for (let i = 0; i < n; i++) {
+      const c = cust[i]!;
+      if (c >= 0) continue;
+      if (c === MISSING_ID) rejects.add(raw.source, raw.firstRow + i, 'missing_customer_id', rows.ids.get(i));
+      else if (c === JUDGE_ONLY && invalid[i] === 0) this.futureRows++;
+      else {
+        const alone = parseRow(raw, i, rejects, dialect);
+        // The parser and the columns agree on what is valid (test/engine/aggregate/sink.test.ts);
+        // were a row valid after all, it would still count, only later in the order of first sight.
+        if (alone.length > 0) this.add(alone);
+      }
+      cust[i] = -1;
+    }
+    this.fold(cust, rows.ts, rows.amount, rows.margin, n);
+  }
+
+  /**
+   * The interner's mask for ArrowRows (kernels.ts JUDGE_ONLY): 0 for a row to number, JUDGE_ONLY
+   * for a future row or one whose timestamp, amount or margin the parser would reject (then
+   * `invalid[i]` is 1), MISSING_ID for a null id.
+   */
+  private judge(rows: ArrowRows, n: number): { cust: Int32Array; invalid: Uint8Array } {
+    const cust = this.custFor(n);
+    if (this.invalid.length < n) this.invalid = new Uint8Array(this.cust.length);
+    const invalid = this.invalid.subarray(0, n);
+    const { ts, amount, margin, marginVector } = rows;
+    const asOf = this.asOfMs;
+    for (let i = 0; i < n; i++) {
+      const t = ts[i]!;
+      let ok = isValidTimestamp(t) && isValidMoney(amount[i]!);
+      if (ok && margin) {
+        const m = margin[i]!;
+        // NaN is a null margin (not known, fine) or a NaN value (bad_margin).
+        ok = Number.isNaN(m) ? !marginVector!.isValid(i) : isValidMoney(m);
+      }
+      invalid[i] = ok ? 0 : 1;
+      cust[i] = ok && t <= asOf ? 0 : JUDGE_ONLY;
+    }
+    return { cust, invalid };
+  }
+
+  private fold(cust: Int32Array, ts: Float64Array, amount: Float64Array, margin: Float64Array | null, n: number): void {
+    this.state.ensure(this.interner.size);
+    if (margin) this.hasMargin = true;
+    this.aggregate(this.state, cust, ts, amount, margin, n);
   }
 
   /**
@@ -73,39 +184,5 @@ export class Aggregator {
         orderSet.add(c, order, true);
       }
     }
-  }
-
-  /** Folds another aggregator's state in (same `asOfMs`); `other` is left unchanged. */
-  merge(other: Aggregator): void {
-    const src = other.state;
-    const dst = this.state;
-    const remap = new Int32Array(other.ids.size);
-    for (let c = 0; c < other.ids.size; c++) remap[c] = this.ids.intern(other.ids.keys[c]!);
-    dst.ensure(this.ids.size);
-    for (let c = 0; c < other.ids.size; c++) {
-      const t = remap[c]!;
-      dst.orders[t]! += src.orders[c]!;
-      dst.returns[t]! += src.returns[c]!;
-      dst.revenue[t]! += src.revenue[c]!;
-      dst.returnedAmount[t]! += src.returnedAmount[c]!;
-      dst.margin[t]! += src.margin[c]!;
-      if (src.firstTs[c]! < dst.firstTs[t]!) dst.firstTs[t] = src.firstTs[c]!;
-      if (src.lastTs[c]! > dst.lastTs[t]!) dst.lastTs[t] = src.lastTs[c]!;
-      if (src.spilled[c] === 0 && src.day0[c] !== NO_DAY) dst.addDay(t, src.day0[c]!, src.day0Net[c]!, src.day0Pos[c]!);
-    }
-    const days = src.days;
-    for (let s = 0; s < days.capacity; s++) {
-      const c = days.cust[s]!;
-      if (c !== -1) dst.addDay(remap[c]!, days.day[s]!, days.net[s]!, days.pos[s]!);
-    }
-    const set = src.orderSet;
-    for (let s = 0; s < set.capacity; s++) {
-      const c = set.cust[s]!;
-      if (c !== -1) dst.orderSet.add(remap[c]!, set.orderAt(s), (set.tag[s]! & RETURN_SIDE) !== 0);
-    }
-    if (src.maxTs > dst.maxTs) dst.maxTs = src.maxTs;
-    dst.rows += src.rows;
-    this.futureRows += other.futureRows;
-    this.hasMargin ||= other.hasMargin;
   }
 }

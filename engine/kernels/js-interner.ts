@@ -1,53 +1,81 @@
 /**
- * The TypeScript twin of the native id interner (native/src/interner.rs): columns of ids turned
- * into canonical keys (parse-values.ts) and numbered by an IdIndex.
+ * The TypeScript twin of the native id interner (native/src/interner.rs): columns of ids judged
+ * by the canonical-key rules of parse-values.ts and numbered by an IdIndex, as masked interns
+ * (kernels.ts `JUDGE_ONLY`).
  */
 import { IdIndex } from '../aggregate/id-index.js';
-import { type CustomerKey, customerKeyFromText, customerKeyFromValue } from '../parse/parse-values.js';
-import type { IdColumn, IdInterner } from './kernels.js';
+import { type CustomerKey, type KeyResult, customerKeyFromText, customerKeyFromValue } from '../parse/parse-values.js';
+import { BAD_ID, type IdColumn, type IdInterner, JUDGE_ONLY, MISSING_ID, UNSEEN_ENTRY } from './kernels.js';
 
 const decoder = new TextDecoder();
 
 /** An IdInterner over a JS Map. */
 export class JsIdInterner implements IdInterner {
-  /** The index that numbers keys (shared with the Aggregator when it owns one). */
-  readonly index: IdIndex;
-
-  constructor(index = new IdIndex()) {
-    this.index = index;
-  }
+  readonly index = new IdIndex();
 
   /** Number of customers interned. */
   get size(): number {
     return this.index.size;
   }
 
-  /** Numbers of integer ids into `out` (-1 where a value is no id). */
+  /** The verdict on a parsed key for a row whose mask is `mask`. */
+  private verdict(key: KeyResult, mask: number): number {
+    if (key === undefined) return MISSING_ID;
+    if (key === null) return BAD_ID;
+    return mask >= 0 ? this.index.intern(key) : JUDGE_ONLY;
+  }
+
   internIds(ids: IdColumn, out: Int32Array): void {
-    const index = this.index;
-    if (ids instanceof BigInt64Array) {
-      for (let i = 0; i < ids.length; i++) out[i] = index.intern(customerKeyFromValue(ids[i]!) as CustomerKey);
-      return;
-    }
     for (let i = 0; i < ids.length; i++) {
+      const mask = out[i]!;
+      if (mask < JUDGE_ONLY) continue;
       const v = ids[i]!;
-      // `v + 0` turns -0 into 0, the key the Map would file it under anyway.
-      out[i] = Number.isSafeInteger(v) ? index.intern(v + 0) : -1;
+      // `v + 0` turns -0 into 0, the key customerKeyFromValue gives too.
+      out[i] = this.verdict(typeof v === 'bigint' ? customerKeyFromValue(v) : customerKeyFromValue(v + 0), mask);
     }
   }
 
-  /** Numbers of a Utf8 column into `out` (-1 for an empty text or bad offsets). */
   internUtf8(bytes: Uint8Array, offsets: Int32Array, out: Int32Array): void {
     for (let i = 0; i + 1 < offsets.length; i++) {
-      const s = offsets[i]!;
-      const e = offsets[i + 1]!;
-      const key = s < 0 || e < s || e > bytes.length ? undefined : customerKeyFromText(decoder.decode(bytes.subarray(s, e)));
-      out[i] = key === undefined || key === null ? -1 : this.index.intern(key);
+      const mask = out[i]!;
+      if (mask >= JUDGE_ONLY) out[i] = this.verdict(textAt(bytes, offsets, i), mask);
     }
   }
 
-  /** Keys `from..to` by customer number (both clamped to 0..size). */
+  internDict(bytes: Uint8Array, offsets: Int32Array, indices: Int32Array, mapping: Int32Array, out: Int32Array): void {
+    for (let i = 0; i < indices.length; i++) {
+      const mask = out[i]!;
+      if (mask < JUDGE_ONLY) continue;
+      const d = indices[i]!;
+      if (!(d >= 0 && d < mapping.length)) {
+        out[i] = BAD_ID;
+        continue;
+      }
+      const known = mapping[d]!;
+      if (known >= 0) out[i] = mask >= 0 ? known : JUDGE_ONLY;
+      else if (known !== UNSEEN_ENTRY) out[i] = known;
+      else {
+        const v = this.verdict(textAt(bytes, offsets, d), mask);
+        if (v !== JUDGE_ONLY) mapping[d] = v;
+        out[i] = v;
+      }
+    }
+  }
+
+  internKeys(keys: readonly CustomerKey[], out: Int32Array): void {
+    for (let i = 0; i < keys.length; i++) {
+      if (out[i]! >= 0) out[i] = this.index.intern(keys[i]!);
+    }
+  }
+
   keys(from = 0, to = this.index.size): CustomerKey[] {
     return this.index.keys.slice(Math.max(0, from), Math.max(0, to));
   }
+}
+
+/** Row i of a Utf8 column as an id (`null`, a bad id, for offsets outside the bytes). */
+function textAt(bytes: Uint8Array, offsets: Int32Array, i: number): KeyResult {
+  const s = offsets[i]!;
+  const e = offsets[i + 1]!;
+  return s < 0 || e < s || e > bytes.length ? null : customerKeyFromText(decoder.decode(bytes.subarray(s, e)));
 }

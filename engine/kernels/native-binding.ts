@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { IdColumn } from './kernels.js';
 
 /** `BINDING_VERSION` of bindings.rs this loader speaks; an older build is refused as stale. */
-export const BINDING_VERSION = 3;
+export const BINDING_VERSION = 4;
 
 /** An interner handle: a Node-API external owned by the addon, freed by the garbage collector. */
 export type InternerHandle = object & { readonly __native: 'interner' };
@@ -52,6 +52,7 @@ export interface NativeBinding extends Partial<NativeCsvBinding> {
   internerSize(h: InternerHandle): number;
   internerInternIds(h: InternerHandle, ids: IdColumn, out: Int32Array): void;
   internerInternUtf8(h: InternerHandle, bytes: Uint8Array, offsets: Int32Array, out: Int32Array): void;
+  internerInternDict(h: InternerHandle, bytes: Uint8Array, offsets: Int32Array, indices: Int32Array, mapping: Int32Array, out: Int32Array): void;
   internerKeys(h: InternerHandle, from: number, to: number): (number | string)[];
   hashIds(ids: IdColumn, out: Uint32Array): void;
   hashUtf8(bytes: Uint8Array, offsets: Int32Array, out: Uint32Array): void;

@@ -91,11 +91,42 @@ class NativeIdInterner implements IdInterner {
     guard('internUtf8', () => this.b.internerInternUtf8(this.handle, bytes, offsets, out));
   }
 
+  internDict(bytes: Uint8Array, offsets: Int32Array, indices: Int32Array, mapping: Int32Array, out: Int32Array): void {
+    guard('internDict', () => this.b.internerInternDict(this.handle, bytes, offsets, indices, mapping, out));
+  }
+
+  /** Parsed keys go over as one Utf8 column (a number as its decimal text, which the addon reads back as that integer). */
+  internKeys(keys: readonly CustomerKey[], out: Int32Array): void {
+    const { bytes, offsets } = utf8OfKeys(keys);
+    this.internUtf8(bytes, offsets, out);
+  }
+
   keys(from = 0, to = this.size): CustomerKey[] {
     const size = this.size;
     const lo = Math.min(Math.max(0, from), size);
     return guard('internerKeys', () => this.b.internerKeys(this.handle, lo, Math.min(Math.max(lo, to), size)));
   }
+}
+
+const encoder = new TextEncoder();
+
+/** Keys as an Arrow-style Utf8 column. */
+function utf8OfKeys(keys: readonly CustomerKey[]): { bytes: Uint8Array; offsets: Int32Array } {
+  const offsets = new Int32Array(keys.length + 1);
+  let bytes = new Uint8Array(Math.max(64, keys.length * 12));
+  let at = 0;
+  for (let i = 0; i < keys.length; i++) {
+    const text = String(keys[i]!);
+    // A UTF-16 unit takes at most 3 UTF-8 bytes.
+    if (at + text.length * 3 > bytes.length) {
+      const next = new Uint8Array(Math.max(bytes.length * 2, at + text.length * 3));
+      next.set(bytes.subarray(0, at));
+      bytes = next;
+    }
+    at += encoder.encodeInto(text, bytes.subarray(at)).written;
+    offsets[i + 1] = at;
+  }
+  return { bytes: bytes.subarray(0, at), offsets };
 }
 
 /** The kernel set of a loaded addon. */

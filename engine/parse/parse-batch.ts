@@ -3,6 +3,7 @@
  * in parse-values.ts and logging every rejected row with its reason. The same function serves
  * the batch path and the real-time path, so both accept exactly the same rows.
  */
+import { type Data, Type, type Vector } from 'apache-arrow';
 import type { RawBatch, RawColumn } from '../read/raw-batch.js';
 import {
   type CustomerKey,
@@ -17,6 +18,7 @@ import {
 } from './parse-values.js';
 import type { RejectLog } from './reject-log.js';
 import { arrowCells } from './arrow-cells.js';
+import { arrowNumbers } from './arrow-numbers.js';
 import { eventIdFromValue } from '../wal/event-id.js';
 import { type InputDialect, isNativeTsColumn } from './input-dialect.js';
 import type { DecimalMark } from './money-text.js';
@@ -224,4 +226,63 @@ export function parseBatch(raw: RawBatch, rejects: RejectLog, dialect?: InputDia
     ...(eventIds ? { eventIds } : {}),
     ...(orderIds ? { orderIds } : {}),
   };
+}
+
+/**
+ * A batch of Arrow columns the aggregation can judge column by column, with no object per row
+ * (issue 10): numbers, timestamps and margins read straight from the buffers (arrow-numbers.ts,
+ * NaN where null), ids left as the Arrow vector for the id interner (engine/kernels) to judge and
+ * number from its bytes. What these checks and the interner cannot judge (a bad timestamp or
+ * amount, a bad id) goes through `parseRow`, so it is rejected with today's reason and detail.
+ */
+export interface ArrowRows {
+  /** Epoch milliseconds; NaN where null. */
+  readonly ts: Float64Array;
+  readonly amount: Float64Array;
+  /** NaN where null (not known) or where the value is NaN (bad: `marginVector.isValid` tells). */
+  readonly margin: Float64Array | null;
+  readonly marginVector: Vector | null;
+  /** The id column: Utf8 or dictionary-encoded Utf8 chunks (for the interner), or numbers. */
+  readonly ids: Vector;
+  /** The ids as numbers when the column is numeric (NaN where null), else null. */
+  readonly idNumbers: Float64Array | null;
+}
+
+/**
+ * The columns of `raw` as ArrowRows, or null when the batch needs the row-by-row parser: text or
+ * JSON columns, malformed rows, line items, order or event ids, a timestamp column that is not an
+ * Arrow date or timestamp, or a column type arrow-numbers.ts does not read (decimals, text money).
+ * Observes the dialect like parseBatch, so the decisions recorded are the same on both paths.
+ */
+export function arrowRows(raw: RawBatch, dialect?: InputDialect): ArrowRows | null {
+  const { customer_id: idCol, ts: tsCol, amount: amountCol, margin: marginCol, order_id, quantity, price, event_id } = raw.columns;
+  if (raw.malformed.length > 0 || order_id || quantity || price || event_id) return null;
+  if (idCol?.kind !== 'arrow' || amountCol?.kind !== 'arrow' || tsCol?.kind !== 'arrow' || !isNativeTsColumn(tsCol)) return null;
+  if (marginCol !== undefined && marginCol.kind !== 'arrow') return null;
+  const ts = arrowNumbers(tsCol.vector);
+  const amount = ts && arrowNumbers(amountCol.vector);
+  const margin = marginCol ? arrowNumbers(marginCol.vector) : null;
+  if (!ts || !amount || (marginCol && !margin)) return null;
+  const ids = idCol.vector;
+  const idNumbers = ids.data.every(isUtf8Chunk) ? null : arrowNumbers(ids);
+  if (idNumbers === null && !ids.data.every(isUtf8Chunk)) return null;
+  if (dialect?.undecided) dialect.observe(raw);
+  return { ts, amount, margin, marginVector: marginCol ? marginCol.vector : null, ids, idNumbers };
+}
+
+/** A Utf8 chunk, or a dictionary-encoded one whose dictionary is one Utf8 chunk (the interner reads their bytes). */
+function isUtf8Chunk(data: Data): boolean {
+  if (data.typeId === Type.Utf8) return true;
+  if (data.typeId !== Type.Dictionary) return false;
+  const dict = data.dictionary;
+  return dict !== undefined && dict.data.length === 1 && dict.data[0]!.typeId === Type.Utf8 && data.values instanceof Int32Array;
+}
+
+/** Row `i` of `raw` alone through parseBatch: rejected with its reason, or valid (a batch of one). */
+export function parseRow(raw: RawBatch, i: number, rejects: RejectLog, dialect?: InputDialect): TxBatch {
+  const columns: RawBatch['columns'] = Object.fromEntries(
+    Object.entries(raw.columns).map(([name, col]) => [name, col.kind === 'arrow' ? { kind: 'arrow', vector: col.vector.slice(i, i + 1) } : { kind: col.kind, values: col.values.slice(i, i + 1) }]),
+  );
+  const malformed = raw.malformed.filter((m) => m.index === i).map((m) => ({ ...m, index: 0 }));
+  return parseBatch({ ...raw, firstRow: raw.firstRow + i, length: 1, columns, malformed }, rejects, dialect);
 }

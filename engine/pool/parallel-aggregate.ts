@@ -24,7 +24,7 @@ import type { InputFormat, ReadOptions, ReadProgress } from '../read/raw-batch.j
 import { type ExtraBatches, extraBatches } from '../aggregate/extra-batches.js';
 import type { ManifestInput } from '../snapshot/manifest.js';
 import { type Share, planShares } from './plan-shares.js';
-import { packBuffers, packPartitions } from './state-pack.js';
+import { packBuffers, packPartitions } from '../aggregate/partial-pack.js';
 import { combineParts, type TablePart } from './table-pack.js';
 import { closePool, runTask, startPool } from './worker-pool.js';
 import type { ShareResult } from './worker-tasks.js';

@@ -6,14 +6,13 @@
 import type { MessagePort } from 'node:worker_threads';
 import { Aggregator } from '../aggregate/aggregator.js';
 import { type KernelMode, loadKernels } from '../kernels/load-kernels.js';
-import { parseBatch } from '../parse/parse-batch.js';
 import { DEFAULT_INPUT_OPTIONS, type DialectDecisions, InputDialect } from '../parse/input-dialect.js';
 import { type RejectReason, type RejectedRow, RejectLog } from '../parse/reject-log.js';
 import type { ReadOptions } from '../read/raw-batch.js';
 import type { Share } from './plan-shares.js';
 import { type ShareFlags, readShare } from './read-share.js';
-import { finalizePacks } from './finalize-packs.js';
-import { type PartitionPack, packBuffers, packPartitions } from './state-pack.js';
+import { combinePartials } from '../aggregate/combine-partials.js';
+import { type PartitionPack, packBuffers, packPartitions } from '../aggregate/partial-pack.js';
 import { type TablePart, tablePartBuffers, toTablePart } from './table-pack.js';
 
 /** Phase 1: read, parse and pre-aggregate one share, then cut its state into partitions. */
@@ -66,7 +65,7 @@ export type PoolMessage =
 /** Runs an aggregate task; posts progress and then the share's result. */
 export async function runAggregate(task: AggregateTask): Promise<void> {
   const { share, port } = task;
-  const agg = new Aggregator(task.asOfMs, loadKernels(task.engine, { notice: () => undefined }).aggregateRows);
+  const agg = new Aggregator(task.asOfMs, loadKernels(task.engine, { notice: () => undefined }));
   const rejects = new RejectLog(1000);
   const flags: ShareFlags = { quoted: false };
   const dialect = task.dialect ? new InputDialect(DEFAULT_INPUT_OPTIONS, task.dialect) : undefined;
@@ -74,7 +73,7 @@ export async function runAggregate(task: AggregateTask): Promise<void> {
   let bytes = 0;
   for await (const raw of readShare(share, dialect ? { ...task.read, dialect } : task.read, flags)) {
     rows += raw.length;
-    agg.add(parseBatch(raw, rejects, dialect));
+    agg.addRaw(raw, rejects, dialect);
     const done = raw.bytesRead >= 0 ? Math.min(share.bytes, raw.bytesRead) : bytes;
     port.postMessage({ type: 'progress', rows: raw.length, bytes: done - bytes } satisfies PoolMessage);
     bytes = done;
@@ -96,7 +95,7 @@ export async function runAggregate(task: AggregateTask): Promise<void> {
 
 /** Runs a merge task; posts the finalized partition. */
 export function runMerge(task: MergeTask): void {
-  const { table, order } = finalizePacks(task.packs, task.asOfMs, task.hasMargin, task.windowDays);
+  const { table, order } = combinePartials(task.packs, task.asOfMs, task.hasMargin, task.windowDays);
   const part = toTablePart(table, order);
   task.port.postMessage({ type: 'part', part } satisfies PoolMessage, tablePartBuffers(part));
 }

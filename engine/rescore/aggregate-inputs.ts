@@ -3,9 +3,7 @@
  * order, then the extra batches (the real-time log). The pool (engine/pool) offers the same
  * contract on worker threads.
  */
-import type { AggregateRowsFn } from '../aggregate/aggregate-rows.js';
 import { Aggregator } from '../aggregate/aggregator.js';
-import { parseBatch } from '../parse/parse-batch.js';
 import { RejectLog } from '../parse/reject-log.js';
 import { type InputFile, readFile } from '../read/open-input.js';
 import type { InputFormat, ReadOptions, ReadProgress } from '../read/raw-batch.js';
@@ -13,6 +11,7 @@ import { type ExtraBatches, extraBatches } from '../aggregate/extra-batches.js';
 import type { ManifestInput } from '../snapshot/manifest.js';
 import type { InputDialect } from '../parse/input-dialect.js';
 import type { ColumnsSeen } from './input-decisions.js';
+import type { Kernels } from '../kernels/kernels.js';
 
 /** What the aggregation stage hands to scoring. */
 export interface AggregatedInputs {
@@ -30,8 +29,8 @@ export interface AggregateInputsOptions {
   readonly format?: InputFormat;
   readonly extra?: ExtraBatches;
   readonly onProgress?: (p: ReadProgress) => void;
-  /** The aggregation kernel (engine/kernels); default: the TypeScript one. */
-  readonly aggregate?: AggregateRowsFn;
+  /** The interner and aggregation kernel (engine/kernels); default: the TypeScript ones. */
+  readonly kernels?: Kernels;
   /** How values are read (given, or sniffed from the first batches); default: today's rules. */
   readonly dialect?: InputDialect;
   /** Notes which columns the batches carried (for the manifest's input.decisions). */
@@ -42,7 +41,7 @@ export interface AggregateInputsOptions {
 export async function aggregateInputs(files: readonly InputFile[], readOptions: ReadOptions, opts: AggregateInputsOptions): Promise<AggregatedInputs> {
   const bytesTotal = files.some((f) => f.size < 0) ? -1 : files.reduce((s, f) => s + f.size, 0);
   const rejects = new RejectLog(1000);
-  const agg = new Aggregator(opts.asOfMs, opts.aggregate);
+  const agg = new Aggregator(opts.asOfMs, opts.kernels);
   const inputs: ManifestInput[] = [];
   let rowsRead = 0;
   let bytesDone = 0;
@@ -54,7 +53,7 @@ export async function aggregateInputs(files: readonly InputFile[], readOptions: 
       fileRows += raw.length;
       rowsRead += raw.length;
       opts.seen?.observe(raw);
-      agg.add(parseBatch(raw, rejects, opts.dialect));
+      agg.addRaw(raw, rejects, opts.dialect);
       if (raw.bytesRead >= 0) fileBytes = raw.bytesRead;
       opts.onProgress?.({ rows: rowsRead, bytesRead: bytesDone + fileBytes, bytesTotal });
     }

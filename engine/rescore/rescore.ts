@@ -158,7 +158,7 @@ export async function rescore(opts: RescoreOptions): Promise<RescoreSummary> {
       ...stageOptions,
     });
   } else {
-    const { agg, rejects, inputs, rowsRead } = await aggregateInputs(files, readOptions, { asOfMs: readCutMs, aggregate: kernels.aggregateRows, dialect, seen, ...stageOptions });
+    const { agg, rejects, inputs, rowsRead } = await aggregateInputs(files, readOptions, { asOfMs: readCutMs, kernels, dialect, seen, ...stageOptions });
     // Clamped: the end of the day of a row on the Date range's last day lies beyond the range.
     const asOfMs = asOfGiven ?? (agg.state.rows > 0 ? Math.min(endOfDay(agg.state.maxTs), MAX_TIMESTAMP_MS) : endOfDay(Date.now()));
     stage = { table: finalize(agg, asOfMs, [config.tiers.window_days]), rejects, inputs, rowsRead, validRows: agg.state.rows, futureRows: agg.futureRows };

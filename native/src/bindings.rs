@@ -8,7 +8,7 @@ use crate::{csv, partition, thresholds};
 use std::ffi::CStr;
 
 /// Bumped whenever a signature below changes; the loader refuses a stale build.
-const BINDING_VERSION: i32 = 3;
+const BINDING_VERSION: i32 = 4;
 
 const INTERNER_TAG: TypeTag = TypeTag { lower: 0x7365_6773_7472_6561, upper: 0x6d2d_6964_732d_0001 };
 
@@ -21,6 +21,7 @@ pub const EXPORTS: &[(&CStr, Handler)] = &[
     (c"internerSize", interner_size),
     (c"internerInternIds", interner_intern_ids),
     (c"internerInternUtf8", interner_intern_utf8),
+    (c"internerInternDict", interner_intern_dict),
     (c"internerKeys", interner_keys),
     (c"hashIds", hash_ids),
     (c"hashUtf8", hash_utf8),
@@ -111,7 +112,8 @@ fn interner_size(call: &Call) -> Result<RawValue> {
     call.double(call.external::<Interner>(0, &INTERNER_TAG)?.len() as f64)
 }
 
-/// `(handle, ids: Float64Array | Int32Array | BigInt64Array, out: Int32Array)`.
+/// `(handle, ids: Float64Array | Int32Array | BigInt64Array, out: Int32Array)`; `out` is the mask
+/// of interner.rs `JUDGE_ONLY` on entry and the verdicts on exit.
 fn interner_intern_ids(call: &Call) -> Result<RawValue> {
     let table = call.external::<Interner>(0, &INTERNER_TAG)?;
     let ids = call.id_column(1)?;
@@ -121,9 +123,9 @@ fn interner_intern_ids(call: &Call) -> Result<RawValue> {
     }
     ensure_disjoint(&[span("out", out)], &[ids.span()])?;
     match ids {
-        IdColumn::F64(v) => v.iter().zip(out.iter_mut()).for_each(|(&x, o)| *o = table.f64(x)),
-        IdColumn::I32(v) => v.iter().zip(out.iter_mut()).for_each(|(&x, o)| *o = table.int(x as i64)),
-        IdColumn::I64(v) => v.iter().zip(out.iter_mut()).for_each(|(&x, o)| *o = table.i64(x)),
+        IdColumn::F64(v) => table.f64_column(v, out),
+        IdColumn::I32(v) => table.i32_column(v, out),
+        IdColumn::I64(v) => table.i64_column(v, out),
     }
     call.undefined()
 }
@@ -136,6 +138,20 @@ fn interner_intern_utf8(call: &Call) -> Result<RawValue> {
     let n = utf8_rows(offsets, out.len())?;
     ensure_disjoint(&[span("out", out)], &[span("bytes", bytes), span("offsets", offsets)])?;
     table.utf8_column(bytes, offsets, &mut out[..n]);
+    call.undefined()
+}
+
+/// `(handle, bytes: Uint8Array, offsets: Int32Array, indices: Int32Array, mapping: Int32Array,
+/// out: Int32Array)`: a dictionary-encoded Utf8 column; `mapping` has one slot per dictionary entry.
+fn interner_intern_dict(call: &Call) -> Result<RawValue> {
+    let table = call.external::<Interner>(0, &INTERNER_TAG)?;
+    let (bytes, offsets, indices) = (call.array::<u8>(1)?, call.array::<i32>(2)?, call.array::<i32>(3)?);
+    let (mapping, out) = (call.array::<i32>(4)?, call.array::<i32>(5)?);
+    if out.len() < indices.len() || mapping.len() != offsets.len().saturating_sub(1) {
+        return Err(KernelError::Argument("out must be as long as indices, mapping one slot per dictionary entry".into()));
+    }
+    ensure_disjoint(&[span("mapping", mapping), span("out", out)], &[span("bytes", bytes), span("offsets", offsets), span("indices", indices)])?;
+    table.dict_column(bytes, offsets, indices, mapping, &mut out[..indices.len()]);
     call.undefined()
 }
 

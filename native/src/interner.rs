@@ -7,7 +7,19 @@
 //! copy of each entry's hash beside it so probes and growth never re-read the key;
 //! load <= 1/2, capacity a power of two.
 
-use crate::ids::{canonical_int, decimal, f64_id, utf8_row, MAX_SAFE};
+use crate::ids::{decimal, judge_utf8, utf8_row, IdText, MAX_SAFE};
+
+/// What `out[i]` says around a masked intern (engine/kernels/kernels.ts `IdInterner`): on entry,
+/// `>= 0` asks for the row's number, `JUDGE_ONLY` only for a verdict (a future row is judged like
+/// any other but takes no number), anything lower leaves the row alone. On exit, a number, or
+/// `JUDGE_ONLY` for a clean id not interned, or `MISSING` / `BAD`.
+pub const JUDGE_ONLY: i32 = -1;
+/// No id: null, empty or blank text, a missing-value token (`NA`, `NULL`, ...), a NaN.
+pub const MISSING: i32 = -2;
+/// An id no customer can have: longer than 1,024 bytes, a fraction, an infinity.
+pub const BAD: i32 = -3;
+/// A dictionary entry not met yet (`dict_column`'s mapping).
+pub const UNSEEN: i32 = i32::MIN;
 
 /// One interned key.
 #[derive(Clone, Copy)]
@@ -149,25 +161,35 @@ impl Interner {
         }
     }
 
-    /// An id given as text (`customerKeyFromText`): empty is missing (-1).
-    pub fn utf8(&mut self, s: &[u8]) -> i32 {
-        if s.is_empty() {
-            -1
-        } else if let Some(v) = canonical_int(s) {
-            self.int(v)
-        } else {
-            self.text(s)
+    /// The verdict on text `s` as an id (`customerKeyFromText`), interning it when `intern`.
+    fn text_id(&mut self, s: &[u8], intern: bool) -> i32 {
+        match judge_utf8(s) {
+            IdText::Missing => MISSING,
+            IdText::Bad => BAD,
+            _ if !intern => JUDGE_ONLY,
+            IdText::Int(v) => self.int(v),
+            IdText::Text => self.text(s),
         }
     }
 
-    /// An id from a Float64 column: only safe integers are ids, anything else is -1.
-    pub fn f64(&mut self, v: f64) -> i32 {
-        f64_id(v).map_or(-1, |v| self.int(v))
+    /// The verdict on a Float64 id (`customerKeyFromValue`): safe integers are ids, NaN is missing.
+    fn f64_id(&mut self, v: f64, intern: bool) -> i32 {
+        if v.is_nan() {
+            MISSING
+        } else if v.fract() != 0.0 || v.abs() > MAX_SAFE as f64 {
+            BAD
+        } else if intern {
+            self.int(v as i64)
+        } else {
+            JUDGE_ONLY
+        }
     }
 
-    /// An id from a BigInt64 column: beyond the safe range its decimal text is the key.
-    pub fn i64(&mut self, v: i64) -> i32 {
-        if (-MAX_SAFE..=MAX_SAFE).contains(&v) {
+    /// A BigInt64 id: beyond the safe range its decimal text is the key.
+    fn i64_id(&mut self, v: i64, intern: bool) -> i32 {
+        if !intern {
+            JUDGE_ONLY
+        } else if (-MAX_SAFE..=MAX_SAFE).contains(&v) {
             self.int(v)
         } else {
             let mut buf = [0u8; 24];
@@ -176,10 +198,67 @@ impl Interner {
         }
     }
 
-    /// Interns rows of a Utf8 column (`offsets.len() - 1` rows) into `out`; bad offsets give -1.
+    /// Masked intern of a Float64 column (see `JUDGE_ONLY` for `out`).
+    pub fn f64_column(&mut self, ids: &[f64], out: &mut [i32]) {
+        for (&v, o) in ids.iter().zip(out.iter_mut()) {
+            if *o >= JUDGE_ONLY {
+                *o = self.f64_id(v, *o >= 0);
+            }
+        }
+    }
+
+    /// Masked intern of an Int32 column.
+    pub fn i32_column(&mut self, ids: &[i32], out: &mut [i32]) {
+        for (&v, o) in ids.iter().zip(out.iter_mut()) {
+            if *o >= 0 {
+                *o = self.int(v as i64);
+            }
+        }
+    }
+
+    /// Masked intern of a BigInt64 column.
+    pub fn i64_column(&mut self, ids: &[i64], out: &mut [i32]) {
+        for (&v, o) in ids.iter().zip(out.iter_mut()) {
+            if *o >= JUDGE_ONLY {
+                *o = self.i64_id(v, *o >= 0);
+            }
+        }
+    }
+
+    /// Masked intern of a Utf8 column (`offsets.len() - 1` rows); bad offsets are `BAD`.
     pub fn utf8_column(&mut self, bytes: &[u8], offsets: &[i32], out: &mut [i32]) {
         for (i, o) in out.iter_mut().enumerate() {
-            *o = utf8_row(bytes, offsets, i).map_or(-1, |s| self.utf8(s));
+            if *o >= JUDGE_ONLY {
+                *o = utf8_row(bytes, offsets, i).map_or(BAD, |s| self.text_id(s, *o >= 0));
+            }
+        }
+    }
+
+    /// Masked intern of a dictionary-encoded Utf8 column: each entry of the dictionary is judged and
+    /// interned once, when a row first needs it (so numbers follow the rows' order of first sight,
+    /// as on the plain path), and `mapping` (one slot per entry, `UNSEEN` at first) remembers it
+    /// for every later row and batch of the same dictionary. An index outside it is `BAD`.
+    pub fn dict_column(&mut self, bytes: &[u8], offsets: &[i32], indices: &[i32], mapping: &mut [i32], out: &mut [i32]) {
+        for (&d, o) in indices.iter().zip(out.iter_mut()) {
+            if *o < JUDGE_ONLY {
+                continue;
+            }
+            let Some(slot) = usize::try_from(d).ok().filter(|&d| d < mapping.len()) else {
+                *o = BAD;
+                continue;
+            };
+            let known = mapping[slot];
+            if known >= 0 {
+                *o = if *o >= 0 { known } else { JUDGE_ONLY };
+            } else if known != UNSEEN {
+                *o = known;
+            } else {
+                let verdict = utf8_row(bytes, offsets, slot).map_or(BAD, |s| self.text_id(s, *o >= 0));
+                if verdict != JUDGE_ONLY {
+                    mapping[slot] = verdict;
+                }
+                *o = verdict;
+            }
         }
     }
 }
@@ -191,29 +270,59 @@ mod tests {
     #[test]
     fn numbers_keys_densely_in_order_of_first_sight() {
         let mut ids = Interner::default();
-        assert_eq!(ids.utf8(b"C-7"), 0);
+        assert_eq!(one(&mut ids, b"C-7"), 0);
         assert_eq!(ids.int(42), 1);
-        assert_eq!(ids.utf8(b"C-7"), 0);
-        assert_eq!(ids.utf8(b"C-8"), 2);
+        assert_eq!(one(&mut ids, b"C-7"), 0);
+        assert_eq!(one(&mut ids, b"C-8"), 2);
         assert_eq!(ids.len(), 3);
         assert_eq!(ids.key(0), (None, &b"C-7"[..]));
         assert_eq!(ids.key(1), (Some(42), &b""[..]));
+    }
+
+    fn one(ids: &mut Interner, text: &[u8]) -> i32 {
+        let mut out = [0i32; 1];
+        ids.utf8_column(text, &[0, text.len() as i32], &mut out);
+        out[0]
     }
 
     #[test]
     fn an_integer_and_its_canonical_text_are_one_customer_and_other_texts_are_not() {
         let mut ids = Interner::default();
         let n = ids.int(42);
-        assert_eq!(ids.utf8(b"42"), n);
-        assert_eq!(ids.f64(42.0), n);
-        assert_eq!(ids.i64(42), n);
-        assert_ne!(ids.utf8(b"042"), n, "a zero-padded id is text, kept as it is");
-        assert_eq!(ids.utf8(b""), -1, "an empty id is missing");
-        assert_eq!(ids.f64(0.5), -1);
-        assert_eq!(ids.f64(f64::NAN), -1);
+        assert_eq!(one(&mut ids, b"42"), n);
+        assert_eq!(one(&mut ids, b"42.00"), n, "an integral decimal is the integer");
+        let mut out = [0i32; 4];
+        ids.f64_column(&[42.0, 0.5, f64::NAN, f64::INFINITY], &mut out);
+        assert_eq!(out, [n, BAD, MISSING, BAD]);
+        assert_ne!(one(&mut ids, b"042"), n, "a zero-padded id is text, kept as it is");
+        for missing in [&b""[..], b"  ", b"NA", b" n/a ", b"NULL", b"None", b"nan", b"\xc2\xa0"] {
+            assert_eq!(one(&mut ids, missing), MISSING, "{:?}", String::from_utf8_lossy(missing));
+        }
+        assert_eq!(one(&mut ids, &[b'x'; 1025]), BAD);
         // Beyond the safe range a BigInt id is its decimal text.
-        let big = ids.i64(i64::MAX);
-        assert_eq!(ids.utf8(i64::MAX.to_string().as_bytes()), big);
+        let mut big = [0i32; 1];
+        ids.i64_column(&[i64::MAX], &mut big);
+        assert_eq!(one(&mut ids, i64::MAX.to_string().as_bytes()), big[0]);
+    }
+
+    #[test]
+    fn a_masked_intern_judges_future_rows_without_numbering_them_and_skips_known_bad_rows() {
+        let mut ids = Interner::default();
+        let mut out = [JUDGE_ONLY, 0, JUDGE_ONLY, MISSING];
+        ids.utf8_column(b"C1C2NAC3", &[0, 2, 4, 6, 8], &mut out);
+        assert_eq!(out, [JUDGE_ONLY, 0, MISSING, MISSING]);
+        assert_eq!(ids.len(), 1);
+    }
+
+    #[test]
+    fn a_dictionary_column_numbers_entries_in_the_order_rows_first_need_them() {
+        let mut ids = Interner::default();
+        let mut mapping = [UNSEEN; 3];
+        let mut out = [0i32; 5];
+        ids.dict_column(b"C1C2NA", &[0, 2, 4, 6], &[1, 0, 1, 2, 7], &mut mapping, &mut out);
+        assert_eq!(out, [0, 1, 0, MISSING, BAD]);
+        assert_eq!(mapping, [1, 0, MISSING]);
+        assert_eq!(ids.key(0), (None, &b"C2"[..]));
     }
 
     #[test]
@@ -232,11 +341,11 @@ mod tests {
     }
 
     #[test]
-    fn a_utf8_column_with_bad_offsets_gives_missing_rows() {
+    fn a_utf8_column_with_bad_offsets_gives_bad_rows() {
         let mut ids = Interner::default();
         let mut out = [0i32; 3];
         ids.utf8_column(b"7abc", &[0, 1, 4, 10], &mut out);
-        assert_eq!(out, [0, 1, -1]);
+        assert_eq!(out, [0, 1, BAD]);
         assert_eq!(ids.key(0).0, Some(7));
     }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Aggregator } from '../../../engine/aggregate/aggregator.js';
-import { finalize } from '../../../engine/aggregate/finalize.js';
+import { combine } from '../../../engine/aggregate/finalize.js';
 import { MONEY_SCALE, toUnits } from '../../../engine/aggregate/money.js';
 import { txBatch } from '../../helpers/rows.js';
 
@@ -9,13 +9,12 @@ describe('exact money sums', () => {
     const amounts = Array.from({ length: 2000 }, (_, i) => ((i * 7919) % 100_003) / 100 - 50.07);
     const rows = amounts.map((amount, i) => ({ customer_id: 1, ts: 1_700_000_000_000 + i * 3_600_000, amount, margin: amount / 3 }));
     const sumOf = (parts: (typeof rows)[]) => {
-      const agg = new Aggregator();
-      for (const part of parts) {
+      const sinks = parts.map((part) => {
         const a = new Aggregator();
         a.add(txBatch(part));
-        agg.merge(a);
-      }
-      const t = finalize(agg, 1_800_000_000_000);
+        return a;
+      });
+      const t = combine(sinks, 1_800_000_000_000);
       return [t.fields.revenue[0], t.fields.margin[0], t.fields.revenue_365d[0], t.fields.returned_amount[0]];
     };
     const forward = sumOf([rows]);

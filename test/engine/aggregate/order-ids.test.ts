@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Aggregator } from '../../../engine/aggregate/aggregator.js';
 import type { CustomerTable } from '../../../engine/aggregate/customer-table.js';
-import { finalize } from '../../../engine/aggregate/finalize.js';
+import { combine, finalize } from '../../../engine/aggregate/finalize.js';
 import { OrderSet } from '../../../engine/aggregate/order-set.js';
 import { type TxBatch, parseBatch } from '../../../engine/parse/parse-batch.js';
 import { RejectLog } from '../../../engine/parse/reject-log.js';
@@ -118,9 +118,7 @@ describe('orders and returns with order_id mapped (DESIGN "Definitions")', () =>
     SHOP.forEach((line, i) => {
       parts[i % 3]!.add(batchOf([line]));
     });
-    const merged = new Aggregator(AS_OF);
-    for (const p of parts) merged.merge(p);
-    expect(byId(finalize(merged, AS_OF))).toEqual(byId(table));
+    expect(byId(combine(parts, AS_OF))).toEqual(byId(table));
   });
 
   it('adds rows without an order id (e.g. live events) as one order each', () => {
@@ -201,7 +199,7 @@ describe('the order set', () => {
         want.customerId.forEach((id, c) => {
           expect([id, want.fields.orders[c], want.fields.returns[c]]).toEqual([id, counts.get(id)!.orders, counts.get(id)!.returns]);
         });
-        // Cut into pieces, aggregate apart, merge in reverse order.
+        // Cut into pieces, aggregate apart, combine in reverse order.
         const at = [...new Set(cuts.map((x) => (lines.length ? x % (lines.length + 1) : 0)))].sort((a, b) => a - b);
         const bounds = [0, ...at, lines.length];
         const parts = bounds.slice(1).map((end, i) => {
@@ -209,9 +207,7 @@ describe('the order set', () => {
           p.add(batchOf(lines.slice(bounds[i]!, end)));
           return p;
         });
-        const merged = new Aggregator(AS_OF);
-        for (const p of parts.reverse()) merged.merge(p);
-        const got = finalize(merged, AS_OF);
+        const got = combine(parts.reverse(), AS_OF);
         expect(byId(got)).toEqual(byId(want));
       }),
       { numRuns: 200 },

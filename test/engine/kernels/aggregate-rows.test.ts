@@ -187,7 +187,7 @@ parity('aggregateRows', (native) => {
       })),
     );
     const run = (k: Kernels) => {
-      const agg = new Aggregator(asOf, k.aggregateRows);
+      const agg = new Aggregator(asOf, k);
       agg.add(batch);
       agg.add(batch);
       return finalize(agg, asOf, [30]);
@@ -208,7 +208,7 @@ parity('aggregateRows', (native) => {
     });
     const batch = { ...txBatch(lines.map((l) => ({ customer_id: l.id, ts: l.ts, amount: l.amount }))), orderIds: lines.map((l) => l.order) };
     const run = (k: Kernels) => {
-      const agg = new Aggregator(asOf, k.aggregateRows);
+      const agg = new Aggregator(asOf, k);
       agg.add(batch);
       agg.add(batch);
       return agg;

@@ -1,25 +1,35 @@
 /**
- * Phase 2 without a hash map: merges one partition's packs and computes finalize()'s fields in
- * one pass over day entries grouped by customer (a counting sort), instead of re-inserting every
- * (customer, day) of every share into a DayMap — which cost as much as aggregating the rows.
+ * Combine and finalize (the second and third of the aggregation's sink / combine / finalize, after
+ * DuckDB's hash aggregate): the partial states of one partition, cut into packs (partial-pack.ts)
+ * by every sink that saw its customers, merged exactly and turned into DESIGN's fields in one
+ * pass over day entries grouped by customer (a counting sort) — never re-inserting every
+ * (customer, day) into a DayMap, which cost as much as aggregating the rows.
  *
  *   entries (pack order):  c7 d3 | c2 d5 | c7 d9 | c7 d3 (second pack) …
  *   grouped by customer:   c2: d5 │ c7: d3 d9 d3 ──dedupe (only customers from 2+ packs)──► d3 d9
  *
- * The formulas are finalize.ts's (engine/aggregate); test/engine/pool holds them equal on every
- * format and worker count.
+ * Every path runs this: the pool once per partition, one thread (finalize.ts) on its one pack.
+ * Sums are exact units and days a set, so the result does not depend on how rows were split.
  */
-import { isPurchaseDay } from '../aggregate/day-map.js';
-import { windowList as windowListOf } from '../aggregate/finalize.js';
-import type { CustomerTable } from '../aggregate/customer-table.js';
-import { deriveFields } from '../aggregate/derive-fields.js';
+import type { CustomerTable } from './customer-table.js';
+import { isPurchaseDay } from './day-map.js';
+import { LAST_YEAR_DAYS, deriveFields } from './derive-fields.js';
+import { IdIndex } from './id-index.js';
+import { OrderSet, RETURN_SIDE } from './order-set.js';
+import { type PartitionPack, packKey, packOrder } from './partial-pack.js';
 import { MS_PER_DAY, dayOf } from '../parse/parse-timestamp.js';
-import { IdIndex } from '../aggregate/id-index.js';
-import { OrderSet, RETURN_SIDE } from '../aggregate/order-set.js';
-import { type PartitionPack, packKey, packOrder } from './state-pack.js';
 
-/** Merges a partition's packs (in share order) and finalizes its customers for `asOfMs`. */
-export function finalizePacks(
+/** The revenue windows computed: 90 and 365 days always, plus those asked for. */
+export function windowList(windowDays: readonly number[]): number[] {
+  return [...new Set([90, 365, ...windowDays])];
+}
+
+/**
+ * Merges a partition's packs (in share order) and finalizes its customers for `asOfMs`; `order`
+ * is each customer's first appearance (partial-pack.ts `orderKey`). One pack needs no merging:
+ * its customers are distinct, and keep their numbers.
+ */
+export function combinePartials(
   packs: readonly PartitionPack[],
   asOfMs: number,
   hasMargin: boolean,
@@ -42,13 +52,14 @@ export function finalizePacks(
   const lastTs = new Float64Array(bound).fill(Number.NEGATIVE_INFINITY);
   const packCount = new Uint32Array(bound);
   const dayCount = new Uint32Array(bound + 1);
+  const single = packs.length === 1;
   const remaps = packs.map((pk) => {
     const remap = new Int32Array(pk.size);
     for (let i = 0; i < pk.size; i++) {
       const before = ids.size;
-      const t = ids.intern(packKey(pk, i));
+      const t = single ? i : ids.intern(packKey(pk, i));
       remap[i] = t;
-      if (t === before) order[t] = pk.order[i]!;
+      if (single || t === before) order[t] = pk.order[i]!;
       packCount[t]!++;
       orders[t]! += pk.orders[i]!;
       returns[t]! += pk.returns[i]!;
@@ -61,7 +72,7 @@ export function finalizePacks(
     for (let j = 0; j < pk.dayCust.length; j++) dayCount[remap[pk.dayCust[j]!]! + 1]!++;
     return remap;
   });
-  const n = ids.size;
+  const n = single ? bound : ids.size;
   countOrders(packs, remaps, packCount, orders, returns);
   // Counting sort of day entries by customer, keeping pack order within a customer.
   for (let t = 0; t < n; t++) dayCount[t + 1]! += dayCount[t]!;
@@ -80,17 +91,19 @@ export function finalizePacks(
   });
 
   const asOfDay = dayOf(asOfMs);
-  const windowList = windowListOf(windowDays);
-  const winArrays = windowList.map(() => new Float64Array(n));
-  const winFrom = windowList.map((w) => asOfDay - w);
+  const winDays = windowList(windowDays);
+  const winArrays = winDays.map(() => new Float64Array(n));
+  const winFrom = winDays.map((w) => asOfDay - w);
   const purchaseDays = new Float64Array(n);
   const repeatSum = new Float64Array(n);
+  const lastYear = new Float64Array(n);
   for (let t = 0; t < n; t++) {
     const from = dayCount[t]!;
     const to = dayCount[t + 1]!;
     // A customer met in 2+ shares may have the same day in several: fold duplicates first.
     if (packCount[t]! > 1) foldDuplicateDays(day, net, pos, from, to);
     const firstDay = Math.floor(firstTs[t]! / MS_PER_DAY);
+    const lastYearFrom = Math.floor(lastTs[t]! / MS_PER_DAY) - LAST_YEAR_DAYS;
     for (let e = from; e < to; e++) {
       const d = day[e]!;
       if (d === DUP) continue;
@@ -100,12 +113,13 @@ export function finalizePacks(
         if (d !== firstDay) repeatSum[t]! += p;
       }
       for (let w = 0; w < winArrays.length; w++) if (d > winFrom[w]!) winArrays[w]![t]! += net[e]!;
+      if (d > lastYearFrom) lastYear[t]! += net[e]!;
     }
   }
 
-  const windows = new Map<number, Float64Array>(windowList.map((w, k) => [w, winArrays[k]!]));
+  const customerId = single ? Array.from({ length: n }, (_, i) => String(packKey(packs[0]!, i))) : ids.keys.map(String);
   const table = deriveFields(
-    { customerId: ids.keys.map(String), orders, returns, revenue, returnedAmount: returned, margin: hasMargin ? margin : null, firstTs, lastTs, purchaseDays, repeatSum, windows },
+    { customerId, orders, returns, revenue, returnedAmount: returned, margin: hasMargin ? margin : null, firstTs, lastTs, purchaseDays, repeatSum, windows: new Map(winDays.map((w, k) => [w, winArrays[k]!])), lastYear },
     asOfMs,
   );
   return { table, order: order.subarray(0, n) };

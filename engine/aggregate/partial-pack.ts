@@ -15,9 +15,9 @@
  * A share's distinct (customer, order, side) entries (order-set.ts) travel with their order ids
  * spelt out (numbers, or text as UTF-16 units), since text numbers are local to a share.
  */
-import type { Aggregator } from '../aggregate/aggregator.js';
-import { NO_DAY } from '../aggregate/aggregate-state.js';
-import { RETURN_SIDE } from '../aggregate/order-set.js';
+import type { Aggregator } from './aggregator.js';
+import { NO_DAY } from './aggregate-state.js';
+import { RETURN_SIDE } from './order-set.js';
 import type { CustomerKey } from '../parse/parse-values.js';
 import { partitionOf } from './partition-key.js';
 
@@ -60,8 +60,8 @@ export function orderKey(share: number, index: number): number {
 
 /** Splits an aggregator's state into `partitions` packs (the aggregator is left unchanged). */
 export function packPartitions(agg: Aggregator, share: number, partitions: number): PartitionPack[] {
-  const n = agg.ids.size;
-  const keys = agg.ids.keys;
+  const keys = agg.keys();
+  const n = keys.length;
   const s = agg.state;
   const part = new Uint32Array(n);
   const local = new Uint32Array(n);

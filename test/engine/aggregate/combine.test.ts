@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Aggregator } from '../../../engine/aggregate/aggregator.js';
-import { finalize } from '../../../engine/aggregate/finalize.js';
+import type { CustomerTable } from '../../../engine/aggregate/customer-table.js';
+import { combine, finalize } from '../../../engine/aggregate/finalize.js';
 import { parseAsOf } from '../../../engine/rescore/as-of.js';
 import { txBatch } from '../../helpers/rows.js';
 
@@ -17,13 +18,12 @@ const row = fc.record({
   margin: fc.integer({ min: -100, max: 1000 }).map((q) => q / 4),
 });
 
-function fieldsOf(agg: Aggregator) {
-  const t = finalize(agg, AS_OF, [30]);
+function fieldsOf(t: CustomerTable) {
   return { ids: t.customerId, fields: t.fields, windows: [...t.windows.entries()], mrv: t.meanRepeatValue };
 }
 
-describe('Aggregator.merge', () => {
-  it('gives exactly the state of one pass when two halves are aggregated apart and merged', () => {
+describe('combine', () => {
+  it('gives exactly the table of one pass when two halves are aggregated apart and combined', () => {
     fc.assert(
       fc.property(fc.array(row, { maxLength: 300 }), fc.nat(), (rows, cut) => {
         const k = rows.length ? cut % (rows.length + 1) : 0;
@@ -33,30 +33,22 @@ describe('Aggregator.merge', () => {
         const right = new Aggregator(AS_OF);
         left.add(txBatch(rows.slice(0, k)));
         right.add(txBatch(rows.slice(k)));
-        left.merge(right);
-        expect(fieldsOf(left)).toEqual(fieldsOf(whole));
-        expect(left.futureRows).toBe(whole.futureRows);
+        expect(fieldsOf(combine([left, right], AS_OF, [30]))).toEqual(fieldsOf(finalize(whole, AS_OF, [30])));
+        expect(left.futureRows + right.futureRows).toBe(whole.futureRows);
       }),
       { numRuns: 200 },
     );
   });
 
-  it('is the same whichever half is merged into which, up to customer order', () => {
+  it('is the same whichever half comes first, up to customer order', () => {
     const rows = Array.from({ length: 500 }, (_, i) => ({ customer_id: i % 37, ts: START + ((i * 7919) % 500) * 86_400_000, amount: (i % 13) - 2 }));
     const a = new Aggregator(AS_OF);
     const b = new Aggregator(AS_OF);
     a.add(txBatch(rows.slice(0, 200)));
     b.add(txBatch(rows.slice(200)));
-    const ab = new Aggregator(AS_OF);
-    ab.merge(a);
-    ab.merge(b);
-    const ba = new Aggregator(AS_OF);
-    ba.merge(b);
-    ba.merge(a);
-    const byId = (agg: Aggregator) => {
-      const t = finalize(agg, AS_OF);
+    const byId = (t: CustomerTable) => {
       return Object.fromEntries(t.customerId.map((id, c) => [id, Object.values(t.fields).map((col) => col[c])]));
     };
-    expect(byId(ba)).toEqual(byId(ab));
+    expect(byId(combine([b, a], AS_OF))).toEqual(byId(combine([a, b], AS_OF)));
   });
 });

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { Aggregator } from '../../../engine/aggregate/aggregator.js';
 import { finalize } from '../../../engine/aggregate/finalize.js';
 import type { TxBatch } from '../../../engine/parse/parse-batch.js';
-import { finalizePacks } from '../../../engine/pool/finalize-packs.js';
-import { packPartitions, textOfUnits } from '../../../engine/pool/state-pack.js';
+import { combinePartials } from '../../../engine/aggregate/combine-partials.js';
+import { packPartitions, textOfUnits } from '../../../engine/aggregate/partial-pack.js';
 import { combineParts, toTablePart } from '../../../engine/pool/table-pack.js';
 import { parseAsOf } from '../../../engine/rescore/as-of.js';
 import { txBatch } from '../../helpers/rows.js';
@@ -60,7 +60,7 @@ describe('packs with order ids', () => {
       return packPartitions(agg, s, partitions);
     });
     const parts = Array.from({ length: partitions }, (_, p) => {
-      const { table, order } = finalizePacks(shares.map((packs) => packs[p]!), AS_OF, false, [30]);
+      const { table, order } = combinePartials(shares.map((packs) => packs[p]!), AS_OF, false, [30]);
       return toTablePart(table, order);
     });
     const got = combineParts(parts, AS_OF, want.asOfDay);

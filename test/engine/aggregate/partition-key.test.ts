@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hashKey, partitionOf } from '../../../engine/pool/partition-key.js';
+import { hashKey, partitionOf } from '../../../engine/aggregate/partition-key.js';
 import { hashKey as kernelHash } from '../../../engine/kernels/id-hash.js';
 
 describe('partitionOf', () => {
