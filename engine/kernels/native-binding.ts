@@ -33,8 +33,23 @@ export interface NativeCsvBinding {
   csvScannerTake(h: CsvScannerHandle): unknown[];
 }
 
+/** An open Parquet file (native/src/parquet): a Node-API external owned by the addon. */
+export type ParquetFileHandle = object & { readonly __native: 'parquet-file' };
+
+/**
+ * The Parquet reader's exports (native/src/parquet/binding.rs), used only by engine/read/parquet-native.ts.
+ * Optional: an addon built before them loads and serves the kernels, and Parquet stays on parquet-wasm.
+ * Both return `["corrupt" | "unsupported", message]` for a file they refuse or do not decode.
+ */
+export interface NativeParquetBinding {
+  /** `["ok", handle, json]`: the footer (the bytes before the length and the magic) of a file of `fileSize` bytes. */
+  parquetOpen(footer: Uint8Array, fileSize: number): unknown[];
+  /** `["ok", nullCount, validity | undefined, a, b | undefined, c | undefined]` (ArrayBuffers): a column chunk's bytes decoded. */
+  parquetReadChunk(h: ParquetFileHandle, rowGroup: number, column: number, chunk: Uint8Array): unknown[];
+}
+
 /** The addon's exports (native/src/bindings.rs). */
-export interface NativeBinding extends Partial<NativeCsvBinding> {
+export interface NativeBinding extends Partial<NativeCsvBinding>, Partial<NativeParquetBinding> {
   bindingVersion(): number;
   /** Returns n when done, i to grow the day map before row i, -(i+1) to add row i's second day in JS. */
   aggregateRows(

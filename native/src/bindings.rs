@@ -33,6 +33,8 @@ pub const EXPORTS: &[(&CStr, Handler)] = &[
     (c"csvScannerSetColumns", csv::binding::csv_scanner_set_columns),
     (c"csvScannerSetModes", csv::binding::csv_scanner_set_modes),
     (c"csvScannerTake", csv::binding::csv_scanner_take),
+    (c"parquetOpen", crate::parquet::binding::parquet_open),
+    (c"parquetReadChunk", crate::parquet::binding::parquet_read_chunk),
 ];
 
 fn binding_version(call: &Call) -> Result<RawValue> {

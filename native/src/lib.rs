@@ -8,6 +8,7 @@ mod csv;
 mod ids;
 mod interner;
 mod napi;
+mod parquet;
 mod partition;
 mod thresholds;
 

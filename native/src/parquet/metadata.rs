@@ -1,0 +1,321 @@
+//! Parquet's footer (`FileMetaData`) and page headers, decoded from the Thrift compact protocol
+//! into the few fields the reader uses; every other field is skipped. Field ids are those of
+//! parquet-format's `parquet.thrift`.
+
+use super::thrift::{Field, Reader, BINARY, I32, I64, LIST, STRUCT};
+use super::ParquetError;
+
+fn corrupt(what: &str) -> ParquetError {
+    ParquetError::Corrupt(what.to_string())
+}
+
+/// `LogicalType` union members the reader understands; the rest are `Other`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Logical {
+    None,
+    String,
+    Decimal { scale: i32, precision: i32 },
+    Date,
+    Time,
+    /// unit: 0 ms, 1 us, 2 ns
+    Timestamp { utc: bool, unit: u8 },
+    Integer { bits: u8, signed: bool },
+    Other,
+}
+
+#[derive(Clone, Debug)]
+pub struct SchemaElement {
+    pub physical: Option<i32>,
+    pub type_length: i32,
+    pub repetition: i32,
+    pub name: String,
+    pub num_children: i32,
+    pub converted: Option<i32>,
+    pub scale: i32,
+    pub precision: i32,
+    pub logical: Logical,
+}
+
+#[derive(Clone, Debug)]
+pub struct ColumnChunk {
+    pub physical: i32,
+    pub codec: i32,
+    pub num_values: i64,
+    pub total_compressed_size: i64,
+    pub data_page_offset: i64,
+    pub dictionary_page_offset: Option<i64>,
+}
+
+impl ColumnChunk {
+    /// Byte range of the chunk in the file: from its first page (the dictionary's when it comes first).
+    pub fn start(&self) -> i64 {
+        match self.dictionary_page_offset {
+            Some(d) if d > 0 && d < self.data_page_offset => d,
+            _ => self.data_page_offset,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct RowGroup {
+    pub num_rows: i64,
+    pub columns: Vec<ColumnChunk>,
+}
+
+#[derive(Clone, Debug)]
+pub struct FileMetaData {
+    pub schema: Vec<SchemaElement>,
+    pub num_rows: i64,
+    pub row_groups: Vec<RowGroup>,
+}
+
+fn parse_unit(r: &mut Reader) -> Result<u8, ParquetError> {
+    // TimeUnit union { 1: MILLIS, 2: MICROS, 3: NANOS }, each an empty struct.
+    let mut last = 0;
+    let mut unit = None;
+    while let Some(f) = r.field(&mut last)? {
+        if (1..=3).contains(&f.id) && f.kind == STRUCT {
+            unit = Some((f.id - 1) as u8);
+        }
+        r.skip(f.kind)?;
+    }
+    unit.ok_or_else(|| corrupt("a time unit without a member"))
+}
+
+fn parse_logical(r: &mut Reader) -> Result<Logical, ParquetError> {
+    let mut last = 0;
+    let mut out = Logical::Other;
+    while let Some(f) = r.field(&mut last)? {
+        if f.kind != STRUCT {
+            r.skip(f.kind)?;
+            continue;
+        }
+        out = match f.id {
+            // STRING, ENUM, JSON: text
+            1 | 4 | 12 => {
+                r.skip(f.kind)?;
+                Logical::String
+            }
+            5 => {
+                let (mut scale, mut precision, mut l) = (0, 0, 0);
+                while let Some(g) = r.field(&mut l)? {
+                    match (g.id, g.kind) {
+                        (1, I32) => scale = r.i32()?,
+                        (2, I32) => precision = r.i32()?,
+                        _ => r.skip(g.kind)?,
+                    }
+                }
+                Logical::Decimal { scale, precision }
+            }
+            6 => {
+                r.skip(f.kind)?;
+                Logical::Date
+            }
+            7 => {
+                r.skip(f.kind)?;
+                Logical::Time
+            }
+            8 => {
+                let (mut utc, mut unit, mut l) = (false, None, 0);
+                while let Some(g) = r.field(&mut l)? {
+                    match (g.id, g.kind) {
+                        (1, k) if k == super::thrift::BOOL_TRUE || k == super::thrift::BOOL_FALSE => utc = r.bool(k)?,
+                        (2, STRUCT) => unit = Some(parse_unit(r)?),
+                        _ => r.skip(g.kind)?,
+                    }
+                }
+                Logical::Timestamp { utc, unit: unit.ok_or_else(|| corrupt("a timestamp without a unit"))? }
+            }
+            10 => {
+                let (mut bits, mut signed, mut l) = (0u8, true, 0);
+                while let Some(g) = r.field(&mut l)? {
+                    match (g.id, g.kind) {
+                        (1, super::thrift::BYTE) => bits = r.binary_byte()?,
+                        (2, k) if k == super::thrift::BOOL_TRUE || k == super::thrift::BOOL_FALSE => signed = r.bool(k)?,
+                        _ => r.skip(g.kind)?,
+                    }
+                }
+                Logical::Integer { bits, signed }
+            }
+            _ => {
+                r.skip(f.kind)?;
+                Logical::Other
+            }
+        };
+    }
+    Ok(out)
+}
+
+fn parse_schema_element(r: &mut Reader) -> Result<SchemaElement, ParquetError> {
+    let mut e = SchemaElement { physical: None, type_length: 0, repetition: 0, name: String::new(), num_children: 0, converted: None, scale: 0, precision: 0, logical: Logical::None };
+    let mut last = 0;
+    while let Some(Field { id, kind }) = r.field(&mut last)? {
+        match (id, kind) {
+            (1, I32) => e.physical = Some(r.i32()?),
+            (2, I32) => e.type_length = r.i32()?,
+            (3, I32) => e.repetition = r.i32()?,
+            (4, BINARY) => e.name = r.string()?,
+            (5, I32) => e.num_children = r.i32()?,
+            (6, I32) => e.converted = Some(r.i32()?),
+            (7, I32) => e.scale = r.i32()?,
+            (8, I32) => e.precision = r.i32()?,
+            (10, STRUCT) => e.logical = parse_logical(r)?,
+            _ => r.skip(kind)?,
+        }
+    }
+    Ok(e)
+}
+
+fn parse_column_meta(r: &mut Reader) -> Result<ColumnChunk, ParquetError> {
+    let mut c = ColumnChunk { physical: -1, codec: -1, num_values: -1, total_compressed_size: -1, data_page_offset: -1, dictionary_page_offset: None };
+    let mut last = 0;
+    while let Some(Field { id, kind }) = r.field(&mut last)? {
+        match (id, kind) {
+            (1, I32) => c.physical = r.i32()?,
+            (4, I32) => c.codec = r.i32()?,
+            (5, I64) => c.num_values = r.i64()?,
+            (7, I64) => c.total_compressed_size = r.i64()?,
+            (9, I64) => c.data_page_offset = r.i64()?,
+            (11, I64) => c.dictionary_page_offset = Some(r.i64()?),
+            _ => r.skip(kind)?,
+        }
+    }
+    if c.physical < 0 || c.codec < 0 || c.num_values < 0 || c.total_compressed_size < 0 || c.data_page_offset < 0 {
+        return Err(corrupt("a column chunk without its required fields"));
+    }
+    Ok(c)
+}
+
+fn parse_column_chunk(r: &mut Reader) -> Result<ColumnChunk, ParquetError> {
+    let mut meta = None;
+    let mut external = false;
+    let mut last = 0;
+    while let Some(Field { id, kind }) = r.field(&mut last)? {
+        match (id, kind) {
+            (1, BINARY) => {
+                r.binary()?;
+                external = true;
+            }
+            (3, STRUCT) => meta = Some(parse_column_meta(r)?),
+            _ => r.skip(kind)?,
+        }
+    }
+    if external {
+        return Err(ParquetError::Unsupported("column chunks in another file".into()));
+    }
+    meta.ok_or_else(|| ParquetError::Unsupported("a column chunk without metadata (encrypted?)".into()))
+}
+
+fn parse_row_group(r: &mut Reader) -> Result<RowGroup, ParquetError> {
+    let mut g = RowGroup { num_rows: -1, columns: Vec::new() };
+    let mut last = 0;
+    while let Some(Field { id, kind }) = r.field(&mut last)? {
+        match (id, kind) {
+            (1, LIST) => {
+                let (elem, n) = r.list()?;
+                if elem != STRUCT {
+                    return Err(corrupt("row group columns are not structs"));
+                }
+                for _ in 0..n {
+                    g.columns.push(parse_column_chunk(r)?);
+                }
+            }
+            (3, I64) => g.num_rows = r.i64()?,
+            _ => r.skip(kind)?,
+        }
+    }
+    if g.num_rows < 0 {
+        return Err(corrupt("a row group without a row count"));
+    }
+    Ok(g)
+}
+
+/// The footer's `FileMetaData`.
+pub fn parse_file_metadata(bytes: &[u8]) -> Result<FileMetaData, ParquetError> {
+    let mut r = Reader::new(bytes);
+    let mut m = FileMetaData { schema: Vec::new(), num_rows: -1, row_groups: Vec::new() };
+    let mut last = 0;
+    while let Some(Field { id, kind }) = r.field(&mut last)? {
+        match (id, kind) {
+            (2, LIST) => {
+                let (elem, n) = r.list()?;
+                if elem != STRUCT {
+                    return Err(corrupt("schema elements are not structs"));
+                }
+                for _ in 0..n {
+                    m.schema.push(parse_schema_element(&mut r)?);
+                }
+            }
+            (3, I64) => m.num_rows = r.i64()?,
+            (4, LIST) => {
+                let (elem, n) = r.list()?;
+                if elem != STRUCT {
+                    return Err(corrupt("row groups are not structs"));
+                }
+                for _ in 0..n {
+                    m.row_groups.push(parse_row_group(&mut r)?);
+                }
+            }
+            _ => r.skip(kind)?,
+        }
+    }
+    if m.schema.is_empty() || m.num_rows < 0 {
+        return Err(corrupt("a footer without a schema or a row count"));
+    }
+    Ok(m)
+}
+
+pub const PAGE_DATA: i32 = 0;
+pub const PAGE_DICTIONARY: i32 = 2;
+pub const PAGE_DATA_V2: i32 = 3;
+
+#[derive(Debug, Default)]
+pub struct PageHeader {
+    pub kind: i32,
+    pub uncompressed_size: i32,
+    pub compressed_size: i32,
+    pub num_values: i32,
+    pub encoding: i32,
+    /// v2 only: the level bytes (stored uncompressed before the values) and the compression flag.
+    pub num_nulls: i32,
+    pub def_levels_len: i32,
+    pub rep_levels_len: i32,
+    pub is_compressed: bool,
+}
+
+fn parse_page_detail(r: &mut Reader, h: &mut PageHeader, v2: bool) -> Result<(), ParquetError> {
+    let mut last = 0;
+    while let Some(Field { id, kind }) = r.field(&mut last)? {
+        match (v2, id, kind) {
+            (_, 1, I32) => h.num_values = r.i32()?,
+            (false, 2, I32) | (true, 4, I32) => h.encoding = r.i32()?,
+            (true, 2, I32) => h.num_nulls = r.i32()?,
+            (true, 5, I32) => h.def_levels_len = r.i32()?,
+            (true, 6, I32) => h.rep_levels_len = r.i32()?,
+            (true, 7, k) if k == super::thrift::BOOL_TRUE || k == super::thrift::BOOL_FALSE => h.is_compressed = r.bool(k)?,
+            _ => r.skip(kind)?,
+        }
+    }
+    Ok(())
+}
+
+/// A page header at the start of `bytes`; returns it and its length in bytes.
+pub fn parse_page_header(bytes: &[u8]) -> Result<(PageHeader, usize), ParquetError> {
+    let mut r = Reader::new(bytes);
+    let mut h = PageHeader { kind: -1, uncompressed_size: -1, compressed_size: -1, is_compressed: true, ..Default::default() };
+    let mut last = 0;
+    while let Some(Field { id, kind }) = r.field(&mut last)? {
+        match (id, kind) {
+            (1, I32) => h.kind = r.i32()?,
+            (2, I32) => h.uncompressed_size = r.i32()?,
+            (3, I32) => h.compressed_size = r.i32()?,
+            (5, STRUCT) | (7, STRUCT) => parse_page_detail(&mut r, &mut h, false)?,
+            (8, STRUCT) => parse_page_detail(&mut r, &mut h, true)?,
+            _ => r.skip(kind)?,
+        }
+    }
+    if h.kind < 0 || h.uncompressed_size < 0 || h.compressed_size < 0 || h.num_values < 0 || h.def_levels_len < 0 || h.rep_levels_len < 0 || h.num_nulls < 0 {
+        return Err(corrupt("a page header with missing or negative sizes"));
+    }
+    Ok((h, r.pos))
+}
