@@ -123,7 +123,7 @@ export class IdHashIndex {
     let len = 0;
     do {
       const next = Math.floor(a / 10);
-      q[len++] = 48 + a - next * 10;
+      q[len++] = 48 + (a - next * 10);
       a = next;
     } while (a > 0);
     if (value < 0) q[len++] = 45; // '-'

@@ -8,7 +8,7 @@
  */
 import { type Data, DataType, type Table, type Vector } from 'apache-arrow';
 import { isValidTimestamp } from '../parse/parse-timestamp.js';
-import { type Cell, CUSTOMER_FIELDS, type CustomerColumn, type CustomerField, cellOf } from '../snapshot/customer-schema.js';
+import { type Cell, CUSTOMER_FIELDS, type CustomerColumn, type CustomerField, cellOf, isoTimestamp } from '../snapshot/customer-schema.js';
 
 export type { Cell, CustomerColumn } from '../snapshot/customer-schema.js';
 
@@ -101,7 +101,7 @@ function readerOf(field: CustomerField, vector: Vector, coded: CodedColumn | und
     return (row) => {
       if (!valid(row)) return null;
       const ms = Number(values[row]!);
-      return isValidTimestamp(ms) ? new Date(ms).toISOString() : null;
+      return isValidTimestamp(ms) ? isoTimestamp(ms) : null;
     };
   }
   if (kind !== 'timestamp' && (values instanceof Float64Array || values instanceof Int32Array || values instanceof Uint8Array || values instanceof Uint16Array)) {

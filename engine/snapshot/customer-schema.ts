@@ -115,6 +115,37 @@ export function arrowTypeOf(kind: FieldKind): DataType {
   }
 }
 
+const TWO = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
+const THREE = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
+const MS_PER_DAY = 86_400_000;
+/** `YYYY-MM-DDT` by day number; a lookup writes two timestamps, and a base has a few thousand distinct days. */
+const dayPrefixes = new Map<number, string>();
+
+/**
+ * `new Date(ms).toISOString()` for a valid instant, written from a per-day prefix and the time of
+ * day (toISOString costs about a microsecond, most of a lookup's time before this).
+ */
+export function isoTimestamp(instant: number): string {
+  // Date keeps whole milliseconds, truncated toward zero.
+  const ms = Math.trunc(instant);
+  const day = Math.floor(ms / MS_PER_DAY);
+  let prefix = dayPrefixes.get(day);
+  if (prefix === undefined) {
+    prefix = new Date(day * MS_PER_DAY).toISOString().slice(0, -13);
+    // Only days of 4-digit years have the plain form; a full cache starts over rather than grow.
+    if (prefix.length !== 11) return new Date(ms).toISOString();
+    if (dayPrefixes.size >= 65_536) dayPrefixes.clear();
+    dayPrefixes.set(day, prefix);
+  }
+  let t = ms - day * MS_PER_DAY;
+  const h = Math.floor(t / 3_600_000);
+  t -= h * 3_600_000;
+  const m = Math.floor(t / 60_000);
+  t -= m * 60_000;
+  const s = Math.floor(t / 1000);
+  return `${prefix}${TWO[h]}:${TWO[m]}:${TWO[s]}.${THREE[t - s * 1000]}Z`;
+}
+
 /** A JSON-ready cell: a finite number, text, a boolean or null. */
 export type Cell = number | string | boolean | null;
 
@@ -127,7 +158,7 @@ export function cellOf(kind: FieldKind, v: unknown): Cell {
   if (v === null || v === undefined) return null;
   if (kind === 'timestamp') {
     const ms = Number(v);
-    return isValidTimestamp(ms) ? new Date(ms).toISOString() : null;
+    return isValidTimestamp(ms) ? isoTimestamp(ms) : null;
   }
   if (typeof v === 'number') return Number.isFinite(v) ? v : null;
   if (typeof v === 'bigint') return Number(v);
