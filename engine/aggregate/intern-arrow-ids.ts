@@ -27,7 +27,8 @@ export function internArrowIds(interner: IdInterner, ids: Vector, numbers: Float
     if (data.nullCount > 0) markNulls(data, out);
     const dict = data.dictionary;
     if (dict === undefined) {
-      interner.internUtf8(data.values as Uint8Array, data.valueOffsets as Int32Array, out);
+      // A builder's buffers may run past the rows: only `length + 1` offsets belong to the chunk.
+      interner.internUtf8(data.values as Uint8Array, (data.valueOffsets as Int32Array).subarray(0, data.length + 1), out);
       continue;
     }
     const entries = dict.data[0]!;
@@ -36,7 +37,7 @@ export function internArrowIds(interner: IdInterner, ids: Vector, numbers: Float
       mapping = new Int32Array(entries.length).fill(UNSEEN_ENTRY);
       mappings.set(dict, mapping);
     }
-    interner.internDict(entries.values as Uint8Array, entries.valueOffsets as Int32Array, data.values as Int32Array, mapping, out);
+    interner.internDict(entries.values as Uint8Array, (entries.valueOffsets as Int32Array).subarray(0, entries.length + 1), (data.values as Int32Array).subarray(0, data.length), mapping, out);
   }
 }
 
