@@ -22,6 +22,8 @@ import { aggregateInputs } from './aggregate-inputs.js';
 import { openEventFold } from '../wal/event-fold.js';
 import { writeFoldedMarker } from '../wal/folded-marker.js';
 import { fitPredictions } from './fit-predictions.js';
+import { type HoldoutCheck, degenerateFitWarnings, holdoutCheck } from '../model/holdout.js';
+import { MS_PER_DAY } from '../parse/parse-timestamp.js';
 import { type BeforePublishHook, keepRefused, prepareDataDir, publishSnapshot } from '../snapshot/snapshot-publisher.js';
 import { currentSnapshotId, loadSnapshot, newSnapshotId } from '../snapshot/snapshot-store.js';
 import { capMessage, PublishRefusedError, type SegError } from '../errors.js';
@@ -179,17 +181,31 @@ export async function rescore(opts: RescoreOptions): Promise<RescoreSummary> {
   if (fold.superseded > 0) warnings.push(`live_events.superseded_by_input: left out ${fold.superseded} live events dated at or before the input's latest row (the input carries them)`);
   let models: Manifest['models'] = null;
   let predictions: Predictions | null = null;
+  const modelWarnings: string[] = [];
+  let holdout: HoldoutCheck | null = null;
   if (config.models.enabled) {
     const fit = fitPredictions(table, config);
-    models = fit.manifest;
-    warnings.push(...fit.warnings);
+    modelWarnings.push(...fit.warnings);
     predictions = fit.columns;
+    const days = config.models.holdout_days;
+    if (days > 0) {
+      // The calibration base: the same files read again, up to the end of day as_of - N (opt-in: a second read).
+      const calEndMs = endOfDay((table.asOfDay - days) * MS_PER_DAY);
+      const cal = await aggregateInputs(files, readOptions, { asOfMs: calEndMs, kernels, dialect: new InputDialect(inputOptions, dialect.decisions) });
+      const check = holdoutCheck(table, finalize(cal.agg, calEndMs), days);
+      holdout = check.check;
+      modelWarnings.push(...check.warnings);
+    }
+    models = { ...fit.manifest, holdout, warnings: modelWarnings };
   }
   const tModels = performance.now();
 
   const previousId = await currentSnapshotId(opts.dataDir);
   const previous = previousId ? await loadSnapshot(opts.dataDir, previousId) : null;
   const scored = scoreBase(table, config, previous ? previousState(previous.customers, table.customerId) : null, predictions);
+  // Judged once lifecycle is known; the manifest's models block holds every model warning too.
+  modelWarnings.push(...degenerateFitWarnings(predictions?.p_alive ?? null, scored.lifecycle));
+  warnings.push(...modelWarnings);
   const tScore = performance.now();
 
   const id = newSnapshotId();
