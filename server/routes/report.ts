@@ -2,34 +2,47 @@
 import type { FastifyInstance } from 'fastify';
 import { listCampaignNames, readCampaign } from '../../engine/campaign/campaign-store.js';
 import { previousSnapshotId } from '../../engine/report/load-report.js';
-import { type ReportData, buildReport } from '../../engine/report/report-data.js';
-import { type LoadedSnapshot, loadSnapshot } from '../../engine/snapshot/snapshot-store.js';
+import type { ReportData } from '../../engine/report/report-data.js';
+import { type SnapshotReport, buildReportInChild } from '../../engine/report/report-process.js';
+import { listSnapshotIds } from '../../engine/snapshot/snapshot-store.js';
+import { SnapshotNotFoundError } from '../../engine/errors.js';
 import { errors } from '../schemas.js';
 import type { ServerContext } from '../server-context.js';
+
+/** Reports kept (each a snapshot pair; snapshots never change once published). */
+const KEEP = 4;
 
 /** Registers the report route. */
 export function reportRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const dataDir = ctx.options.dataDir;
-  // Snapshots never change once published, so a report of a (snapshot, compare) pair is kept:
-  // the dashboard asks again every few seconds and a report scans every customer.
-  const reports = new Map<string, Omit<ReportData, 'campaign' | 'campaigns'>>();
-  const load = async (id?: string): Promise<LoadedSnapshot> => {
-    const live = ctx.store.ready().snapshot;
-    return id === undefined || id === live.id ? live : loadSnapshot(dataDir, id);
+  // A report scans every customer of two snapshots: it is built once per pair, in a child
+  // process (never on this thread), and requests that arrive meanwhile wait for the same one.
+  const reports = new Map<string, Promise<SnapshotReport>>();
+  const reportOf = (snapshot: string, compare: string | null): Promise<SnapshotReport> => {
+    const key = `${snapshot}|${compare ?? ''}`;
+    let report = reports.get(key);
+    if (report === undefined) {
+      report = buildReportInChild({ dataDir, snapshot, compare });
+      reports.set(key, report);
+      // A failed build is not kept: the next request tries again.
+      report.catch(() => reports.delete(key));
+      while (reports.size > KEEP) reports.delete(reports.keys().next().value!);
+    }
+    return report;
   };
 
   app.get<{ Querystring: { snapshot?: string; compare?: string; campaign?: string } }>(
     '/v1/report',
     {
       schema: {
-        summary: 'The report of a snapshot (default: the live one): headline, segments, spend bands, Pareto curve, R x F heatmap, tiers, lifecycle, win-back, models, migration and a campaign',
+        summary: 'The report of a snapshot (default: the live one): headline, segments, spend bands, Pareto curve, R x F heatmap, tiers, lifecycle, lost, win-back, models, migration and a campaign',
         tags: ['report'],
         querystring: {
           type: 'object',
           properties: {
             snapshot: { type: 'string', maxLength: 100, description: 'snapshot id (default: the live one)' },
             compare: { type: 'string', maxLength: 100, description: 'snapshot the migration compares with (default: the one before)' },
-            campaign: { type: 'string', maxLength: 100, description: "a saved campaign whose result the report includes" },
+            campaign: { type: 'string', maxLength: 100, description: 'a saved campaign whose result the report includes' },
           },
           additionalProperties: false,
         },
@@ -37,19 +50,15 @@ export function reportRoutes(app: FastifyInstance, ctx: ServerContext): void {
       },
     },
     async (request) => {
-      const snapshot = await load(request.query.snapshot);
-      const compareId = request.query.compare ?? (await previousSnapshotId(dataDir, snapshot.id));
-      const key = `${snapshot.id}|${compareId ?? ''}`;
-      let base = reports.get(key);
-      if (base === undefined) {
-        const compare = compareId === null || compareId === snapshot.id ? null : await load(compareId);
-        const { campaign: _c, campaigns: _n, ...rest } = buildReport({ snapshot, compare });
-        base = rest;
-        reports.set(key, base);
-        while (reports.size > 4) reports.delete(reports.keys().next().value!);
+      const snapshot = request.query.snapshot ?? ctx.store.ready().snapshot.id;
+      const ids = await listSnapshotIds(dataDir);
+      for (const id of [snapshot, request.query.compare]) {
+        if (id !== undefined && !ids.includes(id)) throw new SnapshotNotFoundError(`no snapshot ${id.slice(0, 100)} in ${dataDir}`);
       }
+      const compare = request.query.compare ?? (await previousSnapshotId(dataDir, snapshot));
       const campaign = request.query.campaign === undefined ? null : await readCampaign(dataDir, request.query.campaign);
-      return { ...base, campaign, campaigns: await listCampaignNames(dataDir) } satisfies ReportData;
+      const report = await reportOf(snapshot, compare);
+      return { ...report, campaign, campaigns: await listCampaignNames(dataDir) } satisfies ReportData;
     },
   );
 }
