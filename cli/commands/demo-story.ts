@@ -7,6 +7,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type CampaignResult, evaluateCampaign } from '../../engine/campaign/index.js';
+import { parseConfig } from '../../engine/config/load-config.js';
 import { generate, participantsCsv } from '../../engine/generate/index.js';
 import { MS_PER_DAY } from '../../engine/parse/parse-timestamp.js';
 import { type RescoreProgress, type RescoreSummary, rescore } from '../../engine/rescore/rescore.js';
@@ -61,7 +62,9 @@ export async function tellDemoStory(opts: DemoStoryOptions): Promise<DemoStory> 
   step(`rescoring as of ${dayBefore}, the day before the program (${program.participants.length.toLocaleString('en-US')} participants in ${participantsFile})`);
   const before = await rescore({ input, dataDir: opts.dataDir, asOf: dayBefore, ...workers, ...progress });
   step(`rescoring as of the program's last day, ${program.to}`);
-  const after = await rescore({ input, dataDir: opts.dataDir, asOf: program.to, ...workers, ...progress });
+  // The last run also checks the models on the program's three months (the report's calibration chart).
+  const config = parseConfig({ models: { holdout_days: 90 } });
+  const after = await rescore({ input, dataDir: opts.dataDir, asOf: program.to, config, ...workers, ...progress });
   step(`judging the program against the customers who were not in it (${DEMO_CAMPAIGN})`);
   const campaign = await evaluateCampaign({ input, participants: participantsFile, start: program.from, end: program.to, name: DEMO_CAMPAIGN, dataDir: opts.dataDir });
   return { input, participantsFile, before, after, campaign };

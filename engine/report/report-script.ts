@@ -301,16 +301,18 @@ export const REPORT_SCRIPT = `
         series: [{ name: 'mean p_alive', type: 'bar', data: stages.map(function (x) { return x.mean_p_alive; }) }],
       }, 240);
     }
-    var cal = p.calibration;
-    if (cal && cal.rows && cal.rows.length) {
+    var cal = p.holdout;
+    if (cal && cal.table && cal.table.length) {
+      s.appendChild(el('p', { class: 'note', text: 'calibration check: BG/NBD fitted on the base as of ' + cal.calibration_end + ', predicting the ' + cal.days + ' days after; ' +
+        'mean absolute error ' + fmt.num(cal.mean_absolute_error) + ' purchases per customer over the groups; ' + fmt.num(cal.predicted_total) + ' predicted against ' + fmt.int(cal.actual_total) + ' actual' }));
       chart(s, 'calibration', {
         tooltip: { trigger: 'axis', valueFormatter: fmt.num }, legend: { top: 0 },
         grid: { left: 60, right: 30, top: 40, bottom: 50 },
-        xAxis: { type: 'category', name: 'purchases in calibration', nameLocation: 'middle', nameGap: 30, data: cal.rows.map(function (r) { return String(r.frequency); }) },
-        yAxis: { type: 'value', name: 'purchases in holdout' },
+        xAxis: { type: 'category', name: 'repeat purchase days before the holdout', nameLocation: 'middle', nameGap: 30, data: cal.table.map(function (r) { return r.frequency; }) },
+        yAxis: { type: 'value', name: 'mean purchases in the holdout' },
         series: [
-          { name: 'predicted', type: 'line', data: cal.rows.map(function (r) { return r.predicted; }) },
-          { name: 'actual', type: 'line', data: cal.rows.map(function (r) { return r.actual; }) },
+          { name: 'predicted', type: 'line', data: cal.table.map(function (r) { return r.predicted; }) },
+          { name: 'actual', type: 'line', data: cal.table.map(function (r) { return r.actual; }) },
         ],
       }, 280);
     } else {
