@@ -14,14 +14,14 @@ export const CHROMIUM = process.env['SEGSTREAM_CHROMIUM'] ?? '/usr/bin/chromium'
 export const SCREENSHOTS = fileURLToPath(new URL('../../test-results/screenshots/', import.meta.url));
 
 /** Starts the browser; throws, with how to install it, when it is not there. */
-export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`no Chromium at ${CHROMIUM}: install it with \`node scripts/system-packages.mjs\` as root (npm ci does), or point SEGSTREAM_CHROMIUM at one`);
+export async function launchChromium(executablePath = CHROMIUM): Promise<Browser> {
+  if (!existsSync(executablePath)) {
+    throw new Error(`no Chromium at ${executablePath}: install it with \`node scripts/system-packages.mjs\` as root (npm ci does), or point SEGSTREAM_CHROMIUM at one`);
   }
   mkdirSync(SCREENSHOTS, { recursive: true });
   // As root Chromium needs --no-sandbox; the rest keeps it from calling home.
   return chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath,
     args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run', '--disable-dev-shm-usage'],
   });
 }

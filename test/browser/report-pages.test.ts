@@ -113,6 +113,10 @@ afterAll(async () => {
 });
 
 describe('the report and the dashboard in Chromium', () => {
+  it('fails, saying how to install it, when there is no Chromium', async () => {
+    await expect(launchChromium('/nonexistent/chromium')).rejects.toThrow(/no Chromium at \/nonexistent\/chromium: install it with `node scripts\/system-packages.mjs`/);
+  });
+
   it('the report file opens with no network, draws every view, and shows the API\'s numbers', async () => {
     const data = await loadReport(dataDir, { campaign: DEMO_CAMPAIGN });
     expect(data).toEqual(await api<ReportData>(`/v1/report?campaign=${DEMO_CAMPAIGN}`));
