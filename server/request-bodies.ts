@@ -28,17 +28,23 @@ export function nestsDeeperThan(text: string, max: number): boolean {
   return false;
 }
 
-/** Replaces fastify's JSON and text parsers (see the module comment). */
-export function installBodyParsers(app: FastifyInstance): void {
+/** A JSON body parser that refuses nesting deeper than MAX_JSON_DEPTH, then parses as fastify does (no `__proto__`, no `constructor.prototype`). */
+export function jsonTextParser(app: FastifyInstance): (request: FastifyRequest, body: string, done: (err: Error | null, body?: unknown) => void) => void {
   const parseJson = app.getDefaultJsonParser('error', 'error');
-  app.removeContentTypeParser(['application/json', 'text/plain']);
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    if (nestsDeeperThan(body as string, MAX_JSON_DEPTH)) {
+  return (request, body, done) => {
+    if (nestsDeeperThan(body, MAX_JSON_DEPTH)) {
       done(new BadRequestError(`the JSON body nests deeper than ${MAX_JSON_DEPTH} levels`), undefined);
       return;
     }
-    parseJson(request, body as string, done);
-  });
+    parseJson(request, body, done);
+  };
+}
+
+/** Replaces fastify's JSON and text parsers (see the module comment). */
+export function installBodyParsers(app: FastifyInstance): void {
+  const parseJson = jsonTextParser(app);
+  app.removeContentTypeParser(['application/json', 'text/plain']);
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => parseJson(request, body as string, done));
 }
 
 /**

@@ -65,6 +65,17 @@ export class LiveCounts {
     }
   }
 
+  /** A customer that stays in `band` whose revenue and weekly spend change. */
+  moveInBand(band: number, revenueBefore: number, weeklyBefore: number, revenue: number, weeklySpend: number): void {
+    const b = band > 0 ? this.bands[band - 1] : undefined;
+    if (!b) return;
+    b.revenue += revenue - revenueBefore;
+    b.weekly += weeklySpend - weeklyBefore;
+    // Min and max only widen live; the next rescore recomputes them exactly.
+    b.min = b.min === null ? weeklySpend : Math.min(b.min, weeklySpend);
+    b.max = b.max === null ? weeklySpend : Math.max(b.max, weeklySpend);
+  }
+
   /** The spend-band table (DESIGN "Spend bands") with live counts. */
   spendBands(): SpendBandRow[] {
     let customers = 0;

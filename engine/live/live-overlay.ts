@@ -3,7 +3,7 @@
  * object per customer). Each has an overlay number k, given by the batch path's own Aggregator in
  * order of first live row; every per-customer value is a typed array indexed by k.
  *
- *   live rows ──Aggregator + aggregateRows──▶ LiveRowsState (units, counts, first/last, days)
+ *   live rows ──Aggregator + its kernel──▶ LiveRowsState (units, counts, first/last, days)
  *                                                   │ + what the snapshot held (added at k's first row)
  *                                                   ▼
  *   touched k ──▶ sums ──deriveFields (finalize's last step)──▶ fields ──scoreLive──▶ classes
@@ -20,7 +20,6 @@
  *   had counts again until the next rescore.
  * - predictions need the model refit and are null until the next rescore.
  */
-import { aggregateRows } from '../aggregate/aggregate-rows.js';
 import { Aggregator } from '../aggregate/aggregator.js';
 import { AGGREGATE_FIELDS, type AggregateField } from '../aggregate/customer-table.js';
 import { isPurchaseDay } from '../aggregate/day-map.js';
@@ -96,7 +95,11 @@ export class LiveOverlay {
   /** Overlay customers the snapshot does not know, in order of arrival. */
   readonly added: number[] = [];
 
-  private readonly agg = new LiveAggregator(Number.POSITIVE_INFINITY, aggregateRows);
+  // The TypeScript kernels: the aggregation kernel must call the state's addDay (the chained days).
+  private readonly agg = new LiveAggregator();
+  /** Keys by overlay number, and overlay numbers by key (the aggregator numbers them the same, in order of first sight). */
+  private readonly keys: CustomerKey[] = [];
+  private readonly numbers = new Map<CustomerKey, number>();
   /** Overlay customer of each snapshot row, -1 for none; made at the first live row of a snapshot customer. */
   private byRow: Int32Array | null = null;
   // What the snapshot held beside the sums added into the state: days and windows (units).
@@ -109,8 +112,11 @@ export class LiveOverlay {
   private scored = new Uint8Array(0);
   private stamp = new Int32Array(0);
   private applied = 0;
+  /** Customers with rows folded in but not derived yet (see {@link LiveOverlay.flush}), and a flag per customer. */
+  private pending = new Int32Array(1024);
+  private pendingCount = 0;
+  private dirty = new Uint8Array(0);
   private capacity = 0;
-  private touched = new Int32Array(1024);
   private readonly snapshotHasMargin: boolean;
 
   constructor(
@@ -128,7 +134,7 @@ export class LiveOverlay {
 
   /** Customers in the overlay. */
   get size(): number {
-    return this.agg.ids.size;
+    return this.keys.length;
   }
 
   /** The overlay customer of a snapshot row, or -1. */
@@ -138,14 +144,14 @@ export class LiveOverlay {
 
   /** The overlay customer of a canonical id text, or -1. */
   find(id: string): number {
-    if (this.agg.ids.size === 0) return -1;
+    if (this.keys.length === 0) return -1;
     const key = customerKeyFromText(id);
-    return key === null || key === undefined ? -1 : this.agg.ids.find(key);
+    return key === null || key === undefined ? -1 : (this.numbers.get(key) ?? -1);
   }
 
   /** Canonical id text of overlay customer k. */
   id(k: number): string {
-    return String(this.agg.ids.keys[k]);
+    return String(this.keys[k]);
   }
 
   /** The segment, tier and lifecycle names of overlay customer k. */
@@ -161,31 +167,54 @@ export class LiveOverlay {
     return this.names.lifecycle[this.lifecycle[k]!]!;
   }
 
+  /** Whether rows are folded in that {@link LiveOverlay.flush} has not derived yet. */
+  get stale(): boolean {
+    return this.pendingCount > 0;
+  }
+
   /**
-   * Folds a batch of valid rows in and rescores every customer it touches (on the snapshot's
-   * scale); returns how many customers it touched.
+   * Folds a batch of valid rows into the customers' sums at once; their fields and classes are
+   * derived by the next {@link LiveOverlay.flush}, which every reader calls first. Batches that
+   * arrive together (a group commit) so derive a customer they share once. Returns how many
+   * customers the batch touched.
    */
   apply(batch: TxBatch): number {
-    const agg = this.agg;
-    const before = agg.ids.size;
-    const cust = agg.add(canonicalIds(batch));
-    const size = agg.ids.size;
-    this.ensure(size);
-    for (let k = before; k < size; k++) this.open(k);
-    if (this.touched.length < batch.length) this.touched = new Int32Array(batch.length);
-    const touched = this.touched;
-    const stamp = this.stamp;
+    const rows = canonicalIds(batch);
+    const before = this.keys.length;
+    const cust = this.agg.add(rows);
+    for (let i = 0; i < rows.length; i++) {
+      const k = cust[i]!;
+      if (k === this.keys.length) {
+        this.keys.push(rows.ids[i]!);
+        this.numbers.set(rows.ids[i]!, k);
+      }
+    }
+    this.ensure(this.keys.length);
+    for (let k = before; k < this.keys.length; k++) this.open(k);
+    if (this.pending.length < this.pendingCount + batch.length) this.pending = grown(this.pending, new Int32Array(2 * (this.pendingCount + batch.length)));
+    const { stamp, dirty, pending } = this;
     const v = ++this.applied;
     let n = 0;
     for (let i = 0; i < batch.length; i++) {
       const k = cust[i]!;
-      if (k >= 0 && stamp[k] !== v) {
-        stamp[k] = v;
-        touched[n++] = k;
+      if (k < 0 || stamp[k] === v) continue;
+      stamp[k] = v;
+      n++;
+      if (dirty[k] === 0) {
+        dirty[k] = 1;
+        pending[this.pendingCount++] = k;
       }
     }
-    this.rescore(touched.subarray(0, n));
     return n;
+  }
+
+  /** Derives and scores the customers whose rows were folded in since the last flush (on the snapshot's scale). */
+  flush(): void {
+    if (this.pendingCount === 0) return;
+    const ks = this.pending.slice(0, this.pendingCount);
+    this.pendingCount = 0;
+    for (let i = 0; i < ks.length; i++) this.dirty[ks[i]!] = 0;
+    this.rescore(ks);
   }
 
   /** Every field of overlay customer k, as the API shows it. */
@@ -251,12 +280,13 @@ export class LiveOverlay {
     this.base365 = grown(this.base365, new Float64Array(cap));
     this.scored = grown(this.scored, new Uint8Array(cap));
     this.stamp = grown(this.stamp, new Int32Array(cap));
+    this.dirty = grown(this.dirty, new Uint8Array(cap));
     this.capacity = cap;
   }
 
   /** A new overlay customer: finds its snapshot row and adds what the snapshot held into its sums. */
   private open(k: number): void {
-    const id = String(this.agg.ids.keys[k]);
+    const id = String(this.keys[k]);
     const row = this.rowOf(id);
     this.row[k] = row;
     this.baseFirstDay[k] = NO_DAY;
@@ -383,9 +413,20 @@ export class LiveOverlay {
     const counts = this.counts;
     const cols = this.columns;
     const mine = this.fields;
+    const { revenue, weekly_spend: weekly } = fields;
     for (let i = 0; i < ks.length; i++) {
       const k = ks[i]!;
+      const seg = sc.segment.codes[i]!;
+      const tier = sc.tier.codes[i]!;
+      const stage = sc.lifecycle.codes[i]!;
+      const band = sc.band[i]!;
+      const winBack = sc.winBack[i]!;
       if (this.scored[k] === 1) {
+        // Most updates leave a customer in its classes: then only its band's money moves.
+        if (this.segment[k] === seg && this.tier[k] === tier && this.lifecycle[k] === stage && this.band[k] === band && this.winBack[k] === winBack) {
+          counts.moveInBand(band, mine.revenue[k]!, mine.weekly_spend[k]!, revenue[i]!, weekly[i]!);
+          continue;
+        }
         counts.shift(this.segmentOf(k), this.tierOf(k), this.lifecycleOf(k), this.band[k]!, this.winBack[k] === 1, mine.revenue[k]!, mine.weekly_spend[k]!, -1);
       } else {
         const row = this.row[k]!;
@@ -404,6 +445,8 @@ export class LiveOverlay {
         }
         this.scored[k] = 1;
       }
+      const names = this.names;
+      counts.shift(names.segment[seg]!, names.tier[tier]!, names.lifecycle[stage]!, band, winBack === 1, revenue[i]!, weekly[i]!, 1);
     }
     for (const name of AGGREGATE_FIELDS) {
       const from = fields[name];
@@ -421,8 +464,6 @@ export class LiveOverlay {
       this.lifecycle[k] = sc.lifecycle.codes[i]!;
       this.band[k] = sc.band[i]!;
       this.winBack[k] = sc.winBack[i]!;
-      counts.shift(this.segmentOf(k), this.tierOf(k), this.lifecycleOf(k), this.band[k]!, this.winBack[k] === 1, mine.revenue[k]!, mine.weekly_spend[k]!, 1);
     }
   }
 }
-

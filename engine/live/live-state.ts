@@ -49,7 +49,8 @@ export class LiveState {
   readonly columns: SnapshotColumns;
   readonly index: IdHashIndex;
   readonly config: Config;
-  readonly counts: LiveCounts;
+  private readonly liveCounts: LiveCounts;
+  private flushQueued = false;
   /** Bumped by every applied batch; caches of derived orders key on it. */
   version = 0;
   eventsApplied = 0;
@@ -66,9 +67,15 @@ export class LiveState {
     this.columns = columns;
     this.index = index;
     this.config = parseConfig(snapshot.manifest.config ?? {});
-    this.counts = new LiveCounts(snapshot.manifest);
+    this.liveCounts = new LiveCounts(snapshot.manifest);
     const scale = { thresholds: snapshot.manifest.thresholds, config: this.config };
-    this.overlay = new LiveOverlay(columns, snapshot.manifest.as_of_ms, scale, this.counts, (id) => index.find(id));
+    this.overlay = new LiveOverlay(columns, snapshot.manifest.as_of_ms, scale, this.liveCounts, (id) => index.find(id));
+  }
+
+  /** Customers by class, with every applied row counted. */
+  get counts(): LiveCounts {
+    this.overlay.flush();
+    return this.liveCounts;
   }
 
   /** Indexes a snapshot, yielding to the event loop while it hashes the ids, so lookups on the old state go on. */
@@ -112,6 +119,7 @@ export class LiveState {
 
   /** The view of one customer by canonical id text, or null. */
   get(id: string): CustomerView | null {
+    this.overlay.flush();
     const row = this.index.find(id);
     const k = this.liveOf(id, row);
     if (k >= 0) return this.meta(this.overlay.view(k), true);
@@ -137,6 +145,14 @@ export class LiveState {
   /** Applies a batch of valid rows: updates and rescores every customer it touches; returns how many. */
   apply(batch: TxBatch): number {
     const touched = this.overlay.apply(batch);
+    // Derived once the batches that arrived together are in; a reader that comes first derives them itself.
+    if (!this.flushQueued) {
+      this.flushQueued = true;
+      setImmediate(() => {
+        this.flushQueued = false;
+        this.overlay.flush();
+      });
+    }
     this.version++;
     this.eventsApplied += batch.length;
     return touched;
@@ -164,6 +180,7 @@ export class LiveState {
 
   /** A page of the customers matching `filter`, from position `cursor`. */
   list(filter: ListFilter, cursor: number, limit: number): Page {
+    this.overlay.flush();
     const out: CustomerView[] = [];
     const end = this.size;
     let pos = Math.max(0, cursor);
@@ -176,6 +193,7 @@ export class LiveState {
 
   /** A page of the win-back list: lapsed or lost customers with a high M score, by revenue, descending. */
   winBack(cursor: number, limit: number): Page & { total: number } {
+    this.overlay.flush();
     if (this.winBackCache?.version !== this.version) {
       const cols = this.columns;
       const o = this.overlay;

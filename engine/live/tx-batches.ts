@@ -52,7 +52,9 @@ export function pickRows(batch: TxBatch, keep: (i: number) => boolean): TxBatch 
  */
 export const NO_ORDER = '\u0000';
 
-const KEYS = ['customer_id', 'ts', 'amount', 'margin', 'event_id', 'quantity', 'price', 'order_id'] as const;
+/** The keys of a JSON row that become columns; the others are ignored. */
+export const JSON_ROW_KEYS = ['customer_id', 'ts', 'amount', 'margin', 'event_id', 'quantity', 'price', 'order_id'] as const;
+const KEYS = JSON_ROW_KEYS;
 
 /**
  * A JSON array of row objects as one RawBatch of `json` columns, read the way the NDJSON reader
@@ -62,29 +64,49 @@ const KEYS = ['customer_id', 'ts', 'amount', 'margin', 'event_id', 'quantity', '
  * as a line-item file does; a row with `amount` beside rows without makes those rows `missing_amount`.
  */
 export function jsonRowsBatch(rows: readonly unknown[], source: string): RawBatch {
-  const values = KEYS.map(() => new Array<unknown>(rows.length));
+  const n = rows.length;
+  const [id, ts, amount, margin, eventId, quantity, price, orderId] = KEYS.map(() => new Array<unknown>(n)) as unknown[][] as [unknown[], unknown[], unknown[], unknown[], unknown[], unknown[], unknown[], unknown[]];
   const malformed: { index: number; reason: 'malformed_row'; detail: string }[] = [];
-  const seen = new Set<(typeof KEYS)[number]>();
-  rows.forEach((row, i) => {
+  // Bits of the keys any row has, in KEYS order.
+  let seen = 0;
+  for (let i = 0; i < n; i++) {
+    const row = rows[i];
     if (row === null || typeof row !== 'object' || Array.isArray(row)) {
       malformed.push({ index: i, reason: 'malformed_row', detail: describeValue(row) });
-      return;
+      continue;
     }
-    const r = row as Record<string, unknown>;
-    for (const [j, k] of KEYS.entries()) {
-      values[j]![i] = r[k];
-      if (k in r) seen.add(k);
-    }
-  });
-  const lineItems = !seen.has('amount') && seen.has('quantity') && seen.has('price');
-  const json = (j: number) => ({ kind: 'json' as const, values: values[j]! });
-  const columns: RawBatch['columns'] = {
-    customer_id: json(0),
-    ts: json(1),
-    ...(lineItems ? { quantity: json(5), price: json(6) } : { amount: json(2) }),
-    ...(seen.has('margin') ? { margin: json(3) } : {}),
-    ...(seen.has('event_id') ? { event_id: json(4) } : {}),
-    ...(seen.has('order_id') ? { order_id: json(7) } : {}),
+    // Named loads, not r[key] in a loop: objects of one JSON body share a shape, and these stay fast.
+    const r = row as Partial<Record<(typeof KEYS)[number], unknown>>;
+    id[i] = r.customer_id;
+    ts[i] = r.ts;
+    amount[i] = r.amount;
+    margin[i] = r.margin;
+    eventId[i] = r.event_id;
+    quantity[i] = r.quantity;
+    price[i] = r.price;
+    orderId[i] = r.order_id;
+    if ((seen & 0b100) === 0 && 'amount' in r) seen |= 0b100;
+    if ((seen & 0b1000) === 0 && 'margin' in r) seen |= 0b1000;
+    if ((seen & 0b10000) === 0 && 'event_id' in r) seen |= 0b10000;
+    if ((seen & 0b100000) === 0 && 'quantity' in r) seen |= 0b100000;
+    if ((seen & 0b1000000) === 0 && 'price' in r) seen |= 0b1000000;
+    if ((seen & 0b10000000) === 0 && 'order_id' in r) seen |= 0b10000000;
+  }
+  return jsonColumnsBatch([id, ts, amount, margin, eventId, quantity, price, orderId], seen, n, source, malformed);
+}
+
+/** The RawBatch of JSON rows read into columns (JSON_ROW_KEYS order), given the bits of the keys any row had. */
+export function jsonColumnsBatch(columns: readonly unknown[][], seen: number, n: number, source: string, malformed: RawBatch['malformed'] = []): RawBatch {
+  const has = (key: (typeof KEYS)[number]) => (seen & (1 << KEYS.indexOf(key))) !== 0;
+  const json = (key: (typeof KEYS)[number]) => ({ kind: 'json' as const, values: columns[KEYS.indexOf(key)]! as unknown[] });
+  const lineItems = !has('amount') && has('quantity') && has('price');
+  const out: RawBatch['columns'] = {
+    customer_id: json('customer_id'),
+    ts: json('ts'),
+    ...(lineItems ? { quantity: json('quantity'), price: json('price') } : { amount: json('amount') }),
+    ...(has('margin') ? { margin: json('margin') } : {}),
+    ...(has('event_id') ? { event_id: json('event_id') } : {}),
+    ...(has('order_id') ? { order_id: json('order_id') } : {}),
   };
-  return { source, firstRow: 1, length: rows.length, columns, malformed, bytesRead: -1 };
+  return { source, firstRow: 1, length: n, columns: out, malformed, bytesRead: -1 };
 }

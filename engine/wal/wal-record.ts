@@ -77,8 +77,8 @@ function textBytes(texts: readonly (string | null)[]): number {
 export function encodeRecord(batch: TxBatch): Buffer {
   const n = batch.length;
   const idTexts = batch.ids.map(String);
-  let idBytes = 0;
-  for (const t of idTexts) idBytes += Buffer.byteLength(t, 'utf8');
+  const joined = idTexts.join('');
+  const idBytes = Buffer.byteLength(joined, 'utf8');
   const hasMargin = batch.margin !== null;
   const eventIds = batch.eventIds?.some((e) => e !== null) ? batch.eventIds : undefined;
   let eventIdBytes = 0;
@@ -99,9 +99,18 @@ export function encodeRecord(batch: TxBatch): Buffer {
   const endsAt = off;
   off += 4 * n;
   let idOff = 0;
-  for (let i = 0; i < n; i++) {
-    idOff += p.write(idTexts[i]!, off + idOff, 'utf8');
-    p.writeInt32LE(idOff, endsAt + 4 * i);
+  if (idBytes === joined.length) {
+    // Every id is ASCII (one byte a character): the texts go in with one write.
+    p.write(joined, off, 'latin1');
+    for (let i = 0; i < n; i++) {
+      idOff += idTexts[i]!.length;
+      p.writeInt32LE(idOff, endsAt + 4 * i);
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      idOff += p.write(idTexts[i]!, off + idOff, 'utf8');
+      p.writeInt32LE(idOff, endsAt + 4 * i);
+    }
   }
   let at = off + idOff;
   if (eventIds) at = writeTexts(p, at, eventIds);

@@ -4,14 +4,16 @@
  * before the 202 answer, which counts accepted and rejected rows and lists rejected ones.
  */
 import type { FastifyInstance } from 'fastify';
-import { PayloadTooLargeError } from '../../engine/errors.js';
+import { BadRequestError, PayloadTooLargeError } from '../../engine/errors.js';
+import { scanJsonRows } from '../../engine/live/json-rows.js';
 import { concatTxBatches, jsonRowsBatch } from '../../engine/live/tx-batches.js';
 import { type TxBatch, parseBatch } from '../../engine/parse/parse-batch.js';
 import { RejectLog } from '../../engine/parse/reject-log.js';
 import { readStream } from '../../engine/read/open-input.js';
-import { DEFAULT_COLUMN_MAP, type InputFormat } from '../../engine/read/raw-batch.js';
+import { DEFAULT_COLUMN_MAP, type InputFormat, type RawBatch } from '../../engine/read/raw-batch.js';
 import { requireToken } from '../auth.js';
 import { eventDialect } from '../event-dialect.js';
+import { jsonTextParser } from '../request-bodies.js';
 import { errors } from '../schemas.js';
 import type { ServerContext } from '../server-context.js';
 
@@ -47,12 +49,28 @@ async function* once(body: Buffer): AsyncGenerator<Uint8Array> {
   yield body;
 }
 
+/** A JSON body already read into columns (engine/live/json-rows.ts). */
+class ScannedRows {
+  constructor(
+    readonly raw: RawBatch,
+    readonly rows: number,
+  ) {}
+}
+
 /** Registers the events route (in its own scope, for its body parsers and limit). */
 export function eventRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const maxRows = ctx.options.maxEventRows ?? 100_000;
   void app.register(async (scope) => {
     scope.addContentTypeParser(Object.keys(STREAM_TYPES), { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
-    scope.post<{ Body: unknown[] | Buffer }>(
+    // JSON rows go straight to columns; a body of another shape takes the server's JSON parser, with its checks.
+    const parseJson = jsonTextParser(scope);
+    scope.removeContentTypeParser('application/json');
+    scope.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+      const scanned = scanJsonRows(body as Buffer, 'request');
+      if (scanned) done(null, new ScannedRows(scanned.raw, scanned.rows));
+      else parseJson(request, (body as Buffer).toString('utf8'), done);
+    });
+    scope.post<{ Body: unknown | Buffer | ScannedRows }>(
       '/v1/events',
       {
         bodyLimit: ctx.options.eventsBodyLimit ?? 32 * 1024 * 1024,
@@ -71,6 +89,8 @@ export function eventRoutes(app: FastifyInstance, ctx: ServerContext): void {
           },
           response: { 202: ANSWER, ...errors(400, 401, 413, 415, 503) },
         },
+        // The body schema documents the route; the handler checks the body itself (a scanned body is columns, not an array).
+        validatorCompiler: () => () => true,
       },
       async (request, reply) => {
         const live = ctx.store.ready();
@@ -89,9 +109,11 @@ export function eventRoutes(app: FastifyInstance, ctx: ServerContext): void {
           }
         } else {
           source = 'json';
-          rows = request.body.length;
+          const body = request.body;
+          if (!(body instanceof ScannedRows) && !Array.isArray(body)) throw new BadRequestError('body must be array');
+          rows = body instanceof ScannedRows ? body.rows : body.length;
           if (rows > maxRows) throw new PayloadTooLargeError(`more than ${maxRows} rows in one request; split the batch`);
-          const raw = jsonRowsBatch(request.body, 'request');
+          const raw = body instanceof ScannedRows ? body.raw : jsonRowsBatch(body, 'request');
           batches.push(parseBatch(raw, rejects, eventDialect(live.config, live.snapshot.manifest, raw)));
         }
         const batch = concatTxBatches(batches);
