@@ -66,7 +66,8 @@ describe('scanJsonRows', () => {
     // Every number is JSON.parse's double, bit for bit (toEqual would take -0 for 0).
     for (const [name, col] of Object.entries(scanned!.raw.columns)) {
       const want = (general(text).columns as Record<string, { values: unknown[] }>)[name]!.values;
-      (col as { values: unknown[] }).values.forEach((v, i) => expect(Object.is(v, want[i]), `${name}[${i}] ${text}`).toBe(true));
+      const got = (col as unknown as { values: unknown[] }).values;
+      for (let i = 0; i < got.length; i++) expect(Object.is(got[i], want[i]), `${name}[${i}] ${text}`).toBe(true);
     }
   });
 
