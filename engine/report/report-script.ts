@@ -65,8 +65,9 @@ export const REPORT_SCRIPT = `
     var max = 0;
     matrix.forEach(function (row, i) { row.forEach(function (x, j) { if (x !== null) { data.push([j, i, x]); if (x > max) max = x; } }); });
     return chart(s, name, {
+      title: opts.title ? { text: opts.title, left: 'left', top: 0, textStyle: { fontSize: 13 } } : undefined,
       tooltip: { formatter: function (p) { return esc(opts.rowName + ' ' + rows[p.value[1]] + ' → ' + opts.colName + ' ' + cols[p.value[0]]) + '<br>' + esc(opts.format(p.value[2])) + (opts.extra ? '<br>' + esc(opts.extra(p.value[1], p.value[0])) : ''); } },
-      grid: { left: opts.left || 110, right: 20, top: 30, bottom: 70 },
+      grid: { left: opts.left || 110, right: 20, top: 40, bottom: 70 },
       xAxis: { type: 'category', data: cols, name: opts.colName, nameLocation: 'middle', nameGap: 50, axisLabel: { rotate: cols.length > 6 ? 35 : 0 }, splitArea: { show: true } },
       yAxis: { type: 'category', data: rows, name: opts.rowName, inverse: true, splitArea: { show: true } },
       visualMap: { min: 0, max: max || 1, calculable: false, orient: 'horizontal', right: 0, top: 0, itemHeight: 80, text: [opts.format(max), '0'], inRange: { color: ['#f4f8fc', '#3b6ea8'] } },
@@ -161,8 +162,8 @@ export const REPORT_SCRIPT = `
     if (!total) return empty(s, 'no purchasing customers');
     var wrap = el('div', { class: 'pair' });
     s.appendChild(wrap);
-    heat(wrap, 'rf-customers', labels, labels, h.customers, { rowName: 'R', colName: 'F', left: 50, format: fmt.int, short: short, height: 320 });
-    heat(wrap, 'rf-revenue', labels, labels, h.mean_revenue, { rowName: 'R', colName: 'F', left: 50, format: fmt.money, short: short, height: 320 });
+    heat(wrap, 'rf-customers', labels, labels, h.customers, { title: 'customers', rowName: 'R', colName: 'F', left: 50, format: fmt.int, short: short, height: 320 });
+    heat(wrap, 'rf-revenue', labels, labels, h.mean_revenue, { title: 'mean revenue', rowName: 'R', colName: 'F', left: 50, format: fmt.money, short: short, height: 320 });
   }
 
   function tiers(root, d) {
@@ -358,8 +359,8 @@ export const REPORT_SCRIPT = `
       var labels = sb.labels.map(String);
       var wrap = el('div', { class: 'pair' });
       s.appendChild(wrap);
-      heat(wrap, 'campaign-bands-participants', labels, labels, sb.participants.matrix, { rowName: 'band before', colName: 'band during', left: 60, format: fmt.int, short: short, height: 340 });
-      heat(wrap, 'campaign-bands-control', labels, labels, sb.control.matrix, { rowName: 'band before', colName: 'band during', left: 60, format: fmt.int, short: short, height: 340 });
+      heat(wrap, 'campaign-bands-participants', labels, labels, sb.participants.matrix, { title: 'participants: spend band before and during', rowName: 'band before', colName: 'band during', left: 60, format: fmt.int, short: short, height: 340 });
+      heat(wrap, 'campaign-bands-control', labels, labels, sb.control.matrix, { title: 'control: spend band before and during', rowName: 'band before', colName: 'band during', left: 60, format: fmt.int, short: short, height: 340 });
     }
   }
 
