@@ -44,8 +44,6 @@ export type ParquetFileHandle = object & { readonly __native: 'parquet-file' };
 export interface NativeParquetBinding {
   /** `["ok", handle, json]`: the footer (the bytes before the length and the magic) of a file of `fileSize` bytes. */
   parquetOpen(footer: Uint8Array, fileSize: number): unknown[];
-  /** `["ok"]` when every page index entry in `bytes` (the file's `pageIndex` range) decodes. */
-  parquetCheckIndex(h: ParquetFileHandle, bytes: Uint8Array): unknown[];
   /** `["ok", nullCount, validity | undefined, a, b | undefined, c | undefined]` (ArrayBuffers): a column chunk's bytes decoded. */
   parquetReadChunk(h: ParquetFileHandle, rowGroup: number, column: number, chunk: Uint8Array): unknown[];
 }
@@ -75,6 +73,16 @@ export interface NativeBinding extends Partial<NativeCsvBinding>, Partial<Native
   hashUtf8(bytes: Uint8Array, offsets: Int32Array, out: Uint32Array): void;
   partitionRows(hashes: Uint32Array, partitions: number, offsets: Uint32Array, order: Uint32Array): void;
   quantileThresholds(values: Float64Array, k: number, out: Float64Array): void;
+  /** engine/model/model-kernels.ts `bgnbdSums` (absent from a build before the model kernels). */
+  bgnbdSums?(
+    params: Float64Array, x: Float64Array, tx: Float64Array, T: Float64Array, weight: Float64Array, xIndex: Int32Array,
+    table: Float64Array, dayLogs: Float64Array, withGrad: 0 | 1, shardRows: number, threads: number, out: Float64Array,
+  ): void;
+  /** engine/model/model-kernels.ts `gammaGammaSums` (absent from a build before the model kernels). */
+  gammaGammaSums?(
+    params: Float64Array, x: Float64Array, mx: Float64Array, logMx: Float64Array, xIndex: Int32Array,
+    table: Float64Array, withGrad: 0 | 1, shardRows: number, threads: number, out: Float64Array,
+  ): void;
 }
 
 /** The file names `napi build --platform` gives the addon on this machine (glibc first, then musl). */

@@ -18,6 +18,11 @@ export interface BfgsOptions {
   gradientTolerance?: number;
   /** Give up after this many iterations. */
   maxIterations?: number;
+  /**
+   * The starting inverse Hessian (n × n, row-major), e.g. from {@link inverseHessianAt} at a warm
+   * start; default: the identity, rescaled to the curvature of the first step.
+   */
+  inverseHessian?: ArrayLike<number>;
 }
 
 /** What {@link minimizeBfgs} found. */
@@ -54,6 +59,7 @@ export function minimizeBfgs(f: Objective, x0: ArrayLike<number>, opts: BfgsOpti
     for (let i = 0; i < n; i++) h[i * n + i] = scale;
   };
   resetH(1);
+  if (opts.inverseHessian !== undefined) h.set(opts.inverseHessian);
   const dir = new Float64Array(n);
   const xNew = new Float64Array(n);
   const gNew = new Float64Array(n);
@@ -61,7 +67,8 @@ export function minimizeBfgs(f: Objective, x0: ArrayLike<number>, opts: BfgsOpti
   const y = new Float64Array(n);
   const hy = new Float64Array(n);
   let iter = 0;
-  let firstStep = true;
+  // A given inverse Hessian already knows the scale: no capped first step, no rescaling.
+  let firstStep = opts.inverseHessian === undefined;
   if (!Number.isFinite(fx)) return { x, value: fx, gradientNorm: Number.NaN, converged: false, iterations: 0 };
 
   for (; iter < maxIter; iter++) {
@@ -137,4 +144,91 @@ export function minimizeBfgs(f: Objective, x0: ArrayLike<number>, opts: BfgsOpti
   }
   const gn = maxAbs(g);
   return { x, value: fx, gradientNorm: gn, converged: gn < tol, iterations: iter };
+}
+
+/**
+ * The inverse of the Hessian of `f` at `x` by forward differences of its gradient (steps of
+ * `step`), symmetrised; null when it is not positive definite or a gradient is not finite.
+ *
+ * Why: started next to its optimum (a warm start), BFGS from the identity can stall. Along a
+ * flat, badly scaled direction (BG/NBD's a and b on a large base) the possible decrease is
+ * below the objective's round-off, so the line search cannot see progress and the curvature
+ * is never learnt. n more gradients give that curvature at once; Newton steps then converge
+ * in a few iterations.
+ */
+export function inverseHessianAt(f: Objective, x: ArrayLike<number>, step = 1e-4): Float64Array | null {
+  const n = x.length;
+  const g0 = new Float64Array(n);
+  if (!Number.isFinite(f(Float64Array.from(x), g0))) return null;
+  const hess = new Float64Array(n * n);
+  const g = new Float64Array(n);
+  for (let j = 0; j < n; j++) {
+    const xj = Float64Array.from(x);
+    xj[j] = (xj[j] as number) + step;
+    if (!Number.isFinite(f(xj, g))) return null;
+    for (let i = 0; i < n; i++) hess[i * n + j] = ((g[i] as number) - (g0[i] as number)) / step;
+  }
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < i; j++) {
+      const m = ((hess[i * n + j] as number) + (hess[j * n + i] as number)) / 2;
+      hess[i * n + j] = m;
+      hess[j * n + i] = m;
+    }
+  }
+  return invertPositiveDefinite(hess, n);
+}
+
+/** Inverse of a symmetric matrix by Cholesky, null unless positive definite (and finite). */
+function invertPositiveDefinite(a: Float64Array, n: number): Float64Array | null {
+  // a = L Lᵀ, then the inverse column by column from L y = e_k and Lᵀ z = y.
+  const l = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j <= i; j++) {
+      let sum = a[i * n + j] as number;
+      for (let k = 0; k < j; k++) sum -= (l[i * n + k] as number) * (l[j * n + k] as number);
+      if (i === j) {
+        if (!(sum > 0)) return null;
+        l[i * n + i] = Math.sqrt(sum);
+      } else l[i * n + j] = sum / (l[j * n + j] as number);
+    }
+  }
+  const inv = new Float64Array(n * n);
+  const y = new Float64Array(n);
+  for (let c = 0; c < n; c++) {
+    for (let i = 0; i < n; i++) {
+      let sum = i === c ? 1 : 0;
+      for (let k = 0; k < i; k++) sum -= (l[i * n + k] as number) * (y[k] as number);
+      y[i] = sum / (l[i * n + i] as number);
+    }
+    for (let i = n - 1; i >= 0; i--) {
+      let sum = y[i] as number;
+      for (let k = i + 1; k < n; k++) sum -= (l[k * n + i] as number) * (inv[k * n + c] as number);
+      inv[i * n + c] = sum / (l[i * n + i] as number);
+    }
+  }
+  return inv.every(Number.isFinite) ? inv : null;
+}
+
+/** What {@link minimizeWarmOrCold} found, and whether the warm start gave it. */
+export interface WarmBfgsResult extends BfgsResult {
+  /** True when the run from the warm start converged and is the result. */
+  readonly warm: boolean;
+}
+
+/** Iterations a warm start may take before the cold start runs instead: near its optimum it needs a handful. */
+const WARM_ITERATIONS = 50;
+
+/**
+ * Minimises from `warm` (with the curvature there, {@link inverseHessianAt}) when given, and
+ * from `cold` as {@link minimizeBfgs} does when there is no warm start or it does not converge
+ * within a few iterations — so a warm start can save iterations but never cost a fit.
+ */
+export function minimizeWarmOrCold(f: Objective, cold: ArrayLike<number>, warm: ArrayLike<number> | null, opts: BfgsOptions = {}): WarmBfgsResult {
+  if (warm !== null) {
+    // Where the curvature is not positive definite (further off the optimum), from the identity.
+    const inverseHessian = inverseHessianAt(f, warm);
+    const res = minimizeBfgs(f, warm, { ...opts, ...(inverseHessian ? { inverseHessian } : {}), maxIterations: Math.min(WARM_ITERATIONS, opts.maxIterations ?? 500) });
+    if (res.converged) return { ...res, warm: true };
+  }
+  return { ...minimizeBfgs(f, cold, opts), warm: false };
 }

@@ -22,12 +22,16 @@ export interface BgNbdParams {
   readonly b: number;
 }
 
-/** Rows of the per-x table: constant term and d/dr, d/da, d/db of it, and ln(a/(b+x−1)). */
-const TABLE_WIDTH = 5;
+/** Entries per distinct x in the table of {@link bgnbdXTable}. */
+export const BGNBD_TABLE_WIDTH = 5;
 
-function xTable(p: BgNbdParams, xValues: Float64Array, withGrad: boolean): Float64Array {
+/**
+ * Per distinct x: the constant term A − r ln α, its derivatives in r, a and b (when `withGrad`),
+ * and ln(a/(b+x−1)); row k is `table[k·5 … k·5+5)`.
+ */
+export function bgnbdXTable(p: BgNbdParams, xValues: Float64Array, withGrad: boolean): Float64Array {
   const { r, a, b } = p;
-  const t = new Float64Array(xValues.length * TABLE_WIDTH);
+  const t = new Float64Array(xValues.length * BGNBD_TABLE_WIDTH);
   const lgR = gammaln(r);
   const lgB = gammaln(b);
   const lgAB = gammaln(a + b);
@@ -36,7 +40,7 @@ function xTable(p: BgNbdParams, xValues: Float64Array, withGrad: boolean): Float
   const psiAB = withGrad ? digamma(a + b) : 0;
   for (let k = 0; k < xValues.length; k++) {
     const x = xValues[k] as number;
-    const o = k * TABLE_WIDTH;
+    const o = k * BGNBD_TABLE_WIDTH;
     t[o] = gammaln(r + x) - lgR + lgAB + gammaln(b + x) - lgB - gammaln(a + b + x);
     if (withGrad) {
       const psiABX = digamma(a + b + x);
@@ -49,27 +53,30 @@ function xTable(p: BgNbdParams, xValues: Float64Array, withGrad: boolean): Float
   return t;
 }
 
+/** ln(α + d) for every day d = 0 … maxDay (integer days), or an empty table when maxDay < 0. */
+export function bgnbdDayLogs(alpha: number, maxDay: number): Float64Array {
+  const dayLogs = new Float64Array(Math.max(0, maxDay + 1));
+  for (let d = 0; d <= maxDay; d++) dayLogs[d] = Math.log(alpha + d);
+  return dayLogs;
+}
+
 /**
- * Sum over groups `[from, to)` of weight × log-likelihood. When `grad` (length 4) is given it is
- * overwritten with the gradient of that sum with respect to (ln r, ln α, ln a, ln b). Sums of
- * disjoint ranges add up to the sum of their union, exactly as in one pass (up to round-off).
+ * The five sums over groups `[from, to)` into `out[at … at+5)`: weight × log-likelihood, then its
+ * derivatives in r, α, a and b (zero without `withGrad`). `params` is (r, α, a, b); `table` and
+ * `dayLogs` come from {@link bgnbdXTable} and {@link bgnbdDayLogs} at the same parameters. This
+ * loop is the reference the native kernel (native/src/model/) repeats operation for operation.
  */
-export function bgnbdLogLikelihood(
-  params: BgNbdParams,
-  data: RfmGroups,
-  from = 0,
-  to: number = data.count,
-  grad?: Float64Array,
-): number {
-  const { r, alpha, a, b } = params;
-  const withGrad = grad !== undefined;
-  const table = xTable(params, data.xValues, withGrad);
+export function bgnbdRangeSums(
+  params: Float64Array, data: RfmGroups, table: Float64Array, dayLogs: Float64Array, from: number, to: number, withGrad: boolean, out: Float64Array, at: number,
+): void {
+  const r = params[0] as number;
+  const alpha = params[1] as number;
+  const a = params[2] as number;
+  const b = params[3] as number;
   const { x, tx, T, weight, xIndex } = data;
   const logAlpha = Math.log(alpha);
   // Integer days: ln(α + d) for every d once, instead of two logarithms per group.
-  const dayLogs = new Float64Array(data.maxDay + 1);
-  for (let d = 0; d <= data.maxDay; d++) dayLogs[d] = Math.log(alpha + d);
-  const useDayLogs = data.maxDay >= 0;
+  const useDayLogs = dayLogs.length > 0;
   let ll = 0;
   let gr = 0;
   let gAlpha = 0;
@@ -78,7 +85,7 @@ export function bgnbdLogLikelihood(
   for (let i = from; i < to; i++) {
     const w = weight[i] as number;
     const xi = x[i] as number;
-    const o = (xIndex[i] as number) * TABLE_WIDTH;
+    const o = (xIndex[i] as number) * BGNBD_TABLE_WIDTH;
     const rx = r + xi;
     const Ti = T[i] as number;
     const alphaT = alpha + Ti;
@@ -112,12 +119,41 @@ export function bgnbdLogLikelihood(
       }
     }
   }
-  if (grad !== undefined) {
-    // Chain rule to log-parameters: d/d(ln θ) = θ · d/dθ.
-    grad[0] = gr * r;
-    grad[1] = gAlpha * alpha;
-    grad[2] = ga * a;
-    grad[3] = gb * b;
-  }
-  return ll;
+  out[at] = ll;
+  out[at + 1] = gr;
+  out[at + 2] = gAlpha;
+  out[at + 3] = ga;
+  out[at + 4] = gb;
+}
+
+/** (r, α, a, b) as the kernels take them. */
+export function bgnbdParamVector(p: BgNbdParams): Float64Array {
+  return Float64Array.of(p.r, p.alpha, p.a, p.b);
+}
+
+/** Writes the gradient in (ln r, ln α, ln a, ln b) from the sums of {@link bgnbdRangeSums}: d/d(ln θ) = θ · d/dθ. */
+export function bgnbdLogGradient(p: BgNbdParams, sums: Float64Array, grad: Float64Array): void {
+  grad[0] = (sums[1] as number) * p.r;
+  grad[1] = (sums[2] as number) * p.alpha;
+  grad[2] = (sums[3] as number) * p.a;
+  grad[3] = (sums[4] as number) * p.b;
+}
+
+/**
+ * Sum over groups `[from, to)` of weight × log-likelihood. When `grad` (length 4) is given it is
+ * overwritten with the gradient of that sum with respect to (ln r, ln α, ln a, ln b). Sums of
+ * disjoint ranges add up to the sum of their union, exactly as in one pass (up to round-off).
+ */
+export function bgnbdLogLikelihood(
+  params: BgNbdParams,
+  data: RfmGroups,
+  from = 0,
+  to: number = data.count,
+  grad?: Float64Array,
+): number {
+  const withGrad = grad !== undefined;
+  const sums = new Float64Array(5);
+  bgnbdRangeSums(bgnbdParamVector(params), data, bgnbdXTable(params, data.xValues, withGrad), bgnbdDayLogs(params.alpha, data.maxDay), from, to, withGrad, sums, 0);
+  if (grad !== undefined) bgnbdLogGradient(params, sums, grad);
+  return sums[0] as number;
 }

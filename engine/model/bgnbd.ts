@@ -4,8 +4,9 @@
  * (x = repeat purchases, t_x = time of the last purchase, T = age, all from the first purchase).
  * The time unit is whatever the inputs use; production passes days.
  */
-import { minimizeBfgs } from './bfgs.js';
-import { bgnbdLogLikelihood, type BgNbdParams } from './bgnbd-likelihood.js';
+import { minimizeWarmOrCold } from './bfgs.js';
+import { bgnbdDayLogs, bgnbdLogGradient, bgnbdParamVector, bgnbdXTable, type BgNbdParams } from './bgnbd-likelihood.js';
+import { jsModelKernels, type ModelKernels } from './model-kernels.js';
 import { groupRfm, type RfmGroups } from './rfm-groups.js';
 import { Hyp2f1Fixed, hyp2f1 } from './special-functions.js';
 
@@ -19,6 +20,10 @@ export interface BgNbdFitOptions {
   maxIterations?: number;
   /** 1 = include the customer, 0 = leave it out of the fit. */
   include?: Uint8Array;
+  /** Where the likelihood sums run; default: the TypeScript reference on this thread. */
+  kernels?: ModelKernels;
+  /** Where the optimiser starts (a warm start from an earlier fit); default: r = a = b = 1 and α from the purchase rate. */
+  start?: BgNbdParams;
 }
 
 /** A BG/NBD fit. */
@@ -35,10 +40,17 @@ export interface BgNbdFit {
   gradientNorm: number;
   /** Customers fitted. */
   customers: number;
+  /** Whether the fit started from `start` (else from the cold start, also when `start` did not converge). */
+  warmStart: boolean;
 }
 
 // Log-parameters beyond ±LOG_LIMIT mean a degenerate fit (e.g. b → ∞: nobody ever drops out).
 const LOG_LIMIT = 30;
+
+/** Parameters a fit may start from: positive, finite, and inside the optimiser's box. */
+function startable(p: BgNbdParams): boolean {
+  return [p.r, p.alpha, p.a, p.b].every((v) => v > 0 && Number.isFinite(v) && Math.abs(Math.log(v)) < LOG_LIMIT);
+}
 
 /** Fits BG/NBD to grouped data by BFGS on the log-parameters of the mean log-likelihood. */
 export function fitBgNbdGroups(data: RfmGroups, opts: Omit<BgNbdFitOptions, 'include'> = {}): BgNbdFit {
@@ -55,22 +67,27 @@ export function fitBgNbdGroups(data: RfmGroups, opts: Omit<BgNbdFitOptions, 'inc
     r: Math.exp(th[0] as number), alpha: Math.exp(th[1] as number),
     a: Math.exp(th[2] as number), b: Math.exp(th[3] as number),
   });
-  const g = new Float64Array(4);
+  const kernels = opts.kernels ?? jsModelKernels;
+  const sums = new Float64Array(5);
   const objective = (th: Float64Array, grad: Float64Array): number => {
     for (let k = 0; k < 4; k++) if (Math.abs(th[k] as number) > LOG_LIMIT) return Number.NaN;
-    const ll = bgnbdLogLikelihood(toParams(th), data, 0, data.count, g);
-    for (let k = 0; k < 4; k++) grad[k] = -(g[k] as number) / total;
-    return -ll / total;
+    const p = toParams(th);
+    kernels.bgnbdSums(bgnbdParamVector(p), data, bgnbdXTable(p, data.xValues, true), bgnbdDayLogs(p.alpha, data.maxDay), true, sums);
+    bgnbdLogGradient(p, sums, grad);
+    for (let k = 0; k < 4; k++) grad[k] = -(grad[k] as number) / total;
+    return -(sums[0] as number) / total;
   };
-  // Start at r = 1 with α matching the base's mean purchase rate, a = b = 1.
+  // Cold: r = 1 with α matching the base's mean purchase rate, a = b = 1.
   const alpha0 = sumX > 0 ? Math.max(1e-3, sumT / sumX) : 1;
-  const res = minimizeBfgs(objective, [0, Math.log(alpha0), 0, 0], {
+  const start = opts.start !== undefined && startable(opts.start) ? opts.start : null;
+  const warm = start !== null ? [Math.log(start.r), Math.log(start.alpha), Math.log(start.a), Math.log(start.b)] : null;
+  const res = minimizeWarmOrCold(objective, [0, Math.log(alpha0), 0, 0], warm, {
     gradientTolerance: opts.gradientTolerance ?? 1e-9,
     maxIterations: opts.maxIterations ?? 500,
   });
   return {
     params: toParams(res.x), logLikelihood: -res.value * total, converged: res.converged && total > 0,
-    iterations: res.iterations, gradientNorm: res.gradientNorm, customers: total,
+    iterations: res.iterations, gradientNorm: res.gradientNorm, customers: total, warmStart: res.warm,
   };
 }
 

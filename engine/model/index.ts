@@ -5,5 +5,7 @@ export * from './bgnbd.js';
 export * from './clv.js';
 export * from './fit-models.js';
 export * from './gamma-gamma.js';
+export * from './gamma-gamma-likelihood.js';
+export * from './model-kernels.js';
 export * from './rfm-groups.js';
 export * from './special-functions.js';

@@ -45,8 +45,8 @@ export interface RfmGroups {
 /**
  * Groups rows by (x, t_x, T). Rows where `include[i] === 0` or any value is not finite are left
  * out (`groupOf[i] = -1`). Keys compare exactly, so non-integer data (weeks) group correctly too.
- * Integer data that packs into 32 bits (days: x, t_x, T below ~2^10 each) is grouped by a radix
- * sort and its groups come out ordered by (x, t_x, T); anything else by a hash, in first-seen order.
+ * Integer data (days: t_x and T below 2^16) is grouped by a radix sort and its groups come out
+ * ordered by (x, t_x, T); anything else by a hash, in first-seen order.
  */
 export function groupRfm(x: Float64Array, tx: Float64Array, T: Float64Array, include?: Uint8Array): RfmGroups {
   const n = x.length;
@@ -71,24 +71,35 @@ export function groupRfm(x: Float64Array, tx: Float64Array, T: Float64Array, inc
   }
   const dayBits = bitsFor(maxDay);
   const xBits = bitsFor(maxX);
-  const fast = integers && xBits + 2 * dayBits <= 32;
+  // (t_x, T) pack into one 32-bit word when days fit 16 bits; x goes on top of it, or into a high
+  // word of its own when the three together need more than 32 bits (a history of 3 years of days).
+  const fast = integers && 2 * dayBits <= 32 && xBits <= 32;
   return fast ? groupPacked(x, tx, T, groupOf, m, xBits, dayBits) : groupHashed(x, tx, T, groupOf);
 }
 
-/** Radix path: rows marked 0 in `groupOf` are kept; keys are x · 2^(2d) + t_x · 2^d + T. */
+/**
+ * Radix path: rows marked 0 in `groupOf` are kept; keys are x · 2^(2d) + t_x · 2^d + T, as one
+ * word or as x above a word of t_x · 2^d + T. Either way the groups come out ordered by (x, t_x, T).
+ */
 function groupPacked(
   x: Float64Array, tx: Float64Array, T: Float64Array, groupOf: Int32Array, m: number, xBits: number, dayBits: number,
 ): RfmGroups {
+  const oneWord = xBits + 2 * dayBits <= 32;
   const keys = new Uint32Array(m);
+  const high = oneWord ? undefined : new Uint32Array(m);
   const rows = new Uint32Array(m);
   const d = 2 ** dayBits;
   let j = 0;
   for (let i = 0; i < groupOf.length; i++) {
     if ((groupOf[i] as number) < 0) continue;
-    keys[j] = ((x[i] as number) * d + (tx[i] as number)) * d + (T[i] as number);
+    if (high === undefined) keys[j] = ((x[i] as number) * d + (tx[i] as number)) * d + (T[i] as number);
+    else {
+      keys[j] = (tx[i] as number) * d + (T[i] as number);
+      high[j] = x[i] as number;
+    }
     rows[j++] = i;
   }
-  const groups = groupByKey(keys, rows, m, xBits + 2 * dayBits, groupOf);
+  const groups = high === undefined ? groupByKey(keys, rows, m, xBits + 2 * dayBits, groupOf) : groupByKey(keys, rows, m, 2 * dayBits, groupOf, high, xBits);
   const count = groups.count;
   const xs = new Float64Array(count);
   const txs = new Float64Array(count);
@@ -97,7 +108,7 @@ function groupPacked(
     const k = groups.keys[g] as number;
     Ts[g] = k % d;
     txs[g] = Math.floor(k / d) % d;
-    xs[g] = Math.floor(k / (d * d));
+    xs[g] = high === undefined ? Math.floor(k / (d * d)) : (groups.high[g] as number);
   }
   const { xIndex, xValues } = indexValues(xs);
   return {

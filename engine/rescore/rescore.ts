@@ -179,12 +179,15 @@ export async function rescore(opts: RescoreOptions): Promise<RescoreSummary> {
   }
   const decisions = inputDecisions(columns, inputOptions, dialect.decisions, seen, files, skipped);
   if (fold.superseded > 0) warnings.push(`live_events.superseded_by_input: left out ${fold.superseded} live events dated at or before the input's latest row (the input carries them)`);
+  // Read before the models: the live snapshot's converged parameters warm-start their fit.
+  const previousId = await currentSnapshotId(opts.dataDir);
+  const previous = previousId ? await loadSnapshot(opts.dataDir, previousId) : null;
   let models: Manifest['models'] = null;
   let predictions: Predictions | null = null;
   const modelWarnings: string[] = [];
   let holdout: HoldoutCheck | null = null;
   if (config.models.enabled) {
-    const fit = fitPredictions(table, config);
+    const fit = fitPredictions(table, config, { engine, previousModels: previous?.manifest.models });
     modelWarnings.push(...fit.warnings);
     predictions = fit.columns;
     const days = config.models.holdout_days;
@@ -200,8 +203,6 @@ export async function rescore(opts: RescoreOptions): Promise<RescoreSummary> {
   }
   const tModels = performance.now();
 
-  const previousId = await currentSnapshotId(opts.dataDir);
-  const previous = previousId ? await loadSnapshot(opts.dataDir, previousId) : null;
   const scored = scoreBase(table, config, previous ? previousState(previous.customers, table.customerId) : null, predictions);
   // Judged once lifecycle is known; the manifest's models block holds every model warning too.
   modelWarnings.push(...degenerateFitWarnings(predictions?.p_alive ?? null, scored.lifecycle));

@@ -27,6 +27,8 @@ pub const EXPORTS: &[(&CStr, Handler)] = &[
     (c"hashUtf8", hash_utf8),
     (c"partitionRows", partition_rows),
     (c"quantileThresholds", quantile_thresholds),
+    (c"bgnbdSums", crate::model::bgnbd_sums),
+    (c"gammaGammaSums", crate::model::gamma_gamma_sums),
     (c"csvScannerCreate", csv::binding::csv_scanner_create),
     (c"csvScannerPush", csv::binding::csv_scanner_push),
     (c"csvScannerHeader", csv::binding::csv_scanner_header),
@@ -34,7 +36,6 @@ pub const EXPORTS: &[(&CStr, Handler)] = &[
     (c"csvScannerSetModes", csv::binding::csv_scanner_set_modes),
     (c"csvScannerTake", csv::binding::csv_scanner_take),
     (c"parquetOpen", crate::parquet::binding::parquet_open),
-    (c"parquetCheckIndex", crate::parquet::binding::parquet_check_index),
     (c"parquetReadChunk", crate::parquet::binding::parquet_read_chunk),
 ];
 

@@ -7,6 +7,7 @@ mod bindings;
 mod csv;
 mod ids;
 mod interner;
+mod model;
 mod napi;
 mod parquet;
 mod partition;

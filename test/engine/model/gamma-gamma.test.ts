@@ -1,10 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  fitGammaGamma,
-  gammaGammaExpectedAov,
-  gammaGammaLogLikelihood,
-  prepareGammaGamma,
-} from '../../../engine/model/gamma-gamma.js';
+import { fitGammaGamma, gammaGammaExpectedAov } from '../../../engine/model/gamma-gamma.js';
+import { gammaGammaLogLikelihood, prepareGammaGamma } from '../../../engine/model/gamma-gamma-likelihood.js';
 import { loadCdnow } from './cdnow.js';
 
 const PUBLISHED = { p: 6.2488, q: 3.7446, v: 15.4477 };

@@ -1,0 +1,73 @@
+//! The model kernels' exports; their JS signatures are in engine/kernels/native-binding.ts.
+
+use super::shards::sharded;
+use super::{bgnbd_range, gamma_gamma_range, BgNbdRows, GammaGammaRows, BGNBD_WIDTH, GAMMA_GAMMA_WIDTH};
+use crate::napi::{span, Call, KernelError, RawValue, Result};
+
+/// Every index in `x_index` names a row of a table of `table_len / width` rows.
+fn check_rows(x_index: &[i32], table_len: usize, width: usize) -> Result<()> {
+    if !table_len.is_multiple_of(width) {
+        return Err(KernelError::Argument(format!("table length must be a multiple of {width}")));
+    }
+    let rows = (table_len / width) as i64;
+    if x_index.iter().any(|&k| k < 0 || k as i64 >= rows) {
+        return Err(KernelError::Argument("xIndex names a row outside the table".into()));
+    }
+    Ok(())
+}
+
+fn check_lengths(n: usize, others: &[(&str, usize)]) -> Result<()> {
+    match others.iter().find(|(_, len)| *len != n) {
+        Some((name, len)) => Err(KernelError::Argument(format!("{name} has {len} entries, not {n}"))),
+        None => Ok(()),
+    }
+}
+
+/// Threads from the call: `threads` 0 = one per core.
+fn shard_args(call: &Call, at: usize) -> Result<(usize, usize)> {
+    Ok((call.index(at, 1 << 30)?.max(1), call.index(at + 1, 1 << 16)?))
+}
+
+/// `(params [r, α, a, b], x, tx, T, weight, xIndex, table, dayLogs, withGrad 0|1, shardRows, threads, out[5])`.
+pub fn bgnbd_sums(call: &Call) -> Result<RawValue> {
+    let params = call.array::<f64>(0)?;
+    let (x, tx, t, weight) = (call.array::<f64>(1)?, call.array::<f64>(2)?, call.array::<f64>(3)?, call.array::<f64>(4)?);
+    let x_index = call.array::<i32>(5)?;
+    let (table, day_logs) = (call.array::<f64>(6)?, call.array::<f64>(7)?);
+    let with_grad = call.index(8, 1)? == 1;
+    let (shard_rows, threads) = shard_args(call, 9)?;
+    let out = call.array::<f64>(11)?;
+    let p: [f64; 4] = params.get(..4).and_then(|s| s.try_into().ok()).ok_or_else(|| KernelError::Argument("params must hold r, alpha, a, b".into()))?;
+    if out.len() < 5 {
+        return Err(KernelError::Argument("out must hold 5 sums".into()));
+    }
+    check_lengths(x.len(), &[("tx", tx.len()), ("T", t.len()), ("weight", weight.len()), ("xIndex", x_index.len())])?;
+    check_rows(x_index, table.len(), BGNBD_WIDTH)?;
+    crate::napi::ensure_disjoint(&[span("out", out)], &[span("params", params), span("x", x), span("tx", tx), span("T", t), span("weight", weight), span("table", table), span("dayLogs", day_logs)])?;
+    let rows = BgNbdRows { x, tx, t, weight, x_index };
+    let total = sharded::<5>(x.len(), shard_rows, threads, |from, to| bgnbd_range(&p, &rows, table, day_logs, from, to, with_grad));
+    out[..5].copy_from_slice(&total);
+    call.undefined()
+}
+
+/// `(params [p, q, v, constant, ψ(q), ln v], x, mx, logMx, xIndex, table, withGrad 0|1, shardRows, threads, out[4])`.
+pub fn gamma_gamma_sums(call: &Call) -> Result<RawValue> {
+    let params = call.array::<f64>(0)?;
+    let (x, mx, log_mx) = (call.array::<f64>(1)?, call.array::<f64>(2)?, call.array::<f64>(3)?);
+    let x_index = call.array::<i32>(4)?;
+    let table = call.array::<f64>(5)?;
+    let with_grad = call.index(6, 1)? == 1;
+    let (shard_rows, threads) = shard_args(call, 7)?;
+    let out = call.array::<f64>(9)?;
+    let p: [f64; 6] = params.get(..6).and_then(|s| s.try_into().ok()).ok_or_else(|| KernelError::Argument("params must hold 6 values".into()))?;
+    if out.len() < 4 {
+        return Err(KernelError::Argument("out must hold 4 sums".into()));
+    }
+    check_lengths(x.len(), &[("mx", mx.len()), ("logMx", log_mx.len()), ("xIndex", x_index.len())])?;
+    check_rows(x_index, table.len(), GAMMA_GAMMA_WIDTH)?;
+    crate::napi::ensure_disjoint(&[span("out", out)], &[span("params", params), span("x", x), span("mx", mx), span("logMx", log_mx), span("table", table)])?;
+    let rows = GammaGammaRows { x, mx, log_mx, x_index };
+    let total = sharded::<4>(x.len(), shard_rows, threads, |from, to| gamma_gamma_range(&p, &rows, table, from, to, with_grad));
+    out[..4].copy_from_slice(&total);
+    call.undefined()
+}

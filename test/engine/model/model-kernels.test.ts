@@ -1,0 +1,252 @@
+import { describe, expect, it } from 'vitest';
+import { loadBinding } from '../../../engine/kernels/native-binding.js';
+import { bgnbdDayLogs, bgnbdLogLikelihood, bgnbdParamVector, bgnbdXTable } from '../../../engine/model/bgnbd-likelihood.js';
+import { fitBgNbdGroups } from '../../../engine/model/bgnbd.js';
+import { fitModels, type ModelInput } from '../../../engine/model/fit-models.js';
+import { gammaGammaLogLikelihood, gammaGammaParamVector, gammaGammaXTable, prepareGammaGamma } from '../../../engine/model/gamma-gamma-likelihood.js';
+import { fitGammaGamma } from '../../../engine/model/gamma-gamma.js';
+import { jsModelKernels, type ModelKernels, nativeModelKernels, SHARD_ROWS } from '../../../engine/model/model-kernels.js';
+import { groupRfm } from '../../../engine/model/rfm-groups.js';
+import { warmStartOf } from '../../../engine/rescore/fit-predictions.js';
+import { loadCdnowTransactions } from './cdnow.js';
+
+/** mulberry32: the same base on every run. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(s ^ (s >>> 15), 1 | s);
+    t ^= t + Math.imul(t ^ (t >>> 7), 61 | t);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+/**
+ * Daily BG/NBD-like customers over three years (so x, t_x and T need more than 32 bits packed),
+ * with purchase rates spread wide enough that the groups fill several shards.
+ */
+function randomBase(n: number, seed: number): ModelInput {
+  const u = rng(seed);
+  const asOfDay = 20_000;
+  const purchaseDays = new Float64Array(n);
+  const firstDay = new Float64Array(n);
+  const lastDay = new Float64Array(n);
+  const meanRepeatValue = new Float64Array(n);
+  const include = new Uint8Array(n).fill(1);
+  for (let i = 0; i < n; i++) {
+    const T = Math.floor(u() * 1100);
+    const rate = 0.002 + 1.2 * u() ** 4;
+    const drop = 0.002 + 0.2 * u();
+    let t = 0;
+    let x = 0;
+    let tx = 0;
+    for (;;) {
+      t += -Math.log(1 - u()) / rate;
+      if (t > T) break;
+      const day = Math.floor(t);
+      if (day > tx) {
+        x++;
+        tx = day;
+      }
+      if (u() < drop) break;
+    }
+    purchaseDays[i] = x + 1;
+    firstDay[i] = asOfDay - T;
+    lastDay[i] = asOfDay - T + tx;
+    meanRepeatValue[i] = x > 0 ? 5 + 200 * u() * u() : Number.NaN;
+    if (u() < 0.01) include[i] = 0;
+  }
+  // A few who bought on nearly every day of the three years: x then needs 11 bits beside 2 × 11 of days.
+  for (let i = 0; i < n; i += 10_000) {
+    purchaseDays[i] = 1090;
+    firstDay[i] = asOfDay - 1099;
+    lastDay[i] = asOfDay - 1;
+    meanRepeatValue[i] = 30;
+    include[i] = 1;
+  }
+  return { purchaseDays, firstDay, lastDay, asOfDay, meanRepeatValue, include };
+}
+
+function rfm(input: ModelInput) {
+  const n = input.purchaseDays.length;
+  const x = new Float64Array(n);
+  const tx = new Float64Array(n);
+  const T = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    x[i] = (input.purchaseDays[i] as number) - 1;
+    tx[i] = (input.lastDay[i] as number) - (input.firstDay[i] as number);
+    T[i] = input.asOfDay - (input.firstDay[i] as number);
+  }
+  return { x, tx, T };
+}
+
+function relative(a: number, b: number): number {
+  return a === b ? 0 : Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b));
+}
+
+const loaded = loadBinding();
+const binding = 'binding' in loaded ? loaded.binding : null;
+const native: ModelKernels | null = binding ? nativeModelKernels(binding) : null;
+const kernelSets: Array<{ name: string; kernels: ModelKernels | null }> = [
+  { name: 'js', kernels: jsModelKernels },
+  { name: 'native', kernels: native },
+];
+
+const base = randomBase(120_000, 11);
+const { x, tx, T } = rfm(base);
+const groups = groupRfm(x, tx, T, base.include);
+const gg = prepareGammaGamma(x, base.meanRepeatValue);
+const bgParams = { r: 0.8, alpha: 60, a: 0.4, b: 3 };
+const ggParams = { p: 3, q: 4, v: 40 };
+
+describe('the model kernels', () => {
+  it('run natively wherever the addon loads (a build without them is stale)', () => {
+    if (binding !== null) expect(native, 'the addon loads without bgnbdSums / gammaGammaSums: run npm run build:native').not.toBeNull();
+  });
+
+  it('see a base that fills several shards, grouped by radix sort past 32 bits', () => {
+    expect(groups.count).toBeGreaterThan(3 * SHARD_ROWS);
+    expect(gg.count).toBeGreaterThan(3 * SHARD_ROWS);
+    // Groups come out ordered by (x, t_x, T), which only the radix path does.
+    for (let g = 1; g < groups.count; g++) {
+      const before = [groups.x[g - 1], groups.tx[g - 1], groups.T[g - 1]] as number[];
+      const now = [groups.x[g], groups.tx[g], groups.T[g]] as number[];
+      const cmp = before[0]! - now[0]! || before[1]! - now[1]! || before[2]! - now[2]!;
+      expect(cmp).toBeLessThan(0);
+    }
+    let maxX = 0;
+    for (const v of groups.x) maxX = Math.max(maxX, v);
+    expect(Math.ceil(Math.log2(maxX + 1)) + 2 * Math.ceil(Math.log2(groups.maxDay + 1))).toBeGreaterThan(32);
+  });
+});
+
+describe.each(kernelSets)('$name model kernels', ({ kernels }) => {
+  const test = kernels ? it : it.skip;
+
+  test('sum BG/NBD in shards to the one-pass log-likelihood and gradient', () => {
+    const out = new Float64Array(5);
+    kernels!.bgnbdSums(bgnbdParamVector(bgParams), groups, bgnbdXTable(bgParams, groups.xValues, true), bgnbdDayLogs(bgParams.alpha, groups.maxDay), true, out);
+    const grad = new Float64Array(4);
+    const ll = bgnbdLogLikelihood(bgParams, groups, 0, groups.count, grad);
+    expect(relative(out[0]!, ll)).toBeLessThan(1e-12);
+    const scale = [bgParams.r, bgParams.alpha, bgParams.a, bgParams.b];
+    for (let k = 0; k < 4; k++) expect(relative(out[k + 1]! * scale[k]!, grad[k]!)).toBeLessThan(1e-9);
+  });
+
+  test('sum Gamma-Gamma in shards to the one-pass log-likelihood and gradient', () => {
+    const out = new Float64Array(4);
+    kernels!.gammaGammaSums(gammaGammaParamVector(ggParams, true), gg, gammaGammaXTable(ggParams, gg.xValues, true), true, out);
+    const grad = new Float64Array(3);
+    const ll = gammaGammaLogLikelihood(ggParams, gg, 0, gg.count, grad);
+    expect(relative(out[0]!, ll)).toBeLessThan(1e-12);
+    const scale = [ggParams.p, ggParams.q, ggParams.v];
+    for (let k = 0; k < 3; k++) expect(relative(out[k + 1]! * scale[k]!, grad[k]!)).toBeLessThan(1e-9);
+  });
+
+  test('fit the CDNOW sample to its published parameters', () => {
+    const cdnow = loadCdnowTransactions();
+    const { manifest } = fitModels(cdnow, { kernels: kernels! });
+    const bg = manifest.bgnbd!;
+    const published = { r: 0.2426, alpha: 4.4135 * 7, a: 0.7929, b: 2.4258 };
+    for (const key of ['r', 'alpha', 'a', 'b'] as const) expect(relative(bg[key], published[key])).toBeLessThan(1e-3);
+    const ggFit = manifest.gamma_gamma!;
+    expect(relative(ggFit.p, 6.2488)).toBeLessThan(1e-3);
+    expect(relative(ggFit.q, 3.7446)).toBeLessThan(1e-3);
+    expect(relative(ggFit.v, 15.4477)).toBeLessThan(1e-3);
+  });
+});
+
+describe('the native model kernels against the TypeScript reference', () => {
+  const test = native ? it : it.skip;
+
+  test('give the same sums on 1, 2, 3 and 8 threads, to the bit', () => {
+    const sums = [1, 2, 3, 8].map((threads) => {
+      const k = nativeModelKernels(binding!, threads)!;
+      const bg = new Float64Array(5);
+      k.bgnbdSums(bgnbdParamVector(bgParams), groups, bgnbdXTable(bgParams, groups.xValues, true), bgnbdDayLogs(bgParams.alpha, groups.maxDay), true, bg);
+      const g = new Float64Array(4);
+      k.gammaGammaSums(gammaGammaParamVector(ggParams, true), gg, gammaGammaXTable(ggParams, gg.xValues, true), true, g);
+      return [...bg, ...g];
+    });
+    for (const s of sums.slice(1)) expect(s).toEqual(sums[0]);
+  });
+
+  test('fit the random base to the serial fit within the optimiser tolerance, with identical predictions', () => {
+    const serial = fitModels(base, { kernels: jsModelKernels });
+    const parallel = fitModels(base, { kernels: native! });
+    const a = serial.manifest;
+    const b = parallel.manifest;
+    expect(a.bgnbd?.converged && b.bgnbd?.converged).toBe(true);
+    for (const key of ['r', 'alpha', 'a', 'b'] as const) expect(relative(a.bgnbd![key], b.bgnbd![key])).toBeLessThan(1e-6);
+    for (const key of ['p', 'q', 'v'] as const) expect(relative(a.gamma_gamma![key], b.gamma_gamma![key])).toBeLessThan(1e-6);
+    for (const column of ['p_alive', 'expected_purchases_90d', 'expected_aov', 'clv_365d'] as const) {
+      let worst = 0;
+      serial.columns[column].forEach((v, i) => {
+        worst = Math.max(worst, Number.isNaN(v) ? (Number.isNaN(parallel.columns[column][i]!) ? 0 : 1) : relative(v, parallel.columns[column][i]!));
+      });
+      expect(worst).toBeLessThan(1e-5);
+    }
+  });
+
+  test('fit the same way every time', () => {
+    const one = fitModels(base, { kernels: native! }).manifest;
+    const two = fitModels(base, { kernels: nativeModelKernels(binding!, 3)! }).manifest;
+    expect(two).toEqual(one);
+  });
+
+  test('reject a table index outside the table with a coded error, not a crash', () => {
+    const bad = { ...groups, xIndex: Int32Array.from(groups.xIndex, (k, i) => (i === 5 ? 1_000_000 : k)) };
+    const out = new Float64Array(5);
+    expect(() => native!.bgnbdSums(bgnbdParamVector(bgParams), bad, bgnbdXTable(bgParams, groups.xValues, true), new Float64Array(0), true, out)).toThrow(/xIndex/);
+  });
+});
+
+describe('a warm start', () => {
+  const cold = fitBgNbdGroups(groups);
+  const coldGg = fitGammaGamma(x, base.meanRepeatValue);
+
+  it('lands on the cold start parameters in a few iterations from the parameters of a nearby fit', () => {
+    expect(cold.converged).toBe(true);
+    const near = { r: cold.params.r * 1.02, alpha: cold.params.alpha * 0.97, a: cold.params.a * 1.05, b: cold.params.b * 0.95 };
+    const warm = fitBgNbdGroups(groups, { start: near });
+    expect(warm.warmStart).toBe(true);
+    expect(warm.converged).toBe(true);
+    expect(warm.iterations).toBeLessThan(cold.iterations);
+    for (const key of ['r', 'alpha', 'a', 'b'] as const) expect(relative(warm.params[key], cold.params[key])).toBeLessThan(1e-5);
+    const ggWarm = fitGammaGamma(x, base.meanRepeatValue, { start: { p: coldGg.params.p * 1.01, q: coldGg.params.q * 0.99, v: coldGg.params.v * 1.01 } });
+    expect(ggWarm.warmStart).toBe(true);
+    expect(ggWarm.iterations).toBeLessThan(coldGg.iterations);
+    for (const key of ['p', 'q', 'v'] as const) expect(relative(ggWarm.params[key], coldGg.params[key])).toBeLessThan(1e-5);
+  });
+
+  it('gives the cold start parameters from a start too far off to converge from quickly', () => {
+    const far = fitGammaGamma(x, base.meanRepeatValue, { start: { p: coldGg.params.p * 50, q: coldGg.params.q / 50, v: coldGg.params.v * 50 } });
+    expect(far.converged).toBe(true);
+    for (const key of ['p', 'q', 'v'] as const) expect(relative(far.params[key], coldGg.params[key])).toBeLessThan(1e-5);
+  });
+
+  it('converges from the exact optimum of another base too (last night against tonight)', () => {
+    const other = randomBase(120_000, 12);
+    const o = rfm(other);
+    const lastNight = fitBgNbdGroups(groupRfm(o.x, o.tx, o.T, other.include));
+    const warm = fitBgNbdGroups(groups, { start: lastNight.params });
+    expect(warm.converged).toBe(true);
+    for (const key of ['r', 'alpha', 'a', 'b'] as const) expect(relative(warm.params[key], cold.params[key])).toBeLessThan(1e-5);
+  });
+
+  it('falls back to the cold start from parameters it cannot start from', () => {
+    const fit = fitBgNbdGroups(groups, { start: { r: -1, alpha: Number.NaN, a: 1, b: 1 } });
+    expect(fit.warmStart).toBe(false);
+    expect(fit.params).toEqual(cold.params);
+  });
+
+  it('reads only converged fits with positive parameters from a previous manifest', () => {
+    const good = { bgnbd: { r: 0.2, alpha: 30, a: 0.8, b: 2.4, converged: true }, gamma_gamma: { p: 6, q: 3.7, v: 15, converged: true } };
+    expect(warmStartOf(good).bgnbd).toMatchObject({ r: 0.2, alpha: 30, a: 0.8, b: 2.4 });
+    expect(warmStartOf(good).gammaGamma).toMatchObject({ p: 6, q: 3.7, v: 15 });
+    expect(warmStartOf({ ...good, bgnbd: { ...good.bgnbd, converged: false } }).bgnbd).toBeUndefined();
+    expect(warmStartOf({ ...good, gamma_gamma: { ...good.gamma_gamma, q: '3.7' } }).gammaGamma).toBeUndefined();
+    expect(warmStartOf(null)).toEqual({ bgnbd: undefined, gammaGamma: undefined });
+    expect(warmStartOf('models')).toEqual({ bgnbd: undefined, gammaGamma: undefined });
+  });
+});
