@@ -36,6 +36,7 @@ export const SYSTEM_PACKAGES = [
 
 /** True when the Debian package is installed (dpkg says `install ok installed`). */
 function installed(name) {
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own format syntax, not a template
   const q = spawnSync('dpkg-query', ['-W', '-f=${Status}', name], { encoding: 'utf8' });
   return !q.error && q.status === 0 && q.stdout.includes('install ok installed');
 }

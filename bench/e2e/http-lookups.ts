@@ -11,7 +11,7 @@
  *     [--rounds 3] [--connections 100] [--duration 10] [--job] [--dir DIR]
  *
  * The load generator (autocannon, in this process) shares the machine's cores with the server;
- * every request is one of 2,000 random ids of the snapshot, prepared once, and hello gets the
+ * every request is one of 1,000 random ids of the snapshot, prepared once, and hello gets the
  * same prepared-request path, so both sides pay the same for the generator.
  */
 import { dirname } from 'node:path';
@@ -19,7 +19,7 @@ import type { ChildProcess } from 'node:child_process';
 import type autocannon from 'autocannon';
 import { LiveState } from '../../engine/live/live-state.js';
 import { loadSnapshot } from '../../engine/snapshot/snapshot-store.js';
-import { type LoadResult, benchData, flag, load, report, rssOf, spawnHello, spawnSegstream } from './http-harness.js';
+import { type LoadResult, benchData, cpuSecondsOf, flag, load, report, rssOf, spawnHello, spawnSegstream } from './http-harness.js';
 
 const customers = Number(flag('customers', '1000000'));
 const connections = Number(flag('connections', '100'));
@@ -43,11 +43,21 @@ async function prepare(kind: 'integer' | 'text'): Promise<Target> {
   const { dataDir, input } = await benchData(customers, { ids: kind });
   const snapshot = await loadSnapshot(dataDir);
   const col = snapshot.customers.getChild('customer_id')!;
-  const ids = Array.from({ length: 2000 }, () => String(col.get(Math.floor(Math.random() * col.length))));
+  const ids = Array.from({ length: 1000 }, () => String(col.get(Math.floor(Math.random() * col.length))));
   // The lookup side's memory, measured on the same snapshot in this process.
   const state = LiveState.openSync(snapshot);
   const lookupBytesPerCustomer = Number((state.lookupBytes / state.columns.size).toFixed(1));
   return { kind, dataDir, input, ids, lookupBytesPerCustomer };
+}
+
+/** A load run with the server's CPU time per answered request (µs): what a request costs the server, whatever else runs. */
+type Measured = LoadResult & { readonly server_cpu_us_per_request: number };
+
+async function measured(name: string, pid: number, opts: autocannon.Options): Promise<Measured> {
+  const before = await cpuSecondsOf(pid);
+  const r = await load(name, opts);
+  const cpu = (await cpuSecondsOf(pid)) - before;
+  return { ...r, server_cpu_us_per_request: Math.round((cpu * 1e6) / Math.max(1, r.requests)) };
 }
 
 const lookupsOf = (t: Target): autocannon.Request[] => t.ids.map((id) => ({ method: 'GET', path: `/v1/customers/${encodeURIComponent(id)}` }));
@@ -64,13 +74,19 @@ try {
   await load('warm-up', { url: hello.url, connections, duration: 2, requests: helloRequests });
 
   const ratios: Record<string, number[]> = {};
-  const lookups: Record<string, LoadResult[]> = {};
+  const lookups: Record<string, Measured[]> = {};
+  const helloCpu: number[] = [];
   for (let round = 1; round <= rounds; round++) {
-    let before = await load('fastify hello-world', { url: hello.url, connections, duration, requests: helloRequests });
+    const helloRun = async () => {
+      const h = await measured('fastify hello-world', hello.child.pid!, { url: hello.url, connections, duration, requests: helloRequests });
+      helloCpu.push(h.server_cpu_us_per_request);
+      return h;
+    };
+    let before = await helloRun();
     rows.push({ round, ...before });
     for (const t of targets) {
-      const r = await load(`lookup, ${t.kind} ids`, { url: t.server!.url, connections, duration, requests: lookupsOf(t) });
-      const after = await load('fastify hello-world', { url: hello.url, connections, duration, requests: helloRequests });
+      const r = await measured(`lookup, ${t.kind} ids`, t.server!.child.pid!, { url: t.server!.url, connections, duration, requests: lookupsOf(t) });
+      const after = await helloRun();
       const ratio = r.requests_per_second / ((before.requests_per_second + after.requests_per_second) / 2);
       rows.push({ round, ...r, vs_hello: Number(ratio.toFixed(3)) }, { round, ...after });
       ratios[t.kind] = [...(ratios[t.kind] ?? []), ratio];
@@ -80,7 +96,7 @@ try {
   }
   for (const t of targets) {
     const ids = Array.from({ length: 1000 }, (_, i) => (t.kind === 'integer' ? Number(t.ids[i]) : t.ids[i]!));
-    const batch = await load(`batch-get of 1,000 ${t.kind} ids, 1 connection`, {
+    const batch = await measured(`batch-get of 1,000 ${t.kind} ids, 1 connection`, t.server!.child.pid!, {
       url: `${t.server!.url}/v1/customers/batch-get`,
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -94,12 +110,16 @@ try {
       lookup_vs_hello_rps_median: Number(median(ratios[t.kind]!).toFixed(3)),
       lookup_vs_hello_rps_each: ratios[t.kind]!.map((x) => Number(x.toFixed(3))),
       lookup_p99_ms_median: median(rs.map((r) => r.p99_ms)),
+      lookup_p50_ms_median: median(rs.map((r) => r.p50_ms)),
+      lookup_server_cpu_us_per_request_median: median(rs.map((r) => r.server_cpu_us_per_request)),
       batch_get_1000_p50_ms: batch.p50_ms,
+      batch_get_1000_server_cpu_ms: batch.server_cpu_us_per_request / 1000,
       lookup_bytes_per_customer: t.lookupBytesPerCustomer,
       server: await rssOf(t.server!.child.pid!),
     };
   }
   meta['hello_server'] = await rssOf(hello.child.pid!);
+  meta['hello_server_cpu_us_per_request_median'] = median(helloCpu);
 
   if (withJob) {
     // Lookups while a rescore job runs (issue 11 item 5): the first id kind's server.

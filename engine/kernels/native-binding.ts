@@ -44,6 +44,8 @@ export type ParquetFileHandle = object & { readonly __native: 'parquet-file' };
 export interface NativeParquetBinding {
   /** `["ok", handle, json]`: the footer (the bytes before the length and the magic) of a file of `fileSize` bytes. */
   parquetOpen(footer: Uint8Array, fileSize: number): unknown[];
+  /** `["ok"]` when every page index entry in `bytes` (the file's `pageIndex` range) decodes. */
+  parquetCheckIndex(h: ParquetFileHandle, bytes: Uint8Array): unknown[];
   /** `["ok", nullCount, validity | undefined, a, b | undefined, c | undefined]` (ArrayBuffers): a column chunk's bytes decoded. */
   parquetReadChunk(h: ParquetFileHandle, rowGroup: number, column: number, chunk: Uint8Array): unknown[];
 }

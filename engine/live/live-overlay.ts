@@ -27,6 +27,7 @@ import { deriveFields } from '../aggregate/derive-fields.js';
 import { toUnits } from '../aggregate/money.js';
 import type { TxBatch } from '../parse/parse-batch.js';
 import { MS_PER_DAY } from '../parse/parse-timestamp.js';
+import { lostOne } from '../segment/lifecycle.js';
 import { type CustomerKey, customerKeyFromText } from '../parse/parse-values.js';
 import type { LiveCounts } from './live-counts.js';
 import { LiveRowsState } from './live-rows-state.js';
@@ -249,12 +250,26 @@ export class LiveOverlay {
       tier: this.tierOf(k),
       lifecycle: this.lifecycleOf(k),
       win_back: this.winBack[k] === 1,
+      ...this.lostView(k),
       p_alive: null,
       expected_purchases_90d: null,
       expected_aov: null,
       clv_365d: null,
       as_of: iso(this.asOfMs[k]!),
     };
+  }
+
+  /** The lost customers' fields of overlay customer k (DESIGN "Lost customers"); `last_year_revenue` is not kept live. */
+  private lostView(k: number): Record<'lost_at' | 'returned_share' | 'lost_reason' | 'last_year_revenue', Cell> {
+    const f = this.fields;
+    const gross = f.revenue[k]! + f.returned_amount[k]!;
+    const returnedShare = gross > 0 ? f.returned_amount[k]! / gross : 0;
+    if (this.lifecycleOf(k) !== 'lost') return { lost_at: null, returned_share: returnedShare, lost_reason: null, last_year_revenue: null };
+    const { config } = this.scale;
+    const scores: Record<string, number> = { r_score: this.r[k]!, f_score: this.f[k]!, m_score: this.m[k]!, returned_share: returnedShare };
+    const value = (field: string) => scores[field] ?? (f as Record<string, Float64Array | undefined>)[field]?.[k] ?? Number.NaN;
+    const lost = lostOne(f.last_purchase_at[k]!, Math.floor(this.asOfMs[k]! / MS_PER_DAY), config.lifecycle.lapsed_days, config.lost_reasons, value);
+    return { lost_at: iso(lost.lost_at), returned_share: returnedShare, lost_reason: lost.lost_reason, last_year_revenue: null };
   }
 
   /** Makes room for overlay customers 0..size-1 (amortised doubling). */

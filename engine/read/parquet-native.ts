@@ -15,7 +15,7 @@
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import {
-  Binary, DateDay, Decimal, Dictionary, type DataType, FixedSizeBinary, Float32, Float64, Int32, Int64, makeData, makeVector, TimeUnit, Timestamp, Uint32, Uint64, Utf8, type Vector,
+  Binary, DataType, DateDay, Decimal, Dictionary, FixedSizeBinary, Float32, Float64, Int32, Int64, makeData, makeVector, tableFromIPC, TimeUnit, Timestamp, Type, Uint32, Uint64, Utf8, type Vector,
 } from 'apache-arrow';
 import { InputUnreadableError } from '../errors.js';
 import { loadBinding, type NativeParquetBinding, type ParquetFileHandle } from '../kernels/native-binding.js';
@@ -31,7 +31,7 @@ export function nativeParquetBinding(): NativeParquetBinding | null {
   if (binding === undefined) {
     const loaded = loadBinding();
     const b = 'binding' in loaded ? loaded.binding : null;
-    binding = b !== null && typeof b.parquetOpen === 'function' && typeof b.parquetReadChunk === 'function' ? (b as NativeParquetBinding) : null;
+    binding = b !== null && typeof b.parquetOpen === 'function' && typeof b.parquetCheckIndex === 'function' && typeof b.parquetReadChunk === 'function' ? (b as NativeParquetBinding) : null;
   }
   return binding;
 }
@@ -57,6 +57,10 @@ type ArrowDescription =
 
 interface FileDescription {
   readonly columns: ReadonlyArray<{ readonly name: string; readonly arrow?: ArrowDescription; readonly unsupported?: string }>;
+  /** The `ARROW:schema` entry an Arrow writer leaves (base64 of an IPC schema message). */
+  readonly arrowSchema?: string;
+  /** The byte range `[start, end)` holding the file's page index, when it has one. */
+  readonly pageIndex?: readonly [number, number];
   /** Per row group: its rows, and per column its chunk's [start, length] in the file (null: nested). */
   readonly rowGroups: ReadonlyArray<{ readonly rows: number; readonly chunks: ReadonlyArray<readonly [number, number] | null> }>;
 }
@@ -95,8 +99,8 @@ function fixedValues(d: ArrowDescription, buffer: ArrayBuffer, rows: number): Ar
   }
 }
 
-/** One decoded column chunk as an Arrow vector. */
-function toVector(d: ArrowDescription, rows: number, out: unknown[]): Vector {
+/** One decoded column chunk as an Arrow vector (of `retype`, the embedded schema's timestamp type, when given). */
+function toVector(d: ArrowDescription, rows: number, out: unknown[], retype?: DataType): Vector {
   const [, nulls, validity, a, b, c] = out as [string, number, ArrayBuffer | undefined, ArrayBuffer, ArrayBuffer | undefined, ArrayBuffer | undefined];
   const nullBitmap = validity === undefined ? undefined : new Uint8Array(validity);
   const nullCount = nulls;
@@ -111,7 +115,55 @@ function toVector(d: ArrowDescription, rows: number, out: unknown[]): Vector {
     const type = d.type === 'utf8' ? new Utf8() : new Binary();
     return makeVector(makeData({ type, length: rows, nullCount, nullBitmap, valueOffsets: new Int32Array(a, 0, rows + 1), data: new Uint8Array(b!) } as never));
   }
-  return makeVector(makeData({ type: arrowType(d), length: rows, nullCount, nullBitmap, data: fixedValues(d, a, rows) } as never));
+  return makeVector(makeData({ type: retype ?? arrowType(d), length: rows, nullCount, nullBitmap, data: fixedValues(d, a, rows) } as never));
+}
+
+/** What kind of values a type holds, for telling whether two readers' types read the same. */
+function family(t: DataType): string {
+  if (DataType.isDictionary(t)) return family(t.dictionary);
+  switch (t.typeId) {
+    case Type.Utf8: case Type.LargeUtf8: return 'text';
+    case Type.Binary: case Type.LargeBinary: return 'binary';
+    case Type.Int: return 'int';
+    case Type.Date: return 'date';
+    case Type.Float: return `float${(t as Float32).precision}`;
+    case Type.Timestamp: return `timestamp${(t as Timestamp).unit}`;
+    case Type.Decimal: return `decimal${(t as Decimal).scale}`;
+    default: return String(t);
+  }
+}
+
+/**
+ * How to give each column the type arrow-rs gives it when the file carries an embedded Arrow
+ * schema (arrow-rs reads the file's types through it): the same kind of values needs nothing; a
+ * timestamp unit Parquet has no name for (seconds, written as plain INT64) is the same values
+ * under the embedded type; anything else (durations, times, half floats, ...) is unsupported.
+ */
+function embeddedTypes(description: FileDescription, fields: readonly { name: string; type: DataType }[]): Map<string, DataType | string> {
+  const out = new Map<string, DataType | string>();
+  for (const field of fields) {
+    const col = description.columns.find((c) => c.name === field.name);
+    if (col?.arrow === undefined) continue;
+    const ours = arrowType(col.arrow);
+    if (family(ours) === family(field.type)) continue;
+    if (DataType.isTimestamp(field.type) && col.arrow.type === 'int64') out.set(field.name, field.type);
+    else out.set(field.name, `columns the embedded Arrow schema types ${String(field.type)}`);
+  }
+  return out;
+}
+
+// Standard base64 with its padding, as arrow-rs decodes the embedded schema.
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** The fields of the embedded Arrow schema; a schema that does not decode makes the file corrupt, as for arrow-rs. */
+function embeddedFields(source: string, description: FileDescription): { name: string; type: DataType }[] {
+  if (description.arrowSchema === undefined) return [];
+  try {
+    if (!BASE64.test(description.arrowSchema)) throw new Error('not base64');
+    return tableFromIPC(Buffer.from(description.arrowSchema, 'base64')).schema.fields;
+  } catch {
+    throw new InputUnreadableError(`${source}: Parquet data is truncated or corrupt: its embedded Arrow schema does not decode`);
+  }
 }
 
 /** An open Parquet file on the native reader. */
@@ -120,6 +172,8 @@ class NativeParquetFile {
     private readonly native: NativeParquetBinding,
     private readonly handle: ParquetFileHandle,
     readonly description: FileDescription,
+    /** The embedded Arrow schema's fields (none without one). */
+    readonly embedded: readonly { name: string; type: DataType }[],
     private readonly fh: FileHandle | null,
     private readonly bytes: Uint8Array | null,
     readonly size: number,
@@ -144,15 +198,25 @@ class NativeParquetFile {
       const result = native.parquetOpen(footerBytes, size);
       if (result[0] !== 'ok') throw outcome(source, result as [string, string]);
       const [, handle, json] = result as [string, ParquetFileHandle, string];
-      return new NativeParquetFile(native, handle, JSON.parse(json) as FileDescription, fh, 'bytes' in input ? input.bytes : null, size);
+      const description = JSON.parse(json) as FileDescription;
+      const fields = embeddedFields(source, description);
+      if (description.pageIndex !== undefined) {
+        // Not used here, but the reference decodes it: a page index that does not decode fails the file there.
+        const [start, end] = description.pageIndex;
+        const bytes = fh === null ? (input as { bytes: Uint8Array }).bytes.subarray(start, end) : Buffer.allocUnsafe(end - start);
+        if (fh !== null && (await fh.read(bytes, 0, end - start, start)).bytesRead !== end - start) throw new InputUnreadableError(`${source}: Parquet data is truncated (the page index is cut short)`);
+        const checked = native.parquetCheckIndex(handle, bytes);
+        if (checked[0] !== 'ok') throw outcome(source, checked as [string, string]);
+      }
+      return new NativeParquetFile(native, handle, description, fields, fh, 'bytes' in input ? input.bytes : null, size);
     } catch (err) {
       await fh?.close().catch(() => undefined);
       throw err instanceof NativeParquetUnsupported ? err : unreadableParquet(source, err);
     }
   }
 
-  /** Column `column` of row group `group` as a vector. */
-  async readColumn(source: string, group: number, column: number): Promise<Vector> {
+  /** Column `column` of row group `group` as a vector (of `retype` when given). */
+  async readColumn(source: string, group: number, column: number, retype?: DataType): Promise<Vector> {
     const g = this.description.rowGroups[group]!;
     const col = this.description.columns[column]!;
     if (col.arrow === undefined) throw new NativeParquetUnsupported(col.unsupported ?? 'this column');
@@ -175,7 +239,7 @@ class NativeParquetFile {
       throw unreadableParquet(source, err);
     }
     if (out[0] !== 'ok') throw outcome(source, out as [string, string]);
-    return toVector(col.arrow, g.rows, out);
+    return toVector(col.arrow, g.rows, out, retype);
   }
 
   async close(): Promise<void> {
@@ -261,9 +325,13 @@ async function* readNativeGroups(source: string, input: ParquetInput, from: numb
     const { columns, rowGroups } = file.description;
     const resolved = resolveColumns(source, columns.map((c) => c.name), options.columns);
     const wanted = [...new Set(resolved.indices)];
+    const embedded = embeddedTypes(file.description, file.embedded);
+    const retype = new Map<number, DataType>();
     for (const k of wanted) {
       const c = columns[k]!;
-      if (c.arrow === undefined) throw new NativeParquetUnsupported(`the column "${c.name}": ${c.unsupported ?? 'its type'}`);
+      const e = embedded.get(c.name);
+      if (c.arrow === undefined || typeof e === 'string') throw new NativeParquetUnsupported(`the column "${c.name}": ${c.unsupported ?? e}`);
+      if (e !== undefined) retype.set(k, e);
     }
     const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
     const last = Math.min(to, rowGroups.length);
@@ -274,7 +342,7 @@ async function* readNativeGroups(source: string, input: ParquetInput, from: numb
       const rows = rowGroups[group]!.rows;
       const vectors = new Map<number, Vector>();
       try {
-        for (const k of wanted) vectors.set(k, await file.readColumn(source, group, k));
+        for (const k of wanted) vectors.set(k, await file.readColumn(source, group, k, retype.get(k)));
       } catch (err) {
         if (err instanceof NativeParquetUnsupported) throw new NativeParquetUnsupported(err.reason, group, firstRow);
         throw err;

@@ -5,7 +5,7 @@
  */
 import { listCampaignNames, readCampaign } from '../campaign/campaign-store.js';
 import { ArgumentError } from '../errors.js';
-import { type LoadedSnapshot, listSnapshotIds, loadSnapshot } from '../snapshot/snapshot-store.js';
+import { type LoadedSnapshot, listSnapshotIds, loadSnapshot, readManifest } from '../snapshot/snapshot-store.js';
 import { type ReportData, buildReport } from './report-data.js';
 
 /** What to report on. */
@@ -37,5 +37,6 @@ export async function loadReport(
   if (compareId === snapshot.id) throw new ArgumentError(`--compare names the reported snapshot ${snapshot.id} itself`);
   const compare = compareId === null ? null : await load(compareId);
   const campaign = opts.campaign === undefined ? null : await readCampaign(dataDir, opts.campaign);
-  return buildReport({ snapshot, compare, campaign, campaigns: await listCampaignNames(dataDir) });
+  const history = await Promise.all((await listSnapshotIds(dataDir)).filter((id) => id < snapshot.id).map((id) => readManifest(dataDir, id)));
+  return buildReport({ snapshot, compare, campaign, campaigns: await listCampaignNames(dataDir), history });
 }

@@ -15,6 +15,7 @@ import { parseConfig } from '../config/load-config.js';
 import { LOST_DIMENSIONS, type LostReport, lostReport } from '../lost/lost-report.js';
 import { LIFECYCLE_STAGES } from '../segment/lifecycle.js';
 import type { SpendBandRow } from '../segment/spend-bands.js';
+import type { Manifest } from '../snapshot/manifest.js';
 import type { LoadedSnapshot } from '../snapshot/snapshot-store.js';
 import { MIGRATION_DIMENSIONS, type Migration, migrationMatrix } from './migration.js';
 import { type Coded, coded, numbers, sumsBy } from './report-columns.js';
@@ -52,6 +53,18 @@ export interface WinBackRow {
   readonly clv_365d: number | null;
 }
 
+/** One kept snapshot on the trend line. */
+export interface TrendPoint {
+  readonly snapshot: string;
+  readonly as_of: string;
+  readonly customers: number;
+  readonly purchasing_customers: number;
+  readonly revenue: number;
+  readonly win_back: number;
+  /** Lifecycle-lost customers. */
+  readonly lost: number;
+}
+
 /** The whole report. */
 export interface ReportData {
   readonly format_version: 1;
@@ -68,6 +81,8 @@ export interface ReportData {
     readonly rejects: Record<string, number>;
     readonly win_back: number;
   };
+  /** The kept snapshots up to this one, oldest first (their manifests' totals). */
+  readonly trend: TrendPoint[];
   readonly segments: ClassRow[];
   readonly spend_bands: { readonly by: string; readonly bands: SpendBandRow[] };
   /** Share of revenue held by the top share of purchasing customers, ranked by revenue. */
@@ -98,6 +113,12 @@ export interface ReportInput {
   readonly compare?: LoadedSnapshot | null;
   readonly campaign?: CampaignResult | null;
   readonly campaigns?: string[];
+  /** Manifests of the kept snapshots, for the trend (the reported one is always on it). */
+  readonly history?: readonly Manifest[];
+}
+
+function trendPoint(m: Manifest): TrendPoint {
+  return { snapshot: m.id, as_of: m.as_of, customers: m.customers, purchasing_customers: m.purchasing_customers, revenue: m.revenue, win_back: m.win_back, lost: m.lifecycle['lost'] ?? 0 };
 }
 
 function classRows(by: Coded, order: readonly string[], revenue: Float64Array, revenue365: Float64Array, total: number, totalRevenue: number): ClassRow[] {
@@ -214,6 +235,7 @@ export function buildReport(input: ReportInput): ReportData {
       rejects: { ...(m.rejects as Record<string, number>) },
       win_back: m.win_back,
     },
+    trend: [...(input.history ?? []).filter((h) => h.id < snapshot.id), m].map(trendPoint),
     segments: classRows(segment, segmentOrder, revenue, revenue365, total, totalRevenue),
     spend_bands: { by: m.thresholds.spend_band.by, bands: m.spend_bands },
     pareto: pareto(revenue, orders),

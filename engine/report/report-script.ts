@@ -102,6 +102,26 @@ export const REPORT_SCRIPT = `
     if (reasons.length) s.appendChild(el('p', { class: 'note', text: 'rejects: ' + reasons.map(function (r) { return r + ' ' + fmt.int(h.rejects[r]); }).join(', ') }));
   }
 
+  function trend(root, d) {
+    var s = section(root, 'trend', 'Trend over the kept snapshots', 'customers, revenue and the lost at each snapshot kept (snapshots.keep in the config)');
+    var t = d.trend;
+    chart(s, 'trend', {
+      tooltip: { trigger: 'axis' }, legend: { top: 0 },
+      grid: { left: 70, right: 80, top: 40, bottom: 40 },
+      xAxis: { type: 'category', data: t.map(function (x) { return x.as_of.slice(0, 10); }) },
+      yAxis: [{ type: 'value', name: 'customers' }, { type: 'value', name: 'revenue', axisLabel: { formatter: short } }],
+      series: [
+        { name: 'customers', type: 'line', data: t.map(function (x) { return x.customers; }) },
+        { name: 'lifecycle lost', type: 'line', data: t.map(function (x) { return x.lost; }) },
+        { name: 'worth winning back', type: 'line', data: t.map(function (x) { return x.win_back; }) },
+        { name: 'revenue', type: 'bar', yAxisIndex: 1, barMaxWidth: 40, data: t.map(function (x) { return x.revenue; }) },
+      ],
+    }, 260);
+    table(s, 'trend', ['snapshot', 'as of', 'customers', 'revenue', 'lost', 'worth winning back'], t.map(function (x) {
+      return [x.snapshot, x.as_of.slice(0, 10), v(x.customers, fmt.int(x.customers)), v(x.revenue, fmt.money(x.revenue)), fmt.int(x.lost), fmt.int(x.win_back)];
+    }));
+  }
+
   function segments(root, d) {
     var s = section(root, 'segments', 'Segments: who they are and what they bring', 'customers and net revenue per RFM segment, in rule order');
     var list = d.segments.filter(function (x) { return x.customers > 0; });
@@ -370,8 +390,8 @@ export const REPORT_SCRIPT = `
     root.textContent = '';
     setup(d.currency);
     // A campaign asked for is what the reader came for: it comes right after the headline.
-    var views = d.campaign ? [headline, campaign, segments, bands, rf, tiers, lifecycle, lost, winBack, migration, models]
-      : [headline, segments, bands, rf, tiers, lifecycle, lost, winBack, migration, models, campaign];
+    var views = d.campaign ? [headline, campaign, trend, segments, bands, rf, tiers, lifecycle, lost, winBack, migration, models]
+      : [headline, trend, segments, bands, rf, tiers, lifecycle, lost, winBack, migration, models, campaign];
     views.forEach(function (view) { view(root, d); });
   }
 

@@ -121,3 +121,25 @@ export function lostFields(
   }
   return { lost_at: lostAt, lost_reason: { codes, names } };
 }
+
+/**
+ * One customer's `lost_at` (epoch ms of the day's start) and `lost_reason`, for the live path's
+ * single customers; `value` gives a numeric field (NaN when unknown, which fails every condition).
+ * The same rules as {@link lostFields}.
+ */
+export function lostOne(
+  lastPurchaseAt: number,
+  asOfDay: number,
+  lapsedDays: number,
+  reasons: readonly LostReasonRule[],
+  value: (field: string) => number,
+): { lost_at: number; lost_reason: string } {
+  const holds = (v: number, cond: Readonly<Record<string, number>>): boolean =>
+    (cond['gte'] === undefined || v >= cond['gte']) &&
+    (cond['gt'] === undefined || v > cond['gt']) &&
+    (cond['lte'] === undefined || v <= cond['lte']) &&
+    (cond['lt'] === undefined || v < cond['lt']) &&
+    (cond['eq'] === undefined || v === cond['eq']);
+  const rule = reasons.find((r) => Object.entries(r.when).every(([field, cond]) => holds(value(field), cond)));
+  return { lost_at: Math.min(dayOf(lastPurchaseAt) + lapsedDays + 1, asOfDay) * MS_PER_DAY, lost_reason: rule?.name ?? 'other' };
+}

@@ -36,6 +36,7 @@ pub const EXPORTS: &[(&CStr, Handler)] = &[
     (c"csvScannerSetModes", csv::binding::csv_scanner_set_modes),
     (c"csvScannerTake", csv::binding::csv_scanner_take),
     (c"parquetOpen", crate::parquet::binding::parquet_open),
+    (c"parquetCheckIndex", crate::parquet::binding::parquet_check_index),
     (c"parquetReadChunk", crate::parquet::binding::parquet_read_chunk),
 ];
 

@@ -19,7 +19,7 @@ import { SCREENSHOTS, chartsOf, launchChromium, watchedPage } from './chromium.j
 
 /** Every chart the story's data must draw. */
 const CHARTS = [
-  'segments', 'spend-bands', 'pareto', 'rf-customers', 'rf-revenue', 'tiers', 'lifecycle', 'lost-by-month', 'lost-by-group', 'win-back', 'migration', 'p-alive', 'calibration',
+  'trend', 'segments', 'spend-bands', 'pareto', 'rf-customers', 'rf-revenue', 'tiers', 'lifecycle', 'lost-by-month', 'lost-by-group', 'win-back', 'migration', 'p-alive', 'calibration',
   'campaign-spend', 'campaign-moves', 'campaign-bands-participants', 'campaign-bands-control',
 ];
 
@@ -64,6 +64,8 @@ async function expectViewsMatchApi(page: Page, data: ReportData): Promise<void> 
   expect(headline['customers']!.text).toBe(live.customers.toLocaleString('en-US'));
   expect(Number(headline['revenue']!.value)).toBe(live.revenue);
   expect(headline['revenue']!.text).toBe(new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', maximumFractionDigits: 0 }).format(live.revenue));
+  const trendRows = await column(page, 'trend', 3);
+  expect(trendRows).toEqual(snapshots.snapshots.map((s) => [s.id, s.revenue]));
   const winBack = await api<{ total: number }>('/v1/win-back?limit=1');
   expect(Number(headline['win_back']!.value)).toBe(winBack.total);
 

@@ -1,6 +1,7 @@
 //! The reader's Node-API functions (declared for TypeScript in engine/kernels/native-binding.ts):
 //!
 //! - `parquetOpen(footer: Uint8Array, fileSize: number)` → `["ok", handle, describeJson]`
+//! - `parquetCheckIndex(handle, bytes)` → `["ok"]`: the page index range checked as arrow-rs decodes it
 //! - `parquetReadChunk(handle, rowGroup, column, chunk: Uint8Array)` →
 //!   `["ok", nullCount, validity | null, a, b, c]`: for fixed-width values `a` holds them; for text
 //!   `a` the offsets and `b` the bytes; for a dictionary-encoded chunk `a` the indices, `b` the
@@ -38,6 +39,16 @@ pub fn parquet_open(call: &Call) -> Result<RawValue> {
             let values = [call.string(b"ok")?, handle, call.string(json.as_bytes())?];
             call.js_array(3, |i| Ok(values[i]))
         }
+        Err(e) => failure(call, e),
+    }
+}
+
+/// `(handle, bytes)`: the page index range of `describe` checked → `["ok"]` or a failure.
+pub fn parquet_check_index(call: &Call) -> Result<RawValue> {
+    let file = call.external::<ParquetFile>(0, &FILE_TAG)?;
+    let bytes = call.array::<u8>(1)?;
+    match file.check_page_index(bytes) {
+        Ok(()) => call.js_array(1, |_| call.string(b"ok")),
         Err(e) => failure(call, e),
     }
 }

@@ -20,6 +20,7 @@ pub enum Logical {
     /// unit: 0 ms, 1 us, 2 ns
     Timestamp { utc: bool, unit: u8 },
     Integer { bits: u8, signed: bool },
+    Float16,
     Other,
 }
 
@@ -38,6 +39,9 @@ pub struct SchemaElement {
 
 #[derive(Clone, Debug)]
 pub struct ColumnChunk {
+    /// Where its ColumnIndex and OffsetIndex lie in the file (offset, length), when written.
+    pub column_index: Option<(i64, i32)>,
+    pub offset_index: Option<(i64, i32)>,
     pub physical: i32,
     pub codec: i32,
     pub num_values: i64,
@@ -67,6 +71,8 @@ pub struct FileMetaData {
     pub schema: Vec<SchemaElement>,
     pub num_rows: i64,
     pub row_groups: Vec<RowGroup>,
+    /// The `ARROW:schema` key-value entry (base64 of an Arrow IPC schema message), as Arrow writers leave it.
+    pub arrow_schema: Option<String>,
 }
 
 fn parse_unit(r: &mut Reader) -> Result<u8, ParquetError> {
@@ -137,6 +143,10 @@ fn parse_logical(r: &mut Reader) -> Result<Logical, ParquetError> {
                 }
                 Logical::Integer { bits, signed }
             }
+            15 => {
+                r.skip(f.kind)?;
+                Logical::Float16
+            }
             _ => {
                 r.skip(f.kind)?;
                 Logical::Other
@@ -167,11 +177,13 @@ fn parse_schema_element(r: &mut Reader) -> Result<SchemaElement, ParquetError> {
 }
 
 fn parse_column_meta(r: &mut Reader) -> Result<ColumnChunk, ParquetError> {
-    let mut c = ColumnChunk { physical: -1, codec: -1, num_values: -1, total_compressed_size: -1, data_page_offset: -1, dictionary_page_offset: None };
+    let mut c = ColumnChunk { column_index: None, offset_index: None, physical: -1, codec: -1, num_values: -1, total_compressed_size: -1, data_page_offset: -1, dictionary_page_offset: None };
     let mut last = 0;
     while let Some(Field { id, kind }) = r.field(&mut last)? {
         match (id, kind) {
             (1, I32) => c.physical = r.i32()?,
+            (3, LIST) => string_list(r)?,
+            (8, LIST) => key_values(r, |_, _| ())?,
             (4, I32) => c.codec = r.i32()?,
             (5, I64) => c.num_values = r.i64()?,
             (7, I64) => c.total_compressed_size = r.i64()?,
@@ -187,23 +199,63 @@ fn parse_column_meta(r: &mut Reader) -> Result<ColumnChunk, ParquetError> {
 }
 
 fn parse_column_chunk(r: &mut Reader) -> Result<ColumnChunk, ParquetError> {
-    let mut meta = None;
+    let mut meta: Option<ColumnChunk> = None;
     let mut external = false;
+    let (mut oi_at, mut oi_len, mut ci_at, mut ci_len) = (None, None, None, None);
     let mut last = 0;
     while let Some(Field { id, kind }) = r.field(&mut last)? {
         match (id, kind) {
             (1, BINARY) => {
-                r.binary()?;
+                r.string()?;
                 external = true;
             }
             (3, STRUCT) => meta = Some(parse_column_meta(r)?),
+            (4, I64) => oi_at = Some(r.i64()?),
+            (5, I32) => oi_len = Some(r.i32()?),
+            (6, I64) => ci_at = Some(r.i64()?),
+            (7, I32) => ci_len = Some(r.i32()?),
             _ => r.skip(kind)?,
         }
     }
     if external {
         return Err(ParquetError::Unsupported("column chunks in another file".into()));
     }
-    meta.ok_or_else(|| ParquetError::Unsupported("a column chunk without metadata (encrypted?)".into()))
+    let mut meta = meta.ok_or_else(|| ParquetError::Unsupported("a column chunk without metadata (encrypted?)".into()))?;
+    meta.offset_index = oi_at.zip(oi_len);
+    meta.column_index = ci_at.zip(ci_len);
+    Ok(meta)
+}
+
+/// A `list<string>`, each element checked to be UTF-8 (as arrow-rs reads Thrift strings).
+fn string_list(r: &mut Reader) -> Result<(), ParquetError> {
+    let (elem, n) = r.list()?;
+    if elem != BINARY {
+        return Err(corrupt("a list of strings that is not one"));
+    }
+    for _ in 0..n {
+        r.string()?;
+    }
+    Ok(())
+}
+
+/// A `list<KeyValue>` (key and value Thrift strings, so UTF-8), each pair handed to `each`.
+fn key_values(r: &mut Reader, mut each: impl FnMut(String, Option<String>)) -> Result<(), ParquetError> {
+    let (elem, n) = r.list()?;
+    if elem != STRUCT {
+        return Err(corrupt("key-value metadata are not structs"));
+    }
+    for _ in 0..n {
+        let (mut key, mut value, mut l) = (None, None, 0);
+        while let Some(Field { id, kind }) = r.field(&mut l)? {
+            match (id, kind) {
+                (1, BINARY) => key = Some(r.string()?),
+                (2, BINARY) => value = Some(r.string()?),
+                _ => r.skip(kind)?,
+            }
+        }
+        each(key.ok_or_else(|| corrupt("a key-value pair without its key"))?, value);
+    }
+    Ok(())
 }
 
 fn parse_row_group(r: &mut Reader) -> Result<RowGroup, ParquetError> {
@@ -233,7 +285,7 @@ fn parse_row_group(r: &mut Reader) -> Result<RowGroup, ParquetError> {
 /// The footer's `FileMetaData`.
 pub fn parse_file_metadata(bytes: &[u8]) -> Result<FileMetaData, ParquetError> {
     let mut r = Reader::new(bytes);
-    let mut m = FileMetaData { schema: Vec::new(), num_rows: -1, row_groups: Vec::new() };
+    let mut m = FileMetaData { schema: Vec::new(), num_rows: -1, row_groups: Vec::new(), arrow_schema: None };
     let mut last = 0;
     while let Some(Field { id, kind }) = r.field(&mut last)? {
         match (id, kind) {
@@ -247,6 +299,14 @@ pub fn parse_file_metadata(bytes: &[u8]) -> Result<FileMetaData, ParquetError> {
                 }
             }
             (3, I64) => m.num_rows = r.i64()?,
+            (5, LIST) => key_values(&mut r, |k, v| {
+                if k == "ARROW:schema" {
+                    m.arrow_schema = v;
+                }
+            })?,
+            (6, BINARY) => {
+                r.string()?; // created_by
+            }
             (4, LIST) => {
                 let (elem, n) = r.list()?;
                 if elem != STRUCT {
@@ -318,4 +378,66 @@ pub fn parse_page_header(bytes: &[u8]) -> Result<(PageHeader, usize), ParquetErr
         return Err(corrupt("a page header with missing or negative sizes"));
     }
     Ok((h, r.pos))
+}
+
+fn required(present: bool, what: &str) -> Result<(), ParquetError> {
+    if present {
+        Ok(())
+    } else {
+        Err(corrupt(&format!("a page index without its {what}")))
+    }
+}
+
+/// Checks a `ColumnIndex` (kind 0) or an `OffsetIndex` (kind 1) as arrow-rs decodes them when it
+/// loads the page index: the required fields are there and the boundary order is a known one. The
+/// reader uses neither; a file whose index does not decode is refused as the reference refuses it.
+pub fn check_page_index(bytes: &[u8], offset_index: bool) -> Result<(), ParquetError> {
+    let mut r = Reader::new(bytes);
+    let mut seen = [false; 5];
+    let mut last = 0;
+    while let Some(Field { id, kind }) = r.field(&mut last)? {
+        match (offset_index, id, kind) {
+            (false, 4, I32) => {
+                if !(0..=2).contains(&r.i32()?) {
+                    return Err(corrupt("a column index with an unknown boundary order"));
+                }
+                seen[4] = true;
+            }
+            (true, 1, LIST) => {
+                let (elem, n) = r.list()?;
+                if elem != STRUCT {
+                    return Err(corrupt("page locations that are not structs"));
+                }
+                for _ in 0..n {
+                    let mut has = [false; 4];
+                    let mut l = 0;
+                    while let Some(g) = r.field(&mut l)? {
+                        match (g.id, g.kind) {
+                            (1, I64) | (3, I64) => {
+                                r.i64()?;
+                                has[g.id as usize] = true;
+                            }
+                            (2, I32) => {
+                                r.i32()?;
+                                has[2] = true;
+                            }
+                            _ => r.skip(g.kind)?,
+                        }
+                    }
+                    required(has[1] && has[2] && has[3], "page locations")?;
+                }
+                seen[1] = true;
+            }
+            (false, 1..=3, LIST) => {
+                r.skip(kind)?;
+                seen[id as usize] = true;
+            }
+            _ => r.skip(kind)?,
+        }
+    }
+    if offset_index {
+        required(seen[1], "page locations")
+    } else {
+        required(seen[1] && seen[2] && seen[3] && seen[4], "null pages, bounds or boundary order")
+    }
 }

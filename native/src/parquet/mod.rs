@@ -29,6 +29,8 @@ pub enum ParquetError {
 pub struct ParquetFile {
     meta: FileMetaData,
     leaves: Vec<Leaf>,
+    /// The byte range `[start, end)` of the file that holds every page index, when there is one.
+    index: Option<(u64, u64)>,
 }
 
 /// `"` and `\` and control characters escaped for a JSON string.
@@ -90,7 +92,17 @@ impl ParquetFile {
         if rows != meta.num_rows {
             return Err(ParquetError::Corrupt("row groups whose rows do not add up to the file's".into()));
         }
-        Ok(ParquetFile { meta, leaves })
+        // The page index (written by arrow-rs, read by the reference) must lie inside the file.
+        let mut index: Option<(u64, u64)> = None;
+        for c in meta.row_groups.iter().flat_map(|g| &g.columns) {
+            for (at, len) in [c.column_index, c.offset_index].into_iter().flatten() {
+                let (at, len) = (u64::try_from(at), u64::try_from(len));
+                let (Ok(at), Ok(len)) = (at, len) else { return Err(ParquetError::Corrupt("a page index at a negative offset".into())) };
+                let end = at.checked_add(len).filter(|&e| e <= data_end).ok_or_else(|| ParquetError::Corrupt("a page index outside the file".into()))?;
+                index = Some(index.map_or((at, end), |(s, e)| (s.min(at), e.max(end))));
+            }
+        }
+        Ok(ParquetFile { meta, leaves, index })
     }
 
     /// What engine/read/parquet-native.ts needs, as JSON: the columns with their Arrow types (or
@@ -132,8 +144,36 @@ impl ParquetFile {
             }
             s.push_str("]}");
         }
-        s.push_str("]}");
+        s.push(']');
+        if let Some((start, end)) = self.index {
+            s.push_str(&format!(r#","pageIndex":[{start},{end}]"#));
+        }
+        if let Some(a) = &self.meta.arrow_schema {
+            s.push_str(r#","arrowSchema":"#);
+            json_string(a, &mut s);
+        }
+        s.push('}');
         s
+    }
+
+    /// Checks every page index entry in `bytes`, the file's range `describe` gives as `pageIndex`.
+    pub fn check_page_index(&self, bytes: &[u8]) -> Result<(), ParquetError> {
+        let Some((start, end)) = self.index else { return Ok(()) };
+        if bytes.len() as u64 != end - start {
+            return Err(ParquetError::Corrupt("a page index range of the wrong length".into()));
+        }
+        for c in self.meta.row_groups.iter().flat_map(|g| &g.columns) {
+            // Only the column index: the reference does not decode the offset index when it opens a file.
+            for (entry, offset_index) in [(c.column_index, false)] {
+                let Some((at, len)) = entry else { continue };
+                let from = (at as u64 - start) as usize;
+                metadata::check_page_index(&bytes[from..from + len as usize], offset_index).map_err(|e| match e {
+                    ParquetError::Corrupt(m) => ParquetError::Corrupt(format!("{} index: {m}", if offset_index { "offset" } else { "column" })),
+                    other => other,
+                })?;
+            }
+        }
+        Ok(())
     }
 
     /// Column `leaf` of row group `group`, from `bytes` (its chunk: `describe`'s start and length).

@@ -76,6 +76,7 @@ fn arrow_kind(e: &SchemaElement, physical: i32) -> Result<ArrowKind, String> {
             }
         }
         (_, Logical::Time) => other("TIME"),
+        (_, Logical::Float16) => other("FLOAT16"),
         (INT32, Logical::Date) => Ok(ArrowKind::Date32),
         (INT32, Logical::Integer { signed: false, .. }) => Ok(ArrowKind::UInt32),
         (INT32, Logical::None | Logical::Integer { .. }) => Ok(ArrowKind::Int32),

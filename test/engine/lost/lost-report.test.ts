@@ -126,3 +126,26 @@ describe('lifecycle over HTTP', () => {
     expect(Object.fromEntries(body.stages.map((s: { name: string; customers: number }) => [s.name, s.customers]))).toMatchObject({ active: 1, lost: 4 });
   });
 });
+
+describe('a lost customer changed by a live event', () => {
+  it('keeps lost_at and a lost_reason judged on the live fields, and a live buyer has none', async () => {
+    const posted = await app.inject({
+      method: 'POST',
+      url: '/v1/events',
+      headers: { 'content-type': 'application/json' },
+      payload: [
+        { customer_id: 'A', ts: '2025-06-30T10:00:00Z', amount: -100 },
+        { customer_id: 'E', ts: '2025-06-30T10:00:00Z', amount: 25 },
+      ],
+    });
+    expect(posted.statusCode).toBe(202);
+    // A: revenue 500, returned 100: share 100 / 600, below returns_heavy; three orders: other.
+    const a = (await app.inject({ method: 'GET', url: '/v1/customers/A' })).json();
+    expect(a).toMatchObject({ live: true, lifecycle: 'lost', lost_at: '2025-03-02T00:00:00.000Z', lost_reason: 'other', last_year_revenue: null });
+    expect(a.returned_share).toBeCloseTo(1 / 6, 12);
+    const e = (await app.inject({ method: 'GET', url: '/v1/customers/E' })).json();
+    expect(e).toMatchObject({ live: true, lost_at: null, lost_reason: null, returned_share: 0 });
+    expect(e.lifecycle).not.toBe('lost');
+  });
+});
+

@@ -46,6 +46,12 @@ describe('the report document', () => {
     expect(report.currency).toBe('EUR');
     expect(report.headline).toMatchObject({ customers: 11, purchasing_customers: 10, revenue: 630, rows_read: rows.length - 1, rows_rejected: 0, reject_share: 0, win_back: 3 });
     expect(report.snapshot.as_of).toBe('2025-12-31T23:59:59.999Z');
+    // Both snapshots on the trend, oldest first. As of 2025-10-31 the same 11 customers, without
+    // C1's purchase of 2025-12-31 and C2's of 2025-11-14 and 2025-11-21.
+    expect(report.trend.map((p) => [p.snapshot, p.as_of.slice(0, 10), p.customers, p.revenue])).toEqual([
+      [first, '2025-10-31', 11, 630 - 30],
+      [report.snapshot.id, '2025-12-31', 11, 630],
+    ]);
   });
 
   it('sums each segment\'s customers and revenue over the customers the snapshot puts in it, in rule order', async () => {
