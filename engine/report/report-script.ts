@@ -63,14 +63,16 @@ export const REPORT_SCRIPT = `
   function heat(s, name, rows, cols, matrix, opts) {
     var data = [];
     var max = 0;
-    matrix.forEach(function (row, i) { row.forEach(function (x, j) { if (x !== null) { data.push([j, i, x]); if (x > max) max = x; } }); });
+    var min = 0;
+    matrix.forEach(function (row, i) { row.forEach(function (x, j) { if (x !== null) { data.push([j, i, x]); if (x > max) max = x; if (x < min) min = x; } }); });
     return chart(s, name, {
       title: opts.title ? { text: opts.title, left: 'left', top: 0, textStyle: { fontSize: 13 } } : undefined,
       tooltip: { formatter: function (p) { return esc(opts.rowName + ' ' + rows[p.value[1]] + ' → ' + opts.colName + ' ' + cols[p.value[0]]) + '<br>' + esc(opts.format(p.value[2])) + (opts.extra ? '<br>' + esc(opts.extra(p.value[1], p.value[0])) : ''); } },
       grid: { left: opts.left || 110, right: 20, top: 40, bottom: 70 },
       xAxis: { type: 'category', data: cols, name: opts.colName, nameLocation: 'middle', nameGap: 50, axisLabel: { rotate: cols.length > 6 ? 35 : 0 }, splitArea: { show: true } },
       yAxis: { type: 'category', data: rows, name: opts.rowName, inverse: true, splitArea: { show: true } },
-      visualMap: { min: 0, max: max || 1, calculable: false, orient: 'horizontal', right: 0, top: 0, itemHeight: 80, text: [opts.format(max), '0'], inRange: { color: ['#f4f8fc', '#3b6ea8'] } },
+      visualMap: { min: min, max: max || 1, calculable: false, orient: 'horizontal', right: 0, top: 0, itemHeight: 80, text: [opts.format(max), opts.format(min)],
+        inRange: { color: min < 0 ? ['#c0504d', '#f4f8fc', '#3b6ea8'] : ['#f4f8fc', '#3b6ea8'] } },
       series: [{ name: name, type: 'heatmap', data: data, label: { show: rows.length * cols.length <= 169, fontSize: 10, formatter: function (p) { return opts.short(p.value[2]); } } }],
     }, opts.height || 360);
   }
@@ -286,19 +288,24 @@ export const REPORT_SCRIPT = `
     var s = section(root, 'migration', 'Migration since the previous snapshot');
     var m = d.migration;
     if (!m) return empty(s, 'no earlier snapshot to compare with');
-    s.appendChild(el('p', { class: 'note', text: 'from ' + m.from + ' (rows) to ' + m.to + ' (columns): customers per cell; the tooltip gives their revenue between the two snapshots' }));
+    s.appendChild(el('p', { class: 'note', text: 'from ' + m.from + ' (rows) to ' + m.to + ' (columns): customers per cell, or the revenue they made between the two snapshots' }));
     var dims = Object.keys(m.by);
     var pick = el('select', { 'data-migration-by': '1' }, dims.map(function (k) { return el('option', { value: k, text: 'by ' + k }); }));
-    s.appendChild(pick);
+    var measure = el('select', { 'data-migration-measure': '1' }, [el('option', { value: 'counts', text: 'customers' }), el('option', { value: 'revenue', text: 'revenue between the snapshots' })]);
+    s.appendChild(el('p', {}, [pick, measure]));
     var holder = el('div');
     s.appendChild(holder);
     function draw() {
       var mm = m.by[pick.value];
+      var money = measure.value === 'revenue';
       holder.textContent = '';
-      heat(holder, 'migration', mm.rows, mm.columns, mm.counts, { rowName: 'from', colName: 'to', format: fmt.int, short: short,
-        extra: function (i, j) { return 'revenue ' + fmt.money(mm.revenue[i][j]); }, height: Math.max(300, 26 * mm.rows.length + 120) });
+      heat(holder, 'migration', mm.rows, mm.columns, mm[measure.value], { rowName: 'from', colName: 'to', format: money ? fmt.money : fmt.int, short: short,
+        extra: function (i, j) { return fmt.int(mm.counts[i][j]) + ' customers; revenue between ' + fmt.money(mm.revenue[i][j]) + (mm.revenue_365d ? ', in the last 365 days ' + fmt.money(mm.revenue_365d[i][j]) : ''); },
+        height: Math.max(300, 26 * mm.rows.length + 120) });
     }
-    pick.addEventListener('change', function () { charts = charts.filter(function (c) { if (c.getDom().parentNode === holder) { c.dispose(); return false; } return true; }); draw(); });
+    function redraw() { charts = charts.filter(function (c) { if (c.getDom().parentNode === holder) { c.dispose(); return false; } return true; }); draw(); }
+    pick.addEventListener('change', redraw);
+    measure.addEventListener('change', redraw);
     draw();
   }
 

@@ -64,3 +64,12 @@ export function chartsOf(page: Page): Promise<Array<{ name: string; shapes: numb
     }));
   });
 }
+
+/** The data of the first series of chart `name` (heatmap cells are `[column, row, value]`). */
+export function chartData(page: Page, name: string): Promise<unknown[]> {
+  return page.evaluate((n) => {
+    const api = (globalThis as unknown as { SegstreamReport: ChartsApi }).SegstreamReport;
+    const chart = api.charts().find((c) => c.getDom().dataset['chart'] === n);
+    return (chart?.getOption().series[0]?.data ?? []) as unknown[];
+  }, name);
+}

@@ -15,7 +15,7 @@ import { loadReport } from '../../engine/report/load-report.js';
 import type { ReportData } from '../../engine/report/report-data.js';
 import { reportHtml } from '../../engine/report/report-page.js';
 import { buildServer } from '../../server/build-server.js';
-import { SCREENSHOTS, chartsOf, launchChromium, watchedPage } from './chromium.js';
+import { SCREENSHOTS, chartData, chartsOf, launchChromium, watchedPage } from './chromium.js';
 
 /** Every chart the story's data must draw. */
 const CHARTS = [
@@ -140,6 +140,14 @@ describe('the report and the dashboard in Chromium', () => {
     await page.waitForSelector(`body[data-rendered="${story.after.snapshot}"]`);
     const data = await api<ReportData>(`/v1/report?campaign=${DEMO_CAMPAIGN}`);
     await expectViewsMatchApi(page, data);
+
+    // The migration by another dimension and measure: the cells of GET /v1/migrations.
+    const migration = await api<{ rows: string[]; columns: string[]; counts: number[][]; revenue: number[][] }>('/v1/migrations?by=spend_band');
+    await page.selectOption('[data-migration-by]', 'spend_band');
+    await page.selectOption('[data-migration-measure]', 'revenue');
+    const cells = (await chartData(page, 'migration')) as Array<[number, number, number]>;
+    expect(cells).toHaveLength(migration.rows.length * migration.columns.length);
+    for (const [j, i, x] of cells) expect(x, `${migration.rows[i]} -> ${migration.columns[j]}`).toBe(migration.revenue[i]![j]);
 
     const id = data.win_back.top[0]!.customer_id;
     const customer = await api<Record<string, unknown>>(`/v1/customers/${encodeURIComponent(id)}`);
