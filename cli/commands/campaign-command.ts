@@ -21,7 +21,9 @@ function printCampaign(r: CampaignResult, path: string): void {
   out.write(`${formatTable(['group', 'customers', 'no history', 'mean spend P', 'mean spend C', 'mean delta', 'active P', 'active C', 'orders/cust P', 'orders/cust C'], [row('participants', r.participants), row('control', r.control)])}\n\n`);
   const e = r.effect;
   const ci = e.ci95 ? `, 95% interval ${signed(e.ci95[0])} to ${signed(e.ci95[1])} (se ${formatNumber(e.se!)})` : ' (no interval: a group has fewer than 2 customers)';
-  out.write(`difference in differences: ${signed(e.did)} per participant${ci}; incremental revenue ${signed(e.incremental_revenue)}\n\n`);
+  out.write(`difference in differences: ${signed(e.did)} per participant${ci}; incremental revenue ${signed(e.incremental_revenue)}\n`);
+  for (const w of r.warnings ?? []) out.write(`warning: ${w}\n`);
+  out.write('\n');
   const b = r.spend_bands;
   const share = (x: number) => percent(x);
   out.write(`spend bands (weekly spend in each window, ${b.bands} bands, 0 = no order): moved up / stayed / moved down\n`);

@@ -91,3 +91,21 @@ export function campaignEffect(t: GroupSummary, k: GroupSummary): CampaignEffect
   const se = Math.sqrt(t.varianceDelta / t.stats.customers + k.varianceDelta / k.stats.customers);
   return { did, se, ci95: [did - 1.96 * se, did + 1.96 * se], incremental_revenue };
 }
+
+/**
+ * Warnings when the groups were not alike before the campaign (share active in P more than 10
+ * points apart, or mean spend in P more than 25% apart): the difference in differences assumes
+ * both groups would have moved alike without the campaign, which a group chosen by recent
+ * activity (the default control) often breaks.
+ */
+export function comparabilityWarnings(t: GroupStats, k: GroupStats): string[] {
+  const activeGap = Math.abs(t.share_active_P - k.share_active_P) > 0.1;
+  const low = Math.min(t.mean_spend_P, k.mean_spend_P);
+  const high = Math.max(t.mean_spend_P, k.mean_spend_P);
+  const spendGap = high > 0 && (low <= 0 || high / low > 1.25);
+  if (!activeGap && !spendGap) return [];
+  const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
+  return [
+    `participants and control differ before the campaign (active in P: ${pct(t.share_active_P)} against ${pct(k.share_active_P)}; mean spend in P: ${t.mean_spend_P.toFixed(2)} against ${k.mean_spend_P.toFixed(2)}): the difference in differences assumes both would have moved alike without the campaign; a randomized --control judges it best`,
+  ];
+}

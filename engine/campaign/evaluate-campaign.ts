@@ -15,7 +15,7 @@ import { buildColumnMap, describeColumnMap } from '../read/column-map.js';
 import { listInputSet, readFile } from '../read/open-input.js';
 import type { ColumnMap, InputFormat } from '../read/raw-batch.js';
 import { type CampaignBands, campaignBands } from './campaign-bands.js';
-import { type CampaignEffect, type GroupStats, campaignEffect, summarizeGroup } from './campaign-effect.js';
+import { type CampaignEffect, type GroupStats, campaignEffect, comparabilityWarnings, summarizeGroup } from './campaign-effect.js';
 import { readIdFile } from './campaign-ids.js';
 import { CampaignSegments, type SegmentMoves } from './campaign-segments.js';
 import { checkCampaignName, saveCampaign } from './campaign-store.js';
@@ -68,6 +68,8 @@ export interface CampaignResult {
   /** `file`: the control file's ids; `default`: customers not in T with an order in the 365 days before start. */
   readonly control_rule: 'file' | 'default';
   readonly rows: { readonly read: number; readonly valid: number; readonly rejected: number };
+  /** What to keep in mind reading the effect (groups unlike before the campaign). */
+  readonly warnings: string[];
   readonly created_at: string;
 }
 
@@ -136,6 +138,7 @@ export async function evaluateCampaign(opts: CampaignOptions): Promise<CampaignR
     segments: segments.moves({ participants, control }, config),
     control_rule: given ? 'file' : 'default',
     rows: { read, valid, rejected: rejects.total },
+    warnings: comparabilityWarnings(tSummary.stats, kSummary.stats),
     created_at: new Date().toISOString(),
   };
   if (opts.dataDir !== undefined) await saveCampaign(opts.dataDir, result);

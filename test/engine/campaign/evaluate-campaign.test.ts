@@ -74,6 +74,8 @@ describe('a campaign worked out by hand', () => {
     const r = await run();
     // 11: P 10, C 10; 12: P 0, C 5. 13's last order before the start is 2022; 14 only returned.
     expect(r.control_rule).toBe('default');
+    // Alike before: both half active in P, mean spend 6.25 against 5 (a ratio of exactly 1.25).
+    expect(r.warnings).toEqual([]);
     expect(r.control).toMatchObject({ customers: 2, participants_without_history: 0, mean_spend_P: 5, mean_spend_C: 7.5, mean_delta: 2.5, share_active_P: 0.5, share_active_C: 1 });
   });
 
@@ -141,6 +143,17 @@ describe('a campaign worked out by hand', () => {
     expect(r.control.mean_spend_C).toBeCloseTo(110 / 3, 12);
     expect(r.control.mean_delta).toBeCloseTo(100 / 3, 12);
     expect(r.effect.did).toBeCloseTo(45 / 4 - 100 / 3, 12);
+  });
+
+  it('counts distinct orders per window when order_id is mapped', async () => {
+    // Two lines of order 7 in P are one order; order 8 spans both windows and counts once in each.
+    const lines = file('lines.csv', ['customer_id,ts,amount,order_id', '1,2024-04-25,4,7', '1,2024-04-25,6,7', '1,2024-04-30,1,8', '1,2024-05-01,2,8', '2,2024-04-26,5,'].join('\n'));
+    const ids = file('one-two.txt', '1\n');
+    const control = file('two.txt', '2\n');
+    const r = await evaluateCampaign({ input: lines, participants: ids, control, start: '2024-05-01', end: '2024-05-07', config: parseConfig({ input: { columns: { order_id: 'order_id' } } }) });
+    expect(r.participants).toMatchObject({ mean_spend_P: 11, mean_spend_C: 2, orders_per_customer_P: 2, orders_per_customer_C: 1 });
+    // A line without an order id is an order of its own.
+    expect(r.control).toMatchObject({ mean_spend_P: 5, orders_per_customer_P: 1 });
   });
 
   it('saves the result durably and reads it back by name', async () => {
@@ -212,6 +225,7 @@ describe('a generated base with a known uplift', () => {
     expect(r.effect.ci95![1]).toBeGreaterThan(25);
     // Not a vacuous interval: it excludes no effect at all.
     expect(r.effect.ci95![0]).toBeGreaterThan(0);
+    expect(r.warnings).toEqual([]);
     expect(r.spend_bands.t_minus_k.up).toBeGreaterThan(0);
   });
 
@@ -220,6 +234,7 @@ describe('a generated base with a known uplift', () => {
     const participants = join(dir, 'generated-participants.txt');
     const r = await evaluateCampaign({ input, participants, start: '2024-04-02', end: '2024-04-29', preDays: 28 });
     expect(r.control.customers).toBe(boughtBefore);
-    expect(r.control.share_active_P).toBeGreaterThan(r.participants.share_active_P);
+    expect(r.control.share_active_P).toBeGreaterThan(r.participants.share_active_P + 0.1);
+    expect(r.warnings).toEqual([expect.stringContaining('participants and control differ before the campaign')]);
   });
 });
