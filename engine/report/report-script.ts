@@ -389,6 +389,14 @@ export const REPORT_SCRIPT = `
       heat(wrap, 'campaign-bands-participants', labels, labels, sb.participants.matrix, { title: 'participants: spend band before and during', rowName: 'band before', colName: 'band during', left: 60, format: fmt.int, short: short, height: 340 });
       heat(wrap, 'campaign-bands-control', labels, labels, sb.control.matrix, { title: 'control: spend band before and during', rowName: 'band before', colName: 'band during', left: 60, format: fmt.int, short: short, height: 340 });
     }
+    var sg = c.segments;
+    if (sg && sg.participants && sg.participants.labels.length) {
+      var segWrap = el('div', { class: 'pair' });
+      s.appendChild(segWrap);
+      [['participants', sg.participants], ['control', sg.control]].forEach(function (g) {
+        heat(segWrap, 'campaign-segments-' + g[0], g[1].labels, g[1].labels, g[1].matrix, { title: g[0] + ': RFM segment the day before and on the last day', rowName: 'before', colName: 'after', left: 120, format: fmt.int, short: short, height: Math.max(320, 24 * g[1].labels.length + 140) });
+      });
+    }
   }
 
   function render(d, root) {

@@ -20,7 +20,7 @@ import { SCREENSHOTS, chartData, chartsOf, launchChromium, watchedPage } from '.
 /** Every chart the story's data must draw. */
 const CHARTS = [
   'trend', 'segments', 'spend-bands', 'pareto', 'rf-customers', 'rf-revenue', 'tiers', 'lifecycle', 'lost-by-month', 'lost-by-group', 'win-back', 'migration', 'p-alive', 'calibration',
-  'campaign-spend', 'campaign-moves', 'campaign-bands-participants', 'campaign-bands-control',
+  'campaign-spend', 'campaign-moves', 'campaign-bands-participants', 'campaign-bands-control', 'campaign-segments-participants', 'campaign-segments-control',
 ];
 
 const dir = mkdtempSync(join(tmpdir(), 'segstream-browser-'));
@@ -81,7 +81,11 @@ async function expectViewsMatchApi(page: Page, data: ReportData): Promise<void> 
   expect(bandCustomers).toEqual(bands.bands.map((b) => [String(b.band), b.customers]));
   expect(bandRevenue).toEqual(bands.bands.map((b) => [String(b.band), b.revenue]));
 
-  const campaign = await api<{ effect: { did: number; incremental_revenue: number } }>(`/v1/campaigns/${DEMO_CAMPAIGN}`);
+  const campaign = await api<{ effect: { did: number; incremental_revenue: number }; spend_bands: { participants: { matrix: number[][] } } }>(`/v1/campaigns/${DEMO_CAMPAIGN}`);
+  const bandCells = (await chartData(page, 'campaign-bands-participants')) as Array<[number, number, number]>;
+  const matrix = campaign.spend_bands.participants.matrix;
+  expect(bandCells).toHaveLength(matrix.length * matrix.length);
+  for (const [j, i, x] of bandCells) expect(x, `band ${i} -> ${j}`).toBe(matrix[i]![j]);
   const effect = await shown(page, '[data-campaign]', 'data-campaign');
   expect(Number(effect['did']!.value)).toBe(campaign.effect.did);
   expect(Number(effect['incremental_revenue']!.value)).toBe(campaign.effect.incremental_revenue);
