@@ -11,10 +11,11 @@ export { type CsvSplit, type CsvSplitFlags, planSplits } from './csv-native.js';
 export interface CsvReadOptions extends ReadOptions {
   readonly delimiter?: CsvDelimiter | 'auto';
   /**
-   * `native` (the Rust scanner, csv-native.ts) or `js` (the TypeScript scanner, the reference);
-   * default `auto`: native when the addon has it, unless SEGSTREAM_CSV_SCANNER=js says otherwise.
+   * `native`: the Rust scanner (csv-native.ts) where the addon has it; `js`: the TypeScript
+   * scanner, the reference. Default: native for a read that parses by a dialect (a rescore's),
+   * unless SEGSTREAM_CSV_SCANNER=js; js for the rest (head scans, tests of the reader).
    */
-  readonly scanner?: 'auto' | 'native' | 'js';
+  readonly scanner?: 'native' | 'js';
 }
 
 /** Reads one split of a CSV file (csv-native.ts planSplits): the records whose first byte lies in it. */
@@ -28,8 +29,8 @@ export async function* readSplit(split: CsvSplit, options: CsvReadOptions, flags
  * and at most one batch of rows; a wrong field count becomes a MalformedRow in its slot.
  */
 export async function* readCsv(src: ByteSource, options: CsvReadOptions): AsyncGenerator<RawBatch> {
-  const wanted = options.scanner ?? (process.env.SEGSTREAM_CSV_SCANNER === 'js' ? 'js' : 'auto');
-  const native = wanted === 'js' ? null : nativeCsvBinding();
+  const wanted = options.scanner ?? (options.dialect === undefined || process.env.SEGSTREAM_CSV_SCANNER === 'js' ? 'js' : 'native');
+  const native = wanted === 'native' ? nativeCsvBinding() : null;
   if (native !== null) {
     yield* readCsvNative(src, { ...options, delimiter: options.delimiter ?? defaultDelimiter(src) }, native);
     return;
