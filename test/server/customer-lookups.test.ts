@@ -34,6 +34,8 @@ beforeAll(async () => {
   }
   for (const [j, id] of TEXT_IDS.entries()) lines.push(`${q(id)},2026-05-${10 + j},${12.5 + j}`);
   lines.push('13085.0,2026-06-01,30', '13085,2026-06-02,20');
+  // Before 1970: a negative epoch, written from the two halves of its Int64.
+  lines.push('MOON,1969-07-20T20:17:40.250Z,19.69', 'MOON,2026-06-20,1');
   // Only returns: null purchase fields, scores 0, segment no_purchases.
   lines.push('R1,2026-06-03,-40', 'R1,2026-06-04,-2.5');
   const input = join(dir, 'tx.csv');
@@ -42,7 +44,7 @@ beforeAll(async () => {
   await rescore({ input, dataDir, asOf: '2026-06-30' } as never);
   snap = await loadSnapshot(dataDir);
   app = await buildServer({ dataDir, token: 'secret', reloadIntervalMs: 0 });
-});
+}, 60_000);
 afterAll(async () => {
   await app?.close();
   await ref.close();
@@ -77,6 +79,7 @@ describe('GET /v1/customers/:id written from the columns', () => {
   it('shows the values of the input: revenue, timestamps as ISO text, nulls of a customer with only returns', async () => {
     const c = (await app.inject({ method: 'GET', url: '/v1/customers/Zo%C3%AB' })).json();
     expect(c).toMatchObject({ customer_id: 'Zoë', orders: 1, revenue: 14.5, first_purchase_at: '2026-05-12T00:00:00.000Z', live: false, as_of: '2026-06-30T23:59:59.999Z' });
+    expect((await app.inject({ method: 'GET', url: '/v1/customers/MOON' })).json()).toMatchObject({ first_purchase_at: '1969-07-20T20:17:40.250Z', orders: 2, revenue: 20.69 });
     const r = (await app.inject({ method: 'GET', url: '/v1/customers/R1' })).json();
     expect(r).toMatchObject({ orders: 0, returns: 2, returned_amount: 42.5, revenue: -42.5, first_purchase_at: null, recency_days: null, aov: null, r_score: 0, segment: 'no_purchases', margin: null });
     const quoted = await app.inject({ method: 'GET', url: `/v1/customers/${encodeURIComponent('O"Brien')}` });
