@@ -138,6 +138,25 @@ describe('the report and the dashboard in Chromium', () => {
     await page.close();
   });
 
+  it('the report of the first snapshot says what it cannot show instead of drawing empty charts', async () => {
+    const data = await loadReport(dataDir, { snapshot: story.before.snapshot });
+    expect(data.migration).toBeNull();
+    const file = join(dir, 'first.html');
+    writeFileSync(file, reportHtml(data));
+    const { page, problems } = await watchedPage(browser, null);
+    await page.goto(pathToFileURL(file).href);
+    await page.waitForSelector('[data-view="campaign"]');
+    const emptyStates = await page.$$eval('[data-empty]', (els) => els.map((e) => [e.closest('[data-view]')?.getAttribute('data-view'), e.textContent]));
+    expect(emptyStates).toEqual([
+      ['migration', 'no earlier snapshot to compare with'],
+      ['campaign', `campaigns kept: ${DEMO_CAMPAIGN} (choose one to see its result)`],
+    ]);
+    const charts = await chartsOf(page);
+    for (const c of charts) expect(c.points, c.name).toBeGreaterThan(0);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it('the dashboard draws the same views from GET /v1/report and shows a looked-up customer as a card', async () => {
     const { page, problems } = await watchedPage(browser, origin);
     await page.goto(`${origin}/?campaign=${DEMO_CAMPAIGN}`);
