@@ -1,14 +1,16 @@
 /**
- * Cuts the inputs into shares, the pieces of work a worker reads and aggregates on its own:
- * whole files of a folder; Parquet row groups; Arrow IPC file record batches; CSV/NDJSON byte
- * ranges (see read-share.ts for how a range is cut at line boundaries). Shares are numbered in
- * input order; that number orders rejects, row numbers and customers as one thread would.
+ * Cuts the inputs into shares, the pieces of work a worker reads and aggregates on its own. The
+ * pool only schedules: each reader says how its files split (`planSplits`: Parquet row groups,
+ * Arrow IPC file record batches, CSV byte ranges; NDJSON byte ranges here, see read-share.ts) and
+ * reads a split (`readSplit`); this module groups neighbouring splits into about one share per
+ * worker. Shares are numbered in input order; that number orders rejects, row numbers and
+ * customers as one thread would.
  */
-import { openArrowFile } from '../read/arrow-reader.js';
-import { parquetGroupBytes } from '../read/parquet-reader.js';
+import { planArrowSplits } from '../read/arrow-reader.js';
 import { toInputError } from '../read/byte-source.js';
-import { ARROW1, MAGIC_BYTES, readHead, startsWith } from '../read/detect-format.js';
+import { planSplits as csvSplits } from '../read/csv-reader.js';
 import type { InputFile } from '../read/open-input.js';
+import { planSplits as parquetSplits } from '../read/parquet-native.js';
 import type { InputFormat } from '../read/raw-batch.js';
 
 /** One piece of one input file. `part` selects rows: a byte range, row groups or record batches. */
@@ -54,20 +56,16 @@ export async function planShares(
       // A gzip stream has no random access: the whole file is one share.
       if (f.compression === 'gzip') push(f.size, { kind: 'whole' });
       else if ((fmt === 'csv' || fmt === 'ndjson') && wanted > 1) {
-        const pieces = Math.max(1, Math.min(wanted, Math.floor(f.size / minShareBytes)));
-        for (let k = 0; k < pieces; k++) {
-          const start = Math.floor((k * f.size) / pieces);
-          const end = Math.floor(((k + 1) * f.size) / pieces);
-          push(end - start, { kind: 'bytes', start, end });
-        }
+        // NDJSON cuts like CSV (a value never holds a raw newline), without a header line.
+        for (const { start, end } of csvSplits(f.path, f.size, wanted, minShareBytes)) push(end - start, { kind: 'bytes', start, end });
       } else if (fmt === 'parquet' && wanted > 1) {
-        const groupBytes = await parquetGroupBytes(f.path);
+        const groupBytes = (await parquetSplits(f.path)).map((split) => split.bytes);
         for (const [from, to] of cut(groupBytes.length, wanted)) {
           push(sum(groupBytes, from, to), { kind: 'row-groups', from, to, groupBytes: groupBytes.slice(from, to) });
         }
         if (groupBytes.length === 0) push(f.size, { kind: 'whole' });
-      } else if (fmt === 'arrow' && wanted > 1 && startsWith(await readHead(f.path, MAGIC_BYTES), ARROW1)) {
-        const batches = await arrowBatchCount(f.path);
+      } else if (fmt === 'arrow' && wanted > 1) {
+        const batches = (await planArrowSplits(f.path)).length;
         for (const [from, to] of cut(batches, wanted)) push(Math.round((f.size * (to - from)) / batches), { kind: 'batches', from, to });
         if (batches === 0) push(f.size, { kind: 'whole' });
       } else {
@@ -92,15 +90,4 @@ function sum(values: readonly number[], from: number, to: number): number {
   let s = 0;
   for (let i = from; i < to; i++) s += values[i]!;
   return s;
-}
-
-async function arrowBatchCount(path: string): Promise<number> {
-  const { handle, reader } = await openArrowFile(path);
-  try {
-    const n = reader.numRecordBatches;
-    await reader.cancel();
-    return n;
-  } finally {
-    await handle.close().catch(() => undefined);
-  }
 }

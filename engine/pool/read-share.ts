@@ -1,32 +1,24 @@
 /**
- * Reads one share (plan-shares.ts) as RawBatches, on a worker, through the engine's own readers
- * wherever they fit. Row numbers start at 1 in every share; the main thread adds the rows of the
- * file's earlier shares afterwards, so rejects name the same rows one thread would.
+ * Reads one share (plan-shares.ts) as RawBatches, on a worker, through each reader's own
+ * `readSplit`. Row numbers start at 1 in every share; the main thread adds the rows of the file's
+ * earlier shares afterwards, so rejects name the same rows one thread would.
  *
- * A CSV/NDJSON byte range [start, end) owns every line whose first byte lies in it:
- *
- *   file:  …ab\ncd|ef\ngh\nij|kl\n…        (| = start and end of this share)
- *                 └ skip to the first \n at or after start-1, then read lines until the one
- *                   holding byte end-1 is complete (it may run past end).
- *
- * The limit: a CSV quoted field may hold a newline, and a range cut inside it would read garbage.
- * So a share reports whether it saw a `"` at all; the pool then re-reads such a split file as one
- * share (correct, slower). NDJSON never has a raw newline inside a value.
+ * A CSV/NDJSON byte range [start, end) owns every line whose first byte lies in it
+ * (csv-native.ts splitChunks). The limit: a CSV quoted field may hold a newline, and a range cut
+ * inside it would read garbage. So a share reports whether it saw a `"` at all; the pool then
+ * re-reads such a split file as one share (correct, slower). NDJSON never has a raw newline
+ * inside a value.
  */
 import { createReadStream } from 'node:fs';
-import type { RecordBatch } from 'apache-arrow';
-import { openArrowFile, sliceBatch, toRawBatch } from '../read/arrow-reader.js';
-import { DEFAULT_BATCH_SIZE, toInputError, type ByteSource } from '../read/byte-source.js';
-import { resolveColumns } from '../read/column-map.js';
-import { readCsv } from '../read/csv-reader.js';
+import { readArrowSplit } from '../read/arrow-reader.js';
+import { readSplit as readCsvSplit } from '../read/csv-reader.js';
 import { readNdjson } from '../read/ndjson-reader.js';
 import { readFile } from '../read/open-input.js';
-import { readRowGroups } from '../read/parquet-reader.js';
+import { readSplit as readParquetSplit } from '../read/parquet-native.js';
 import type { RawBatch, ReadOptions } from '../read/raw-batch.js';
 import type { Share } from './plan-shares.js';
 
 const LF = 0x0a;
-const QUOTE = 0x22;
 const READ_CHUNK_BYTES = 1 << 20;
 
 /** What reading a share noticed beside its rows. */
@@ -42,26 +34,21 @@ export async function* readShare(share: Share, options: ReadOptions, flags: Shar
     case 'whole':
       yield* readFile({ path: share.path, size: share.bytes, format: share.format }, { ...options, format: share.format });
       return;
-    case 'bytes': {
-      const csv = share.format === 'csv';
-      const header = csv && part.start > 0 ? await headerLine(share.path) : null;
-      const src: ByteSource = { kind: 'stream', name: share.path, chunks: rangeChunks(share.path, part.start, part.end, header, csv ? flags : null) };
-      if (csv) yield* readCsv(src, { ...options, delimiter: share.path.toLowerCase().endsWith('.tsv') ? '\t' : 'auto' });
-      else yield* readNdjson(src, options);
+    case 'bytes':
+      if (share.format === 'csv') yield* readCsvSplit({ path: share.path, start: part.start, end: part.end }, options, flags);
+      else yield* readNdjson({ kind: 'stream', name: share.path, chunks: rangeChunks(share.path, part.start, part.end) }, options);
       return;
-    }
     case 'row-groups':
-      yield* readRowGroups(share.path, { path: share.path }, part.from, part.to, options);
+      yield* readParquetSplit({ path: share.path, from: part.from, to: part.to, bytes: share.bytes, rows: -1 }, options);
       return;
     case 'batches':
-      yield* readBatches(share.path, part.from, part.to, options);
+      yield* readArrowSplit({ path: share.path, from: part.from, to: part.to }, options);
       return;
   }
 }
 
-/** The bytes of the lines a range owns (after `header`, when given). */
-async function* rangeChunks(path: string, start: number, end: number, header: Buffer | null, flags: ShareFlags | null): AsyncGenerator<Buffer> {
-  if (header !== null) yield header;
+/** The bytes of the NDJSON lines a range owns. */
+async function* rangeChunks(path: string, start: number, end: number): AsyncGenerator<Buffer> {
   let pos = start === 0 ? 0 : start - 1;
   let skipping = start !== 0;
   const stream = createReadStream(path, { start: pos, highWaterMark: READ_CHUNK_BYTES });
@@ -87,54 +74,10 @@ async function* rangeChunks(path: string, start: number, end: number, header: Bu
           stop = true;
         }
       }
-      if (flags !== null && !flags.quoted && b.indexOf(QUOTE) >= 0) flags.quoted = true;
       if (b.length > 0) yield b;
       if (stop) return;
     }
   } finally {
     stream.destroy();
   }
-}
-
-/** The first line of a file, its newline included. */
-async function headerLine(path: string): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const chunk of createReadStream(path, { highWaterMark: 64 << 10 }) as AsyncIterable<Buffer>) {
-    const nl = chunk.indexOf(LF);
-    if (nl >= 0) {
-      parts.push(chunk.subarray(0, nl + 1));
-      break;
-    }
-    parts.push(chunk);
-  }
-  return Buffer.concat(parts);
-}
-
-/** Record batches `[from, to)` of an Arrow IPC file, fetched by offset from its footer. */
-async function* readBatches(path: string, from: number, to: number, options: ReadOptions): AsyncGenerator<RawBatch> {
-  const { handle, reader } = await openArrowFile(path);
-  try {
-    const resolved = resolveColumns(path, reader.schema.fields.map((f) => f.name), options.columns);
-    const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
-    let firstRow = 1;
-    for (let i = from; i < to; i++) {
-      let batch: RecordBatch | null;
-      try {
-        batch = await reader.readRecordBatch(i);
-      } catch (err) {
-        throw unreadable(path, 'Arrow IPC', err);
-      }
-      if (batch === null) throw unreadable(path, 'Arrow IPC', new Error(`record batch ${i} is missing`));
-      for (const slice of sliceBatch(batch, batchSize)) {
-        yield toRawBatch(path, firstRow, slice, resolved, -1);
-        firstRow += slice.numRows;
-      }
-    }
-  } finally {
-    await handle.close().catch(() => undefined);
-  }
-}
-
-function unreadable(path: string, what: string, err: unknown): Error {
-  return toInputError(path, err, `${what} data is truncated or corrupt`);
 }

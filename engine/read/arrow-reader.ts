@@ -190,3 +190,50 @@ function checkStreamMagic(source: string, head: Buffer): void {
 function unreadable(source: string, err: unknown): Error {
   return toInputError(source, err, 'Arrow IPC data is truncated or corrupt');
 }
+
+/** A range of record batches of an Arrow IPC file: the unit the pool schedules. */
+export interface ArrowSplit {
+  readonly path: string;
+  /** Record batches `[from, to)`. */
+  readonly from: number;
+  readonly to: number;
+}
+
+/** One split per record batch of an Arrow IPC file (a scheduler may merge neighbours); none for a stream. */
+export async function planArrowSplits(path: string): Promise<ArrowSplit[]> {
+  if (!startsWith(await readHead(path, MAGIC_BYTES), ARROW1)) return [];
+  const { handle, reader } = await openArrowFile(path);
+  try {
+    const n = reader.numRecordBatches;
+    await reader.cancel();
+    return Array.from({ length: n }, (_, i) => ({ path, from: i, to: i + 1 }));
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
+}
+
+/** The RawBatches of a split, fetched by offset from the footer, rows numbered from 1 within it. */
+export async function* readArrowSplit(split: ArrowSplit, options: ReadOptions): AsyncGenerator<RawBatch> {
+  const { path, from, to } = split;
+  const { handle, reader } = await openArrowFile(path);
+  try {
+    const resolved = resolveColumns(path, reader.schema.fields.map((f) => f.name), options.columns);
+    const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+    let firstRow = 1;
+    for (let i = from; i < to; i++) {
+      let batch: RecordBatch | null;
+      try {
+        batch = await reader.readRecordBatch(i);
+      } catch (err) {
+        throw unreadable(path, err);
+      }
+      if (batch === null) throw unreadable(path, new Error(`record batch ${i} is missing`));
+      for (const slice of sliceBatch(batch, batchSize)) {
+        yield toRawBatch(path, firstRow, slice, resolved, -1);
+        firstRow += slice.numRows;
+      }
+    }
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
+}

@@ -28,7 +28,7 @@ type Column = typeof column extends fc.Arbitrary<infer T> ? T : never;
 
 function feed(t: IdInterner, cols: readonly (readonly [Column, number[]])[]): Int32Array[] {
   return cols.map(([c, masks]) => {
-    const out = Int32Array.from(c.v, (_, i) => masks[i % masks.length] ?? 0);
+    const out = Int32Array.from({ length: c.v.length }, (_, i) => masks[i % masks.length] ?? 0);
     if (c.kind === 'utf8') {
       const { bytes, offsets } = utf8Column(c.v);
       t.internUtf8(bytes, offsets, out);
