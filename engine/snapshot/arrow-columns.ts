@@ -30,15 +30,28 @@ function validity(n: number, isNull: (i: number) => boolean): { nullBitmap: Uint
   return { nullBitmap, nullCount };
 }
 
+/** {@link validity} of NaN: one plain loop, no call per value (a million-customer column costs ~3 ms, not ~30). */
+function nanValidity(values: Float64Array): { nullBitmap: Uint8Array; nullCount: number } {
+  const n = values.length;
+  const nullBitmap = new Uint8Array((n + 7) >> 3);
+  let nullCount = 0;
+  for (let i = 0; i < n; i++) {
+    const v = values[i]!;
+    if (Number.isNaN(v)) nullCount++;
+    else nullBitmap[i >> 3]! |= 1 << (i & 7);
+  }
+  return { nullBitmap, nullCount };
+}
+
 /** Float64 column; NaN becomes null. */
 export function float64Vector(values: Float64Array): Vector {
-  const { nullBitmap, nullCount } = validity(values.length, (i) => Number.isNaN(values[i]!));
+  const { nullBitmap, nullCount } = nanValidity(values);
   return makeVector(makeData({ type: new Float64(), length: values.length, nullCount, nullBitmap, data: values }));
 }
 
 /** Int32 column from whole numbers in a Float64Array; NaN becomes null. */
 export function int32Vector(values: Float64Array): Vector {
-  const { nullBitmap, nullCount } = validity(values.length, (i) => Number.isNaN(values[i]!));
+  const { nullBitmap, nullCount } = nanValidity(values);
   const data = new Int32Array(values.length);
   for (let i = 0; i < values.length; i++) data[i] = values[i]! | 0;
   return makeVector(makeData({ type: new Int32(), length: values.length, nullCount, nullBitmap, data }));
@@ -55,7 +68,16 @@ export function timestampVector(values: Float64Array): Vector {
   // An instant outside the Date range is null, never a value `export` could not write back.
   const { nullBitmap, nullCount } = validity(values.length, (i) => !isValidTimestamp(values[i]!));
   const data = new BigInt64Array(values.length);
-  for (let i = 0; i < values.length; i++) if (isValidTimestamp(values[i]!)) data[i] = BigInt(values[i]!);
+  // Each int64 written as two 32-bit words (little-endian, two's complement by the floor division)
+  // instead of a BigInt per value, which cost ~100 ns each.
+  const words = new Uint32Array(data.buffer);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (!isValidTimestamp(v)) continue;
+    const high = Math.floor(v / 4294967296);
+    words[2 * i] = v - high * 4294967296;
+    words[2 * i + 1] = high >>> 0;
+  }
   return makeVector(makeData({ type: new TimestampMillisecond('UTC'), length: values.length, nullCount, nullBitmap, data }));
 }
 
@@ -96,8 +118,19 @@ export interface CodedValues {
 /** Dictionary-encoded strings: `names[codes[i]]`, null where the code is {@link NULL_CODE}. */
 export function dictionaryVector(codes: Uint16Array, names: readonly string[]): Vector {
   const dictionary = vectorFromArray([...names], new Utf8());
-  const data = Int16Array.from(codes, (c) => (c === NULL_CODE ? 0 : c));
-  const { nullBitmap, nullCount } = validity(codes.length, (i) => codes[i] === NULL_CODE);
+  // A loop, not Int16Array.from(codes, fn) and a call per value: ~2 s less on a million customers' three categories.
+  const n = codes.length;
+  const data = new Int16Array(n);
+  const nullBitmap = new Uint8Array((n + 7) >> 3);
+  let nullCount = 0;
+  for (let i = 0; i < n; i++) {
+    const c = codes[i]!;
+    if (c === NULL_CODE) nullCount++;
+    else {
+      data[i] = c;
+      nullBitmap[i >> 3]! |= 1 << (i & 7);
+    }
+  }
   return makeVector(makeData({ type: new Dictionary(new Utf8(), new Int16()), length: codes.length, nullCount, nullBitmap, data, dictionary }));
 }
 
