@@ -18,7 +18,6 @@ const scaleAt = process.argv.indexOf('--scale');
 const scale = scaleAt >= 0 ? process.argv[scaleAt + 1]! : 'default';
 const [ROWS, CUSTOMERS] = scale === 'small' ? [200_000, 10_000] : [2_000_000, 100_000];
 const BATCH = 65_536;
-const PARTITIONS = 16;
 const DAY = 86_400_000;
 
 const found = nativeKernelsOrReason();
@@ -52,8 +51,6 @@ const textIds = ((): { bytes: Uint8Array; offsets: Int32Array; keys: string[] } 
   });
   return { bytes: bytes.subarray(0, at), offsets, keys };
 })();
-const hashes = new Uint32Array(ROWS);
-jsKernels.hashIds(intIds, hashes);
 const scores = Float64Array.from({ length: CUSTOMERS }, () => Math.round(rnd() * 5000) / 10);
 
 function aggregateAll(k: Kernels): void {
@@ -66,18 +63,12 @@ function aggregateAll(k: Kernels): void {
 }
 
 const out = new Int32Array(ROWS);
-const outHash = new Uint32Array(ROWS);
-const order = new Uint32Array(ROWS);
-const offsets = new Uint32Array(PARTITIONS + 1);
 
 /** Each kernel as a pair of runs, TypeScript first. */
 const kernels: { name: string; run: (k: Kernels) => void }[] = [
   { name: `aggregateRows (${ROWS} rows, ${CUSTOMERS} customers)`, run: aggregateAll },
   { name: 'intern integer ids (Float64Array)', run: (k) => k.createInterner().internIds(intIds, out) },
   { name: 'intern text ids (Utf8 bytes + offsets)', run: (k) => k.createInterner().internUtf8(textIds.bytes, textIds.offsets, out) },
-  { name: 'hash integer ids', run: (k) => k.hashIds(intIds, outHash) },
-  { name: 'hash text ids', run: (k) => k.hashUtf8(textIds.bytes, textIds.offsets, outHash) },
-  { name: `partitionRows (${PARTITIONS} partitions)`, run: (k) => k.partitionRows(hashes, PARTITIONS, offsets, order) },
   { name: `quantileThresholds (${CUSTOMERS} values, k=5)`, run: (k) => k.quantileThresholds(scores, 5) },
   { name: `quantileThresholds (${ROWS} values, k=10)`, run: (k) => k.quantileThresholds(amount, 10) },
 ];

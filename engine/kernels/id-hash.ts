@@ -1,11 +1,10 @@
 /**
- * The shard hash of a customer (TypeScript twin of native/src/partition.rs):
+ * The shard hash of a customer, which picks its partition (engine/aggregate/partition-key.ts):
  * `fmix32(fnv1a32(canonical id text as UTF-8))`. An integer id and its canonical decimal text are
  * one customer and share that text, so they hash alike; FNV-1a alone mixes the low bits of short
- * decimal texts poorly, hence murmur3's 32-bit finaliser. A missing or invalid id hashes like "".
+ * decimal texts poorly, hence murmur3's 32-bit finaliser.
  */
 import type { CustomerKey } from '../parse/parse-values.js';
-import type { IdColumn } from './kernels.js';
 
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
@@ -34,31 +33,8 @@ function hashAscii(s: string): number {
 }
 
 const encoder = new TextEncoder();
-const EMPTY_HASH = hashAscii('');
 
 /** Shard hash of a canonical customer key, as the pool shards customers. */
 export function hashKey(key: CustomerKey): number {
   return typeof key === 'number' ? hashAscii(String(key)) : hashBytes(encoder.encode(key));
-}
-
-/** Shard hashes of an integer id column into `out`. */
-export function hashIds(ids: IdColumn, out: Uint32Array): void {
-  if (ids instanceof BigInt64Array) {
-    for (let i = 0; i < ids.length; i++) out[i] = hashAscii(ids[i]!.toString());
-    return;
-  }
-  for (let i = 0; i < ids.length; i++) {
-    const v = ids[i]!;
-    // String(-0) is "0", as the canonical key of -0 is 0.
-    out[i] = Number.isSafeInteger(v) ? hashAscii(String(v)) : EMPTY_HASH;
-  }
-}
-
-/** Shard hashes of a Utf8 column (`offsets.length - 1` rows) into `out`; bad offsets hash like "". */
-export function hashUtf8(bytes: Uint8Array, offsets: Int32Array, out: Uint32Array): void {
-  for (let i = 0; i + 1 < offsets.length; i++) {
-    const s = offsets[i]!;
-    const e = offsets[i + 1]!;
-    out[i] = s < 0 || e < s || e > bytes.length ? EMPTY_HASH : hashBytes(bytes, s, e);
-  }
 }

@@ -5,4 +5,3 @@ export * from './kernels.js';
 export * from './load-kernels.js';
 export * from './native-binding.js';
 export * from './native-errors.js';
-export * from './partition-rows.js';

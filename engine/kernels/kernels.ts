@@ -57,15 +57,6 @@ export interface Kernels {
   readonly aggregateRows: AggregateRowsFn;
   /** A new, empty id interner. */
   createInterner(): IdInterner;
-  /** Shard hashes of integer ids: `fmix32(fnv1a32(decimal text))` (id-hash.ts). */
-  hashIds(ids: IdColumn, out: Uint32Array): void;
-  /** Shard hashes of a Utf8 id column: `fmix32(fnv1a32(utf8 bytes))`. */
-  hashUtf8(bytes: Uint8Array, offsets: Int32Array, out: Uint32Array): void;
-  /**
-   * Stable counting sort of rows by partition `hashes[i] & (partitions - 1)` (`partitions` a power
-   * of two): rows of partition q are `order[offsets[q]..offsets[q + 1]]`, ascending.
-   */
-  partitionRows(hashes: Uint32Array, partitions: number, offsets: Uint32Array, order: Uint32Array): void;
   /** The k-1 score thresholds t_i = v[floor(i*n/k)] of the ascending values (quantile-thresholds.ts). */
   quantileThresholds(values: Float64Array, k: number): Float64Array;
 }

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { IdColumn } from './kernels.js';
 
 /** `BINDING_VERSION` of bindings.rs this loader speaks; an older build is refused as stale. */
-export const BINDING_VERSION = 4;
+export const BINDING_VERSION = 5;
 
 /** An interner handle: a Node-API external owned by the addon, freed by the garbage collector. */
 export type InternerHandle = object & { readonly __native: 'interner' };
@@ -71,9 +71,6 @@ export interface NativeBinding extends Partial<NativeCsvBinding>, Partial<Native
   internerInternUtf8(h: InternerHandle, bytes: Uint8Array, offsets: Int32Array, out: Int32Array): void;
   internerInternDict(h: InternerHandle, bytes: Uint8Array, offsets: Int32Array, indices: Int32Array, mapping: Int32Array, out: Int32Array): void;
   internerKeys(h: InternerHandle, from: number, to: number): (number | string)[];
-  hashIds(ids: IdColumn, out: Uint32Array): void;
-  hashUtf8(bytes: Uint8Array, offsets: Int32Array, out: Uint32Array): void;
-  partitionRows(hashes: Uint32Array, partitions: number, offsets: Uint32Array, order: Uint32Array): void;
   quantileThresholds(values: Float64Array, k: number, out: Float64Array): void;
   /** engine/model/model-kernels.ts `bgnbdSums` (absent from a build before the model kernels). */
   bgnbdSums?(

@@ -135,10 +135,6 @@ export function nativeKernels(b: NativeBinding): Kernels {
     name: 'native' as const,
     aggregateRows: aggregateRowsWith(b),
     createInterner: () => new NativeIdInterner(b),
-    hashIds: (ids: IdColumn, out: Uint32Array) => guard('hashIds', () => b.hashIds(ids, out)),
-    hashUtf8: (bytes: Uint8Array, offsets: Int32Array, out: Uint32Array) => guard('hashUtf8', () => b.hashUtf8(bytes, offsets, out)),
-    partitionRows: (hashes: Uint32Array, partitions: number, offsets: Uint32Array, order: Uint32Array) =>
-      guard('partitionRows', () => b.partitionRows(hashes, partitions, offsets, order)),
     quantileThresholds: (values: Float64Array, k: number) =>
       guard('quantileThresholds', () => {
         const out = new Float64Array(values.length === 0 ? 0 : k - 1);

@@ -4,11 +4,11 @@
 use crate::aggregate::{self, Customers, DayMap, Rows, Stop, Totals};
 use crate::interner::Interner;
 use crate::napi::{ensure_disjoint, span, Call, Handler, IdColumn, KernelError, RawValue, Result, TypeTag};
-use crate::{csv, partition, thresholds};
+use crate::{csv, thresholds};
 use std::ffi::CStr;
 
 /// Bumped whenever a signature below changes; the loader refuses a stale build.
-const BINDING_VERSION: i32 = 4;
+const BINDING_VERSION: i32 = 5;
 
 const INTERNER_TAG: TypeTag = TypeTag { lower: 0x7365_6773_7472_6561, upper: 0x6d2d_6964_732d_0001 };
 
@@ -23,9 +23,6 @@ pub const EXPORTS: &[(&CStr, Handler)] = &[
     (c"internerInternUtf8", interner_intern_utf8),
     (c"internerInternDict", interner_intern_dict),
     (c"internerKeys", interner_keys),
-    (c"hashIds", hash_ids),
-    (c"hashUtf8", hash_utf8),
-    (c"partitionRows", partition_rows),
     (c"quantileThresholds", quantile_thresholds),
     (c"bgnbdSums", crate::model::bgnbd_sums),
     (c"gammaGammaSums", crate::model::gamma_gamma_sums),
@@ -177,40 +174,6 @@ fn utf8_rows(offsets: &[i32], out_len: usize) -> Result<usize> {
         return Err(KernelError::Argument("out is shorter than the column".into()));
     }
     Ok(n)
-}
-
-/// `(ids, out: Uint32Array)`.
-fn hash_ids(call: &Call) -> Result<RawValue> {
-    let ids = call.id_column(0)?;
-    let out = call.array::<u32>(1)?;
-    if out.len() < ids.len() {
-        return Err(KernelError::Argument("out is shorter than ids".into()));
-    }
-    ensure_disjoint(&[span("out", out)], &[ids.span()])?;
-    partition::hash_ids(&ids, out);
-    call.undefined()
-}
-
-/// `(bytes, offsets, out: Uint32Array)`.
-fn hash_utf8(call: &Call) -> Result<RawValue> {
-    let (bytes, offsets, out) = (call.array::<u8>(0)?, call.array::<i32>(1)?, call.array::<u32>(2)?);
-    let n = utf8_rows(offsets, out.len())?;
-    ensure_disjoint(&[span("out", out)], &[span("bytes", bytes), span("offsets", offsets)])?;
-    partition::hash_utf8(bytes, offsets, &mut out[..n]);
-    call.undefined()
-}
-
-/// `(hashes: Uint32Array, partitions, offsets: Uint32Array(partitions + 1), order: Uint32Array)`.
-fn partition_rows(call: &Call) -> Result<RawValue> {
-    let hashes = call.array::<u32>(0)?;
-    let p = call.index(1, 1 << 24)?;
-    let (offsets, order) = (call.array::<u32>(2)?, call.array::<u32>(3)?);
-    if !p.is_power_of_two() || offsets.len() != p + 1 || order.len() < hashes.len() || hashes.len() > u32::MAX as usize {
-        return Err(KernelError::Argument("partitions must be a power of two, offsets of length partitions + 1, order as long as hashes".into()));
-    }
-    ensure_disjoint(&[span("offsets", offsets), span("order", order)], &[span("hashes", hashes)])?;
-    partition::partition_rows(hashes, p, offsets, &mut order[..hashes.len()]);
-    call.undefined()
 }
 
 /// `(values: Float64Array, k, out: Float64Array(k - 1))`.

@@ -4,16 +4,6 @@
 /// Largest safe integer of JS (`Number.MAX_SAFE_INTEGER`).
 pub const MAX_SAFE: i64 = (1 << 53) - 1;
 
-/// The integer a Float64 id stands for: only safe integers are ids (`customerKeyFromValue`).
-#[inline]
-pub fn f64_id(v: f64) -> Option<i64> {
-    if v.fract() == 0.0 && v.abs() <= MAX_SAFE as f64 {
-        Some(v as i64)
-    } else {
-        None // NaN, infinities, fractions and unsafe integers are not ids
-    }
-}
-
 /// `customerKeyFromText` on UTF-8: the integer when `s` is the canonical decimal text of a safe
 /// integer (optional `-`, at most 16 digits, no leading zero, not `-0`), else `None` (text key).
 #[inline]
@@ -154,16 +144,6 @@ mod tests {
         assert_eq!(judge_utf8("\u{3000}\t".as_bytes()), IdText::Missing);
         assert_eq!(judge_utf8(&[b'7'; 1025]), IdText::Bad);
         assert_eq!(judge_utf8(&[b'7'; 1024]), IdText::Text);
-    }
-
-    #[test]
-    fn f64_id_takes_safe_integers_only() {
-        assert_eq!(f64_id(13085.0), Some(13085));
-        assert_eq!(f64_id(-0.0), Some(0));
-        assert_eq!(f64_id(MAX_SAFE as f64), Some(MAX_SAFE));
-        for v in [0.5, f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 2f64.powi(53) + 2.0] {
-            assert_eq!(f64_id(v), None, "{v}");
-        }
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! segstream's Node-API addon: the columnar hot loops (aggregation, id interning, hash
-//! partitioning, score thresholds), each the twin of a TypeScript kernel in engine/kernels/.
+//! segstream's Node-API addon: the columnar hot loops (aggregation, id interning, score
+//! thresholds), each the twin of a TypeScript kernel in engine/kernels/.
 //! No crate dependencies: Node-API is declared by hand in napi.rs, the only FFI file.
 
 mod aggregate;
@@ -10,7 +10,6 @@ mod interner;
 mod model;
 mod napi;
 mod parquet;
-mod partition;
 mod thresholds;
 
 /// Node calls this once per environment (main thread and each worker thread); the addon keeps

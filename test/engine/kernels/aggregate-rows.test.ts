@@ -255,7 +255,5 @@ describe.runIf(nativeKernels)('native kernels, shared memory', () => {
     expect(() => native.aggregateRows(state, new Int32Array(2), state.revenue.subarray(0, 2), new Float64Array(2), null, 2)).toThrow(/share memory/);
     const ids = Int32Array.of(1, 2, 3);
     expect(() => native.createInterner().internIds(ids, ids)).toThrow(/share memory/);
-    const buf = new Uint32Array(8);
-    expect(() => native.partitionRows(buf.subarray(0, 4), 2, buf.subarray(2, 5), new Uint32Array(4))).toThrow(/share memory/);
   });
 });
