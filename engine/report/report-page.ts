@@ -94,11 +94,13 @@ export function dashboardHtml(): string {
 (function () {
   var shown = null;
   var currency = 'USD';
+  // ?campaign=NAME chooses the first campaign shown; the picker decides after that.
+  var wanted = new URLSearchParams(location.search).get('campaign') || '';
   var pick = document.getElementById('campaign-pick');
   var status = document.getElementById('status');
-  function get(path) { return fetch(path).then(function (r) { return r.json().then(function (b) { if (!r.ok) throw new Error(b.message || String(r.status)); return b; }); }); }
+  function get(path) { return fetch(path).then(function (r) { return r.json().then(function (b) { if (!r.ok) throw Object.assign(new Error(b.message || String(r.status)), { code: b.code }); return b; }); }); }
   function load(force) {
-    var campaign = pick.value || new URLSearchParams(location.search).get('campaign') || '';
+    var campaign = wanted !== null ? wanted : pick.value;
     return get('/v1/report' + (campaign ? '?campaign=' + encodeURIComponent(campaign) : '')).then(function (d) {
       var key = d.snapshot.id + '|' + campaign;
       currency = d.currency;
@@ -107,10 +109,19 @@ export function dashboardHtml(): string {
       shown = key;
       var known = Array.prototype.map.call(pick.options, function (o) { return o.value; });
       d.campaigns.forEach(function (n) { if (known.indexOf(n) < 0) { var o = document.createElement('option'); o.value = n; o.textContent = n; pick.appendChild(o); } });
-      if (campaign) pick.value = campaign;
+      pick.value = campaign;
+      wanted = null;
       SegstreamReport.render(d, document.getElementById('report'));
       document.body.setAttribute('data-rendered', d.snapshot.id);
-    }).catch(function (e) { status.textContent = 'not ready: ' + e.message; });
+    }).catch(function (e) {
+      if (e.code === 'SEG_ERR_CAMPAIGN_NOT_FOUND') {
+        // A campaign named in the address that is not kept: show the rest, and say so.
+        wanted = null;
+        pick.value = '';
+        return load(true).then(function () { status.textContent += ' · ' + e.message; });
+      }
+      status.textContent = 'not ready: ' + e.message;
+    });
   }
   pick.addEventListener('change', function () { load(true); });
   document.getElementById('lookup').addEventListener('submit', function (ev) {

@@ -185,7 +185,16 @@ describe('the report and the dashboard in Chromium', () => {
     // A card, not a dump of the JSON.
     expect(await page.textContent('#customer')).not.toContain('{');
     await page.screenshot({ path: join(SCREENSHOTS, 'dashboard.png'), fullPage: true });
+
+    // The picker takes the campaign away; an unknown one in the address shows the rest and says so.
+    await page.selectOption('#campaign-pick', '');
+    await page.waitForSelector('[data-view="campaign"] [data-empty]');
     expect(problems).toEqual([]);
+    await page.goto(`${origin}/?campaign=nope`);
+    await page.waitForSelector(`body[data-rendered="${story.after.snapshot}"]`);
+    await page.waitForFunction(() => (globalThis as unknown as { document: { getElementById(id: string): { textContent: string } } }).document.getElementById('status').textContent.includes('no campaign nope'));
+    // The browser itself logs the unknown campaign's 404, and nothing else.
+    expect(problems).toEqual([expect.stringMatching(/^console error: Failed to load resource: .*404/)]);
     await page.close();
   });
 });
