@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { activeKernels } from '../engine/kernels/load-kernels.js';
+import { nativeParquetBinding } from '../engine/read/parquet-native.js';
 import { campaignCommand } from './commands/campaign-command.js';
 import { demoCommand } from './commands/demo-command.js';
 import { exportCommand } from './commands/export-command.js';
@@ -24,7 +25,7 @@ const pkg = JSON.parse(readFileSync(pkgUrl, 'utf8')) as { version: string };
 
 const program = new Command('segstream')
   .description('High-throughput customer segmentation: RFM scores, segments, spend bands, tiers, lifecycle and CLV')
-  .version(`segstream ${pkg.version} (kernels: ${activeKernels()})`, '-V, --version')
+  .version(`segstream ${pkg.version} (kernels: ${activeKernels()}, parquet reader: ${nativeParquetBinding() === null ? 'parquet-wasm' : 'native'})`, '-V, --version')
   .showHelpAfterError()
   // Commander prints its own message (and the help) before it throws; the catch below only picks the exit code, 2 for bad usage.
   .exitOverride();

@@ -168,6 +168,8 @@ function embeddedFields(source: string, description: FileDescription): { name: s
 
 /** An open Parquet file on the native reader. */
 class NativeParquetFile {
+  private scratch: Buffer = Buffer.alloc(0);
+
   private constructor(
     private readonly native: NativeParquetBinding,
     private readonly handle: ParquetFileHandle,
@@ -225,7 +227,10 @@ class NativeParquetFile {
     const [start, length] = chunk;
     let bytes: Uint8Array;
     if (this.fh !== null) {
-      bytes = Buffer.allocUnsafe(length);
+      // One buffer per file, grown as needed: the addon copies what it keeps, so a chunk's bytes
+      // are free again when parquetReadChunk returns.
+      if (this.scratch.length < length) this.scratch = Buffer.allocUnsafe(Math.max(length, this.scratch.length * 2));
+      bytes = this.scratch.subarray(0, length);
       const { bytesRead } = await this.fh.read(bytes, 0, length, start);
       if (bytesRead !== length) throw new InputUnreadableError(`${source}: Parquet data is truncated (a column chunk is cut short)`);
     } else {

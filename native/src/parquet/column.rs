@@ -99,11 +99,21 @@ impl Validity {
     }
 
     fn push_all_valid(&mut self, n: usize) {
-        self.bits.resize((self.len + n).div_ceil(8), 0);
-        for i in self.len..self.len + n {
+        let (mut i, end) = (self.len, self.len + n);
+        self.bits.resize(end.div_ceil(8), 0);
+        while i < end && i % 8 != 0 {
             self.bits[i / 8] |= 1 << (i % 8);
+            i += 1;
         }
-        self.len += n;
+        // Whole bytes at once; the last partial byte bit by bit.
+        let full = (end - i) / 8;
+        self.bits[i / 8..i / 8 + full].fill(0xff);
+        i += full * 8;
+        while i < end {
+            self.bits[i / 8] |= 1 << (i % 8);
+            i += 1;
+        }
+        self.len = end;
     }
 }
 
@@ -164,20 +174,28 @@ fn delta_bytes(data: &[u8], n: usize, offsets: &mut Vec<i32>, out: &mut Vec<u8>)
     Ok(())
 }
 
+/// Appends `n` byte-array values of a page in a non-dictionary encoding to `offsets` and `out`.
+fn append_bytes(encoding: i32, data: &[u8], n: usize, offsets: &mut Vec<i32>, out: &mut Vec<u8>) -> Result<(), ParquetError> {
+    offsets.reserve(n);
+    match encoding {
+        PLAIN => {
+            out.reserve(data.len().saturating_sub(4 * n));
+            plain_bytes(data, n, offsets, out)?;
+        }
+        DELTA_LENGTH_BYTE_ARRAY => {
+            delta_length_bytes(data, n, offsets, out)?;
+        }
+        DELTA_BYTE_ARRAY => delta_bytes(data, n, offsets, out)?,
+        e => return Err(ParquetError::Unsupported(format!("{} for byte arrays", encoding_name(e)))),
+    }
+    Ok(())
+}
+
 /// Dense byte-array values of a page in a non-dictionary encoding.
 fn dense_bytes(encoding: i32, data: &[u8], n: usize) -> Result<(Vec<i32>, Vec<u8>), ParquetError> {
     let (mut offsets, mut out) = (Vec::with_capacity(n + 1), Vec::new());
     offsets.push(0);
-    match encoding {
-        PLAIN => {
-            plain_bytes(data, n, &mut offsets, &mut out)?;
-        }
-        DELTA_LENGTH_BYTE_ARRAY => {
-            delta_length_bytes(data, n, &mut offsets, &mut out)?;
-        }
-        DELTA_BYTE_ARRAY => delta_bytes(data, n, &mut offsets, &mut out)?,
-        e => return Err(ParquetError::Unsupported(format!("{} for byte arrays", encoding_name(e)))),
-    }
+    append_bytes(encoding, data, n, &mut offsets, &mut out)?;
     Ok((offsets, out))
 }
 
@@ -189,10 +207,25 @@ fn dict_indices(data: &[u8], n: usize, dict_len: usize) -> Result<Vec<u32>, Parq
     }
     let bits = u32::from(*data.first().ok_or_else(|| corrupt("a dictionary page without its bit width"))?);
     decode_hybrid(&data[1..], bits, n, &mut idx)?;
-    if idx.iter().any(|&i| i as usize >= dict_len) {
+    let max = idx.iter().copied().max().unwrap_or(0);
+    if max as usize >= dict_len {
         return Err(corrupt("a dictionary index beyond the dictionary"));
     }
     Ok(idx)
+}
+
+/// A page's definition levels (max 1), or None when every slot holds a value (the common case,
+/// which then takes the paths without per-slot checks).
+fn decode_levels(data: &[u8], slots: usize) -> Result<Option<Vec<u32>>, ParquetError> {
+    let mut levels = Vec::with_capacity(slots);
+    decode_hybrid(data, 1, slots, &mut levels)?;
+    if levels.iter().all(|&v| v == 1) {
+        return Ok(None);
+    }
+    if levels.iter().any(|&v| v > 1) {
+        return Err(corrupt("a definition level above the column's maximum"));
+    }
+    Ok(Some(levels))
 }
 
 /// Spreads `nn` dense fixed-width values at the end of `out` over the page's slots (levels), in
@@ -294,31 +327,18 @@ pub fn decode_chunk(bytes: &[u8], meta: &ColumnChunk, leaf: &Leaf, rows: usize) 
                 let len = owned.get(..4).ok_or_else(|| corrupt("a page without its level length"))?;
                 let len = u32::from_le_bytes(len.try_into().expect("4 bytes")) as usize;
                 let lv = owned.get(4..4usize.checked_add(len).ok_or_else(|| corrupt("level length"))?).ok_or_else(|| corrupt("levels run past the page"))?;
-                let mut levels = Vec::with_capacity(slots);
-                decode_hybrid(lv, 1, slots, &mut levels)?;
-                (Some(levels), &owned[4 + len..])
+                (decode_levels(lv, slots)?, &owned[4 + len..])
             } else {
                 (None, &owned[..])
             }
         } else {
             let (rl, dl) = (h.rep_levels_len as usize, h.def_levels_len as usize);
             let lv_end = rl.checked_add(dl).filter(|&e| e <= body.len() && e <= size).ok_or_else(|| corrupt("page v2 levels run past the page"))?;
-            let levels = if leaf.optional {
-                let mut levels = Vec::with_capacity(slots);
-                decode_hybrid(&body[rl..lv_end], 1, slots, &mut levels)?;
-                Some(levels)
-            } else {
-                None
-            };
+            let levels = if leaf.optional { decode_levels(&body[rl..lv_end], slots)? } else { None };
             let raw = &body[lv_end..];
             owned = if h.is_compressed && meta.codec != codec::UNCOMPRESSED { codec::decompress(meta.codec, raw, size - lv_end)? } else { raw.to_vec() };
             (levels, &owned[..])
         };
-        if let Some(l) = &levels {
-            if l.iter().any(|&v| v > 1) {
-                return Err(corrupt("a definition level above the column's maximum"));
-            }
-        }
         let present = levels.as_ref().map_or(slots, |l| l.iter().filter(|&&v| v != 0).count());
         let page = Page { encoding: h.encoding, values, levels, slots, present };
         if fixed {
@@ -424,6 +444,10 @@ fn decode_text_page(page: &Page, kind: &ArrowKind, dict: Option<&Dictionary>, pr
                 *text = Text::Indices(Vec::new());
             }
             let Text::Indices(out) = text else { unreachable!() };
+            if page.levels.is_none() {
+                out.extend(idx.iter().map(|&i| i as i32));
+                return Ok(());
+            }
             out.reserve(page.slots);
             let mut j = 0;
             for k in 0..page.slots {
@@ -455,6 +479,10 @@ fn decode_text_page(page: &Page, kind: &ArrowKind, dict: Option<&Dictionary>, pr
         *text = Text::Plain { offsets, data };
     }
     let Text::Plain { offsets, data } = text else { unreachable!() };
+    if page.levels.is_none() {
+        // Every slot holds a value: decode straight into the column's buffers.
+        return append_bytes(page.encoding, page.values, n, offsets, data);
+    }
     let (doff, ddata) = dense_bytes(page.encoding, page.values, n)?;
     let mut j = 0;
     for k in 0..page.slots {
@@ -469,6 +497,9 @@ fn decode_text_page(page: &Page, kind: &ArrowKind, dict: Option<&Dictionary>, pr
 
 /// UTF-8 check of text as arrow-rs makes it: the bytes are UTF-8 and every offset is a character boundary.
 fn check_utf8(offsets: &[i32], data: &[u8]) -> Result<(), ParquetError> {
+    if data.is_ascii() {
+        return Ok(()); // every byte is a character: every offset is a boundary
+    }
     let s = std::str::from_utf8(data).map_err(|_| corrupt("a text value that is not UTF-8"))?;
     if offsets.iter().any(|&o| !s.is_char_boundary(o as usize)) {
         return Err(corrupt("a text value that is not UTF-8"));

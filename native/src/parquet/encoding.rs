@@ -45,6 +45,28 @@ fn unpack(data: &[u8], i: usize, bits: u32) -> u64 {
     (v & mask) as u64
 }
 
+/// Appends `n` values of width `bits` (<= 32) from LSB-first bit-packed `data`, which holds at
+/// least `ceil(n * bits / 8)` bytes: a 64-bit accumulator refilled a byte at a time.
+fn unpack_run(data: &[u8], bits: u32, n: usize, out: &mut Vec<u32>) {
+    if bits == 0 {
+        out.resize(out.len() + n, 0);
+        return;
+    }
+    let mask = if bits == 32 { u64::from(u32::MAX) } else { (1u64 << bits) - 1 };
+    let (mut acc, mut have, mut at) = (0u64, 0u32, 0usize);
+    for _ in 0..n {
+        while have < bits {
+            // In bounds: the caller checked the bytes the n values need.
+            acc |= u64::from(data[at]) << have;
+            at += 1;
+            have += 8;
+        }
+        out.push((acc & mask) as u32);
+        acc >>= bits;
+        have -= bits;
+    }
+}
+
 /// Decodes `count` values of the RLE / bit-packed hybrid (width `bits` <= 32) from `data`, appending
 /// them to `out`. A final bit-packed run may cover more values than needed (its padding).
 pub fn decode_hybrid(data: &[u8], bits: u32, count: usize, out: &mut Vec<u32>) -> Result<(), ParquetError> {
@@ -88,10 +110,7 @@ pub fn decode_hybrid(data: &[u8], bits: u32, count: usize, out: &mut Vec<u32>) -
             if end - pos < needed {
                 return Err(corrupt("a bit-packed run runs past the page"));
             }
-            let run = &data[pos..end];
-            for i in 0..take {
-                out.push(unpack(run, i, bits) as u32);
-            }
+            unpack_run(&data[pos..end], bits, take, out);
             pos = end;
         }
     }

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { tableToIPC, Table as ArrowTable, vectorFromArray, Utf8, Int64, Int32, Float64, TimestampMillisecond, TimestampMicrosecond } from 'apache-arrow';
@@ -8,6 +9,7 @@ import { nativeParquetBinding, planSplits, readSplit } from '../../../engine/rea
 import { parseBatch } from '../../../engine/parse/parse-batch.js';
 import { RejectLog } from '../../../engine/parse/reject-log.js';
 import type { ColumnMap } from '../../../engine/read/raw-batch.js';
+import { CLI } from '../../helpers/cli.js';
 import { collect, tempDir, write } from './fixtures.js';
 import { cells, readBoth } from './parquet-native-compare.js';
 
@@ -65,6 +67,12 @@ describe.runIf(nativeParquetBinding() !== null)('the native Parquet reader again
     const fallback = await readBoth(join(FIXTURES, 'parquet-wasm/dict-fallback-zstd-v1.parquet'), { customer_id: 'customer_id', ts: 'ts', amount: 'amount' });
     expect(fallback.native.types.customer_id).toBe('Utf8');
     expect(fallback.native.batches).toEqual(fallback.wasm.batches);
+  });
+
+  it('is named by segstream --version, and without the addon parquet-wasm is', () => {
+    const version = (env: Record<string, string>) => spawnSync(process.execPath, [CLI, '--version'], { encoding: 'utf8', env: { ...process.env, ...env } }).stdout;
+    expect(version({})).toMatch(/\(kernels: native, parquet reader: native\)/);
+    expect(version({ SEGSTREAM_NATIVE_ADDON: join(import.meta.dirname, 'no-such-addon.node') })).toMatch(/\(kernels: js, parquet reader: parquet-wasm\)/);
   });
 
   it('cuts a file into row-group splits that read back as the whole file', async () => {
