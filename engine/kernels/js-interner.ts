@@ -36,9 +36,17 @@ export class JsIdInterner implements IdInterner {
   }
 
   internUtf8(bytes: Uint8Array, offsets: Int32Array, out: Int32Array): void {
-    for (let i = 0; i + 1 < offsets.length; i++) {
+    const n = offsets.length - 1;
+    // An ASCII column (the common case) is decoded once and sliced: a TextDecoder call per row
+    // cost more than the Map.
+    const ascii = n > 0 ? asciiText(bytes, offsets[0]!, offsets[n]!) : null;
+    for (let i = 0; i < n; i++) {
       const mask = out[i]!;
-      if (mask >= JUDGE_ONLY) out[i] = this.verdict(textAt(bytes, offsets, i), mask);
+      if (mask < JUDGE_ONLY) continue;
+      const s = offsets[i]!;
+      const e = offsets[i + 1]!;
+      const inside = ascii !== null && s >= ascii.from && e >= s && e <= ascii.to;
+      out[i] = this.verdict(inside ? customerKeyFromText(ascii.text.slice(s - ascii.from, e - ascii.from)) : textAt(bytes, offsets, i), mask);
     }
   }
 
@@ -78,4 +86,11 @@ function textAt(bytes: Uint8Array, offsets: Int32Array, i: number): KeyResult {
   const s = offsets[i]!;
   const e = offsets[i + 1]!;
   return s < 0 || e < s || e > bytes.length ? null : customerKeyFromText(decoder.decode(bytes.subarray(s, e)));
+}
+
+/** Bytes `[from, to)` as a string when they are all ASCII (then byte offsets are string offsets), else null. */
+function asciiText(bytes: Uint8Array, from: number, to: number): { text: string; from: number; to: number } | null {
+  if (from < 0 || to < from || to > bytes.length) return null;
+  for (let i = from; i < to; i++) if (bytes[i]! >= 0x80) return null;
+  return { text: Buffer.from(bytes.buffer, bytes.byteOffset + from, to - from).toString('latin1'), from, to };
 }
