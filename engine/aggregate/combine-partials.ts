@@ -126,7 +126,7 @@ export function combinePartials(
 }
 
 /**
- * Adds each customer's distinct orders (state-pack.ts's order entries) to `orders` / `returns`.
+ * Adds each customer's distinct orders (partial-pack.ts's order entries) to `orders` / `returns`.
  * Entries are distinct within a pack, so a customer met in one pack counts them as they come;
  * only the customers of 2+ packs go through a set, which drops an order two shares both saw.
  */

@@ -1,5 +1,5 @@
 /**
- * The last step of both finalize paths (finalize.ts on one thread, engine/pool/finalize-packs.ts
+ * The last step of both finalize paths (finalize.ts on one thread, combine-partials.ts
  * on the pool): from per-customer sums to DESIGN's fields. Money arrives in exact units
  * (money.ts) and leaves as money.
  */

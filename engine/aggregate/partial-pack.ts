@@ -1,7 +1,7 @@
 /**
  * A worker's partial aggregate cut into P partitions of plain typed arrays, so each part can be
- * transferred (not copied, not JSON) to the merger of its partition (finalize-packs.ts), which
- * merges them as `Aggregator.merge` would.
+ * transferred (not copied, not JSON) to the merger of its partition (combine-partials.ts), which
+ * merges them exactly.
  *
  *   share w (rows of one piece of input)         mergers
  *   ┌──────────────┐  partitionOf(key) = 0  ──►  merger 0: packs of shares 0, 1, 2 … in order
