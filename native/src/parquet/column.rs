@@ -555,7 +555,8 @@ fn convert_fixed(data: Vec<u8>, leaf: &Leaf, kind: &ArrowKind) -> Result<Values,
             for v in data.chunks_exact(12) {
                 let nanos = i64::from_le_bytes(v[..8].try_into().expect("8 bytes"));
                 let day = i64::from(u32::from_le_bytes(v[8..].try_into().expect("4 bytes")));
-                let t = (day - JULIAN_UNIX_EPOCH).wrapping_mul(86_400_000_000_000).wrapping_add(nanos);
+                // An all-zero slot is a null's (spread_fixed zeroes them): it stays 0.
+                let t = if day == 0 && nanos == 0 { 0 } else { (day - JULIAN_UNIX_EPOCH).wrapping_mul(86_400_000_000_000).wrapping_add(nanos) };
                 out.extend_from_slice(&t.to_le_bytes());
             }
             Values::Fixed { data: out }
@@ -575,4 +576,69 @@ fn convert_fixed(data: Vec<u8>, leaf: &Leaf, kind: &ArrowKind) -> Result<Values,
         }
         _ => Values::Fixed { data },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parquet::schema::ArrowKind;
+
+    /// A DataPageHeader v1 in the Thrift compact protocol: PLAIN values, RLE levels.
+    fn page_header(num_values: i32, size: i32) -> Vec<u8> {
+        let zz = |v: i32| -> Vec<u8> {
+            let mut u = ((v << 1) ^ (v >> 31)) as u32;
+            let mut out = Vec::new();
+            loop {
+                if u < 0x80 {
+                    out.push(u as u8);
+                    return out;
+                }
+                out.push((u as u8 & 0x7f) | 0x80);
+                u >>= 7;
+            }
+        };
+        let mut h = vec![0x15];
+        h.extend(zz(0)); // 1: type DATA_PAGE
+        h.push(0x15);
+        h.extend(zz(size)); // 2: uncompressed size
+        h.push(0x15);
+        h.extend(zz(size)); // 3: compressed size
+        h.push(0x2c); // 5: data_page_header (struct, delta 2)
+        h.push(0x15);
+        h.extend(zz(num_values));
+        h.push(0x15);
+        h.extend(zz(0)); // encoding PLAIN
+        h.push(0x15);
+        h.extend(zz(3)); // definition levels RLE
+        h.push(0x15);
+        h.extend(zz(3)); // repetition levels RLE
+        h.push(0x00);
+        h.push(0x00);
+        h
+    }
+
+    #[test]
+    fn int96_timestamps_become_nanoseconds_and_nulls_spread() {
+        // Three slots, the middle one null: levels as one bit-packed group [1, 0, 1].
+        let levels = [0x03u8, 0b0000_0101];
+        let mut body = (levels.len() as u32).to_le_bytes().to_vec();
+        body.extend_from_slice(&levels);
+        for (nanos, day) in [(1_000_000_000i64, 2_440_589u32), (5i64, 2_440_588u32)] {
+            body.extend_from_slice(&nanos.to_le_bytes());
+            body.extend_from_slice(&day.to_le_bytes());
+        }
+        let mut chunk = page_header(3, body.len() as i32);
+        chunk.extend_from_slice(&body);
+        let meta = ColumnChunk { column_index: None, offset_index: None, physical: INT96, codec: 0, num_values: 3, total_compressed_size: chunk.len() as i64, data_page_offset: 4, dictionary_page_offset: None };
+        let leaf = Leaf { name: "ts".into(), chunk: Some(0), physical: INT96, width: 12, optional: true, arrow: Ok(ArrowKind::Timestamp { unit: 2, utc: false }) };
+        let d = decode_chunk(&chunk, &meta, &leaf, 3).unwrap();
+        assert_eq!(d.null_count, 1);
+        assert_eq!(d.validity.as_deref(), Some(&[0b101u8][..]));
+        let Values::Fixed { data } = d.values else { panic!("fixed values expected") };
+        let ts: Vec<i64> = data.chunks_exact(8).map(|b| i64::from_le_bytes(b.try_into().unwrap())).collect();
+        assert_eq!(ts, vec![86_401_000_000_000, 0, 5]);
+        // The same page claiming more values than its row group has is corrupt, not a panic.
+        assert!(matches!(decode_chunk(&chunk, &meta, &leaf, 2), Err(ParquetError::Corrupt(_))));
+        assert!(matches!(decode_chunk(&chunk[..chunk.len() - 3], &ColumnChunk { total_compressed_size: chunk.len() as i64 - 3, ..meta.clone() }, &leaf, 3), Err(ParquetError::Corrupt(_))));
+    }
 }
