@@ -219,7 +219,8 @@ function runChild(input: RescoreWorkerInput, onProgress: (p: JobProgress) => voi
       if (!settled) reject(e);
       settled = true;
     });
-    child.on('exit', (code, signal) => {
+    // 'close', not 'exit': it comes after the channel's last message, so a `done` sent just before the exit is read first.
+    child.on('close', (code, signal) => {
       if (!settled) reject(new Error(`the rescore process exited with ${signal ?? `code ${code}`}`));
       settled = true;
     });
