@@ -88,9 +88,14 @@ function readerOf(field: CustomerField, vector: Vector, coded: CodedColumn | und
   const valid = (row: number) => bitmap === null || ((bitmap[row >> 3]! >> (row & 7)) & 1) === 1;
   const values: unknown = d.values;
   if (kind === 'category') {
-    if (!coded || bitmap !== null) return generic;
-    const { codes, names } = coded;
-    return (row) => names[codes[row]!]!;
+    if (coded && bitmap === null) {
+      const { codes, names } = coded;
+      return (row) => names[codes[row]!]!;
+    }
+    // A category with nulls (lost_reason): the dictionary's names by code, without Arrow's per-value decoding.
+    if (!d.dictionary || !(values instanceof Int16Array)) return generic;
+    const names = [...d.dictionary].map(String);
+    return (row) => (valid(row) ? names[values[row]!]! : null);
   }
   if (kind === 'text' && DataType.isUtf8(vector.type) && values instanceof Uint8Array && d.valueOffsets instanceof Int32Array) {
     const offsets = d.valueOffsets;

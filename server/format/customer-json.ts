@@ -115,9 +115,15 @@ class RowPlan {
         this.names[c] = coded.names.map((name) => JSON.stringify(name));
         continue;
       }
-      if (chunks.length !== 1 || d === undefined || d.offset !== 0 || field.kind === 'text' || field.kind === 'flag' || field.kind === 'category') continue;
+      if (chunks.length !== 1 || d === undefined || d.offset !== 0 || field.kind === 'text' || field.kind === 'flag') continue;
       const v: unknown = d.values;
-      if (field.kind === 'timestamp' && v instanceof BigInt64Array) {
+      if (field.kind === 'category') {
+        // A category with nulls (lost_reason): its dictionary's names and its Int16 codes read as Uint16.
+        if (!d.dictionary || !(v instanceof Int16Array)) continue;
+        this.op[c] = CODED;
+        this.slot[c] = this.u16.push(new Uint16Array(v.buffer, v.byteOffset, v.length)) - 1;
+        this.names[c] = [...d.dictionary].map((name) => JSON.stringify(String(name)));
+      } else if (field.kind === 'timestamp' && v instanceof BigInt64Array) {
         this.op[c] = TIMESTAMP;
         this.slot[c] = this.ts.push(new Int32Array(v.buffer, v.byteOffset, v.length * 2)) - 1;
       } else if (v instanceof Float64Array && field.kind !== 'timestamp') {

@@ -36,6 +36,8 @@ beforeAll(async () => {
   lines.push('13085.0,2026-06-01,30', '13085,2026-06-02,20');
   // Before 1970: a negative epoch, written from the two halves of its Int64.
   lines.push('MOON,1969-07-20T20:17:40.250Z,19.69', 'MOON,2026-06-20,1');
+  // Lost two years ago after heavy returns: lost_at and lost_reason set, a category with nulls elsewhere.
+  lines.push('GONE,2024-01-05,50', 'GONE,2024-01-20,-20');
   // Only returns: null purchase fields, scores 0, segment no_purchases.
   lines.push('R1,2026-06-03,-40', 'R1,2026-06-04,-2.5');
   const input = join(dir, 'tx.csv');
@@ -80,6 +82,10 @@ describe('GET /v1/customers/:id written from the columns', () => {
     const c = (await app.inject({ method: 'GET', url: '/v1/customers/Zo%C3%AB' })).json();
     expect(c).toMatchObject({ customer_id: 'Zoë', orders: 1, revenue: 14.5, first_purchase_at: '2026-05-12T00:00:00.000Z', live: false, as_of: '2026-06-30T23:59:59.999Z' });
     expect((await app.inject({ method: 'GET', url: '/v1/customers/MOON' })).json()).toMatchObject({ first_purchase_at: '1969-07-20T20:17:40.250Z', orders: 2, revenue: 20.69 });
+    const gone = (await app.inject({ method: 'GET', url: '/v1/customers/GONE' })).json();
+    expect(gone).toMatchObject({ lifecycle: 'lost', lost_reason: 'returns_heavy', returned_share: 0.4 });
+    expect(gone.lost_at).not.toBeNull();
+    expect((await app.inject({ method: 'GET', url: '/v1/customers/42' })).json()).toMatchObject({ lost_reason: null, lost_at: null });
     const r = (await app.inject({ method: 'GET', url: '/v1/customers/R1' })).json();
     expect(r).toMatchObject({ orders: 0, returns: 2, returned_amount: 42.5, revenue: -42.5, first_purchase_at: null, recency_days: null, aov: null, r_score: 0, segment: 'no_purchases', margin: null });
     const quoted = await app.inject({ method: 'GET', url: `/v1/customers/${encodeURIComponent('O"Brien')}` });

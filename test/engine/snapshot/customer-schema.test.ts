@@ -21,7 +21,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'segstream-schema-'));
   const lines = ['customer_id,ts,amount,margin'];
   for (let i = 1; i <= 120; i++) for (let k = 0; k <= i % 3; k++) lines.push(`${i % 7 === 0 ? `K${i}` : i},2026-0${1 + ((i + k) % 6)}-1${k}T1${k}:0${k}:00Z,${(i % 50) + k + 0.5},${i % 4 === 0 ? '' : (i % 9) + 0.25}`);
-  lines.push('R9,2026-06-01,-10,-1');
+  lines.push('R9,2026-06-01,-10,-1', 'GONE,2024-01-05,50,', 'GONE,2024-01-20,-20,');
   await writeFile(join(dir, 'tx.csv'), `${lines.join('\n')}\n`);
   await rescore({ input: join(dir, 'tx.csv'), dataDir: join(dir, 'data'), asOf: '2026-06-30' });
   snap = await loadSnapshot(join(dir, 'data'));
