@@ -51,7 +51,7 @@ export const CUSTOMER_FIELDS = [
   field('revenue_365d', 'number', true, true, 'net revenue of the last 365 days before as_of'),
   field('recency_days', 'integer', true, true, 'days from the last purchase to as_of'),
   field('tenure_days', 'integer', true, true, 'days from the first purchase to as_of'),
-  field('aov', 'number', true, true, 'revenue / orders'),
+  field('aov', 'number', true, true, 'revenue / orders: money per order (expected_aov is per purchase day)'),
   field('weekly_spend', 'number', true, true, 'revenue / max(1, ceil((tenure_days + 1) / 7))'),
   field('r_score', 'score', false, true, 'recency score 1..k (0 without purchases)'),
   field('f_score', 'score', false, true, 'frequency score 1..k (0 without purchases)'),
@@ -65,10 +65,10 @@ export const CUSTOMER_FIELDS = [
   field('lost_at', 'timestamp', true, false, 'day the customer crossed into lifecycle lost: day(last_purchase_at) + lapsed_days + 1 (null unless lost)'),
   field('returned_share', 'number', false, false, 'returned_amount / (revenue + returned_amount), 0 without purchases'),
   field('lost_reason', 'category', true, false, 'first matching lost_reasons rule (returns_heavy, one_time_buyer, ...), other when none; null unless lost'),
-  field('last_year_revenue', 'number', true, false, 'net revenue of the 365 days up to the last purchase (what a lost customer was worth a year; null without purchases)'),
+  field('last_year_revenue', 'number', true, false, 'net revenue of the days after day(last_purchase_at) - 365, later returns included (what a lost customer was worth a year; null without purchases)'),
   field('p_alive', 'number', true, true, 'BG/NBD probability the customer is still active'),
   field('expected_purchases_90d', 'number', true, true, 'BG/NBD expected purchases in the next 90 days'),
-  field('expected_aov', 'number', true, true, 'Gamma-Gamma expected order value'),
+  field('expected_aov', 'number', true, true, 'Gamma-Gamma expected spend per purchase day (all orders of a day are one purchase; aov is per order)'),
   field('clv_365d', 'number', true, true, 'expected customer value over the model horizon, discounted'),
 ] as const satisfies readonly CustomerField[];
 
