@@ -64,3 +64,17 @@ describe('GET /v1/report', () => {
     expect(cli.stderr).toContain('--out');
   });
 });
+
+describe('GET /v1/report before any snapshot', () => {
+  it('answers 503 not ready, which the dashboard shows until a snapshot goes live', async () => {
+    const empty = await buildServer({ dataDir: join(dir, 'empty'), reloadIntervalMs: 0 });
+    try {
+      const res = await empty.inject('/v1/report');
+      expect(res.statusCode).toBe(503);
+      expect(res.json()).toMatchObject({ code: 'SEG_ERR_NOT_READY' });
+      expect((await empty.inject('/')).statusCode).toBe(200);
+    } finally {
+      await empty.close();
+    }
+  });
+});
