@@ -11,4 +11,7 @@ export * from './generate/index.js';
 export { rescore, type RescoreOptions, type RescoreSummary, type RescoreProgress } from './rescore/rescore.js';
 export { parseAsOf } from './rescore/as-of.js';
 export { migrationMatrix, MIGRATION_DIMENSIONS, type Migration } from './report/migration.js';
+export { buildReport, type ReportData, type ReportInput } from './report/report-data.js';
+export { loadReport, type ReportOptions } from './report/load-report.js';
+export { reportHtml } from './report/report-page.js';
 export { exportSnapshot, type ExportFormat } from './snapshot/export-snapshot.js';
