@@ -26,8 +26,12 @@ import type { RawBatch, RawColumn, ReadColumnName, ReadOptions } from './raw-bat
 
 let binding: NativeParquetBinding | null | undefined;
 
-/** The addon's Parquet reader, or null when the addon is missing or built before it (looked up once per thread). */
+/**
+ * The addon's Parquet reader, or null when the addon is missing or built before it (looked up once
+ * per thread), or when SEGSTREAM_PARQUET_READER=wasm asks for the reference reader.
+ */
 export function nativeParquetBinding(): NativeParquetBinding | null {
+  if (process.env.SEGSTREAM_PARQUET_READER === 'wasm') return null;
   if (binding === undefined) {
     const loaded = loadBinding();
     const b = 'binding' in loaded ? loaded.binding : null;

@@ -217,6 +217,13 @@ fn dict_indices(data: &[u8], n: usize, dict_len: usize) -> Result<Vec<u32>, Parq
 /// A page's definition levels (max 1), or None when every slot holds a value (the common case,
 /// which then takes the paths without per-slot checks).
 fn decode_levels(data: &[u8], slots: usize) -> Result<Option<Vec<u32>>, ParquetError> {
+    // The usual page without nulls: one RLE run of 1s covering every slot (header, value byte).
+    let mut pos = 0;
+    if let Ok(header) = super::encoding::uleb(data, &mut pos) {
+        if header & 1 == 0 && (header >> 1) >= slots as u64 && data.get(pos) == Some(&1) {
+            return Ok(None);
+        }
+    }
     let mut levels = Vec::with_capacity(slots);
     decode_hybrid(data, 1, slots, &mut levels)?;
     if levels.iter().all(|&v| v == 1) {

@@ -5,7 +5,10 @@ import { tableToIPC, Table as ArrowTable, vectorFromArray, Utf8, Int64, Int32, F
 import fc from 'fast-check';
 import { Compression, Encoding, Table as WasmTable, WriterPropertiesBuilder, WriterVersion, writeParquet } from 'parquet-wasm';
 import { describe, expect, it } from 'vitest';
+import { finalize } from '../../../engine/aggregate/finalize.js';
+import { listInputs } from '../../../engine/read/open-input.js';
 import { nativeParquetBinding, planSplits, readSplit } from '../../../engine/read/parquet-native.js';
+import { aggregateInputs } from '../../../engine/rescore/aggregate-inputs.js';
 import { parseBatch } from '../../../engine/parse/parse-batch.js';
 import { RejectLog } from '../../../engine/parse/reject-log.js';
 import type { ColumnMap } from '../../../engine/read/raw-batch.js';
@@ -143,5 +146,34 @@ describe.runIf(nativeParquetBinding() !== null)('the native Parquet reader on ra
       }),
       { numRuns: 60, seed: 20261202 },
     );
+  });
+});
+
+describe.runIf(nativeParquetBinding() !== null)('a rescore on the native Parquet reader', () => {
+  async function table(path: string, reader: 'native' | 'wasm', columns: ColumnMap) {
+    const before = process.env.SEGSTREAM_PARQUET_READER;
+    process.env.SEGSTREAM_PARQUET_READER = reader === 'wasm' ? 'wasm' : 'native';
+    try {
+      const { agg, rejects } = await aggregateInputs(await listInputs(path), { columns, batchSize: 1000 }, { asOfMs: Date.UTC(2026, 0, 1) - 1 });
+      return { table: finalize(agg, Date.UTC(2026, 0, 1) - 1, [90, 365]), rejects: rejects.counts };
+    } finally {
+      if (before === undefined) delete process.env.SEGSTREAM_PARQUET_READER;
+      else process.env.SEGSTREAM_PARQUET_READER = before;
+    }
+  }
+
+  it.each([
+    ['duckdb/snappy-v1-dict-6000-rg2048.parquet', { customer_id: 'customer_id', ts: 'ts', amount: 'amount' }],
+    ['duckdb/zstd-v2-dict-6000-rg2048.parquet', { customer_id: 'note', ts: 'ts_ns', amount: 'dec9', order_id: 'order_id' }],
+    ['parquet-wasm/dict-lz4hadoop-v2.parquet', { customer_id: 'customer_id', ts: 'ts', amount: 'amount', order_id: 'order_id' }],
+  ] as const)('aggregates %s to the customer table parquet-wasm gives', async (file, columns) => {
+    const path = join(FIXTURES, file);
+    const native = await table(path, 'native', columns);
+    const wasm = await table(path, 'wasm', columns);
+    expect(native.table.size).toBeGreaterThan(10);
+    expect(native.table.customerId).toEqual(wasm.table.customerId);
+    expect(native.table.fields).toEqual(wasm.table.fields);
+    expect(native.table.windows).toEqual(wasm.table.windows);
+    expect(native.rejects).toEqual(wasm.rejects);
   });
 });
