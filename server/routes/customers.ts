@@ -26,7 +26,8 @@ function customerText(state: LiveState, json: CustomerJson, key: CustomerKey): s
 }
 
 function sendJson(reply: FastifyReply, text: string): FastifyReply {
-  return reply.header('content-type', JSON_TYPE).send(text);
+  // A long body is encoded once here: sent as text, it would be measured for its length and then encoded.
+  return reply.header('content-type', JSON_TYPE).send(text.length > 16_384 ? Buffer.from(text) : text);
 }
 
 /** Registers the customer lookup routes. */
