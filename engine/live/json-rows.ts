@@ -60,8 +60,13 @@ class Scanner {
     this.at++;
   }
 
-  /** Start and end (exclusive) of a string's raw bytes, the cursor past its closing quote; -1 start when it has escapes or non-ASCII. */
-  stringSpan(): { start: number; end: number; plain: boolean } {
+  /** The last string's raw bytes (start, end exclusive), and whether they are plain ASCII without escapes. */
+  spanStart = 0;
+  spanEnd = 0;
+  spanPlain = true;
+
+  /** Reads a string's span (fields above, no object per string); the cursor goes past its closing quote. */
+  stringSpan(): void {
     const b = this.b;
     const start = ++this.at;
     let plain = true;
@@ -69,7 +74,10 @@ class Scanner {
       const c = b[at]!;
       if (c === QUOTE) {
         this.at = at + 1;
-        return { start, end: at, plain };
+        this.spanStart = start;
+        this.spanEnd = at;
+        this.spanPlain = plain;
+        return;
       }
       if (c < 0x20) throw BAIL;
       if (c === BACKSLASH) {
@@ -81,7 +89,8 @@ class Scanner {
   }
 
   string(): string {
-    const { start, end, plain } = this.stringSpan();
+    this.stringSpan();
+    const { spanStart: start, spanEnd: end, spanPlain: plain } = this;
     const buf = this.buf;
     if (plain) return buf.toString('latin1', start, end);
     // Escapes or UTF-8: JSON.parse of the quoted text decodes them exactly (and refuses a bad escape or byte).
@@ -188,10 +197,10 @@ export function scanJsonRows(body: Uint8Array, source: string): { raw: RawBatch;
         else {
           for (;;) {
             if (s.space() !== QUOTE) throw BAIL;
-            const { start, end, plain } = s.stringSpan();
+            s.stringSpan();
             // A key with escapes could spell a known or refused key: the general path reads it.
-            if (!plain) throw BAIL;
-            const j = s.keyIndex(start, end);
+            if (!s.spanPlain) throw BAIL;
+            const j = s.keyIndex(s.spanStart, s.spanEnd);
             s.expect(COLON);
             const v = s.value();
             if (j >= 0) {

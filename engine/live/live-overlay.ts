@@ -20,6 +20,7 @@
  *   had counts again until the next rescore.
  * - predictions need the model refit and are null until the next rescore.
  */
+import { DataType, TimeUnit } from 'apache-arrow';
 import { Aggregator } from '../aggregate/aggregator.js';
 import { AGGREGATE_FIELDS, type AggregateField } from '../aggregate/customer-table.js';
 import { isPurchaseDay } from '../aggregate/day-map.js';
@@ -32,7 +33,7 @@ import { type CustomerKey, customerKeyFromText } from '../parse/parse-values.js'
 import type { LiveCounts } from './live-counts.js';
 import { LiveRowsState } from './live-rows-state.js';
 import { type LiveScale, type LiveScores, scoreLive } from './live-scorer.js';
-import type { Cell, SnapshotColumns } from './snapshot-columns.js';
+import type { Cell, CustomerColumn, SnapshotColumns } from './snapshot-columns.js';
 
 const NO_DAY = -0x80000000;
 
@@ -74,6 +75,29 @@ function canonicalIds(batch: TxBatch): TxBatch {
   }
   return ids ? { ...batch, ids } : batch;
 }
+
+/**
+ * A numeric column of the snapshot read straight from its buffer (NaN for null): a customer's
+ * first live row reads a dozen of them, and Arrow's per-value getter was most of that. Any other
+ * layout reads through SnapshotColumns.number.
+ */
+function numberReader(columns: SnapshotColumns, name: CustomerColumn): (row: number) => number {
+  if (!columns.has(name)) return () => Number.NaN;
+  const vector = columns.vector(name);
+  const d = vector.data[0];
+  const values = d?.values as unknown;
+  const plain =
+    vector.data.length === 1 && d !== undefined && d.offset === 0 && !DataType.isBool(vector.type) &&
+    // Timestamps are read as their stored number, which is the ms of Arrow's getter only for a ms unit.
+    !(DataType.isTimestamp(vector.type) && vector.type.unit !== TimeUnit.MILLISECOND) &&
+    (values instanceof Float64Array || values instanceof Int32Array || values instanceof Uint32Array || values instanceof Uint16Array || values instanceof Uint8Array || values instanceof BigInt64Array);
+  if (!plain) return (row) => columns.number(name, row);
+  const bits = d.nullCount > 0 ? d.nullBitmap : null;
+  const at = values as ArrayLike<number | bigint>;
+  return (row) => (bits !== null && ((bits[row >> 3]! >> (row & 7)) & 1) === 0 ? Number.NaN : Number(at[row]!));
+}
+
+const BASE_COLUMNS = ['orders', 'returns', 'revenue', 'returned_amount', 'margin', 'first_purchase_at', 'last_purchase_at', 'purchase_days', 'revenue_90d', 'revenue_365d', 'weekly_spend'] as const;
 
 /** Columns of the customers live events changed. */
 export class LiveOverlay {
@@ -119,6 +143,8 @@ export class LiveOverlay {
   private dirty = new Uint8Array(0);
   private capacity = 0;
   private readonly snapshotHasMargin: boolean;
+  /** Readers of the snapshot's numeric columns a customer's first live row needs. */
+  private readonly snap: Record<(typeof BASE_COLUMNS)[number], (row: number) => number>;
 
   constructor(
     private readonly columns: SnapshotColumns,
@@ -131,6 +157,7 @@ export class LiveOverlay {
     for (const name of AGGREGATE_FIELDS) this.fields[name] = new Float64Array(0);
     const margin = columns.has('margin') ? columns.vector('margin') : null;
     this.snapshotHasMargin = margin !== null && margin.nullCount < margin.length;
+    this.snap = Object.fromEntries(BASE_COLUMNS.map((name) => [name, numberReader(columns, name)])) as LiveOverlay['snap'];
   }
 
   /** Customers in the overlay. */
@@ -312,9 +339,9 @@ export class LiveOverlay {
     }
     if (this.byRow === null) this.byRow = new Int32Array(this.columns.size).fill(-1);
     this.byRow[row] = k;
-    const cols = this.columns;
-    const n = (name: Parameters<SnapshotColumns['number']>[0]): number => {
-      const x = cols.number(name, row);
+    const snap = this.snap;
+    const n = (name: (typeof BASE_COLUMNS)[number]): number => {
+      const x = snap[name](row);
       return Number.isNaN(x) ? 0 : x;
     };
     const s = this.agg.state;
@@ -323,8 +350,8 @@ export class LiveOverlay {
     s.revenue[k]! += toUnits(n('revenue'));
     s.returnedAmount[k]! += toUnits(n('returned_amount'));
     s.margin[k]! += toUnits(n('margin'));
-    const first = cols.number('first_purchase_at', row);
-    const last = cols.number('last_purchase_at', row);
+    const first = snap.first_purchase_at(row);
+    const last = snap.last_purchase_at(row);
     if (!Number.isNaN(first)) {
       if (first < s.firstTs[k]!) s.firstTs[k] = first;
       this.baseFirstDay[k] = Math.floor(first / MS_PER_DAY);
@@ -453,8 +480,8 @@ export class LiveOverlay {
             cols.lifecycle.names[cols.lifecycle.codes[row]!]!,
             cols.spendBand[row]!,
             cols.winBack[row] === 1,
-            cols.number('revenue', row),
-            cols.number('weekly_spend', row),
+            this.snap.revenue(row),
+            this.snap.weekly_spend(row),
             -1,
           );
         }
