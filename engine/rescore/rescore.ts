@@ -203,7 +203,7 @@ export async function rescore(opts: RescoreOptions): Promise<RescoreSummary> {
   }
   const tModels = performance.now();
 
-  const scored = scoreBase(table, config, previous ? previousState(previous.customers, table.customerId) : null, predictions);
+  const scored = scoreBase(table, config, previous ? previousState(previous.customers, table.customerId) : null, predictions, kernels.quantileThresholds);
   // Judged once lifecycle is known; the manifest's models block holds every model warning too.
   modelWarnings.push(...degenerateFitWarnings(predictions?.p_alive ?? null, scored.lifecycle));
   warnings.push(...modelWarnings);

@@ -4,7 +4,7 @@
  */
 import type { CustomerTable } from '../aggregate/customer-table.js';
 import type { Config } from '../config/config-schema.js';
-import { scoreRfm } from '../score/rfm-scorer.js';
+import { scoreRfm, type ThresholdsFn } from '../score/rfm-scorer.js';
 import { assignLifecycle, lostFields, returnedShares, winBackFlags } from '../segment/lifecycle.js';
 import { assignTiers } from '../segment/loyalty-tiers.js';
 import { type NumericColumns, assignSegments } from '../segment/segmenter.js';
@@ -20,10 +20,10 @@ export interface PreviousState {
 }
 
 
-/** Scores, segments and classifies every customer of `table`. */
-export function scoreBase(table: CustomerTable, config: Config, previous: PreviousState | null, predictions: Predictions | null): ScoredBase {
+/** Scores, segments and classifies every customer of `table`; `thresholdsOf`: the kernel set's (default: the TypeScript sort). */
+export function scoreBase(table: CustomerTable, config: Config, previous: PreviousState | null, predictions: Predictions | null, thresholdsOf?: ThresholdsFn): ScoredBase {
   const fields = table.fields;
-  const rfm = scoreRfm(table, config.scores.bins);
+  const rfm = scoreRfm(table, config.scores.bins, thresholdsOf);
   const columns: NumericColumns = {
     ...fields,
     r_score: rfm.r,
@@ -37,6 +37,7 @@ export function scoreBase(table: CustomerTable, config: Config, previous: Previo
     by: sb.by,
     quantiles: sb.quantiles,
     edges: sb.edges,
+    ...(thresholdsOf ? { thresholdsOf } : {}),
   });
   const tierSpend = table.windows.get(config.tiers.window_days)!;
   const tier = assignTiers(tierSpend, config.tiers.levels, config.tiers.grace, previous ? (c) => previous.tier(c) : null);

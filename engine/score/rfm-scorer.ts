@@ -34,12 +34,18 @@ function purchasing(table: CustomerTable, value: (c: number) => number): Float64
   return out.subarray(0, n);
 }
 
+/**
+ * The thresholds of DESIGN's rule over some values: quantile-thresholds.ts `quantileThresholds`
+ * (a sort) or the kernel set's twin (the Rust addon's selection, engine/kernels), same results.
+ */
+export type ThresholdsFn = (values: Float64Array, k: number) => Float64Array;
+
 /** Computes thresholds over the base and scores every customer. */
-export function scoreRfm(table: CustomerTable, bins: number): RfmScores {
+export function scoreRfm(table: CustomerTable, bins: number, thresholdsOf: ThresholdsFn = quantileThresholds): RfmScores {
   const { recency_days: recency, orders, revenue } = table.fields;
-  const tr = quantileThresholds(purchasing(table, (c) => -recency[c]!), bins);
-  const tf = quantileThresholds(purchasing(table, (c) => orders[c]!), bins);
-  const tm = quantileThresholds(purchasing(table, (c) => revenue[c]!), bins);
+  const tr = thresholdsOf(purchasing(table, (c) => -recency[c]!), bins);
+  const tf = thresholdsOf(purchasing(table, (c) => orders[c]!), bins);
+  const tm = thresholdsOf(purchasing(table, (c) => revenue[c]!), bins);
   const thresholds: RfmThresholds = { bins, r: [...tr], f: [...tf], m: [...tm] };
   return { ...applyRfm(table, thresholds), thresholds };
 }

@@ -4,6 +4,7 @@
  * get band 0 and stay out of the table.
  */
 import { bandOfEdges, quantileThresholds, scoreOf } from '../score/quantile-thresholds.js';
+import type { ThresholdsFn } from '../score/rfm-scorer.js';
 
 /** One row of the band table: who is in the band and what they bring. */
 export interface SpendBandRow {
@@ -33,13 +34,15 @@ export function assignSpendBands(
   orders: ArrayLike<number>,
   revenue: Float64Array,
   weeklySpend: Float64Array,
-  opts: { by: string; quantiles: number; edges?: readonly number[] | undefined },
+  opts: { by: string; quantiles: number; edges?: readonly number[] | undefined; thresholdsOf?: ThresholdsFn },
 ): SpendBands {
   const n = values.length;
-  const purchasing: number[] = [];
-  for (let c = 0; c < n; c++) if (orders[c]! >= 1) purchasing.push(values[c]!);
+  const purchasing = new Float64Array(n);
+  let m = 0;
+  for (let c = 0; c < n; c++) if (orders[c]! >= 1) purchasing[m++] = values[c]!;
   const edges = opts.edges ? [...opts.edges] : null;
-  const thresholds = edges ? [] : [...quantileThresholds(Float64Array.from(purchasing), opts.quantiles)];
+  const thresholdsOf = opts.thresholdsOf ?? quantileThresholds;
+  const thresholds = edges ? [] : [...thresholdsOf(purchasing.subarray(0, m), opts.quantiles)];
   const t = Float64Array.from(thresholds);
   const bandCount = edges ? edges.length + 1 : opts.quantiles;
   const band = new Uint16Array(n);

@@ -70,3 +70,54 @@ describe('assignSegments', () => {
     expect([nameOf(seg, 0), nameOf(seg, 1)]).toEqual(['no_purchases', 'champions']);
   });
 });
+
+describe('assignSegments on a large base', () => {
+  /** DESIGN's rule, customer by customer: the first rule whose (scaled) ranges and conditions all hold. */
+  function reference(c: number, s: { r: Uint8Array; f: Uint8Array; m: Uint8Array }, rules: typeof DEFAULT_SEGMENTS, k: number, cols: Record<string, Float64Array>): string {
+    for (const rule of rules) {
+      const b = rule.bins ?? k;
+      const scaled = (v: number) => (b === k ? v : Math.ceil((v * b) / k));
+      const ok = (['r', 'f', 'm'] as const).every((key) => !rule[key] || (scaled(s[key][c]!) >= rule[key]![0] && scaled(s[key][c]!) <= rule[key]![1]));
+      const when = Object.entries(rule.when ?? {}).every(([field, cond]) => {
+        const v = cols[field]![c]!;
+        return (cond.gte === undefined || v >= cond.gte) && (cond.lt === undefined || v < cond.lt);
+      });
+      if (ok && when) return rule.name;
+    }
+    return 'other';
+  }
+
+  it('names the same segment by the per-cell table as rule by rule, with when conditions, bins scaling and odd scores', () => {
+    const k = 5;
+    const n = 20_000;
+    let seed = 7;
+    const next = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
+    const s = { r: new Uint8Array(n), f: new Uint8Array(n), m: new Uint8Array(n) };
+    const orders = new Float64Array(n);
+    const revenue = new Float64Array(n);
+    for (let c = 0; c < n; c++) {
+      s.r[c] = 1 + Math.floor(next() * k);
+      s.f[c] = 1 + Math.floor(next() * k);
+      s.m[c] = 1 + Math.floor(next() * k);
+      orders[c] = next() < 0.05 ? 0 : 1 + Math.floor(next() * 9);
+      revenue[c] = next() < 0.1 ? Number.NaN : next() * 20_000;
+    }
+    s.r[3] = 0; // a score outside 1..k (not from applyRfm) still follows the rules
+    orders[3] = 2;
+    const rules = [
+      { name: 'vip', r: [4, 5] as [number, number], when: { revenue: { gte: 15_000 } } },
+      { name: 'coarse_top', bins: 3, f: [3, 3] as [number, number], m: [3, 3] as [number, number] },
+      { name: 'rich_and_gone', r: [1, 1] as [number, number], when: { revenue: { gte: 10_000 } } },
+      ...DEFAULT_SEGMENTS.filter((rule) => rule.name !== 'lost'),
+    ];
+    const cols = { revenue };
+    const seg = assignSegments(n, orders, s, rules, k, cols);
+    const seen = new Set<string>();
+    for (let c = 0; c < n; c++) {
+      const want = orders[c]! < 1 ? 'no_purchases' : reference(c, s, rules, k, cols);
+      expect(nameOf(seg, c)).toBe(want);
+      seen.add(want);
+    }
+    for (const name of ['vip', 'coarse_top', 'rich_and_gone', 'loyal', 'other', 'no_purchases']) expect(seen).toContain(name);
+  });
+});
