@@ -65,6 +65,21 @@ describe('GET /v1/report', () => {
   });
 });
 
+describe('the dashboard page', () => {
+  it('is one page with ECharts inline, revalidated by its ETag', async () => {
+    const page = await app.inject('/');
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toContain('text/html');
+    expect(page.body).toContain('SegstreamReport');
+    expect(page.body).not.toMatch(/<script[^>]+src=/);
+    const etag = page.headers['etag'] as string;
+    expect(etag).toMatch(/^"[\w-]+"$/);
+    const again = await app.inject({ url: '/', headers: { 'if-none-match': etag } });
+    expect(again.statusCode).toBe(304);
+    expect(again.body).toBe('');
+  });
+});
+
 describe('GET /v1/report before any snapshot', () => {
   it('answers 503 not ready, which the dashboard shows until a snapshot goes live', async () => {
     const empty = await buildServer({ dataDir: join(dir, 'empty'), reloadIntervalMs: 0 });
