@@ -144,7 +144,9 @@ pub struct Batch {
 }
 
 impl Batch {
-    pub fn new(modes: &[Mode], capacity: usize) -> Batch {
+    pub fn new(modes: &[Mode], batch_size: usize) -> Batch {
+        // Room for a default batch up front; a larger batch size grows as rows come.
+        let capacity = batch_size.min(65_536);
         Batch { rows: 0, columns: modes.iter().map(|&m| Column::new(m, capacity)).collect(), malformed: Vec::new() }
     }
 }

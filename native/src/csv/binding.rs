@@ -21,7 +21,7 @@ pub fn csv_scanner_create(call: &Call) -> Result<RawValue> {
     if delim == b'"' || delim == b'\n' || delim == b'\r' {
         return Err(KernelError::Argument(format!("{delim} cannot be a delimiter")));
     }
-    let batch_size = call.index(1, 1 << 24)?;
+    let batch_size = call.index(1, i32::MAX as usize)?;
     call.external_new(CsvScanner::new(delim, batch_size), &SCANNER_TAG)
 }
 
