@@ -1,6 +1,16 @@
-/** `GET /v1/lost?by=&snapshot=`: the lost report (DESIGN "Lost customers") of a snapshot, the live one by default. */
+/**
+ * `GET /v1/lost?by=&snapshot=`: the lost report (DESIGN "Lost customers") of a snapshot, the live
+ * one by default, against the snapshot before it. It scans every customer of both snapshots, so
+ * it is taken from the snapshot's report, built once in a child process at the lowest priority
+ * (engine/report/report-process.ts), never on the serving thread; `GET /v1/report`'s `lost` is
+ * the same computation.
+ */
 import type { FastifyInstance } from 'fastify';
-import { LOST_DIMENSIONS, type LostReport, loadLostReport } from '../../engine/lost/lost-report.js';
+import { ArgumentError, SnapshotNotFoundError } from '../../engine/errors.js';
+import { LOST_DIMENSIONS, lostDimension } from '../../engine/lost/lost-report.js';
+import { previousSnapshotId } from '../../engine/report/load-report.js';
+import { type SnapshotReport, buildReportInChild } from '../../engine/report/report-process.js';
+import { listSnapshotIds } from '../../engine/snapshot/snapshot-store.js';
 import { errors } from '../schemas.js';
 import type { ServerContext } from '../server-context.js';
 
@@ -14,10 +24,26 @@ const LINE = {
   },
 } as const;
 
+/** Reports kept (snapshots never change once published). */
+const KEEP = 4;
+
 /** Registers the lost report route. */
 export function lostRoutes(app: FastifyInstance, ctx: ServerContext): void {
-  // Snapshots never change once published, so a report is kept by (snapshot, by); a few suffice.
-  const cache = new Map<string, LostReport>();
+  const dataDir = ctx.options.dataDir;
+  const reports = new Map<string, Promise<SnapshotReport>>();
+  const reportOf = (snapshot: string, compare: string | null): Promise<SnapshotReport> => {
+    const key = `${snapshot}|${compare ?? ''}`;
+    let report = reports.get(key);
+    if (report === undefined) {
+      report = buildReportInChild({ dataDir, snapshot, compare });
+      reports.set(key, report);
+      // A failed build is not kept: the next request tries again.
+      report.catch(() => reports.delete(key));
+      while (reports.size > KEEP) reports.delete(reports.keys().next().value!);
+    }
+    return report;
+  };
+
   app.get<{ Querystring: { by?: string; snapshot?: string } }>(
     '/v1/lost',
     {
@@ -45,15 +71,13 @@ export function lostRoutes(app: FastifyInstance, ctx: ServerContext): void {
       },
     },
     async (request) => {
-      const by = request.query.by ?? 'segment';
-      const id = request.query.snapshot ?? ctx.store.ready().snapshot.id;
-      const key = `${id}\u0000${by}`;
-      const hit = cache.get(key);
-      if (hit) return hit;
-      const report = await loadLostReport(ctx.options.dataDir, id, by);
-      cache.set(key, report);
-      while (cache.size > 8) cache.delete(cache.keys().next().value!);
-      return report;
+      const by = lostDimension(request.query.by ?? 'segment');
+      const snapshot = request.query.snapshot ?? ctx.store.ready().snapshot.id;
+      if (!(await listSnapshotIds(dataDir)).includes(snapshot)) throw new SnapshotNotFoundError(`no snapshot ${snapshot.slice(0, 100)} in ${dataDir}`);
+      const report = await reportOf(snapshot, await previousSnapshotId(dataDir, snapshot));
+      const lost = report.lost?.[by];
+      if (!lost) throw new ArgumentError(`snapshot ${snapshot} was written before lost customers were recorded; rescore to get the lost report`);
+      return lost;
     },
   );
 }

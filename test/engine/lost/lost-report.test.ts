@@ -102,6 +102,7 @@ describe('the lost report', () => {
     expect(cli.code).toBe(0);
     expect(JSON.parse(cli.stdout)).toEqual(report);
     expect((await app.inject({ method: 'GET', url: '/v1/lost?by=colour' })).statusCode).toBe(400);
+    expect((await app.inject({ method: 'GET', url: '/v1/lost?snapshot=nope' })).json().code).toBe('SEG_ERR_SNAPSHOT_NOT_FOUND');
     expect((await runCli(['lost', '--by', 'colour', '--data', data])).code).toBe(2);
   });
 });
