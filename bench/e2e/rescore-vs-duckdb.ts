@@ -6,7 +6,7 @@
  * round by round on the same files, with their ratios (segstream / DuckDB; below 1 is faster).
  *
  *   npm run bench -- --only rescore-vs-duckdb [--scale small|default|100m] [--workers N] [--rounds R]
- *                    [--shapes duckdb,segstream] [--formats parquet,csv] [--engine auto|native|js] [--line-items]
+ *                    [--shapes duckdb,segstream] [--formats parquet,csv] [--engine auto|native|js] [--no-single] [--line-items]
  *
  * Two data shapes, each as Parquet and CSV:
  * - `duckdb`: the peer's own data, string ids `C<n>`, skewed (duckdb-job.mjs --generate); its CSV
@@ -14,8 +14,9 @@
  * - `segstream`: the project's generator, integer ids (engine/generate, seed 1); as_of 2026-06-30.
  * For CSV the peer is the same script with `read_parquet(...)` replaced by `read_csv(..., header = true)`
  * (DuckDB sniffs the types, as segstream does) — the only change to its SQL.
- * Each case also runs segstream on one worker, so the table shows the aggregation's 1 → N worker
- * speed-up (`timings_ms.read_aggregate`, read + aggregate + merge + finalize) beside the whole job's.
+ * Each case also runs segstream on one worker (unless `--no-single`, for the long 100m runs), so the
+ * table shows the aggregation's 1 → N worker speed-up (`timings_ms.read_aggregate`, read +
+ * aggregate + merge + finalize) beside the whole job's.
  *
  * Scales: small = 100k customers / 1M rows (quick; CI does not run benchmarks), default = 1M / 10M,
  * 100m = 10M / 100M (by hand: many minutes and ~10 GB of disk per format). Inputs are generated once
@@ -135,7 +136,7 @@ for (const shape of shapes) {
           runs.push({ shape, format, side: 'duckdb', workers, round, wall_s: d.wall_s, cpu_s: d.cpu_s, peak_rss_mib: mib(d.peak_rss_bytes) });
         },
       ];
-      if (workers > 1) {
+      if (workers > 1 && !args.includes('--no-single')) {
         steps.push(() => {
           const s = segstreamRun(file, shape, 1);
           runs.push({ shape, format, side: 'segstream', workers: 1, round, wall_s: s.run.wall_s, cpu_s: s.run.cpu_s, peak_rss_mib: mib(s.rss), timings_ms: s.timings });
