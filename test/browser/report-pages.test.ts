@@ -105,7 +105,7 @@ async function expectViewsMatchApi(page: Page, data: ReportData): Promise<void> 
 }
 
 beforeAll(async () => {
-  [browser, story] = await Promise.all([launchChromium(), tellDemoStory({ dataDir, customers: 5_000, transactions: 50_000, seed: 7 })]);
+  [browser, story] = await Promise.all([launchChromium(), tellDemoStory({ dataDir, customers: 3_000, transactions: 30_000, seed: 7 })]);
   app = await buildServer({ dataDir, reloadIntervalMs: 0 });
   origin = (await app.listen({ host: '127.0.0.1', port: 0 })).replace('localhost', '127.0.0.1');
   // The server builds a report in a child process once per snapshot pair: start it now.
