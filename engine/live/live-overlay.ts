@@ -195,14 +195,14 @@ export class LiveOverlay {
     return this.names.lifecycle[this.lifecycle[k]!]!;
   }
 
-  /** Whether rows are folded in that {@link LiveOverlay.flush} has not derived yet. */
+  /** Whether rows are folded in that {@link LiveOverlay.flush} has not derived yet (some of the pending may be derived already). */
   get stale(): boolean {
     return this.pendingCount > 0;
   }
 
   /**
    * Folds a batch of valid rows into the customers' sums at once; their fields and classes are
-   * derived by the next {@link LiveOverlay.flush}, which every reader calls first. Batches that
+   * derived by the next {@link LiveOverlay.flush} (or {@link LiveOverlay.flushOne}), which every reader calls first. Batches that
    * arrive together (a group commit) so derive a customer they share once. Returns how many
    * customers the batch touched.
    */
@@ -236,13 +236,35 @@ export class LiveOverlay {
     return n;
   }
 
-  /** Derives and scores the customers whose rows were folded in since the last flush (on the snapshot's scale). */
-  flush(): void {
-    if (this.pendingCount === 0) return;
-    const ks = this.pending.slice(0, this.pendingCount);
-    this.pendingCount = 0;
-    for (let i = 0; i < ks.length; i++) this.dirty[ks[i]!] = 0;
-    this.rescore(ks);
+  /**
+   * Derives and scores pending customers (on the snapshot's scale): all of them, or the first
+   * `limit` in order of arrival, so a big backlog (the log re-applied at a swap) can be worked
+   * off in slices between requests. Returns whether any are left.
+   */
+  flush(limit = Number.POSITIVE_INFINITY): boolean {
+    if (this.pendingCount === 0) return false;
+    const take = Math.min(this.pendingCount, limit);
+    const ks = this.pending.slice(0, take);
+    this.pending.copyWithin(0, take, this.pendingCount);
+    this.pendingCount -= take;
+    // A customer derived alone by flushOne since is clean already; one derivation does.
+    let n = 0;
+    for (let i = 0; i < ks.length; i++) {
+      const k = ks[i]!;
+      if (this.dirty[k] === 1) {
+        this.dirty[k] = 0;
+        ks[n++] = k;
+      }
+    }
+    if (n > 0) this.rescore(ks.subarray(0, n));
+    return this.pendingCount > 0;
+  }
+
+  /** Derives customer k alone when rows are pending for it: a lookup need not wait for a whole backlog. */
+  flushOne(k: number): void {
+    if (this.dirty[k] !== 1) return;
+    this.dirty[k] = 0;
+    this.rescore(Int32Array.of(k));
   }
 
   /** Every field of overlay customer k, as the API shows it. */

@@ -44,6 +44,9 @@ export function canonicalId(raw: unknown): string | null {
 /** {@link LiveState.lookup}'s answer for a customer the live overlay holds. */
 export const LIVE = -2;
 
+/** Customers derived per turn of the event loop in the background (a few milliseconds' work). */
+const FLUSH_SLICE = 4096;
+
 /** Snapshot plus live overlay. */
 export class LiveState {
   readonly columns: SnapshotColumns;
@@ -119,10 +122,12 @@ export class LiveState {
 
   /** The view of one customer by canonical id text, or null. */
   get(id: string): CustomerView | null {
-    this.overlay.flush();
     const row = this.index.find(id);
     const k = this.liveOf(id, row);
-    if (k >= 0) return this.meta(this.overlay.view(k), true);
+    if (k >= 0) {
+      this.overlay.flushOne(k);
+      return this.meta(this.overlay.view(k), true);
+    }
     return row < 0 ? null : this.meta(this.columns.row(row), false);
   }
 
@@ -145,13 +150,15 @@ export class LiveState {
   /** Applies a batch of valid rows: updates and rescores every customer it touches; returns how many. */
   apply(batch: TxBatch): number {
     const touched = this.overlay.apply(batch);
-    // Derived once the batches that arrived together are in; a reader that comes first derives them itself.
+    // Derived once the batches that arrived together are in, a slice per turn of the event loop so
+    // requests go on between slices; a reader that comes first derives what it reads itself.
     if (!this.flushQueued) {
       this.flushQueued = true;
-      setImmediate(() => {
-        this.flushQueued = false;
-        this.overlay.flush();
-      });
+      const slice = (): void => {
+        if (this.overlay.flush(FLUSH_SLICE)) setImmediate(slice);
+        else this.flushQueued = false;
+      };
+      setImmediate(slice);
     }
     this.version++;
     this.eventsApplied += batch.length;

@@ -101,6 +101,25 @@ describe('the live overlay', () => {
     }
   });
 
+  it('derives the same customers whether a lookup derives one alone, a backlog is worked off in slices, or all at once', async () => {
+    const all = LiveState.openSync(await loadSnapshot(join(dir, 'live')));
+    const sliced = LiveState.openSync(await loadSnapshot(join(dir, 'live')));
+    for (const b of EVENTS) {
+      all.apply(b);
+      sliced.apply(b);
+    }
+    const n2 = sliced.get('N2');
+    expect(sliced.overlay.stale).toBe(true);
+    let slices = 0;
+    while (sliced.overlay.flush(1)) slices++;
+    expect(slices).toBeGreaterThanOrEqual(2);
+    all.overlay.flush();
+    expect(n2).toEqual(all.get('N2'));
+    for (const id of TOUCHED) expect(sliced.get(id), id).toEqual(all.get(id));
+    expect(sliced.counts.segment).toEqual(all.counts.segment);
+    expect(sliced.counts.spendBands()).toEqual(all.counts.spendBands());
+  });
+
   it('applies one batch or the same rows in many batches to the same fields', async () => {
     const whole = LiveState.openSync(await loadSnapshot(join(dir, 'live')));
     whole.apply(concatTxBatches(EVENTS));
