@@ -1,8 +1,9 @@
-import { rename, writeFile } from 'node:fs/promises';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { ArgumentError } from '../../engine/errors.js';
 import { loadReport } from '../../engine/report/load-report.js';
 import { reportHtml } from '../../engine/report/report-page.js';
+import { outputError } from '../../engine/snapshot/output-error.js';
 import { dataDirOption } from './data-dir.js';
 
 /** `segstream report`: one self-contained HTML file (or the report's JSON, as `GET /v1/report` serves it). */
@@ -23,8 +24,13 @@ export function reportCommand(program: Command): void {
       if (!opts.out) return;
       // Written beside the target and renamed, so a reader never opens half a report.
       const tmp = `${opts.out}.tmp-${process.pid}`;
-      await writeFile(tmp, reportHtml(data));
-      await rename(tmp, opts.out);
+      try {
+        await writeFile(tmp, reportHtml(data));
+        await rename(tmp, opts.out);
+      } catch (cause) {
+        await rm(tmp, { force: true });
+        throw outputError(cause, `--out ${opts.out}`);
+      }
       if (!opts.json) process.stdout.write(`wrote ${opts.out} (snapshot ${data.snapshot.id}${data.migration ? `, compared with ${data.migration.from}` : ''}${data.campaign ? `, campaign ${opts.campaign}` : ''})\n`);
     });
 }

@@ -62,6 +62,9 @@ describe('GET /v1/report', () => {
     const cli = await runCli(['report', '--data', data]);
     expect(cli.code).not.toBe(0);
     expect(cli.stderr).toContain('--out');
+    const nowhere = await runCli(['report', '--data', data, '--out', join(dir, 'no', 'such', 'report.html')]);
+    expect(nowhere.code).not.toBe(0);
+    expect(nowhere.stderr).toContain('SEG_ERR_OUTPUT_UNWRITABLE');
   });
 });
 
