@@ -17,14 +17,13 @@
  */
 import { createReadStream } from 'node:fs';
 import { Float64, Int64, makeData, makeVector, TimestampMillisecond, Utf8, type Vector } from 'apache-arrow';
-import { InputUnreadableError } from '../errors.js';
 import { loadBinding, type NativeCsvBinding } from '../kernels/native-binding.js';
 import { mapNativeError } from '../kernels/native-errors.js';
 import { DEFAULT_BATCH_SIZE, openChunks, sourceName, toInputError, type ByteSource } from './byte-source.js';
 import { resolveColumns, type ResolvedColumns } from './column-map.js';
 import { guessDelimiter, type CsvDelimiter } from './csv-delimiter.js';
-import { MAX_FIELD_BYTES } from './csv-scanner.js';
-import type { MalformedRow, RawBatch, RawColumn, ReadColumnName, ReadDialect, ReadOptions } from './raw-batch.js';
+import { CsvScanner, type CsvRows, MAX_FIELD_BYTES } from './csv-scanner.js';
+import type { ColumnMap, MalformedRow, RawBatch, RawColumn, ReadColumnName, ReadDialect, ReadOptions } from './raw-batch.js';
 
 /** Column modes of native/src/csv/batch.rs `Mode::from_code`; a timestamp adds its rule. */
 const MODE_TEXT = 0;
@@ -244,9 +243,6 @@ export async function* readCsvNative(src: ByteSource, options: NativeCsvOptions,
       // The buffer ends inside a record: keep that record's bytes and read on, at least as many
       // bytes again as it has, so that a long record is rescanned a logarithmic number of times.
       const tail = buf.subarray(pos);
-      if (tail.length > MAX_FIELD_BYTES) {
-        throw new InputUnreadableError(`${source}: a field is longer than ${MAX_FIELD_BYTES} bytes near record ${firstRow} (an unclosed quote?)`);
-      }
       const parts: Buffer[] = [tail];
       let added = 0;
       while (!last && added < Math.max(1, tail.length)) {
@@ -260,9 +256,76 @@ export async function* readCsvNative(src: ByteSource, options: NativeCsvOptions,
       }
       buf = parts.length === 1 ? tail : Buffer.concat(parts);
       pos = 0;
+      if (tail.length > 0 && buf.length > MAX_FIELD_BYTES) {
+        // A record this long (an unclosed quote?): the TypeScript scanner reads the rest, keeping
+        // only the mapped fields' bytes and failing as it always has when one of them is too long.
+        const raw = batch();
+        if (raw !== null) yield raw;
+        const mapped = resolved === null ? null : { width, fields, fieldSlot, names: resolved.names };
+        yield* readRest(source, buf, last ? null : chunks, { delimiter, columns: options.columns, mapped, batchSize, firstRow, bytesRead });
+        return;
+      }
     }
   } finally {
     await chunks.return(undefined); // closes the file when the consumer stops early
+  }
+}
+
+/** Where readCsvNative stopped: what the TypeScript scanner needs to read on in its place. */
+interface Handover {
+  readonly delimiter: CsvDelimiter;
+  readonly columns: ColumnMap;
+  /** The header's width and mapping, or null when the header itself is the long record. */
+  readonly mapped: { readonly width: number; readonly fields: readonly number[]; readonly fieldSlot: readonly number[]; readonly names: readonly ReadColumnName[] } | null;
+  readonly batchSize: number;
+  readonly firstRow: number;
+  readonly bytesRead: number;
+}
+
+/** The rest of a source through the TypeScript scanner, from `tail` (a record's first byte) on. */
+async function* readRest(source: string, tail: Buffer, chunks: AsyncGenerator<Buffer> | null, at: Handover): AsyncGenerator<RawBatch> {
+  let names = at.mapped?.names ?? [];
+  let fieldSlot = at.mapped?.fieldSlot ?? [];
+  const scanner = new CsvScanner({
+    source,
+    delimiter: at.delimiter,
+    onHeader: (header) => {
+      if (at.mapped !== null) return at.mapped.fields;
+      const resolved = resolveColumns(source, header, at.columns);
+      const fields = [...new Set(resolved.indices)];
+      names = resolved.names;
+      fieldSlot = resolved.indices.map((f) => fields.indexOf(f));
+      return fields;
+    },
+  });
+  // A stand-in header of the same width: the scanner maps fields by position, as the real one did.
+  if (at.mapped !== null) scanner.push(Buffer.from(`hhh${at.delimiter.repeat(at.mapped.width - 1)}\n`));
+  let firstRow = at.firstRow;
+  let bytesRead = at.bytesRead;
+  const batch = (rows: CsvRows): RawBatch => {
+    const columns: RawBatch['columns'] = {};
+    names.forEach((name, k) => {
+      columns[name] = { kind: 'text', values: rows.columns[fieldSlot[k]!]! };
+    });
+    const raw: RawBatch = { source, firstRow, length: rows.length, columns, malformed: rows.malformed, bytesRead };
+    firstRow += rows.length;
+    return raw;
+  };
+  scanner.push(tail);
+  for (;;) {
+    let next: IteratorResult<Buffer>;
+    try {
+      next = chunks === null ? { done: true, value: undefined } : await chunks.next();
+    } catch (err) {
+      throw toInputError(source, err);
+    }
+    if (next.done === true) scanner.end();
+    else {
+      bytesRead += next.value.length;
+      scanner.push(next.value);
+    }
+    while (scanner.rowCount >= at.batchSize || (next.done === true && scanner.rowCount > 0)) yield batch(scanner.take(at.batchSize));
+    if (next.done === true) return;
   }
 }
 
