@@ -37,7 +37,9 @@ class SegmentsAt {
   segmentsOf(ids: Iterable<string>, config: Config): Map<string, string> {
     const table = finalize(this.agg, this.asOfMs);
     const rfm = scoreRfm(table, config.scores.bins);
-    const columns = { ...table.fields, r_score: rfm.r, f_score: rfm.f, m_score: rfm.m };
+    // No models run here: a rule on a prediction (p_alive, ...) sees null and does not match, as on the live path.
+    const nulls = new Float64Array(table.size).fill(Number.NaN);
+    const columns = { ...table.fields, r_score: rfm.r, f_score: rfm.f, m_score: rfm.m, p_alive: nulls, expected_purchases_90d: nulls, expected_aov: nulls, clv_365d: nulls };
     const seg = assignSegments(table.size, table.fields.orders, rfm, config.segments, config.scores.bins, columns);
     const row = new Map<string, number>();
     for (let c = 0; c < table.size; c++) row.set(table.customerId[c]!, c);

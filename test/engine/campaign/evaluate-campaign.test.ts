@@ -156,6 +156,12 @@ describe('a campaign worked out by hand', () => {
     expect(r.control).toMatchObject({ mean_spend_P: 5, orders_per_customer_P: 1 });
   });
 
+  it('scores segments without predictions: a rule on p_alive does not match', async () => {
+    const rules = parseConfig({ segments: [{ name: 'sure', when: { p_alive: { gte: 0 } } }, { name: 'anyone', r: [1, 5] }] });
+    const r = await evaluateCampaign({ input: TX, participants: PARTICIPANTS, start: '2024-05-01', end: '2024-05-07', config: rules });
+    expect(r.segments.participants.labels).toEqual(['anyone', '(absent)']);
+  });
+
   it('saves the result durably and reads it back by name', async () => {
     const r = await run();
     expect(JSON.parse(readFileSync(join(dir, 'campaigns', 'spring.json'), 'utf8'))).toEqual(r);
