@@ -103,7 +103,14 @@ try {
     const t0 = Date.now();
     const job = await fetch(`${seg.url}/v1/jobs/rescore`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ input }) });
     const { id } = (await job.json()) as { id: string };
+    // The job's own process (a child of the server): its CPU seconds in the window say how much it ran.
+    await new Promise((r) => setTimeout(r, 500));
+    const jobPid = Number((await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '')).trim().split(' ')[0]);
+    const jobCpu0 = jobPid > 0 ? await cpuSecondsOf(jobPid).catch(() => Number.NaN) : Number.NaN;
+    const serverCpu0 = await cpuSecondsOf(pid);
     const busy = await load('lookup, rescore job running', { url: seg.url, connections: lookupConnections, duration, requests: lookups });
+    meta['job_cpu_seconds_in_window'] = jobPid > 0 ? Number(((await cpuSecondsOf(jobPid).catch(() => Number.NaN)) - jobCpu0).toFixed(2)) : null;
+    meta['server_cpu_seconds_in_window'] = Number(((await cpuSecondsOf(pid)) - serverCpu0).toFixed(2));
     const state = (await (await fetch(`${seg.url}/v1/jobs/${id}`)).json()) as { status: string; finished_at: string | null };
     const jobSeconds = state.finished_at ? (Date.parse(state.finished_at) - t0) / 1000 : null;
     results.push({ round: '-', ...busy, name: `${busy.name} (job ${state.status} after the run${jobSeconds === null ? '' : `, ${jobSeconds.toFixed(1)} s`})` });
