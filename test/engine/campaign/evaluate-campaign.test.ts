@@ -156,6 +156,12 @@ describe('a campaign worked out by hand', () => {
     expect(r.control).toMatchObject({ mean_spend_P: 5, orders_per_customer_P: 1 });
   });
 
+  it('gives no se and no interval when a group has a single customer', async () => {
+    const r = await evaluateCampaign({ input: TX, participants: [3], start: '2024-05-01', end: '2024-05-07', config });
+    // 3: delta 40; control 11 and 12: mean delta 2.5.
+    expect(r.effect).toEqual({ did: 37.5, se: null, ci95: null, incremental_revenue: 37.5 });
+  });
+
   it('scores segments without predictions: a rule on p_alive does not match', async () => {
     const rules = parseConfig({ segments: [{ name: 'sure', when: { p_alive: { gte: 0 } } }, { name: 'anyone', r: [1, 5] }] });
     const r = await evaluateCampaign({ input: TX, participants: PARTICIPANTS, start: '2024-05-01', end: '2024-05-07', config: rules });
