@@ -24,7 +24,7 @@ export function lostCommand(program: Command): void {
         return;
       }
       const out = process.stdout;
-      out.write(`snapshot ${r.snapshot} as of ${r.as_of}: ${r.total.customers} customers lost (no purchase for more than lifecycle.lapsed_days), ${r.newly_lost} of them since ${r.previous ?? 'the start'}\n`);
+      out.write(`snapshot ${r.snapshot} as of ${r.as_of}: ${r.total.customers} customers lost (no purchase for more than lifecycle.lapsed_days)${r.previous ? `, ${r.newly_lost} of them since snapshot ${r.previous}` : ''}\n`);
       out.write(`worth ${Math.round(r.total.revenue_365d_before).toLocaleString('en-US')} in the year before their last purchase; reasons: ${Object.entries(r.total.reasons).map(([k, n]) => `${k} ${n}`).join(', ')}\n`);
       out.write('(lifecycle lost is not the RFM segment lost: the segment is the lowest recency score, a share of the base whatever the days)\n\n');
       out.write(`by month of lost_at (the last 12)\n${table('month', r.months)}\n\n`);
