@@ -21,7 +21,7 @@ import { InputUnreadableError } from '../errors.js';
 import { loadBinding, type NativeParquetBinding, type ParquetFileHandle } from '../kernels/native-binding.js';
 import { DEFAULT_BATCH_SIZE } from './byte-source.js';
 import { resolveColumns } from './column-map.js';
-import { checkParquetFrame, type ParquetInput, readWasmRowGroups, unreadableParquet, wasmGroupBytes } from './parquet-wasm.js';
+import { checkParquetFrame, type ParquetInput, readWasmRowGroups, unreadableParquet, wasmGroupBytes, wasmOpenCheck } from './parquet-wasm.js';
 import type { RawBatch, RawColumn, ReadColumnName, ReadOptions } from './raw-batch.js';
 
 let binding: NativeParquetBinding | null | undefined;
@@ -143,17 +143,26 @@ function family(t: DataType): string {
  * timestamp unit Parquet has no name for (seconds, written as plain INT64) is the same values
  * under the embedded type; anything else (durations, times, half floats, ...) is unsupported.
  */
-function embeddedTypes(description: FileDescription, fields: readonly { name: string; type: DataType }[]): Map<string, DataType | string> {
-  const out = new Map<string, DataType | string>();
-  for (const field of fields) {
-    const col = description.columns.find((c) => c.name === field.name);
-    if (col?.arrow === undefined) continue;
+function embeddedTypes(description: FileDescription, fields: readonly { name: string; type: DataType }[]): Map<number, DataType | string> {
+  const out = new Map<number, DataType | string>();
+  if (fields.length !== description.columns.length) return out;
+  fields.forEach((field, k) => {
+    const col = description.columns[k]!;
+    if (col.arrow === undefined) return;
     const ours = arrowType(col.arrow);
-    if (family(ours) === family(field.type)) continue;
-    if (DataType.isTimestamp(field.type) && col.arrow.type === 'int64') out.set(field.name, field.type);
-    else out.set(field.name, `columns the embedded Arrow schema types ${String(field.type)}`);
-  }
+    if (family(ours) === family(field.type)) return;
+    if (DataType.isTimestamp(field.type) && col.arrow.type === 'int64') out.set(k, field.type);
+    else out.set(k, `columns the embedded Arrow schema types ${String(field.type)}`);
+  });
   return out;
+}
+
+/**
+ * The column names the reader goes by: the embedded Arrow schema's, field by field, when it has
+ * one per column (arrow-rs names the columns from it), else the Parquet schema's.
+ */
+function columnNames(description: FileDescription, fields: readonly { name: string }[]): string[] {
+  return fields.length === description.columns.length ? fields.map((f) => f.name) : description.columns.map((c) => c.name);
 }
 
 // Standard base64 with its padding, as arrow-rs decodes the embedded schema.
@@ -330,15 +339,24 @@ export async function* readParquetGroups(
 
 async function* readNativeGroups(source: string, input: ParquetInput, from: number, to: number, options: ReadOptions, progress: boolean): AsyncGenerator<RawBatch> {
   const file = await NativeParquetFile.open(source, input);
+  // A file with an embedded Arrow schema is also opened by parquet-wasm, beside the decoding:
+  // arrow-rs runs that schema through the flatbuffers verifier, and a file it refuses is refused
+  // here too (apache-arrow decodes what the verifier rejects). Awaited before the last batch goes out.
+  const verdict = file.description.arrowSchema === undefined ? Promise.resolve(undefined) : wasmOpenCheck(source, input);
   try {
     const { columns, rowGroups } = file.description;
-    const resolved = resolveColumns(source, columns.map((c) => c.name), options.columns);
+    let resolved: ReturnType<typeof resolveColumns>;
+    try {
+      resolved = resolveColumns(source, columnNames(file.description, file.embedded), options.columns);
+    } catch (err) {
+      throw (await verdict) ?? err;
+    }
     const wanted = [...new Set(resolved.indices)];
     const embedded = embeddedTypes(file.description, file.embedded);
     const retype = new Map<number, DataType>();
     for (const k of wanted) {
       const c = columns[k]!;
-      const e = embedded.get(c.name);
+      const e = embedded.get(k);
       if (c.arrow === undefined || typeof e === 'string') throw new NativeParquetUnsupported(`the column "${c.name}": ${c.unsupported ?? e}`);
       if (e !== undefined) retype.set(k, e);
     }
@@ -354,9 +372,13 @@ async function* readNativeGroups(source: string, input: ParquetInput, from: numb
         for (const k of wanted) vectors.set(k, await file.readColumn(source, group, k, retype.get(k)));
       } catch (err) {
         if (err instanceof NativeParquetUnsupported) throw new NativeParquetUnsupported(err.reason, group, firstRow);
-        throw err;
+        throw (await verdict) ?? err;
       }
       bytesRead = group === rowGroups.length - 1 ? file.size : Math.min(file.size, bytesRead + groupBytes(rowGroups[group]!));
+      if (group === last - 1) {
+        const refused = await verdict;
+        if (refused !== undefined) throw refused;
+      }
       for (let begin = 0; begin < rows; begin += batchSize) {
         const end = Math.min(rows, begin + batchSize);
         const cols: Partial<Record<ReadColumnName, RawColumn>> = {};

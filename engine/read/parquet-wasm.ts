@@ -90,6 +90,20 @@ export async function wasmGroupBytes(path: string): Promise<number[]> {
   return [...file.groupBytes];
 }
 
+/**
+ * Opens the file with parquet-wasm and closes it: what arrow-rs checks when it opens a file (its
+ * footer, the embedded Arrow schema through the flatbuffers verifier, the page index) decides
+ * whether the file is readable. Resolves to the error that makes it unreadable, or undefined.
+ */
+export async function wasmOpenCheck(source: string, input: ParquetInput): Promise<Error | undefined> {
+  try {
+    await (await ParquetDecoder.open(input)).close();
+    return undefined;
+  } catch (err) {
+    return unreadableParquet(source, err);
+  }
+}
+
 // PAR1, footer, footer length (u32), PAR1.
 const TRAILER = 8;
 

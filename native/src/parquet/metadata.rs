@@ -2,11 +2,36 @@
 //! into the few fields the reader uses; every other field is skipped. Field ids are those of
 //! parquet-format's `parquet.thrift`.
 
-use super::thrift::{Field, Reader, BINARY, I32, I64, LIST, STRUCT};
+use super::thrift::{Field, Reader, STRUCT};
 use super::ParquetError;
 
 fn corrupt(what: &str) -> ParquetError {
     ParquetError::Corrupt(what.to_string())
+}
+
+/// Fails unless every field id in `ids` was seen (bit `id` of `seen`): arrow-rs refuses a struct
+/// without its required fields, so this reader does too.
+fn require(seen: u64, ids: &[u32], what: &str) -> Result<(), ParquetError> {
+    if ids.iter().all(|&id| seen & (1 << id) != 0) {
+        Ok(())
+    } else {
+        Err(corrupt(&format!("{what} without a required field")))
+    }
+}
+
+fn mark(seen: &mut u64, id: i16) {
+    if (0..64).contains(&id) {
+        *seen |= 1 << id;
+    }
+}
+
+/// A union (LogicalType, TimeUnit, ColumnOrder) holds exactly one member, as arrow-rs requires.
+fn one_member(members: u32, what: &str) -> Result<(), ParquetError> {
+    if members == 1 {
+        Ok(())
+    } else {
+        Err(corrupt(&format!("a {what} union with {members} members")))
+    }
 }
 
 /// `LogicalType` union members the reader understands; the rest are `Other`.
@@ -79,19 +104,24 @@ fn parse_unit(r: &mut Reader) -> Result<u8, ParquetError> {
     // TimeUnit union { 1: MILLIS, 2: MICROS, 3: NANOS }, each an empty struct.
     let mut last = 0;
     let mut unit = None;
+    let mut members = 0;
     while let Some(f) = r.field(&mut last)? {
+        members += 1;
         if (1..=3).contains(&f.id) && f.kind == STRUCT {
             unit = Some((f.id - 1) as u8);
         }
         r.skip(f.kind)?;
     }
+    one_member(members, "time unit")?;
     unit.ok_or_else(|| corrupt("a time unit without a member"))
 }
 
 fn parse_logical(r: &mut Reader) -> Result<Logical, ParquetError> {
     let mut last = 0;
     let mut out = Logical::Other;
+    let mut members = 0;
     while let Some(f) = r.field(&mut last)? {
+        members += 1;
         if f.kind != STRUCT {
             r.skip(f.kind)?;
             continue;
@@ -103,14 +133,16 @@ fn parse_logical(r: &mut Reader) -> Result<Logical, ParquetError> {
                 Logical::String
             }
             5 => {
-                let (mut scale, mut precision, mut l) = (0, 0, 0);
+                let (mut scale, mut precision, mut l, mut seen) = (0, 0, 0, 0u64);
                 while let Some(g) = r.field(&mut l)? {
+                    mark(&mut seen, g.id);
                     match (g.id, g.kind) {
-                        (1, I32) => scale = r.i32()?,
-                        (2, I32) => precision = r.i32()?,
+                        (1, _) => scale = r.i32()?,
+                        (2, _) => precision = r.i32()?,
                         _ => r.skip(g.kind)?,
                     }
                 }
+                require(seen, &[1, 2], "a decimal type")?;
                 Logical::Decimal { scale, precision }
             }
             6 => {
@@ -126,7 +158,7 @@ fn parse_logical(r: &mut Reader) -> Result<Logical, ParquetError> {
                 while let Some(g) = r.field(&mut l)? {
                     match (g.id, g.kind) {
                         (1, k) if k == super::thrift::BOOL_TRUE || k == super::thrift::BOOL_FALSE => utc = r.bool(k)?,
-                        (2, STRUCT) => unit = Some(parse_unit(r)?),
+                        (2, _) => unit = Some(parse_unit(r)?),
                         _ => r.skip(g.kind)?,
                     }
                 }
@@ -136,7 +168,7 @@ fn parse_logical(r: &mut Reader) -> Result<Logical, ParquetError> {
                 let (mut bits, mut signed, mut l) = (0u8, true, 0);
                 while let Some(g) = r.field(&mut l)? {
                     match (g.id, g.kind) {
-                        (1, super::thrift::BYTE) => bits = r.binary_byte()?,
+                        (1, _) => bits = r.binary_byte()?,
                         (2, k) if k == super::thrift::BOOL_TRUE || k == super::thrift::BOOL_FALSE => signed = r.bool(k)?,
                         _ => r.skip(g.kind)?,
                     }
@@ -153,45 +185,53 @@ fn parse_logical(r: &mut Reader) -> Result<Logical, ParquetError> {
             }
         };
     }
+    one_member(members, "logical type")?;
     Ok(out)
 }
 
 fn parse_schema_element(r: &mut Reader) -> Result<SchemaElement, ParquetError> {
     let mut e = SchemaElement { physical: None, type_length: 0, repetition: 0, name: String::new(), num_children: 0, converted: None, scale: 0, precision: 0, logical: Logical::None };
     let mut last = 0;
+    let mut seen = 0u64;
     while let Some(Field { id, kind }) = r.field(&mut last)? {
+        mark(&mut seen, id);
         match (id, kind) {
-            (1, I32) => e.physical = Some(r.i32()?),
-            (2, I32) => e.type_length = r.i32()?,
-            (3, I32) => e.repetition = r.i32()?,
-            (4, BINARY) => e.name = r.string()?,
-            (5, I32) => e.num_children = r.i32()?,
-            (6, I32) => e.converted = Some(r.i32()?),
-            (7, I32) => e.scale = r.i32()?,
-            (8, I32) => e.precision = r.i32()?,
-            (10, STRUCT) => e.logical = parse_logical(r)?,
+            (1, _) => e.physical = Some(r.i32()?),
+            (2, _) => e.type_length = r.i32()?,
+            (3, _) => e.repetition = r.i32()?,
+            (4, _) => e.name = r.string()?,
+            (5, _) => e.num_children = r.i32()?,
+            (6, _) => e.converted = Some(r.i32()?),
+            (7, _) => e.scale = r.i32()?,
+            (8, _) => e.precision = r.i32()?,
+            (10, _) => e.logical = parse_logical(r)?,
             _ => r.skip(kind)?,
         }
     }
+    require(seen, &[4], "a schema element")?;
     Ok(e)
 }
 
 fn parse_column_meta(r: &mut Reader) -> Result<ColumnChunk, ParquetError> {
     let mut c = ColumnChunk { column_index: None, offset_index: None, physical: -1, codec: -1, num_values: -1, total_compressed_size: -1, data_page_offset: -1, dictionary_page_offset: None };
     let mut last = 0;
+    let mut seen = 0u64;
     while let Some(Field { id, kind }) = r.field(&mut last)? {
+        mark(&mut seen, id);
         match (id, kind) {
-            (1, I32) => c.physical = r.i32()?,
-            (3, LIST) => string_list(r)?,
-            (8, LIST) => key_values(r, |_, _| ())?,
-            (4, I32) => c.codec = r.i32()?,
-            (5, I64) => c.num_values = r.i64()?,
-            (7, I64) => c.total_compressed_size = r.i64()?,
-            (9, I64) => c.data_page_offset = r.i64()?,
-            (11, I64) => c.dictionary_page_offset = Some(r.i64()?),
+            (1, _) => c.physical = r.i32()?,
+            (3, _) => string_list(r)?,
+            (13, _) => encoding_stats(r)?,
+            (8, _) => key_values(r, |_, _| ())?,
+            (4, _) => c.codec = r.i32()?,
+            (5, _) => c.num_values = r.i64()?,
+            (7, _) => c.total_compressed_size = r.i64()?,
+            (9, _) => c.data_page_offset = r.i64()?,
+            (11, _) => c.dictionary_page_offset = Some(r.i64()?),
             _ => r.skip(kind)?,
         }
     }
+    require(seen, &[1, 2, 3, 4, 5, 6, 7, 9], "column metadata")?;
     if c.physical < 0 || c.codec < 0 || c.num_values < 0 || c.total_compressed_size < 0 || c.data_page_offset < 0 {
         return Err(corrupt("a column chunk without its required fields"));
     }
@@ -203,20 +243,23 @@ fn parse_column_chunk(r: &mut Reader) -> Result<ColumnChunk, ParquetError> {
     let mut external = false;
     let (mut oi_at, mut oi_len, mut ci_at, mut ci_len) = (None, None, None, None);
     let mut last = 0;
+    let mut seen = 0u64;
     while let Some(Field { id, kind }) = r.field(&mut last)? {
+        mark(&mut seen, id);
         match (id, kind) {
-            (1, BINARY) => {
+            (1, _) => {
                 r.string()?;
                 external = true;
             }
-            (3, STRUCT) => meta = Some(parse_column_meta(r)?),
-            (4, I64) => oi_at = Some(r.i64()?),
-            (5, I32) => oi_len = Some(r.i32()?),
-            (6, I64) => ci_at = Some(r.i64()?),
-            (7, I32) => ci_len = Some(r.i32()?),
+            (3, _) => meta = Some(parse_column_meta(r)?),
+            (4, _) => oi_at = Some(r.i64()?),
+            (5, _) => oi_len = Some(r.i32()?),
+            (6, _) => ci_at = Some(r.i64()?),
+            (7, _) => ci_len = Some(r.i32()?),
             _ => r.skip(kind)?,
         }
     }
+    require(seen, &[2], "a column chunk")?;
     if external {
         return Err(ParquetError::Unsupported("column chunks in another file".into()));
     }
@@ -226,12 +269,55 @@ fn parse_column_chunk(r: &mut Reader) -> Result<ColumnChunk, ParquetError> {
     Ok(meta)
 }
 
+/// `list<PageEncodingStats>`: page type, encoding and count, all required.
+fn encoding_stats(r: &mut Reader) -> Result<(), ParquetError> {
+    // Elements are read as the field declares them, whatever type the list header names (as arrow-rs).
+    let (_, n) = r.list()?;
+    for _ in 0..n {
+        let (mut seen, mut l) = (0u64, 0);
+        while let Some(Field { id, kind }) = r.field(&mut l)? {
+            mark(&mut seen, id);
+            r.skip(kind)?;
+        }
+        require(seen, &[1, 2, 3], "page encoding stats")?;
+    }
+    Ok(())
+}
+
+/// `list<SortingColumn>`: column index, descending, nulls first, all required.
+fn sorting_columns(r: &mut Reader) -> Result<(), ParquetError> {
+    // Elements are read as the field declares them, whatever type the list header names (as arrow-rs).
+    let (_, n) = r.list()?;
+    for _ in 0..n {
+        let (mut seen, mut l) = (0u64, 0);
+        while let Some(Field { id, kind }) = r.field(&mut l)? {
+            mark(&mut seen, id);
+            r.skip(kind)?;
+        }
+        require(seen, &[1, 2, 3], "a sorting column")?;
+    }
+    Ok(())
+}
+
+/// `list<ColumnOrder>`: each a union of exactly one member.
+fn column_orders(r: &mut Reader) -> Result<(), ParquetError> {
+    // Elements are read as the field declares them, whatever type the list header names (as arrow-rs).
+    let (_, n) = r.list()?;
+    for _ in 0..n {
+        let (mut members, mut l) = (0, 0);
+        while let Some(Field { kind, .. }) = r.field(&mut l)? {
+            members += 1;
+            r.skip(kind)?;
+        }
+        one_member(members, "column order")?;
+    }
+    Ok(())
+}
+
 /// A `list<string>`, each element checked to be UTF-8 (as arrow-rs reads Thrift strings).
 fn string_list(r: &mut Reader) -> Result<(), ParquetError> {
-    let (elem, n) = r.list()?;
-    if elem != BINARY {
-        return Err(corrupt("a list of strings that is not one"));
-    }
+    // Elements are read as the field declares them, whatever type the list header names (as arrow-rs).
+    let (_, n) = r.list()?;
     for _ in 0..n {
         r.string()?;
     }
@@ -240,16 +326,14 @@ fn string_list(r: &mut Reader) -> Result<(), ParquetError> {
 
 /// A `list<KeyValue>` (key and value Thrift strings, so UTF-8), each pair handed to `each`.
 fn key_values(r: &mut Reader, mut each: impl FnMut(String, Option<String>)) -> Result<(), ParquetError> {
-    let (elem, n) = r.list()?;
-    if elem != STRUCT {
-        return Err(corrupt("key-value metadata are not structs"));
-    }
+    // Elements are read as the field declares them, whatever type the list header names (as arrow-rs).
+    let (_, n) = r.list()?;
     for _ in 0..n {
         let (mut key, mut value, mut l) = (None, None, 0);
         while let Some(Field { id, kind }) = r.field(&mut l)? {
             match (id, kind) {
-                (1, BINARY) => key = Some(r.string()?),
-                (2, BINARY) => value = Some(r.string()?),
+                (1, _) => key = Some(r.string()?),
+                (2, _) => value = Some(r.string()?),
                 _ => r.skip(kind)?,
             }
         }
@@ -261,21 +345,23 @@ fn key_values(r: &mut Reader, mut each: impl FnMut(String, Option<String>)) -> R
 fn parse_row_group(r: &mut Reader) -> Result<RowGroup, ParquetError> {
     let mut g = RowGroup { num_rows: -1, columns: Vec::new() };
     let mut last = 0;
+    let mut seen = 0u64;
     while let Some(Field { id, kind }) = r.field(&mut last)? {
+        mark(&mut seen, id);
         match (id, kind) {
-            (1, LIST) => {
-                let (elem, n) = r.list()?;
-                if elem != STRUCT {
-                    return Err(corrupt("row group columns are not structs"));
-                }
+            (4, _) => sorting_columns(r)?,
+            (1, _) => {
+                // Elements are read as the field declares them, whatever type the list header names (as arrow-rs).
+                let (_, n) = r.list()?;
                 for _ in 0..n {
                     g.columns.push(parse_column_chunk(r)?);
                 }
             }
-            (3, I64) => g.num_rows = r.i64()?,
+            (3, _) => g.num_rows = r.i64()?,
             _ => r.skip(kind)?,
         }
     }
+    require(seen, &[1, 2, 3], "a row group")?;
     if g.num_rows < 0 {
         return Err(corrupt("a row group without a row count"));
     }
@@ -287,31 +373,30 @@ pub fn parse_file_metadata(bytes: &[u8]) -> Result<FileMetaData, ParquetError> {
     let mut r = Reader::new(bytes);
     let mut m = FileMetaData { schema: Vec::new(), num_rows: -1, row_groups: Vec::new(), arrow_schema: None };
     let mut last = 0;
+    let mut seen = 0u64;
     while let Some(Field { id, kind }) = r.field(&mut last)? {
+        mark(&mut seen, id);
         match (id, kind) {
-            (2, LIST) => {
-                let (elem, n) = r.list()?;
-                if elem != STRUCT {
-                    return Err(corrupt("schema elements are not structs"));
-                }
+            (7, _) => column_orders(&mut r)?,
+            (2, _) => {
+                // Elements are read as the field declares them, whatever type the list header names (as arrow-rs).
+                let (_, n) = r.list()?;
                 for _ in 0..n {
                     m.schema.push(parse_schema_element(&mut r)?);
                 }
             }
-            (3, I64) => m.num_rows = r.i64()?,
-            (5, LIST) => key_values(&mut r, |k, v| {
+            (3, _) => m.num_rows = r.i64()?,
+            (5, _) => key_values(&mut r, |k, v| {
                 if k == "ARROW:schema" {
                     m.arrow_schema = v;
                 }
             })?,
-            (6, BINARY) => {
+            (6, _) => {
                 r.string()?; // created_by
             }
-            (4, LIST) => {
-                let (elem, n) = r.list()?;
-                if elem != STRUCT {
-                    return Err(corrupt("row groups are not structs"));
-                }
+            (4, _) => {
+                // Elements are read as the field declares them, whatever type the list header names (as arrow-rs).
+                let (_, n) = r.list()?;
                 for _ in 0..n {
                     m.row_groups.push(parse_row_group(&mut r)?);
                 }
@@ -319,6 +404,7 @@ pub fn parse_file_metadata(bytes: &[u8]) -> Result<FileMetaData, ParquetError> {
             _ => r.skip(kind)?,
         }
     }
+    require(seen, &[1, 2, 3, 4], "file metadata")?;
     if m.schema.is_empty() || m.num_rows < 0 {
         return Err(corrupt("a footer without a schema or a row count"));
     }
@@ -343,20 +429,26 @@ pub struct PageHeader {
     pub is_compressed: bool,
 }
 
-fn parse_page_detail(r: &mut Reader, h: &mut PageHeader, v2: bool) -> Result<(), ParquetError> {
+fn parse_page_detail(r: &mut Reader, h: &mut PageHeader, v2: bool, dictionary: bool) -> Result<(), ParquetError> {
     let mut last = 0;
+    let mut seen = 0u64;
     while let Some(Field { id, kind }) = r.field(&mut last)? {
+        mark(&mut seen, id);
         match (v2, id, kind) {
-            (_, 1, I32) => h.num_values = r.i32()?,
-            (false, 2, I32) | (true, 4, I32) => h.encoding = r.i32()?,
-            (true, 2, I32) => h.num_nulls = r.i32()?,
-            (true, 5, I32) => h.def_levels_len = r.i32()?,
-            (true, 6, I32) => h.rep_levels_len = r.i32()?,
+            (_, 1, _) => h.num_values = r.i32()?,
+            (false, 2, _) | (true, 4, _) => h.encoding = r.i32()?,
+            (true, 2, _) => h.num_nulls = r.i32()?,
+            (true, 5, _) => h.def_levels_len = r.i32()?,
+            (true, 6, _) => h.rep_levels_len = r.i32()?,
             (true, 7, k) if k == super::thrift::BOOL_TRUE || k == super::thrift::BOOL_FALSE => h.is_compressed = r.bool(k)?,
             _ => r.skip(kind)?,
         }
     }
-    Ok(())
+    match (v2, dictionary) {
+        (true, _) => require(seen, &[1, 2, 3, 4, 5, 6], "a data page v2 header"),
+        (false, true) => require(seen, &[1, 2], "a dictionary page header"),
+        (false, false) => require(seen, &[1, 2, 3, 4], "a data page header"),
+    }
 }
 
 /// A page header at the start of `bytes`; returns it and its length in bytes.
@@ -366,11 +458,12 @@ pub fn parse_page_header(bytes: &[u8]) -> Result<(PageHeader, usize), ParquetErr
     let mut last = 0;
     while let Some(Field { id, kind }) = r.field(&mut last)? {
         match (id, kind) {
-            (1, I32) => h.kind = r.i32()?,
-            (2, I32) => h.uncompressed_size = r.i32()?,
-            (3, I32) => h.compressed_size = r.i32()?,
-            (5, STRUCT) | (7, STRUCT) => parse_page_detail(&mut r, &mut h, false)?,
-            (8, STRUCT) => parse_page_detail(&mut r, &mut h, true)?,
+            (1, _) => h.kind = r.i32()?,
+            (2, _) => h.uncompressed_size = r.i32()?,
+            (3, _) => h.compressed_size = r.i32()?,
+            (5, _) => parse_page_detail(&mut r, &mut h, false, false)?,
+            (7, _) => parse_page_detail(&mut r, &mut h, false, true)?,
+            (8, _) => parse_page_detail(&mut r, &mut h, true, false)?,
             _ => r.skip(kind)?,
         }
     }
@@ -397,27 +490,25 @@ pub fn check_page_index(bytes: &[u8], offset_index: bool) -> Result<(), ParquetE
     let mut last = 0;
     while let Some(Field { id, kind }) = r.field(&mut last)? {
         match (offset_index, id, kind) {
-            (false, 4, I32) => {
+            (false, 4, _) => {
                 if !(0..=2).contains(&r.i32()?) {
                     return Err(corrupt("a column index with an unknown boundary order"));
                 }
                 seen[4] = true;
             }
-            (true, 1, LIST) => {
-                let (elem, n) = r.list()?;
-                if elem != STRUCT {
-                    return Err(corrupt("page locations that are not structs"));
-                }
+            (true, 1, _) => {
+                // Elements are read as the field declares them, whatever type the list header names (as arrow-rs).
+                let (_, n) = r.list()?;
                 for _ in 0..n {
                     let mut has = [false; 4];
                     let mut l = 0;
                     while let Some(g) = r.field(&mut l)? {
                         match (g.id, g.kind) {
-                            (1, I64) | (3, I64) => {
+                            (1, _) | (3, _) => {
                                 r.i64()?;
                                 has[g.id as usize] = true;
                             }
-                            (2, I32) => {
+                            (2, _) => {
                                 r.i32()?;
                                 has[2] = true;
                             }
@@ -428,7 +519,7 @@ pub fn check_page_index(bytes: &[u8], offset_index: bool) -> Result<(), ParquetE
                 }
                 seen[1] = true;
             }
-            (false, 1..=3, LIST) => {
+            (false, 1..=3, _) => {
                 r.skip(kind)?;
                 seen[id as usize] = true;
             }

@@ -18,6 +18,8 @@ pub const LIST: u8 = 9;
 pub const SET: u8 = 10;
 pub const MAP: u8 = 11;
 pub const STRUCT: u8 = 12;
+/// A 16-byte UUID (the newest compact-protocol type; arrow-rs skips it).
+pub const UUID: u8 = 13;
 
 const MAX_DEPTH: u32 = 64;
 
@@ -93,7 +95,8 @@ impl<'a> Reader<'a> {
     /// The next field header of a struct whose previous field id was `last`; `None` at STOP.
     pub fn field(&mut self, last: &mut i16) -> Result<Option<Field>, ParquetError> {
         let b = self.byte()?;
-        if b == 0 {
+        // As arrow-rs's compact protocol: a type of 0 is the end of the struct, whatever the delta.
+        if b & 0x0f == 0 {
             return Ok(None);
         }
         let kind = b & 0x0f;
@@ -135,9 +138,13 @@ impl<'a> Reader<'a> {
         match kind {
             // A boolean field holds its value in the header; a boolean list element is one byte.
             BOOL_TRUE | BOOL_FALSE => {
-                if in_list {
-                    self.byte()?;
+                // As arrow-rs: a boolean list element is one byte, 1 true, 0 or 2 false.
+                if in_list && self.byte()? > 2 {
+                    return Err(corrupt("a boolean that is neither true nor false"));
                 }
+            }
+            UUID => {
+                self.pos = self.pos.checked_add(16).filter(|&e| e <= self.data.len()).ok_or_else(|| corrupt("a uuid runs past the end"))?;
             }
             BYTE => {
                 self.byte()?;
