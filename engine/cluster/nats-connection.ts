@@ -1,0 +1,69 @@
+/**
+ * One node's connection to the JetStream cluster: the NATS connection, the JetStream client and
+ * manager, and the KV buckets the cluster keeps its coordination in. Imported dynamically by the
+ * cluster path only, so a single machine never loads the NATS client.
+ */
+import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { type KV, Kvm } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { connect } from '@nats-io/transport-node';
+import { NotReadyError } from '../errors.js';
+import type { ClusterConfig } from './cluster-config.js';
+
+/** Replicas of every stream and bucket the cluster makes: a write survives the loss of one server of three. */
+export const REPLICAS = 3;
+
+/** An open connection and what hangs off it. */
+export interface NatsCluster {
+  readonly config: ClusterConfig;
+  readonly nc: NatsConnection;
+  readonly js: JetStreamClient;
+  readonly jsm: JetStreamManager;
+  /** Opens (creating when missing) a replicated KV bucket. `ttlMs`: entries expire this long after their last put. */
+  bucket(name: string, opts?: { ttlMs?: number; history?: number }): Promise<KV>;
+  close(): Promise<void>;
+}
+
+/** Replicas a stream or bucket gets on a cluster of `servers` known servers (a lone test server takes 1). */
+export function replicasFor(nc: NatsConnection): number {
+  const known = nc.info?.connect_urls?.length ?? 1;
+  return known >= REPLICAS ? REPLICAS : 1;
+}
+
+/** Connects to the cluster; a cluster that cannot be reached is SEG_ERR_NOT_READY. */
+export async function connectCluster(config: ClusterConfig): Promise<NatsCluster> {
+  let nc: NatsConnection;
+  try {
+    nc = await connect({
+      servers: [...config.servers],
+      name: `segstream-${config.node}`,
+      // Keep trying through a server's restart: a node outlives any one NATS server.
+      reconnect: true,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 250,
+    });
+  } catch (error) {
+    throw new NotReadyError(`cannot reach the NATS cluster at ${config.servers.join(',')}: ${(error as Error).message}`, { cause: error });
+  }
+  const js = jetstream(nc, { timeout: 10_000 });
+  const jsm = await jetstreamManager(nc, { timeout: 10_000 });
+  const kvm = new Kvm(nc);
+  const buckets = new Map<string, Promise<KV>>();
+  return {
+    config,
+    nc,
+    js,
+    jsm,
+    bucket(name, opts = {}) {
+      let kv = buckets.get(name);
+      if (!kv) {
+        kv = kvm.create(name, { replicas: replicasFor(nc), history: opts.history ?? 1, ...(opts.ttlMs !== undefined ? { ttl: opts.ttlMs } : {}) });
+        buckets.set(name, kv);
+      }
+      return kv;
+    },
+    async close() {
+      await nc.drain().catch(() => nc.close());
+    },
+  };
+}
