@@ -222,11 +222,10 @@ pub fn money(s: &[u8]) -> Option<f64> {
     let mut i = usize::from(n > 0 && (s[0] == b'+' || s[0] == b'-'));
     let negative = i == 1 && s[0] == b'-';
     let int_start = i;
+    // Wrapping: only text of at most 15 digits (below 2^53) uses the mantissa.
     let mut mantissa: u64 = 0;
-    let mut significant = 0usize;
     while i < n && s[i].is_ascii_digit() {
         mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(s[i] - b'0'));
-        significant += usize::from(mantissa != 0);
         i += 1;
     }
     let int_digits = i - int_start;
@@ -236,7 +235,6 @@ pub fn money(s: &[u8]) -> Option<f64> {
         let frac_start = i;
         while i < n && s[i].is_ascii_digit() {
             mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(s[i] - b'0'));
-            significant += usize::from(mantissa != 0);
             i += 1;
         }
         frac_digits = i - frac_start;
@@ -244,7 +242,7 @@ pub fn money(s: &[u8]) -> Option<f64> {
     if int_digits + frac_digits == 0 {
         return None;
     }
-    let v = if i == n && significant <= 15 && frac_digits <= 22 {
+    let v = if i == n && int_digits + frac_digits <= 15 {
         // Clinger's fast path: both operands are exact doubles, so the one rounding of the
         // division is the correctly rounded value, which is what Number(text) is.
         let m = mantissa as f64 / POW10[frac_digits];
