@@ -52,8 +52,8 @@ export const jsModelKernels: ModelKernels = {
 };
 
 /**
- * The Rust kernels over a loaded addon, on `threads` threads (0: one per core); null when the
- * addon was built without them.
+ * The Rust kernels over a loaded addon, on `threads` threads (0: one per core, as many as the
+ * base repays: native/src/model/shards.rs); null when the addon was built without them.
  */
 export function nativeModelKernels(binding: NativeBinding, threads = 0): ModelKernels | null {
   const { bgnbdSums, gammaGammaSums } = binding;
