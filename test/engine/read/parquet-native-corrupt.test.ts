@@ -4,8 +4,11 @@
  * beside the reference: the native reader refuses what parquet-wasm refuses, with the same code,
  * reads the same cells from what both read, and never takes the process down.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { nativeParquetBinding } from '../../../engine/read/parquet-native.js';
+import { readWasmRowGroups } from '../../../engine/read/parquet-wasm.js';
 import { DEFAULT_COLUMN_MAP } from '../../../engine/read/raw-batch.js';
 import { FUZZ_SEED, fuzzCases } from '../../reliability/fuzz-generators.js';
 import { tempDir, write } from './fixtures.js';
@@ -38,5 +41,25 @@ describe.runIf(nativeParquetBinding() !== null)('the native Parquet reader on th
     // The corpus exercises both outcomes.
     expect(verdicts.bothRead).toBeGreaterThan(CASES / 10);
     expect(verdicts.bothRefused).toBeGreaterThan(CASES / 10);
+  });
+});
+
+describe('the reference reader (parquet-wasm) behind the native one', () => {
+  const dir = tempDir();
+  it('refuses a damaged first page header with a coded error, and the next file still reads', async () => {
+    const good = Uint8Array.from(readFileSync(join(import.meta.dirname, '../../fixtures/parquet/duckdb/snappy-v1-plain-1500-rg1500.parquet')));
+    const goodPath = write(dir, 'good.parquet', good);
+    const rows = async (path: string) => {
+      let n = 0;
+      for await (const b of readWasmRowGroups(path, { path }, 0, Infinity, { columns: DEFAULT_COLUMN_MAP })) n += b.length;
+      return n;
+    };
+    for (const at of [4, 6, 8]) {
+      const bad = Uint8Array.from(good);
+      bad[at] = bad[at]! ^ 0xff;
+      const err = await rows(write(dir, `bad-${at}.parquet`, bad)).catch((e: unknown) => e);
+      expect((err as { code?: string }).code).toBe('SEG_ERR_INPUT_UNREADABLE');
+      expect(await rows(goodPath)).toBe(1500);
+    }
   });
 });
