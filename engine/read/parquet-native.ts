@@ -299,9 +299,12 @@ export async function planSplits(path: string): Promise<ParquetSplit[]> {
   }));
 }
 
-/** The RawBatches of a split, rows numbered from 1 within it (the native reader, parquet-wasm where it must). */
-export function readSplit(split: ParquetSplit, options: ReadOptions): AsyncGenerator<RawBatch> {
-  return readParquetGroups(split.path, { path: split.path }, split.from, split.to, options);
+/**
+ * The RawBatches of a split, rows numbered from 1 within it (the native reader, parquet-wasm where
+ * it must; `notice` hears why, default one line on stderr).
+ */
+export function readSplit(split: ParquetSplit, options: ReadOptions, notice?: ParquetNotice): AsyncGenerator<RawBatch> {
+  return readParquetGroups(split.path, { path: split.path }, split.from, split.to, options, false, notice);
 }
 
 /** Says why a file left the native reader; default: one line on stderr per reason and thread. */
