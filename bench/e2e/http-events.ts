@@ -9,11 +9,21 @@
  *   node --import tsx bench/e2e/http-events.ts [--customers 1000000] [--connections 8]
  *     [--duration 10] [--batch 10000] [--rounds 2] [--lookup-connections 100] [--no-job]
  */
-import { readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { tableFromArrays, tableToIPC } from 'apache-arrow';
 import type autocannon from 'autocannon';
 import { benchData, flag, load, report, rssOf, spawnHello, spawnSegstream } from './http-harness.js';
+
+/** The first child process of `pid` (Linux /proc: the process whose parent it is), or 0. */
+async function childOf(pid: number): Promise<number> {
+  for (const name of await readdir('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const stat = await readFile(`/proc/${name}/stat`, 'utf8').catch(() => '');
+    if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) return Number(name);
+  }
+  return 0;
+}
 
 /** CPU seconds (user + system, all threads) a process has used so far (Linux /proc, ticks of 1/100 s). */
 async function cpuSecondsOf(pid: number): Promise<number> {
@@ -105,7 +115,7 @@ try {
     const { id } = (await job.json()) as { id: string };
     // The job's own process (a child of the server): its CPU seconds in the window say how much it ran.
     await new Promise((r) => setTimeout(r, 500));
-    const jobPid = Number((await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '')).trim().split(' ')[0]);
+    const jobPid = await childOf(pid);
     const jobCpu0 = jobPid > 0 ? await cpuSecondsOf(jobPid).catch(() => Number.NaN) : Number.NaN;
     const serverCpu0 = await cpuSecondsOf(pid);
     const busy = await load('lookup, rescore job running', { url: seg.url, connections: lookupConnections, duration, requests: lookups });
