@@ -50,34 +50,49 @@ export function finalize(agg: Aggregator, asOfMs: number, windowDays: readonly n
   // A row is in window w when day(ts) > day(as_of) - w.
   const winFrom = list.map((w) => asOfDay - w);
 
-  const purchaseDays = new Float64Array(n);
-  const repeatSum = new Float64Array(n);
-  const firstDay = new Float64Array(n);
-  // The lost report's "revenue in the 365 days before the last purchase" (DESIGN "Lost customers").
-  const lastYearFrom = new Float64Array(n);
-  const lastYear = new Float64Array(n);
+  // Per customer, one run of `stride` numbers: first purchase day, start of the lost report's
+  // year (DESIGN "Lost customers": revenue of the 365 days up to the last purchase), purchase days,
+  // repeat-day units, that year's units, then one sum per window. Day entries come in hash order,
+  // i.e. for random customers: one cache line per entry instead of one per array. Sums are whole
+  // units, so their order does not matter.
+  const FIRST = 0;
+  const YEAR_FROM = 1;
+  const DAYS = 2;
+  const REPEAT = 3;
+  const YEAR = 4;
+  const WIN = 5;
+  const nw = winFrom.length;
+  const stride = WIN + nw;
+  const acc = new Float64Array(n * stride);
+  const add = (c: number, d: number, net: number, pos: number): void => {
+    const o = c * stride;
+    if (isPurchaseDay(pos)) {
+      acc[o + DAYS]!++;
+      if (d !== acc[o + FIRST]) acc[o + REPEAT]! += pos;
+    }
+    for (let w = 0; w < nw; w++) if (d > winFrom[w]!) acc[o + WIN + w]! += net;
+    if (d > acc[o + YEAR_FROM]!) acc[o + YEAR]! += net;
+  };
   for (let c = 0; c < n; c++) {
-    firstDay[c] = Math.floor(s.firstTs[c]! / MS_PER_DAY);
-    lastYearFrom[c] = Math.floor(s.lastTs[c]! / MS_PER_DAY) - LAST_YEAR_DAYS;
-    if (s.spilled[c] === 1 || s.day0[c] === NO_DAY) continue;
-    const d = s.day0[c]!;
-    if (isPurchaseDay(s.day0Pos[c]!)) purchaseDays[c] = 1;
-    for (let w = 0; w < winArrays.length; w++) if (d > winFrom[w]!) winArrays[w]![c]! += s.day0Net[c]!;
-    if (d > lastYearFrom[c]!) lastYear[c]! += s.day0Net[c]!;
+    const o = c * stride;
+    acc[o + FIRST] = Math.floor(s.firstTs[c]! / MS_PER_DAY);
+    acc[o + YEAR_FROM] = Math.floor(s.lastTs[c]! / MS_PER_DAY) - LAST_YEAR_DAYS;
+    // The first day of an unspilled customer lives inline; its repeat sum is 0 (it is the first day).
+    if (s.spilled[c] === 0 && s.day0[c] !== NO_DAY) add(c, s.day0[c]!, s.day0Net[c]!, s.day0Pos[c]!);
   }
   const days = s.days;
   for (let slot = 0; slot < days.capacity; slot++) {
     const c = days.cust[slot]!;
-    if (c === -1) continue;
-    const d = days.day[slot]!;
-    const pos = days.pos[slot]!;
-    if (isPurchaseDay(pos)) {
-      purchaseDays[c]!++;
-      if (d !== firstDay[c]) repeatSum[c]! += pos;
-    }
-    for (let w = 0; w < winArrays.length; w++) if (d > winFrom[w]!) winArrays[w]![c]! += days.net[slot]!;
-    if (d > lastYearFrom[c]!) lastYear[c]! += days.net[slot]!;
+    if (c !== -1) add(c, days.day[slot]!, days.net[slot]!, days.pos[slot]!);
   }
+  const column = (k: number, out: Float64Array = new Float64Array(n)): Float64Array => {
+    for (let c = 0; c < n; c++) out[c] = acc[c * stride + k]!;
+    return out;
+  };
+  const purchaseDays = column(DAYS);
+  const repeatSum = column(REPEAT);
+  const lastYear = column(YEAR);
+  for (const [w, arr] of winArrays.entries()) column(WIN + w, arr);
   return deriveFields(
     {
       customerId: agg.keys().map(String),
