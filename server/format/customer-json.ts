@@ -20,22 +20,19 @@ const META = ['snapshot', 'as_of', 'live'] as const;
 const VIEW_KEYS: readonly string[] = [...CUSTOMER_COLUMNS, ...META];
 const KEY_JSON: ReadonlyMap<string, string> = new Map(VIEW_KEYS.map((k) => [k, `${JSON.stringify(k)}:`]));
 
-/** Whether a Utf8 column's text never needs escaping in JSON (no quote, backslash or control byte). */
-function plainText(columns: SnapshotColumns, name: CustomerColumn): boolean {
-  for (const d of columns.vector(name).data) {
-    const bytes = d.values as Uint8Array;
-    for (let i = 0; i < bytes.length; i++) {
-      const b = bytes[i]!;
-      if (b < 0x20 || b === 0x22 || b === 0x5c) return false;
-    }
+/** Whether JSON.stringify escapes anything in text decoded from UTF-8 (a quote, a backslash, a control character; no lone surrogate can be there). */
+function needsEscape(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c) return true;
   }
-  return true;
+  return false;
 }
 
 /**
  * The JSON writer of one column, from its cell reader: each kind writes its cells the way
  * cellJson does, without asking the cell's type again (numbers from the reader are finite;
- * timestamps and text checked once to need no escaping are quoted as they are).
+ * timestamps and text that needs no escaping are quoted as they are).
  */
 function writerOf(columns: SnapshotColumns, index: number): Writer {
   const { field, read, coded } = columns.readers[index]!;
@@ -60,13 +57,11 @@ function writerOf(columns: SnapshotColumns, index: number): Writer {
         return c === null ? 'null' : `"${c}"`;
       };
     case 'text':
-      if (plainText(columns, field.name as CustomerColumn)) {
-        return (row) => {
-          const c = read(row);
-          return c === null ? 'null' : `"${c}"`;
-        };
-      }
-      return (row) => cellJson(read(row));
+      // Checked per value, not by scanning the column when a snapshot loads (10M ids would stall the first lookup).
+      return (row) => {
+        const c = read(row);
+        return c === null ? 'null' : typeof c === 'string' && !needsEscape(c) ? `"${c}"` : cellJson(c);
+      };
     default:
       return (row) => cellJson(read(row));
   }
