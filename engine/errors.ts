@@ -149,6 +149,13 @@ export class NotReadyError extends SegError {
   }
 }
 
+/** A cluster rescore failed: a task failed on a node past its last delivery, or no node finished the tasks in time; the live pointer did not move. */
+export class ClusterJobError extends SegError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('SEG_ERR_CLUSTER_JOB_FAILED', message, options);
+  }
+}
+
 /** A path a server job may not read: outside every `--input-root`, a FIFO, a device, or a symlink leading out. */
 export class InputForbiddenError extends SegError {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -233,5 +240,6 @@ export const ERROR_CODES = {
   SEG_ERR_JOB_CANCELLED: JobCancelledError,
   SEG_ERR_JOB_TIMEOUT: JobTimeoutError,
   SEG_ERR_CAMPAIGN_NOT_FOUND: CampaignNotFoundError,
+  SEG_ERR_CLUSTER_JOB_FAILED: ClusterJobError,
   SEG_ERR_INTERNAL: InternalError,
 } as const;

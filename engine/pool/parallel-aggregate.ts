@@ -161,7 +161,7 @@ async function redoQuotedSplits(
 }
 
 /** The real-time log's batches, aggregated here (they are already parsed) as the last share. */
-async function aggregateExtra(
+export async function aggregateExtra(
   extra: AsyncIterable<TxBatch> | Iterable<TxBatch>,
   asOfMs: number,
   index: number,
@@ -187,7 +187,7 @@ async function aggregateExtra(
 }
 
 /** Rejects in (source, row) order with file-wide row numbers, and the manifest's input list. */
-function bookkeeping(files: readonly InputFile[], shares: readonly Share[], results: readonly ShareResult[], format: InputFormat | undefined) {
+export function bookkeeping(files: readonly InputFile[], shares: readonly Share[], results: readonly ShareResult[], format: InputFormat | undefined) {
   const rejects = new RejectLog(1000);
   const fileRows = files.map(() => 0);
   let rowsRead = 0;

@@ -62,6 +62,8 @@ export interface RescoreOptions {
   readonly onProgress?: (p: RescoreProgress) => void;
   /** Worker threads for read → aggregate (engine/pool); absent: all on this thread. Stdin always reads here. */
   readonly workers?: number;
+  /** Runs read → aggregate → finalize elsewhere with the pool's contract (the cluster: engine/cluster/distributed-aggregate.ts) instead of the pool. */
+  readonly aggregateWith?: typeof aggregateParallel;
   /** Aggregation kernels: `native` needs the addon, `auto` (default) uses it when it loads. */
   readonly engine?: KernelMode;
   /** Test hook: runs after the snapshot files are written, before they are published. */
@@ -138,7 +140,7 @@ export async function rescore(opts: RescoreOptions): Promise<RescoreSummary> {
   // Loaded here first so `native` without the addon fails before any work, and `auto` says once that it falls back.
   const kernels = loadKernels(opts.engine ?? 'auto');
   const engine = kernels.name;
-  const parallel = opts.workers !== undefined && !files.some((f) => f.path === STDIN_PATH);
+  const parallel = (opts.workers !== undefined || opts.aggregateWith !== undefined) && !files.some((f) => f.path === STDIN_PATH);
   // Acknowledged events folded into earlier snapshots live on in the archive (engine/wal/event-fold.ts).
   const fold = await openEventFold({ dataDir: opts.dataDir, ...(opts.wal ? { wal: opts.wal } : {}), supersededByInput: config.live_events.superseded_by_input });
   const stageOptions = {
@@ -150,8 +152,8 @@ export async function rescore(opts: RescoreOptions): Promise<RescoreSummary> {
   if (parallel) {
     // The dialect is decided once, here, and every worker reads by it.
     seen.observeNames(await decideFromHead(files[0]!, readOptions, dialect));
-    stage = await aggregateParallel(files, readOptions, {
-      workers: opts.workers!,
+    stage = await (opts.aggregateWith ?? aggregateParallel)(files, readOptions, {
+      workers: opts.workers ?? 1,
       engine,
       windowDays: [config.tiers.window_days],
       ...(asOfGiven !== undefined ? { asOfMs: asOfGiven } : {}),
@@ -258,7 +260,7 @@ export async function rescore(opts: RescoreOptions): Promise<RescoreSummary> {
       warnings,
       timings_ms: { ...timings, write: round(performance.now() - tScore), total: round(total) },
       rows_per_second: Math.round(rowsRead / (total / 1000)),
-      workers: parallel ? opts.workers! : 0,
+      workers: parallel ? (opts.workers ?? 0) : 0,
       engine,
       peak_rss_bytes: process.resourceUsage().maxRSS * 1024,
       published,

@@ -1,0 +1,88 @@
+/**
+ * The rescore's work queue: a JetStream stream with work-queue retention (a task is removed once
+ * acknowledged), file storage, replicated; one durable pull consumer every node pulls from. A
+ * task not acknowledged within `ackWaitMs` (its node died or hangs) is delivered again, to any
+ * node, up to `maxDeliver` times; a node working on a long task says so (`working()`) so a slow
+ * task is not taken for a dead one.
+ *
+ *   coordinator ──publish──► segstream.rescore.tasks.<job>.<kind>.<n> ──pull──► node A | node B | node C
+ *                                   (ack after the task's output is durable in the object store)
+ */
+import { AckPolicy, type Consumer, type JsMsg, RetentionPolicy, StorageType } from '@nats-io/jetstream';
+import type { KV } from '@nats-io/kv';
+import type { NatsCluster } from './nats-connection.js';
+import { replicasFor } from './nats-connection.js';
+
+export const TASK_STREAM = 'SEGSTREAM_RESCORE';
+export const TASK_SUBJECTS = 'segstream.rescore.tasks.>';
+export const TASK_CONSUMER = 'rescore-workers';
+/** The KV bucket of job bookkeeping (tasks done, failures) and the live snapshot pointer. */
+export const JOB_BUCKET = 'segstream-rescore';
+
+/** How long a task may go without an ack or a `working()` before it is handed to another node. */
+export const DEFAULT_ACK_WAIT_MS = 30_000;
+/** Deliveries of one task before the job fails. */
+export const DEFAULT_MAX_DELIVER = 4;
+
+/** Subject of task `n` of kind `kind` of job `job`. */
+export function taskSubject(job: string, kind: string, n: number): string {
+  return `segstream.rescore.tasks.${job}.${kind}.${n}`;
+}
+
+/** Creates the stream and the consumer when missing (every node may call it; the first wins, the rest find them). */
+export async function ensureTaskQueue(cluster: NatsCluster, opts: { ackWaitMs?: number; maxDeliver?: number } = {}): Promise<void> {
+  const { jsm, nc } = cluster;
+  const replicas = replicasFor(nc);
+  try {
+    await jsm.streams.info(TASK_STREAM);
+  } catch {
+    await jsm.streams.add({ name: TASK_STREAM, subjects: [TASK_SUBJECTS], retention: RetentionPolicy.Workqueue, storage: StorageType.File, num_replicas: replicas });
+  }
+  const config = {
+    durable_name: TASK_CONSUMER,
+    ack_policy: AckPolicy.Explicit,
+    ack_wait: (opts.ackWaitMs ?? DEFAULT_ACK_WAIT_MS) * 1_000_000,
+    max_deliver: opts.maxDeliver ?? DEFAULT_MAX_DELIVER,
+    max_ack_pending: 1024,
+  };
+  try {
+    const info = await jsm.consumers.info(TASK_STREAM, TASK_CONSUMER);
+    if (info.config.ack_wait !== config.ack_wait || info.config.max_deliver !== config.max_deliver) await jsm.consumers.update(TASK_STREAM, TASK_CONSUMER, config);
+  } catch {
+    await jsm.consumers.add(TASK_STREAM, config);
+  }
+}
+
+/** The shared consumer (after {@link ensureTaskQueue}). */
+export async function taskConsumer(cluster: NatsCluster): Promise<Consumer> {
+  return cluster.js.consumers.get(TASK_STREAM, TASK_CONSUMER);
+}
+
+/** Publishes a task and waits for the stream's acknowledgement (it is then replicated). */
+export async function publishTask(cluster: NatsCluster, subject: string, task: unknown): Promise<void> {
+  await cluster.js.publish(subject, JSON.stringify(task));
+}
+
+/** Keeps a message's ack deadline moving while `work` runs. */
+export async function whileWorking<T>(msg: JsMsg, ackWaitMs: number, work: () => Promise<T>): Promise<T> {
+  const timer = setInterval(() => msg.working(), Math.max(100, Math.floor(ackWaitMs / 3)));
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/** Opens the job bucket. */
+export function jobBucket(cluster: NatsCluster): Promise<KV> {
+  return cluster.bucket(JOB_BUCKET, { history: 1 });
+}
+
+/** Keys of the job bucket. */
+export const jobKey = {
+  share: (job: string, index: number): string => `${job}.share.${index}`,
+  part: (job: string, shard: number): string => `${job}.part.${shard}`,
+  failed: (job: string): string => `${job}.failed`,
+  /** The live snapshot pointer: `{ snapshot, job, objects }`. */
+  live: 'live',
+};
