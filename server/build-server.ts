@@ -79,6 +79,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.decorate('segstream', ctx);
   installErrorMapping(app);
   installBodyParsers(app);
+  // Cluster mode loads the NATS client; a single machine never imports it.
+  if (options.cluster) ctx.cluster = await (await import('./cluster.js')).startClusterNode(app, ctx, options.cluster);
 
   await app.register(swagger, {
     openapi: {

@@ -1,7 +1,9 @@
 /** What every route of one server instance shares. */
+import type { ClusterConfig } from '../engine/cluster/cluster-config.js';
 import type { LiveStore } from '../engine/live/live-store.js';
 import type { ColumnNames } from '../engine/read/column-map.js';
 import type { RescoreJobs } from '../engine/live/rescore-jobs.js';
+import type { ClusterNode } from './cluster.js';
 import type { InputRoots } from './input-roots.js';
 import type { ServerMetrics } from './metrics.js';
 
@@ -45,6 +47,8 @@ export interface ServerOptions {
   readonly requestTimeoutMs?: number;
   /** Time an idle keep-alive connection stays open, ms (default 5 s). */
   readonly keepAliveTimeoutMs?: number;
+  /** Cluster mode (`--cluster`, `--node`): this server is one node of a JetStream cluster (server/cluster.ts). */
+  readonly cluster?: ClusterConfig | undefined;
 }
 
 /** Shared state of one server instance. */
@@ -55,4 +59,6 @@ export interface ServerContext {
   readonly metrics: ServerMetrics;
   /** Where jobs may read. */
   readonly inputRoots: InputRoots;
+  /** The cluster node, in cluster mode: events go to its streams, lookups to their shard's owner. */
+  cluster?: ClusterNode;
 }

@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import { resolve } from 'node:path';
+import { clusterConfigOf } from '../../engine/cluster/cluster-config.js';
 import { loadConfig } from '../../engine/config/load-config.js';
 import { ArgumentError } from '../../engine/errors.js';
 import { parseMapFlag } from '../../engine/read/column-map.js';
@@ -48,6 +49,9 @@ interface ServeFlags {
   requestTimeout?: number;
   keepAliveTimeout?: number;
   log?: boolean;
+  cluster?: string;
+  node?: string;
+  shards?: number;
 }
 
 /** The schedule's read options, checked now so a typo fails at start and not at 2 a.m. */
@@ -88,8 +92,12 @@ export function serveCommand(program: Command): void {
     .addOption(new Option('--keep-alive-timeout <duration>', 'how long an idle keep-alive connection stays open (default 5s)').argParser(parseDuration('--keep-alive-timeout')))
     .addOption(new Option('--events-body-limit <bytes>', 'largest POST /v1/events body').argParser((v) => Number.parseInt(v, 10)))
     .option('--log', 'log every request as JSON lines')
+    .option('--cluster <urls>', 'run as one node of a NATS JetStream cluster: its servers, comma-separated nats://host:port (docs/cluster.md)')
+    .option('--node <id>', 'this node\'s id in the cluster (letters, digits, _ and -)')
+    .addOption(new Option('--shards <n>', 'shards of a new cluster\'s customer base (default 64; an existing cluster keeps its own)').argParser((v) => Number.parseInt(v, 10)))
     .action(async (opts: ServeFlags) => {
       const rescoreJob = await nightlyOptions(opts);
+      const cluster = clusterConfigOf(opts);
       const { url } = await startServer({
         dataDir: opts.data,
         host: opts.host,
@@ -105,6 +113,7 @@ export function serveCommand(program: Command): void {
         ...(opts.keepAliveTimeout !== undefined ? { keepAliveTimeoutMs: opts.keepAliveTimeout } : {}),
         ...(opts.eventsBodyLimit ? { eventsBodyLimit: opts.eventsBodyLimit } : {}),
         logger: opts.log === true,
+        ...(cluster ? { cluster } : {}),
       });
       process.stdout.write(`segstream serving ${opts.data} at ${url} (dashboard ${url}/, API docs ${url}/docs)\n`);
     });

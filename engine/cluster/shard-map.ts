@@ -3,8 +3,8 @@
  *
  * shard of a customer = hashKey(canonical customer_id) mod shards — the id hash that already picks
  * a customer's partition (engine/kernels/id-hash.ts), so an integer id and its decimal text land
- * together. Owners are chosen by rendezvous hashing (the live node with the highest
- * hash(shard, node) wins): when a node joins or leaves only the shards it wins or held move.
+ * together. Owners are chosen by rendezvous hashing with a per-node cap (assignShards):
+ * when a node joins or leaves, mostly the shards it wins or held move.
  * The assignment is kept in the KV bucket `segstream-shards` under `owners`; the lowest live node
  * writes it (membership.ts), every node reads and watches it.
  */
@@ -35,21 +35,21 @@ function weight(shard: number, node: string): number {
   return hashBytes(encoder.encode(`${shard}\u0000${node}`));
 }
 
-/** The owner of every shard among `nodes` (rendezvous hashing; ties by node id). */
+/**
+ * The owner of every shard among `nodes`: rendezvous hashing with a cap of ceil(shards / nodes)
+ * per node, so a few shards spread over every node; a shard takes the highest-weighted node that
+ * still has room. Deterministic: every node computes the same map from the same live set.
+ */
 export function assignShards(shards: number, nodes: readonly string[]): string[] {
   if (nodes.length === 0) throw new Error('no live node to own the shards');
+  const cap = Math.ceil(shards / nodes.length);
+  const load = new Map<string, number>(nodes.map((n) => [n, 0]));
   const owners = new Array<string>(shards);
   for (let s = 0; s < shards; s++) {
-    let best = nodes[0]!;
-    let bestW = weight(s, best);
-    for (let i = 1; i < nodes.length; i++) {
-      const w = weight(s, nodes[i]!);
-      if (w > bestW || (w === bestW && nodes[i]! < best)) {
-        best = nodes[i]!;
-        bestW = w;
-      }
-    }
-    owners[s] = best;
+    const ranked = [...nodes].sort((x, y) => weight(s, y) - weight(s, x) || (x < y ? -1 : 1));
+    const owner = ranked.find((n) => load.get(n)! < cap)!;
+    load.set(owner, load.get(owner)! + 1);
+    owners[s] = owner;
   }
   return owners;
 }
@@ -64,7 +64,7 @@ export function shardsOwnedBy(a: ShardAssignment, node: string): number[] {
 /** Reads the assignment from its bucket (null before the first one). */
 export async function readAssignment(kv: KV): Promise<{ assignment: ShardAssignment; revision: number } | null> {
   const e = await kv.get(OWNERS_KEY);
-  if (!e || e.operation !== 'PUT' || e.value.length === 0) return null;
+  if (e?.operation !== 'PUT' || e.value.length === 0) return null;
   return { assignment: e.json<ShardAssignment>(), revision: e.revision };
 }
 

@@ -117,7 +117,8 @@ export function eventRoutes(app: FastifyInstance, ctx: ServerContext): void {
           batches.push(parseBatch(raw, rejects, eventDialect(live.config, live.snapshot.manifest, raw)));
         }
         const batch = concatTxBatches(batches);
-        const { customers, duplicates } = await ctx.store.ingest(batch);
+        // In cluster mode the rows go to their shards' streams, and the 202 waits for JetStream's acknowledgements.
+        const { customers, duplicates } = ctx.cluster ? await ctx.cluster.ingest(batch) : await ctx.store.ingest(batch);
         ctx.metrics.rowsIngested.inc({ source }, batch.length);
         for (const [reason, n] of Object.entries(rejects.counts)) ctx.metrics.rowsRejected.inc({ reason }, n);
         return reply.code(202).send({

@@ -1,0 +1,196 @@
+/**
+ * Live events through the cluster: one replicated stream per shard (`segstream.events.<shard>`,
+ * file storage, three replicas), one message per row, the row's event_id as the JetStream message
+ * id so a retried row is stored once. `publishRows` resolves once JetStream acknowledged every row
+ * (the 202 waits for it); `ShardConsumer` feeds one shard's stream into the owner's LiveStore.
+ *
+ * A row without an event_id gets one here (`<node>.<uuid>`): the id is what makes a redelivered or
+ * replayed message count once in the LiveStore (its event-id set), as a client's own id does.
+ */
+import { randomUUID } from 'node:crypto';
+import { DeliverPolicy, type JetStreamClient, RetentionPolicy, StorageType } from '@nats-io/jetstream';
+import type { ConsumerMessages } from '@nats-io/jetstream';
+import { NotReadyError } from '../errors.js';
+import type { LiveStore } from '../live/live-store.js';
+import type { TxBatch } from '../parse/parse-batch.js';
+import type { CustomerKey } from '../parse/parse-values.js';
+import { type NatsCluster, replicasFor } from './nats-connection.js';
+import { shardOf } from './shard-map.js';
+
+/** The subject of a shard's events. */
+export function eventSubject(shard: number): string {
+  return `segstream.events.${shard}`;
+}
+
+/** The stream of a shard's events. */
+export function eventStream(shard: number): string {
+  return `SEGSTREAM_EVENTS_${shard}`;
+}
+
+/** Publishes in flight at once: enough to keep every stream leader busy, few enough to bound memory. */
+const WINDOW = 1024;
+
+/** How long a message id is remembered for dedupe: a client's retry after a failed 202 falls inside it. */
+const DUPLICATE_WINDOW_NS = 10 * 60 * 1e9;
+
+/** One row as a message: customer, ts (ms), amount, margin (null: unknown), event id, order id. */
+interface RowMessage {
+  readonly c: CustomerKey;
+  readonly t: number;
+  readonly a: number;
+  readonly m: number | null;
+  readonly e: string;
+  readonly o?: CustomerKey;
+}
+
+/** Creates the shard streams that do not exist yet (idempotent; every node calls it at start). */
+export async function ensureEventStreams(cluster: NatsCluster, shards: number): Promise<void> {
+  const replicas = replicasFor(cluster.nc);
+  for (let s = 0; s < shards; s++) {
+    const name = eventStream(s);
+    try {
+      await cluster.jsm.streams.info(name);
+    } catch {
+      await cluster.jsm.streams.add({
+        name,
+        subjects: [eventSubject(s)],
+        storage: StorageType.File,
+        retention: RetentionPolicy.Limits,
+        num_replicas: replicas,
+        duplicate_window: DUPLICATE_WINDOW_NS,
+      });
+    }
+  }
+}
+
+/** What a publish did. */
+export interface PublishResult {
+  /** Rows JetStream stored now. */
+  readonly stored: number;
+  /** Rows whose message id it had already stored (a retry): acknowledged, not stored again. */
+  readonly duplicates: number;
+  /** Distinct customers among the rows stored now. */
+  readonly customers: number;
+}
+
+/**
+ * Publishes every row of `batch` to its shard's stream and waits for every acknowledgement. A row
+ * JetStream does not acknowledge (no quorum, a timeout) makes the whole call SEG_ERR_NOT_READY:
+ * the client retries the request, and the rows already stored count once (their message ids).
+ */
+export async function publishRows(js: JetStreamClient, node: string, shards: number, batch: TxBatch): Promise<PublishResult> {
+  const encoder = new TextEncoder();
+  let stored = 0;
+  let duplicates = 0;
+  const changed = new Set<CustomerKey>();
+  let failure: unknown = null;
+  const inFlight = new Set<Promise<void>>();
+  for (let i = 0; i < batch.length && failure === null; i++) {
+    const id = batch.ids[i]!;
+    const eventId = batch.eventIds?.[i] ?? `${node}.${randomUUID()}`;
+    const margin = batch.margin ? batch.margin[i]! : Number.NaN;
+    const msg: RowMessage = { c: id, t: batch.ts[i]!, a: batch.amount[i]!, m: Number.isNaN(margin) ? null : margin, e: eventId, ...(batch.orderIds ? { o: batch.orderIds[i]! } : {}) };
+    const p: Promise<void> = js.publish(eventSubject(shardOf(id, shards)), encoder.encode(JSON.stringify(msg)), { msgID: eventId }).then(
+      (ack) => {
+        if (ack.duplicate) duplicates++;
+        else {
+          stored++;
+          changed.add(id);
+        }
+      },
+      (error: unknown) => {
+        failure ??= error;
+      },
+    );
+    const tracked = p.finally(() => inFlight.delete(tracked));
+    inFlight.add(tracked);
+    if (inFlight.size >= WINDOW) await Promise.race(inFlight);
+  }
+  await Promise.all(inFlight);
+  if (failure !== null) throw new NotReadyError(`the event stream did not acknowledge every row (${(failure as Error).message}); retry the request: rows already stored count once`, { cause: failure });
+  return { stored, duplicates, customers: changed.size };
+}
+
+/** Rows applied per LiveStore ingest while a shard's stream is read. */
+const APPLY_BATCH = 4096;
+
+/** Rows as a TxBatch the LiveStore takes. */
+function batchOf(rows: readonly RowMessage[]): TxBatch {
+  const n = rows.length;
+  const ts = new Float64Array(n);
+  const amount = new Float64Array(n);
+  const margin = new Float64Array(n);
+  const hasMargin = rows.some((r) => r.m !== null);
+  const hasOrders = rows.some((r) => r.o !== undefined);
+  for (let i = 0; i < n; i++) {
+    ts[i] = rows[i]!.t;
+    amount[i] = rows[i]!.a;
+    margin[i] = rows[i]!.m ?? Number.NaN;
+  }
+  return {
+    length: n,
+    ids: rows.map((r) => r.c),
+    ts,
+    amount,
+    margin: hasMargin ? margin : null,
+    eventIds: rows.map((r) => r.e),
+    // A row of a batch without order ids is an order of its own (tx-batches.ts NO_ORDER).
+    ...(hasOrders ? { orderIds: rows.map((r) => r.o ?? '\u0000') } : {}),
+  };
+}
+
+/**
+ * Reads one shard's stream from its first message into the LiveStore, then follows it. The
+ * store's event-id set makes rows it already holds (its own log, replayed at start, or an earlier
+ * ownership of the shard) count once, so a new owner rebuilds the shard by reading the stream
+ * whole. An ordered consumer: no state on the servers to clean up when the shard moves again.
+ */
+export class ShardConsumer {
+  private messages: ConsumerMessages | null = null;
+  private stopped = false;
+  /** Stream sequence of the last row applied. */
+  applied = 0;
+  private readonly done: Promise<void>;
+
+  constructor(
+    private readonly js: JetStreamClient,
+    readonly shard: number,
+    private readonly store: LiveStore,
+    onProblem: (error: unknown) => void,
+  ) {
+    this.done = this.run().catch((error: unknown) => {
+      if (!this.stopped) onProblem(error);
+    });
+  }
+
+  private async run(): Promise<void> {
+    const consumer = await this.js.consumers.get(eventStream(this.shard), { deliver_policy: DeliverPolicy.All });
+    if (this.stopped) return;
+    const messages = await consumer.consume({ max_messages: APPLY_BATCH });
+    this.messages = messages;
+    let rows: RowMessage[] = [];
+    let last = 0;
+    const flush = async () => {
+      if (rows.length === 0) return;
+      const batch = batchOf(rows);
+      rows = [];
+      await this.store.ingest(batch);
+      this.applied = last;
+    };
+    for await (const m of messages) {
+      if (this.stopped) break;
+      rows.push(m.json<RowMessage>());
+      last = m.seq;
+      // Apply when the consumer has nothing more buffered or the batch is full.
+      if (rows.length >= APPLY_BATCH || m.info.pending === 0) await flush();
+    }
+    await flush();
+  }
+
+  /** Stops reading (the shard moved away); rows already applied stay in the store. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.messages?.close();
+    await this.done;
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * A server that is one node of a cluster (`serve --cluster nats://… --node ID`). It joins the
+ * membership, reads the shards it owns from their streams into its LiveStore, publishes the rows
+ * of `POST /v1/events` to their shards' streams (the route's validation is unchanged; its 202
+ * waits for JetStream), and answers customer lookups for any shard: its own from its store, the
+ * others forwarded to their owner. build-server.ts imports this file only in cluster mode.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ClusterConfig } from '../engine/cluster/cluster-config.js';
+import { ShardConsumer, ensureEventStreams, publishRows } from '../engine/cluster/event-stream.js';
+import { forwardLookup, serveLookups } from '../engine/cluster/forward.js';
+import { Membership } from '../engine/cluster/membership.js';
+import { connectCluster } from '../engine/cluster/nats-connection.js';
+import { readAssignment, SHARD_BUCKET, shardOf } from '../engine/cluster/shard-map.js';
+import { CustomerNotFoundError, NotReadyError } from '../engine/errors.js';
+import type { TxBatch } from '../engine/parse/parse-batch.js';
+import { type CustomerKey, customerKeyFromValue } from '../engine/parse/parse-values.js';
+import type { ServerContext } from './server-context.js';
+
+/** Header of a lookup a node answers from its own store (a forwarded one): never forwarded again. */
+const LOCAL = 'x-segstream-local';
+
+/** What the events route and the lookup hook use of a cluster node. */
+export interface ClusterNode {
+  readonly config: ClusterConfig;
+  /** Publishes accepted rows to their shards; resolves when JetStream acknowledged all of them. */
+  ingest(batch: TxBatch): Promise<{ customers: number; duplicates: number }>;
+  /** Shards this node reads now. */
+  ownedShards(): number[];
+  /** Waits until the node follows a shard map and its consumers are started. */
+  settled(): Promise<void>;
+  close(): Promise<void>;
+}
+
+interface BatchAnswer {
+  snapshot: string;
+  customers: unknown[];
+  not_found: (string | number)[];
+}
+
+/** This node's batch-get answer for `ids`, from its own store. */
+async function localBatch(app: FastifyInstance, ids: readonly (string | number)[]): Promise<{ status: number; text: string }> {
+  const res = await app.inject({ method: 'POST', url: '/v1/customers/batch-get', headers: { [LOCAL]: '1' }, payload: { ids } });
+  return { status: res.statusCode, text: res.body };
+}
+
+/** Starts cluster mode on a built server: connects, joins, follows its shards; closes with the server. */
+export async function startClusterNode(app: FastifyInstance, ctx: ServerContext, config: ClusterConfig): Promise<ClusterNode> {
+  const cluster = await connectCluster(config);
+  const me = config.node;
+  // A cluster's shard count is the one its map was made with; a node's flag only seeds the first map.
+  const existing = await readAssignment(await cluster.bucket(SHARD_BUCKET));
+  const shards = existing?.assignment.shards ?? config.shards;
+  await ensureEventStreams(cluster, shards);
+
+  const consumers = new Map<number, ShardConsumer>();
+  const problem = (what: string) => (error: unknown) => app.log.error({ err: error }, `cluster: ${what}`);
+  const membership = await Membership.join(cluster, {
+    async onShards(_assignment, gained, lost) {
+      await Promise.all(lost.map((s) => consumers.get(s)?.stop()));
+      for (const s of lost) consumers.delete(s);
+      for (const s of gained) consumers.set(s, new ShardConsumer(cluster.js, s, ctx.store, problem(`reading shard ${s}`)));
+      app.log.info({ gained, lost }, 'cluster: shards moved');
+    },
+    onProblem: (what, error) => problem(what)(error),
+  });
+
+  const lookups = serveLookups(cluster.nc, me, async (ids) => (await localBatch(app, ids)).text);
+
+  /** The owner of a customer, or 503 before the first shard map. */
+  const ownerOf = (key: CustomerKey): string => {
+    const owner = membership.ownerOf(shardOf(key, shards));
+    if (owner === null) throw new NotReadyError('the cluster has no shard map yet; retry');
+    return owner;
+  };
+
+  const fromOwner = async (owner: string, ids: readonly (string | number)[]): Promise<BatchAnswer> => {
+    const text = owner === me ? (await localBatch(app, ids)).text : await forwardLookup(cluster.nc, owner, ids);
+    return JSON.parse(text) as BatchAnswer;
+  };
+
+  app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
+    if (request.headers[LOCAL] !== undefined) return;
+    const route = request.routeOptions.url;
+    if (request.method === 'GET' && route === '/v1/customers/:id') {
+      const raw = (request.params as { id: string }).id;
+      const key = customerKeyFromValue(raw);
+      if (key === null || key === undefined) return; // the route answers it (not found)
+      const owner = ownerOf(key);
+      if (owner === me) return;
+      const answer = await fromOwner(owner, [raw]);
+      if (answer.customers.length === 0) throw new CustomerNotFoundError(`no customer ${JSON.stringify(raw)} on node ${owner}, which owns it`);
+      return reply.header('content-type', 'application/json; charset=utf-8').send(JSON.stringify(answer.customers[0]));
+    }
+    if (request.method === 'POST' && route === '/v1/customers/batch-get') {
+      const ids = (request.body as { ids: (string | number)[] }).ids;
+      const groups = new Map<string, number[]>();
+      for (let i = 0; i < ids.length; i++) {
+        const key = customerKeyFromValue(ids[i]);
+        if (key === null || key === undefined) return; // the route answers 400 for it
+        const owner = ownerOf(key);
+        const g = groups.get(owner);
+        if (g) g.push(i);
+        else groups.set(owner, [i]);
+      }
+      if (groups.size === 1 && groups.has(me)) return;
+      // Ask every owner at once; put their answers back in the order asked.
+      const found = new Array<unknown>(ids.length).fill(undefined);
+      let snapshot = '';
+      await Promise.all(
+        [...groups].map(async ([owner, idx]) => {
+          const answer = await fromOwner(owner, idx.map((i) => ids[i]!));
+          if (owner === me || snapshot === '') snapshot = answer.snapshot;
+          const missing = new Set(answer.not_found.map((v) => JSON.stringify(v)));
+          let next = 0;
+          for (const i of idx) if (!missing.has(JSON.stringify(ids[i]))) found[i] = answer.customers[next++];
+        }),
+      );
+      const customers: unknown[] = [];
+      const notFound: (string | number)[] = [];
+      for (let i = 0; i < ids.length; i++) {
+        if (found[i] === undefined) notFound.push(ids[i]!);
+        else customers.push(found[i]);
+      }
+      return reply.header('content-type', 'application/json; charset=utf-8').send(JSON.stringify({ snapshot, customers, not_found: notFound }));
+    }
+  });
+
+  const node: ClusterNode = {
+    config,
+    async ingest(batch) {
+      if (batch.length === 0) return { customers: 0, duplicates: 0 };
+      const r = await publishRows(cluster.js, me, shards, batch);
+      return { customers: r.customers, duplicates: r.duplicates };
+    },
+    ownedShards: () => [...consumers.keys()].sort((a, b) => a - b),
+    settled: () => membership.settled(),
+    async close() {
+      await membership.leave();
+      lookups.unsubscribe();
+      await Promise.all([...consumers.values()].map((c) => c.stop()));
+      consumers.clear();
+      await cluster.close();
+    },
+  };
+  app.addHook('onClose', async () => node.close());
+  return node;
+}
+

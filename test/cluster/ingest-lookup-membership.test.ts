@@ -1,0 +1,200 @@
+/**
+ * Cluster mode on a three-node JetStream cluster on loopback (scripts/nats-cluster.mjs, its own
+ * ports and data folders, stopped afterwards) with three segstream nodes over it: events posted to
+ * any node are looked up from any node; a NATS server SIGKILLed during ingest under concurrent
+ * writers loses no acknowledged row and stores none twice; a node that leaves hands its shards to
+ * the others, which rebuild them from the streams. Fails (does not skip) without nats-server.
+ */
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DeliverPolicy } from '@nats-io/jetstream';
+import { connectCluster, type NatsCluster } from '../../engine/cluster/index.js';
+import { eventStream } from '../../engine/cluster/event-stream.js';
+import { buildServer } from '../../server/build-server.js';
+// @ts-expect-error: a plain .mjs script without types
+import { startNatsCluster } from '../../scripts/nats-cluster.mjs';
+import { makeDataDir } from '../server/fixture.js';
+
+interface NatsProcs {
+  servers: string[];
+  kill(i: number): Promise<void>;
+  start(i: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const SHARDS = 4;
+const NODES = ['a', 'b', 'c'];
+
+let dir: string;
+let nats: NatsProcs;
+let apps: FastifyInstance[] = [];
+let admin: NatsCluster;
+
+async function until<T>(what: string, probe: () => Promise<T | null | undefined | false>, ms = 30_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function customer(app: FastifyInstance, id: string): Promise<{ orders: number; revenue: number } | null> {
+  const res = await app.inject({ method: 'GET', url: `/v1/customers/${encodeURIComponent(id)}` });
+  if (res.statusCode === 404) return null;
+  expect(res.statusCode).toBe(200);
+  return res.json();
+}
+
+async function post(app: FastifyInstance, rows: object[]): Promise<{ statusCode: number; body: { accepted: number; duplicates: number } }> {
+  const res = await app.inject({ method: 'POST', url: '/v1/events', payload: rows });
+  return { statusCode: res.statusCode, body: res.json() };
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'segstream-cluster-'));
+  nats = await startNatsCluster({ dir: join(dir, 'nats'), port: 15322 });
+  const { dataDir } = await makeDataDir();
+  for (const node of NODES) {
+    const own = join(dir, `data-${node}`);
+    await cp(dataDir, own, { recursive: true });
+    apps.push(await buildServer({ dataDir: own, reloadIntervalMs: 0, cluster: { servers: nats.servers, node, shards: SHARDS } }));
+  }
+  admin = await connectCluster({ servers: nats.servers, node: 'test-admin', shards: SHARDS });
+  // Every shard owned, by the three nodes together.
+  await until('the shard map over three nodes', async () => {
+    const owned = await Promise.all(apps.map(async (app) => (await app.segstream.cluster!.settled(), app.segstream.cluster!.ownedShards())));
+    return owned.flat().length === SHARDS && owned.every((o) => o.length > 0 || SHARDS < NODES.length);
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await admin?.close();
+  for (const app of apps) await app.close().catch(() => {});
+  await nats?.stop();
+  await rm(dir, { recursive: true, force: true });
+}, 60_000);
+
+describe('cluster mode', () => {
+  it('takes events on any node and answers lookups of any customer from any node', async () => {
+    const rows = [];
+    for (let k = 0; k < 24; k++) rows.push({ customer_id: `new-${k}`, ts: '2026-06-20T10:00:00Z', amount: 10 + k, event_id: `one-${k}` });
+    // An existing customer of the snapshot gets one more purchase.
+    rows.push({ customer_id: 7, ts: '2026-06-21T10:00:00Z', amount: 5, event_id: 'one-old' });
+    const before = await customer(apps[1]!, '7');
+    const res = await post(apps[0]!, rows);
+    expect(res.statusCode).toBe(202);
+    expect(res.body.accepted).toBe(25);
+    for (const app of apps) {
+      for (let k = 0; k < 24; k++) {
+        const c = await until(`new-${k}`, () => customer(app, `new-${k}`));
+        expect(c).toMatchObject({ orders: 1, revenue: 10 + k });
+      }
+      const old = await until('customer 7 with the new row', async () => {
+        const c = await customer(app, '7');
+        return c && c.orders === before!.orders + 1 ? c : null;
+      });
+      expect(old.revenue).toBeCloseTo(before!.revenue + 5, 6);
+    }
+    // batch-get from one node mixes shards owned by all three, in the order asked.
+    const ids = ['new-3', 'nobody', 'new-0', 7, 'new-17'];
+    const batch = await apps[2]!.inject({ method: 'POST', url: '/v1/customers/batch-get', payload: { ids } });
+    expect(batch.statusCode).toBe(200);
+    const body = batch.json() as { customers: { customer_id: string }[]; not_found: unknown[] };
+    expect(body.customers.map((c) => c.customer_id)).toEqual(['new-3', 'new-0', '7', 'new-17']);
+    expect(body.not_found).toEqual(['nobody']);
+    // The same body again: JetStream drops the retried message ids.
+    const again = await post(apps[1]!, rows);
+    expect(again.body.duplicates).toBe(25);
+    // Bad input is refused as on one machine, before anything is published.
+    const bad = await post(apps[0]!, [{ customer_id: 'x', ts: 'not a date', amount: 1 }]);
+    expect(bad.statusCode).toBe(202);
+    expect(bad.body.accepted).toBe(0);
+  });
+
+  it('SIGKILL of a NATS server during ingest under concurrent writers: every acknowledged row stored once', async () => {
+    const WRITERS = 3;
+    const BATCHES = 12;
+    const acked = new Set<string>();
+    const expected = new Map<string, number>();
+    let killed = false;
+    const writer = async (w: number) => {
+      for (let b = 0; b < BATCHES; b++) {
+        const rows = [];
+        for (let k = 0; k < 40; k++) rows.push({ customer_id: `w${w}-c${k % 10}`, ts: '2026-06-25T08:00:00Z', amount: 1, event_id: `w${w}-b${b}-r${k}` });
+        if (w === 0 && b === 4 && !killed) {
+          killed = true;
+          void nats.kill(2);
+        }
+        // A writer retries a batch until it is acknowledged, as a client of the API does.
+        for (let attempt = 0; ; attempt++) {
+          const res = await post(apps[w]!, rows);
+          if (res.statusCode === 202) break;
+          expect(res.statusCode).toBe(503);
+          if (attempt > 100) throw new Error('no acknowledgement after 100 tries');
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        for (const r of rows) {
+          acked.add(r.event_id);
+          expected.set(r.customer_id, (expected.get(r.customer_id) ?? 0) + 1);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: WRITERS }, (_, w) => writer(w)));
+    expect(killed).toBe(true);
+    expect(acked.size).toBe(WRITERS * BATCHES * 40);
+
+    // In the streams: every acknowledged event id exactly once.
+    const seen = new Map<string, number>();
+    for (let s = 0; s < SHARDS; s++) {
+      const info = await admin.jsm.streams.info(eventStream(s));
+      const consumer = await admin.js.consumers.get(eventStream(s), { deliver_policy: DeliverPolicy.All });
+      let left = info.state.messages;
+      while (left > 0) {
+        const batch = await consumer.fetch({ max_messages: Math.min(left, 1000), expires: 5000 });
+        for await (const m of batch) {
+          const e = (m.json() as { e: string }).e;
+          seen.set(e, (seen.get(e) ?? 0) + 1);
+          left--;
+        }
+      }
+    }
+    for (const id of acked) expect(seen.get(id), id).toBe(1);
+
+    // In the owners' live state: each customer's orders are its acknowledged rows, none twice.
+    for (const [id, n] of expected) {
+      for (const app of apps) {
+        const c = await until(`${id} with ${n} orders`, async () => {
+          const got = await customer(app, id);
+          return got && got.orders >= n ? got : null;
+        });
+        expect(c.orders).toBe(n);
+      }
+    }
+    await nats.start(2);
+  }, 120_000);
+
+  it('a node that leaves hands its shards to the others, rebuilt from the streams', async () => {
+    const leaving = apps[2]!;
+    const gone = leaving.segstream.cluster!.ownedShards();
+    expect(gone.length).toBeGreaterThan(0);
+    // Its customers: the ones the first test wrote that it owns now.
+    const before = await Promise.all(Array.from({ length: 24 }, (_, k) => customer(apps[0]!, `new-${k}`)));
+    await leaving.close();
+    apps = apps.slice(0, 2);
+    await until('the two nodes owning every shard', async () => {
+      const owned = apps.flatMap((app) => app.segstream.cluster!.ownedShards());
+      return owned.length === SHARDS && gone.every((s) => owned.includes(s));
+    });
+    for (const app of apps) {
+      for (let k = 0; k < 24; k++) {
+        const c = await until(`new-${k} after the move`, () => customer(app, `new-${k}`));
+        expect(c).toEqual(before[k]);
+      }
+    }
+  }, 120_000);
+});
