@@ -7,7 +7,7 @@
  * bench/results/http-events.json; asserts nothing.
  *
  *   node --import tsx bench/e2e/http-events.ts [--customers 1000000] [--connections 8]
- *     [--duration 10] [--batch 10000] [--rounds 2] [--lookup-connections 100] [--no-job]
+ *     [--duration 10] [--batch 10000] [--rounds 2] [--lookup-connections 100] [--lookup-rounds 3] [--no-job]
  */
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -38,6 +38,7 @@ const duration = Number(flag('duration', '10'));
 const batch = Number(flag('batch', '10000'));
 const rounds = Number(flag('rounds', '2'));
 const lookupConnections = Number(flag('lookup-connections', '100'));
+const lookupRounds = Number(flag('lookup-rounds', '3'));
 const withJob = !process.argv.includes('--no-job');
 const { dataDir, input } = await benchData(customers);
 
@@ -73,7 +74,7 @@ async function fsyncCount(url: string): Promise<number> {
 const hello = await spawnHello();
 const seg = await spawnSegstream(dataDir, {}, ['--input-root', dirname(input)]);
 const results: object[] = [];
-const meta: Record<string, unknown> = { customers, connections, duration_s: duration, batch_rows: batch, rounds, load_average_at_start: (await readFile('/proc/loadavg', 'utf8')).split(' ')[0] };
+const meta: Record<string, unknown> = { customers, connections, duration_s: duration, batch_rows: batch, rounds, lookup_rounds: lookupRounds, load_average_at_start: (await readFile('/proc/loadavg', 'utf8')).split(' ')[0] };
 const ratios: Record<string, number[]> = {};
 try {
   const pid = seg.child.pid!;
@@ -103,14 +104,17 @@ try {
   }
   for (const [kind, list] of Object.entries(ratios)) meta[`${kind}_rows_per_second_best`] = Math.max(...list);
 
-  // Lookups idle, then while a rescore job runs (in its own process at the lowest priority).
+  // Lookups idle, then while a rescore job runs (in its own process at the lowest priority), in
+  // rounds: each round an idle window, then a fresh job and a window while it runs (cancelled after).
   const ids = Array.from({ length: 1000 }, () => 1 + Math.floor(Math.random() * customers));
   const lookups: autocannon.Request[] = ids.map((id) => ({ method: 'GET', path: `/v1/customers/${id}` }));
   await load('warm-up', { url: seg.url, connections: lookupConnections, duration: 2, requests: lookups });
-  const idle = await load('lookup, idle', { url: seg.url, connections: lookupConnections, duration, requests: lookups });
-  results.push({ round: '-', ...idle });
-  if (withJob) {
-    const t0 = Date.now();
+  const p99Ratios: number[] = [];
+  for (let round = 1; round <= lookupRounds; round++) {
+    const serverCpuIdle0 = await cpuSecondsOf(pid);
+    const idle = await load('lookup, idle', { url: seg.url, connections: lookupConnections, duration, requests: lookups });
+    results.push({ round, ...idle, server_cpu_s: Number(((await cpuSecondsOf(pid)) - serverCpuIdle0).toFixed(2)) });
+    if (!withJob) continue;
     const job = await fetch(`${seg.url}/v1/jobs/rescore`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ input }) });
     const { id } = (await job.json()) as { id: string };
     // The job's own process (a child of the server): its CPU seconds in the window say how much it ran.
@@ -119,15 +123,15 @@ try {
     const jobCpu0 = jobPid > 0 ? await cpuSecondsOf(jobPid).catch(() => Number.NaN) : Number.NaN;
     const serverCpu0 = await cpuSecondsOf(pid);
     const busy = await load('lookup, rescore job running', { url: seg.url, connections: lookupConnections, duration, requests: lookups });
-    meta['job_cpu_seconds_in_window'] = jobPid > 0 ? Number(((await cpuSecondsOf(jobPid).catch(() => Number.NaN)) - jobCpu0).toFixed(2)) : null;
-    meta['server_cpu_seconds_in_window'] = Number(((await cpuSecondsOf(pid)) - serverCpu0).toFixed(2));
-    const state = (await (await fetch(`${seg.url}/v1/jobs/${id}`)).json()) as { status: string; finished_at: string | null };
-    const jobSeconds = state.finished_at ? (Date.parse(state.finished_at) - t0) / 1000 : null;
-    results.push({ round: '-', ...busy, name: `${busy.name} (job ${state.status} after the run${jobSeconds === null ? '' : `, ${jobSeconds.toFixed(1)} s`})` });
-    meta['p99_during_job_vs_idle'] = Number((busy.p99_ms / Math.max(1, idle.p99_ms)).toFixed(2));
+    const jobCpu = jobPid > 0 ? (await cpuSecondsOf(jobPid).catch(() => Number.NaN)) - jobCpu0 : Number.NaN;
+    const state = (await (await fetch(`${seg.url}/v1/jobs/${id}`)).json()) as { status: string };
+    results.push({ round, ...busy, name: `${busy.name} (${state.status} after the window)`, server_cpu_s: Number(((await cpuSecondsOf(pid)) - serverCpu0).toFixed(2)), job_cpu_s: Number(jobCpu.toFixed(2)) });
+    p99Ratios.push(busy.p99_ms / Math.max(1, idle.p99_ms));
     // A job at the lowest priority on a busy machine can take minutes: it is cancelled, not awaited.
     if (state.status === 'running') await fetch(`${seg.url}/v1/jobs/${id}`, { method: 'DELETE' });
+    while (((await (await fetch(`${seg.url}/v1/jobs/${id}`)).json()) as { status: string }).status === 'running') await new Promise((r) => setTimeout(r, 200));
   }
+  if (p99Ratios.length > 0) meta['p99_during_job_vs_idle_median'] = Number(p99Ratios.sort((x, y) => x - y)[p99Ratios.length >> 1]!.toFixed(2));
   await report('http-events', meta, results);
 } finally {
   hello.child.kill('SIGTERM');
