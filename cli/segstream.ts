@@ -15,6 +15,7 @@ import { lostCommand } from './commands/lost-command.js';
 import { migrateCommand } from './commands/migrate-command.js';
 import { reportCommand } from './commands/report-command.js';
 import { rescoreCommand } from './commands/rescore-command.js';
+import { rescoreNodeCommand } from './commands/rescore-node-command.js';
 import { serveCommand } from './commands/serve-command.js';
 import { snapshotsCommand } from './commands/snapshots-command.js';
 import { fail, isBrokenPipe } from './fail.js';
@@ -30,7 +31,7 @@ const program = new Command('segstream')
   // Commander prints its own message (and the help) before it throws; the catch below only picks the exit code, 2 for bad usage.
   .exitOverride();
 
-for (const register of [demoCommand, generateCommand, rescoreCommand, exportCommand, migrateCommand, snapshotsCommand, campaignCommand, lostCommand, reportCommand, serveCommand]) register(program);
+for (const register of [demoCommand, generateCommand, rescoreCommand, rescoreNodeCommand, exportCommand, migrateCommand, snapshotsCommand, campaignCommand, lostCommand, reportCommand, serveCommand]) register(program);
 
 // `segstream export ... | head`: when the reader closes the pipe, stop quietly instead of dying on EPIPE.
 for (const stream of [process.stdout, process.stderr]) {

@@ -5,7 +5,8 @@ import { ArgumentError } from '../../engine/errors.js';
 import { buildColumnMap, type ColumnNames, parseMapFlag } from '../../engine/read/column-map.js';
 import { checkTsFormat, type InputOptions } from '../../engine/parse/input-dialect.js';
 import type { ColumnMap, InputFormat } from '../../engine/read/raw-batch.js';
-import { RescoreRefusedError, type RescoreSummary, rescore } from '../../engine/rescore/rescore.js';
+import { RescoreRefusedError, type RescoreOptions, type RescoreSummary, rescore } from '../../engine/rescore/rescore.js';
+import { clusterConfigOf } from '../../engine/cluster/cluster-config.js';
 import { formatTable, percent } from '../format-table.js';
 import { progressBar } from '../progress.js';
 import { dataDirOption } from './data-dir.js';
@@ -82,8 +83,12 @@ export function rescoreCommand(program: Command): void {
     .option('--engine <engine>', 'aggregation kernels: auto, native or js', 'auto')
     .option('--force', 'publish even when the publishing guard refuses the run (the manifest records the checks overridden)')
     .option('--json', 'print the summary as JSON')
+    .option('--cluster <urls>', 'run the read and aggregation across a NATS JetStream cluster (comma-separated nats://host:port; nodes run `segstream rescore-node`; docs/cluster.md)')
+    .option('--node <id>', 'this node\'s id in the cluster (letters, digits, _ and -); it takes tasks too')
+    .option('--tasks <n>', 'cluster: aggregate tasks to cut the input into (default 16)', (v) => Number.parseInt(v, 10))
+    .option('--shards <n>', 'cluster: shards of the customer base (default 64)', (v) => Number.parseInt(v, 10))
     .addOption(dataDirOption())
-    .action(async (opts: { input: string; asOf?: string; config?: string; map?: string; tsFormat?: string; decimal?: string; format?: string; batchSize?: number; workers?: number; engine: string; force?: boolean; json?: boolean; data: string }) => {
+    .action(async (opts: { input: string; asOf?: string; config?: string; map?: string; tsFormat?: string; decimal?: string; format?: string; batchSize?: number; workers?: number; engine: string; force?: boolean; json?: boolean; data: string; cluster?: string; node?: string; tasks?: number; shards?: number }) => {
       if (opts.workers !== undefined && !(Number.isInteger(opts.workers) && opts.workers >= 0)) throw new ArgumentError('--workers must be a whole number >= 0');
       if (!['auto', 'native', 'js'].includes(opts.engine)) throw new ArgumentError(`--engine must be auto, native or js, not ${opts.engine}`);
       const workers = opts.workers ?? availableParallelism();
@@ -96,9 +101,17 @@ export function rescoreCommand(program: Command): void {
       const config = await loadConfig(opts.config);
       const columns = parseColumnMap(opts.map, config.input.columns);
       const bar = progressBar('rescore', opts.json === true);
+      const clusterConfig = clusterConfigOf(opts);
+      if (clusterConfig && opts.input === '-') throw new ArgumentError('--cluster reads files every node can open, not standard input');
+      if (opts.tasks !== undefined && !(Number.isInteger(opts.tasks) && opts.tasks >= 1)) throw new ArgumentError('--tasks must be a whole number >= 1');
+      // The NATS client loads only on the cluster path.
+      const cluster = clusterConfig ? await (await import('../../engine/cluster/nats-connection.js')).connectCluster(clusterConfig) : null;
+      const run = cluster
+        ? async (o: RescoreOptions) => (await import('../../engine/cluster/rescore-cluster.js')).clusterRescore({ ...o, cluster, ...(opts.tasks ? { tasks: opts.tasks } : {}) })
+        : rescore;
       let summary: RescoreSummary;
       try {
-        summary = await rescore({
+        summary = await run({
           input: opts.input,
           dataDir: opts.data,
           config,
@@ -122,6 +135,7 @@ export function rescoreCommand(program: Command): void {
         throw error;
       } finally {
         bar.stop();
+        await cluster?.close();
       }
       if (opts.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
       else printSummary(summary);

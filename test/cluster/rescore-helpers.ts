@@ -1,0 +1,79 @@
+/**
+ * Inputs and comparisons of the cluster rescore tests: a line-item CSV with text ids, returns and
+ * quoted descriptions written here from a seeded generator, and a field-for-field comparison of
+ * two snapshots' customers.
+ */
+import { writeFileSync } from 'node:fs';
+import { tableFromIPC } from 'apache-arrow';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { currentSnapshotId, snapshotsDir } from '../../engine/snapshot/snapshot-store.js';
+
+/** A line-item export: `C<n>` ids, invoices with several lines, `C` cancellation invoices, quoted descriptions when `quoted`. */
+export function writeLineItemCsv(path: string, lines: number, seed: number, quoted: boolean): void {
+  let x = seed >>> 0;
+  const rand = (): number => {
+    x = (x + 0x6d2b79f5) >>> 0;
+    let t = x;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const out = ['InvoiceNo,CustomerID,InvoiceDate,Quantity,UnitPrice,Description'];
+  let invoice = 500000;
+  const start = Date.UTC(2025, 0, 1);
+  for (let i = 0; i < lines; ) {
+    invoice++;
+    const customer = `C${Math.floor(rand() ** 2 * lines * 0.15)}`;
+    const ts = new Date(start + Math.floor(rand() * 540) * 86_400_000 + Math.floor(rand() * 86_400_000)).toISOString();
+    const cancel = rand() < 0.05;
+    const n = 1 + Math.floor(rand() * 4);
+    for (let k = 0; k < n && i < lines; k++, i++) {
+      const qty = (1 + Math.floor(rand() * 6)) * (cancel ? -1 : 1);
+      const price = (Math.floor(rand() * 5000) / 100).toFixed(2);
+      const desc = rand() < 0.02 && quoted ? `"MUG, ""BLUE"""` : `ITEM ${Math.floor(rand() * 300)}`;
+      out.push(`${cancel ? 'C' : ''}${invoice},${customer},${ts},${qty},${price},${desc}`);
+    }
+  }
+  writeFileSync(path, `${out.join('\n')}\n`);
+}
+
+/** The live snapshot's customers as rows of plain values (Arrow's view of customers.arrow). */
+export async function liveCustomers(dataDir: string): Promise<{ id: string; columns: string[]; rows: unknown[][]; manifest: Record<string, unknown> }> {
+  const id = await currentSnapshotId(dataDir);
+  if (!id) throw new Error(`no live snapshot in ${dataDir}`);
+  const dir = join(snapshotsDir(dataDir), id);
+  const table = tableFromIPC(await readFile(join(dir, 'customers.arrow')));
+  const columns = table.schema.fields.map((f) => f.name);
+  const rows: unknown[][] = [];
+  const vectors = columns.map((c) => table.getChild(c)!);
+  for (let r = 0; r < table.numRows; r++) rows.push(vectors.map((v) => normalize(v.get(r))));
+  const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as Record<string, unknown>;
+  return { id, columns, rows, manifest };
+}
+
+function normalize(v: unknown): unknown {
+  if (typeof v === 'bigint') return v.toString();
+  if (v instanceof Date) return v.getTime();
+  return v;
+}
+
+/** The manifest without what differs between any two runs (ids, times, timings, which stage ran where). */
+export function comparableManifest(m: Record<string, unknown>): Record<string, unknown> {
+  const { id: _id, created_at: _c, timings_ms: _t, previous: _p, ...rest } = m;
+  return rest;
+}
+
+/** What the tests use of scripts/nats-cluster.mjs (a plain .mjs without declarations). */
+export interface NatsTestCluster {
+  readonly servers: string[];
+  kill(i: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Starts the project's three-node loopback cluster (throws when nats-server is missing: the tests fail, not skip). */
+export async function startTestCluster(dir: string, port: number): Promise<NatsTestCluster> {
+  const script = '../../scripts/nats-cluster.mjs';
+  const { startNatsCluster } = (await import(script)) as { startNatsCluster: (o: { dir: string; port: number }) => Promise<NatsTestCluster> };
+  return startNatsCluster({ dir, port });
+}

@@ -1,0 +1,134 @@
+/**
+ * The nightly rescore across a three-node JetStream cluster on loopback (scripts/nats-cluster.mjs):
+ * its snapshot equals the single machine's field for field (integer ids from the generator's
+ * Parquet; text ids, line items, returns and quoted CSV fields), and a node SIGKILLed mid-task has
+ * its task redelivered while the live pointer stays on the complete snapshot before it.
+ * Fails, never skips, without nats-server.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { type NatsCluster, connectCluster } from '../../engine/cluster/nats-connection.js';
+import { readLivePointer, clusterRescore, SNAPSHOT_BUCKET } from '../../engine/cluster/rescore-cluster.js';
+import { type RescoreNode, startRescoreNode } from '../../engine/cluster/rescore-node.js';
+import { generate } from '../../engine/generate/index.js';
+import { parseMapFlag, buildColumnMap } from '../../engine/read/column-map.js';
+import { rescore } from '../../engine/rescore/rescore.js';
+import { comparableManifest, liveCustomers, type NatsTestCluster, startTestCluster, writeLineItemCsv } from './rescore-helpers.js';
+import { Objm } from '@nats-io/obj';
+
+const PORT = 16322;
+const CLI = join(import.meta.dirname, '../../dist/cli/segstream.js');
+let dir: string;
+let nats: NatsTestCluster;
+const clients: NatsCluster[] = [];
+
+const connect = async (node: string): Promise<NatsCluster> => {
+  const c = await connectCluster({ servers: nats.servers, node, shards: 8 });
+  clients.push(c);
+  return c;
+};
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'segstream-cluster-rescore-'));
+  nats = await startTestCluster(join(dir, 'nats'), PORT);
+}, 60_000);
+
+afterAll(async () => {
+  for (const c of clients) await c.close().catch(() => undefined);
+  await nats?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Rescores `input` on one machine and on the cluster (coordinator a + nodes b, c in this process), returns both snapshots. */
+async function bothWays(name: string, input: string, extra: { columns?: ReturnType<typeof buildColumnMap>; minShareBytes?: number } = {}) {
+  const single = join(dir, `${name}-single`);
+  const clustered = join(dir, `${name}-cluster`);
+  const common = { input, asOf: '2026-06-30', ...(extra.columns ? { columns: extra.columns } : {}) };
+  await rescore({ ...common, dataDir: single });
+  const a = await connect(`${name}-a`);
+  const others: RescoreNode[] = [];
+  for (const n of ['b', 'c']) others.push(await startRescoreNode(await connect(`${name}-${n}`)));
+  const summary = await clusterRescore({ ...common, dataDir: clustered, cluster: a, tasks: 6, ...(extra.minShareBytes ? { minShareBytes: extra.minShareBytes } : {}) });
+  for (const n of others) await n.stop();
+  return { summary, single: await liveCustomers(single), cluster: await liveCustomers(clustered), a };
+}
+
+describe('cluster rescore', () => {
+  test('integer ids (three Parquet files): the snapshot equals the single machine field for field', async () => {
+    // Three files of overlapping customers: one task per file at least, customers merged across them.
+    const input = join(dir, 'pq');
+    mkdirSync(input);
+    for (const seed of [11, 12, 13]) await generate({ customers: 6_000, transactions: 40_000, format: 'parquet', seed, out: join(input, `tx-${seed}.parquet`) });
+    const { summary, single, cluster, a } = await bothWays('pq', input);
+    expect(summary.cluster.tasks).toBeGreaterThan(1);
+    expect(Object.keys(summary.cluster.nodes).length).toBeGreaterThan(1);
+    expect(cluster.rows.length).toBe(6_000);
+    expect(cluster.columns).toEqual(single.columns);
+    expect(cluster.rows).toEqual(single.rows);
+    expect(comparableManifest(cluster.manifest)).toEqual(comparableManifest(single.manifest));
+    // The pointer names this snapshot, and every object it lists is in the store with its size.
+    const live = await readLivePointer(a);
+    expect(live?.snapshot).toBe(summary.snapshot);
+    const store = await new Objm(a.nc).open(SNAPSHOT_BUCKET);
+    for (const o of live!.objects) expect((await store.info(o.name))?.size).toBe(o.size);
+    expect(live!.objects.map((o) => o.name.split('/').pop())).toContain('customers.arrow');
+  }, 120_000);
+
+  test('text ids, line items, returns and quoted CSV fields (byte ranges, a quoted file read again whole)', async () => {
+    // One file cut into byte ranges; one with quoted fields, whose ranges are read again as one task.
+    const input = join(dir, 'lines');
+    mkdirSync(input);
+    writeLineItemCsv(join(input, 'a.csv'), 30_000, 5, false);
+    writeLineItemCsv(join(input, 'b.csv'), 20_000, 6, true);
+    const columns = buildColumnMap(undefined, parseMapFlag('customer_id=CustomerID,ts=InvoiceDate,order_id=InvoiceNo,quantity=Quantity,price=UnitPrice'));
+    const { summary, single, cluster } = await bothWays('csv', input, { columns, minShareBytes: 64 << 10 });
+    // Byte ranges of a.csv, b.csv whole.
+    expect(summary.cluster.tasks).toBeGreaterThan(2);
+    const returns = cluster.columns.indexOf('returns');
+    expect(cluster.rows.some((r) => (r[returns] as number) > 0)).toBe(true);
+    expect(String(cluster.rows[0]![cluster.columns.indexOf('customer_id')])).toMatch(/^C\d+$/);
+    expect(cluster.rows).toEqual(single.rows);
+    expect(comparableManifest(cluster.manifest)).toEqual(comparableManifest(single.manifest));
+  }, 120_000);
+
+  test('a node SIGKILLed mid-task: the task is redelivered, the job completes, the pointer moves only then', async () => {
+    const input = join(dir, 'big.csv');
+    await generate({ customers: 40_000, transactions: 600_000, format: 'csv', seed: 3, out: input });
+    const coordinator = await connect('kill-a');
+    const before = await readLivePointer(coordinator);
+    expect(before).not.toBeNull();
+    const nodes: ChildProcess[] = [];
+    const took: Array<Promise<void>> = [];
+    for (const id of ['kill-b', 'kill-c']) {
+      const child = spawn(process.execPath, [CLI, 'rescore-node', '--cluster', nats.servers.join(','), '--node', id], { stdio: ['ignore', 'pipe', 'inherit'] });
+      nodes.push(child);
+      took.push(
+        new Promise((resolve) => {
+          child.stdout!.on('data', (d: Buffer) => {
+            if (d.toString().includes('took ')) resolve();
+          });
+        }),
+      );
+      await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
+    }
+    let pointerDuringJob: string | undefined;
+    // Node b dies holding its first task; the pointer is read while the job still runs.
+    void took[0]!.then(async () => {
+      nodes[0]!.kill('SIGKILL');
+      pointerDuringJob = (await readLivePointer(coordinator))?.snapshot;
+    });
+    const summary = await clusterRescore({ input, dataDir: join(dir, 'kill'), cluster: coordinator, work: false, tasks: 4, ackWaitMs: 2_000, minShareBytes: 1 << 20, asOf: '2026-06-30' });
+    nodes[1]!.kill('SIGTERM');
+    expect(nodes[0]!.signalCode).toBe('SIGKILL');
+    expect(pointerDuringJob).toBe(before!.snapshot);
+    expect(summary.cluster.redelivered).toBeGreaterThan(0);
+    expect(Object.keys(summary.cluster.nodes)).toEqual(['kill-c']);
+    expect((await readLivePointer(coordinator))?.snapshot).toBe(summary.snapshot);
+    // And the result is still the single machine's.
+    await rescore({ input, dataDir: join(dir, 'kill-single'), asOf: '2026-06-30' });
+    expect((await liveCustomers(join(dir, 'kill'))).rows).toEqual((await liveCustomers(join(dir, 'kill-single'))).rows);
+  }, 180_000);
+});
