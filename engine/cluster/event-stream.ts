@@ -113,6 +113,10 @@ export async function publishRows(js: JetStreamClient, node: string, shards: num
 
 /** Rows applied per LiveStore ingest while a shard's stream is read. */
 const APPLY_BATCH = 4096;
+/** Longest a read row waits to be applied when the stream goes quiet. */
+const FLUSH_MS = 50;
+/** Pause before reading a shard again after its consumer failed (a server restarting). */
+const RETRY_MS = 500;
 
 /** Rows as a TxBatch the LiveStore takes. */
 function batchOf(rows: readonly RowMessage[]): TxBatch {
@@ -143,7 +147,8 @@ function batchOf(rows: readonly RowMessage[]): TxBatch {
  * Reads one shard's stream from its first message into the LiveStore, then follows it. The
  * store's event-id set makes rows it already holds (its own log, replayed at start, or an earlier
  * ownership of the shard) count once, so a new owner rebuilds the shard by reading the stream
- * whole. An ordered consumer: no state on the servers to clean up when the shard moves again.
+ * whole. An ordered consumer: no state on the servers to clean up when the shard moves again;
+ * when it ends (its server gone) it is made again from the next sequence.
  */
 export class ShardConsumer {
   private messages: ConsumerMessages | null = null;
@@ -156,7 +161,7 @@ export class ShardConsumer {
     private readonly js: JetStreamClient,
     readonly shard: number,
     private readonly store: LiveStore,
-    onProblem: (error: unknown) => void,
+    private readonly onProblem: (error: unknown) => void,
   ) {
     this.done = this.run().catch((error: unknown) => {
       if (!this.stopped) onProblem(error);
@@ -164,27 +169,49 @@ export class ShardConsumer {
   }
 
   private async run(): Promise<void> {
-    const consumer = await this.js.consumers.get(eventStream(this.shard), { deliver_policy: DeliverPolicy.All });
-    if (this.stopped) return;
-    const messages = await consumer.consume({ max_messages: APPLY_BATCH });
-    this.messages = messages;
     let rows: RowMessage[] = [];
     let last = 0;
-    const flush = async () => {
-      if (rows.length === 0) return;
-      const batch = batchOf(rows);
-      rows = [];
-      await this.store.ingest(batch);
-      this.applied = last;
+    let applying: Promise<void> = Promise.resolve();
+    // One ingest at a time, in stream order; what arrived meanwhile goes in the next one.
+    const flush = (): Promise<void> => {
+      applying = applying.then(async () => {
+        if (rows.length === 0) return;
+        const batch = batchOf(rows);
+        const through = last;
+        rows = [];
+        await this.store.ingest(batch);
+        this.applied = through;
+      });
+      return applying;
     };
-    for await (const m of messages) {
-      if (this.stopped) break;
-      rows.push(m.json<RowMessage>());
-      last = m.seq;
-      // Apply when the consumer has nothing more buffered or the batch is full.
-      if (rows.length >= APPLY_BATCH || m.info.pending === 0) await flush();
+    // Rows left short of a full batch when the stream goes quiet (or its server goes away) are applied soon anyway.
+    const timer = setInterval(() => void flush().catch(this.onProblem), FLUSH_MS);
+    try {
+      while (!this.stopped) {
+        try {
+          // From the first message, or on from the last one read when the consumer had to be made again.
+          const consumer = await this.js.consumers.get(eventStream(this.shard), last === 0 ? { deliver_policy: DeliverPolicy.All } : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: last + 1 });
+          if (this.stopped) break;
+          // Pull requests of 5 s (heartbeats every 2.5 s): a consumer lost with its server is noticed and made again within seconds, not the default 30 s.
+          const messages = await consumer.consume({ max_messages: APPLY_BATCH, expires: 5000 });
+          this.messages = messages;
+          for await (const m of messages) {
+            if (this.stopped) break;
+            if (m.seq <= last) continue;
+            rows.push(m.json<RowMessage>());
+            last = m.seq;
+            if (rows.length >= APPLY_BATCH || m.info.pending === 0) await flush();
+          }
+        } catch (error) {
+          if (this.stopped) break;
+          this.onProblem(error);
+          await new Promise((r) => setTimeout(r, RETRY_MS));
+        }
+      }
+      await flush();
+    } finally {
+      clearInterval(timer);
     }
-    await flush();
   }
 
   /** Stops reading (the shard moved away); rows already applied stay in the store. */
