@@ -139,14 +139,17 @@ export async function aggregateCluster(
 }
 
 /** The event log's share (already cut by shard) stored like a node's. */
-async function storeExtra(store: ObjectStore, job: string, index: number, result: ShareResult): Promise<ShareResult & { shards: number[] }> {
+async function storeExtra(store: ObjectStore, job: string, index: number, result: ShareResult): Promise<ShareResult & { shards: number[]; bytes: number }> {
   const stored: number[] = [];
+  let bytes = 0;
   for (let s = 0; s < result.packs.length; s++) {
     if (result.packs[s]!.size === 0) continue;
-    await store.putBlob({ name: partialName.pack(job, index, s) }, encodePack(result.packs[s]!));
+    const blob = encodePack(result.packs[s]!);
+    bytes += blob.byteLength;
+    await store.putBlob({ name: partialName.pack(job, index, s) }, blob);
     stored.push(s);
   }
-  return { ...result, shards: stored };
+  return { ...result, shards: stored, bytes };
 }
 
 /** Waits until every key is in the job bucket (or the job failed, or time ran out); values in key order. */

@@ -20,7 +20,7 @@ import { aggregateCluster } from './distributed-aggregate.js';
 import { type NatsCluster, replicasFor } from './nats-connection.js';
 import { dropJob, openPartialStore } from './partial-store.js';
 import { type NodeLog, type PartRecord, type ShareRecord, startRescoreNode } from './rescore-node.js';
-import { ensureTaskQueue, jobBucket, jobKey } from './task-queue.js';
+import { ensureTaskQueue, jobBucket, jobKey, TASK_STREAM } from './task-queue.js';
 
 /** The object store bucket of published snapshots. */
 export const SNAPSHOT_BUCKET = 'segstream-snapshots';
@@ -60,7 +60,8 @@ export interface ClusterRescoreSummary extends RescoreSummary {
     readonly nodes: Record<string, number>;
     /** Tasks finished on a second or later delivery. */
     readonly redelivered: number;
-    /** Bytes of finalized parts moved back to the coordinator. */
+    /** Bytes of partial packs the nodes stored (sink → combine), and of finalized parts read back by the coordinator. */
+    readonly pack_bytes: number;
     readonly part_bytes: number;
     readonly live: LivePointer;
   };
@@ -110,8 +111,16 @@ export async function clusterRescore(o: ClusterRescoreOptions): Promise<ClusterR
       nodes[r.node] = (nodes[r.node] ?? 0) + 1;
       if (r.delivery > 1) redelivered++;
     }
+    let packBytes = 0;
     for (const p of records.parts) partBytes += p.bytes;
-    return { ...summary, cluster: { job, shards: cluster.config.shards, tasks: records.shares.length, nodes, redelivered, part_bytes: partBytes, live } };
+    for (const p of records.shares) packBytes += p.bytes;
+    return { ...summary, cluster: { job, shards: cluster.config.shards, tasks: records.shares.length, nodes, redelivered, pack_bytes: packBytes, part_bytes: partBytes, live } };
+  } catch (error) {
+    // Nodes skip a failed job's tasks, and the queue forgets them.
+    await (await jobBucket(cluster)).put(jobKey.failed(job), JSON.stringify({ code: (error as { code?: string }).code, message: (error as Error).message, node: cluster.config.node })).catch(() => undefined);
+    await cluster.jsm.streams.purge(TASK_STREAM, { filter: `segstream.rescore.tasks.${job}.>` }).catch(() => undefined);
+    await cluster.jsm.streams.purge(TASK_STREAM, { filter: `segstream.rescore.tasks.${job}-whole.>` }).catch(() => undefined);
+    throw error;
   } finally {
     await node?.stop();
     await dropJob(partials, job).catch(() => undefined);

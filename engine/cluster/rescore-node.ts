@@ -60,6 +60,8 @@ export type RescoreTask = AggregateTaskMsg | MergeTaskMsg;
 export interface ShareRecord extends Omit<ShareResult, 'packs'> {
   /** Shards whose pack is not empty. */
   readonly shards: number[];
+  /** Bytes of the packs stored. */
+  readonly bytes: number;
   readonly node: string;
   /** The delivery of the task that made it (above 1: redelivered). */
   readonly delivery: number;
@@ -157,9 +159,12 @@ async function runAggregateTask(task: AggregateTaskMsg, node: string, delivery: 
   }
   const packs = packPartitions(agg, share.index, task.shards);
   const shards: number[] = [];
+  let bytes = 0;
   for (let s = 0; s < packs.length; s++) {
     if (packs[s]!.size === 0) continue;
-    await store.putBlob({ name: partialName.pack(task.job, share.index, s) }, encodePack(packs[s]!));
+    const blob = encodePack(packs[s]!);
+    bytes += blob.byteLength;
+    await store.putBlob({ name: partialName.pack(task.job, share.index, s) }, blob);
     shards.push(s);
   }
   const record: ShareRecord = {
@@ -171,6 +176,7 @@ async function runAggregateTask(task: AggregateTaskMsg, node: string, delivery: 
     rejects: { total: rejects.total, counts: rejects.counts, kept: rejects.kept },
     quoted: flags.quoted,
     shards,
+    bytes,
     node,
     delivery,
   };

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type NatsCluster, connectCluster } from '../../engine/cluster/nats-connection.js';
 import { readLivePointer, clusterRescore, SNAPSHOT_BUCKET } from '../../engine/cluster/rescore-cluster.js';
 import { type RescoreNode, startRescoreNode } from '../../engine/cluster/rescore-node.js';
+import { TASK_STREAM } from '../../engine/cluster/task-queue.js';
 import { generate } from '../../engine/generate/index.js';
 import { parseMapFlag, buildColumnMap } from '../../engine/read/column-map.js';
 import { rescore } from '../../engine/rescore/rescore.js';
@@ -64,6 +65,7 @@ describe('cluster rescore', () => {
     for (const seed of [11, 12, 13]) await generate({ customers: 6_000, transactions: 40_000, format: 'parquet', seed, out: join(input, `tx-${seed}.parquet`) });
     const { summary, single, cluster, a } = await bothWays('pq', input);
     expect(summary.cluster.tasks).toBeGreaterThan(1);
+    expect(summary.cluster.pack_bytes).toBeGreaterThan(0);
     expect(Object.keys(summary.cluster.nodes).length).toBeGreaterThan(1);
     expect(cluster.rows.length).toBe(6_000);
     expect(cluster.columns).toEqual(single.columns);
@@ -131,4 +133,13 @@ describe('cluster rescore', () => {
     await rescore({ input, dataDir: join(dir, 'kill-single'), asOf: '2026-06-30' });
     expect((await liveCustomers(join(dir, 'kill'))).rows).toEqual((await liveCustomers(join(dir, 'kill-single'))).rows);
   }, 180_000);
+
+  test('no node takes the tasks: the job fails cleanly, the pointer stays, the queue forgets its tasks', async () => {
+    const coordinator = await connect('lonely');
+    const before = await readLivePointer(coordinator);
+    const input = join(dir, 'pq');
+    await expect(clusterRescore({ input, dataDir: join(dir, 'lonely'), cluster: coordinator, work: false, timeoutMs: 3_000, asOf: '2026-06-30' })).rejects.toMatchObject({ code: 'SEG_ERR_CLUSTER_JOB_FAILED' });
+    expect((await readLivePointer(coordinator))?.snapshot).toBe(before!.snapshot);
+    expect((await coordinator.jsm.streams.info(TASK_STREAM)).state.messages).toBe(0);
+  }, 60_000);
 });
