@@ -36,6 +36,8 @@ import { type LiveScale, type LiveScores, scoreLive } from './live-scorer.js';
 import type { Cell, CustomerColumn, SnapshotColumns } from './snapshot-columns.js';
 
 const NO_DAY = -0x80000000;
+/** A held class code meaning none (a customer the snapshot does not know). */
+const NO_CLASS = 0xffff;
 
 /** The batch path's aggregator over the live rows, its days chained per customer. */
 class LiveAggregator extends Aggregator {
@@ -133,6 +135,9 @@ export class LiveOverlay {
   private baseLastDay = new Int32Array(0);
   private base90 = new Float64Array(0);
   private base365 = new Float64Array(0);
+  /** The snapshot's tier and lifecycle codes of each overlay customer (NO_CLASS for a new one), kept by k so scoring reads them without a random access into the snapshot. */
+  private heldTier = new Uint16Array(0);
+  private heldLifecycle = new Uint16Array(0);
   /** 1 once a customer's classes are in the counts as the overlay's. */
   private scored = new Uint8Array(0);
   private stamp = new Int32Array(0);
@@ -342,6 +347,8 @@ export class LiveOverlay {
     this.baseLastDay = grown(this.baseLastDay, new Int32Array(cap));
     this.base90 = grown(this.base90, new Float64Array(cap));
     this.base365 = grown(this.base365, new Float64Array(cap));
+    this.heldTier = grown(this.heldTier, new Uint16Array(cap));
+    this.heldLifecycle = grown(this.heldLifecycle, new Uint16Array(cap));
     this.scored = grown(this.scored, new Uint8Array(cap));
     this.stamp = grown(this.stamp, new Int32Array(cap));
     this.dirty = grown(this.dirty, new Uint8Array(cap));
@@ -355,6 +362,8 @@ export class LiveOverlay {
     this.row[k] = row;
     this.baseFirstDay[k] = NO_DAY;
     this.baseLastDay[k] = NO_DAY;
+    this.heldTier[k] = row < 0 ? NO_CLASS : this.columns.tier.codes[row]!;
+    this.heldLifecycle[k] = row < 0 ? NO_CLASS : this.columns.lifecycle.codes[row]!;
     if (row < 0) {
       this.added.push(k);
       return;
@@ -463,11 +472,11 @@ export class LiveOverlay {
       asOfMs,
     );
     const cols = this.columns;
-    const previous = (coded: SnapshotColumns['tier']) => (i: number) => {
-      const row = this.row[ks[i]!]!;
-      return row < 0 ? undefined : coded.names[coded.codes[row]!];
+    const previous = (held: Uint16Array, names: readonly string[]) => (i: number) => {
+      const code = held[ks[i]!]!;
+      return code === NO_CLASS ? undefined : names[code];
     };
-    const scores = scoreLive(table, this.scale, { tier: previous(cols.tier), lifecycle: previous(cols.lifecycle) });
+    const scores = scoreLive(table, this.scale, { tier: previous(this.heldTier, cols.tier.names), lifecycle: previous(this.heldLifecycle, cols.lifecycle.names) });
     this.store(ks, table.fields, asOfMs, scores);
   }
 

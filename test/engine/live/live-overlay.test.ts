@@ -19,6 +19,7 @@ const BASE = [
   '5,2026-06-01T09:00:00Z,0.7,0.1,B100',
   '5,2026-06-01T09:30:00Z,-0.2,,B101',
   '7,2026-06-30T12:00:00Z,12.34,1.01,B102',
+  'L1,2025-03-01T12:00:00Z,40,1,B103',
 ].join('\n');
 
 /** Live rows as a client posts them, through the batch path's parser (line items: quantity and price). */
@@ -120,6 +121,17 @@ describe('the live overlay', () => {
     expect(sliced.counts.spendBands()).toEqual(all.counts.spendBands());
   });
 
+  it('scores a live customer against what the snapshot held: a lost customer who buys again is reactivated, a new one is new', async () => {
+    const state = LiveState.openSync(await loadSnapshot(join(dir, 'live')));
+    expect(state.get('L1')).toMatchObject({ lifecycle: 'lost', live: false });
+    state.apply(posted([
+      { customer_id: 'L1', ts: '2026-06-29T10:00:00Z', amount: 5 },
+      { customer_id: 'N9', ts: '2026-06-29T10:00:00Z', amount: 5 },
+    ]));
+    expect(state.get('L1')).toMatchObject({ lifecycle: 'reactivated', recency_days: 1, live: true });
+    expect(state.get('N9')).toMatchObject({ lifecycle: 'new', live: true });
+  });
+
   it('applies one batch or the same rows in many batches to the same fields', async () => {
     const whole = LiveState.openSync(await loadSnapshot(join(dir, 'live')));
     whole.apply(concatTxBatches(EVENTS));
@@ -130,6 +142,6 @@ describe('the live overlay', () => {
     }
     for (const id of TOUCHED) expect(split.get(id), id).toEqual(whole.get(id));
     expect(split.counts.segment).toEqual(whole.counts.segment);
-    expect(split.counts.customers).toBe(32);
+    expect(split.counts.customers).toBe(33);
   });
 });
