@@ -3,8 +3,10 @@
  * ports and data folders, stopped afterwards) with three segstream nodes over it: events posted to
  * any node are looked up from any node; a NATS server SIGKILLed during ingest under concurrent
  * writers loses no acknowledged row and stores none twice; a node that leaves hands its shards to
- * the others, which rebuild them from the streams. Fails (does not skip) without nats-server.
+ * the others, which rebuild them from the streams; a node that joins (a real process) takes shards,
+ * and when SIGKILLed its heartbeat expires and they move back. Fails (does not skip) without nats-server.
  */
+import { spawn } from 'node:child_process';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -152,8 +154,7 @@ describe('cluster mode', () => {
       const info = await until(`stream ${s}`, () => admin.jsm.streams.info(eventStream(s)).catch(() => null));
       for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
         const m = await until(`message ${seq} of stream ${s}`, () => admin.jsm.streams.getMessage(eventStream(s), { seq }).catch(() => null));
-        const e = (m.json() as { e: string }).e;
-        seen.set(e, (seen.get(e) ?? 0) + 1);
+        for (const { e } of m.json() as { e: string }[]) seen.set(e, (seen.get(e) ?? 0) + 1);
       }
     }
     for (const id of acked) expect(seen.get(id), id).toBe(1);
@@ -191,6 +192,45 @@ describe('cluster mode', () => {
         const c = await until(`new-${k} after the move`, () => customer(app, `new-${k}`));
         expect(c).toEqual(before[k]);
       }
+    }
+  }, 120_000);
+
+  it('a node that joins takes shards, and when it is SIGKILLed its shards move back within seconds', async () => {
+    const before = await Promise.all(Array.from({ length: 24 }, (_, k) => customer(apps[0]!, `new-${k}`)));
+    const data = join(dir, 'data-d');
+    await cp(join(dir, 'data-a'), data, { recursive: true });
+    // A real process, so the kill is a real SIGKILL: no goodbye, its heartbeat just stops.
+    const child = spawn(process.execPath, ['--import', 'tsx', 'cli/segstream.ts', 'serve', '--data', data, '--port', '0', '--cluster', nats.servers.join(','), '--node', 'd'], {
+      cwd: join(import.meta.dirname, '../..'),
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /(http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+        if (m) resolve(m[1]!);
+      });
+      child.once('exit', (code) => reject(new Error(`node d exited with ${code}`)));
+    });
+    try {
+      const owned = () => apps.flatMap((app) => app.segstream.cluster!.ownedShards());
+      await until('node d taking shards', async () => owned().length < SHARDS);
+      // The joined node answers lookups of every customer, its own shards rebuilt from the streams.
+      for (let k = 0; k < 24; k++) {
+        const c = await until(`new-${k} from node d`, async () => {
+          const res = await fetch(`${url}/v1/customers/new-${k}`);
+          return res.status === 200 ? ((await res.json()) as unknown) : null;
+        });
+        expect(c).toEqual(before[k]);
+      }
+      child.kill('SIGKILL');
+      await until('the shards of the killed node back on the others', async () => owned().length === SHARDS, 20_000);
+      for (const app of apps) {
+        for (let k = 0; k < 24; k++) expect(await until(`new-${k} after the kill`, () => customer(app, `new-${k}`))).toEqual(before[k]);
+      }
+    } finally {
+      child.kill('SIGKILL');
     }
   }, 120_000);
 });
