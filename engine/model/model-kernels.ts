@@ -16,6 +16,7 @@ import { type GammaGammaData, gammaGammaRangeSums } from './gamma-gamma-likeliho
 import { bgnbdRangeSums } from './bgnbd-likelihood.js';
 import type { RfmGroups } from './rfm-groups.js';
 import { loadBinding, type NativeBinding } from '../kernels/native-binding.js';
+import { mapNativeError } from '../kernels/native-errors.js';
 
 /** Rows (groups or customers) per shard: big enough that a shard outweighs its scheduling. */
 export const SHARD_ROWS = 8192;
@@ -61,12 +62,21 @@ export function nativeModelKernels(binding: NativeBinding, threads = 0): ModelKe
   return {
     name: 'native',
     bgnbdSums(params, data, table, dayLogs, withGrad, out) {
-      bgnbdSums(params, data.x, data.tx, data.T, data.weight, data.xIndex, table, dayLogs, withGrad ? 1 : 0, SHARD_ROWS, threads, out);
+      guard('bgnbdSums', () => bgnbdSums(params, data.x, data.tx, data.T, data.weight, data.xIndex, table, dayLogs, withGrad ? 1 : 0, SHARD_ROWS, threads, out));
     },
     gammaGammaSums(params, data, table, withGrad, out) {
-      gammaGammaSums(params, data.x, data.mx, data.logMx, data.xIndex, table, withGrad ? 1 : 0, SHARD_ROWS, threads, out);
+      guard('gammaGammaSums', () => gammaGammaSums(params, data.x, data.mx, data.logMx, data.xIndex, table, withGrad ? 1 : 0, SHARD_ROWS, threads, out));
     },
   };
+}
+
+/** Runs an addon call; whatever it throws becomes a coded NativeError (native-errors.ts). */
+function guard(kernel: string, run: () => void): void {
+  try {
+    run();
+  } catch (err) {
+    throw mapNativeError(err, kernel);
+  }
 }
 
 let native: ModelKernels | null | undefined;
