@@ -91,7 +91,10 @@ describe('assignSegments on a large base', () => {
     const k = 5;
     const n = 20_000;
     let seed = 7;
-    const next = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
+    const next = () => {
+      seed = (seed * 48271) % 2147483647;
+      return seed / 2147483647;
+    };
     const s = { r: new Uint8Array(n), f: new Uint8Array(n), m: new Uint8Array(n) };
     const orders = new Float64Array(n);
     const revenue = new Float64Array(n);
