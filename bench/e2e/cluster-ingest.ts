@@ -5,13 +5,14 @@
  * Rounds alternate the single node and the cluster, so a busy moment of a shared machine hits both.
  * Bodies are JSON arrays of `--batch` rows without event_id (every row is new: one machine appends
  * it, the cluster gives it a message id), so the rows/s is rows acknowledged: fsynced into one
- * machine's log, or stored by a JetStream quorum. Prints a table and writes
+ * machine's log, or stored by a JetStream quorum (and then applied by the owner, who also logs
+ * it). CPU seconds of segstream's and NATS's processes over each round beside the rows. Prints a table and writes
  * bench/results/cluster-ingest.json; asserts nothing.
  *
  *   node --import tsx bench/e2e/cluster-ingest.ts [--customers 100000] [--connections 6]
  *     [--duration 10] [--batch 1000] [--rounds 2] [--shards 16]
  */
-import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startNatsCluster } from '../../scripts/nats-cluster.mjs';
@@ -49,6 +50,8 @@ function post(url: string, conns: number): Parameters<typeof load>[1] {
 const { dataDir } = await benchData(customers);
 const work = await mkdtemp(join(tmpdir(), 'segstream-bench-cluster-'));
 const nats = await startNatsCluster({ dir: join(work, 'nats'), port: 16422 });
+const natsPids = JSON.parse(await readFile(join(nats.dir, 'pids.json'), 'utf8')) as number[];
+const natsCpu = async () => (await Promise.all(natsPids.map((pid) => cpuSecondsOf(pid)))).reduce((a, b) => a + b, 0);
 const single = await spawnSegstream(await copyData('single'));
 const nodes = [];
 for (const node of ['a', 'b', 'c']) nodes.push(await spawnSegstream(await copyData(node), {}, ['--cluster', nats.servers.join(','), '--node', node, '--shards', shards]));
@@ -67,11 +70,13 @@ try {
     const cpu0 = await cpuSecondsOf(single.child.pid!);
     const one = await load('single', post(single.url, connections));
     const cpu1 = await cpuSecondsOf(single.child.pid!);
-    rows.push(row(round, 'single node', [one], cpu1 - cpu0));
+    rows.push(row(round, 'single node', [one], cpu1 - cpu0, 0));
     const nodeCpu0 = await Promise.all(nodes.map((n) => cpuSecondsOf(n.child.pid!)));
+    const natsCpu0 = await natsCpu();
     const parts = await Promise.all(nodes.map((n, i) => load(`cluster-${i}`, post(n.url, Math.max(1, Math.round(connections / nodes.length))))));
     const nodeCpu1 = await Promise.all(nodes.map((n) => cpuSecondsOf(n.child.pid!)));
-    rows.push(row(round, 'cluster (3 nodes, 3 NATS servers)', parts, nodeCpu1.reduce((s, v, i) => s + v - nodeCpu0[i]!, 0)));
+    const natsCpu1 = await natsCpu();
+    rows.push(row(round, 'cluster (3 nodes, 3 NATS servers)', parts, nodeCpu1.reduce((s, v, i) => s + v - nodeCpu0[i]!, 0), natsCpu1 - natsCpu0));
   }
 } finally {
   single.child.kill('SIGTERM');
@@ -81,7 +86,7 @@ try {
   await rm(work, { recursive: true, force: true });
 }
 
-function row(round: number, side: string, parts: LoadResult[], cpuSeconds: number): object {
+function row(round: number, side: string, parts: LoadResult[], cpuSeconds: number, natsSeconds: number): object {
   const requests = parts.reduce((s, p) => s + p.requests_per_second, 0);
   return {
     round,
@@ -91,6 +96,9 @@ function row(round: number, side: string, parts: LoadResult[], cpuSeconds: numbe
     p99_ms: Math.max(...parts.map((p) => p.p99_ms)),
     non2xx: parts.reduce((s, p) => s + p.non2xx + p.errors, 0),
     segstream_cpu_s: Math.round(cpuSeconds * 10) / 10,
+    nats_cpu_s: Math.round(natsSeconds * 10) / 10,
+    // Rows per CPU-second of every process on the side: a loaded machine blurs this less than rows/s.
+    rows_per_cpu_s: Math.round((requests * batch * duration) / (cpuSeconds + natsSeconds)),
   };
 }
 
