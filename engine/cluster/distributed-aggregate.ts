@@ -24,7 +24,7 @@ import type { ShareResult } from '../pool/worker-tasks.js';
 import type { InputFile } from '../read/open-input.js';
 import type { ReadOptions } from '../read/raw-batch.js';
 import type { NatsCluster } from './nats-connection.js';
-import { decodePart, encodePack, getRequired, openPartialStore, partialName } from './partial-store.js';
+import { decodePart, encodePack, getRequired, openPartialStore, partialName, putObject } from './partial-store.js';
 import type { AggregateTaskMsg, FailedRecord, MergeTaskMsg, PartRecord, ShareRecord } from './rescore-node.js';
 import { jobBucket, jobKey, publishTask, taskSubject } from './task-queue.js';
 
@@ -146,7 +146,7 @@ async function storeExtra(store: ObjectStore, job: string, index: number, result
     if (result.packs[s]!.size === 0) continue;
     const blob = encodePack(result.packs[s]!);
     bytes += blob.byteLength;
-    await store.putBlob({ name: partialName.pack(job, index, s) }, blob);
+    await putObject(store, partialName.pack(job, index, s), blob);
     stored.push(s);
   }
   return { ...result, shards: stored, bytes };

@@ -120,6 +120,17 @@ export async function openPartialStore(cluster: NatsCluster): Promise<ObjectStor
   return new Objm(cluster.nc).create(PARTIAL_BUCKET, { replicas: replicasFor(cluster.nc), storage: 'file' });
 }
 
+/**
+ * Chunks of an object: the client's default is 128 KiB, eight times the messages (and the
+ * per-message replication round trips) of chunks just under NATS's default 1 MiB max_payload.
+ */
+export const OBJECT_CHUNK_BYTES = 960 << 10;
+
+/** Stores `bytes` under `name` in chunks of {@link OBJECT_CHUNK_BYTES}; resolves once the stream acknowledged every chunk. */
+export function putObject(store: ObjectStore, name: string, bytes: Uint8Array): ReturnType<ObjectStore['putBlob']> {
+  return store.putBlob({ name, options: { max_chunk_size: OBJECT_CHUNK_BYTES } }, bytes);
+}
+
 /** Reads an object that must be there (a task's input the coordinator saw written). */
 export async function getRequired(store: ObjectStore, name: string): Promise<Uint8Array> {
   const blob = await store.getBlob(name);

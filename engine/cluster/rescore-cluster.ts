@@ -18,7 +18,7 @@ import type { RescoreOptions, RescoreSummary } from '../rescore/rescore.js';
 import { rescore } from '../rescore/rescore.js';
 import { aggregateCluster } from './distributed-aggregate.js';
 import { type NatsCluster, replicasFor } from './nats-connection.js';
-import { dropJob, openPartialStore } from './partial-store.js';
+import { dropJob, openPartialStore, putObject } from './partial-store.js';
 import { type NodeLog, type PartRecord, type ShareRecord, startRescoreNode } from './rescore-node.js';
 import { ensureTaskQueue, jobBucket, jobKey, TASK_STREAM } from './task-queue.js';
 
@@ -96,7 +96,7 @@ export async function clusterRescore(o: ClusterRescoreOptions): Promise<ClusterR
         // The snapshot's objects are stored (replicated) before anything points at them.
         for (const file of (await readdir(tmp)).sort()) {
           const bytes = await readFile(join(tmp, file));
-          const info = await snapshots.putBlob({ name: `${job}/${file}` }, bytes);
+          const info = await putObject(snapshots, `${job}/${file}`, bytes);
           objects.push({ name: info.name, size: info.size, digest: info.digest });
         }
         await o.beforePublish?.(tmp);

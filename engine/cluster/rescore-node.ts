@@ -26,7 +26,7 @@ import { toTablePart } from '../pool/table-pack.js';
 import type { ShareResult } from '../pool/worker-tasks.js';
 import type { ReadOptions } from '../read/raw-batch.js';
 import type { NatsCluster } from './nats-connection.js';
-import { decodePack, encodePack, encodePart, getRequired, openPartialStore, partialName } from './partial-store.js';
+import { decodePack, encodePack, encodePart, getRequired, openPartialStore, partialName, putObject } from './partial-store.js';
 import { DEFAULT_ACK_WAIT_MS, ensureTaskQueue, jobBucket, jobKey, taskConsumer, whileWorking } from './task-queue.js';
 
 /** Read and sink one share; cut its state into `shards` packs. */
@@ -164,7 +164,7 @@ async function runAggregateTask(task: AggregateTaskMsg, node: string, delivery: 
     if (packs[s]!.size === 0) continue;
     const blob = encodePack(packs[s]!);
     bytes += blob.byteLength;
-    await store.putBlob({ name: partialName.pack(task.job, share.index, s) }, blob);
+    await putObject(store, partialName.pack(task.job, share.index, s), blob);
     shards.push(s);
   }
   const record: ShareRecord = {
@@ -188,7 +188,7 @@ async function runMergeTask(task: MergeTaskMsg, node: string, delivery: number, 
   for (const { job, share } of task.sources) packs.push(decodePack(await getRequired(store, partialName.pack(job, share, task.shard))));
   const { table, order } = combinePartials(packs, task.asOfMs, task.hasMargin, task.windowDays);
   const blob = encodePart(toTablePart(table, order));
-  await store.putBlob({ name: partialName.part(task.job, task.shard) }, blob);
+  await putObject(store, partialName.part(task.job, task.shard), blob);
   const record: PartRecord = { size: table.size, bytes: blob.byteLength, node, delivery };
   await kv.put(jobKey.part(task.job, task.shard), JSON.stringify(record));
 }
