@@ -99,7 +99,9 @@ try {
         fsyncs: (await fsyncCount(seg.url)) - before,
         ...(await rssOf(pid)),
       });
-      (ratios[kind] ??= []).push(Math.round(rows / duration));
+      const list = ratios[kind] ?? [];
+      list.push(Math.round(rows / duration));
+      ratios[kind] = list;
     }
   }
   for (const [kind, list] of Object.entries(ratios)) meta[`${kind}_rows_per_second_best`] = Math.max(...list);
