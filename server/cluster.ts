@@ -5,9 +5,11 @@
  * waits for JetStream), and answers customer lookups for any shard: its own from its store, the
  * others forwarded to their owner. build-server.ts imports this file only in cluster mode.
  */
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ClusterConfig } from '../engine/cluster/cluster-config.js';
-import { ShardConsumer, ensureEventStreams, publishRows } from '../engine/cluster/event-stream.js';
+import { ShardConsumer, ensureEventStreams, eventStream, publishRows } from '../engine/cluster/event-stream.js';
 import { forwardLookup, serveLookups } from '../engine/cluster/forward.js';
 import { Membership } from '../engine/cluster/membership.js';
 import { connectCluster } from '../engine/cluster/nats-connection.js';
@@ -53,13 +55,39 @@ export async function startClusterNode(app: FastifyInstance, ctx: ServerContext,
   const shards = existing?.assignment.shards ?? config.shards;
   await ensureEventStreams(cluster, shards);
 
-  const consumers = new Map<number, ShardConsumer>();
   const problem = (what: string) => (error: unknown) => app.log.error({ err: error }, `cluster: ${what}`);
+  const consumers = new Map<number, ShardConsumer>();
+  // Per shard, the last stream sequence this node's store holds, and the stream's creation time (a
+  // stream made again numbers from 1: a recorded sequence of the old one means nothing).
+  const appliedFile = join(ctx.options.dataDir, 'cluster-applied.json');
+  const applied: Record<string, { created: string; seq: number }> = await readFile(appliedFile, 'utf8').then(
+    (text) => JSON.parse(text) as Record<string, { created: string; seq: number }>,
+    () => ({}),
+  );
+  const created = new Map<number, string>();
+  const startFrom = async (s: number): Promise<number> => {
+    const info = await cluster.jsm.streams.info(eventStream(s));
+    created.set(s, info.created);
+    const mine = applied[String(s)];
+    return mine && mine.created === info.created && mine.seq <= info.state.last_seq ? mine.seq : 0;
+  };
+  const saveApplied = async () => {
+    for (const [s, c] of consumers) {
+      const at = created.get(s);
+      if (at !== undefined && c.applied > 0) applied[String(s)] = { created: at, seq: c.applied };
+    }
+    // Written whole and renamed: a crash leaves the old record (an older sequence only rereads rows the store drops).
+    const tmp = `${appliedFile}.tmp`;
+    await writeFile(tmp, JSON.stringify(applied));
+    await rename(tmp, appliedFile);
+  };
+  const saver = setInterval(() => void saveApplied().catch(problem('recording the shards read')), 1000);
+  saver.unref();
   const membership = await Membership.join(cluster, {
     async onShards(_assignment, gained, lost) {
       await Promise.all(lost.map((s) => consumers.get(s)?.stop()));
       for (const s of lost) consumers.delete(s);
-      for (const s of gained) consumers.set(s, new ShardConsumer(cluster.js, s, ctx.store, problem(`reading shard ${s}`)));
+      for (const s of gained) consumers.set(s, new ShardConsumer(cluster.js, s, ctx.store, problem(`reading shard ${s}`), await startFrom(s).catch(() => 0)));
       app.log.info({ gained, lost }, 'cluster: shards moved');
     },
     onProblem: (what, error) => problem(what)(error),
@@ -138,7 +166,9 @@ export async function startClusterNode(app: FastifyInstance, ctx: ServerContext,
     async close() {
       await membership.leave();
       lookups.unsubscribe();
+      clearInterval(saver);
       await Promise.all([...consumers.values()].map((c) => c.stop()));
+      await saveApplied().catch(problem('recording the shards read'));
       consumers.clear();
       await cluster.close();
     },

@@ -169,10 +169,10 @@ function batchOf(rows: readonly RowMessage[]): TxBatch {
 }
 
 /**
- * Reads one shard's stream from its first message into the LiveStore, then follows it. The
- * store's event-id set makes rows it already holds (its own log, replayed at start, or an earlier
- * ownership of the shard) count once, so a new owner rebuilds the shard by reading the stream
- * whole. An ordered consumer: no state on the servers to clean up when the shard moves again;
+ * Reads one shard's stream into the LiveStore from the message after `from` (0: the first), then
+ * follows it. `from` is the last sequence this node's store already holds (server/cluster.ts keeps
+ * it per shard in the data folder); the store's event-id set makes rows it holds anyway count
+ * once, so a node that never held the shard rebuilds it by reading the stream whole. An ordered consumer: no state on the servers to clean up when the shard moves again;
  * when it ends (its server gone) it is made again from the next sequence.
  */
 export class ShardConsumer {
@@ -187,7 +187,9 @@ export class ShardConsumer {
     readonly shard: number,
     private readonly store: LiveStore,
     private readonly onProblem: (error: unknown) => void,
+    from = 0,
   ) {
+    this.applied = from;
     this.done = this.run().catch((error: unknown) => {
       if (!this.stopped) onProblem(error);
     });
@@ -195,7 +197,7 @@ export class ShardConsumer {
 
   private async run(): Promise<void> {
     let rows: RowMessage[] = [];
-    let last = 0;
+    let last = this.applied;
     let applying: Promise<void> = Promise.resolve();
     // One ingest at a time, in stream order; what arrived meanwhile goes in the next one.
     // A failed ingest (the store not ready, its log refusing a write) rewinds to the last row applied and reads on from there.

@@ -4,10 +4,11 @@
  * any node are looked up from any node; a NATS server SIGKILLed during ingest under concurrent
  * writers loses no acknowledged row and stores none twice; a node that leaves hands its shards to
  * the others, which rebuild them from the streams; a node that joins (a real process) takes shards,
- * and when SIGKILLed its heartbeat expires and they move back. Fails (does not skip) without nats-server.
+ * and when SIGKILLed its heartbeat expires and they move back; a node restarted on its folder reads
+ * on from the sequences it recorded. Fails (does not skip) without nats-server.
  */
 import { spawn } from 'node:child_process';
-import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -25,6 +26,8 @@ let dir: string;
 let nats: NatsClusterProcs;
 let apps: FastifyInstance[] = [];
 let admin: NatsCluster;
+/** The fixture's data folder, before any node ran on a copy of it. */
+let fixtureData: string;
 
 async function until<T>(what: string, probe: () => Promise<T | null | undefined | false>, ms = 30_000): Promise<T> {
   const end = Date.now() + ms;
@@ -53,6 +56,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'segstream-cluster-'));
   nats = await startNatsCluster({ dir: join(dir, 'nats'), port: 15322 });
   const { dataDir } = await makeDataDir();
+  fixtureData = dataDir;
   for (const node of NODES) {
     const own = join(dir, `data-${node}`);
     await cp(dataDir, own, { recursive: true });
@@ -198,7 +202,7 @@ describe('cluster mode', () => {
   it('a node that joins takes shards, and when it is SIGKILLed its shards move back within seconds', async () => {
     const before = await Promise.all(Array.from({ length: 24 }, (_, k) => customer(apps[0]!, `new-${k}`)));
     const data = join(dir, 'data-d');
-    await cp(join(dir, 'data-a'), data, { recursive: true });
+    await cp(fixtureData, data, { recursive: true });
     // A real process, so the kill is a real SIGKILL: no goodbye, its heartbeat just stops.
     const child = spawn(process.execPath, ['--import', 'tsx', 'cli/segstream.ts', 'serve', '--data', data, '--port', '0', '--cluster', nats.servers.join(','), '--node', 'd'], {
       cwd: join(import.meta.dirname, '../..'),
@@ -232,5 +236,28 @@ describe('cluster mode', () => {
     } finally {
       child.kill('SIGKILL');
     }
+  }, 120_000);
+
+  it('a node restarted over its data folder reads each shard on from the sequence it recorded', async () => {
+    const record = JSON.parse(await readFile(join(dir, 'data-c', 'cluster-applied.json'), 'utf8')) as Record<string, { created: string; seq: number }>;
+    const recorded = Object.keys(record).map(Number);
+    expect(recorded.length).toBeGreaterThan(0);
+    for (const s of recorded) {
+      const info = await admin.jsm.streams.info(eventStream(s));
+      expect(record[String(s)]!.created).toBe(info.created);
+      expect(record[String(s)]!.seq).toBeGreaterThan(0);
+      expect(record[String(s)]!.seq).toBeLessThanOrEqual(info.state.last_seq);
+    }
+    // Rows that arrive while c is away, then c comes back on its own folder.
+    const late = Array.from({ length: 12 }, (_, k) => ({ customer_id: `late-${k}`, ts: '2026-06-26T09:00:00Z', amount: 3 + k, event_id: `late-${k}` }));
+    expect((await post(apps[0]!, late)).statusCode).toBe(202);
+    const back = await buildServer({ dataDir: join(dir, 'data-c'), reloadIntervalMs: 0, cluster: { servers: nats.servers, node: 'c', shards: SHARDS } });
+    apps.push(back);
+    await until('c owning shards again', async () => back.segstream.cluster!.ownedShards().length > 0);
+    for (const k of Array.from({ length: 24 }, (_, i) => i)) {
+      const want = await until(`new-${k} on a`, () => customer(apps[0]!, `new-${k}`));
+      expect(await until(`new-${k} on c`, () => customer(back, `new-${k}`))).toEqual(want);
+    }
+    for (let k = 0; k < 12; k++) expect(await until(`late-${k} on c`, () => customer(back, `late-${k}`))).toMatchObject({ orders: 1, revenue: 3 + k });
   }, 120_000);
 });
