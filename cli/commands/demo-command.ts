@@ -54,6 +54,6 @@ export function demoCommand(program: Command): void {
       process.stdout.write(`\nthe report as one file: npx segstream report --data ${opts.data} --campaign ${DEMO_CAMPAIGN} --out report.html\n`);
       if (!opts.serve) return;
       const { url } = await startServer({ dataDir: opts.data, host: '127.0.0.1', port: opts.port, token: process.env['SEGSTREAM_TOKEN'] || undefined, rescoreInput: story.input });
-      process.stdout.write(`\nserving the demo: open ${url}/?campaign=${DEMO_CAMPAIGN}  (API docs ${url}/docs, Ctrl-C stops)\n`);
+      process.stdout.write(`\nserving the demo: open ${url}/  (the dashboard opens on the mini-program; API docs ${url}/docs, Ctrl-C stops)\n`);
     });
 }

@@ -94,8 +94,10 @@ export function dashboardHtml(): string {
 (function () {
   var shown = null;
   var currency = 'USD';
-  // ?campaign=NAME chooses the first campaign shown; the picker decides after that.
-  var wanted = new URLSearchParams(location.search).get('campaign') || '';
+  // ?campaign=NAME chooses the first campaign shown (?campaign= none); without it the page opens on
+  // the newest kept campaign, so the demo's dashboard opens on its mini-program. The picker decides after.
+  var params = new URLSearchParams(location.search);
+  var wanted = params.has('campaign') ? params.get('campaign') || '' : undefined;
   var pick = document.getElementById('campaign-pick');
   var status = document.getElementById('status');
   function get(path) { return fetch(path).then(function (r) { return r.json().then(function (b) { if (!r.ok) throw Object.assign(new Error(b.message || String(r.status)), { code: b.code }); return b; }); }); }
@@ -123,6 +125,9 @@ export function dashboardHtml(): string {
       status.textContent = 'not ready: ' + e.message;
     });
   }
+  function newestCampaign() {
+    return get('/v1/campaigns').then(function (b) { return b.campaigns.length > 0 ? b.campaigns[0].name : ''; }, function () { return ''; });
+  }
   pick.addEventListener('change', function () { load(true); });
   document.getElementById('lookup').addEventListener('submit', function (ev) {
     ev.preventDefault();
@@ -131,8 +136,10 @@ export function dashboardHtml(): string {
     get('/v1/customers/' + encodeURIComponent(id)).then(function (c) { SegstreamReport.customer(c, out, currency); })
       .catch(function (e) { out.textContent = e.message; });
   });
-  load(true);
-  setInterval(function () { load(false); }, 15000);
+  (wanted === undefined ? newestCampaign().then(function (name) { wanted = name; }) : Promise.resolve()).then(function () {
+    load(true);
+    setInterval(function () { load(false); }, 15000);
+  });
 })();`;
   return shell('segstream', body, script);
 }
