@@ -8,7 +8,8 @@
  *   1 node   segstream rescore --cluster … --node a                           (coordinator takes every task)
  *   3 nodes  the same, plus two `segstream rescore-node` processes            (tasks spread over three)
  *
- * Wall and CPU of the coordinator come from GNU time; the nodes' CPU from /proc before they stop.
+ * Wall and CPU of the coordinator come from GNU time; the nodes' and the three nats-servers' CPU
+ * from /proc (the servers' as the difference over the run).
  * From the 1-node run it derives the rates docs/cluster.md's paper calculation uses: rows/s of
  * the sink (read + aggregate), customers/s of combine + finalize, bytes of partial packs per
  * customer and of finalized parts per customer. On this 2-core machine, shared with other work,
@@ -44,6 +45,8 @@ if (!existsSync(input)) {
 const script = '../../scripts/nats-cluster.mjs';
 const { startNatsCluster } = (await import(script)) as { startNatsCluster: (o: { dir: string; port: number }) => Promise<{ servers: string[]; version: string; syncAlways: boolean; stop(): Promise<void> }> };
 const nats = await startNatsCluster({ dir: join(work, 'nats'), port: 17322 });
+const natsPids = JSON.parse(readFileSync(join(work, 'nats', 'pids.json'), 'utf8')) as number[];
+const natsCpu = (): number => natsPids.reduce((s, pid) => s + cpuOf(pid), 0);
 const urls = nats.servers.join(',');
 
 interface Summary {
@@ -84,7 +87,7 @@ async function stopNodes(nodes: ChildProcess[]): Promise<number> {
 }
 
 type Variant = 'single' | '1 node' | '3 nodes';
-const results: Array<{ variant: Variant; round: number; wall_s: number; cpu_s: number; summary: Summary; load: number }> = [];
+const results: Array<{ variant: Variant; round: number; wall_s: number; cpu_s: number; nats_cpu_s: number; summary: Summary; load: number }> = [];
 
 async function run(variant: Variant, round: number): Promise<void> {
   const data = join(work, `data-${variant.replace(' ', '')}`);
@@ -93,13 +96,15 @@ async function run(variant: Variant, round: number): Promise<void> {
   const base = ['rescore', '--input', input, '--data', data, '--as-of', '2026-06-30', '--json'];
   const extra = variant === 'single' ? ['--workers', '1'] : ['--cluster', urls, '--node', 'a', '--tasks', '12'];
   const load = loadavg()[0]!;
+  const natsBefore = natsCpu();
   const r = timedProcess(process.execPath, [cli, ...base, ...extra], root);
   const nodeCpu = await stopNodes(nodes);
+  const natsSpent = natsCpu() - natsBefore;
   const summary = JSON.parse(r.stdout) as Summary;
-  results.push({ variant, round, wall_s: r.wall_s, cpu_s: (r.cpu_s ?? 0) + nodeCpu, summary, load });
+  results.push({ variant, round, wall_s: r.wall_s, cpu_s: (r.cpu_s ?? 0) + nodeCpu, nats_cpu_s: natsSpent, summary, load });
   const t = summary.timings_ms;
   process.stdout.write(
-    `round ${round} ${variant.padEnd(8)} wall ${r.wall_s.toFixed(1)} s, cpu (all processes) ${((r.cpu_s ?? 0) + nodeCpu).toFixed(1)} s, load ${load.toFixed(1)}; read_aggregate ${t['read_aggregate']} ms (sink ${t['pool_read_aggregate'] ?? '-'}, combine ${t['pool_merge_finalize'] ?? '-'}, gather ${t['pool_combine'] ?? '-'}), models ${t['models']} ms, score ${t['score']} ms, write ${t['write']} ms${summary.cluster ? `; tasks ${summary.cluster.tasks} by ${JSON.stringify(summary.cluster.nodes)}, packs ${(summary.cluster.pack_bytes / 1e6).toFixed(1)} MB, parts ${(summary.cluster.part_bytes / 1e6).toFixed(1)} MB` : ''}\n`,
+    `round ${round} ${variant.padEnd(8)} wall ${r.wall_s.toFixed(1)} s, cpu (segstream processes) ${((r.cpu_s ?? 0) + nodeCpu).toFixed(1)} s + nats-servers ${natsSpent.toFixed(1)} s, load ${load.toFixed(1)}; read_aggregate ${t['read_aggregate']} ms (sink ${t['pool_read_aggregate'] ?? '-'}, combine ${t['pool_merge_finalize'] ?? '-'}, gather ${t['pool_combine'] ?? '-'}), models ${t['models']} ms, score ${t['score']} ms, write ${t['write']} ms${summary.cluster ? `; tasks ${summary.cluster.tasks} by ${JSON.stringify(summary.cluster.nodes)}, packs ${(summary.cluster.pack_bytes / 1e6).toFixed(1)} MB, parts ${(summary.cluster.part_bytes / 1e6).toFixed(1)} MB` : ''}\n`,
   );
 }
 

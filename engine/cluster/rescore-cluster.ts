@@ -76,7 +76,7 @@ export async function readLivePointer(cluster: NatsCluster): Promise<LivePointer
 /** Runs a rescore across the cluster and flips the live pointer. */
 export async function clusterRescore(o: ClusterRescoreOptions): Promise<ClusterRescoreSummary> {
   const { cluster } = o;
-  await ensureTaskQueue(cluster, { ...(o.ackWaitMs !== undefined ? { ackWaitMs: o.ackWaitMs } : {}), ...(o.maxDeliver !== undefined ? { maxDeliver: o.maxDeliver } : {}) });
+  await ensureTaskQueue(cluster, { update: true, ...(o.ackWaitMs !== undefined ? { ackWaitMs: o.ackWaitMs } : {}), ...(o.maxDeliver !== undefined ? { maxDeliver: o.maxDeliver } : {}) });
   const job = `j${Date.now().toString(36)}${Math.floor(Math.random() * 36 ** 4).toString(36)}`;
   const node = o.work === false ? null : await startRescoreNode(cluster, o.log);
   const partials = await openPartialStore(cluster);

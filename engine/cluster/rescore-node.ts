@@ -27,7 +27,7 @@ import type { ShareResult } from '../pool/worker-tasks.js';
 import type { ReadOptions } from '../read/raw-batch.js';
 import type { NatsCluster } from './nats-connection.js';
 import { decodePack, encodePack, encodePart, getRequired, openPartialStore, partialName, putObject } from './partial-store.js';
-import { DEFAULT_ACK_WAIT_MS, ensureTaskQueue, jobBucket, jobKey, taskConsumer, whileWorking } from './task-queue.js';
+import { ensureTaskQueue, jobBucket, jobKey, taskConsumer, whileWorking } from './task-queue.js';
 
 /** Read and sink one share; cut its state into `shards` packs. */
 export interface AggregateTaskMsg {
@@ -94,10 +94,8 @@ export interface RescoreNode {
 
 /** Starts taking tasks on `cluster`. */
 export async function startRescoreNode(cluster: NatsCluster, log: NodeLog = () => undefined): Promise<RescoreNode> {
-  await ensureTaskQueue(cluster);
+  await ensureTaskQueue(cluster, { update: false });
   const consumer = await taskConsumer(cluster);
-  const ackWaitMs = Math.round(((await consumer.info(true)).config.ack_wait ?? DEFAULT_ACK_WAIT_MS * 1e6) / 1e6);
-  const maxDeliver = (await consumer.info(true)).config.max_deliver ?? 1;
   const store = await openPartialStore(cluster);
   const kv = await jobBucket(cluster);
   let stopping = false;
@@ -121,20 +119,27 @@ export async function startRescoreNode(cluster: NatsCluster, log: NodeLog = () =
         msg.term('job failed');
         return;
       }
-      await whileWorking(msg, ackWaitMs, () => (task.kind === 'aggregate' ? runAggregateTask(task, cluster.config.node, delivery, store, kv) : runMergeTask(task, cluster.config.node, delivery, store, kv)));
-      await msg.ackAck();
-      done++;
-      log(`done ${name}`);
+      await whileWorking(msg, () => (task.kind === 'aggregate' ? runAggregateTask(task, cluster.config.node, delivery, store, kv) : runMergeTask(task, cluster.config.node, delivery, store, kv)));
     } catch (error) {
-      const code = (error as { code?: string }).code;
-      const final = code !== undefined || delivery >= maxDeliver;
-      log(`failed ${name}: ${(error as Error).message}${final ? '' : ' (retried)'}`);
-      if (final) {
-        const failed: FailedRecord = { code, message: (error as Error).message, node: cluster.config.node };
-        await kv.put(jobKey.failed(task.job), JSON.stringify(failed)).catch(() => undefined);
-        msg.term();
-      } else msg.nak(250);
+      await failed(msg, task, name, delivery, error);
+      return;
     }
+    // The output is stored under fixed names: when this delivery was overtaken (ack wait passed), the other writes the same bytes.
+    await msg.ackAck().catch((error: unknown) => log(`ack of ${name} not taken: ${(error as Error).message}`));
+    done++;
+    log(`done ${name}`);
+  }
+
+  async function failed(msg: JsMsg, task: RescoreTask, name: string, delivery: number, error: unknown): Promise<void> {
+    const maxDeliver = (await consumer.info(true).catch(() => null))?.config.max_deliver ?? 1;
+    const code = (error as { code?: string }).code;
+    const final = code !== undefined || delivery >= maxDeliver;
+    log(`failed ${name}: ${(error as Error).message}${final ? '' : ' (retried)'}`);
+    if (final) {
+      const record: FailedRecord = { code, message: (error as Error).message, node: cluster.config.node };
+      await kv.put(jobKey.failed(task.job), JSON.stringify(record)).catch(() => undefined);
+      msg.term();
+    } else msg.nak(250);
   }
 
   return {

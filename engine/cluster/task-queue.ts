@@ -29,8 +29,12 @@ export function taskSubject(job: string, kind: string, n: number): string {
   return `segstream.rescore.tasks.${job}.${kind}.${n}`;
 }
 
-/** Creates the stream and the consumer when missing (every node may call it; the first wins, the rest find them). */
-export async function ensureTaskQueue(cluster: NatsCluster, opts: { ackWaitMs?: number; maxDeliver?: number } = {}): Promise<void> {
+/**
+ * Creates the stream and the consumer when missing (every node may call it; the first wins, the
+ * rest find them). A coordinator (`update`) also sets the consumer's ack wait and deliveries; a
+ * node leaves them as they are.
+ */
+export async function ensureTaskQueue(cluster: NatsCluster, opts: { ackWaitMs?: number; maxDeliver?: number; update?: boolean } = {}): Promise<void> {
   const { jsm, nc } = cluster;
   const replicas = replicasFor(nc);
   try {
@@ -47,7 +51,7 @@ export async function ensureTaskQueue(cluster: NatsCluster, opts: { ackWaitMs?: 
   };
   try {
     const info = await jsm.consumers.info(TASK_STREAM, TASK_CONSUMER);
-    if (info.config.ack_wait !== config.ack_wait || info.config.max_deliver !== config.max_deliver) await jsm.consumers.update(TASK_STREAM, TASK_CONSUMER, config);
+    if (opts.update === true && (info.config.ack_wait !== config.ack_wait || info.config.max_deliver !== config.max_deliver)) await jsm.consumers.update(TASK_STREAM, TASK_CONSUMER, config);
   } catch {
     await jsm.consumers.add(TASK_STREAM, config);
   }
@@ -63,9 +67,15 @@ export async function publishTask(cluster: NatsCluster, subject: string, task: u
   await cluster.js.publish(subject, JSON.stringify(task));
 }
 
+/**
+ * How often a node tells the server it still works on a task: well inside any ack wait worth
+ * setting (a coordinator may change it while nodes run), at one small message per task per tick.
+ */
+export const WORKING_EVERY_MS = 500;
+
 /** Keeps a message's ack deadline moving while `work` runs. */
-export async function whileWorking<T>(msg: JsMsg, ackWaitMs: number, work: () => Promise<T>): Promise<T> {
-  const timer = setInterval(() => msg.working(), Math.max(100, Math.floor(ackWaitMs / 3)));
+export async function whileWorking<T>(msg: JsMsg, work: () => Promise<T>): Promise<T> {
+  const timer = setInterval(() => msg.working(), WORKING_EVERY_MS);
   try {
     return await work();
   } finally {
