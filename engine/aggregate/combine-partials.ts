@@ -14,8 +14,8 @@
 import type { CustomerTable } from './customer-table.js';
 import { isPurchaseDay } from './day-map.js';
 import { LAST_YEAR_DAYS, deriveFields } from './derive-fields.js';
-import { IdIndex } from './id-index.js';
 import { OrderSet, RETURN_SIDE } from './order-set.js';
+import { PackKeyIndex } from './pack-key-index.js';
 import { type PartitionPack, packKey, packOrder } from './partial-pack.js';
 import { MS_PER_DAY, dayOf } from '../parse/parse-timestamp.js';
 
@@ -35,13 +35,14 @@ export function combinePartials(
   hasMargin: boolean,
   windowDays: readonly number[],
 ): { table: CustomerTable; order: Float64Array } {
-  const ids = new IdIndex();
   let bound = 0;
   let entries = 0;
   for (const pk of packs) {
     bound += pk.size;
     entries += pk.day.length;
   }
+  // One pack's customers are distinct already: it keeps their numbers and needs no index.
+  const ids = packs.length === 1 ? null : new PackKeyIndex(packs, bound);
   const order = new Float64Array(bound);
   const orders = new Float64Array(bound);
   const returns = new Float64Array(bound);
@@ -52,14 +53,13 @@ export function combinePartials(
   const lastTs = new Float64Array(bound).fill(Number.NEGATIVE_INFINITY);
   const packCount = new Uint32Array(bound);
   const dayCount = new Uint32Array(bound + 1);
-  const single = packs.length === 1;
-  const remaps = packs.map((pk) => {
+  const remaps = packs.map((pk, k) => {
     const remap = new Int32Array(pk.size);
     for (let i = 0; i < pk.size; i++) {
-      const before = ids.size;
-      const t = single ? i : ids.intern(packKey(pk, i));
+      const before = ids === null ? i : ids.size;
+      const t = ids === null ? i : ids.intern(k, i);
       remap[i] = t;
-      if (single || t === before) order[t] = pk.order[i]!;
+      if (t === before) order[t] = pk.order[i]!;
       packCount[t]!++;
       orders[t]! += pk.orders[i]!;
       returns[t]! += pk.returns[i]!;
@@ -72,7 +72,7 @@ export function combinePartials(
     for (let j = 0; j < pk.dayCust.length; j++) dayCount[remap[pk.dayCust[j]!]! + 1]!++;
     return remap;
   });
-  const n = single ? bound : ids.size;
+  const n = ids === null ? bound : ids.size;
   countOrders(packs, remaps, packCount, orders, returns);
   // Counting sort of day entries by customer, keeping pack order within a customer.
   for (let t = 0; t < n; t++) dayCount[t + 1]! += dayCount[t]!;
@@ -117,7 +117,7 @@ export function combinePartials(
     }
   }
 
-  const customerId = single ? Array.from({ length: n }, (_, i) => String(packKey(packs[0]!, i))) : ids.keys.map(String);
+  const customerId = ids === null ? Array.from({ length: n }, (_, i) => String(packKey(packs[0]!, i))) : ids.customerIds();
   const table = deriveFields(
     { customerId, orders, returns, revenue, returnedAmount: returned, margin: hasMargin ? margin : null, firstTs, lastTs, purchaseDays, repeatSum, windows: new Map(winDays.map((w, k) => [w, winArrays[k]!])), lastYear },
     asOfMs,

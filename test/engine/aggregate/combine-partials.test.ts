@@ -78,3 +78,45 @@ describe('packs with order ids', () => {
     });
   });
 });
+
+describe('customers met in several packs', () => {
+  const AS_OF = parseAsOf('2025-06-30');
+  const START = Date.parse('2025-01-01T00:00:00Z');
+  // 3,000 customers in mixed key kinds that must stay apart — 42 and "042", "x" and "x\u0000",
+  // lone surrogates, non-BMP text, long text — each met in 1 to 4 of 5 shares.
+  const idOf = (c: number): string | number => {
+    switch (c % 6) {
+      case 0: return c;
+      case 1: return `0${c - 1}`;
+      case 2: return `k${c}\ud800`;
+      case 3: return `k${c - 1}\ud800\u0000`;
+      case 4: return `😀${c}é`;
+      default: return `long-${'x'.repeat(c % 300)}-${c}`;
+    }
+  };
+  const rows = Array.from({ length: 9000 }, (_, i) => {
+    const c = (i * 7919) % 3000;
+    return { customer_id: idOf(c), ts: START + ((i * 37) % 150) * 86_400_000 + i, amount: ((i % 23) - 4) * 1.25 };
+  });
+
+  it.each([1, 2, 4])('number each customer once and give one aggregator\'s table with %i partitions', (partitions) => {
+    const whole = new Aggregator(AS_OF);
+    whole.add(txBatch(rows));
+    const want = finalize(whole, AS_OF, []);
+    expect(want.size).toBe(3000);
+    const cuts = [0, 1000, 1001, 4500, 7000, rows.length];
+    const shares = cuts.slice(1).map((end, s) => {
+      const agg = new Aggregator(AS_OF);
+      agg.add(txBatch(rows.slice(cuts[s]!, end)));
+      return packPartitions(agg, s, partitions);
+    });
+    const parts = Array.from({ length: partitions }, (_, p) => {
+      const { table, order } = combinePartials(shares.map((packs) => packs[p]!), AS_OF, false, []);
+      return toTablePart(table, order);
+    });
+    const got = combineParts(parts, AS_OF, want.asOfDay);
+    expect(got.customerId).toEqual(want.customerId);
+    for (const [name, col] of Object.entries(want.fields)) expect([name, got.fields[name as keyof typeof got.fields]]).toEqual([name, col]);
+    expect(got.meanRepeatValue).toEqual(want.meanRepeatValue);
+  });
+});
