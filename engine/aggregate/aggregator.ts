@@ -113,7 +113,9 @@ export class Aggregator {
     internArrowIds(this.interner, rows.ids, rows.idNumbers, cust, this.dictionaries);
     // Rows the columns could not vouch for are parsed alone, in row order, so rejects are logged
     // in the order the row-by-row parser logs them; a missing id (common: anonymous purchases)
-    // is logged here directly.
+    // is logged here directly. Rows the parser finds valid after all are added after the fold:
+    // `add` reuses the `cust` buffer, so adding them here would overwrite this batch's numbers.
+    const late: TxBatch[] = [];
     for (let i = 0; i < n; i++) {
       const c = cust[i]!;
       if (c >= 0) continue;
@@ -121,13 +123,15 @@ export class Aggregator {
       else if (c === JUDGE_ONLY && invalid[i] === 0) this.futureRows++;
       else {
         const alone = parseRow(raw, i, rejects, dialect);
-        // The parser and the columns agree on what is valid (test/engine/aggregate/sink.test.ts);
-        // were a row valid after all, it would still count, only later in the order of first sight.
-        if (alone.length > 0) this.add(alone);
+        // The parser and the columns agree on what is valid (test/engine/aggregate/sink.test.ts),
+        // except on damaged Arrow buffers (offsets the interner refuses that apache-arrow reads):
+        // such a row still counts, only later in the order of first sight.
+        if (alone.length > 0) late.push(alone);
       }
       cust[i] = -1;
     }
     this.fold(cust, rows.ts, rows.amount, rows.margin, n);
+    for (const batch of late) this.add(batch);
   }
 
   /**
