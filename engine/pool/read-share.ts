@@ -4,22 +4,19 @@
  * earlier shares afterwards, so rejects name the same rows one thread would.
  *
  * A CSV/NDJSON byte range [start, end) owns every line whose first byte lies in it
- * (csv-native.ts splitChunks). The limit: a CSV quoted field may hold a newline, and a range cut
+ * (read/line-range.ts). The limit: a CSV quoted field may hold a newline, and a range cut
  * inside it would read garbage. So a share reports whether it saw a `"` at all; the pool then
  * re-reads such a split file as one share (correct, slower). NDJSON never has a raw newline
  * inside a value.
  */
-import { createReadStream } from 'node:fs';
 import { readArrowSplit } from '../read/arrow-reader.js';
 import { readSplit as readCsvSplit } from '../read/csv-reader.js';
 import { readNdjson } from '../read/ndjson-reader.js';
+import { lineRangeChunks } from '../read/line-range.js';
 import { readFile } from '../read/open-input.js';
 import { readSplit as readParquetSplit } from '../read/parquet-native.js';
 import type { RawBatch, ReadOptions } from '../read/raw-batch.js';
 import type { Share } from './plan-shares.js';
-
-const LF = 0x0a;
-const READ_CHUNK_BYTES = 1 << 20;
 
 /** What reading a share noticed beside its rows. */
 export interface ShareFlags {
@@ -36,7 +33,7 @@ export async function* readShare(share: Share, options: ReadOptions, flags: Shar
       return;
     case 'bytes':
       if (share.format === 'csv') yield* readCsvSplit({ path: share.path, start: part.start, end: part.end }, options, flags);
-      else yield* readNdjson({ kind: 'stream', name: share.path, chunks: rangeChunks(share.path, part.start, part.end) }, options);
+      else yield* readNdjson({ kind: 'stream', name: share.path, chunks: lineRangeChunks(share.path, part.start, part.end) }, options);
       return;
     case 'row-groups':
       yield* readParquetSplit({ path: share.path, from: part.from, to: part.to, bytes: share.bytes, rows: -1 }, options);
@@ -44,40 +41,5 @@ export async function* readShare(share: Share, options: ReadOptions, flags: Shar
     case 'batches':
       yield* readArrowSplit({ path: share.path, from: part.from, to: part.to }, options);
       return;
-  }
-}
-
-/** The bytes of the NDJSON lines a range owns. */
-async function* rangeChunks(path: string, start: number, end: number): AsyncGenerator<Buffer> {
-  let pos = start === 0 ? 0 : start - 1;
-  let skipping = start !== 0;
-  const stream = createReadStream(path, { start: pos, highWaterMark: READ_CHUNK_BYTES });
-  try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      let b = chunk;
-      let at = pos; // file offset of b[0]
-      pos += chunk.length;
-      if (skipping) {
-        const nl = b.indexOf(LF);
-        if (nl < 0) continue;
-        b = b.subarray(nl + 1);
-        at += nl + 1;
-        skipping = false;
-      }
-      if (at >= end) return;
-      const last = end - 1 - at; // index of byte end-1 in b
-      let stop = false;
-      if (last < b.length) {
-        const nl = b.indexOf(LF, Math.max(0, last));
-        if (nl >= 0) {
-          b = b.subarray(0, nl + 1);
-          stop = true;
-        }
-      }
-      if (b.length > 0) yield b;
-      if (stop) return;
-    }
-  } finally {
-    stream.destroy();
   }
 }

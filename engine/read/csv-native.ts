@@ -21,6 +21,7 @@ import { loadBinding, type NativeCsvBinding } from '../kernels/native-binding.js
 import { mapNativeError } from '../kernels/native-errors.js';
 import { DEFAULT_BATCH_SIZE, openChunks, sourceName, toInputError, type ByteSource } from './byte-source.js';
 import { resolveColumns, type ResolvedColumns } from './column-map.js';
+import { lineRangeChunks } from './line-range.js';
 import { guessDelimiter, type CsvDelimiter } from './csv-delimiter.js';
 import { CsvScanner, type CsvRows, MAX_FIELD_BYTES } from './csv-scanner.js';
 import type { ColumnMap, MalformedRow, RawBatch, RawColumn, ReadColumnName, ReadDialect, ReadOptions } from './raw-batch.js';
@@ -351,47 +352,15 @@ export function planSplits(path: string, size: number, pieces: number, minBytes:
 }
 
 /**
- * The bytes of the records a split owns, after the file's header line when the split does not
- * start the file:
- *
- *   file:  …ab\ncd|ef\ngh\nij|kl\n…        (| = start and end of this split)
- *                 └ skip to the first \n at or after start-1, then read lines until the one
- *                   holding byte end-1 is complete (it may run past end).
+ * The bytes of the records a split owns (the lines of its byte range, line-range.ts), after the
+ * file's header line when the split does not start the file.
  */
 export async function* splitChunks(split: CsvSplit, flags: CsvSplitFlags | null): AsyncGenerator<Buffer> {
   const { path, start, end } = split;
   if (start > 0) yield await headerLine(path);
-  let pos = start === 0 ? 0 : start - 1;
-  let skipping = start !== 0;
-  const stream = createReadStream(path, { start: pos, highWaterMark: 1 << 20 });
-  try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      let b: Buffer = chunk;
-      let at = pos; // file offset of b[0]
-      pos += chunk.length;
-      if (skipping) {
-        const nl = b.indexOf(LF);
-        if (nl < 0) continue;
-        b = b.subarray(nl + 1);
-        at += nl + 1;
-        skipping = false;
-      }
-      if (at >= end) return;
-      const lastByte = end - 1 - at; // index of byte end-1 in b
-      let stop = false;
-      if (lastByte < b.length) {
-        const nl = b.indexOf(LF, Math.max(0, lastByte));
-        if (nl >= 0) {
-          b = b.subarray(0, nl + 1);
-          stop = true;
-        }
-      }
-      if (flags !== null && !flags.quoted && b.indexOf(QUOTE) >= 0) flags.quoted = true;
-      if (b.length > 0) yield b;
-      if (stop) return;
-    }
-  } finally {
-    stream.destroy();
+  for await (const b of lineRangeChunks(path, start, end)) {
+    if (flags !== null && !flags.quoted && b.indexOf(QUOTE) >= 0) flags.quoted = true;
+    yield b;
   }
 }
 
