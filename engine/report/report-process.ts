@@ -58,3 +58,25 @@ export function buildReportInChild(req: ReportChildRequest): Promise<SnapshotRep
     child.send(req);
   });
 }
+
+/** Reports kept, each a snapshot pair (snapshots never change once published). */
+const KEPT_REPORTS = 4;
+const keptReports = new Map<string, Promise<SnapshotReport>>();
+
+/**
+ * The report of a snapshot pair as the server's routes ask for it: built once, in a child process
+ * (it scans every customer of two snapshots, never on the serving thread), and kept; requests
+ * that arrive meanwhile, from `GET /v1/report` or `GET /v1/lost`, wait for the same build.
+ */
+export function keptReport(dataDir: string, snapshot: string, compare: string | null): Promise<SnapshotReport> {
+  const key = `${dataDir}|${snapshot}|${compare ?? ''}`;
+  let report = keptReports.get(key);
+  if (report === undefined) {
+    report = buildReportInChild({ dataDir, snapshot, compare });
+    keptReports.set(key, report);
+    // A failed build is not kept: the next request tries again.
+    report.catch(() => keptReports.delete(key));
+    while (keptReports.size > KEPT_REPORTS) keptReports.delete(keptReports.keys().next().value!);
+  }
+  return report;
+}

@@ -9,7 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { ArgumentError, SnapshotNotFoundError } from '../../engine/errors.js';
 import { LOST_DIMENSIONS, lostDimension } from '../../engine/lost/lost-report.js';
 import { previousSnapshotId } from '../../engine/report/load-report.js';
-import { type SnapshotReport, buildReportInChild } from '../../engine/report/report-process.js';
+import { keptReport } from '../../engine/report/report-process.js';
 import { listSnapshotIds } from '../../engine/snapshot/snapshot-store.js';
 import { errors } from '../schemas.js';
 import type { ServerContext } from '../server-context.js';
@@ -24,25 +24,9 @@ const LINE = {
   },
 } as const;
 
-/** Reports kept (snapshots never change once published). */
-const KEEP = 4;
-
 /** Registers the lost report route. */
 export function lostRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const dataDir = ctx.options.dataDir;
-  const reports = new Map<string, Promise<SnapshotReport>>();
-  const reportOf = (snapshot: string, compare: string | null): Promise<SnapshotReport> => {
-    const key = `${snapshot}|${compare ?? ''}`;
-    let report = reports.get(key);
-    if (report === undefined) {
-      report = buildReportInChild({ dataDir, snapshot, compare });
-      reports.set(key, report);
-      // A failed build is not kept: the next request tries again.
-      report.catch(() => reports.delete(key));
-      while (reports.size > KEEP) reports.delete(reports.keys().next().value!);
-    }
-    return report;
-  };
 
   app.get<{ Querystring: { by?: string; snapshot?: string } }>(
     '/v1/lost',
@@ -74,7 +58,7 @@ export function lostRoutes(app: FastifyInstance, ctx: ServerContext): void {
       const by = lostDimension(request.query.by ?? 'segment');
       const snapshot = request.query.snapshot ?? ctx.store.ready().snapshot.id;
       if (!(await listSnapshotIds(dataDir)).includes(snapshot)) throw new SnapshotNotFoundError(`no snapshot ${snapshot.slice(0, 100)} in ${dataDir}`);
-      const report = await reportOf(snapshot, await previousSnapshotId(dataDir, snapshot));
+      const report = await keptReport(dataDir, snapshot, await previousSnapshotId(dataDir, snapshot));
       const lost = report.lost?.[by];
       if (!lost) throw new ArgumentError(`snapshot ${snapshot} was written before lost customers were recorded; rescore to get the lost report`);
       return lost;

@@ -3,33 +3,15 @@ import type { FastifyInstance } from 'fastify';
 import { listCampaignNames, readCampaign } from '../../engine/campaign/campaign-store.js';
 import { previousSnapshotId } from '../../engine/report/load-report.js';
 import type { ReportData } from '../../engine/report/report-data.js';
-import { type SnapshotReport, buildReportInChild } from '../../engine/report/report-process.js';
+import { keptReport } from '../../engine/report/report-process.js';
 import { listSnapshotIds } from '../../engine/snapshot/snapshot-store.js';
 import { SnapshotNotFoundError } from '../../engine/errors.js';
 import { errors } from '../schemas.js';
 import type { ServerContext } from '../server-context.js';
 
-/** Reports kept (each a snapshot pair; snapshots never change once published). */
-const KEEP = 4;
-
 /** Registers the report route. */
 export function reportRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const dataDir = ctx.options.dataDir;
-  // A report scans every customer of two snapshots: it is built once per pair, in a child
-  // process (never on this thread), and requests that arrive meanwhile wait for the same one.
-  const reports = new Map<string, Promise<SnapshotReport>>();
-  const reportOf = (snapshot: string, compare: string | null): Promise<SnapshotReport> => {
-    const key = `${snapshot}|${compare ?? ''}`;
-    let report = reports.get(key);
-    if (report === undefined) {
-      report = buildReportInChild({ dataDir, snapshot, compare });
-      reports.set(key, report);
-      // A failed build is not kept: the next request tries again.
-      report.catch(() => reports.delete(key));
-      while (reports.size > KEEP) reports.delete(reports.keys().next().value!);
-    }
-    return report;
-  };
 
   app.get<{ Querystring: { snapshot?: string; compare?: string; campaign?: string } }>(
     '/v1/report',
@@ -57,7 +39,7 @@ export function reportRoutes(app: FastifyInstance, ctx: ServerContext): void {
       }
       const compare = request.query.compare ?? (await previousSnapshotId(dataDir, snapshot));
       const campaign = request.query.campaign === undefined ? null : await readCampaign(dataDir, request.query.campaign);
-      const report = await reportOf(snapshot, compare);
+      const report = await keptReport(dataDir, snapshot, compare);
       return { ...report, campaign, campaigns: await listCampaignNames(dataDir) } satisfies ReportData;
     },
   );
