@@ -14,16 +14,13 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import type { ObjectStore } from '@nats-io/obj';
-import { Aggregator } from '../aggregate/aggregator.js';
 import { combinePartials } from '../aggregate/combine-partials.js';
 import { packPartitions } from '../aggregate/partial-pack.js';
-import { type KernelMode, loadKernels } from '../kernels/load-kernels.js';
-import { DEFAULT_INPUT_OPTIONS, type DialectDecisions, InputDialect } from '../parse/input-dialect.js';
-import { RejectLog } from '../parse/reject-log.js';
+import type { KernelMode } from '../kernels/load-kernels.js';
+import type { DialectDecisions } from '../parse/input-dialect.js';
 import type { Share } from '../pool/plan-shares.js';
-import { readShare, type ShareFlags } from '../pool/read-share.js';
 import { toTablePart } from '../pool/table-pack.js';
-import type { ShareResult } from '../pool/worker-tasks.js';
+import { type ShareResult, sinkShare } from '../pool/worker-tasks.js';
 import type { ReadOptions } from '../read/raw-batch.js';
 import type { NatsCluster } from './nats-connection.js';
 import { decodePack, encodePack, encodePart, getRequired, openPartialStore, partialName, putObject } from './partial-store.js';
@@ -153,15 +150,7 @@ export async function startRescoreNode(cluster: NatsCluster, log: NodeLog = () =
 
 async function runAggregateTask(task: AggregateTaskMsg, node: string, delivery: number, store: ObjectStore, kv: KV): Promise<void> {
   const { share } = task;
-  const agg = new Aggregator(task.asOfMs, loadKernels(task.engine, { notice: () => undefined }));
-  const rejects = new RejectLog(1000);
-  const flags: ShareFlags = { quoted: false };
-  const dialect = task.dialect ? new InputDialect(DEFAULT_INPUT_OPTIONS, task.dialect) : undefined;
-  let rows = 0;
-  for await (const raw of readShare(share, dialect ? { ...task.read, dialect } : task.read, flags)) {
-    rows += raw.length;
-    agg.addRaw(raw, rejects, dialect);
-  }
+  const { agg, summary } = await sinkShare(task);
   const packs = packPartitions(agg, share.index, task.shards);
   const shards: number[] = [];
   let bytes = 0;
@@ -173,13 +162,7 @@ async function runAggregateTask(task: AggregateTaskMsg, node: string, delivery: 
     shards.push(s);
   }
   const record: ShareRecord = {
-    rows,
-    validRows: agg.state.rows,
-    futureRows: agg.futureRows,
-    maxTs: agg.state.maxTs,
-    hasMargin: agg.hasMargin,
-    rejects: { total: rejects.total, counts: rejects.counts, kept: rejects.kept },
-    quoted: flags.quoted,
+    ...summary,
     shards,
     bytes,
     node,

@@ -8,7 +8,7 @@ import { Aggregator } from '../aggregate/aggregator.js';
 import { type KernelMode, loadKernels } from '../kernels/load-kernels.js';
 import { DEFAULT_INPUT_OPTIONS, type DialectDecisions, InputDialect } from '../parse/input-dialect.js';
 import { type RejectReason, type RejectedRow, RejectLog } from '../parse/reject-log.js';
-import type { ReadOptions } from '../read/raw-batch.js';
+import type { RawBatch, ReadOptions } from '../read/raw-batch.js';
 import type { Share } from './plan-shares.js';
 import { type ShareFlags, readShare } from './read-share.js';
 import { combinePartials } from '../aggregate/combine-partials.js';
@@ -62,26 +62,25 @@ export type PoolMessage =
   | { readonly type: 'part'; readonly part: TablePart }
   | { readonly type: 'error'; readonly code: string | undefined; readonly message: string };
 
-/** Runs an aggregate task; posts progress and then the share's result. */
-export async function runAggregate(task: AggregateTask): Promise<void> {
-  const { share, port } = task;
+/** What sinking a share needs: the share, how to read it, and how to aggregate. */
+export type ShareSinkTask = Pick<AggregateTask, 'share' | 'asOfMs' | 'read' | 'engine' | 'dialect'>;
+
+/**
+ * Reads one share and sinks it into a new aggregator: the aggregate task of a pool worker and of
+ * a cluster node (engine/cluster/rescore-node.ts). `onBatch` sees each batch after it is sunk.
+ */
+export async function sinkShare(task: ShareSinkTask, onBatch?: (raw: RawBatch) => void): Promise<{ agg: Aggregator; summary: Omit<ShareResult, 'packs'> }> {
   const agg = new Aggregator(task.asOfMs, loadKernels(task.engine, { notice: () => undefined }));
   const rejects = new RejectLog(1000);
   const flags: ShareFlags = { quoted: false };
   const dialect = task.dialect ? new InputDialect(DEFAULT_INPUT_OPTIONS, task.dialect) : undefined;
   let rows = 0;
-  let bytes = 0;
-  for await (const raw of readShare(share, dialect ? { ...task.read, dialect } : task.read, flags)) {
+  for await (const raw of readShare(task.share, dialect ? { ...task.read, dialect } : task.read, flags)) {
     rows += raw.length;
     agg.addRaw(raw, rejects, dialect);
-    const done = raw.bytesRead >= 0 ? Math.min(share.bytes, raw.bytesRead) : bytes;
-    port.postMessage({ type: 'progress', rows: raw.length, bytes: done - bytes } satisfies PoolMessage);
-    bytes = done;
+    onBatch?.(raw);
   }
-  if (bytes < share.bytes) port.postMessage({ type: 'progress', rows: 0, bytes: share.bytes - bytes } satisfies PoolMessage);
-  const packs = packPartitions(agg, share.index, task.partitions);
-  const result: ShareResult = {
-    packs,
+  const summary = {
     rows,
     validRows: agg.state.rows,
     futureRows: agg.futureRows,
@@ -90,6 +89,21 @@ export async function runAggregate(task: AggregateTask): Promise<void> {
     rejects: { total: rejects.total, counts: rejects.counts, kept: rejects.kept },
     quoted: flags.quoted,
   };
+  return { agg, summary };
+}
+
+/** Runs an aggregate task; posts progress and then the share's result. */
+export async function runAggregate(task: AggregateTask): Promise<void> {
+  const { share, port } = task;
+  let bytes = 0;
+  const { agg, summary } = await sinkShare(task, (raw) => {
+    const done = raw.bytesRead >= 0 ? Math.min(share.bytes, raw.bytesRead) : bytes;
+    port.postMessage({ type: 'progress', rows: raw.length, bytes: done - bytes } satisfies PoolMessage);
+    bytes = done;
+  });
+  if (bytes < share.bytes) port.postMessage({ type: 'progress', rows: 0, bytes: share.bytes - bytes } satisfies PoolMessage);
+  const packs = packPartitions(agg, share.index, task.partitions);
+  const result: ShareResult = { packs, ...summary };
   port.postMessage({ type: 'share', result } satisfies PoolMessage, packs.flatMap(packBuffers));
 }
 
