@@ -83,7 +83,7 @@ export function rescoreCommand(program: Command): void {
     .option('--engine <engine>', 'aggregation kernels: auto, native or js', 'auto')
     .option('--force', 'publish even when the publishing guard refuses the run (the manifest records the checks overridden)')
     .option('--json', 'print the summary as JSON')
-    .option('--cluster <urls>', 'run the read and aggregation across a NATS JetStream cluster (comma-separated nats://host:port; nodes run `segstream rescore-node`; docs/cluster.md)')
+    .option('--cluster <urls>', 'run the read and aggregation across a NATS JetStream cluster (comma-separated nats://host:port; nodes run `segstream rescore-node`; over the config\'s cluster block; docs/cluster.md)')
     .option('--node <id>', 'this node\'s id in the cluster (letters, digits, _ and -); it takes tasks too')
     .option('--tasks <n>', 'cluster: aggregate tasks to cut the input into (default 16)', (v) => Number.parseInt(v, 10))
     .option('--shards <n>', 'cluster: shards of the customer base (default 64)', (v) => Number.parseInt(v, 10))
@@ -98,10 +98,11 @@ export function rescoreCommand(program: Command): void {
       if (opts.batchSize !== undefined && !(opts.batchSize > 0)) throw new ArgumentError('--batch-size must be a positive integer');
       const tsFormat = parseTsFormat(opts.tsFormat);
       const decimal = parseDecimal(opts.decimal);
-      const config = await loadConfig(opts.config);
+      // The cluster block says where the job runs, not what it computes: the rescore (and its manifest's config) goes without it.
+      const { cluster: clusterBlock, ...config } = await loadConfig(opts.config);
       const columns = parseColumnMap(opts.map, config.input.columns);
       const bar = progressBar('rescore', opts.json === true);
-      const clusterConfig = clusterConfigOf(opts);
+      const clusterConfig = clusterConfigOf(opts, clusterBlock);
       if (clusterConfig && opts.input === '-') throw new ArgumentError('--cluster reads files every node can open, not standard input');
       if (opts.tasks !== undefined && !(Number.isInteger(opts.tasks) && opts.tasks >= 1)) throw new ArgumentError('--tasks must be a whole number >= 1');
       // The NATS client loads only on the cluster path.

@@ -1,5 +1,7 @@
 import { Option, type Command } from 'commander';
 import { clusterConfigOf } from '../../engine/cluster/cluster-config.js';
+import { loadConfig } from '../../engine/config/load-config.js';
+import { ArgumentError } from '../../engine/errors.js';
 
 /**
  * `segstream rescore-node --cluster URLS --node ID`: one node of the cluster's nightly rescore. It
@@ -10,11 +12,13 @@ export function rescoreNodeCommand(program: Command): void {
   program
     .command('rescore-node')
     .description('take cluster rescore tasks from the NATS JetStream work queue until stopped (docs/cluster.md)')
-    .requiredOption('--cluster <urls>', 'the cluster\'s NATS servers, comma-separated nats://host:port')
-    .requiredOption('--node <id>', 'this node\'s id in the cluster (letters, digits, _ and -)')
+    .option('--config <file>', 'a configuration file whose cluster block names the cluster and this node (the flags below win)')
+    .option('--cluster <urls>', 'the cluster\'s NATS servers, comma-separated nats://host:port')
+    .option('--node <id>', 'this node\'s id in the cluster (letters, digits, _ and -)')
     .addOption(new Option('--shards <n>', 'shards of the customer base (default 64)').argParser((v) => Number.parseInt(v, 10)))
-    .action(async (opts: { cluster: string; node: string; shards?: number }) => {
-      const config = clusterConfigOf(opts)!;
+    .action(async (opts: { config?: string; cluster?: string; node?: string; shards?: number }) => {
+      const config = clusterConfigOf(opts, opts.config !== undefined ? (await loadConfig(opts.config)).cluster : undefined);
+      if (config === null) throw new ArgumentError('rescore-node needs --cluster URLS (or a config file with a cluster block)');
       // The NATS client loads only here: the single machine never imports it.
       const { connectCluster } = await import('../../engine/cluster/nats-connection.js');
       const { startRescoreNode } = await import('../../engine/cluster/rescore-node.js');

@@ -49,6 +49,7 @@ interface ServeFlags {
   requestTimeout?: number;
   keepAliveTimeout?: number;
   log?: boolean;
+  config?: string;
   cluster?: string;
   node?: string;
   shards?: number;
@@ -92,12 +93,13 @@ export function serveCommand(program: Command): void {
     .addOption(new Option('--keep-alive-timeout <duration>', 'how long an idle keep-alive connection stays open (default 5s)').argParser(parseDuration('--keep-alive-timeout')))
     .addOption(new Option('--events-body-limit <bytes>', 'largest POST /v1/events body').argParser((v) => Number.parseInt(v, 10)))
     .option('--log', 'log every request as JSON lines')
+    .option('--config <file>', 'a configuration file whose cluster block names the cluster, this node and its shards (the flags below win)')
     .option('--cluster <urls>', 'run as one node of a NATS JetStream cluster: its servers, comma-separated nats://host:port (docs/cluster.md)')
     .option('--node <id>', 'this node\'s id in the cluster (letters, digits, _ and -)')
     .addOption(new Option('--shards <n>', 'shards of a new cluster\'s customer base (default 64; an existing cluster keeps its own)').argParser((v) => Number.parseInt(v, 10)))
     .action(async (opts: ServeFlags) => {
       const rescoreJob = await nightlyOptions(opts);
-      const cluster = clusterConfigOf(opts);
+      const cluster = clusterConfigOf(opts, opts.config !== undefined ? (await loadConfig(opts.config)).cluster : undefined);
       const { url } = await startServer({
         dataDir: opts.data,
         host: opts.host,

@@ -166,6 +166,17 @@ export const ConfigSchema = Type.Object(
       { currency: Type.String({ pattern: '^[A-Z]{3}$', default: 'USD', description: 'ISO 4217 code of the money the report and the dashboard show' }) },
       strict,
     ),
+    // Where a node runs, not what a rescore computes: no default, so a single machine's config (and its hash) is unchanged.
+    cluster: Type.Optional(
+      Type.Object(
+        {
+          servers: Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })], { description: 'NATS servers of the JetStream cluster: nats://host:port, a list or comma-separated (docs/cluster.md)' }),
+          node: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'this node\'s id in the cluster' })),
+          shards: Type.Optional(Type.Integer({ minimum: 1, maximum: 4096, description: 'shards of a new cluster\'s customer base' })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );

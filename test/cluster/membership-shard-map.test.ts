@@ -1,6 +1,7 @@
 /** The shard map's pure parts: which shard a customer is in, who owns a shard, the cluster flags. */
 import { describe, expect, it } from 'vitest';
 import { clusterConfigOf } from '../../engine/cluster/cluster-config.js';
+import { configHash, parseConfig } from '../../engine/config/load-config.js';
 import { assignShards, shardOf } from '../../engine/cluster/shard-map.js';
 import { hashKey } from '../../engine/kernels/id-hash.js';
 import { customerKeyFromValue } from '../../engine/parse/parse-values.js';
@@ -46,5 +47,21 @@ describe('shard map', () => {
     expect(() => clusterConfigOf({ cluster: 'http://h:1', node: 'a' })).toThrow(/not a nats/);
     expect(() => clusterConfigOf({ cluster: 'nats://h:1', node: 'a.b' })).toThrow(/--node must be/);
     expect(() => clusterConfigOf({ cluster: 'nats://h:1', node: 'a', shards: 0 })).toThrow(/shards/);
+  });
+
+  it('reads the config file\'s cluster block, the flags overriding each of its keys', () => {
+    const config = parseConfig({ cluster: { servers: 'nats://h:1,nats://h:2', node: 'from-file', shards: 32 } });
+    expect(clusterConfigOf({}, config.cluster)).toEqual({ servers: ['nats://h:1', 'nats://h:2'], node: 'from-file', shards: 32 });
+    expect(clusterConfigOf({ node: 'from-flag' }, config.cluster)).toEqual({ servers: ['nats://h:1', 'nats://h:2'], node: 'from-flag', shards: 32 });
+    expect(clusterConfigOf({ cluster: 'nats://other:9', shards: 8 }, config.cluster)).toEqual({ servers: ['nats://other:9'], node: 'from-file', shards: 8 });
+    expect(() => clusterConfigOf({}, parseConfig({ cluster: { servers: ['nats://h:1'] } }).cluster)).toThrow(/needs --node/);
+    // A block is checked like every other: an unknown key or a bad node id names its path.
+    expect(() => parseConfig({ cluster: { servers: 'nats://h:1', nodes: 'a' } })).toThrow(/cluster\.nodes/);
+    expect(() => parseConfig({ cluster: { servers: 'nats://h:1', node: 'a.b' } })).toThrow(/cluster\.node must match/);
+    // No block, no key: a single machine's config and its hash are what they were; the rescore
+    // command drops the block, so a cluster's manifest records the single machine's config.
+    expect('cluster' in parseConfig({})).toBe(false);
+    const { cluster: _block, ...rest } = config;
+    expect(configHash(rest)).toBe(configHash(parseConfig({})));
   });
 });
