@@ -232,3 +232,31 @@ export function minimizeWarmOrCold(f: Objective, cold: ArrayLike<number>, warm: 
   }
   return { ...minimizeBfgs(f, cold, opts), warm: false };
 }
+
+/** Customers in a coarse fit's sample ({@link minimizeCoarseToFine}): enough that its optimum lies within a few percent of the whole base's. */
+export const SAMPLE_CUSTOMERS = 65_536;
+
+/**
+ * Minimises `f` starting from the optimum of `coarse`, a cheap stand-in for it (the same mean
+ * objective on a sample of the data), with `coarse`'s curvature there; falls back to
+ * {@link minimizeWarmOrCold} on `f` when the coarse optimum does not lead `f` to converge.
+ *
+ * Why: a cold fit of a million customers takes ~40 evaluations of a likelihood that costs tens of
+ * milliseconds each. The sample's optimum lies within its sampling error of the full one, where
+ * Newton steps with the sample's curvature converge in a handful of evaluations of `f`; the sample's
+ * own fit costs a few full evaluations. The result meets the same gradient test on `f`, so it is the
+ * same optimum to the optimiser's tolerance.
+ */
+export function minimizeCoarseToFine(
+  f: Objective, coarse: Objective | null, cold: ArrayLike<number>, warm: ArrayLike<number> | null, opts: BfgsOptions = {},
+): WarmBfgsResult {
+  if (coarse !== null) {
+    const pre = minimizeWarmOrCold(coarse, cold, warm, opts);
+    if (pre.converged) {
+      const inverseHessian = inverseHessianAt(coarse, pre.x);
+      const res = minimizeBfgs(f, pre.x, { ...opts, ...(inverseHessian ? { inverseHessian } : {}), maxIterations: Math.min(WARM_ITERATIONS, opts.maxIterations ?? 500) });
+      if (res.converged) return { ...res, warm: pre.warm };
+    }
+  }
+  return minimizeWarmOrCold(f, cold, warm, opts);
+}

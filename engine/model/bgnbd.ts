@@ -4,10 +4,10 @@
  * (x = repeat purchases, t_x = time of the last purchase, T = age, all from the first purchase).
  * The time unit is whatever the inputs use; production passes days.
  */
-import { minimizeWarmOrCold } from './bfgs.js';
+import { minimizeCoarseToFine, type Objective, SAMPLE_CUSTOMERS } from './bfgs.js';
 import { bgnbdDayLogs, bgnbdLogGradient, bgnbdParamVector, bgnbdXTable, type BgNbdParams } from './bgnbd-likelihood.js';
 import { jsModelKernels, type ModelKernels } from './model-kernels.js';
-import { groupRfm, type RfmGroups } from './rfm-groups.js';
+import { groupRfm, type RfmGroups, sampleGroups } from './rfm-groups.js';
 import { Hyp2f1Fixed, hyp2f1 } from './special-functions.js';
 
 export type { BgNbdParams } from './bgnbd-likelihood.js';
@@ -24,6 +24,11 @@ export interface BgNbdFitOptions {
   kernels?: ModelKernels;
   /** Where the optimiser starts (a warm start from an earlier fit); default: r = a = b = 1 and α from the purchase rate. */
   start?: BgNbdParams;
+  /**
+   * Customers of the sample whose fit finds the start of the whole fit (bfgs.ts
+   * `minimizeCoarseToFine`); 0 = none. Only a base of at least 4× as many customers is sampled.
+   */
+  sample?: number;
 }
 
 /** A BG/NBD fit. */
@@ -63,31 +68,38 @@ export function fitBgNbdGroups(data: RfmGroups, opts: Omit<BgNbdFitOptions, 'inc
     sumX += w * (data.x[i] as number);
     sumT += w * (data.T[i] as number);
   }
-  const toParams = (th: Float64Array): BgNbdParams => ({
-    r: Math.exp(th[0] as number), alpha: Math.exp(th[1] as number),
-    a: Math.exp(th[2] as number), b: Math.exp(th[3] as number),
-  });
   const kernels = opts.kernels ?? jsModelKernels;
-  const sums = new Float64Array(5);
-  const objective = (th: Float64Array, grad: Float64Array): number => {
-    for (let k = 0; k < 4; k++) if (Math.abs(th[k] as number) > LOG_LIMIT) return Number.NaN;
-    const p = toParams(th);
-    kernels.bgnbdSums(bgnbdParamVector(p), data, bgnbdXTable(p, data.xValues, true), bgnbdDayLogs(p.alpha, data.maxDay), true, sums);
-    bgnbdLogGradient(p, sums, grad);
-    for (let k = 0; k < 4; k++) grad[k] = -(grad[k] as number) / total;
-    return -(sums[0] as number) / total;
-  };
+  const sample = sampleGroups(data, opts.sample ?? SAMPLE_CUSTOMERS);
   // Cold: r = 1 with α matching the base's mean purchase rate, a = b = 1.
   const alpha0 = sumX > 0 ? Math.max(1e-3, sumT / sumX) : 1;
   const start = opts.start !== undefined && startable(opts.start) ? opts.start : null;
   const warm = start !== null ? [Math.log(start.r), Math.log(start.alpha), Math.log(start.a), Math.log(start.b)] : null;
-  const res = minimizeWarmOrCold(objective, [0, Math.log(alpha0), 0, 0], warm, {
+  const res = minimizeCoarseToFine(meanObjective(data, kernels), sample ? meanObjective(sample, kernels) : null, [0, Math.log(alpha0), 0, 0], warm, {
     gradientTolerance: opts.gradientTolerance ?? 1e-9,
     maxIterations: opts.maxIterations ?? 500,
   });
   return {
-    params: toParams(res.x), logLikelihood: -res.value * total, converged: res.converged && total > 0,
+    params: paramsOf(res.x), logLikelihood: -res.value * total, converged: res.converged && total > 0,
     iterations: res.iterations, gradientNorm: res.gradientNorm, customers: total, warmStart: res.warm,
+  };
+}
+
+function paramsOf(th: Float64Array): BgNbdParams {
+  return { r: Math.exp(th[0] as number), alpha: Math.exp(th[1] as number), a: Math.exp(th[2] as number), b: Math.exp(th[3] as number) };
+}
+
+/** Minus the mean log-likelihood of `data` per customer in the log-parameters, with its gradient. */
+function meanObjective(data: RfmGroups, kernels: ModelKernels): Objective {
+  let total = 0;
+  for (let i = 0; i < data.count; i++) total += data.weight[i] as number;
+  const sums = new Float64Array(5);
+  return (th, grad) => {
+    for (let k = 0; k < 4; k++) if (Math.abs(th[k] as number) > LOG_LIMIT) return Number.NaN;
+    const p = paramsOf(th);
+    kernels.bgnbdSums(bgnbdParamVector(p), data, bgnbdXTable(p, data.xValues, true), bgnbdDayLogs(p.alpha, data.maxDay), true, sums);
+    bgnbdLogGradient(p, sums, grad);
+    for (let k = 0; k < 4; k++) grad[k] = -(grad[k] as number) / total;
+    return -(sums[0] as number) / total;
   };
 }
 

@@ -57,6 +57,27 @@ export function prepareGammaGamma(x: Float64Array, mx: Float64Array): GammaGamma
   return { count, x: xs, mx: m, logMx, xIndex, xValues };
 }
 
+/**
+ * Every k-th customer of `data` (k = ⌊count / customers⌋, from the first): a deterministic sample
+ * for the coarse fit of gamma-gamma.ts. Null when `data` is not at least 4× `customers`.
+ */
+export function sampleGammaGamma(data: GammaGammaData, customers: number): GammaGammaData | null {
+  if (!(customers > 0) || data.count < 4 * customers) return null;
+  const k = Math.floor(data.count / customers);
+  const count = Math.ceil(data.count / k);
+  const x = new Float64Array(count);
+  const mx = new Float64Array(count);
+  const logMx = new Float64Array(count);
+  const xIndex = new Int32Array(count);
+  for (let j = 0, i = 0; j < count; j++, i += k) {
+    x[j] = data.x[i] as number;
+    mx[j] = data.mx[i] as number;
+    logMx[j] = data.logMx[i] as number;
+    xIndex[j] = data.xIndex[i] as number;
+  }
+  return { count, x, mx, logMx, xIndex, xValues: data.xValues };
+}
+
 /** Entries per distinct x in the table of {@link gammaGammaXTable}. */
 export const GAMMA_GAMMA_TABLE_WIDTH = 4;
 

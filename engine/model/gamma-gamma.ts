@@ -4,13 +4,15 @@
  * (x > 0) from their mean repeat value m_x; the conditional expectation follows `lifetimes`'
  * conditional_expected_average_profit. The likelihood is in gamma-gamma-likelihood.ts.
  */
-import { minimizeWarmOrCold } from './bfgs.js';
+import { minimizeCoarseToFine, type Objective, SAMPLE_CUSTOMERS } from './bfgs.js';
 import {
   type GammaGammaParams,
   gammaGammaLogGradient,
   gammaGammaParamVector,
   gammaGammaXTable,
+  type GammaGammaData,
   prepareGammaGamma,
+  sampleGammaGamma,
 } from './gamma-gamma-likelihood.js';
 import { jsModelKernels, type ModelKernels } from './model-kernels.js';
 
@@ -26,6 +28,8 @@ export interface GammaGammaFitOptions {
   kernels?: ModelKernels;
   /** Where the optimiser starts (a warm start from an earlier fit); default: p = 1, q = 2, v = mean m_x. */
   start?: GammaGammaParams;
+  /** Customers of the sample whose fit finds the start of the whole fit (as bgnbd.ts `sample`); 0 = none. */
+  sample?: number;
 }
 
 /** A Gamma-Gamma fit. */
@@ -52,30 +56,37 @@ export function fitGammaGamma(x: Float64Array, mx: Float64Array, opts: GammaGamm
   const n = data.count;
   let meanM = 0;
   for (let i = 0; i < n; i++) meanM += (data.mx[i] as number) / n;
-  const toParams = (th: Float64Array): GammaGammaParams => ({
-    p: Math.exp(th[0] as number), q: Math.exp(th[1] as number), v: Math.exp(th[2] as number),
-  });
   const kernels = opts.kernels ?? jsModelKernels;
-  const sums = new Float64Array(4);
-  const objective = (th: Float64Array, grad: Float64Array): number => {
-    for (let k = 0; k < 3; k++) if (Math.abs(th[k] as number) > LOG_LIMIT) return Number.NaN;
-    const p = toParams(th);
-    kernels.gammaGammaSums(gammaGammaParamVector(p, true), data, gammaGammaXTable(p, data.xValues, true), true, sums);
-    gammaGammaLogGradient(p, sums, grad);
-    for (let k = 0; k < 3; k++) grad[k] = -(grad[k] as number) / n;
-    return -(sums[0] as number) / n;
-  };
   // Cold: p = 1, q = 2, v = mean m_x, so that the population mean p·v/(q−1) equals the data's.
   const start = opts.start;
   const startable = start !== undefined && [start.p, start.q, start.v].every((v) => v > 0 && Number.isFinite(v) && Math.abs(Math.log(v)) < LOG_LIMIT);
   const warm = startable ? [Math.log(start.p), Math.log(start.q), Math.log(start.v)] : null;
-  const res = minimizeWarmOrCold(objective, [0, Math.log(2), Math.log(Math.max(meanM, 1e-9))], warm, {
+  const sample = sampleGammaGamma(data, opts.sample ?? SAMPLE_CUSTOMERS);
+  const res = minimizeCoarseToFine(meanObjective(data, kernels), sample ? meanObjective(sample, kernels) : null, [0, Math.log(2), Math.log(Math.max(meanM, 1e-9))], warm, {
     gradientTolerance: opts.gradientTolerance ?? 1e-9,
     maxIterations: opts.maxIterations ?? 500,
   });
   return {
-    params: toParams(res.x), logLikelihood: -res.value * n, converged: res.converged && n > 0,
+    params: paramsOf(res.x), logLikelihood: -res.value * n, converged: res.converged && n > 0,
     iterations: res.iterations, customers: n, warmStart: res.warm,
+  };
+}
+
+function paramsOf(th: Float64Array): GammaGammaParams {
+  return { p: Math.exp(th[0] as number), q: Math.exp(th[1] as number), v: Math.exp(th[2] as number) };
+}
+
+/** Minus the mean log-likelihood of `data` per customer in the log-parameters, with its gradient. */
+function meanObjective(data: GammaGammaData, kernels: ModelKernels): Objective {
+  const n = data.count;
+  const sums = new Float64Array(4);
+  return (th, grad) => {
+    for (let k = 0; k < 3; k++) if (Math.abs(th[k] as number) > LOG_LIMIT) return Number.NaN;
+    const p = paramsOf(th);
+    kernels.gammaGammaSums(gammaGammaParamVector(p, true), data, gammaGammaXTable(p, data.xValues, true), true, sums);
+    gammaGammaLogGradient(p, sums, grad);
+    for (let k = 0; k < 3; k++) grad[k] = -(grad[k] as number) / n;
+    return -(sums[0] as number) / n;
   };
 }
 

@@ -137,6 +137,46 @@ function groupHashed(x: Float64Array, tx: Float64Array, T: Float64Array, groupOf
   return { count, x: xs, tx: txs, T: Ts, weight, xIndex, xValues, maxDay: integerDayBound(txs, Ts), groupOf };
 }
 
+/**
+ * A systematic sample of about `customers` of the groups' customers, as groups: the customers are
+ * taken in group order and every k-th one kept (k = ⌊total / customers⌋), so each group keeps
+ * ⌊c_g / k⌋ − ⌊c_{g−1} / k⌋ of them (c: the running count) and groups left with none drop out. The
+ * sample is deterministic, spans every part of the base, and its mean log-likelihood is close to
+ * the whole's (the coarse fit of bgnbd.ts). Null when the base is not at least 4× `customers`.
+ * `groupOf` is empty: a sample has no input rows.
+ */
+export function sampleGroups(groups: RfmGroups, customers: number): RfmGroups | null {
+  let total = 0;
+  for (let g = 0; g < groups.count; g++) total += groups.weight[g] as number;
+  if (!(customers > 0) || total < 4 * customers) return null;
+  const k = Math.floor(total / customers);
+  const keep = new Float64Array(groups.count);
+  let before = 0;
+  let running = 0;
+  let count = 0;
+  for (let g = 0; g < groups.count; g++) {
+    running += groups.weight[g] as number;
+    const upTo = Math.floor(running / k);
+    keep[g] = upTo - before;
+    before = upTo;
+    if ((keep[g] as number) > 0) count++;
+  }
+  const x = new Float64Array(count);
+  const tx = new Float64Array(count);
+  const T = new Float64Array(count);
+  const weight = new Float64Array(count);
+  const xIndex = new Int32Array(count);
+  for (let g = 0, j = 0; g < groups.count; g++) {
+    if (!((keep[g] as number) > 0)) continue;
+    x[j] = groups.x[g] as number;
+    tx[j] = groups.tx[g] as number;
+    T[j] = groups.T[g] as number;
+    weight[j] = keep[g] as number;
+    xIndex[j++] = groups.xIndex[g] as number;
+  }
+  return { count, x, tx, T, weight, xIndex, xValues: groups.xValues, maxDay: groups.maxDay, groupOf: new Int32Array(0) };
+}
+
 /** Distinct (x, T) pairs of the groups and each group's pair. */
 export function indexPairs(
   x: Float64Array,

@@ -3,10 +3,10 @@ import { loadBinding } from '../../../engine/kernels/native-binding.js';
 import { bgnbdDayLogs, bgnbdLogLikelihood, bgnbdParamVector, bgnbdXTable } from '../../../engine/model/bgnbd-likelihood.js';
 import { fitBgNbdGroups } from '../../../engine/model/bgnbd.js';
 import { fitModels, type ModelInput } from '../../../engine/model/fit-models.js';
-import { gammaGammaLogLikelihood, gammaGammaParamVector, gammaGammaXTable, prepareGammaGamma } from '../../../engine/model/gamma-gamma-likelihood.js';
+import { gammaGammaLogLikelihood, gammaGammaParamVector, gammaGammaXTable, prepareGammaGamma, sampleGammaGamma } from '../../../engine/model/gamma-gamma-likelihood.js';
 import { fitGammaGamma } from '../../../engine/model/gamma-gamma.js';
 import { jsModelKernels, type ModelKernels, nativeModelKernels, SHARD_ROWS } from '../../../engine/model/model-kernels.js';
-import { groupRfm } from '../../../engine/model/rfm-groups.js';
+import { groupRfm, sampleGroups } from '../../../engine/model/rfm-groups.js';
 import { warmStartOf } from '../../../engine/rescore/fit-predictions.js';
 import { loadCdnowTransactions } from './cdnow.js';
 
@@ -250,5 +250,80 @@ describe('a warm start', () => {
     expect(warmStartOf({ ...good, gamma_gamma: { ...good.gamma_gamma, q: '3.7' } }).gammaGamma).toBeUndefined();
     expect(warmStartOf(null)).toEqual({ bgnbd: undefined, gammaGamma: undefined });
     expect(warmStartOf('models')).toEqual({ bgnbd: undefined, gammaGamma: undefined });
+  });
+});
+
+/** Kernels that count the evaluations over each data set they are given, by its row count. */
+function counting(inner: ModelKernels): { kernels: ModelKernels; calls: Map<number, number> } {
+  const calls = new Map<number, number>();
+  const seen = (rows: number): void => {
+    calls.set(rows, (calls.get(rows) ?? 0) + 1);
+  };
+  return {
+    calls,
+    kernels: {
+      name: inner.name,
+      bgnbdSums(params, data, table, dayLogs, withGrad, out) {
+        seen(data.count);
+        inner.bgnbdSums(params, data, table, dayLogs, withGrad, out);
+      },
+      gammaGammaSums(params, data, table, withGrad, out) {
+        seen(data.count);
+        inner.gammaGammaSums(params, data, table, withGrad, out);
+      },
+    },
+  };
+}
+
+describe('a coarse fit on a sample first', () => {
+  const whole = counting(jsModelKernels);
+  const plain = fitBgNbdGroups(groups, { sample: 0, kernels: whole.kernels });
+  const coarse = counting(jsModelKernels);
+  const fit = fitBgNbdGroups(groups, { sample: 10_000, kernels: coarse.kernels });
+
+  it('samples every k-th customer in group order, as groups of the base', () => {
+    const sample = sampleGroups(groups, 10_000)!;
+    let total = 0;
+    for (let g = 0; g < groups.count; g++) total += groups.weight[g] as number;
+    const k = Math.floor(total / 10_000);
+    let kept = 0;
+    const key = (xv: number, t: number, Tv: number): string => `${xv},${t},${Tv}`;
+    const weights = new Map<string, number>();
+    for (let g = 0; g < groups.count; g++) weights.set(key(groups.x[g] as number, groups.tx[g] as number, groups.T[g] as number), groups.weight[g] as number);
+    for (let j = 0; j < sample.count; j++) {
+      const w = sample.weight[j] as number;
+      kept += w;
+      expect(w).toBeGreaterThan(0);
+      expect(w).toBeLessThanOrEqual(weights.get(key(sample.x[j] as number, sample.tx[j] as number, sample.T[j] as number)) ?? 0);
+      expect(groups.xValues[sample.xIndex[j] as number]).toBe(sample.x[j]);
+    }
+    expect(kept).toBe(Math.floor(total / k));
+    // A base under four times the sample is fitted whole.
+    expect(sampleGroups(groups, total / 3)).toBeNull();
+  });
+
+  it('lands on the optimum of the plain fit, in a few evaluations of the whole base', () => {
+    expect(plain.converged && fit.converged).toBe(true);
+    for (const key of ['r', 'alpha', 'a', 'b'] as const) expect(relative(fit.params[key], plain.params[key])).toBeLessThan(1e-6);
+    expect(relative(fit.logLikelihood, plain.logLikelihood)).toBeLessThan(1e-12);
+    const wholeEvaluations = coarse.calls.get(groups.count) ?? 0;
+    expect(wholeEvaluations).toBeGreaterThan(0);
+    expect(wholeEvaluations * 3).toBeLessThan(whole.calls.get(groups.count) ?? 0);
+    expect(fit.iterations).toBeLessThan(plain.iterations);
+  });
+
+  it('does the same for Gamma-Gamma, sampling every k-th repeat customer', () => {
+    const sample = sampleGammaGamma(gg, 10_000)!;
+    const k = Math.floor(gg.count / 10_000);
+    expect(sample.count).toBe(Math.ceil(gg.count / k));
+    for (const j of [0, 1, sample.count - 1]) expect(sample.mx[j]).toBe(gg.mx[j * k]);
+    const ggWhole = counting(jsModelKernels);
+    const ggPlain = fitGammaGamma(x, base.meanRepeatValue, { sample: 0, kernels: ggWhole.kernels });
+    const ggCoarse = counting(jsModelKernels);
+    const ggFit = fitGammaGamma(x, base.meanRepeatValue, { sample: 10_000, kernels: ggCoarse.kernels });
+    expect(ggPlain.converged && ggFit.converged).toBe(true);
+    for (const key of ['p', 'q', 'v'] as const) expect(relative(ggFit.params[key], ggPlain.params[key])).toBeLessThan(1e-6);
+    expect(ggCoarse.calls.get(sample.count) ?? 0).toBeGreaterThan(0);
+    expect((ggCoarse.calls.get(gg.count) ?? 0) * 2).toBeLessThan(ggWhole.calls.get(gg.count) ?? 0);
   });
 });
