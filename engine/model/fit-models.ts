@@ -41,6 +41,12 @@ export interface ModelOptions {
    * the same optimum within the optimiser's tolerance, in fewer iterations.
    */
   warmStart?: { bgnbd?: BgNbdParams | undefined; gammaGamma?: GammaGammaParams | undefined };
+  /**
+   * Fits made elsewhere on the whole base (a cluster's coordinator fits every shard's merged
+   * groups, engine/cluster/shard-stats.ts): this input's customers are predicted with them and
+   * nothing is fitted here. `repeatCustomers` is the whole base's, judged instead of this input's.
+   */
+  fitted?: { repeatCustomers: number; bgnbd: BgNbdFit | null; gammaGamma: GammaGammaFit | null };
 }
 
 /** BG/NBD parameters as stored in the snapshot manifest. */
@@ -121,9 +127,10 @@ export function fitModels(input: ModelInput, opts: ModelOptions = {}): ModelResu
   };
   const warnings: string[] = [];
   const manifest: ModelResult['manifest'] = { bgnbd: null, gamma_gamma: null };
-  if (repeatCustomers < minRepeat) {
+  const repeatOfBase = opts.fitted?.repeatCustomers ?? repeatCustomers;
+  if (repeatOfBase < minRepeat) {
     warnings.push(
-      `models: ${repeatCustomers} repeat customers, fewer than the ${minRepeat} needed to fit BG/NBD and Gamma-Gamma; predictions are null`,
+      `models: ${repeatOfBase} repeat customers, fewer than the ${minRepeat} needed to fit BG/NBD and Gamma-Gamma; predictions are null`,
     );
     for (const column of Object.values(columns)) column.fill(Number.NaN);
     return { manifest, warnings, columns };
@@ -131,7 +138,7 @@ export function fitModels(input: ModelInput, opts: ModelOptions = {}): ModelResu
 
   const groups = groupRfm(x, tx, T, include);
   const kernels = opts.kernels;
-  const bg = fitBgNbdGroups(groups, { ...(kernels ? { kernels } : {}), ...(opts.warmStart?.bgnbd ? { start: opts.warmStart.bgnbd } : {}) });
+  const bg = opts.fitted?.bgnbd ?? fitBgNbdGroups(groups, { ...(kernels ? { kernels } : {}), ...(opts.warmStart?.bgnbd ? { start: opts.warmStart.bgnbd } : {}) });
   manifest.bgnbd = bgnbdManifest(bg);
   const bgOk = bg.converged;
   if (!bgOk) {
@@ -140,7 +147,7 @@ export function fitModels(input: ModelInput, opts: ModelOptions = {}): ModelResu
     );
   }
 
-  const gg = fitGammaGamma(x, input.meanRepeatValue, { ...(kernels ? { kernels } : {}), ...(opts.warmStart?.gammaGamma ? { start: opts.warmStart.gammaGamma } : {}) });
+  const gg = opts.fitted?.gammaGamma ?? fitGammaGamma(x, input.meanRepeatValue, { ...(kernels ? { kernels } : {}), ...(opts.warmStart?.gammaGamma ? { start: opts.warmStart.gammaGamma } : {}) });
   let ggOk = false;
   if (gg.customers < minRepeat) {
     warnings.push(

@@ -13,6 +13,8 @@ export interface FitPredictionsOptions {
   readonly engine?: 'js' | 'native';
   /** The live snapshot's manifest `models`, whose converged fits warm-start this one. */
   readonly previousModels?: unknown;
+  /** Fits of the whole base made elsewhere (a cluster's coordinator): predict with them (fit-models.ts `fitted`). */
+  readonly fitted?: ModelOptions['fitted'];
 }
 
 /** Fits the models on every customer with a purchase and predicts for each. */
@@ -34,6 +36,7 @@ export function fitPredictions(table: CustomerTable, config: Config, opts: FitPr
       annualDiscountRate: config.models.annual_discount_rate,
       kernels: modelKernels(opts.engine ?? 'js'),
       warmStart: warmStartOf(opts.previousModels),
+      ...(opts.fitted ? { fitted: opts.fitted } : {}),
     },
   );
 }
