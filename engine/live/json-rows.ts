@@ -1,22 +1,32 @@
 /**
- * A JSON array of flat row objects read straight into the columns parseBatch judges, without
- * the object per row (and the property walk over it) that JSON.parse builds: the bytes of
- * `[{"customer_id":42,"ts":"2026-07-01T10:00:00Z","amount":59.9}, ...]` go to one array of
- * values per known key (jsonRowsBatch's columns, same `seen` rules), and unknown keys are
- * checked and skipped.
+ * A JSON array of flat row objects read straight into the typed columns of valid rows (a
+ * TxBatch), without the object per row (and the property walk over it) that JSON.parse builds,
+ * and without a value per cell for parseBatch to judge: the bytes of
+ * `[{"customer_id":42,"ts":"2026-07-01T10:00:00Z","amount":59.9}, ...]` become ids, epoch
+ * milliseconds and amounts as they are read. Each value is judged by the batch path's own rules
+ * (parse-values.ts: customerKeyFromValue, numberFromValue, eventIdFromValue; ISO timestamps as
+ * parseIsoTimestamp reads them), so the rows are the ones parseBatch would accept.
  *
- * Only the common shape is read here; anything else (an element that is not an object, a value
- * that is an array or an object, a `__proto__` or `constructor` key, a control character in a
- * string, a byte that is not JSON) returns null, and the caller takes the general path
- * (JSON.parse with its checks, then jsonRowsBatch), which accepts or refuses the body exactly as
- * before. So this file decides only how fast a body is read, never whether it is valid.
+ * Only bodies whose every row is valid and in the common shape are read here: rows with
+ * `customer_id`, `ts` as ISO-8601 text, `amount` and `margin` as numbers (margin may be null or
+ * absent), an optional `event_id`, and unknown keys with plain values. Anything else (a row
+ * parseBatch would reject, line items, order ids, text money, numeric timestamps, a value that
+ * is an array or an object, a `__proto__` or `constructor` key, a control character in a
+ * string, a byte that is not JSON, a config whose ts_format is neither auto nor iso) returns
+ * null, and the caller takes the general path (JSON.parse with its checks, jsonRowsBatch, then
+ * parseBatch with the event dialect), which accepts, rejects or refuses the body exactly as
+ * before. So this file decides only how fast a body is read, never what is accepted.
  *
  * Numbers follow JSON's grammar; one with at most 15 significant digits and at most 22 decimals is
  * m / 10^k of two exact doubles, so correctly rounded like JSON.parse (Clinger's fast path); any
- * other goes through Number() of its text.
+ * other goes through Number() of its text. A timestamp in the canonical form
+ * `YYYY-MM-DDTHH:MM:SS[.fff]Z` is read from its bytes; any other text goes to parseIsoTimestamp.
  */
-import type { RawBatch } from '../read/raw-batch.js';
-import { JSON_ROW_KEYS, jsonColumnsBatch } from './tx-batches.js';
+import type { TxBatch } from '../parse/parse-batch.js';
+import { MS_PER_DAY, daysFromCivil, parseIsoTimestamp } from '../parse/parse-timestamp.js';
+import { type CustomerKey, customerKeyFromValue, numberFromValue } from '../parse/parse-values.js';
+import { eventIdFromValue } from '../wal/event-id.js';
+import { JSON_ROW_KEYS } from './tx-batches.js';
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -160,6 +170,50 @@ class Scanner {
     throw BAIL;
   }
 
+  /** A customer id, judged as parseBatch judges a JSON value (customerKeyFromValue); bails on one it would reject. */
+  key(): CustomerKey {
+    const c = this.space();
+    let v: unknown;
+    if (c === QUOTE) v = this.string();
+    else if (c === MINUS || (c >= ZERO && c <= NINE)) v = this.number();
+    else throw BAIL;
+    const k = customerKeyFromValue(v);
+    if (k === undefined || k === null) throw BAIL;
+    return k;
+  }
+
+  /** An ISO-8601 timestamp in a string (parseIsoTimestamp's rules); bails on any other value or an invalid one. */
+  timestamp(): number {
+    if (this.space() !== QUOTE) throw BAIL;
+    this.stringSpan();
+    const { spanStart: start, spanEnd: end } = this;
+    let t = this.spanPlain ? canonicalIsoMs(this.b, start, end) : Number.NaN;
+    if (Number.isNaN(t)) {
+      this.at = start - 1;
+      t = parseIsoTimestamp(this.string());
+    }
+    if (Number.isNaN(t)) throw BAIL;
+    return t;
+  }
+
+  /** A money amount given as a JSON number (numberFromValue); bails on text money or one out of range. */
+  money(): number {
+    const c = this.space();
+    if (c !== MINUS && (c < ZERO || c > NINE)) throw BAIL;
+    const v = numberFromValue(this.number());
+    if (Number.isNaN(v)) throw BAIL;
+    return v;
+  }
+
+  /** A margin: a number as money, null as not known (NaN); bails on anything else. */
+  margin(): number {
+    if (this.space() === 0x6e) {
+      this.literal('null', null);
+      return Number.NaN;
+    }
+    return this.money();
+  }
+
   /** Which known key the bytes `start..end` are (-1: another key); bails on a refused key. */
   keyIndex(start: number, end: number): number {
     const b = this.b;
@@ -181,53 +235,146 @@ class Scanner {
   }
 }
 
-/** The columns of a JSON array of flat row objects (see the file comment), or null for the general path. */
-export function scanJsonRows(body: Uint8Array, source: string): { raw: RawBatch; rows: number } | null {
+/** Column indexes of the keys this reader takes (JSON_ROW_KEYS order); the others of JSON_ROW_KEYS send a body to the general path. */
+const ID = 0;
+const TS = 1;
+const AMOUNT = 2;
+const MARGIN = 3;
+const EVENT_ID = 4;
+const REQUIRED = (1 << ID) | (1 << TS) | (1 << AMOUNT);
+
+/** Whether a body's timestamps may be read here: the dialect reads ISO text as ISO under these formats only. */
+export function readsIsoTimestamps(tsFormat: string): boolean {
+  return tsFormat === 'auto' || tsFormat === 'iso';
+}
+
+function digit(b: Uint8Array, at: number): number {
+  const c = b[at]! - ZERO;
+  return c >= 0 && c <= 9 ? c : -100_000;
+}
+
+/**
+ * The instant of `YYYY-MM-DDTHH:MM:SSZ`, `YYYY-MM-DDTHH:MM:SS.fffZ` or `YYYY-MM-DD` in bytes
+ * `start..end`, or NaN for any other text (which parseIsoTimestamp then reads). A day past the
+ * 28th is left to parseIsoTimestamp too, which knows the months' lengths.
+ */
+export function canonicalIsoMs(b: Uint8Array, start: number, end: number): number {
+  const len = end - start;
+  if ((len !== 20 && len !== 24 && len !== 10) || b[start + 4] !== MINUS || b[start + 7] !== MINUS) return Number.NaN;
+  const year = digit(b, start) * 1000 + digit(b, start + 1) * 100 + digit(b, start + 2) * 10 + digit(b, start + 3);
+  const month = digit(b, start + 5) * 10 + digit(b, start + 6);
+  const day = digit(b, start + 8) * 10 + digit(b, start + 9);
+  if (year < 0 || month < 1 || month > 12 || day < 1 || day > 28) return Number.NaN;
+  const date = daysFromCivil(year, month, day) * MS_PER_DAY;
+  if (len === 10) return date;
+  if (b[start + 10] !== 0x54 /* T */ || b[start + 13] !== COLON || b[start + 16] !== COLON || b[end - 1] !== 0x5a /* Z */) return Number.NaN;
+  const hour = digit(b, start + 11) * 10 + digit(b, start + 12);
+  const minute = digit(b, start + 14) * 10 + digit(b, start + 15);
+  const second = digit(b, start + 17) * 10 + digit(b, start + 18);
+  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return Number.NaN;
+  let ms = 0;
+  if (len === 24) {
+    if (b[start + 19] !== DOT) return Number.NaN;
+    ms = digit(b, start + 20) * 100 + digit(b, start + 21) * 10 + digit(b, start + 22);
+    if (ms < 0) return Number.NaN;
+  }
+  return date + hour * 3_600_000 + minute * 60_000 + second * 1000 + ms;
+}
+
+/** Typed columns that grow as rows are read. */
+class Columns {
+  ids: CustomerKey[] = [];
+  ts: Float64Array;
+  amount: Float64Array;
+  margin: Float64Array;
+  eventIds: (string | null)[] = [];
+  constructor(capacity: number) {
+    this.ts = new Float64Array(capacity);
+    this.amount = new Float64Array(capacity);
+    this.margin = new Float64Array(capacity);
+  }
+
+  room(n: number): void {
+    if (n < this.ts.length) return;
+    const grow = (old: Float64Array) => {
+      const next = new Float64Array(old.length * 2);
+      next.set(old);
+      return next;
+    };
+    this.ts = grow(this.ts);
+    this.amount = grow(this.amount);
+    this.margin = grow(this.margin);
+  }
+}
+
+/**
+ * The rows of a JSON body as a TxBatch (see the file comment), or null for the general path.
+ * `rows` is the number of rows, all valid.
+ */
+export function scanJsonBatch(body: Uint8Array, tsFormat: string): { batch: TxBatch; rows: number } | null {
+  if (!readsIsoTimestamps(tsFormat)) return null;
   const s = new Scanner(body);
-  const columns: unknown[][] = JSON_ROW_KEYS.map(() => []);
+  // A row of the common shape takes 60 bytes or more.
+  const cols = new Columns(Math.max(16, Math.ceil(body.length / 48)));
   let seen = 0;
   let n = 0;
   try {
     s.expect(0x5b);
-    if (s.space() === 0x5d) s.at++;
-    else {
-      for (;;) {
-        s.expect(0x7b);
-        if (s.space() === 0x7d) s.at++;
-        else {
-          for (;;) {
-            if (s.space() !== QUOTE) throw BAIL;
-            s.stringSpan();
-            // A key with escapes could spell a known or refused key: the general path reads it.
-            if (!s.spanPlain) throw BAIL;
-            const j = s.keyIndex(s.spanStart, s.spanEnd);
-            s.expect(COLON);
-            const v = s.value();
-            if (j >= 0) {
-              const col = columns[j]!;
-              // Rows without the key hold undefined, as a missing key reads in jsonRowsBatch.
-              while (col.length < n) col.push(undefined);
-              col[n] = v;
-              seen |= 1 << j;
-            }
-            const c = s.space();
-            s.at++;
-            if (c === 0x7d) break;
-            if (c !== COMMA) throw BAIL;
-          }
+    if (s.space() === 0x5d) return null;
+    for (;;) {
+      s.expect(0x7b);
+      cols.room(n);
+      let got = 0;
+      let margin = Number.NaN;
+      let eventId: string | null = null;
+      if (s.space() !== 0x7d) {
+        for (;;) {
+          if (s.space() !== QUOTE) throw BAIL;
+          s.stringSpan();
+          // A key with escapes could spell a known or refused key: the general path reads it.
+          if (!s.spanPlain) throw BAIL;
+          const j = s.keyIndex(s.spanStart, s.spanEnd);
+          s.expect(COLON);
+          if (j === ID) cols.ids[n] = s.key();
+          else if (j === TS) cols.ts[n] = s.timestamp();
+          else if (j === AMOUNT) cols.amount[n] = s.money();
+          else if (j === MARGIN) margin = s.margin();
+          else if (j === EVENT_ID) {
+            const e = eventIdFromValue(s.value());
+            if (e === undefined) throw BAIL;
+            eventId = e;
+          } else if (j >= 0) throw BAIL;
+          else s.value();
+          if (j >= 0) got |= 1 << j;
+          const c = s.space();
+          s.at++;
+          if (c === 0x7d) break;
+          if (c !== COMMA) throw BAIL;
         }
-        n++;
-        const c = s.space();
-        s.at++;
-        if (c === 0x5d) break;
-        if (c !== COMMA) throw BAIL;
       }
+      if ((got & REQUIRED) !== REQUIRED) throw BAIL;
+      cols.margin[n] = margin;
+      cols.eventIds[n] = eventId;
+      seen |= got;
+      n++;
+      const c = s.space();
+      s.at++;
+      if (c === 0x5d) break;
+      if (c !== COMMA) throw BAIL;
     }
     if (s.space() !== -1) throw BAIL;
   } catch (error) {
     if (error === BAIL) return null;
     throw error;
   }
-  for (const col of columns) while (col.length < n) col.push(undefined);
-  return { raw: jsonColumnsBatch(columns, seen, n, source), rows: n };
+  const batch: TxBatch = {
+    length: n,
+    ids: cols.ids,
+    ts: cols.ts.subarray(0, n),
+    amount: cols.amount.subarray(0, n),
+    // As parseBatch gives them: a margin column when any row has the key, event ids when any row has that key.
+    margin: (seen & (1 << MARGIN)) !== 0 ? cols.margin.subarray(0, n) : null,
+    ...((seen & (1 << EVENT_ID)) !== 0 ? { eventIds: cols.eventIds } : {}),
+  };
+  return { batch, rows: n };
 }

@@ -5,12 +5,12 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { BadRequestError, PayloadTooLargeError } from '../../engine/errors.js';
-import { scanJsonRows } from '../../engine/live/json-rows.js';
+import { scanJsonBatch } from '../../engine/live/json-rows.js';
 import { concatTxBatches, jsonRowsBatch } from '../../engine/live/tx-batches.js';
 import { type TxBatch, parseBatch } from '../../engine/parse/parse-batch.js';
 import { RejectLog } from '../../engine/parse/reject-log.js';
 import { readStream } from '../../engine/read/open-input.js';
-import { DEFAULT_COLUMN_MAP, type InputFormat, type RawBatch } from '../../engine/read/raw-batch.js';
+import { DEFAULT_COLUMN_MAP, type InputFormat } from '../../engine/read/raw-batch.js';
 import { requireToken } from '../auth.js';
 import { eventDialect } from '../event-dialect.js';
 import { jsonTextParser } from '../request-bodies.js';
@@ -49,10 +49,10 @@ async function* once(body: Buffer): AsyncGenerator<Uint8Array> {
   yield body;
 }
 
-/** A JSON body already read into columns (engine/live/json-rows.ts). */
+/** A JSON body already read into the typed columns of its rows, every one valid (engine/live/json-rows.ts). */
 class ScannedRows {
   constructor(
-    readonly raw: RawBatch,
+    readonly batch: TxBatch,
     readonly rows: number,
   ) {}
 }
@@ -62,12 +62,14 @@ export function eventRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const maxRows = ctx.options.maxEventRows ?? 100_000;
   void app.register(async (scope) => {
     scope.addContentTypeParser(Object.keys(STREAM_TYPES), { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
-    // JSON rows go straight to columns; a body of another shape takes the server's JSON parser, with its checks.
+    // Valid rows of the common shape go straight to typed columns; any other body takes the
+    // server's JSON parser, with its checks, and parseBatch judges its rows.
     const parseJson = jsonTextParser(scope);
     scope.removeContentTypeParser('application/json');
     scope.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
-      const scanned = scanJsonRows(body as Buffer, 'request');
-      if (scanned) done(null, new ScannedRows(scanned.raw, scanned.rows));
+      const state = ctx.store.state;
+      const scanned = state ? scanJsonBatch(body as Buffer, state.config.input.ts_format) : null;
+      if (scanned) done(null, new ScannedRows(scanned.batch, scanned.rows));
       else parseJson(request, (body as Buffer).toString('utf8'), done);
     });
     scope.post<{ Body: unknown | Buffer | ScannedRows }>(
@@ -113,8 +115,11 @@ export function eventRoutes(app: FastifyInstance, ctx: ServerContext): void {
           if (!(body instanceof ScannedRows) && !Array.isArray(body)) throw new BadRequestError('body must be array');
           rows = body instanceof ScannedRows ? body.rows : body.length;
           if (rows > maxRows) throw new PayloadTooLargeError(`more than ${maxRows} rows in one request; split the batch`);
-          const raw = body instanceof ScannedRows ? body.raw : jsonRowsBatch(body, 'request');
-          batches.push(parseBatch(raw, rejects, eventDialect(live.config, live.snapshot.manifest, raw)));
+          if (body instanceof ScannedRows) batches.push(body.batch);
+          else {
+            const raw = jsonRowsBatch(body, 'request');
+            batches.push(parseBatch(raw, rejects, eventDialect(live.config, live.snapshot.manifest, raw)));
+          }
         }
         const batch = concatTxBatches(batches);
         // In cluster mode the rows go to their shards' streams, and the 202 waits for JetStream's acknowledgements.

@@ -47,8 +47,9 @@ describe('rescore jobs', () => {
         if (seen.has(pid)) continue;
         const tasks = await readdir(`/proc/${pid}/task`).catch(() => []);
         const values = await Promise.all(tasks.map((t) => statOf(`/proc/${pid}/task/${t}/stat`).then((f) => Number(f[16]), () => Number.NaN)));
-        // The child lowers its threads as its first step: wait until it has.
-        if (values.length > 0 && values.every((v) => v === JOB_NICE)) nices = values;
+        // The child lowers its threads as its first step: wait until it has, and until it runs more
+        // than its first thread (a process caught just after the fork has one, at the server's nice 19).
+        if (values.length > 1 && values.every((v) => v === JOB_NICE)) nices = values;
       }
       if (nices.length === 0) await new Promise((r) => setTimeout(r, 25));
     }
