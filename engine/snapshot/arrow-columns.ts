@@ -65,20 +65,26 @@ export function uintVector(values: Uint8Array | Uint16Array): Vector {
 
 /** Epoch-millisecond timestamps (UTC); NaN becomes null. */
 export function timestampVector(values: Float64Array): Vector {
-  // An instant outside the Date range is null, never a value `export` could not write back.
-  const { nullBitmap, nullCount } = validity(values.length, (i) => !isValidTimestamp(values[i]!));
-  const data = new BigInt64Array(values.length);
+  const n = values.length;
+  const nullBitmap = new Uint8Array((n + 7) >> 3);
+  let nullCount = 0;
+  const data = new BigInt64Array(n);
   // Each int64 written as two 32-bit words (little-endian, two's complement by the floor division)
   // instead of a BigInt per value, which cost ~100 ns each.
   const words = new Uint32Array(data.buffer);
-  for (let i = 0; i < values.length; i++) {
+  for (let i = 0; i < n; i++) {
     const v = values[i]!;
-    if (!isValidTimestamp(v)) continue;
+    // An instant outside the Date range is null, never a value `export` could not write back.
+    if (!isValidTimestamp(v)) {
+      nullCount++;
+      continue;
+    }
+    nullBitmap[i >> 3]! |= 1 << (i & 7);
     const high = Math.floor(v / 4294967296);
     words[2 * i] = v - high * 4294967296;
     words[2 * i + 1] = high >>> 0;
   }
-  return makeVector(makeData({ type: new TimestampMillisecond('UTC'), length: values.length, nullCount, nullBitmap, data }));
+  return makeVector(makeData({ type: new TimestampMillisecond('UTC'), length: n, nullCount, nullBitmap, data }));
 }
 
 /** Booleans from 0/1 bytes. */
@@ -88,22 +94,49 @@ export function boolVector(values: Uint8Array): Vector {
   return makeVector(makeData({ type: new Bool(), length: values.length, nullCount: 0, data }));
 }
 
-/** Utf8 column from strings (null stays null), encoded in one pass into one buffer. */
+/** Utf8 column from strings (null stays null), encoded into one buffer. */
 export function utf8Vector(values: readonly (string | null)[]): Vector {
-  const offsets = new Int32Array(values.length + 1);
-  let bytes = 0;
-  for (let i = 0; i < values.length; i++) {
+  const n = values.length;
+  const offsets = new Int32Array(n + 1);
+  let nullCount = 0;
+  let units = 0;
+  for (let i = 0; i < n; i++) {
     const v = values[i];
-    if (v !== null && v !== undefined) bytes += Buffer.byteLength(v, 'utf8');
-    offsets[i + 1] = bytes;
+    if (v === null || v === undefined) nullCount++;
+    else units += v.length;
+    offsets[i + 1] = units;
   }
-  const data = Buffer.allocUnsafe(bytes);
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (v !== null && v !== undefined) data.write(v, offsets[i]!, 'utf8');
+  // All text in one string and one native call: when it is ASCII (ids nearly always are), its
+  // UTF-16 units are its bytes and the offsets above are already right; else byte by byte.
+  const joined = (nullCount === 0 ? (values as readonly string[]) : values.filter((v) => v !== null && v !== undefined)).join('');
+  let data: Uint8Array;
+  if (Buffer.byteLength(joined, 'utf8') === joined.length) data = Buffer.from(joined, 'latin1');
+  else {
+    let bytes = 0;
+    for (let i = 0; i < n; i++) {
+      const v = values[i];
+      if (v !== null && v !== undefined) bytes += Buffer.byteLength(v, 'utf8');
+      offsets[i + 1] = bytes;
+    }
+    const buffer = Buffer.allocUnsafe(bytes);
+    for (let i = 0; i < n; i++) {
+      const v = values[i];
+      if (v !== null && v !== undefined) buffer.write(v, offsets[i]!, 'utf8');
+    }
+    data = buffer;
   }
-  const { nullBitmap, nullCount } = validity(values.length, (i) => values[i] === null || values[i] === undefined);
-  return makeVector(makeData({ type: new Utf8(), length: values.length, nullCount, nullBitmap, valueOffsets: offsets, data }));
+  return utf8Data({ offsets, data }, nullCount === 0 ? null : validity(n, (i) => values[i] === null || values[i] === undefined));
+}
+
+/** Text already encoded: value i is the UTF-8 of `data[offsets[i] … offsets[i + 1])`, none null. */
+export interface Utf8Values {
+  readonly offsets: Int32Array;
+  readonly data: Uint8Array;
+}
+
+function utf8Data(values: Utf8Values, nulls: { nullBitmap: Uint8Array; nullCount: number } | null): Vector {
+  const length = values.offsets.length - 1;
+  return makeVector(makeData({ type: new Utf8(), length, nullCount: nulls?.nullCount ?? 0, ...(nulls ? { nullBitmap: nulls.nullBitmap } : {}), valueOffsets: values.offsets, data: values.data }));
 }
 
 /** The code of a null in a {@link CodedValues} column. */
@@ -135,10 +168,10 @@ export function dictionaryVector(codes: Uint16Array, names: readonly string[]): 
 }
 
 /**
- * The values a column of each kind is built from: text as strings, categories as codes, numbers
+ * The values a column of each kind is built from: text as strings or UTF-8, categories as codes, numbers
  * and timestamps as Float64 with NaN for null, scores and flags as bytes, bands as Uint16.
  */
-export type ColumnValues = readonly (string | null)[] | CodedValues | Float64Array | Uint8Array | Uint16Array;
+export type ColumnValues = readonly (string | null)[] | Utf8Values | CodedValues | Float64Array | Uint8Array | Uint16Array;
 
 function wrongValues(kind: FieldKind): never {
   throw new TypeError(`values of the wrong type for a ${kind} column`);
@@ -148,7 +181,7 @@ function wrongValues(kind: FieldKind): never {
 export function columnVector(kind: FieldKind, values: ColumnValues): Vector {
   switch (kind) {
     case 'text':
-      return Array.isArray(values) ? utf8Vector(values) : wrongValues(kind);
+      return Array.isArray(values) ? utf8Vector(values) : 'offsets' in values ? utf8Data(values, null) : wrongValues(kind);
     case 'category':
       return 'codes' in values ? dictionaryVector(values.codes, values.names) : wrongValues(kind);
     case 'integer':

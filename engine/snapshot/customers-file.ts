@@ -5,7 +5,7 @@
  */
 import { Table, type Vector, tableFromIPC, tableToIPC } from 'apache-arrow';
 import type { ScoredBase } from '../segment/scored-base.js';
-import { type ColumnValues, columnVector } from './arrow-columns.js';
+import { type ColumnValues, columnVector, type Utf8Values } from './arrow-columns.js';
 import { CUSTOMER_FIELDS, type CustomerColumn, fieldsOfKind } from './customer-schema.js';
 
 export { CUSTOMER_COLUMNS, type CustomerColumn } from './customer-schema.js';
@@ -13,10 +13,28 @@ export { CUSTOMER_COLUMNS, type CustomerColumn } from './customer-schema.js';
 /** Columns holding timestamps (ISO-8601 in text exports). */
 export const TIMESTAMP_COLUMNS: ReadonlySet<string> = fieldsOfKind('timestamp');
 
-function rfmCells(r: Uint8Array, f: Uint8Array, m: Uint8Array): string[] {
-  const out = new Array<string>(r.length);
-  for (let c = 0; c < r.length; c++) out[c] = `${r[c]}${f[c]}${m[c]}`;
-  return out;
+/**
+ * The cells' text ("545") written straight as UTF-8: each score as its decimal digits, no string
+ * per customer.
+ */
+export function rfmCells(r: Uint8Array, f: Uint8Array, m: Uint8Array): Utf8Values {
+  const n = r.length;
+  const offsets = new Int32Array(n + 1);
+  // A score is at most 255: three digits each, nine per cell.
+  const data = new Uint8Array(9 * n);
+  let at = 0;
+  const digits = (v: number): void => {
+    if (v >= 100) data[at++] = 48 + Math.floor(v / 100);
+    if (v >= 10) data[at++] = 48 + (Math.floor(v / 10) % 10);
+    data[at++] = 48 + (v % 10);
+  };
+  for (let c = 0; c < n; c++) {
+    digits(r[c]!);
+    digits(f[c]!);
+    digits(m[c]!);
+    offsets[c + 1] = at;
+  }
+  return { offsets, data: data.subarray(0, at) };
 }
 
 /** The values of every field of a scored base, by field name. */

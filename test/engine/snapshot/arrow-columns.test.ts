@@ -1,7 +1,8 @@
 import { tableFromIPC, tableToIPC, Table } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { isValidTimestamp } from '../../../engine/parse/parse-timestamp.js';
-import { NULL_CODE, dictionaryVector, float64Vector, int32Vector, timestampVector } from '../../../engine/snapshot/arrow-columns.js';
+import { NULL_CODE, columnVector, dictionaryVector, float64Vector, int32Vector, timestampVector, utf8Vector } from '../../../engine/snapshot/arrow-columns.js';
+import { rfmCells } from '../../../engine/snapshot/customers-file.js';
 
 /** Writes the columns as an IPC file and reads them back, as a snapshot does. */
 function roundTrip(columns: Record<string, ReturnType<typeof float64Vector>>): Table {
@@ -31,5 +32,27 @@ describe('arrow columns', () => {
     expect([...t.getChild('x')!]).toEqual([1.5, null, -2, 0, 3]);
     expect([...t.getChild('n')!]).toEqual([1, 2, null, -4, 5]);
     expect(t.getChild('seg')!.nullCount).toBe(1);
+  });
+
+  it('write text as its UTF-8: ASCII in one piece, and anything else (accents, emoji, lone surrogates) value by value, with nulls', () => {
+    const ascii = ['C1', '', 'C22', '0042', 'a b\tc'];
+    expect([...roundTrip({ t: utf8Vector(ascii) }).getChild('t')!]).toEqual(ascii);
+    const mixed = ['Zoë', '', '🙂x', 'plain', 'é'];
+    expect([...roundTrip({ t: utf8Vector(mixed) }).getChild('t')!]).toEqual(mixed);
+    // A lone surrogate has no UTF-8: it is written as U+FFFD, as Buffer writes it.
+    expect([...roundTrip({ t: utf8Vector(['a\ud800b', 'c']) }).getChild('t')!]).toEqual(['a\ufffdb', 'c']);
+    const withNulls = roundTrip({ t: utf8Vector(['x', null, 'yz', null]) }).getChild('t')!;
+    expect([...withNulls]).toEqual(['x', null, 'yz', null]);
+    expect(withNulls.nullCount).toBe(2);
+    expect(roundTrip({ t: utf8Vector(['x', null, 'ü']) }).getChild('t')!.toArray()).toEqual(['x', null, 'ü']);
+  });
+
+  it('write RFM cells as the three scores\' digits, without a string per customer', () => {
+    const r = Uint8Array.from([5, 0, 1, 10, 255, 9]);
+    const f = Uint8Array.from([4, 0, 10, 1, 100, 9]);
+    const m = Uint8Array.from([5, 0, 3, 10, 7, 99]);
+    const cells = roundTrip({ c: columnVector('text', rfmCells(r, f, m)) }).getChild('c')!;
+    expect([...cells]).toEqual(Array.from(r, (_, i) => `${r[i]}${f[i]}${m[i]}`));
+    expect(cells.nullCount).toBe(0);
   });
 });
