@@ -37,24 +37,24 @@ export interface GammaGammaData {
 
 /** Keeps the customers the model is defined for (x > 0, finite m_x > 0). */
 export function prepareGammaGamma(x: Float64Array, mx: Float64Array): GammaGammaData {
-  const keep = (i: number): boolean => {
+  // One pass keeps the customers (x > 0, finite m_x > 0: x − x is 0 only for finite x) into
+  // full-length columns; the shorter views below are what the fit reads.
+  const n = x.length;
+  const xs = new Float64Array(n);
+  const m = new Float64Array(n);
+  let count = 0;
+  for (let i = 0; i < n; i++) {
     const xi = x[i] as number;
     const mi = mx[i] as number;
-    return xi > 0 && Number.isFinite(xi) && mi > 0 && Number.isFinite(mi);
-  };
-  let count = 0;
-  for (let i = 0; i < x.length; i++) if (keep(i)) count++;
-  const xs = new Float64Array(count);
-  const m = new Float64Array(count);
-  const logMx = new Float64Array(count);
-  for (let i = 0, j = 0; i < x.length; i++) {
-    if (!keep(i)) continue;
-    xs[j] = x[i] as number;
-    m[j] = mx[i] as number;
-    logMx[j++] = Math.log(mx[i] as number);
+    if (!(xi > 0 && mi > 0 && xi - xi === 0 && mi - mi === 0)) continue;
+    xs[count] = xi;
+    m[count++] = mi;
   }
-  const { xIndex, xValues } = indexValues(xs);
-  return { count, x: xs, mx: m, logMx, xIndex, xValues };
+  const logMx = new Float64Array(count);
+  for (let j = 0; j < count; j++) logMx[j] = Math.log(m[j] as number);
+  const kept = xs.subarray(0, count);
+  const { xIndex, xValues } = indexValues(kept);
+  return { count, x: kept, mx: m.subarray(0, count), logMx, xIndex, xValues };
 }
 
 /**

@@ -177,15 +177,48 @@ export function sampleGroups(groups: RfmGroups, customers: number): RfmGroups | 
   return { count, x, tx, T, weight, xIndex, xValues: groups.xValues, maxDay: groups.maxDay, groupOf: new Int32Array(0) };
 }
 
-/** Distinct (x, T) pairs of the groups and each group's pair. */
+/** Distinct (x, T) pairs of the groups and each group's pair, numbered in first-seen order. */
 export function indexPairs(
   x: Float64Array,
   T: Float64Array,
 ): { count: number; x: Float64Array; T: Float64Array; index: Int32Array } {
-  const table = new TupleTable(Math.min(x.length, 1 << 16));
   const index = new Int32Array(x.length);
+  const maxX = smallIntegerBound(x);
+  const maxT = smallIntegerBound(T);
+  if (maxX >= 0 && maxT >= 0 && (maxX + 1) * (maxT + 1) <= DENSE_IDS) {
+    // Integer x and T (days): a pair's id from an array indexed by x · (max T + 1) + T, no hashing.
+    const idOf = new Int32Array((maxX + 1) * (maxT + 1)).fill(-1);
+    const px: number[] = [];
+    const pT: number[] = [];
+    for (let i = 0; i < x.length; i++) {
+      const key = (x[i] as number) * (maxT + 1) + (T[i] as number);
+      let id = idOf[key] as number;
+      if (id < 0) {
+        id = px.push(x[i] as number) - 1;
+        pT.push(T[i] as number);
+        idOf[key] = id;
+      }
+      index[i] = id;
+    }
+    return { count: px.length, x: Float64Array.from(px), T: Float64Array.from(pT), index };
+  }
+  const table = new TupleTable(Math.min(x.length, 1 << 16));
   for (let i = 0; i < x.length; i++) index[i] = table.id(x[i] as number, T[i] as number, 0);
   return { count: table.count, x: table.column(0), T: table.column(1), index };
+}
+
+/** Entries of the dense id arrays of {@link indexValues} and {@link indexPairs}: 4 MiB at most. */
+const DENSE_IDS = 1 << 20;
+
+/** The largest value when every value is an integer in [0, DENSE_IDS), else −1. */
+function smallIntegerBound(values: Float64Array): number {
+  let max = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] as number;
+    if (!(v >>> 0 === v && v < DENSE_IDS)) return -1;
+    if (v > max) max = v;
+  }
+  return max;
 }
 
 /** Largest value when every t_x and T is an integer in [0, 2^16), else −1. */
@@ -203,8 +236,24 @@ export function integerDayBound(tx: Float64Array, T: Float64Array): number {
 
 /** Maps each value to its position among the distinct values (in first-seen order). */
 export function indexValues(values: Float64Array): { xIndex: Int32Array; xValues: Float64Array } {
-  const table = new TupleTable(1024);
   const xIndex = new Int32Array(values.length);
+  const max = smallIntegerBound(values);
+  if (max >= 0) {
+    // Integer counts (repeat purchases): ids from an array indexed by the value, no hashing.
+    const idOf = new Int32Array(max + 1).fill(-1);
+    const distinct: number[] = [];
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i] as number;
+      let id = idOf[v] as number;
+      if (id < 0) {
+        id = distinct.push(v) - 1;
+        idOf[v] = id;
+      }
+      xIndex[i] = id;
+    }
+    return { xIndex, xValues: Float64Array.from(distinct) };
+  }
+  const table = new TupleTable(1024);
   for (let i = 0; i < values.length; i++) xIndex[i] = table.id(values[i] as number, 0, 0);
   return { xIndex, xValues: table.column(0) };
 }

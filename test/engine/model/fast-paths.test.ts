@@ -3,7 +3,7 @@ import { bgnbdExpectedPurchases, bgnbdPAlive } from '../../../engine/model/bgnbd
 import { clvOne, clvSchedule } from '../../../engine/model/clv.js';
 import { fitModels } from '../../../engine/model/fit-models.js';
 import { gammaGammaExpectedAov, type GammaGammaParams } from '../../../engine/model/gamma-gamma.js';
-import { groupRfm } from '../../../engine/model/rfm-groups.js';
+import { groupRfm, indexPairs, indexValues } from '../../../engine/model/rfm-groups.js';
 import { Hyp2f1Fixed, hyp2f1 } from '../../../engine/model/special-functions.js';
 
 /** Small deterministic PRNG (mulberry32) so the random base is the same on every run. */
@@ -118,6 +118,29 @@ describe('fast paths of fitModels', () => {
         const z = u() * 0.995;
         expect(f.at(z)).toBe(hyp2f1(a, b, c, z));
       }
+    }
+  });
+});
+
+describe('numbering distinct values', () => {
+  const u = rng(5);
+  const x = Float64Array.from({ length: 50_000 }, () => Math.floor(u() ** 3 * 700));
+  const T = Float64Array.from({ length: 50_000 }, () => Math.floor(u() * 1100));
+
+  it('gives integers the ids in first-seen order that the hash gives values which are not', () => {
+    // Shifting by a half sends the same values through the hash; the ids must not change.
+    const dense = indexValues(x);
+    const hashed = indexValues(x.map((v) => v + 0.5));
+    expect(dense.xIndex).toEqual(hashed.xIndex);
+    expect(dense.xValues).toEqual(hashed.xValues.map((v) => v - 0.5));
+    for (const i of [0, 1, 777, 49_999]) expect(dense.xValues[dense.xIndex[i]!]).toBe(x[i]);
+    const pairs = indexPairs(x, T);
+    const hashedPairs = indexPairs(x.map((v) => v + 0.5), T);
+    expect(pairs.index).toEqual(hashedPairs.index);
+    expect(pairs.count).toBe(hashedPairs.count);
+    for (const i of [0, 3, 49_999]) {
+      expect(pairs.x[pairs.index[i]!]).toBe(x[i]);
+      expect(pairs.T[pairs.index[i]!]).toBe(T[i]);
     }
   });
 });
