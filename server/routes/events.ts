@@ -5,12 +5,13 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { BadRequestError, PayloadTooLargeError } from '../../engine/errors.js';
+import { arrowEventBatch } from '../../engine/live/arrow-events.js';
 import { scanJsonBatch } from '../../engine/live/json-rows.js';
 import { concatTxBatches, jsonRowsBatch } from '../../engine/live/tx-batches.js';
 import { type TxBatch, parseBatch } from '../../engine/parse/parse-batch.js';
 import { RejectLog } from '../../engine/parse/reject-log.js';
 import { readStream } from '../../engine/read/open-input.js';
-import { DEFAULT_COLUMN_MAP, type InputFormat } from '../../engine/read/raw-batch.js';
+import { DEFAULT_COLUMN_MAP, type InputFormat, type RawBatch } from '../../engine/read/raw-batch.js';
 import { requireToken } from '../auth.js';
 import { eventDialect } from '../event-dialect.js';
 import { jsonTextParser } from '../request-bodies.js';
@@ -107,7 +108,9 @@ export function eventRoutes(app: FastifyInstance, ctx: ServerContext): void {
           for await (const raw of readStream(once(request.body), 'request', { columns: { ...DEFAULT_COLUMN_MAP, event_id: 'event_id' }, format, batchSize: 65_536 })) {
             rows += raw.length;
             if (rows > maxRows) throw new PayloadTooLargeError(`more than ${maxRows} rows in one request; split the batch`);
-            batches.push(parseBatch(raw, rejects, eventDialect(live.config, live.snapshot.manifest, raw)));
+            // Arrow columns of valid rows go straight to a batch; any other batch is judged row by row.
+            const dialectOf = (b: RawBatch) => eventDialect(live.config, live.snapshot.manifest, b);
+            batches.push((format === 'arrow' ? arrowEventBatch(raw, dialectOf) : null) ?? parseBatch(raw, rejects, dialectOf(raw)));
           }
         } else {
           source = 'json';

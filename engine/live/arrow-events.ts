@@ -1,0 +1,89 @@
+/**
+ * A batch of live purchases sent as Arrow, read column by column from the IPC buffers into a
+ * TxBatch when every row is valid: ids, timestamps, amounts and margins come from
+ * arrow-numbers.ts (views of the buffers where they are doubles), each value judged by the rules
+ * parseBatch applies to the same cells (arrow-cells.ts reads a numeric column through
+ * arrowNumbers too), so the rows are the ones parseBatch would accept — without a cell accessor
+ * call and a value parser call per cell, and without sniffing the decimal mark of money columns
+ * that hold numbers (the mark reads text only).
+ *
+ * Any other batch (a row parseBatch would reject, malformed rows, line items, order ids, money
+ * or timestamps that are not Arrow numbers, dates or timestamps, a timestamp kind other than
+ * native or integer) returns null, and the caller runs parseBatch, which judges it as before.
+ */
+import { isNativeTsColumn, type InputDialect } from '../parse/input-dialect.js';
+import { arrowCells } from '../parse/arrow-cells.js';
+import { arrowNumbers } from '../parse/arrow-numbers.js';
+import type { TxBatch } from '../parse/parse-batch.js';
+import { isValidTimestamp } from '../parse/parse-timestamp.js';
+import { type CustomerKey, customerKeyFromValue, isValidMoney } from '../parse/parse-values.js';
+import { timestampOfInt } from '../parse/ts-kinds.js';
+import type { RawBatch } from '../read/raw-batch.js';
+import { eventIdFromValue } from '../wal/event-id.js';
+
+/**
+ * The rows of `raw` as a TxBatch, or null for parseBatch (see the file comment). `dialectOf`
+ * gives the request's dialect for a batch; it is handed the timestamp column alone, which is all
+ * that decides how timestamps read here.
+ */
+export function arrowEventBatch(raw: RawBatch, dialectOf: (tsOnly: RawBatch) => InputDialect): TxBatch | null {
+  const { customer_id: idCol, ts: tsCol, amount: amountCol, margin: marginCol, event_id: eventCol, order_id, quantity, price } = raw.columns;
+  if (raw.malformed.length > 0 || order_id || quantity || price || raw.length === 0) return null;
+  if (idCol?.kind !== 'arrow' || tsCol?.kind !== 'arrow' || amountCol?.kind !== 'arrow') return null;
+  if ((marginCol && marginCol.kind !== 'arrow') || (eventCol && eventCol.kind !== 'arrow')) return null;
+  const ts = arrowNumbers(tsCol.vector);
+  const amount = ts && arrowNumbers(amountCol.vector);
+  const margin = marginCol?.kind === 'arrow' ? arrowNumbers(marginCol.vector) : null;
+  if (!ts || !amount || (marginCol && !margin)) return null;
+  const kind = isNativeTsColumn(tsCol) ? 'native' : dialectOf({ ...raw, columns: { ts: tsCol } }).ts;
+  if (kind !== 'native' && kind !== 'epoch_ms' && kind !== 'epoch_s' && kind !== 'yyyymmdd') return null;
+  const n = raw.length;
+  const out = kind === 'native' || kind === 'epoch_ms' ? ts : new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const t = kind === 'native' ? (isValidTimestamp(ts[i]!) ? ts[i]! : Number.NaN) : timestampOfInt(ts[i]!, kind);
+    if (Number.isNaN(t) || !isValidMoney(amount[i]!)) return null;
+    if (out !== ts) out[i] = t;
+  }
+  if (margin && marginCol?.kind === 'arrow') {
+    for (let i = 0; i < n; i++) {
+      const m = margin[i]!;
+      // NaN is a null (not known) or a float NaN that is a value (a bad margin: parseBatch rejects it).
+      if (Number.isNaN(m) ? marginCol.vector.isValid(i) : !isValidMoney(m)) return null;
+    }
+  }
+  const ids = keysOf(idCol.vector, n);
+  if (!ids) return null;
+  let eventIds: (string | null)[] | undefined;
+  if (eventCol?.kind === 'arrow') {
+    const at = arrowCells(eventCol.vector);
+    eventIds = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const e = eventIdFromValue(at(i));
+      if (e === undefined) return null;
+      eventIds[i] = e;
+    }
+  }
+  return { length: n, ids, ts: out, amount, margin, ...(eventIds ? { eventIds } : {}) };
+}
+
+/** The customer keys of an id column as parseBatch reads its cells, or null when one is missing or bad. */
+function keysOf(vector: Parameters<typeof arrowCells>[0], n: number): CustomerKey[] | null {
+  const ids: CustomerKey[] = new Array(n);
+  const numbers = arrowNumbers(vector);
+  if (numbers) {
+    for (let i = 0; i < n; i++) {
+      // A number cell's key is itself when it is a safe integer (customerKeyFromValue); NaN is a null.
+      const v = numbers[i]!;
+      if (!Number.isSafeInteger(v)) return null;
+      ids[i] = v === 0 ? 0 : v;
+    }
+    return ids;
+  }
+  const at = arrowCells(vector);
+  for (let i = 0; i < n; i++) {
+    const k = customerKeyFromValue(at(i));
+    if (k === undefined || k === null) return null;
+    ids[i] = k;
+  }
+  return ids;
+}
