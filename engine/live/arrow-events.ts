@@ -75,7 +75,9 @@ function keysOf(vector: Parameters<typeof arrowCells>[0], n: number): CustomerKe
       // A number cell's key is itself when it is a safe integer (customerKeyFromValue); NaN is a null.
       const v = numbers[i]!;
       if (!Number.isSafeInteger(v)) return null;
-      ids[i] = v === 0 ? 0 : v;
+      // `v | 0` where it fits: a small integer, not a double, which the interner's Map would box
+      // on every lookup (a fifth of the server's time under the events bench went there).
+      ids[i] = v >= -0x40000000 && v < 0x40000000 ? v | 0 : v;
     }
     return ids;
   }

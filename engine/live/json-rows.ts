@@ -179,7 +179,8 @@ class Scanner {
     else throw BAIL;
     const k = customerKeyFromValue(v);
     if (k === undefined || k === null) throw BAIL;
-    return k;
+    // A small integer as such, not a double the interner's Map would box on every lookup.
+    return typeof k === 'number' && k >= -0x40000000 && k < 0x40000000 ? k | 0 : k;
   }
 
   /** An ISO-8601 timestamp in a string (parseIsoTimestamp's rules); bails on any other value or an invalid one. */
