@@ -21,8 +21,7 @@ import { type Manifest, isoTime } from '../snapshot/manifest.js';
 import { aggregateInputs } from './aggregate-inputs.js';
 import { openEventFold } from '../wal/event-fold.js';
 import { writeFoldedMarker } from '../wal/folded-marker.js';
-import { fitPredictions } from './fit-predictions.js';
-import { type HoldoutCheck, degenerateFitWarnings, holdoutCheck } from '../model/holdout.js';
+import type { HoldoutCheck } from '../model/holdout.js';
 import { MS_PER_DAY } from '../parse/parse-timestamp.js';
 import { type BeforePublishHook, keepRefused, prepareDataDir, publishSnapshot } from '../snapshot/snapshot-publisher.js';
 import { currentSnapshotId, loadSnapshot, newSnapshotId } from '../snapshot/snapshot-store.js';
@@ -122,6 +121,10 @@ export class RescoreRefusedError extends PublishRefusedError {
 /** Runs a whole rescore and publishes the snapshot. */
 export async function rescore(opts: RescoreOptions): Promise<RescoreSummary> {
   const t0 = performance.now();
+  // The models' modules (with the special functions' ~150 small packages) load while the workers
+  // read, not at the start of the process; a failure to load surfaces where they are awaited.
+  const modelModules = Promise.all([import('./fit-predictions.js'), import('../model/holdout.js')]);
+  modelModules.catch(() => {});
   const config = opts.config ?? parseConfig({});
   const asOfGiven = opts.asOf !== undefined ? parseAsOf(opts.asOf) : undefined;
   // DESIGN's as_of rule: by default never later than the end of the current UTC day, so one row
@@ -184,6 +187,7 @@ export async function rescore(opts: RescoreOptions): Promise<RescoreSummary> {
   // Read before the models: the live snapshot's converged parameters warm-start their fit.
   const previousId = await currentSnapshotId(opts.dataDir);
   const previous = previousId ? await loadSnapshot(opts.dataDir, previousId) : null;
+  const [{ fitPredictions }, { degenerateFitWarnings, holdoutCheck }] = await modelModules;
   let models: Manifest['models'] = null;
   let predictions: Predictions | null = null;
   const modelWarnings: string[] = [];
