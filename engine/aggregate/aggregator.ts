@@ -4,6 +4,10 @@
  * typed arrays (aggregate-state.ts). Partial states combine exactly (combine-partials.ts) and
  * finalize to the customer table (finalize.ts); the inline path and the pool run the same three.
  *
+ * On the native kernel set the partial state is a sink in the addon instead (kernels/native-sink.ts,
+ * native/src/partial): the same interning verdicts, rows logged per radix partition, customers
+ * numbered by handles; `state` then only keeps `rows` and `maxTs`.
+ *
  * Two ways in: `addRaw` takes a reader's batch and, for clean Arrow columns, judges and interns
  * them column by column (parse-batch.ts `arrowRows`), without an object or a JS string per row;
  * `add` takes rows already parsed (the live log, text formats).
@@ -17,6 +21,7 @@ import type { RawBatch } from '../read/raw-batch.js';
 import { JsIdInterner } from '../kernels/js-interner.js';
 import { jsKernels } from '../kernels/js-kernels.js';
 import { type IdInterner, JUDGE_ONLY, type Kernels, MISSING_ID } from '../kernels/kernels.js';
+import type { NativeSink } from '../kernels/native-sink.js';
 import type { AggregateRowsFn } from './aggregate-rows.js';
 import { AggregateState } from './aggregate-state.js';
 import { IdIndex } from './id-index.js';
@@ -27,6 +32,8 @@ export class Aggregator {
   /** Customer numbers of the state's arrays (order of first sight). */
   readonly interner: IdInterner;
   readonly state = new AggregateState();
+  /** The native partial state, when the kernel set has one (then `state` holds only `rows` and `maxTs`). */
+  readonly sink: NativeSink | null;
   /** Rows after `as_of`, excluded from every field (DESIGN: `future_rows`). */
   futureRows = 0;
   /** Whether any input carried a margin column. */
@@ -45,7 +52,8 @@ export class Aggregator {
     readonly asOfMs = Number.POSITIVE_INFINITY,
     kernels: Kernels = jsKernels,
   ) {
-    this.interner = kernels.createInterner();
+    this.sink = kernels.sinks?.create() ?? null;
+    this.interner = this.sink ?? kernels.createInterner();
     this.aggregate = kernels.aggregateRows;
   }
 
@@ -54,7 +62,7 @@ export class Aggregator {
     return this.interner.size;
   }
 
-  /** Keys by customer number (read only). */
+  /** Keys by customer number (read only); on a sink, in order of first appearance. */
   keys(): CustomerKey[] {
     return this.interner instanceof JsIdInterner ? this.interner.index.keys : this.interner.keys();
   }
@@ -80,7 +88,10 @@ export class Aggregator {
     return this.cust.subarray(0, n);
   }
 
-  /** Folds one batch of valid rows in; returns each row's customer number (-1: a future row), valid until the next `add`. */
+  /**
+   * Folds one batch of valid rows in; returns each row's customer number (a handle on a sink;
+   * -1: a future row), valid until the next `add`.
+   */
   add(batch: TxBatch): Int32Array {
     const n = batch.length;
     const cust = this.custFor(n);
@@ -93,8 +104,8 @@ export class Aggregator {
       } else cust[i] = 0;
     }
     this.interner.internKeys(batch.ids, cust);
-    this.fold(cust, ts, batch.amount, batch.margin, n);
-    if (batch.orderIds) this.addOrders(cust, batch.amount, batch.orderIds, n);
+    this.fold(cust, ts, batch.amount, batch.margin, n, batch.orderIds ?? null);
+    if (batch.orderIds && this.sink === null) this.addOrders(cust, batch.amount, batch.orderIds, n);
     return cust;
   }
 
@@ -159,9 +170,16 @@ export class Aggregator {
     return { cust, invalid };
   }
 
-  private fold(cust: Int32Array, ts: Float64Array, amount: Float64Array, margin: Float64Array | null, n: number): void {
-    this.state.ensure(this.interner.size);
+  private fold(cust: Int32Array, ts: Float64Array, amount: Float64Array, margin: Float64Array | null, n: number, orderIds: readonly CustomerKey[] | null = null): void {
     if (margin) this.hasMargin = true;
+    const sink = this.sink;
+    if (sink !== null) {
+      sink.append(cust, ts, amount, margin, n, orderIds);
+      this.state.rows = sink.rows;
+      this.state.maxTs = sink.maxTs;
+      return;
+    }
+    this.state.ensure(this.interner.size);
     this.aggregate(this.state, cust, ts, amount, margin, n);
   }
 

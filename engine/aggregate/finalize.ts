@@ -11,6 +11,7 @@ import type { CustomerTable } from './customer-table.js';
 import { isPurchaseDay } from './day-map.js';
 import { LAST_YEAR_DAYS, deriveFields } from './derive-fields.js';
 import { packPartitions } from './partial-pack.js';
+import { loadKernels } from '../kernels/load-kernels.js';
 
 export { windowList } from './combine-partials.js';
 
@@ -24,8 +25,21 @@ export function endOfDay(ms: number): number {
  * base: the pool's combine, on one thread and one partition. Exact whatever the split.
  */
 export function combine(parts: readonly Aggregator[], asOfMs: number, windowDays: readonly number[] = []): CustomerTable {
+  const hasMargin = parts.some((agg) => agg.hasMargin);
+  const sinks = parts.map((agg) => agg.sink);
+  if (parts.length > 0 && sinks.every((s) => s !== null)) {
+    // Native sinks combine in the addon, as the pool's merge does, on one output partition.
+    const kernels = loadKernels('native');
+    const ids = sinks.map((s) => s!.publish());
+    try {
+      const { sums } = kernels.sinks!.combine(ids, ids.map((_, share) => share), 0, 1, dayOf(asOfMs), windowList(windowDays));
+      return deriveFields({ ...sums, margin: hasMargin ? sums.margin : null }, asOfMs);
+    } finally {
+      kernels.sinks!.free(ids);
+    }
+  }
   const packs = parts.map((agg, share) => packPartitions(agg, share, 1)[0]!);
-  return combinePartials(packs, asOfMs, parts.some((agg) => agg.hasMargin), windowDays).table;
+  return combinePartials(packs, asOfMs, hasMargin, windowDays).table;
 }
 
 /** `orders` and `returns` of customers 0..n-1: the rows without an order id plus the distinct orders of those with one. */
@@ -39,6 +53,11 @@ export function orderCounts(s: AggregateState, n: number): { orders: ArrayLike<n
 
 /** Computes every per-customer field; `windowDays` adds revenue windows beyond 90 and 365. */
 export function finalize(agg: Aggregator, asOfMs: number, windowDays: readonly number[] = []): CustomerTable {
+  if (agg.sink !== null) {
+    // The sink's partitions are finalized in the addon and freed: the aggregator is spent.
+    const { sums } = agg.sink.finalize(dayOf(asOfMs), windowList(windowDays));
+    return deriveFields({ ...sums, margin: agg.hasMargin ? sums.margin : null }, asOfMs);
+  }
   // One partial state needs no merging: its own arrays and day map are walked in place, which
   // costs half what packing it for combinePartials would (tests hold the two equal).
   const s = agg.state;

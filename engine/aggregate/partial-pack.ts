@@ -20,6 +20,7 @@ import { NO_DAY } from './aggregate-state.js';
 import { RETURN_SIDE } from './order-set.js';
 import type { CustomerKey } from '../parse/parse-values.js';
 import { partitionOf } from './partition-key.js';
+import type { SinkPack } from '../kernels/native-sink.js';
 
 /** Customers of one share that fall in one partition, column by column. */
 export interface PartitionPack {
@@ -58,8 +59,12 @@ export function orderKey(share: number, index: number): number {
   return share * 2_147_483_648 + index;
 }
 
-/** Splits an aggregator's state into `partitions` packs (the aggregator is left unchanged). */
+/**
+ * Splits an aggregator's state into `partitions` packs (the aggregator is left unchanged, except
+ * a native sink's, which is spent: its state leaves the addon).
+ */
 export function packPartitions(agg: Aggregator, share: number, partitions: number): PartitionPack[] {
+  if (agg.sink !== null) return packSink(agg.sink.pack(), share, partitions);
   const keys = agg.keys();
   const n = keys.length;
   const s = agg.state;
@@ -149,6 +154,84 @@ export function packPartitions(agg: Aggregator, share: number, partitions: numbe
     }
     pk.orderTextEnd[j] = orderTextAt[p]!;
   }
+  return packs;
+}
+
+const decoder = new TextDecoder();
+
+/** packPartitions of a native sink's state (kernels/native-sink.ts). */
+function packSink(src: SinkPack, share: number, partitions: number): PartitionPack[] {
+  const { keys } = src;
+  const n = keys.length;
+  const part = new Uint32Array(n);
+  const local = new Uint32Array(n);
+  const counts = new Uint32Array(partitions);
+  const textUnits = new Uint32Array(partitions);
+  for (let c = 0; c < n; c++) {
+    const key = keys[c]!;
+    const p = partitionOf(key, partitions);
+    part[c] = p;
+    local[c] = counts[p]!++;
+    if (typeof key === 'string') textUnits[p]! += key.length;
+  }
+  const dayCounts = new Uint32Array(partitions);
+  for (const c of src.dayCust) dayCounts[part[c]!]!++;
+  const orderTexts = Array.from(src.orderNum, (num, j) => (Number.isNaN(num) ? decoder.decode(src.orderText.subarray(j === 0 ? 0 : src.orderTextEnd[j - 1]!, src.orderTextEnd[j]!)) : ''));
+  const orderCounts = new Uint32Array(partitions);
+  const orderUnits = new Uint32Array(partitions);
+  src.orderCust.forEach((c, j) => {
+    orderCounts[part[c]!]!++;
+    orderUnits[part[c]!]! += orderTexts[j]!.length;
+  });
+  const packs = Array.from({ length: partitions }, (_, p) => allocPack(counts[p]!, textUnits[p]!, dayCounts[p]!, orderCounts[p]!, orderUnits[p]!));
+  const textAt = new Uint32Array(partitions);
+  for (let c = 0; c < n; c++) {
+    const p = part[c]!;
+    const pk = packs[p]!;
+    const i = local[c]!;
+    const key = keys[c]!;
+    if (typeof key === 'number') pk.numKey[i] = key;
+    else {
+      pk.numKey[i] = Number.NaN;
+      let at = textAt[p]!;
+      for (let k = 0; k < key.length; k++) pk.keyText[at++] = key.charCodeAt(k);
+      textAt[p] = at;
+    }
+    pk.keyEnd[i] = textAt[p]!;
+    pk.order[i] = orderKey(share, c);
+    pk.orders[i] = src.orders[c]!;
+    pk.returns[i] = src.returns[c]!;
+    pk.revenue[i] = src.revenue[c]!;
+    pk.returnedAmount[i] = src.returnedAmount[c]!;
+    pk.margin[i] = src.margin[c]!;
+    pk.firstTs[i] = src.firstTs[c]!;
+    pk.lastTs[i] = src.lastTs[c]!;
+  }
+  const dayAt = new Uint32Array(partitions);
+  src.dayCust.forEach((c, e) => {
+    const p = part[c]!;
+    const pk = packs[p]!;
+    const j = dayAt[p]!++;
+    pk.dayCust[j] = local[c]!;
+    pk.day[j] = src.day[e]!;
+    pk.dayNet[j] = src.dayNet[e]!;
+    pk.dayPos[j] = src.dayPos[e]!;
+  });
+  const orderAt = new Uint32Array(partitions);
+  const orderTextAt = new Uint32Array(partitions);
+  src.orderCust.forEach((c, e) => {
+    const p = part[c]!;
+    const pk = packs[p]!;
+    const j = orderAt[p]!++;
+    pk.orderCust[j] = local[c]!;
+    pk.orderSide[j] = src.orderSide[e]! === 1 ? RETURN_SIDE : 0;
+    pk.orderKey[j] = src.orderNum[e]!;
+    const text = orderTexts[e]!;
+    let at = orderTextAt[p]!;
+    for (let k = 0; k < text.length; k++) pk.orderText[at++] = text.charCodeAt(k);
+    orderTextAt[p] = at;
+    pk.orderTextEnd[j] = at;
+  });
   return packs;
 }
 

@@ -11,5 +11,6 @@ export const jsKernels: Kernels = Object.freeze({
   name: 'js' as const,
   aggregateRows,
   createInterner: () => new JsIdInterner(),
+  sinks: null,
   quantileThresholds,
 });

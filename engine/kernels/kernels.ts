@@ -6,6 +6,7 @@
  */
 import type { AggregateRowsFn } from '../aggregate/aggregate-rows.js';
 import type { CustomerKey } from '../parse/parse-values.js';
+import type { SinkKernels } from './native-sink.js';
 
 /** An integer customer-id column as Arrow or a parser hands it over. */
 export type IdColumn = Float64Array | Int32Array | BigInt64Array;
@@ -57,6 +58,11 @@ export interface Kernels {
   readonly aggregateRows: AggregateRowsFn;
   /** A new, empty id interner. */
   createInterner(): IdInterner;
+  /**
+   * The native partial state (native-sink.ts): an Aggregator of this set interns and logs rows
+   * in a sink instead of an AggregateState. Null for the TypeScript set (the reference).
+   */
+  readonly sinks: SinkKernels | null;
   /** The k-1 score thresholds t_i = v[floor(i*n/k)] of the ascending values (quantile-thresholds.ts). */
   quantileThresholds(values: Float64Array, k: number): Float64Array;
 }

@@ -9,10 +9,13 @@ import { fileURLToPath } from 'node:url';
 import type { IdColumn } from './kernels.js';
 
 /** `BINDING_VERSION` of bindings.rs this loader speaks; an older build is refused as stale. */
-export const BINDING_VERSION = 5;
+export const BINDING_VERSION = 6;
 
 /** An interner handle: a Node-API external owned by the addon, freed by the garbage collector. */
 export type InternerHandle = object & { readonly __native: 'interner' };
+
+/** A sink handle (native/src/partial): a Node-API external owned by the addon, freed by the garbage collector. */
+export type SinkHandle = object & { readonly __native: 'sink' };
 
 /** A CSV scanner handle (native/src/csv): a Node-API external owned by the addon. */
 export type CsvScannerHandle = object & { readonly __native: 'csv-scanner' };
@@ -72,6 +75,30 @@ export interface NativeBinding extends Partial<NativeCsvBinding>, Partial<Native
   internerInternDict(h: InternerHandle, bytes: Uint8Array, offsets: Int32Array, indices: Int32Array, mapping: Int32Array, out: Int32Array): void;
   internerKeys(h: InternerHandle, from: number, to: number): (number | string)[];
   quantileThresholds(values: Float64Array, k: number, out: Float64Array): void;
+  sinkCreate(): SinkHandle;
+  /** Customers interned. */
+  sinkSize(h: SinkHandle): number;
+  /** Masked interns like the interner's (kernels.ts JUDGE_ONLY), writing customer handles. */
+  sinkInternIds(h: SinkHandle, ids: IdColumn, out: Int32Array): void;
+  sinkInternUtf8(h: SinkHandle, bytes: Uint8Array, offsets: Int32Array, out: Int32Array): void;
+  sinkInternDict(h: SinkHandle, bytes: Uint8Array, offsets: Int32Array, indices: Int32Array, mapping: Int32Array, out: Int32Array): void;
+  /** Logs rows `0..n` whose `cust` is a handle; `io` = [maxTs, rows, customers] afterwards. Order kinds: 0 none, 1 number, 2 text. */
+  sinkAppend(
+    h: SinkHandle, cust: Int32Array, ts: Float64Array, amount: Float64Array, margin: Float64Array | null, n: number,
+    orderKind: Uint8Array | null, orderNum: Float64Array | null, orderBytes: Uint8Array | null, orderOffsets: Int32Array | null, io: Float64Array,
+  ): void;
+  /** Keys of the customers ranked `from..to` by first appearance. */
+  sinkKeys(h: SinkHandle, from: number, to: number): (number | string)[];
+  /** Registers the sink for the process's other threads; returns its id. */
+  sinkPublish(h: SinkHandle): number;
+  /** Forgets a published sink; 1 when it was registered. */
+  sinkFree(id: number): number;
+  /** Every partition of one sink finalized: `[customerIds, ...Float64 ArrayBuffers]` (native/src/partial/binding.rs `columns`). */
+  sinkFinalize(h: SinkHandle, asOfDay: number, windows: Float64Array): unknown[];
+  /** The sink's whole state as one pack (native/src/partial/binding.rs `sink_pack`); the sink is spent. */
+  sinkPack(h: SinkHandle): unknown[];
+  /** Output partition `p` of `partitions` of the published sinks `ids` (share order), combined and finalized. */
+  sinkCombine(ids: Float64Array, shares: Float64Array, p: number, partitions: number, asOfDay: number, windows: Float64Array): unknown[];
   /** engine/model/model-kernels.ts `bgnbdSums` (absent from a build before the model kernels). */
   bgnbdSums?(
     params: Float64Array, x: Float64Array, tx: Float64Array, T: Float64Array, weight: Float64Array, xIndex: Int32Array,

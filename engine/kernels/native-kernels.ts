@@ -10,6 +10,7 @@ import type { CustomerKey } from '../parse/parse-values.js';
 import type { IdColumn, IdInterner, Kernels } from './kernels.js';
 import type { InternerHandle, NativeBinding } from './native-binding.js';
 import { mapNativeError } from './native-errors.js';
+import { sinkKernels } from './native-sink.js';
 
 function guard<R>(kernel: string, run: () => R): R {
   try {
@@ -135,6 +136,7 @@ export function nativeKernels(b: NativeBinding): Kernels {
     name: 'native' as const,
     aggregateRows: aggregateRowsWith(b),
     createInterner: () => new NativeIdInterner(b),
+    sinks: sinkKernels(b),
     quantileThresholds: (values: Float64Array, k: number) =>
       guard('quantileThresholds', () => {
         const out = new Float64Array(values.length === 0 ? 0 : k - 1);

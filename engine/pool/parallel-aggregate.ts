@@ -14,7 +14,9 @@
 import { Aggregator } from '../aggregate/aggregator.js';
 import type { CustomerTable } from '../aggregate/customer-table.js';
 import { endOfDay } from '../aggregate/finalize.js';
-import type { KernelMode } from '../kernels/load-kernels.js';
+import { type KernelMode, loadKernels } from '../kernels/load-kernels.js';
+import { jsKernels } from '../kernels/js-kernels.js';
+import type { Kernels } from '../kernels/kernels.js';
 import { dayOf, MAX_TIMESTAMP_MS } from '../parse/parse-timestamp.js';
 import type { DialectDecisions } from '../parse/input-dialect.js';
 import type { TxBatch } from '../parse/parse-batch.js';
@@ -80,10 +82,14 @@ export async function aggregateParallel(files: readonly InputFile[], readOptions
   };
   const pool = startPool(workers);
   const tStart = performance.now();
+  // Every native sink published by a task, the redone and the failed stage's included: freed at the end.
+  const sinks: number[] = [];
+  const kernels = loadKernels(opts.engine ?? 'auto');
   try {
     const runShare = async (share: Share): Promise<ShareResult> => {
       const msg = await runTask(pool, { kind: 'aggregate', share, partitions, asOfMs: asOfRead, read: readOptions, engine: opts.engine ?? 'auto', ...(opts.dialect ? { dialect: opts.dialect } : {}) }, [], progress);
       if (msg.type !== 'share') throw new Error(`pool: unexpected ${msg.type} message`);
+      if (msg.result.sink != null) sinks.push(msg.result.sink);
       return msg.result;
     };
     const redone = await redoQuotedSplits(shares, await Promise.all(shares.map(runShare)), runShare);
@@ -91,7 +97,8 @@ export async function aggregateParallel(files: readonly InputFile[], readOptions
     const results = redone.results;
     // The input files' latest timestamp, for live_events.superseded_by_input (aggregate-inputs.ts).
     const inputMaxTs = results.reduce((m, r) => (r.validRows > 0 && r.maxTs > m ? r.maxTs : m), Number.NEGATIVE_INFINITY);
-    const extra = opts.extra ? await aggregateExtra(extraBatches(opts.extra, inputMaxTs), asOfRead, ordered.length, partitions) : null;
+    const extra = opts.extra ? await aggregateExtra(extraBatches(opts.extra, inputMaxTs), asOfRead, ordered.length, partitions, kernels) : null;
+    if (extra?.result.sink != null) sinks.push(extra.result.sink);
     const all = extra ? [...results, extra.result] : results;
     const tRead = performance.now();
 
@@ -110,10 +117,14 @@ export async function aggregateParallel(files: readonly InputFile[], readOptions
 
     const parts = await Promise.all(
       Array.from({ length: partitions }, async (_, p): Promise<TablePart> => {
-        const packs = all.map((r) => r.packs[p]!);
+        const native = all.every((r) => r.sink != null);
+        if (!native && all.some((r) => r.sink != null)) throw new Error('pool: shares aggregated by different kernel sets');
+        const packs = native ? [] : all.map((r) => r.packs[p]!);
+        const shareIndex = [...ordered.map((s) => s.index), ordered.length];
+        const merging = native ? { ids: all.map((r) => r.sink!), shares: all.map((_, k) => shareIndex[k]!), partition: p, partitions } : null;
         const msg = await runTask(
           pool,
-          { kind: 'merge', packs, asOfMs, hasMargin, windowDays: [...opts.windowDays] },
+          { kind: 'merge', packs, sinks: merging, asOfMs, hasMargin, windowDays: [...opts.windowDays] },
           packs.flatMap(packBuffers),
           progress,
         );
@@ -129,6 +140,7 @@ export async function aggregateParallel(files: readonly InputFile[], readOptions
     const timings_ms = { plan: ms(t0, tPlan), start: ms(tPlan, tStart), read_aggregate: ms(tStart, tRead), merge_finalize: ms(tRead, tMerge), combine: ms(tMerge, performance.now()) };
     return { table, rejects, inputs, rowsRead: rowsRead + (extra?.rows ?? 0), validRows, futureRows, shares: ordered.length, timings_ms };
   } finally {
+    if (sinks.length > 0) kernels.sinks?.free(sinks);
     await closePool(pool);
   }
 }
@@ -166,15 +178,18 @@ export async function aggregateExtra(
   asOfMs: number,
   index: number,
   partitions: number,
+  kernels: Kernels = jsKernels,
 ): Promise<{ result: ShareResult; rows: number }> {
-  const agg = new Aggregator(asOfMs);
+  const agg = new Aggregator(asOfMs, kernels);
   let rows = 0;
   for await (const batch of extra) {
     rows += batch.length;
     agg.add(batch);
   }
+  const sink = agg.sink?.publish() ?? null;
   const result: ShareResult = {
-    packs: packPartitions(agg, index, partitions),
+    packs: sink === null ? packPartitions(agg, index, partitions) : [],
+    sink,
     rows,
     validRows: agg.state.rows,
     futureRows: agg.futureRows,

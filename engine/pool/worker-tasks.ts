@@ -11,7 +11,10 @@ import { type RejectReason, type RejectedRow, RejectLog } from '../parse/reject-
 import type { RawBatch, ReadOptions } from '../read/raw-batch.js';
 import type { Share } from './plan-shares.js';
 import { type ShareFlags, readShare } from './read-share.js';
-import { combinePartials } from '../aggregate/combine-partials.js';
+import { combinePartials, windowList } from '../aggregate/combine-partials.js';
+import type { CustomerTable } from '../aggregate/customer-table.js';
+import { deriveFields } from '../aggregate/derive-fields.js';
+import { dayOf } from '../parse/parse-timestamp.js';
 import { type PartitionPack, packBuffers, packPartitions } from '../aggregate/partial-pack.js';
 import { type TablePart, tablePartBuffers, toTablePart } from './table-pack.js';
 
@@ -29,10 +32,14 @@ export interface AggregateTask {
   readonly port: MessagePort;
 }
 
-/** Phase 2: merge one partition's packs (in share order) and finalize its customers. */
+/**
+ * Phase 2: merge one partition's packs (in share order) and finalize its customers; on the native
+ * kernels, the partition `partition` of `partitions` of the published sinks `sinks` instead.
+ */
 export interface MergeTask {
   readonly kind: 'merge';
   readonly packs: PartitionPack[];
+  readonly sinks: { readonly ids: number[]; readonly shares: number[]; readonly partition: number; readonly partitions: number } | null;
   readonly asOfMs: number;
   readonly hasMargin: boolean;
   readonly windowDays: number[];
@@ -44,7 +51,10 @@ export type PoolTask = AggregateTask | MergeTask;
 
 /** What an aggregate task found. */
 export interface ShareResult {
+  /** The share's partial state cut into partitions (TypeScript kernels), or empty when `sink` holds it. */
   readonly packs: PartitionPack[];
+  /** The id of the share's published native sink (kernels/native-sink.ts), when it has one. */
+  readonly sink?: number | null;
   /** Rows read (valid or not). */
   readonly rows: number;
   readonly validRows: number;
@@ -69,7 +79,7 @@ export type ShareSinkTask = Pick<AggregateTask, 'share' | 'asOfMs' | 'read' | 'e
  * Reads one share and sinks it into a new aggregator: the aggregate task of a pool worker and of
  * a cluster node (engine/cluster/rescore-node.ts). `onBatch` sees each batch after it is sunk.
  */
-export async function sinkShare(task: ShareSinkTask, onBatch?: (raw: RawBatch) => void): Promise<{ agg: Aggregator; summary: Omit<ShareResult, 'packs'> }> {
+export async function sinkShare(task: ShareSinkTask, onBatch?: (raw: RawBatch) => void): Promise<{ agg: Aggregator; summary: Omit<ShareResult, 'packs' | 'sink'> }> {
   const agg = new Aggregator(task.asOfMs, loadKernels(task.engine, { notice: () => undefined }));
   const rejects = new RejectLog(1000);
   const flags: ShareFlags = { quoted: false };
@@ -102,14 +112,25 @@ export async function runAggregate(task: AggregateTask): Promise<void> {
     bytes = done;
   });
   if (bytes < share.bytes) port.postMessage({ type: 'progress', rows: 0, bytes: share.bytes - bytes } satisfies PoolMessage);
+  if (agg.sink !== null) {
+    // The sink stays in the addon's memory, which every worker of the process shares: only its id travels.
+    const result: ShareResult = { packs: [], sink: agg.sink.publish(), ...summary };
+    port.postMessage({ type: 'share', result } satisfies PoolMessage);
+    return;
+  }
   const packs = packPartitions(agg, share.index, task.partitions);
-  const result: ShareResult = { packs, ...summary };
+  const result: ShareResult = { packs, sink: null, ...summary };
   port.postMessage({ type: 'share', result } satisfies PoolMessage, packs.flatMap(packBuffers));
 }
 
 /** Runs a merge task; posts the finalized partition. */
 export function runMerge(task: MergeTask): void {
-  const { table, order } = combinePartials(task.packs, task.asOfMs, task.hasMargin, task.windowDays);
+  const { table, order } = task.sinks !== null ? combineSinks(task, task.sinks) : combinePartials(task.packs, task.asOfMs, task.hasMargin, task.windowDays);
   const part = toTablePart(table, order);
   task.port.postMessage({ type: 'part', part } satisfies PoolMessage, tablePartBuffers(part));
+}
+
+function combineSinks(task: MergeTask, sinks: NonNullable<MergeTask['sinks']>): { table: CustomerTable; order: Float64Array } {
+  const { sums, order } = loadKernels('native').sinks!.combine(sinks.ids, sinks.shares, sinks.partition, sinks.partitions, dayOf(task.asOfMs), windowList(task.windowDays));
+  return { table: deriveFields({ ...sums, margin: task.hasMargin ? sums.margin : null }, task.asOfMs), order };
 }

@@ -8,7 +8,7 @@ use crate::{csv, thresholds};
 use std::ffi::CStr;
 
 /// Bumped whenever a signature below changes; the loader refuses a stale build.
-const BINDING_VERSION: i32 = 5;
+const BINDING_VERSION: i32 = 6;
 
 const INTERNER_TAG: TypeTag = TypeTag { lower: 0x7365_6773_7472_6561, upper: 0x6d2d_6964_732d_0001 };
 
@@ -24,6 +24,18 @@ pub const EXPORTS: &[(&CStr, Handler)] = &[
     (c"internerInternDict", interner_intern_dict),
     (c"internerKeys", interner_keys),
     (c"quantileThresholds", quantile_thresholds),
+    (c"sinkCreate", crate::partial::binding::sink_create),
+    (c"sinkSize", crate::partial::binding::sink_size),
+    (c"sinkInternIds", crate::partial::binding::sink_intern_ids),
+    (c"sinkInternUtf8", crate::partial::binding::sink_intern_utf8),
+    (c"sinkInternDict", crate::partial::binding::sink_intern_dict),
+    (c"sinkAppend", crate::partial::binding::sink_append),
+    (c"sinkKeys", crate::partial::binding::sink_keys),
+    (c"sinkPublish", crate::partial::binding::sink_publish),
+    (c"sinkFree", crate::partial::binding::sink_free),
+    (c"sinkFinalize", crate::partial::binding::sink_finalize),
+    (c"sinkCombine", crate::partial::binding::sink_combine),
+    (c"sinkPack", crate::partial::binding::sink_pack),
     (c"bgnbdSums", crate::model::bgnbd_sums),
     (c"gammaGammaSums", crate::model::gamma_gamma_sums),
     (c"csvScannerCreate", csv::binding::csv_scanner_create),

@@ -58,13 +58,16 @@ fn fmix64(mut h: u64) -> u64 {
     h ^ (h >> 33)
 }
 
+/// The table's hash of an integer key; the sink (partial/) also picks a key's radix partition
+/// from its top bits, so a key is hashed once per row.
 #[inline]
-fn hash_int(v: i64) -> u32 {
+pub fn hash_int(v: i64) -> u32 {
     (fmix64(v as u64) >> 32) as u32
 }
 
+/// The table's hash of a text key (see `hash_int`).
 #[inline]
-fn hash_text(s: &[u8]) -> u32 {
+pub fn hash_text(s: &[u8]) -> u32 {
     // Eight bytes at a time, then murmur3's finaliser; private to this table (not the sharding
     // hash, which is partition.rs's).
     let mut h: u64 = 0x9e37_79b9_7f4a_7c15 ^ s.len() as u64;
@@ -87,6 +90,13 @@ impl Default for Interner {
 }
 
 impl Interner {
+    /// An empty interner whose table starts at `slots` (a power of two, at least 2): the sink's
+    /// radix partitions start small, since most of them stay small.
+    pub fn with_slots(slots: usize) -> Self {
+        debug_assert!(slots.is_power_of_two() && slots >= 2);
+        Interner { entries: Vec::new(), arena: Vec::new(), table: vec![Slot::default(); slots] }
+    }
+
     /// Number of keys interned.
     pub fn len(&self) -> usize {
         self.entries.len()
@@ -129,7 +139,11 @@ impl Interner {
 
     /// The number of integer key `v`, interning it when new.
     pub fn int(&mut self, v: i64) -> i32 {
-        let h = hash_int(v);
+        self.int_hashed(v, hash_int(v))
+    }
+
+    /// `int` with the key's hash already computed (`hash_int(v)`).
+    pub fn int_hashed(&mut self, v: i64, h: u32) -> i32 {
         let mask = self.table.len() - 1;
         let mut i = h as usize & mask;
         loop {
@@ -146,7 +160,11 @@ impl Interner {
 
     /// The number of text key `s` (already known not to be a canonical integer).
     pub fn text(&mut self, s: &[u8]) -> i32 {
-        let h = hash_text(s);
+        self.text_hashed(s, hash_text(s))
+    }
+
+    /// `text` with the key's hash already computed (`hash_text(s)`).
+    pub fn text_hashed(&mut self, s: &[u8], h: u32) -> i32 {
         let mask = self.table.len() - 1;
         let mut i = h as usize & mask;
         loop {

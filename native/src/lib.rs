@@ -10,10 +10,12 @@ mod interner;
 mod model;
 mod napi;
 mod parquet;
+mod partial;
 mod thresholds;
 
-/// Node calls this once per environment (main thread and each worker thread); the addon keeps
-/// no global state, so every environment gets independent functions.
+/// Node calls this once per environment (main thread and each worker thread); every environment
+/// gets independent functions. The one global state is partial/'s registry of published sinks,
+/// shared on purpose by the worker threads of a process (see partial/mod.rs).
 ///
 /// # Safety
 /// Called by Node with a valid environment and exports object.

@@ -214,9 +214,11 @@ parity('aggregateRows', (native) => {
       return agg;
     };
     const [got, want] = [run(native), run(jsKernels)];
-    expectSameState(got.state, want.state);
-    for (const f of ['cust', 'key', 'tag', 'text'] as const) expectSameBytes(got.state.orderSet[f], want.state.orderSet[f], `orderSet.${f}`);
+    // The native set's state is its sink (native/src/partial): only the finalized tables compare.
+    expect(got.state.rows).toBe(want.state.rows);
+    expect(got.state.maxTs).toBe(want.state.maxTs);
     const [gt, wt] = [finalize(got, asOf), finalize(want, asOf)];
+    expect(gt.customerId).toEqual(wt.customerId);
     for (const [name, col] of Object.entries(wt.fields)) expectSameBytes(gt.fields[name as keyof typeof gt.fields], col, name);
     // 200 orders over 5 customers, each seen twice: 40 per customer, split into orders and returns by sign.
     for (let c = 0; c < 5; c++) expect(wt.fields.orders[c]! + wt.fields.returns[c]!).toBe(40);

@@ -1,0 +1,264 @@
+//! The sink's exports (registered in bindings.rs); their JS signatures are declared in
+//! engine/kernels/native-binding.ts and used only by engine/kernels/native-sink.ts.
+
+use super::combine::{combine_partition, pack_partition, Columns, Pack};
+use super::sink::{OrderColumn, Partition, RADIX};
+use super::{find, free, lock, publish, SharedSink};
+use crate::ids::decimal;
+use crate::napi::{ensure_disjoint, span, Call, IdColumn, KernelError, RawValue, Result, TypeTag};
+
+const SINK_TAG: TypeTag = TypeTag { lower: 0x7365_6773_7472_6561, upper: 0x6d2d_736e_6b2d_0001 };
+
+fn handle(call: &Call) -> Result<&SharedSink> {
+    call.external::<SharedSink>(0, &SINK_TAG).map(|s| &*s)
+}
+
+/// `()` → a new, empty sink's handle.
+pub fn sink_create(call: &Call) -> Result<RawValue> {
+    call.external_new::<SharedSink>(SharedSink::default(), &SINK_TAG)
+}
+
+/// `(h)` → customers interned.
+pub fn sink_size(call: &Call) -> Result<RawValue> {
+    call.double(lock(handle(call)?).customers as f64)
+}
+
+/// `(h, ids: Float64Array | Int32Array | BigInt64Array, out: Int32Array)`: masked intern (interner.rs
+/// `JUDGE_ONLY`); numbered rows get handles.
+pub fn sink_intern_ids(call: &Call) -> Result<RawValue> {
+    let mut sink = lock(handle(call)?);
+    let ids = call.id_column(1)?;
+    let out = call.array::<i32>(2)?;
+    if out.len() < ids.len() {
+        return Err(KernelError::Argument("out is shorter than ids".into()));
+    }
+    ensure_disjoint(&[span("out", out)], &[ids.span()])?;
+    let out = &mut out[..ids.len()];
+    match ids {
+        IdColumn::F64(v) => sink.f64_column(v, out),
+        IdColumn::I32(v) => sink.i32_column(v, out),
+        IdColumn::I64(v) => sink.i64_column(v, out),
+    }
+    call.undefined()
+}
+
+/// `(h, bytes: Uint8Array, offsets: Int32Array, out: Int32Array)`.
+pub fn sink_intern_utf8(call: &Call) -> Result<RawValue> {
+    let mut sink = lock(handle(call)?);
+    let (bytes, offsets) = (call.array::<u8>(1)?, call.array::<i32>(2)?);
+    let out = call.array::<i32>(3)?;
+    let n = offsets.len().saturating_sub(1);
+    if out.len() < n {
+        return Err(KernelError::Argument("out is shorter than the column".into()));
+    }
+    ensure_disjoint(&[span("out", out)], &[span("bytes", bytes), span("offsets", offsets)])?;
+    sink.utf8_column(bytes, offsets, &mut out[..n]);
+    call.undefined()
+}
+
+/// `(h, bytes, offsets, indices: Int32Array, mapping: Int32Array, out: Int32Array)`.
+pub fn sink_intern_dict(call: &Call) -> Result<RawValue> {
+    let mut sink = lock(handle(call)?);
+    let (bytes, offsets, indices) = (call.array::<u8>(1)?, call.array::<i32>(2)?, call.array::<i32>(3)?);
+    let (mapping, out) = (call.array::<i32>(4)?, call.array::<i32>(5)?);
+    if out.len() < indices.len() || mapping.len() != offsets.len().saturating_sub(1) {
+        return Err(KernelError::Argument("out must be as long as indices, mapping one slot per dictionary entry".into()));
+    }
+    ensure_disjoint(&[span("mapping", mapping), span("out", out)], &[span("bytes", bytes), span("offsets", offsets), span("indices", indices)])?;
+    sink.dict_column(bytes, offsets, indices, mapping, &mut out[..indices.len()]);
+    call.undefined()
+}
+
+/// `(h, cust, ts, amount, margin | null, n, orderKind | null, orderNum, orderBytes, orderOffsets, io)`:
+/// appends rows `0..n` whose `cust` is a handle (>= 0); `io = [maxTs, rows, customers]` on return.
+pub fn sink_append(call: &Call) -> Result<RawValue> {
+    let mut sink = lock(handle(call)?);
+    let (cust, ts, amount) = (call.array::<i32>(1)?, call.array::<f64>(2)?, call.array::<f64>(3)?);
+    let margin = call.optional_array::<f64>(4)?;
+    let n = call.index(5, cust.len().min(ts.len()).min(amount.len()))?;
+    if margin.as_ref().is_some_and(|m| m.len() < n) {
+        return Err(KernelError::Argument("margin is shorter than n".into()));
+    }
+    let orders = match call.optional_array::<u8>(6)? {
+        None => None,
+        Some(kind) => {
+            let (num, bytes, offsets) = (call.array::<f64>(7)?, call.array::<u8>(8)?, call.array::<i32>(9)?);
+            if kind.len() < n || num.len() < n || offsets.len() < n + 1 {
+                return Err(KernelError::Argument("order columns are shorter than n".into()));
+            }
+            Some(OrderColumn { kind, num, bytes, offsets })
+        }
+    };
+    let io = call.array::<f64>(10)?;
+    if io.len() < 3 {
+        return Err(KernelError::Argument("io must be a Float64Array of 3".into()));
+    }
+    ensure_disjoint(&[span("io", io)], &[span("cust", cust), span("ts", ts), span("amount", amount)])?;
+    if !sink.check_handles(&cust[..n]) {
+        return Err(KernelError::Range("a customer handle is not one of this sink's".into()));
+    }
+    sink.append(&cust[..n], &ts[..n], &amount[..n], margin.map(|m| &m[..n]), orders.as_ref());
+    io[0] = sink.max_ts;
+    io[1] = sink.rows;
+    io[2] = sink.customers as f64;
+    call.undefined()
+}
+
+/// `(h, from, to)`: the keys of the customers ranked `from..to` in order of first appearance.
+pub fn sink_keys(call: &Call) -> Result<RawValue> {
+    let sink = lock(handle(call)?);
+    let total = sink.customers as usize;
+    let to = call.index(2, total)?;
+    let from = call.index(1, to)?;
+    let mut at = vec![(0u32, 0u32); to - from];
+    for (r, part) in sink.parts.iter().enumerate() {
+        for (local, &rank) in part.first_seen.iter().enumerate() {
+            let rank = rank as usize;
+            if (from..to).contains(&rank) {
+                at[rank - from] = (r as u32, local as u32);
+            }
+        }
+    }
+    call.js_array(at.len(), |i| {
+        let (r, local) = at[i];
+        match sink.parts[r as usize].ids.key(local as usize) {
+            (Some(v), _) => call.double(v as f64),
+            (None, text) => call.string(text),
+        }
+    })
+}
+
+/// `(h)` → an id other threads of the process may combine the sink by.
+pub fn sink_publish(call: &Call) -> Result<RawValue> {
+    call.double(publish(handle(call)?) as f64)
+}
+
+/// `(id)` → whether sink `id` was still registered; its memory goes with the last handle.
+pub fn sink_free(call: &Call) -> Result<RawValue> {
+    let id = call.index(0, u32::MAX as usize)? as u32;
+    call.double(if free(id) { 1.0 } else { 0.0 })
+}
+
+fn windows_arg(call: &Call, i: usize) -> Result<Vec<f64>> {
+    let w = call.array::<f64>(i)?;
+    if w.iter().any(|d| !d.is_finite()) {
+        return Err(KernelError::Argument("windows must be finite day counts".into()));
+    }
+    Ok(w.to_vec())
+}
+
+/// `(h, asOfDay, windows: Float64Array)`: every partition of this one sink (share 0), finalized;
+/// the sink is empty afterwards. Returns `columns` (see `columns`).
+pub fn sink_finalize(call: &Call) -> Result<RawValue> {
+    let shared = handle(call)?;
+    let as_of_day = call.number(1)?;
+    let windows = windows_arg(call, 2)?;
+    let parts: Vec<Partition> = std::mem::take(&mut lock(shared).parts);
+    if parts.is_empty() {
+        return Err(KernelError::Argument("the sink was finalized already".into()));
+    }
+    let mut out = Columns::default();
+    for part in parts {
+        combine_partition(vec![(0, part)], as_of_day, &windows, &mut out);
+    }
+    out.sort_by_order();
+    columns(call, out)
+}
+
+/// `(ids: Float64Array, shares: Float64Array, p, partitions, asOfDay, windows)`: output partition
+/// `p` of `partitions` (the radix partitions r with r % partitions == p) of the published sinks
+/// `ids` (share order; `shares[k]` is sink k's share index), combined and finalized. The
+/// partitions are taken out of the sinks (freed when done). Returns `columns`.
+pub fn sink_combine(call: &Call) -> Result<RawValue> {
+    let (ids, shares) = (call.array::<f64>(0)?, call.array::<f64>(1)?);
+    let partitions = call.index(3, RADIX)?;
+    if partitions == 0 || ids.len() != shares.len() {
+        return Err(KernelError::Argument("ids and shares must match, partitions be 1..=RADIX".into()));
+    }
+    let p = call.index(2, partitions - 1)?;
+    let as_of_day = call.number(4)?;
+    let windows = windows_arg(call, 5)?;
+    let sinks: Vec<(u32, SharedSink)> = ids
+        .iter()
+        .zip(shares.iter())
+        .map(|(&id, &share)| find(id as u32).map(|s| (share as u32, s)).ok_or_else(|| KernelError::Argument(format!("sink {id} is not registered"))))
+        .collect::<Result<_>>()?;
+    let mut out = Columns::default();
+    for r in (p..RADIX).step_by(partitions) {
+        let pieces: Vec<(u32, Partition)> = sinks
+            .iter()
+            .map(|(share, s)| {
+                let mut sink = lock(s);
+                let part = sink.parts.get_mut(r).map(std::mem::take);
+                part.map(|part| (*share, part)).ok_or_else(|| KernelError::Argument("a sink was already finalized".into()))
+            })
+            .collect::<Result<_>>()?;
+        combine_partition(pieces, as_of_day, &windows, &mut out);
+    }
+    out.sort_by_order();
+    columns(call, out)
+}
+
+/// `(h)`: the sink's whole partial state as one pack (combine.rs `Pack`); the sink is empty
+/// afterwards. Returns `[keys (numbers and strings, by rank), orders, returns, revenue, returned,
+/// margin, firstTs, lastTs, dayCust, day, dayNet, dayPos, orderCust, orderNum, orderSide, orderText,
+/// orderTextEnd]` (ArrayBuffers; Int32 for the customers and days, Uint8 side and text, Uint32 ends).
+pub fn sink_pack(call: &Call) -> Result<RawValue> {
+    let shared = handle(call)?;
+    let (parts, n) = {
+        let mut sink = lock(shared);
+        (std::mem::take(&mut sink.parts), sink.customers as usize)
+    };
+    if parts.is_empty() {
+        return Err(KernelError::Argument("the sink was finalized already".into()));
+    }
+    let mut at = vec![(0u32, 0u32); n];
+    for (r, part) in parts.iter().enumerate() {
+        for (local, &rank) in part.first_seen.iter().enumerate() {
+            at[rank as usize] = (r as u32, local as u32);
+        }
+    }
+    let keys = call.js_array(n, |i| {
+        let (r, local) = at[i];
+        match parts[r as usize].ids.key(local as usize) {
+            (Some(v), _) => call.double(v as f64),
+            (None, text) => call.string(text),
+        }
+    })?;
+    let mut pack = Pack { orders: vec![0.0; n], returns: vec![0.0; n], revenue: vec![0.0; n], returned: vec![0.0; n], margin: vec![0.0; n], first_ts: vec![0.0; n], last_ts: vec![0.0; n], ..Pack::default() };
+    for part in parts {
+        pack_partition(part, &mut pack);
+    }
+    let Pack { orders, returns, revenue, returned, margin, first_ts, last_ts, day_cust, day, day_net, day_pos, order_cust, order_num, order_side, order_text, order_text_end } = pack;
+    let mut values = vec![keys];
+    for v in [orders, returns, revenue, returned, margin, first_ts, last_ts] {
+        values.push(call.buffer(v)?);
+    }
+    values.extend([call.buffer(day_cust)?, call.buffer(day)?, call.buffer(day_net)?, call.buffer(day_pos)?]);
+    values.extend([call.buffer(order_cust)?, call.buffer(order_num)?, call.buffer(order_side)?, call.buffer(order_text)?, call.buffer(order_text_end)?]);
+    call.js_array(values.len(), |i| Ok(values[i]))
+}
+
+/// `[customerIds: string[], order, orders, returns, revenue, returned, margin, firstTs, lastTs,
+/// purchaseDays, repeatSum, lastYear, ...windows]` (ArrayBuffers of Float64, money in units).
+fn columns(call: &Call, out: Columns) -> Result<RawValue> {
+    let Columns { order, orders, returns, revenue, returned, margin, first_ts, last_ts, purchase_days, repeat_sum, last_year, windows, keys, interners } = out;
+    let mut buffers = vec![order, orders, returns, revenue, returned, margin, first_ts, last_ts, purchase_days, repeat_sum, last_year];
+    buffers.extend(windows);
+    let len = 1 + buffers.len();
+    let mut buffers = buffers.into_iter();
+    let mut text = [0u8; 24];
+    call.js_array(len, |i| {
+        if i == 0 {
+            call.js_array(keys.len(), |c| {
+                let (src, k) = keys[c];
+                match interners[src as usize].key(k as usize) {
+                    (Some(v), _) => call.string(decimal(v, &mut text)),
+                    (None, t) => call.string(t),
+                }
+            })
+        } else {
+            call.buffer(buffers.next().unwrap_or_default())
+        }
+    })
+}

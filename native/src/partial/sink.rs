@@ -1,0 +1,443 @@
+//! The sink of the native aggregation (DuckDB's radix-partitioned hash aggregate): rows go in,
+//! per radix partition, as an append-only record log; nothing is summed per customer until
+//! combine.rs. Each row's id is judged (ids.rs rules, the verdicts of interner.rs) and hashed
+//! once; the hash's top `RADIX_BITS` pick one of `RADIX` partitions, each with its own small
+//! interner, so the interning of a batch walks one small table at a time (rows are bucketed by
+//! partition first) instead of probing one table of the whole base, a cache miss per row.
+//!
+//!   batch ──judge+hash──► pending (row, hash, key) ──counting sort by hash >> 25──►
+//!   partition 0: interner (keys in first-seen order) │ first_seen │ recs: (ts, units, cust, tag) …
+//!   partition 1: …
+//!
+//! A customer's handle, what the masked intern writes into `out`, is `local << RADIX_BITS | r`:
+//! not dense, but stable for the sink's life, so JS can keep it (a dictionary's mapping) and
+//! `append` finds the partition without hashing again. `first_seen[local]` is the customer's rank
+//! of first appearance in the sink (row order), which orders the finalized base exactly as the
+//! single-threaded TypeScript path numbers customers.
+
+use crate::ids::{decimal, judge_utf8, utf8_row, IdText, MAX_SAFE};
+use crate::interner::{hash_int, hash_text, Interner, BAD, JUDGE_ONLY, MISSING, UNSEEN};
+
+/// log2 of the number of radix partitions: 128 keeps a partition's table in L2 at 1M customers
+/// (about 8k customers, 256 KiB of slots) and small at 10M.
+pub const RADIX_BITS: u32 = 7;
+/// Radix partitions of a sink.
+pub const RADIX: usize = 1 << RADIX_BITS;
+/// The most customers a partition may hold (a handle must stay a non-negative i32).
+pub const MAX_LOCAL: usize = 1 << (31 - RADIX_BITS);
+
+/// Tag bit of a record whose amount is negative (a return).
+pub const RETURN: u32 = 1 << 31;
+/// A record's tag without the return bit: its order's number in the partition's order interner
+/// plus one, or 0 for a row without an order id.
+pub const ORDER_MASK: u32 = RETURN - 1;
+
+/// One valid row, 24 bytes: the record log's element.
+#[derive(Clone, Copy, Default, Debug, PartialEq)]
+pub struct Rec {
+    pub ts: f64,
+    /// The amount in units of 0.0001 (money.ts `toUnits`).
+    pub units: f64,
+    /// The customer's number in its partition.
+    pub cust: u32,
+    /// `RETURN` | order number + 1 (see `ORDER_MASK`).
+    pub tag: u32,
+}
+
+/// money.ts `toUnits`: an amount in whole units of 0.0001, rounding half up.
+#[inline]
+pub fn to_units(a: f64) -> f64 {
+    (a * 10_000.0 + 0.5).floor()
+}
+
+/// The partition of a key's hash.
+#[inline]
+pub fn radix_of(h: u32) -> usize {
+    (h >> (32 - RADIX_BITS)) as usize
+}
+
+/// One radix partition of a sink.
+pub struct Partition {
+    pub ids: Interner,
+    /// Rank of first appearance in the sink of each customer (by local number).
+    pub first_seen: Vec<u32>,
+    pub recs: Vec<Rec>,
+    /// One margin in units per record (0 for a row without one), or empty while no batch had a margin column.
+    pub margin: Vec<f64>,
+    /// Order ids: numbers as the bits of their f64 (`Key::Int`), texts as texts; never judged.
+    pub orders: Interner,
+}
+
+impl Default for Partition {
+    fn default() -> Self {
+        Partition { ids: Interner::with_slots(64), first_seen: Vec::new(), recs: Vec::new(), margin: Vec::new(), orders: Interner::with_slots(2) }
+    }
+}
+
+/// A key waiting for its partition's turn: an integer, or text at `start..start + len` of the
+/// batch's bytes (or of `Sink::owned` when `owned`, for a BigInt beyond the safe range).
+#[derive(Clone, Copy)]
+enum PendingKey {
+    Int(i64),
+    Text { start: u32, len: u32, owned: bool },
+}
+
+#[derive(Clone, Copy)]
+struct Pending {
+    row: u32,
+    hash: u32,
+    key: PendingKey,
+}
+
+/// One sink: what one worker (or the main thread) aggregated of one share of the input.
+pub struct Sink {
+    pub parts: Vec<Partition>,
+    /// Customers interned so far (the next `first_seen` rank).
+    pub customers: u32,
+    /// Rows appended.
+    pub rows: f64,
+    /// Latest `ts` of any row appended; -Infinity while none.
+    pub max_ts: f64,
+    pub has_margin: bool,
+    pending: Vec<Pending>,
+    sorted: Vec<Pending>,
+    owned: Vec<u8>,
+    fresh: Vec<bool>,
+}
+
+impl Default for Sink {
+    fn default() -> Self {
+        Sink {
+            parts: (0..RADIX).map(|_| Partition::default()).collect(),
+            customers: 0,
+            rows: 0.0,
+            max_ts: f64::NEG_INFINITY,
+            has_margin: false,
+            pending: Vec::new(),
+            sorted: Vec::new(),
+            owned: Vec::new(),
+            fresh: Vec::new(),
+        }
+    }
+}
+
+/// An order-id column of a batch: per row `kind` 0 (no order id), 1 (the number `num[i]`) or 2
+/// (the UTF-8 text `bytes[offsets[i]..offsets[i + 1]]`).
+pub struct OrderColumn<'a> {
+    pub kind: &'a [u8],
+    pub num: &'a [f64],
+    pub bytes: &'a [u8],
+    pub offsets: &'a [i32],
+}
+
+impl Sink {
+    fn start(&mut self, n: usize) {
+        self.pending.clear();
+        if self.fresh.len() < n {
+            self.fresh.resize(n, false);
+        }
+        self.owned.clear();
+    }
+
+    fn push_int(&mut self, row: usize, v: i64) {
+        self.pending.push(Pending { row: row as u32, hash: hash_int(v), key: PendingKey::Int(v) });
+    }
+
+    /// Masked intern of a Float64 column (interner.rs `f64_column`'s verdicts, handles for numbers).
+    pub fn f64_column(&mut self, ids: &[f64], out: &mut [i32]) {
+        self.start(ids.len());
+        for (i, (&v, o)) in ids.iter().zip(out.iter_mut()).enumerate() {
+            if *o < JUDGE_ONLY {
+                continue;
+            }
+            *o = if v.is_nan() {
+                MISSING
+            } else if v.fract() != 0.0 || v.abs() > MAX_SAFE as f64 {
+                BAD
+            } else if *o >= 0 {
+                self.push_int(i, v as i64);
+                0
+            } else {
+                JUDGE_ONLY
+            };
+        }
+        self.flush(&[], out);
+    }
+
+    /// Masked intern of an Int32 column.
+    pub fn i32_column(&mut self, ids: &[i32], out: &mut [i32]) {
+        self.start(ids.len());
+        for (i, (&v, o)) in ids.iter().zip(out.iter()).enumerate() {
+            if *o >= 0 {
+                self.push_int(i, v as i64);
+            }
+        }
+        self.flush(&[], out);
+    }
+
+    /// Masked intern of a BigInt64 column: beyond the safe range the decimal text is the key.
+    pub fn i64_column(&mut self, ids: &[i64], out: &mut [i32]) {
+        self.start(ids.len());
+        for (i, (&v, o)) in ids.iter().zip(out.iter_mut()).enumerate() {
+            if *o < JUDGE_ONLY {
+                continue;
+            }
+            if *o < 0 {
+                *o = JUDGE_ONLY;
+            } else if (-MAX_SAFE..=MAX_SAFE).contains(&v) {
+                self.push_int(i, v);
+            } else {
+                let mut buf = [0u8; 24];
+                let text = decimal(v, &mut buf);
+                let start = self.owned.len() as u32;
+                self.owned.extend_from_slice(text);
+                self.pending.push(Pending { row: i as u32, hash: hash_text(text), key: PendingKey::Text { start, len: text.len() as u32, owned: true } });
+            }
+        }
+        self.flush(&[], out);
+    }
+
+    /// Masked intern of a Utf8 column (`offsets.len() - 1` rows); bad offsets are `BAD`.
+    pub fn utf8_column(&mut self, bytes: &[u8], offsets: &[i32], out: &mut [i32]) {
+        self.start(out.len());
+        for (i, o) in out.iter_mut().enumerate() {
+            if *o < JUDGE_ONLY {
+                continue;
+            }
+            let Some(s) = utf8_row(bytes, offsets, i) else {
+                *o = BAD;
+                continue;
+            };
+            match judge_utf8(s) {
+                IdText::Missing => *o = MISSING,
+                IdText::Bad => *o = BAD,
+                _ if *o < 0 => *o = JUDGE_ONLY,
+                IdText::Int(v) => self.push_int(i, v),
+                IdText::Text => {
+                    let start = offsets[i] as u32;
+                    self.pending.push(Pending { row: i as u32, hash: hash_text(s), key: PendingKey::Text { start, len: s.len() as u32, owned: false } });
+                }
+            }
+        }
+        self.flush(bytes, out);
+    }
+
+    /// Interns the pending keys partition by partition (a stable counting sort keeps row order
+    /// within a partition), writes their handles, then ranks the new customers in row order.
+    fn flush(&mut self, bytes: &[u8], out: &mut [i32]) {
+        let mut counts = [0u32; RADIX + 1];
+        for p in &self.pending {
+            counts[radix_of(p.hash) + 1] += 1;
+        }
+        for r in 0..RADIX {
+            counts[r + 1] += counts[r];
+        }
+        self.sorted.clear();
+        self.sorted.resize(self.pending.len(), Pending { row: 0, hash: 0, key: PendingKey::Int(0) });
+        for p in &self.pending {
+            let at = &mut counts[radix_of(p.hash)];
+            self.sorted[*at as usize] = *p;
+            *at += 1;
+        }
+        for p in &self.sorted {
+            let r = radix_of(p.hash);
+            let part = &mut self.parts[r];
+            let before = part.ids.len();
+            let local = match p.key {
+                PendingKey::Int(v) => part.ids.int_hashed(v, p.hash),
+                PendingKey::Text { start, len, owned } => {
+                    let src = if owned { &self.owned } else { bytes };
+                    part.ids.text_hashed(&src[start as usize..(start + len) as usize], p.hash)
+                }
+            } as usize;
+            let fresh = part.ids.len() > before;
+            if fresh {
+                assert!(local < MAX_LOCAL, "a radix partition holds more than {MAX_LOCAL} customers");
+                part.first_seen.push(0);
+            }
+            self.fresh[p.row as usize] = fresh;
+            out[p.row as usize] = ((local << RADIX_BITS) | r) as i32;
+        }
+        for p in &self.pending {
+            let row = p.row as usize;
+            if self.fresh[row] {
+                self.fresh[row] = false;
+                let c = out[row] as usize;
+                self.parts[c & (RADIX - 1)].first_seen[c >> RADIX_BITS] = self.customers;
+                self.customers += 1;
+            }
+        }
+    }
+
+    /// Interns one key now (a dictionary entry), ranking it at once when new.
+    fn intern_now(&mut self, s: &[u8], intern: bool) -> i32 {
+        let (h, key) = match judge_utf8(s) {
+            IdText::Missing => return MISSING,
+            IdText::Bad => return BAD,
+            _ if !intern => return JUDGE_ONLY,
+            IdText::Int(v) => (hash_int(v), Some(v)),
+            IdText::Text => (hash_text(s), None),
+        };
+        let r = radix_of(h);
+        let part = &mut self.parts[r];
+        let before = part.ids.len();
+        let local = match key {
+            Some(v) => part.ids.int_hashed(v, h),
+            None => part.ids.text_hashed(s, h),
+        } as usize;
+        if part.ids.len() > before {
+            assert!(local < MAX_LOCAL, "a radix partition holds more than {MAX_LOCAL} customers");
+            part.first_seen.push(self.customers);
+            self.customers += 1;
+        }
+        ((local << RADIX_BITS) | r) as i32
+    }
+
+    /// Masked intern of a dictionary-encoded Utf8 column (interner.rs `dict_column`, with handles).
+    pub fn dict_column(&mut self, bytes: &[u8], offsets: &[i32], indices: &[i32], mapping: &mut [i32], out: &mut [i32]) {
+        for (&d, o) in indices.iter().zip(out.iter_mut()) {
+            if *o < JUDGE_ONLY {
+                continue;
+            }
+            let Some(slot) = usize::try_from(d).ok().filter(|&d| d < mapping.len()) else {
+                *o = BAD;
+                continue;
+            };
+            let known = mapping[slot];
+            if known >= 0 {
+                *o = if *o >= 0 { known } else { JUDGE_ONLY };
+            } else if known != UNSEEN {
+                *o = known;
+            } else {
+                let verdict = utf8_row(bytes, offsets, slot).map_or(BAD, |s| self.intern_now(s, *o >= 0));
+                if verdict != JUDGE_ONLY {
+                    mapping[slot] = verdict;
+                }
+                *o = verdict;
+            }
+        }
+    }
+
+    /// Checks that every non-negative handle of `cust` names a customer of this sink.
+    pub fn check_handles(&self, cust: &[i32]) -> bool {
+        cust.iter().all(|&c| c < 0 || self.parts.get(c as usize & (RADIX - 1)).is_some_and(|p| ((c as usize) >> RADIX_BITS) < p.ids.len()))
+    }
+
+    /// Appends the rows whose handle `cust[i]` is >= 0 to their partitions' logs.
+    pub fn append(&mut self, cust: &[i32], ts: &[f64], amount: &[f64], margin: Option<&[f64]>, orders: Option<&OrderColumn>) {
+        if margin.is_some() && !self.has_margin {
+            self.has_margin = true;
+            for part in &mut self.parts {
+                part.margin.resize(part.recs.len(), 0.0);
+            }
+        }
+        let mut max_ts = self.max_ts;
+        let mut rows = 0usize;
+        for (i, &c) in cust.iter().enumerate() {
+            if c < 0 {
+                continue;
+            }
+            let (t, a) = (ts[i], amount[i]);
+            rows += 1;
+            if t > max_ts {
+                max_ts = t;
+            }
+            let part = &mut self.parts[c as usize & (RADIX - 1)];
+            let mut tag = if a < 0.0 { RETURN } else { 0 };
+            if let Some(o) = orders {
+                tag |= order_number(part, o, i);
+            }
+            part.recs.push(Rec { ts: t, units: to_units(a), cust: (c as u32) >> RADIX_BITS, tag });
+            if self.has_margin {
+                // A NaN margin is not known for the row: it adds nothing.
+                let m = margin.map_or(f64::NAN, |m| m[i]);
+                part.margin.push(if m.is_nan() { 0.0 } else { to_units(m) });
+            }
+        }
+        self.max_ts = max_ts;
+        self.rows += rows as f64;
+    }
+}
+
+/// The tag bits of row `i`'s order id: its number in the partition's order interner + 1, or 0.
+fn order_number(part: &mut Partition, o: &OrderColumn, i: usize) -> u32 {
+    let k = match o.kind[i] {
+        // `+ 0.0` files -0 under 0, as order-set.ts does.
+        1 => part.orders.int((o.num[i] + 0.0).to_bits() as i64),
+        2 => match utf8_row(o.bytes, o.offsets, i) {
+            Some(s) => part.orders.text(s),
+            None => return 0,
+        },
+        _ => return 0,
+    };
+    assert!((k as u32) < ORDER_MASK, "a radix partition holds too many distinct orders");
+    k as u32 + 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text_rows(sink: &mut Sink, texts: &[&str], out: &mut [i32]) {
+        let mut bytes = Vec::new();
+        let mut offsets = vec![0i32];
+        for t in texts {
+            bytes.extend_from_slice(t.as_bytes());
+            offsets.push(bytes.len() as i32);
+        }
+        sink.utf8_column(&bytes, &offsets, out);
+    }
+
+    #[test]
+    fn customers_are_ranked_in_row_order_of_first_appearance_whatever_their_partition() {
+        let mut sink = Sink::default();
+        let ids: Vec<String> = (0..2000).map(|i| format!("C{}", (i * 7919) % 1500)).collect();
+        let texts: Vec<&str> = ids.iter().map(String::as_str).collect();
+        let mut out = vec![0i32; texts.len()];
+        text_rows(&mut sink, &texts, &mut out);
+        assert_eq!(sink.customers, 1500);
+        let mut seen = std::collections::HashMap::new();
+        for (i, t) in texts.iter().enumerate() {
+            let next = seen.len() as u32;
+            let rank = *seen.entry(*t).or_insert(next);
+            let c = out[i] as usize;
+            assert_eq!(sink.parts[c & (RADIX - 1)].first_seen[c >> RADIX_BITS], rank, "row {i}");
+        }
+    }
+
+    #[test]
+    fn verdicts_are_the_interners_and_an_integer_text_is_the_integer() {
+        let mut sink = Sink::default();
+        let mut out = [0, 0, JUDGE_ONLY, 0, MISSING, 0];
+        text_rows(&mut sink, &["42", "NA", "C1", "042", "C2", "42.0"], &mut out);
+        assert_eq!(&out[1..5], &[MISSING, JUDGE_ONLY, out[3], MISSING]);
+        assert_eq!(out[5], out[0], "42.0 is customer 42");
+        let mut nums = [0i32; 4];
+        sink.f64_column(&[42.0, 0.5, f64::NAN, 7.0], &mut nums);
+        assert_eq!(&nums[..3], &[out[0], BAD, MISSING]);
+        assert_eq!(sink.customers, 3, "42, 042 and 7");
+        let mut dict_out = [0i32; 3];
+        let mut mapping = [UNSEEN; 2];
+        sink.dict_column(b"042C9", &[0, 3, 5], &[0, 1, 0], &mut mapping, &mut dict_out);
+        assert_eq!(dict_out[0], out[3]);
+        assert_eq!(dict_out[2], out[3]);
+        assert_eq!(sink.customers, 4);
+    }
+
+    #[test]
+    fn append_logs_valid_rows_with_units_sign_and_orders() {
+        let mut sink = Sink::default();
+        let mut cust = [0i32; 3];
+        sink.i32_column(&[5, 6, 5], &mut cust);
+        cust[1] = -1;
+        let orders = OrderColumn { kind: &[2, 0, 1], num: &[0.0, 0.0, 12.0], bytes: b"A1", offsets: &[0, 2, 2, 2] };
+        sink.append(&cust, &[1.0, 2.0, 3.0], &[1.25, 9.0, -0.5], Some(&[f64::NAN, 1.0, 0.1]), Some(&orders));
+        assert_eq!(sink.rows, 2.0);
+        assert_eq!(sink.max_ts, 3.0);
+        let part = &sink.parts[cust[0] as usize & (RADIX - 1)];
+        assert_eq!(part.recs.len(), 2);
+        assert_eq!(part.recs[0], Rec { ts: 1.0, units: 12_500.0, cust: 0, tag: 1 });
+        assert_eq!(part.recs[1], Rec { ts: 3.0, units: -5_000.0, cust: 0, tag: RETURN | 2 });
+        assert_eq!(part.margin, vec![0.0, 1_000.0]);
+    }
+}
