@@ -6,13 +6,22 @@
  * of a shared machine hits both sides. Prints a table and writes
  * bench/results/http-events.json; asserts nothing.
  *
+ * The job reads an input ten times the base's rows (--job-input, else generated once beside the
+ * base), so that it runs through the whole lookup window: each round records whether it was
+ * still running when the window ended, its CPU seconds in the window, and its whole duration
+ * (it is awaited, not cancelled). The server runs on a copy of the base snapshot of its own, so
+ * neither the events posted nor the job's snapshot reach the data of the other HTTP benches.
+ *
  *   node --import tsx bench/e2e/http-events.ts [--customers 1000000] [--connections 8]
- *     [--duration 10] [--batch 10000] [--rounds 2] [--lookup-connections 100] [--lookup-rounds 3] [--no-job]
+ *     [--duration 10] [--batch 10000] [--rounds 2] [--lookup-connections 100] [--lookup-rounds 2]
+ *     [--job-input FILE] [--no-job]
  */
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { tableFromArrays, tableToIPC } from 'apache-arrow';
 import type autocannon from 'autocannon';
+import { generate } from '../../engine/generate/index.js';
 import { benchData, flag, load, report, rssOf, spawnHello, spawnSegstream } from './http-harness.js';
 
 /** The first child process of `pid` (Linux /proc: the process whose parent it is), or 0. */
@@ -23,6 +32,17 @@ async function childOf(pid: number): Promise<number> {
     if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) return Number(name);
   }
   return 0;
+}
+
+/** The nice value of each thread of a process (Linux /proc: field 19 of each task's stat). */
+async function threadNices(pid: number): Promise<number[]> {
+  const tasks = await readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
+  const nices: number[] = [];
+  for (const t of tasks) {
+    const stat = await readFile(`/proc/${pid}/task/${t}/stat`, 'utf8').catch(() => '');
+    if (stat !== '') nices.push(Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]));
+  }
+  return nices;
 }
 
 /** CPU seconds (user + system, all threads) a process has used so far (Linux /proc, ticks of 1/100 s). */
@@ -38,9 +58,36 @@ const duration = Number(flag('duration', '10'));
 const batch = Number(flag('batch', '10000'));
 const rounds = Number(flag('rounds', '2'));
 const lookupConnections = Number(flag('lookup-connections', '100'));
-const lookupRounds = Number(flag('lookup-rounds', '3'));
+const lookupRounds = Number(flag('lookup-rounds', '2'));
 const withJob = !process.argv.includes('--no-job');
-const { dataDir, input } = await benchData(customers);
+const shared = await benchData(customers);
+const input = shared.input;
+
+/** A data directory of this bench's own with the shared one's live snapshot alone (no log, no archive, no folded marker). */
+async function privateData(from: string): Promise<string> {
+  const dir = join(dirname(from), '..', `segstream-bench-http-events-${customers}`, 'data');
+  await rm(dir, { recursive: true, force: true });
+  const id = (await readFile(join(from, 'CURRENT'), 'utf8')).trim();
+  await mkdir(join(dir, 'snapshots', id), { recursive: true });
+  for (const name of await readdir(join(from, 'snapshots', id))) {
+    if (name !== 'wal.json') await copyFile(join(from, 'snapshots', id, name), join(dir, 'snapshots', id, name));
+  }
+  await writeFile(join(dir, 'CURRENT'), id);
+  return dir;
+}
+
+/** The job's input: --job-input, or ten rows per customer generated once beside the base (a job long enough to outlast a lookup window). */
+async function jobInputFile(): Promise<string> {
+  const given = flag('job-input', '');
+  if (given !== '') return given;
+  const file = join(dirname(input), `job-${customers * 10}.parquet`);
+  if (!existsSync(file)) {
+    process.stderr.write(`generating the job's input, ${(customers * 10).toLocaleString('en-US')} rows, in ${file} (once)\n`);
+    await generate({ customers, transactions: customers * 10, format: 'parquet', seed: 8, out: file });
+  }
+  return file;
+}
+const jobInput = withJob ? await jobInputFile() : input;
 
 // Bodies of different customers in turn (a stride through the base), so the overlay meets new
 // customers the whole run instead of one batch's worth again and again.
@@ -64,20 +111,28 @@ const arrowBodies = Array.from({ length: BODIES }, (_, b) => {
 const rotating = (type: string, bodies: readonly (string | Buffer)[]): autocannon.Request[] =>
   bodies.map((body) => ({ method: 'POST', path: '/v1/events', headers: { 'content-type': type }, body }));
 
-// Start from an empty log, so earlier runs' events are not replayed into this one.
-await rm(join(dataDir, 'wal'), { recursive: true, force: true });
 async function fsyncCount(url: string): Promise<number> {
   const metrics = await (await fetch(`${url}/metrics`)).text();
   return Number(/segstream_wal_fsync_duration_seconds_count (\d+)/.exec(metrics)?.[1] ?? 0);
 }
 
 const hello = await spawnHello();
-const seg = await spawnSegstream(dataDir, {}, ['--input-root', dirname(input)]);
+const serve = async () => spawnSegstream(await privateData(shared.dataDir), {}, ['--input-root', dirname(input), '--input-root', dirname(jobInput)]);
+let seg = await serve();
 const results: object[] = [];
-const meta: Record<string, unknown> = { customers, connections, duration_s: duration, batch_rows: batch, rounds, lookup_rounds: lookupRounds, load_average_at_start: (await readFile('/proc/loadavg', 'utf8')).split(' ')[0] };
+const meta: Record<string, unknown> = {
+  customers,
+  connections,
+  duration_s: duration,
+  batch_rows: batch,
+  rounds,
+  lookup_rounds: lookupRounds,
+  job_input: jobInput,
+  load_average_at_start: (await readFile('/proc/loadavg', 'utf8')).split(' ')[0],
+};
 const ratios: Record<string, number[]> = {};
 try {
-  const pid = seg.child.pid!;
+  let pid = seg.child.pid!;
   for (let round = 1; round <= rounds; round++) {
     for (const [kind, type, bodies] of [
       ['json', 'application/json', jsonBodies],
@@ -106,6 +161,13 @@ try {
   }
   for (const [kind, list] of Object.entries(ratios)) meta[`${kind}_rows_per_second_best`] = Math.max(...list);
 
+  // The lookups run on a fresh server, without the log of the events above: the job reads its
+  // input alone, and no swap re-applies millions of logged rows.
+  seg.child.kill('SIGTERM');
+  await new Promise((r) => seg.child.once('exit', r));
+  seg = await serve();
+  pid = seg.child.pid!;
+
   // Lookups idle, then while a rescore job runs (in its own process at the lowest priority), in
   // rounds: each round an idle window, then a fresh job and a window while it runs (cancelled after).
   const ids = Array.from({ length: 1000 }, () => 1 + Math.floor(Math.random() * customers));
@@ -117,21 +179,47 @@ try {
     const idle = await load('lookup, idle', { url: seg.url, connections: lookupConnections, duration, requests: lookups });
     results.push({ round, ...idle, server_cpu_s: Number(((await cpuSecondsOf(pid)) - serverCpuIdle0).toFixed(2)) });
     if (!withJob) continue;
-    const job = await fetch(`${seg.url}/v1/jobs/rescore`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ input }) });
+    const job = await fetch(`${seg.url}/v1/jobs/rescore`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ input: jobInput }) });
     const { id } = (await job.json()) as { id: string };
-    // The job's own process (a child of the server): its CPU seconds in the window say how much it ran.
-    await new Promise((r) => setTimeout(r, 500));
-    const jobPid = await childOf(pid);
+    // The job's own process (a child of the server): the window starts once it has begun to work,
+    // and its CPU seconds in the window say how much it ran.
+    let jobPid = 0;
+    for (let i = 0; i < 100 && jobPid === 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      jobPid = await childOf(pid);
+    }
+    const started = jobPid > 0 ? await cpuSecondsOf(jobPid).catch(() => Number.NaN) : Number.NaN;
+    for (let i = 0; i < 100 && jobPid > 0 && (await cpuSecondsOf(jobPid).catch(() => Number.NaN)) - started < 0.5; i++) await new Promise((r) => setTimeout(r, 100));
     const jobCpu0 = jobPid > 0 ? await cpuSecondsOf(jobPid).catch(() => Number.NaN) : Number.NaN;
     const serverCpu0 = await cpuSecondsOf(pid);
+    // Midway through the window, the priority of every thread of the job's process (its pool's workers included).
+    let nices: number[] = [];
+    const sample = setTimeout(() => void threadNices(jobPid).then((n) => (nices = n)), (duration * 1000) / 2);
     const busy = await load('lookup, rescore job running', { url: seg.url, connections: lookupConnections, duration, requests: lookups });
+    clearTimeout(sample);
     const jobCpu = jobPid > 0 ? (await cpuSecondsOf(jobPid).catch(() => Number.NaN)) - jobCpu0 : Number.NaN;
-    const state = (await (await fetch(`${seg.url}/v1/jobs/${id}`)).json()) as { status: string };
-    results.push({ round, ...busy, name: `${busy.name} (${state.status} after the window)`, server_cpu_s: Number(((await cpuSecondsOf(pid)) - serverCpu0).toFixed(2)), job_cpu_s: Number(jobCpu.toFixed(2)) });
-    p99Ratios.push(busy.p99_ms / Math.max(1, idle.p99_ms));
-    // A job at the lowest priority on a busy machine can take minutes: it is cancelled, not awaited.
-    if (state.status === 'running') await fetch(`${seg.url}/v1/jobs/${id}`, { method: 'DELETE' });
-    while (((await (await fetch(`${seg.url}/v1/jobs/${id}`)).json()) as { status: string }).status === 'running') await new Promise((r) => setTimeout(r, 200));
+    const serverCpu = (await cpuSecondsOf(pid)) - serverCpu0;
+    const after = (await (await fetch(`${seg.url}/v1/jobs/${id}`)).json()) as { status: string };
+    // Awaited, not cancelled: its whole duration is part of what the round shows.
+    let done = after as { status: string; started_at: string; finished_at: string | null; progress: { rows: number } };
+    while (done.status === 'running') {
+      await new Promise((r) => setTimeout(r, 500));
+      done = (await (await fetch(`${seg.url}/v1/jobs/${id}`)).json()) as typeof done;
+    }
+    results.push({
+      round,
+      ...busy,
+      server_cpu_s: Number(serverCpu.toFixed(2)),
+      job_cpu_s_in_window: Number(jobCpu.toFixed(2)),
+      job_running_after_window: after.status === 'running',
+      job_threads: nices.length,
+      job_threads_at_nice_19: nices.filter((x) => x === 19).length,
+      job_status: done.status,
+      job_rows: done.progress.rows,
+      job_duration_s: done.finished_at ? Number(((Date.parse(done.finished_at) - Date.parse(done.started_at)) / 1000).toFixed(1)) : null,
+    });
+    // A ratio only for a window the job covered whole.
+    if (after.status === 'running') p99Ratios.push(busy.p99_ms / Math.max(1, idle.p99_ms));
   }
   if (p99Ratios.length > 0) meta['p99_during_job_vs_idle_median'] = Number(p99Ratios.sort((x, y) => x - y)[p99Ratios.length >> 1]!.toFixed(2));
   await report('http-events', meta, results);
