@@ -6,11 +6,16 @@
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 
-/** Writes `contents` to `path` (created or truncated) and fsyncs it. */
-export async function writeDurably(path: string, contents: string | Uint8Array): Promise<void> {
+/**
+ * Writes `contents` to `path` (created or truncated) and fsyncs it. Chunks are written one after
+ * the other, so a file made of many buffers (an Arrow file's columns) is never joined in memory.
+ */
+export async function writeDurably(path: string, contents: string | Uint8Array | readonly Uint8Array[]): Promise<void> {
   const fh = await open(path, 'w');
   try {
-    await fh.writeFile(contents);
+    if (typeof contents === 'string' || contents instanceof Uint8Array) await fh.writeFile(contents);
+    // writeFile after writes carries on from the current position, and loops over short writes.
+    else for (const chunk of contents) await fh.writeFile(chunk);
     await fh.sync();
   } finally {
     await fh.close();

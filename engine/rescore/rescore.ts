@@ -16,7 +16,7 @@ import { aggregateParallel } from '../pool/parallel-aggregate.js';
 import { type KernelMode, loadKernels } from '../kernels/load-kernels.js';
 import type { ColumnMap, InputFormat, ReadProgress } from '../read/raw-batch.js';
 import { countBy } from '../segment/categorical.js';
-import { buildCustomersTable, encodeCustomers } from '../snapshot/customers-file.js';
+import { buildCustomersTable, encodeCustomerChunks } from '../snapshot/customers-file.js';
 import { type Manifest, isoTime } from '../snapshot/manifest.js';
 import { aggregateInputs } from './aggregate-inputs.js';
 import { openEventFold } from '../wal/event-fold.js';
@@ -216,7 +216,7 @@ export async function rescore(opts: RescoreOptions): Promise<RescoreSummary> {
   const tScore = performance.now();
 
   const id = newSnapshotId();
-  const customersBytes = encodeCustomers(buildCustomersTable(scored));
+  const customersBytes = await encodeCustomerChunks(buildCustomersTable(scored));
   const poolTimings = Object.fromEntries(Object.entries(stage.timings_ms ?? {}).map(([k, v]) => [`pool_${k}`, v]));
   const timings = {
     read_aggregate: round(tRead - t0),

@@ -3,7 +3,7 @@
  * row (customer-schema.ts) in its order, `customer_id` first. Exports and the server read the
  * same columns.
  */
-import { Table, type Vector, tableFromIPC, tableToIPC } from 'apache-arrow';
+import { RecordBatchFileWriter, Table, type Vector, tableFromIPC, tableToIPC } from 'apache-arrow';
 import type { ScoredBase } from '../segment/scored-base.js';
 import { type ColumnValues, columnVector, type Utf8Values } from './arrow-columns.js';
 import { CUSTOMER_FIELDS, type CustomerColumn, fieldsOfKind } from './customer-schema.js';
@@ -76,6 +76,18 @@ export function buildCustomersTable(base: ScoredBase): Table {
 /** Serializes the table as an Arrow IPC file. */
 export function encodeCustomers(table: Table): Uint8Array {
   return tableToIPC(table, 'file');
+}
+
+/**
+ * The same Arrow IPC file as {@link encodeCustomers}, as the writer's chunks: the columns' own
+ * buffers between the small metadata and padding pieces. Written one after the other, they spare
+ * a copy of the whole file (~180 MB for a million customers) into one buffer.
+ */
+export async function encodeCustomerChunks(table: Table): Promise<Uint8Array[]> {
+  const writer = RecordBatchFileWriter.writeAll(table);
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of writer) chunks.push(chunk);
+  return chunks;
 }
 
 /** Reads `customers.arrow` bytes back. */

@@ -75,7 +75,7 @@ async function pruneOld(dataDir: string, keep: number): Promise<void> {
 /** Writes every file of a snapshot into the new folder `dir`, fsynced; `hook` may add more before the folder is synced. */
 async function writeFolder(dir: string, files: SnapshotFiles, hook?: BeforePublishHook): Promise<void> {
   await mkdirDurably(dir);
-  for (const [name, contents] of Object.entries(files)) await writeDurably(join(dir, name), contents as string | Uint8Array);
+  for (const [name, contents] of Object.entries(files)) await writeDurably(join(dir, name), contents as SnapshotFiles[keyof SnapshotFiles]);
   await hook?.(dir);
   await syncDir(dir);
 }

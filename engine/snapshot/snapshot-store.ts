@@ -31,7 +31,8 @@ export interface LoadedSnapshot {
 /** Files a snapshot is made of, as bytes. */
 export interface SnapshotFiles {
   readonly 'manifest.json': string;
-  readonly 'customers.arrow': Uint8Array;
+  /** The Arrow file's bytes, whole or as the chunks the writer made (customers-file.ts `encodeCustomerChunks`). */
+  readonly 'customers.arrow': Uint8Array | readonly Uint8Array[];
   readonly 'rejects.ndjson': string;
 }
 

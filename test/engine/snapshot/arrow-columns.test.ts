@@ -2,7 +2,11 @@ import { tableFromIPC, tableToIPC, Table } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { isValidTimestamp } from '../../../engine/parse/parse-timestamp.js';
 import { NULL_CODE, columnVector, dictionaryVector, float64Vector, int32Vector, timestampVector, utf8Vector } from '../../../engine/snapshot/arrow-columns.js';
-import { rfmCells } from '../../../engine/snapshot/customers-file.js';
+import { encodeCustomerChunks, encodeCustomers, rfmCells } from '../../../engine/snapshot/customers-file.js';
+import { writeDurably } from '../../../engine/durable-files.js';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /** Writes the columns as an IPC file and reads them back, as a snapshot does. */
 function roundTrip(columns: Record<string, ReturnType<typeof float64Vector>>): Table {
@@ -54,5 +58,26 @@ describe('arrow columns', () => {
     const cells = roundTrip({ c: columnVector('text', rfmCells(r, f, m)) }).getChild('c')!;
     expect([...cells]).toEqual(Array.from(r, (_, i) => `${r[i]}${f[i]}${m[i]}`));
     expect(cells.nullCount).toBe(0);
+  });
+
+  it('write the customers file in chunks that are, one after the other, the bytes of the whole file', async () => {
+    const n = 5_000;
+    const table = new Table({
+      id: utf8Vector(Array.from({ length: n }, (_, i) => `C${i}`)),
+      x: float64Vector(Float64Array.from({ length: n }, (_, i) => (i % 7 === 0 ? Number.NaN : i / 3))),
+      ts: timestampVector(Float64Array.from({ length: n }, (_, i) => 1_700_000_000_000 + i * 86_400_000)),
+    });
+    const whole = encodeCustomers(table);
+    const chunks = await encodeCustomerChunks(table);
+    expect(chunks.length).toBeGreaterThan(3);
+    expect(Buffer.concat(chunks).equals(Buffer.from(whole))).toBe(true);
+    const dir = mkdtempSync(join(tmpdir(), 'segstream-chunks-'));
+    try {
+      await writeDurably(join(dir, 'customers.arrow'), chunks);
+      expect(readFileSync(join(dir, 'customers.arrow')).equals(Buffer.from(whole))).toBe(true);
+      expect(tableFromIPC(readFileSync(join(dir, 'customers.arrow'))).getChild('id')!.get(4_999)).toBe('C4999');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
