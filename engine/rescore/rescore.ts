@@ -307,9 +307,10 @@ function buildManifest(
   const { table } = scored;
   let purchasing = 0;
   let revenue = 0;
+  const { orders, revenue: revenues } = table.fields;
   for (let c = 0; c < table.size; c++) {
-    if (table.fields.orders[c]! >= 1) purchasing++;
-    revenue += table.fields.revenue[c]!;
+    if (orders[c]! >= 1) purchasing++;
+    revenue += revenues[c]!;
   }
   let winBack = 0;
   for (const w of scored.winBack) winBack += w;

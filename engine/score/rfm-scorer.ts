@@ -25,15 +25,6 @@ export interface RfmScores {
   readonly thresholds: RfmThresholds;
 }
 
-/** The values a score is computed on, for the customers with orders >= 1. */
-function purchasing(table: CustomerTable, value: (c: number) => number): Float64Array {
-  const orders = table.fields.orders;
-  const out = new Float64Array(table.size);
-  let n = 0;
-  for (let c = 0; c < table.size; c++) if (orders[c]! >= 1) out[n++] = value(c);
-  return out.subarray(0, n);
-}
-
 /**
  * The thresholds of DESIGN's rule over some values: quantile-thresholds.ts `quantileThresholds`
  * (a sort) or the kernel set's twin (the Rust addon's selection, engine/kernels), same results.
@@ -43,9 +34,20 @@ export type ThresholdsFn = (values: Float64Array, k: number) => Float64Array;
 /** Computes thresholds over the base and scores every customer. */
 export function scoreRfm(table: CustomerTable, bins: number, thresholdsOf: ThresholdsFn = quantileThresholds): RfmScores {
   const { recency_days: recency, orders, revenue } = table.fields;
-  const tr = thresholdsOf(purchasing(table, (c) => -recency[c]!), bins);
-  const tf = thresholdsOf(purchasing(table, (c) => orders[c]!), bins);
-  const tm = thresholdsOf(purchasing(table, (c) => revenue[c]!), bins);
+  // The values each score is computed on, for the customers with orders >= 1, in one pass.
+  const r = new Float64Array(table.size);
+  const f = new Float64Array(table.size);
+  const m = new Float64Array(table.size);
+  let n = 0;
+  for (let c = 0; c < table.size; c++) {
+    if (!(orders[c]! >= 1)) continue;
+    r[n] = -recency[c]!;
+    f[n] = orders[c]!;
+    m[n++] = revenue[c]!;
+  }
+  const tr = thresholdsOf(r.subarray(0, n), bins);
+  const tf = thresholdsOf(f.subarray(0, n), bins);
+  const tm = thresholdsOf(m.subarray(0, n), bins);
   const thresholds: RfmThresholds = { bins, r: [...tr], f: [...tf], m: [...tm] };
   return { ...applyRfm(table, thresholds), thresholds };
 }

@@ -37,12 +37,17 @@ export function assignLifecycle(
     tests: conditionTests(rule.when, columns, `lifecycle.rules.${i}`),
   }));
   const codes = new Uint16Array(orders.length);
+  // The first rule whose every test passes for customer c, else -1 (no closure per customer).
+  const ruleStage = (c: number): number => {
+    for (const rule of rules) if (rule.tests.every((t) => t(c))) return rule.stage;
+    return -1;
+  };
   for (let c = 0; c < orders.length; c++) {
     const r = recency[c]!;
     let stage: number;
-    const rule = rules.find((x) => x.tests.every((t) => t(c)));
+    const ruled = orders[c]! < 1 || rules.length === 0 ? -1 : ruleStage(c);
     if (orders[c]! < 1) stage = NONE;
-    else if (rule) stage = rule.stage;
+    else if (ruled >= 0) stage = ruled;
     else if (tenure[c]! < days.new_days) stage = NEW;
     else if (r <= days.active_days) {
       const before = previous?.(c);
