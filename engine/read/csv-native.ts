@@ -13,15 +13,14 @@
  * input. A batch with one value off the fast path (a bad row, spaces, a currency sign) hands that
  * column of that batch to the TypeScript parser as text: same reasons, same details.
  *
- * Splits: a byte range owns the records whose first byte lies in it (planSplits / readSplit).
+ * Splits: a byte range owns the records whose first byte lies in it (csv-feed.ts planSplits, csv-reader.ts readSplit).
  */
-import { createReadStream } from 'node:fs';
 import { Float64, Int64, makeData, makeVector, TimestampMillisecond, Utf8, type Vector } from 'apache-arrow';
 import { loadBinding, type NativeCsvBinding } from '../kernels/native-binding.js';
 import { mapNativeError } from '../kernels/native-errors.js';
-import { DEFAULT_BATCH_SIZE, openChunks, sourceName, toInputError, type ByteSource } from './byte-source.js';
+import { DEFAULT_BATCH_SIZE, sourceName, toInputError } from './byte-source.js';
 import { resolveColumns, type ResolvedColumns } from './column-map.js';
-import { lineRangeChunks } from './line-range.js';
+import { CsvFeed, type CsvInput } from './csv-feed.js';
 import { guessDelimiter, type CsvDelimiter } from './csv-delimiter.js';
 import { CsvScanner, type CsvRows, MAX_FIELD_BYTES } from './csv-scanner.js';
 import type { ColumnMap, MalformedRow, RawBatch, RawColumn, ReadColumnName, ReadDialect, ReadOptions } from './raw-batch.js';
@@ -43,8 +42,6 @@ const NEED_INPUT = 0;
 const HEADER = 2;
 
 const LF = 0x0a;
-const QUOTE = 0x22;
-// As the TypeScript scanner: bytes gathered before the delimiter is guessed.
 const PRELUDE_BYTES = 64 * 1024;
 const ID_COLUMNS: ReadonlySet<ReadColumnName> = new Set(['customer_id', 'order_id']);
 const MONEY_COLUMNS: ReadonlySet<ReadColumnName> = new Set(['amount', 'margin', 'quantity', 'price']);
@@ -85,21 +82,6 @@ function modesOf(resolved: ResolvedColumns, fields: readonly number[], dialect: 
     modes[k] = Math.max(mode, MODE_TEXT);
   });
   return modes;
-}
-
-/** Gathers the first bytes as the TypeScript scanner does before it guesses the delimiter. */
-async function prelude(chunks: AsyncGenerator<Buffer>): Promise<{ head: Buffer; done: boolean }> {
-  const parts: Buffer[] = [];
-  let bytes = 0;
-  let hasLF = false;
-  for (;;) {
-    const next = await chunks.next();
-    if (next.done === true) return { head: Buffer.concat(parts), done: true };
-    parts.push(next.value);
-    bytes += next.value.length;
-    if (next.value.includes(LF)) hasLF = true;
-    if ((hasLF && bytes >= 3) || bytes >= PRELUDE_BYTES) return { head: Buffer.concat(parts), done: false };
-  }
 }
 
 function bit(valid: Uint8Array | null, i: number): boolean {
@@ -156,12 +138,12 @@ function malformedRows(buf: ArrayBuffer, width: number): MalformedRow[] {
 }
 
 /**
- * Reads a CSV source (header row first) as batches, like readCsv, through the native scanner.
- * `scanner` is the addon (nativeCsvBinding()); memory holds one read chunk, the record it cuts
- * off, and one batch.
+ * Reads a CSV source or split (header row first) as batches, like readCsv, through the native
+ * scanner. `scanner` is the addon (nativeCsvBinding()); memory holds the feed's buffer (a few
+ * MiB, more only for a longer record) and one batch.
  */
-export async function* readCsvNative(src: ByteSource, options: NativeCsvOptions, scanner: NativeCsvBinding): AsyncGenerator<RawBatch> {
-  const source = sourceName(src);
+export async function* readCsvNative(input: CsvInput, options: NativeCsvOptions, scanner: NativeCsvBinding): AsyncGenerator<RawBatch> {
+  const source = input.kind === 'split' ? input.split.path : sourceName(input);
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   const native = <T>(what: string, f: () => T): T => {
     try {
@@ -170,24 +152,22 @@ export async function* readCsvNative(src: ByteSource, options: NativeCsvOptions,
       throw mapNativeError(err, what);
     }
   };
-  const chunks = openChunks(src);
+  const read = async <T>(f: () => Promise<T>): Promise<T> => {
+    try {
+      return await f();
+    } catch (err) {
+      throw toInputError(source, err);
+    }
+  };
+  const feed = await read(() => CsvFeed.open(input));
   try {
-    const read = async <T>(f: () => Promise<T>): Promise<T> => {
-      try {
-        return await f();
-      } catch (err) {
-        throw toInputError(source, err);
-      }
-    };
-    const first = await read(() => prelude(chunks));
-    let buf = first.head;
-    if (buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) buf = buf.subarray(3);
-    const delimiter = options.delimiter === 'auto' ? guessDelimiter(buf) : options.delimiter;
+    // As the TypeScript scanner, the delimiter is guessed once the first line is in (or 64 KiB).
+    do await read(() => feed.fill(0));
+    while (!feed.done && feed.len < PRELUDE_BYTES && (feed.len < 3 || feed.buf.subarray(0, feed.len).indexOf(LF) < 0));
+    let pos = feed.len >= 3 && feed.buf[0] === 0xef && feed.buf[1] === 0xbb && feed.buf[2] === 0xbf ? 3 : 0;
+    const delimiter = options.delimiter === 'auto' ? guessDelimiter(feed.buf.subarray(pos, feed.len)) : options.delimiter;
     const h = native('csvScannerCreate', () => scanner.csvScannerCreate(delimiter.charCodeAt(0), batchSize));
     const io = new Float64Array(1);
-    let last = first.done;
-    let bytesRead = first.head.length;
-    let pos = 0;
     let resolved: ResolvedColumns | null = null;
     let fields: number[] = [];
     let fieldSlot: number[] = [];
@@ -207,7 +187,7 @@ export async function* readCsvNative(src: ByteSource, options: NativeCsvOptions,
       resolved!.names.forEach((name, k) => {
         columns[name] = slots[fieldSlot[k]!]!;
       });
-      const raw: RawBatch = { source, firstRow, length: rows, columns, malformed: malformedRows(out[1] as ArrayBuffer, width), bytesRead };
+      const raw: RawBatch = { source, firstRow, length: rows, columns, malformed: malformedRows(out[1] as ArrayBuffer, width), bytesRead: feed.bytesRead };
       firstRow += rows;
       return raw;
     };
@@ -220,7 +200,9 @@ export async function* readCsvNative(src: ByteSource, options: NativeCsvOptions,
       }
     };
     for (;;) {
-      const why = native('csvScannerPush', () => scanner.csvScannerPush(h, buf, pos, last ? 1 : 0, io));
+      const last = feed.done;
+      const bytes = feed.buf.subarray(0, feed.len);
+      const why = native('csvScannerPush', () => scanner.csvScannerPush(h, bytes, pos, last ? 1 : 0, io));
       pos = io[0]!;
       if (why === HEADER) {
         const header = (native('csvScannerHeader', () => scanner.csvScannerHeader(h)) ?? []).map((b) => Buffer.from(b).toString('utf8'));
@@ -241,34 +223,23 @@ export async function* readCsvNative(src: ByteSource, options: NativeCsvOptions,
         if (why === NEED_INPUT) return;
         continue;
       }
-      // The buffer ends inside a record: keep that record's bytes and read on, at least as many
-      // bytes again as it has, so that a long record is rescanned a logarithmic number of times.
-      const tail = buf.subarray(pos);
-      const parts: Buffer[] = [tail];
-      let added = 0;
-      while (!last && added < Math.max(1, tail.length)) {
-        const next = await read(() => chunks.next());
-        if (next.done === true) last = true;
-        else {
-          parts.push(next.value);
-          added += next.value.length;
-          bytesRead += next.value.length;
-        }
-      }
-      buf = parts.length === 1 ? tail : Buffer.concat(parts);
+      // The buffer ends inside a record: keep that record's bytes and read on.
+      const tail = feed.len - pos;
+      await read(() => feed.fill(pos));
       pos = 0;
-      if (tail.length > 0 && buf.length > MAX_FIELD_BYTES) {
+      if (tail > 0 && feed.len > MAX_FIELD_BYTES) {
         // A record this long (an unclosed quote?): the TypeScript scanner reads the rest, keeping
         // only the mapped fields' bytes and failing as it always has when one of them is too long.
         const raw = batch();
         if (raw !== null) yield raw;
         const mapped = resolved === null ? null : { width, fields, fieldSlot, names: resolved.names };
-        yield* readRest(source, buf, last ? null : chunks, { delimiter, columns: options.columns, mapped, batchSize, firstRow, bytesRead });
+        const held = Buffer.from(feed.buf.subarray(0, feed.len));
+        yield* readRest(source, held, feed.rest(), { delimiter, columns: options.columns, mapped, batchSize, firstRow, bytesRead: feed.bytesRead });
         return;
       }
     }
   } finally {
-    await chunks.return(undefined); // closes the file when the consumer stops early
+    await feed.close(); // closes the file, or ends the stream, when the consumer stops early
   }
 }
 
@@ -328,52 +299,4 @@ async function* readRest(source: string, tail: Buffer, chunks: AsyncGenerator<Bu
     while (scanner.rowCount >= at.batchSize || (next.done === true && scanner.rowCount > 0)) yield batch(scanner.take(at.batchSize));
     if (next.done === true) return;
   }
-}
-
-/** A byte range of a CSV file: it owns the records whose first byte lies in `[start, end)`. */
-export interface CsvSplit {
-  readonly path: string;
-  readonly start: number;
-  readonly end: number;
-}
-
-/** What reading a split noticed beside its rows. */
-export interface CsvSplitFlags {
-  /** The range held a `"`: its cut points may lie inside a quoted field, so the pool re-reads the file whole. */
-  quoted: boolean;
-}
-
-/** `size` bytes cut into `pieces` ranges (fewer when a range would be under `minBytes`). */
-export function planSplits(path: string, size: number, pieces: number, minBytes: number): CsvSplit[] {
-  const n = Math.max(1, Math.min(pieces, Math.floor(size / Math.max(1, minBytes))));
-  const out: CsvSplit[] = [];
-  for (let k = 0; k < n; k++) out.push({ path, start: Math.floor((k * size) / n), end: Math.floor(((k + 1) * size) / n) });
-  return out;
-}
-
-/**
- * The bytes of the records a split owns (the lines of its byte range, line-range.ts), after the
- * file's header line when the split does not start the file.
- */
-export async function* splitChunks(split: CsvSplit, flags: CsvSplitFlags | null): AsyncGenerator<Buffer> {
-  const { path, start, end } = split;
-  if (start > 0) yield await headerLine(path);
-  for await (const b of lineRangeChunks(path, start, end)) {
-    if (flags !== null && !flags.quoted && b.indexOf(QUOTE) >= 0) flags.quoted = true;
-    yield b;
-  }
-}
-
-/** The first line of a file, its newline included. */
-async function headerLine(path: string): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const chunk of createReadStream(path, { highWaterMark: 64 << 10 }) as AsyncIterable<Buffer>) {
-    const nl = chunk.indexOf(LF);
-    if (nl >= 0) {
-      parts.push(chunk.subarray(0, nl + 1));
-      break;
-    }
-    parts.push(chunk);
-  }
-  return Buffer.concat(parts);
 }

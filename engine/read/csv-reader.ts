@@ -3,9 +3,11 @@ import type { CsvDelimiter } from './csv-delimiter.js';
 import { resolveColumns, type ResolvedColumns } from './column-map.js';
 import { DEFAULT_BATCH_SIZE, openChunks, sourceName, toInputError, type ByteSource } from './byte-source.js';
 import type { RawBatch, ReadOptions } from './raw-batch.js';
-import { type CsvSplit, type CsvSplitFlags, nativeCsvBinding, readCsvNative, splitChunks } from './csv-native.js';
+import { nativeCsvBinding, readCsvNative } from './csv-native.js';
+import { CsvFeed, type CsvInput, type CsvSplit, type CsvSplitFlags } from './csv-feed.js';
+import type { NativeCsvBinding } from '../kernels/native-binding.js';
 
-export { type CsvSplit, type CsvSplitFlags, planSplits } from './csv-native.js';
+export { type CsvSplit, type CsvSplitFlags, planSplits } from './csv-feed.js';
 
 /** ReadOptions plus the CSV delimiter (default: `\t` for `.tsv` files, else detected from the header). */
 export interface CsvReadOptions extends ReadOptions {
@@ -18,10 +20,29 @@ export interface CsvReadOptions extends ReadOptions {
   readonly scanner?: 'native' | 'js';
 }
 
-/** Reads one split of a CSV file (csv-native.ts planSplits): the records whose first byte lies in it. */
+/** Reads one split of a CSV file (csv-feed.ts planSplits): the records whose first byte lies in it. */
 export async function* readSplit(split: CsvSplit, options: CsvReadOptions, flags: CsvSplitFlags | null): AsyncGenerator<RawBatch> {
   const delimiter = options.delimiter ?? (split.path.toLowerCase().endsWith('.tsv') ? '\t' : 'auto');
-  yield* readCsv({ kind: 'stream', name: split.path, chunks: splitChunks(split, flags) }, { ...options, delimiter });
+  const input: CsvInput = { kind: 'split', split, flags };
+  const native = nativeScanner(options);
+  if (native !== null) yield* readCsvNative(input, { ...options, delimiter }, native);
+  else yield* readCsv({ kind: 'stream', name: split.path, chunks: feedChunks(input) }, { ...options, delimiter, scanner: 'js' });
+}
+
+/** The addon's scanner when `options` ask for it (see CsvReadOptions.scanner) and it is there. */
+function nativeScanner(options: CsvReadOptions): NativeCsvBinding | null {
+  const wanted = options.scanner ?? (options.dialect === undefined || process.env.SEGSTREAM_CSV_SCANNER === 'js' ? 'js' : 'native');
+  return wanted === 'native' ? nativeCsvBinding() : null;
+}
+
+/** The bytes of `input` as chunks, for the TypeScript scanner. */
+async function* feedChunks(input: CsvInput): AsyncGenerator<Buffer> {
+  const feed = await CsvFeed.open(input);
+  try {
+    yield* feed.rest();
+  } finally {
+    await feed.close();
+  }
 }
 
 /**
@@ -29,8 +50,7 @@ export async function* readSplit(split: CsvSplit, options: CsvReadOptions, flags
  * and at most one batch of rows; a wrong field count becomes a MalformedRow in its slot.
  */
 export async function* readCsv(src: ByteSource, options: CsvReadOptions): AsyncGenerator<RawBatch> {
-  const wanted = options.scanner ?? (options.dialect === undefined || process.env.SEGSTREAM_CSV_SCANNER === 'js' ? 'js' : 'native');
-  const native = wanted === 'native' ? nativeCsvBinding() : null;
+  const native = nativeScanner(options);
   if (native !== null) {
     yield* readCsvNative(src, { ...options, delimiter: options.delimiter ?? defaultDelimiter(src) }, native);
     return;
