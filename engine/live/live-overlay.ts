@@ -94,9 +94,27 @@ function numberReader(columns: SnapshotColumns, name: CustomerColumn): (row: num
     !(DataType.isTimestamp(vector.type) && vector.type.unit !== TimeUnit.MILLISECOND) &&
     (values instanceof Float64Array || values instanceof Int32Array || values instanceof Uint32Array || values instanceof Uint16Array || values instanceof Uint8Array || values instanceof BigInt64Array);
   if (!plain) return (row) => columns.number(name, row);
-  const bits = d.nullCount > 0 ? d.nullBitmap : null;
-  const at = values as ArrayLike<number | bigint>;
-  return (row) => (bits !== null && ((bits[row >> 3]! >> (row & 7)) & 1) === 0 ? Number.NaN : Number(at[row]!));
+  if (d.nullCount > 0) {
+    const bits = d.nullBitmap;
+    const at = values as ArrayLike<number | bigint>;
+    return (row) => (((bits[row >> 3]! >> (row & 7)) & 1) === 0 ? Number.NaN : Number(at[row]!));
+  }
+  // One function body per array type, so each body's element load sees one kind: a body shared by
+  // all of them (and Number() of a BigInt) was the costliest part of a customer's first live row.
+  if (values instanceof Float64Array) return (row) => values[row]!;
+  if (values instanceof Int32Array) return (row) => values[row]!;
+  if (values instanceof BigInt64Array) {
+    // An int64 as its two 32-bit halves: exact below 2^53, like Number() of the BigInt, without one.
+    const halves = new Int32Array(values.buffer, values.byteOffset, values.length * 2);
+    return (row) => halves[2 * row + 1]! * 4294967296 + (halves[2 * row]! >>> 0);
+  }
+  const at = values as ArrayLike<number>;
+  return (row) => at[row]!;
+}
+
+/** A snapshot value that is null (NaN) as 0, for the sums a customer's first live row starts from. */
+function orZero(x: number): number {
+  return Number.isNaN(x) ? 0 : x;
 }
 
 const BASE_COLUMNS = ['orders', 'returns', 'revenue', 'returned_amount', 'margin', 'first_purchase_at', 'last_purchase_at', 'purchase_days', 'revenue_90d', 'revenue_365d', 'weekly_spend'] as const;
@@ -124,9 +142,8 @@ export class LiveOverlay {
 
   // The TypeScript kernels: the aggregation kernel must call the state's addDay (the chained days).
   private readonly agg = new LiveAggregator();
-  /** Keys by overlay number, and overlay numbers by key (the aggregator numbers them the same, in order of first sight). */
-  private readonly keys: CustomerKey[] = [];
-  private readonly numbers = new Map<CustomerKey, number>();
+  /** The aggregator's customers: its numbers are the overlay numbers (in order of first sight), its keys the overlay's keys. */
+  private readonly customers = this.agg.ids;
   /** Overlay customer of each snapshot row, -1 for none; made at the first live row of a snapshot customer. */
   private byRow: Int32Array | null = null;
   // What the snapshot held beside the sums added into the state: days and windows (units).
@@ -167,7 +184,7 @@ export class LiveOverlay {
 
   /** Customers in the overlay. */
   get size(): number {
-    return this.keys.length;
+    return this.customers.size;
   }
 
   /** The overlay customer of a snapshot row, or -1. */
@@ -177,14 +194,14 @@ export class LiveOverlay {
 
   /** The overlay customer of a canonical id text, or -1. */
   find(id: string): number {
-    if (this.keys.length === 0) return -1;
+    if (this.customers.size === 0) return -1;
     const key = customerKeyFromText(id);
-    return key === null || key === undefined ? -1 : (this.numbers.get(key) ?? -1);
+    return key === null || key === undefined ? -1 : this.customers.find(key);
   }
 
   /** Canonical id text of overlay customer k. */
   id(k: number): string {
-    return String(this.keys[k]);
+    return String(this.customers.keys[k]);
   }
 
   /** The segment, tier and lifecycle names of overlay customer k. */
@@ -213,17 +230,11 @@ export class LiveOverlay {
    */
   apply(batch: TxBatch): number {
     const rows = canonicalIds(batch);
-    const before = this.keys.length;
+    const before = this.customers.size;
     const cust = this.agg.add(rows);
-    for (let i = 0; i < rows.length; i++) {
-      const k = cust[i]!;
-      if (k === this.keys.length) {
-        this.keys.push(rows.ids[i]!);
-        this.numbers.set(rows.ids[i]!, k);
-      }
-    }
-    this.ensure(this.keys.length);
-    for (let k = before; k < this.keys.length; k++) this.open(k);
+    const size = this.customers.size;
+    this.ensure(size);
+    for (let k = before; k < size; k++) this.open(k);
     if (this.pending.length < this.pendingCount + batch.length) this.pending = grown(this.pending, new Int32Array(2 * (this.pendingCount + batch.length)));
     const { stamp, dirty, pending } = this;
     const v = ++this.applied;
@@ -357,7 +368,7 @@ export class LiveOverlay {
 
   /** A new overlay customer: finds its snapshot row and adds what the snapshot held into its sums. */
   private open(k: number): void {
-    const id = String(this.keys[k]);
+    const id = String(this.customers.keys[k]);
     const row = this.rowOf(id);
     this.row[k] = row;
     this.baseFirstDay[k] = NO_DAY;
@@ -371,16 +382,12 @@ export class LiveOverlay {
     if (this.byRow === null) this.byRow = new Int32Array(this.columns.size).fill(-1);
     this.byRow[row] = k;
     const snap = this.snap;
-    const n = (name: (typeof BASE_COLUMNS)[number]): number => {
-      const x = snap[name](row);
-      return Number.isNaN(x) ? 0 : x;
-    };
     const s = this.agg.state;
-    s.orders[k]! += n('orders');
-    s.returns[k]! += n('returns');
-    s.revenue[k]! += toUnits(n('revenue'));
-    s.returnedAmount[k]! += toUnits(n('returned_amount'));
-    s.margin[k]! += toUnits(n('margin'));
+    s.orders[k]! += orZero(snap.orders(row));
+    s.returns[k]! += orZero(snap.returns(row));
+    s.revenue[k]! += toUnits(orZero(snap.revenue(row)));
+    s.returnedAmount[k]! += toUnits(orZero(snap.returned_amount(row)));
+    s.margin[k]! += toUnits(orZero(snap.margin(row)));
     const first = snap.first_purchase_at(row);
     const last = snap.last_purchase_at(row);
     if (!Number.isNaN(first)) {
@@ -391,9 +398,9 @@ export class LiveOverlay {
       if (last > s.lastTs[k]!) s.lastTs[k] = last;
       this.baseLastDay[k] = Math.floor(last / MS_PER_DAY);
     }
-    this.basePurchaseDays[k] = n('purchase_days');
-    this.base90[k] = toUnits(n('revenue_90d'));
-    this.base365[k] = toUnits(n('revenue_365d'));
+    this.basePurchaseDays[k] = orZero(snap.purchase_days(row));
+    this.base90[k] = toUnits(orZero(snap.revenue_90d(row)));
+    this.base365[k] = toUnits(orZero(snap.revenue_365d(row)));
   }
 
   /** Derives and scores the touched customers, grouped by their live as_of (deriveFields takes one). */
