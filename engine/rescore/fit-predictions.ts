@@ -17,8 +17,22 @@ export interface FitPredictionsOptions {
   readonly fitted?: ModelOptions['fitted'];
 }
 
+/** What the fit reads of a customer table (all a model thread is sent). */
+export interface ModelTable {
+  readonly size: number;
+  readonly asOfDay: number;
+  readonly meanRepeatValue: Float64Array;
+  readonly fields: Pick<CustomerTable['fields'], 'orders' | 'purchase_days' | 'first_purchase_at' | 'last_purchase_at'>;
+}
+
+/** The columns of `table` the fit reads. */
+export function modelTableOf(table: CustomerTable): ModelTable {
+  const { orders, purchase_days, first_purchase_at, last_purchase_at } = table.fields;
+  return { size: table.size, asOfDay: table.asOfDay, meanRepeatValue: table.meanRepeatValue, fields: { orders, purchase_days, first_purchase_at, last_purchase_at } };
+}
+
 /** Fits the models on every customer with a purchase and predicts for each. */
-export function fitPredictions(table: CustomerTable, config: Config, opts: FitPredictionsOptions = {}): ModelResult {
+export function fitPredictions(table: ModelTable, config: Config, opts: FitPredictionsOptions = {}): ModelResult {
   const n = table.size;
   const include = new Uint8Array(n);
   const firstDay = new Float64Array(n);

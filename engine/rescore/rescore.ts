@@ -16,7 +16,10 @@ import { aggregateParallel } from '../pool/parallel-aggregate.js';
 import { type KernelMode, loadKernels } from '../kernels/load-kernels.js';
 import type { ColumnMap, InputFormat, ReadProgress } from '../read/raw-batch.js';
 import { countBy } from '../segment/categorical.js';
-import { buildCustomersTable, encodeCustomerChunks } from '../snapshot/customers-file.js';
+import { buildCustomersTable, buildCustomerVectors, type CustomerColumn, encodeCustomerChunks } from '../snapshot/customers-file.js';
+import type { Vector } from 'apache-arrow';
+import { PREDICTION_COLUMNS } from '../segment/scored-base.js';
+import { ModelThread, rulesReadPredictions } from './model-thread.js';
 import { type Manifest, isoTime } from '../snapshot/manifest.js';
 import { aggregateInputs } from './aggregate-inputs.js';
 import { openEventFold } from '../wal/event-fold.js';
@@ -120,7 +123,20 @@ export class RescoreRefusedError extends PublishRefusedError {
 
 /** Runs a whole rescore and publishes the snapshot. */
 export async function rescore(opts: RescoreOptions): Promise<RescoreSummary> {
+  const config = opts.config ?? parseConfig({});
+  // With worker threads to read, the models get a thread too (model-thread.ts), started now so
+  // that it loads while they read; not when a rule reads a prediction (scoring waits for the fit).
+  const modelThread = config.models.enabled && (opts.workers ?? 0) > 0 && !rulesReadPredictions(config) ? ModelThread.start() : null;
+  try {
+    return await runRescore({ ...opts, config }, modelThread);
+  } finally {
+    modelThread?.close();
+  }
+}
+
+async function runRescore(opts: RescoreOptions, modelThread: ModelThread | null): Promise<RescoreSummary> {
   const t0 = performance.now();
+  let tScoreOwn = 0;
   // The models' modules (with the special functions' ~150 small packages) load while the workers
   // read, not at the start of the process; a failure to load surfaces where they are awaited.
   const modelModules = Promise.all([import('./fit-predictions.js'), import('../model/holdout.js')]);
@@ -187,13 +203,24 @@ export async function rescore(opts: RescoreOptions): Promise<RescoreSummary> {
   // Read before the models: the live snapshot's converged parameters warm-start their fit.
   const previousId = await currentSnapshotId(opts.dataDir);
   const previous = previousId ? await loadSnapshot(opts.dataDir, previousId) : null;
-  const [{ fitPredictions }, { degenerateFitWarnings, holdoutCheck }] = await modelModules;
+  const [{ fitPredictions, modelTableOf }, { degenerateFitWarnings, holdoutCheck }] = await modelModules;
   let models: Manifest['models'] = null;
   let predictions: Predictions | null = null;
   const modelWarnings: string[] = [];
   let holdout: HoldoutCheck | null = null;
+  const fitOptions = { engine, previousModels: previous?.manifest.models };
+  // On the model thread the fit runs while this thread scores and encodes the other columns.
+  const fitting = config.models.enabled && modelThread !== null ? modelThread.fit({ table: modelTableOf(table), config, opts: fitOptions }) : null;
+  let scored: ScoredBase | null = null;
+  let early: Partial<Record<CustomerColumn, Vector>> = {};
+  if (fitting !== null) {
+    const tScoreStart = performance.now();
+    scored = scoreBase(table, config, previous ? previousState(previous.customers, table.customerId) : null, null, kernels.quantileThresholds);
+    tScoreOwn = performance.now() - tScoreStart;
+    early = buildCustomerVectors(scored, (name) => !PREDICTION_COLUMNS.has(name));
+  }
   if (config.models.enabled) {
-    const fit = fitPredictions(table, config, { engine, previousModels: previous?.manifest.models });
+    const fit = fitting !== null ? await fitting : fitPredictions(table, config, fitOptions);
     modelWarnings.push(...fit.warnings);
     predictions = fit.columns;
     const days = config.models.holdout_days;
@@ -209,20 +236,24 @@ export async function rescore(opts: RescoreOptions): Promise<RescoreSummary> {
   }
   const tModels = performance.now();
 
-  const scored = scoreBase(table, config, previous ? previousState(previous.customers, table.customerId) : null, predictions, kernels.quantileThresholds);
+  if (scored === null) {
+    scored = scoreBase(table, config, previous ? previousState(previous.customers, table.customerId) : null, predictions, kernels.quantileThresholds);
+    tScoreOwn = performance.now() - tModels;
+  } else scored = { ...scored, predictions };
   // Judged once lifecycle is known; the manifest's models block holds every model warning too.
   modelWarnings.push(...degenerateFitWarnings(predictions?.p_alive ?? null, scored.lifecycle));
   warnings.push(...modelWarnings);
   const tScore = performance.now();
 
   const id = newSnapshotId();
-  const customersBytes = await encodeCustomerChunks(buildCustomersTable(scored));
+  const customersBytes = await encodeCustomerChunks(buildCustomersTable(scored, early));
   const poolTimings = Object.fromEntries(Object.entries(stage.timings_ms ?? {}).map(([k, v]) => [`pool_${k}`, v]));
   const timings = {
     read_aggregate: round(tRead - t0),
     ...poolTimings,
+    // With the model thread, models is the wall time until the fit is in and overlaps score.
     models: round(tModels - tRead),
-    score: round(tScore - tModels),
+    score: round(tScoreOwn),
   };
   const verdict = checkPublish(
     { rowsRead, validRows: stage.validRows, futureRows: stage.futureRows, rejected: rejects.total, rejects: rejects.counts, customers: table.size, asOf: isoTime(table.asOfMs) },

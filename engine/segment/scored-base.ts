@@ -17,6 +17,9 @@ export interface Predictions {
   readonly clv_365d: Float64Array;
 }
 
+/** The names of the {@link Predictions} columns (fields of the customer row). */
+export const PREDICTION_COLUMNS: ReadonlySet<string> = new Set(['p_alive', 'expected_purchases_90d', 'expected_aov', 'clv_365d'] satisfies (keyof Predictions)[]);
+
 /** A fully scored base. */
 export interface ScoredBase {
   readonly table: CustomerTable;

@@ -65,12 +65,21 @@ function baseValues(base: ScoredBase): Record<CustomerColumn, ColumnValues> {
   };
 }
 
-/** Builds the Arrow table of a scored base: one column per field of the customer row, in order. */
-export function buildCustomersTable(base: ScoredBase): Table {
+/**
+ * Builds the Arrow table of a scored base: one column per field of the customer row, in order;
+ * `built` holds columns made earlier by {@link buildCustomerVectors} (while the models ran).
+ */
+export function buildCustomersTable(base: ScoredBase, built: Partial<Record<CustomerColumn, Vector>> = {}): Table {
+  const columns: Record<string, Vector> = { ...buildCustomerVectors(base, (name) => built[name] === undefined), ...built };
+  return new Table(Object.fromEntries(CUSTOMER_FIELDS.map((field) => [field.name, columns[field.name]!])));
+}
+
+/** The Arrow columns of the fields `wanted` says yes to. */
+export function buildCustomerVectors(base: ScoredBase, wanted: (name: CustomerColumn) => boolean): Partial<Record<CustomerColumn, Vector>> {
   const values = baseValues(base);
-  const columns: Record<string, Vector> = {};
-  for (const field of CUSTOMER_FIELDS) columns[field.name] = columnVector(field.kind, values[field.name]);
-  return new Table(columns);
+  const columns: Partial<Record<CustomerColumn, Vector>> = {};
+  for (const field of CUSTOMER_FIELDS) if (wanted(field.name)) columns[field.name] = columnVector(field.kind, values[field.name]);
+  return columns;
 }
 
 /** Serializes the table as an Arrow IPC file. */
