@@ -53,7 +53,7 @@ interface Summary {
   timings_ms: Record<string, number>;
   customers: number;
   rows: { read: number };
-  cluster?: { tasks: number; nodes: Record<string, number>; pack_bytes: number; part_bytes: number };
+  cluster?: { tasks: number; nodes: Record<string, number>; pack_bytes: number; part_bytes: number; snapshot_bytes: number };
 }
 
 function cpuOf(pid: number): number {
@@ -103,9 +103,16 @@ async function run(variant: Variant, round: number): Promise<void> {
   const summary = JSON.parse(r.stdout) as Summary;
   results.push({ variant, round, wall_s: r.wall_s, cpu_s: (r.cpu_s ?? 0) + nodeCpu, nats_cpu_s: natsSpent, summary, load });
   const t = summary.timings_ms;
+  // The cluster's tail (stats, select, models, score tasks) runs across the nodes: cluster-tail.ts.
+  const tail = summary.cluster ? `, tail: stats ${t['cluster_stats']}, select ${t['cluster_select']}, fits ${t['cluster_models']}, score+write parts ${t['cluster_score']}` : `, gather ${t['pool_combine'] ?? '-'}`;
   process.stdout.write(
-    `round ${round} ${variant.padEnd(8)} wall ${r.wall_s.toFixed(1)} s, cpu (segstream processes) ${((r.cpu_s ?? 0) + nodeCpu).toFixed(1)} s + nats-servers ${natsSpent.toFixed(1)} s, load ${load.toFixed(1)}; read_aggregate ${t['read_aggregate']} ms (sink ${t['pool_read_aggregate'] ?? '-'}, combine ${t['pool_merge_finalize'] ?? '-'}, gather ${t['pool_combine'] ?? '-'}), models ${t['models']} ms, score ${t['score']} ms, write ${t['write']} ms${summary.cluster ? `; tasks ${summary.cluster.tasks} by ${JSON.stringify(summary.cluster.nodes)}, packs ${(summary.cluster.pack_bytes / 1e6).toFixed(1)} MB, parts ${(summary.cluster.part_bytes / 1e6).toFixed(1)} MB` : ''}\n`,
+    `round ${round} ${variant.padEnd(8)} wall ${r.wall_s.toFixed(1)} s, cpu (segstream processes) ${((r.cpu_s ?? 0) + nodeCpu).toFixed(1)} s + nats-servers ${natsSpent.toFixed(1)} s, load ${load.toFixed(1)}; read_aggregate ${t['read_aggregate']} ms (sink ${stage(t, 'read_aggregate')}, combine ${stage(t, 'merge_finalize')}${tail}), models ${t['models']} ms, score ${t['score']} ms, write ${t['write']} ms${summary.cluster ? `; tasks ${summary.cluster.tasks} by ${JSON.stringify(summary.cluster.nodes)}, packs ${(summary.cluster.pack_bytes / 1e6).toFixed(1)} MB, parts ${(summary.cluster.part_bytes / 1e6).toFixed(1)} MB` : ''}\n`,
   );
+}
+
+/** A stage's time: the pool's (`pool_*`) on one machine, the cluster's (`cluster_*`) across nodes. */
+function stage(t: Record<string, number>, name: string): number {
+  return t[`pool_${name}`] ?? t[`cluster_${name}`] ?? Number.NaN;
 }
 
 try {
@@ -117,8 +124,10 @@ try {
     const s = r.summary;
     const c = s.cluster!;
     return {
-      sink_rows_per_s: Math.round(s.rows.read / ((s.timings_ms['pool_read_aggregate'] ?? Number.NaN) / 1000)),
-      combine_customers_per_s: Math.round(s.customers / ((s.timings_ms['pool_merge_finalize'] ?? Number.NaN) / 1000)),
+      sink_rows_per_s: Math.round(s.rows.read / (stage(s.timings_ms, 'read_aggregate') / 1000)),
+      combine_customers_per_s: Math.round(s.customers / (stage(s.timings_ms, 'merge_finalize') / 1000)),
+      tail_customers_per_s: Math.round(s.customers / (((s.timings_ms['cluster_stats'] ?? 0) + (s.timings_ms['cluster_select'] ?? 0) + (s.timings_ms['cluster_models'] ?? 0) + (s.timings_ms['cluster_score'] ?? Number.NaN)) / 1000)),
+      snapshot_bytes_per_customer: Math.round(c.snapshot_bytes / s.customers),
       pack_bytes_per_customer: Math.round(c.pack_bytes / s.customers),
       part_bytes_per_customer: Math.round(c.part_bytes / s.customers),
       pack_bytes_per_row: Math.round((c.pack_bytes / s.rows.read) * 10) / 10,

@@ -5,27 +5,26 @@
  *
  *   1  plan shares (the readers' planSplits) ──► aggregate tasks ──► nodes sink them, packs by shard → object store
  *   2  every share recorded: as_of = end of the latest day (unless given) ──► one merge task per shard
- *   3  every shard's part recorded ──► parts read back, put together in first-appearance order
+ *   3  every shard's part recorded: the merged shards stay on the nodes for the tail (cluster-tail.ts)
  *
- * Shares are numbered in input order and customers keep (share, first-seen) order keys, so the
- * base comes out in the single machine's order and everything after it (thresholds, models,
- * snapshot) is the single machine's code on the same numbers.
+ * Shares are numbered in input order and customers keep (share, first-seen) order keys, so a
+ * shard's customers carry their place in the single machine's base (the Gamma-Gamma fit needs it).
  */
 import type { KV } from '@nats-io/kv';
 import type { ObjectStore } from '@nats-io/obj';
 import { endOfDay } from '../aggregate/finalize.js';
 import { extraBatches } from '../aggregate/extra-batches.js';
 import { capMessage, ClusterJobError } from '../errors.js';
-import { dayOf, MAX_TIMESTAMP_MS } from '../parse/parse-timestamp.js';
+import { MAX_TIMESTAMP_MS } from '../parse/parse-timestamp.js';
 import { aggregateExtra, bookkeeping, type ParallelAggregated, type ParallelAggregateOptions } from '../pool/parallel-aggregate.js';
 import { type Share, planShares } from '../pool/plan-shares.js';
-import { combineParts } from '../pool/table-pack.js';
 import type { ShareResult } from '../pool/worker-tasks.js';
 import type { InputFile } from '../read/open-input.js';
 import type { ReadOptions } from '../read/raw-batch.js';
 import type { NatsCluster } from './nats-connection.js';
-import { decodePart, encodePack, getRequired, openPartialStore, partialName, putObject } from './partial-store.js';
+import { encodePack, openPartialStore, partialName, putObject } from './partial-store.js';
 import type { AggregateTaskMsg, FailedRecord, MergeTaskMsg, PartRecord, ShareRecord } from './rescore-node.js';
+import type { TailParams } from './shard-score.js';
 import { jobBucket, jobKey, publishTask, taskSubject } from './task-queue.js';
 
 /** Options of {@link aggregateCluster} beyond the pool's. */
@@ -37,12 +36,17 @@ export interface ClusterAggregateOptions {
   readonly shards: number;
   /** A job not done within this fails (every node gone). */
   readonly timeoutMs: number;
+  /** What the merges prepare for the tail. */
+  readonly tail: TailParams;
   /** Called with each stage's records (the CLI's progress, tests). */
-  readonly onRecord?: (key: string, value: ShareRecord | PartRecord) => void;
+  readonly onRecord?: (key: string, value: unknown) => void;
 }
 
-/** What the cluster stage reports beside the pool's result. */
-export interface ClusterAggregated extends ParallelAggregated {
+/** What the cluster stage reports: the pool's result without the table (its shards stay on the nodes). */
+export interface ClusterAggregated extends Omit<ParallelAggregated, 'table'> {
+  readonly asOfMs: number;
+  /** Shards that have customers, ascending. */
+  readonly shards: number[];
   readonly records: { shares: ShareRecord[]; parts: PartRecord[] };
 }
 
@@ -113,27 +117,25 @@ export async function aggregateCluster(
   }
   const shardList = [...shardSources.keys()].sort((a, b) => a - b);
   for (const shard of shardList) {
-    const task: MergeTaskMsg = { kind: 'merge', job: c.job, shard, sources: shardSources.get(shard)!, asOfMs, hasMargin, windowDays: [...opts.windowDays], engine };
+    const task: MergeTaskMsg = { kind: 'merge', job: c.job, shard, sources: shardSources.get(shard)!, asOfMs, hasMargin, windowDays: [...opts.windowDays], engine, tail: c.tail };
     await publishTask(cluster, taskSubject(c.job, 'merge', shard), task);
   }
   const partRecords = await waitFor<PartRecord>(kv, c.job, shardList.map((s) => jobKey.part(c.job, s)), c);
   const tMerge = performance.now();
-  const parts = [];
-  for (const shard of shardList) parts.push(decodePart(await getRequired(store, partialName.part(c.job, shard))));
-  const table = combineParts(parts, asOfMs, dayOf(asOfMs));
   const shareResults: ShareResult[] = shares.map((_, i) => ({ ...records[i]!, packs: [] }));
   const { rejects, inputs, rowsRead } = bookkeeping(files, shares, shareResults, opts.format);
   if (extra) inputs.push({ path: '(event log)', format: 'wal', bytes: 0, rows: extra.rows });
   const ms = (a: number, b: number): number => Math.round((b - a) * 10) / 10;
   return {
-    table,
+    asOfMs,
+    shards: shardList,
     rejects,
     inputs,
     rowsRead: rowsRead + (extra?.rows ?? 0),
     validRows,
     futureRows,
     shares: shares.length,
-    timings_ms: { plan: ms(t0, tPlan), read_aggregate: ms(tPlan, tRead), merge_finalize: ms(tRead, tMerge), combine: ms(tMerge, performance.now()) },
+    timings_ms: { plan: ms(t0, tPlan), read_aggregate: ms(tPlan, tRead), merge_finalize: ms(tRead, tMerge) },
     records: { shares: records, parts: partRecords },
   };
 }
@@ -153,7 +155,7 @@ async function storeExtra(store: ObjectStore, job: string, index: number, result
 }
 
 /** Waits until every key is in the job bucket (or the job failed, or time ran out); values in key order. */
-async function waitFor<T extends ShareRecord | PartRecord>(kv: KV, job: string, keys: string[], c: ClusterAggregateOptions): Promise<T[]> {
+export async function waitFor<T>(kv: KV, job: string, keys: string[], c: Pick<ClusterAggregateOptions, 'job' | 'timeoutMs' | 'onRecord'>): Promise<T[]> {
   const want = new Set(keys);
   const got = new Map<string, T>();
   if (want.size === 0) return [];

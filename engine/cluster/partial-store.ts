@@ -113,6 +113,9 @@ export function decodePart(blob: Uint8Array): TablePart {
 export const partialName = {
   pack: (job: string, share: number, shard: number): string => `${job}/pack/${share}/${shard}`,
   part: (job: string, shard: number): string => `${job}/part/${shard}`,
+  /** A merged shard's sketches and model data (shard-score.ts), and its runs in the coordinator's brackets. */
+  stats: (job: string, shard: number): string => `${job}/stats/${shard}`,
+  select: (job: string, shard: number): string => `${job}/select/${shard}`,
 };
 
 /** Opens (creating when missing) the replicated partials bucket. */

@@ -1,42 +1,58 @@
 /**
  * `segstream rescore --cluster URLS --node ID`: the coordinator of a nightly rescore across the
- * cluster. The read → aggregate → finalize stage runs on every node through the work queue
- * (distributed-aggregate.ts); scoring, the models and the snapshot are rescore.ts's own code on
- * the finalized base, so the snapshot equals the single machine's field for field.
+ * cluster. It reads the input as rescore.ts does (files, column map, dialect decided once), runs
+ * read → aggregate → merge on the nodes (distributed-aggregate.ts), then the tail across them
+ * (cluster-tail.ts): thresholds and fits from what the shards send, every shard scored and its part
+ * of the snapshot written by the node that holds it. The coordinator writes the manifest.
  *
- *   rescore.ts ──aggregateWith──► aggregateCluster (tasks, partials, merges on the nodes)
- *              ──► thresholds, models, snapshot files ──► object store `segstream-snapshots/<id>/…`
- *              ──► local publish ──► KV `segstream-rescore` key `live` = { snapshot, job, objects }
+ *   aggregateCluster ──► shards merged and held on the nodes
+ *   scoreAcrossCluster ──► object store `segstream-snapshots/<job>/customers/<shard>.arrow` (by the nodes)
+ *   manifest, rejects ──► `segstream-snapshots/<job>/…` (by the coordinator)
+ *   KV `segstream-rescore` key `live` = { snapshot, job, shards, objects } (last)
  *
- * The pointer moves last, once every object of the snapshot is stored (replicated); a job that
- * fails at any step leaves it on the previous complete snapshot.
+ * The pointer moves last, once every part of the snapshot is stored (each part's record is written
+ * only after its object store put was acknowledged by a quorum); a job that fails at any step, or
+ * that the publishing guard refuses, leaves it on the previous complete snapshot.
  */
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { Objm } from '@nats-io/obj';
-import type { RescoreOptions, RescoreSummary } from '../rescore/rescore.js';
-import { rescore } from '../rescore/rescore.js';
+import type { ObjectStore } from '@nats-io/obj';
+import { endOfDay } from '../aggregate/finalize.js';
+import { configHash, parseConfig } from '../config/load-config.js';
+import { ArgumentError, capMessage } from '../errors.js';
+import { loadKernels } from '../kernels/load-kernels.js';
+import { checkTsFormat, InputDialect, type InputOptions } from '../parse/input-dialect.js';
+import { MAX_TIMESTAMP_MS } from '../parse/parse-timestamp.js';
+import { buildColumnMap, describeColumnMap } from '../read/column-map.js';
+import { listInputSet, STDIN_PATH } from '../read/open-input.js';
+import { parseAsOf } from '../rescore/as-of.js';
+import { ColumnsSeen, decideFromHead, inputDecisions } from '../rescore/input-decisions.js';
+import { checkPublish } from '../rescore/publish-guard.js';
+import { type RescoreOptions, RescoreRefusedError, type RescoreSummary } from '../rescore/rescore.js';
+import { isoTime, type Manifest } from '../snapshot/manifest.js';
+import { newSnapshotId } from '../snapshot/snapshot-store.js';
+import { baseSums, scoreAcrossCluster } from './cluster-tail.js';
 import { aggregateCluster } from './distributed-aggregate.js';
-import { type NatsCluster, replicasFor } from './nats-connection.js';
+import type { NatsCluster } from './nats-connection.js';
 import { dropJob, openPartialStore, putObject } from './partial-store.js';
-import { type NodeLog, type PartRecord, type ShareRecord, startRescoreNode } from './rescore-node.js';
+import { type NodeLog, openSnapshotStore, type PartRecord, SNAPSHOT_BUCKET, type ShareRecord, snapshotName, startRescoreNode } from './rescore-node.js';
+import { SKETCH_POINTS } from './shard-stats.js';
 import { ensureTaskQueue, jobBucket, jobKey, TASK_STREAM } from './task-queue.js';
 
-/** The object store bucket of published snapshots. */
-export const SNAPSHOT_BUCKET = 'segstream-snapshots';
+export { SNAPSHOT_BUCKET, snapshotName } from './rescore-node.js';
 
 /** The cluster's live pointer. */
 export interface LivePointer {
   readonly snapshot: string;
   readonly job: string;
+  /** Shards of the snapshot: its customers are in one object per shard that has any. */
+  readonly shards?: number;
   /** Every object of the snapshot, stored before the pointer moved. */
   readonly objects: Array<{ readonly name: string; readonly size: number; readonly digest: string }>;
 }
 
-/** Options of {@link clusterRescore}. */
-export interface ClusterRescoreOptions extends Omit<RescoreOptions, 'aggregateWith'> {
+/** Options of {@link clusterRescore}: the single machine's, less what reads a local log or hooks its publish. */
+export interface ClusterRescoreOptions extends Omit<RescoreOptions, 'aggregateWith' | 'extra' | 'wal' | 'beforePublish' | 'workers'> {
   readonly cluster: NatsCluster;
-  /** Aggregate tasks to cut the input into (default 4 per worker thread of the old pool: 16). */
+  /** Aggregate tasks to cut the input into (default 16). */
   readonly tasks?: number;
   /** Take tasks on this node too (default true). */
   readonly work?: boolean;
@@ -56,13 +72,15 @@ export interface ClusterRescoreSummary extends RescoreSummary {
     readonly job: string;
     readonly shards: number;
     readonly tasks: number;
-    /** Tasks done per node. */
+    /** Tasks done per node (aggregate, merge and score tasks). */
     readonly nodes: Record<string, number>;
     /** Tasks finished on a second or later delivery. */
     readonly redelivered: number;
-    /** Bytes of partial packs the nodes stored (sink → combine), and of finalized parts read back by the coordinator. */
+    /** Bytes of partial packs the nodes stored (sink → merge), and of merged parts and their stats. */
     readonly pack_bytes: number;
     readonly part_bytes: number;
+    /** Bytes of the snapshot's customer parts the nodes wrote. */
+    readonly snapshot_bytes: number;
     readonly live: LivePointer;
   };
 }
@@ -73,56 +91,186 @@ export async function readLivePointer(cluster: NatsCluster): Promise<LivePointer
   return e?.operation === 'PUT' ? e.json<LivePointer>() : null;
 }
 
+/** The manifest of a pointer's snapshot (null when it is not stored). */
+export async function readPointerManifest(store: ObjectStore, pointer: LivePointer): Promise<Manifest | null> {
+  const bytes = await store.getBlob(snapshotName.manifest(pointer.job));
+  return bytes ? (JSON.parse(new TextDecoder().decode(bytes)) as Manifest) : null;
+}
+
 /** Runs a rescore across the cluster and flips the live pointer. */
 export async function clusterRescore(o: ClusterRescoreOptions): Promise<ClusterRescoreSummary> {
+  const t0 = performance.now();
   const { cluster } = o;
+  const config = o.config ?? parseConfig({});
+  if (config.models.enabled && config.models.holdout_days > 0) throw new ArgumentError('models.holdout_days is not run across a cluster yet: set it to 0 for rescore --cluster, or rescore on one machine');
+  // rescore.ts's reading of the input: the same as_of rule, column map, dialect decided once.
+  const asOfGiven = o.asOf !== undefined ? parseAsOf(o.asOf) : undefined;
+  const readCutMs = asOfGiven ?? Math.min(endOfDay(Date.now()), MAX_TIMESTAMP_MS);
+  const columns = o.columns ?? buildColumnMap(config.input.columns);
+  const inputOptions: InputOptions = { tsFormat: o.tsFormat ?? config.input.ts_format, decimal: o.decimal ?? config.input.decimal };
+  checkTsFormat(inputOptions.tsFormat);
+  const { files, skipped } = await listInputSet(o.input, { columnNames: Object.values(describeColumnMap(columns)) });
+  if (files.length === 0 || files.some((f) => f.path === STDIN_PATH)) throw new ArgumentError('rescore --cluster reads files every node can open: not standard input, and at least one file');
+  const readOptions = { columns, batchSize: o.batchSize ?? 65_536, ...(o.format ? { format: o.format } : {}) };
+  const dialect = new InputDialect(inputOptions);
+  const seen = new ColumnsSeen();
+  const engine = loadKernels(o.engine ?? 'auto').name;
+  seen.observeNames(await decideFromHead(files[0]!, readOptions, dialect));
+
   await ensureTaskQueue(cluster, { update: true, ...(o.ackWaitMs !== undefined ? { ackWaitMs: o.ackWaitMs } : {}), ...(o.maxDeliver !== undefined ? { maxDeliver: o.maxDeliver } : {}) });
   const job = `j${Date.now().toString(36)}${Math.floor(Math.random() * 36 ** 4).toString(36)}`;
   const node = o.work === false ? null : await startRescoreNode(cluster, o.log);
   const partials = await openPartialStore(cluster);
-  const snapshots = await new Objm(cluster.nc).create(SNAPSHOT_BUCKET, { replicas: replicasFor(cluster.nc), storage: 'file' });
-  const tasks = o.tasks ?? 16;
-  let records: { shares: ShareRecord[]; parts: PartRecord[] } = { shares: [], parts: [] };
-  const objects: LivePointer['objects'] = [];
+  const snapshots = await openSnapshotStore(cluster);
+  const shards = cluster.config.shards;
+  const timeoutMs = o.timeoutMs ?? 6 * 3600_000;
   try {
-    const summary = await rescore({
-      ...o,
-      aggregateWith: async (files, readOptions, po) => {
-        const r = await aggregateCluster(cluster, files, readOptions, { ...po, ...(o.minShareBytes !== undefined ? { minShareBytes: o.minShareBytes } : {}) }, { job, tasks, shards: cluster.config.shards, timeoutMs: o.timeoutMs ?? 6 * 3600_000 });
-        records = r.records;
-        return r;
-      },
-      beforePublish: async (tmp) => {
-        // The snapshot's objects are stored (replicated) before anything points at them.
-        for (const file of (await readdir(tmp)).sort()) {
-          const bytes = await readFile(join(tmp, file));
-          const info = await putObject(snapshots, `${job}/${file}`, bytes);
-          objects.push({ name: info.name, size: info.size, digest: info.digest });
-        }
-        await o.beforePublish?.(tmp);
-      },
+    const previous = await readLivePointer(cluster);
+    const previousManifest = previous ? await readPointerManifest(snapshots, previous) : null;
+    const sb = config.spend_bands;
+    const stage = await aggregateCluster(
+      cluster,
+      files,
+      readOptions,
+      { workers: 1, engine, windowDays: [config.tiers.window_days], ...(asOfGiven !== undefined ? { asOfMs: asOfGiven } : {}), readCutMs, dialect: dialect.decisions, ...(o.format ? { format: o.format } : {}), ...(o.minShareBytes !== undefined ? { minShareBytes: o.minShareBytes } : {}), ...(o.onProgress ? { onProgress: o.onProgress } : {}) },
+      { job, tasks: o.tasks ?? 16, shards, timeoutMs, tail: { bandBy: sb.edges ? null : sb.by, points: SKETCH_POINTS } },
+    );
+    const tRead = performance.now();
+    const tail = await scoreAcrossCluster(cluster, {
+      job,
+      shards: stage.shards,
+      asOfMs: stage.asOfMs,
+      config,
+      engine,
+      // A snapshot of another shard count has its customers elsewhere: no tier grace or `reactivated` from it.
+      previousJob: previous && previous.shards === shards ? previous.job : null,
+      previousModels: previousManifest?.models,
+      timeoutMs,
     });
-    const live: LivePointer = { snapshot: summary.snapshot, job, objects };
-    await (await jobBucket(cluster)).put(jobKey.live, JSON.stringify(live));
-    const nodes: Record<string, number> = {};
-    let redelivered = 0;
-    let partBytes = 0;
-    for (const r of [...records.shares, ...records.parts]) {
-      nodes[r.node] = (nodes[r.node] ?? 0) + 1;
-      if (r.delivery > 1) redelivered++;
+    const tTail = performance.now();
+
+    // rescore.ts's warnings, in its order.
+    const warnings: string[] = [];
+    if (skipped.length > 0) {
+      const names = skipped.slice(0, 5).map((f) => f.path).join(', ');
+      warnings.push(`skipped ${skipped.length} file${skipped.length === 1 ? '' : 's'} of the input folder that ${skipped.length === 1 ? 'is' : 'are'} not data: ${names}${skipped.length > 5 ? ', ...' : ''} (listed in the manifest's input.decisions.skipped)`);
     }
-    let packBytes = 0;
-    for (const p of records.parts) partBytes += p.bytes;
-    for (const p of records.shares) packBytes += p.bytes;
-    return { ...summary, cluster: { job, shards: cluster.config.shards, tasks: records.shares.length, nodes, redelivered, pack_bytes: packBytes, part_bytes: partBytes, live } };
+    if (stage.futureRows > 0) {
+      const cut = asOfGiven !== undefined ? `after as_of ${isoTime(stage.asOfMs)}` : `after today (${isoTime(readCutMs).slice(0, 10)}, UTC)`;
+      warnings.push(`${stage.futureRows} valid row${stage.futureRows === 1 ? ' is' : 's are'} dated ${cut}: left out as future rows`);
+    }
+    const modelWarnings = tail.models ? [...tail.models.warnings, ...tail.degenerate] : [];
+    warnings.push(...modelWarnings);
+    const decisions = inputDecisions(columns, inputOptions, dialect.decisions, seen, files, skipped);
+    const sums = baseSums(tail.scored);
+    const { rejects } = stage;
+    const verdict = checkPublish(
+      { rowsRead: stage.rowsRead, validRows: stage.validRows, futureRows: stage.futureRows, rejected: rejects.total, rejects: rejects.counts, customers: sums.customers, asOf: isoTime(stage.asOfMs) },
+      previous && previousManifest ? { id: previous.snapshot, customers: previousManifest.customers } : null,
+      config.publish,
+    );
+    const forced = o.force ? verdict.failed : [];
+    const refused = o.force ? [] : verdict.failed;
+    const id = newSnapshotId();
+    const poolTimings = Object.fromEntries(Object.entries({ ...stage.timings_ms, ...tail.timings_ms }).map(([k, v]) => [`cluster_${k}`, v]));
+    const round = (ms: number): number => Math.round(ms * 10) / 10;
+    const timings = { read_aggregate: round(tRead - t0), ...poolTimings, models: tail.timings_ms.models ?? 0, score: round(tTail - tRead) };
+    // rescore.ts buildManifest's fields, in its order.
+    const manifest: Manifest = {
+      format_version: 1,
+      id,
+      created_at: new Date().toISOString(),
+      as_of: isoTime(stage.asOfMs),
+      as_of_ms: stage.asOfMs,
+      config_hash: configHash(config),
+      config,
+      inputs: stage.inputs,
+      rows: { read: stage.rowsRead, valid: stage.validRows + stage.futureRows, rejected: rejects.total, future: stage.futureRows },
+      rejects: rejects.counts,
+      customers: sums.customers,
+      purchasing_customers: sums.purchasing_customers,
+      revenue: sums.revenue,
+      thresholds: tail.thresholds,
+      segments: sums.segments,
+      spend_bands: sums.spend_bands,
+      tiers: sums.tiers,
+      lifecycle: sums.lifecycle,
+      win_back: sums.win_back,
+      models: tail.models ? { ...tail.models.manifest, holdout: null, warnings: modelWarnings } : null,
+      warnings,
+      engine,
+      timings_ms: timings,
+      previous: previous?.snapshot ?? null,
+      publish: { reject_share: verdict.reject_share, anonymous_share: verdict.anonymous_share, forced },
+      input: { decisions },
+    };
+    const rejectsText = rejects.kept.map((r) => JSON.stringify(r)).join('\n') + (rejects.kept.length ? '\n' : '');
+    const objects: LivePointer['objects'] = tail.scored.map((s) => s.object);
+    for (const [name, text] of [[snapshotName.manifest(job), JSON.stringify(manifest, null, 2)], [snapshotName.rejects(job), rejectsText]] as const) {
+      const info = await putObject(snapshots, name, new TextEncoder().encode(text));
+      objects.push({ name: info.name, size: info.size, digest: info.digest });
+    }
+    const live: LivePointer = { snapshot: id, job, shards, objects };
+    const total = performance.now() - t0;
+    const summary = (published: boolean): ClusterRescoreSummary => ({
+      snapshot: id,
+      as_of: manifest.as_of,
+      rows: manifest.rows,
+      rejects: manifest.rejects,
+      customers: manifest.customers,
+      purchasing_customers: manifest.purchasing_customers,
+      revenue: manifest.revenue,
+      input: decisions,
+      segments: manifest.segments,
+      spend_bands: manifest.spend_bands,
+      tiers: manifest.tiers,
+      lifecycle: manifest.lifecycle,
+      win_back: manifest.win_back,
+      warnings,
+      timings_ms: { ...timings, write: round(performance.now() - tTail), total: round(total) },
+      rows_per_second: Math.round(stage.rowsRead / (total / 1000)),
+      workers: 0,
+      engine,
+      peak_rss_bytes: process.resourceUsage().maxRSS * 1024,
+      published,
+      refused,
+      forced,
+      reject_share: verdict.reject_share,
+      anonymous_share: verdict.anonymous_share,
+      cluster: clusterBlock(job, shards, stage.records, tail.scored, published ? live : (previous ?? live)),
+    });
+    if (refused.length > 0) {
+      const kept = previous ? `snapshot ${previous.snapshot} stays live` : 'no snapshot is live';
+      throw new RescoreRefusedError(capMessage(`refused to publish snapshot ${id}: ${refused.join('; ')}; ${kept}; --force publishes it anyway; kept in ${SNAPSHOT_BUCKET} under ${job}/`), summary(false));
+    }
+    await (await jobBucket(cluster)).put(jobKey.live, JSON.stringify(live));
+    return summary(true);
   } catch (error) {
     // Nodes skip a failed job's tasks, and the queue forgets them.
-    await (await jobBucket(cluster)).put(jobKey.failed(job), JSON.stringify({ code: (error as { code?: string }).code, message: (error as Error).message, node: cluster.config.node })).catch(() => undefined);
-    await cluster.jsm.streams.purge(TASK_STREAM, { filter: `segstream.rescore.tasks.${job}.>` }).catch(() => undefined);
-    await cluster.jsm.streams.purge(TASK_STREAM, { filter: `segstream.rescore.tasks.${job}-whole.>` }).catch(() => undefined);
+    if (!(error instanceof RescoreRefusedError)) {
+      await (await jobBucket(cluster)).put(jobKey.failed(job), JSON.stringify({ code: (error as { code?: string }).code, message: (error as Error).message, node: cluster.config.node })).catch(() => undefined);
+      await cluster.jsm.streams.purge(TASK_STREAM, { filter: `segstream.rescore.tasks.${job}.>` }).catch(() => undefined);
+      await cluster.jsm.streams.purge(TASK_STREAM, { filter: `segstream.rescore.tasks.${job}-whole.>` }).catch(() => undefined);
+    }
     throw error;
   } finally {
     await node?.stop();
     await dropJob(partials, job).catch(() => undefined);
   }
+}
+
+function clusterBlock(job: string, shards: number, records: { shares: ShareRecord[]; parts: PartRecord[] }, scored: ReadonlyArray<{ node: string; delivery: number; object: { size: number } }>, live: LivePointer): ClusterRescoreSummary['cluster'] {
+  const nodes: Record<string, number> = {};
+  let redelivered = 0;
+  for (const r of [...records.shares, ...records.parts, ...scored]) {
+    nodes[r.node] = (nodes[r.node] ?? 0) + 1;
+    if (r.delivery > 1) redelivered++;
+  }
+  let packBytes = 0;
+  let partBytes = 0;
+  let snapshotBytes = 0;
+  for (const p of records.shares) packBytes += p.bytes;
+  for (const p of records.parts) partBytes += p.bytes;
+  for (const s of scored) snapshotBytes += s.object.size;
+  return { job, shards, tasks: records.shares.length, nodes, redelivered, pack_bytes: packBytes, part_bytes: partBytes, snapshot_bytes: snapshotBytes, live };
 }

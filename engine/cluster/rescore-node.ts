@@ -4,7 +4,12 @@
  *
  *   aggregate task (a share: row groups or a byte range) ──read/sink──► packs by shard ──► object store
  *                                                                     + share record (rows, rejects, max ts) in KV
- *   merge task (a shard, as_of)  ◄── that shard's packs of every share ──combine/finalize──► part ──► object store
+ *   merge task (a shard, as_of)  ◄── that shard's packs of every share ──combine/finalize──► part + stats ──► object store
+ *                                                                     (the node keeps the merged shard for the tail)
+ *   select task (a shard, brackets) ──► the shard's values in them ──► object store
+ *   score task (a shard, thresholds, fits) ──► the shard's customers.arrow ──► snapshot bucket + its sums in KV
+ *
+ * A select or score task that lands on a node without the shard (a redelivery) reads its part back.
  *
  * A task is acknowledged only after its output is in the object store and its record in KV (both
  * replicated), so a node killed mid-task leaves the task unacknowledged and it is delivered again.
@@ -13,17 +18,21 @@
  */
 import type { JsMsg } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
-import type { ObjectStore } from '@nats-io/obj';
+import { Objm, type ObjectStore } from '@nats-io/obj';
 import { combinePartials } from '../aggregate/combine-partials.js';
+import type { Config } from '../config/config-schema.js';
+import { dayOf } from '../parse/parse-timestamp.js';
+import { decodeCustomers } from '../snapshot/customers-file.js';
 import { packPartitions } from '../aggregate/partial-pack.js';
 import type { KernelMode } from '../kernels/load-kernels.js';
 import type { DialectDecisions } from '../parse/input-dialect.js';
 import type { Share } from '../pool/plan-shares.js';
-import { toTablePart } from '../pool/table-pack.js';
+import { combineParts, toTablePart } from '../pool/table-pack.js';
 import { type ShareResult, sinkShare } from '../pool/worker-tasks.js';
 import type { ReadOptions } from '../read/raw-batch.js';
-import type { NatsCluster } from './nats-connection.js';
-import { decodePack, encodePack, encodePart, getRequired, openPartialStore, partialName, putObject } from './partial-store.js';
+import { type NatsCluster, replicasFor } from './nats-connection.js';
+import { decodePack, decodePart, encodePack, encodePart, getRequired, openPartialStore, partialName, putObject } from './partial-store.js';
+import { type BaseThresholds, type Brackets, encodeSelect, encodeShardStats, type HeldShard, holdShard, type ScoreParams, type ShardSums, scoreShard, type TailParams } from './shard-score.js';
 import { ensureTaskQueue, jobBucket, jobKey, taskConsumer, whileWorking } from './task-queue.js';
 
 /** Read and sink one share; cut its state into `shards` packs. */
@@ -49,9 +58,62 @@ export interface MergeTaskMsg {
   readonly hasMargin: boolean;
   readonly windowDays: number[];
   readonly engine: KernelMode;
+  readonly tail: TailParams;
 }
 
-export type RescoreTask = AggregateTaskMsg | MergeTaskMsg;
+/** Round 2 of the thresholds on one shard. */
+export interface SelectTaskMsg {
+  readonly kind: 'select';
+  readonly job: string;
+  readonly shard: number;
+  readonly asOfMs: number;
+  readonly bandBy: string | null;
+  readonly brackets: Brackets;
+}
+
+/** Score one shard and write its part of the snapshot. */
+export interface ScoreTaskMsg {
+  readonly kind: 'score';
+  readonly job: string;
+  readonly shard: number;
+  readonly asOfMs: number;
+  readonly config: Config;
+  readonly thresholds: BaseThresholds;
+  readonly fitted: ScoreParams['fitted'];
+  /** The live snapshot's job when it has this shard count: its part of this shard gives tiers their grace and `reactivated`. */
+  readonly previousJob: string | null;
+}
+
+export type RescoreTask = AggregateTaskMsg | MergeTaskMsg | SelectTaskMsg | ScoreTaskMsg;
+
+/** The bucket of published snapshots: each shard's customers.arrow, the manifest, the rejects. */
+export const SNAPSHOT_BUCKET = 'segstream-snapshots';
+
+/** Object names of a cluster snapshot. */
+export const snapshotName = {
+  customers: (job: string, shard: number): string => `${job}/customers/${shard}.arrow`,
+  manifest: (job: string): string => `${job}/manifest.json`,
+  rejects: (job: string): string => `${job}/rejects.ndjson`,
+};
+
+/** Opens (creating when missing) the replicated snapshot bucket. */
+export function openSnapshotStore(cluster: NatsCluster): Promise<ObjectStore> {
+  return new Objm(cluster.nc).create(SNAPSHOT_BUCKET, { replicas: replicasFor(cluster.nc), storage: 'file' });
+}
+
+/** A scored shard's record: its sums for the manifest and its stored part. */
+export interface ScoredRecord extends ShardSums {
+  readonly object: { readonly name: string; readonly size: number; readonly digest: string };
+  readonly node: string;
+  readonly delivery: number;
+}
+
+/** A select task's record. */
+export interface SelectRecord {
+  readonly bytes: number;
+  readonly node: string;
+  readonly delivery: number;
+}
 
 /** A share's record in the job bucket: its result without the packs, and who made it. */
 export interface ShareRecord extends Omit<ShareResult, 'packs'> {
@@ -94,9 +156,16 @@ export async function startRescoreNode(cluster: NatsCluster, log: NodeLog = () =
   await ensureTaskQueue(cluster, { update: false });
   const consumer = await taskConsumer(cluster);
   const store = await openPartialStore(cluster);
+  const snapshots = await openSnapshotStore(cluster);
   const kv = await jobBucket(cluster);
   let stopping = false;
   let done = 0;
+  // Shards this node merged, by `job/shard`, kept for the job's select and score tasks (one job's at a time).
+  const held = new Map<string, HeldShard>();
+  const holding = (job: string): Map<string, HeldShard> => {
+    for (const key of held.keys()) if (!key.startsWith(`${job}/`)) held.delete(key);
+    return held;
+  };
   const loop = (async () => {
     while (!stopping) {
       const msg = await consumer.next({ expires: 1000 }).catch(() => null);
@@ -108,7 +177,7 @@ export async function startRescoreNode(cluster: NatsCluster, log: NodeLog = () =
   async function handle(msg: JsMsg): Promise<void> {
     const task = msg.json<RescoreTask>();
     const delivery = msg.info.deliveryCount;
-    const name = task.kind === 'aggregate' ? `${task.job} aggregate share ${task.share.index}` : `${task.job} merge shard ${task.shard}`;
+    const name = task.kind === 'aggregate' ? `${task.job} aggregate share ${task.share.index}` : `${task.job} ${task.kind} shard ${task.shard}`;
     log(`took ${name} (delivery ${delivery})`);
     try {
       // A job that already failed needs no more work.
@@ -116,7 +185,19 @@ export async function startRescoreNode(cluster: NatsCluster, log: NodeLog = () =
         msg.term('job failed');
         return;
       }
-      await whileWorking(msg, () => (task.kind === 'aggregate' ? runAggregateTask(task, cluster.config.node, delivery, store, kv) : runMergeTask(task, cluster.config.node, delivery, store, kv)));
+      const node = cluster.config.node;
+      await whileWorking(msg, () => {
+        switch (task.kind) {
+          case 'aggregate':
+            return runAggregateTask(task, node, delivery, store, kv);
+          case 'merge':
+            return runMergeTask(task, node, delivery, store, kv, holding(task.job));
+          case 'select':
+            return runSelectTask(task, node, delivery, store, kv, holding(task.job));
+          case 'score':
+            return runScoreTask(task, node, delivery, store, snapshots, kv, holding(task.job));
+        }
+      });
     } catch (error) {
       await failed(msg, task, name, delivery, error);
       return;
@@ -171,12 +252,48 @@ async function runAggregateTask(task: AggregateTaskMsg, node: string, delivery: 
   await kv.put(jobKey.share(task.job, share.index), JSON.stringify(record));
 }
 
-async function runMergeTask(task: MergeTaskMsg, node: string, delivery: number, store: ObjectStore, kv: KV): Promise<void> {
+async function runMergeTask(task: MergeTaskMsg, node: string, delivery: number, store: ObjectStore, kv: KV, held: Map<string, HeldShard>): Promise<void> {
   const packs = [];
   for (const { job, share } of task.sources) packs.push(decodePack(await getRequired(store, partialName.pack(job, share, task.shard))));
   const { table, order } = combinePartials(packs, task.asOfMs, task.hasMargin, task.windowDays);
+  // The part is stored too: a select or score task redelivered to another node reads it back.
   const blob = encodePart(toTablePart(table, order));
   await putObject(store, partialName.part(task.job, task.shard), blob);
-  const record: PartRecord = { size: table.size, bytes: blob.byteLength, node, delivery };
+  const shard = holdShard(table, order, task.tail.bandBy);
+  const stats = encodeShardStats(shard, task.tail.points);
+  await putObject(store, partialName.stats(task.job, task.shard), stats);
+  held.set(`${task.job}/${task.shard}`, shard);
+  const record: PartRecord = { size: table.size, bytes: blob.byteLength + stats.byteLength, node, delivery };
   await kv.put(jobKey.part(task.job, task.shard), JSON.stringify(record));
+}
+
+/** The merged shard: held here, or read back from its stored part. */
+async function heldShard(job: string, shard: number, asOfMs: number, bandBy: string | null, store: ObjectStore, held: Map<string, HeldShard>): Promise<HeldShard> {
+  const key = `${job}/${shard}`;
+  let h = held.get(key);
+  if (!h) {
+    const part = decodePart(await getRequired(store, partialName.part(job, shard)));
+    h = holdShard(combineParts([part], asOfMs, dayOf(asOfMs)), part.order, bandBy);
+    held.set(key, h);
+  }
+  return h;
+}
+
+async function runSelectTask(task: SelectTaskMsg, node: string, delivery: number, store: ObjectStore, kv: KV, held: Map<string, HeldShard>): Promise<void> {
+  const shard = await heldShard(task.job, task.shard, task.asOfMs, task.bandBy, store, held);
+  const blob = encodeSelect(shard, task.brackets);
+  await putObject(store, partialName.select(task.job, task.shard), blob);
+  const record: SelectRecord = { bytes: blob.byteLength, node, delivery };
+  await kv.put(jobKey.select(task.job, task.shard), JSON.stringify(record));
+}
+
+async function runScoreTask(task: ScoreTaskMsg, node: string, delivery: number, store: ObjectStore, snapshots: ObjectStore, kv: KV, held: Map<string, HeldShard>): Promise<void> {
+  const sb = task.config.spend_bands;
+  const shard = await heldShard(task.job, task.shard, task.asOfMs, sb.edges ? null : sb.by, store, held);
+  const previousBytes = task.previousJob === null ? null : await snapshots.getBlob(snapshotName.customers(task.previousJob, task.shard));
+  const { bytes, sums } = scoreShard(shard, { config: task.config, thresholds: task.thresholds, fitted: task.fitted }, previousBytes ? decodeCustomers(previousBytes) : null);
+  const info = await putObject(snapshots, snapshotName.customers(task.job, task.shard), bytes);
+  const record: ScoredRecord = { ...sums, object: { name: info.name, size: info.size, digest: info.digest }, node, delivery };
+  await kv.put(jobKey.scored(task.job, task.shard), JSON.stringify(record));
+  held.delete(`${task.job}/${task.shard}`);
 }

@@ -92,6 +92,8 @@ export function jobBucket(cluster: NatsCluster): Promise<KV> {
 export const jobKey = {
   share: (job: string, index: number): string => `${job}.share.${index}`,
   part: (job: string, shard: number): string => `${job}.part.${shard}`,
+  select: (job: string, shard: number): string => `${job}.select.${shard}`,
+  scored: (job: string, shard: number): string => `${job}.scored.${shard}`,
   failed: (job: string): string => `${job}.failed`,
   /** The live snapshot pointer: `{ snapshot, job, objects }`. */
   live: 'live',

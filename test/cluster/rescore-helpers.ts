@@ -4,9 +4,12 @@
  * two snapshots' customers.
  */
 import { writeFileSync } from 'node:fs';
-import { tableFromIPC } from 'apache-arrow';
+import { Objm } from '@nats-io/obj';
+import { type Table, tableFromIPC } from 'apache-arrow';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { NatsCluster } from '../../engine/cluster/nats-connection.js';
+import { readLivePointer, SNAPSHOT_BUCKET, snapshotName } from '../../engine/cluster/rescore-cluster.js';
 import { currentSnapshotId, snapshotsDir } from '../../engine/snapshot/snapshot-store.js';
 
 /** A line-item export: `C<n>` ids, invoices with several lines, `C` cancellation invoices, quoted descriptions when `quoted`. */
@@ -43,13 +46,39 @@ export async function liveCustomers(dataDir: string): Promise<{ id: string; colu
   const id = await currentSnapshotId(dataDir);
   if (!id) throw new Error(`no live snapshot in ${dataDir}`);
   const dir = join(snapshotsDir(dataDir), id);
-  const table = tableFromIPC(await readFile(join(dir, 'customers.arrow')));
-  const columns = table.schema.fields.map((f) => f.name);
-  const rows: unknown[][] = [];
-  const vectors = columns.map((c) => table.getChild(c)!);
-  for (let r = 0; r < table.numRows; r++) rows.push(vectors.map((v) => normalize(v.get(r))));
+  const { columns, rows } = rowsOf([tableFromIPC(await readFile(join(dir, 'customers.arrow')))]);
   const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as Record<string, unknown>;
   return { id, columns, rows, manifest };
+}
+
+/**
+ * The cluster's live snapshot as the nodes wrote it: every shard's customers.arrow (concatenated in
+ * shard order, each shard in its own first-appearance order) and the coordinator's manifest.
+ */
+export async function clusterCustomers(cluster: NatsCluster): Promise<{ id: string; columns: string[]; rows: unknown[][]; manifest: Record<string, unknown>; parts: number }> {
+  const live = await readLivePointer(cluster);
+  if (!live) throw new Error('no live cluster snapshot');
+  const store = await new Objm(cluster.nc).open(SNAPSHOT_BUCKET);
+  const parts = live.objects.filter((o) => o.name.includes('/customers/'));
+  const tables: Table[] = [];
+  for (const o of parts) tables.push(tableFromIPC((await store.getBlob(o.name))!));
+  const manifest = JSON.parse(new TextDecoder().decode((await store.getBlob(snapshotName.manifest(live.job)))!)) as Record<string, unknown>;
+  return { id: live.snapshot, ...rowsOf(tables), manifest, parts: parts.length };
+}
+
+function rowsOf(tables: readonly Table[]): { columns: string[]; rows: unknown[][] } {
+  const columns = tables[0]?.schema.fields.map((f) => f.name) ?? [];
+  const rows: unknown[][] = [];
+  for (const table of tables) {
+    const vectors = columns.map((c) => table.getChild(c)!);
+    for (let r = 0; r < table.numRows; r++) rows.push(vectors.map((v) => normalize(v.get(r))));
+  }
+  return { columns, rows };
+}
+
+/** Rows ordered by customer id (the first column): a cluster snapshot is cut by shard, not in first-appearance order. */
+export function byId(rows: readonly unknown[][]): unknown[][] {
+  return [...rows].sort((a, b) => (String(a[0]) < String(b[0]) ? -1 : String(a[0]) > String(b[0]) ? 1 : 0));
 }
 
 function normalize(v: unknown): unknown {
@@ -58,10 +87,17 @@ function normalize(v: unknown): unknown {
   return v;
 }
 
-/** The manifest without what differs between any two runs (ids, times, timings, which stage ran where). */
+/**
+ * The manifest without what differs between any two runs (ids, times, timings, which stage ran
+ * where). Money summed over many customers (revenue, the spend bands' revenue, shares and means)
+ * to 12 significant digits: a cluster adds each shard's sum, one machine adds in base order, and
+ * floating-point addition is not associative. Counts, thresholds and model parameters stay exact.
+ */
 export function comparableManifest(m: Record<string, unknown>): Record<string, unknown> {
   const { id: _id, created_at: _c, timings_ms: _t, previous: _p, ...rest } = m;
-  return rest;
+  const sum = (v: unknown): unknown => (typeof v === 'number' ? Number(v.toPrecision(12)) : v);
+  const bands = (rest['spend_bands'] as Array<Record<string, unknown>>).map((b) => ({ ...b, revenue: sum(b['revenue']), share_revenue: sum(b['share_revenue']), mean_weekly_spend: sum(b['mean_weekly_spend']) }));
+  return { ...rest, revenue: sum(rest['revenue']), spend_bands: bands };
 }
 
 /** What the tests use of scripts/nats-cluster.mjs (a plain .mjs without declarations). */
