@@ -122,6 +122,22 @@ const MS_PER_DAY = 86_400_000;
 const dayPrefixes = new Map<number, string>();
 
 /**
+ * `YYYY-MM-DDT` of day number `day` (days since 1970-01-01), or null for a day outside the years
+ * 0000-9999 (toISOString writes those with a sign and six digits).
+ */
+export function isoDayPrefix(day: number): string | null {
+  let prefix = dayPrefixes.get(day);
+  if (prefix === undefined) {
+    prefix = new Date(day * MS_PER_DAY).toISOString().slice(0, -13);
+    // Only days of 4-digit years have the plain form; a full cache starts over rather than grow.
+    if (prefix.length !== 11) return null;
+    if (dayPrefixes.size >= 65_536) dayPrefixes.clear();
+    dayPrefixes.set(day, prefix);
+  }
+  return prefix;
+}
+
+/**
  * `new Date(ms).toISOString()` for a valid instant, written from a per-day prefix and the time of
  * day (toISOString costs about a microsecond, most of a lookup's time before this).
  */
@@ -129,14 +145,8 @@ export function isoTimestamp(instant: number): string {
   // Date keeps whole milliseconds, truncated toward zero.
   const ms = Math.trunc(instant);
   const day = Math.floor(ms / MS_PER_DAY);
-  let prefix = dayPrefixes.get(day);
-  if (prefix === undefined) {
-    prefix = new Date(day * MS_PER_DAY).toISOString().slice(0, -13);
-    // Only days of 4-digit years have the plain form; a full cache starts over rather than grow.
-    if (prefix.length !== 11) return new Date(ms).toISOString();
-    if (dayPrefixes.size >= 65_536) dayPrefixes.clear();
-    dayPrefixes.set(day, prefix);
-  }
+  const prefix = isoDayPrefix(day);
+  if (prefix === null) return new Date(ms).toISOString();
   let t = ms - day * MS_PER_DAY;
   const h = Math.floor(t / 3_600_000);
   t -= h * 3_600_000;

@@ -1,33 +1,22 @@
 /**
  * `GET /v1/customers/:id` and `POST /v1/customers/batch-get`: scores of customers while someone
- * waits. A customer live events have not changed is written as JSON straight from the snapshot's
- * columns (format/customer-json.ts); one the overlay holds is built as an object first. The
- * response schemas stay for the OpenAPI document: the text sent is theirs, byte for byte, but
- * fastify does not serialize a string body.
+ * waits. A customer live events have not changed is written as JSON bytes straight from the
+ * snapshot's columns (format/customer-json.ts); one the overlay holds is built as an object first.
+ * The response schemas stay for the OpenAPI document: the bytes sent are theirs, but fastify does
+ * not serialize a Buffer body.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { BadRequestError, CustomerNotFoundError } from '../../engine/errors.js';
-import { LIVE, type LiveState } from '../../engine/live/live-state.js';
 import { type CustomerKey, customerKeyFromValue } from '../../engine/parse/parse-values.js';
-import { type CustomerJson, customerJsonOf } from '../format/customer-json.js';
+import { customerJsonOf } from '../format/customer-json.js';
 import { CUSTOMER_SCHEMA, errors } from '../schemas.js';
 import type { ServerContext } from '../server-context.js';
 
 const MAX_BATCH = 10_000;
 const JSON_TYPE = 'application/json; charset=utf-8';
 
-/** The JSON of one customer, or null when neither the snapshot nor the live events know it. */
-function customerText(state: LiveState, json: CustomerJson, key: CustomerKey): string | null {
-  const row = state.lookup(key);
-  if (row >= 0) return json.row(row);
-  if (row !== LIVE) return null;
-  const view = state.find(key);
-  return view ? json.view(view) : null;
-}
-
-function sendJson(reply: FastifyReply, text: string): FastifyReply {
-  // A long body is encoded once here: sent as text, it would be measured for its length and then encoded.
-  return reply.header('content-type', JSON_TYPE).send(text.length > 16_384 ? Buffer.from(text) : text);
+function sendJson(reply: FastifyReply, body: Buffer): FastifyReply {
+  return reply.header('content-type', JSON_TYPE).send(body);
 }
 
 /** Registers the customer lookup routes. */
@@ -45,9 +34,9 @@ export function customerRoutes(app: FastifyInstance, ctx: ServerContext): void {
     (request, reply) => {
       const state = ctx.store.ready();
       const key = customerKeyFromValue(request.params.id);
-      const text = key === null || key === undefined ? null : customerText(state, customerJsonOf(state), key);
-      if (text === null) throw new CustomerNotFoundError(`no customer ${JSON.stringify(request.params.id)} in snapshot ${state.snapshot.id} or the live events`);
-      return sendJson(reply, text);
+      const body = key === null || key === undefined ? null : customerJsonOf(state).one(key);
+      if (body === null) throw new CustomerNotFoundError(`no customer ${JSON.stringify(request.params.id)} in snapshot ${state.snapshot.id} or the live events`);
+      return sendJson(reply, body);
     },
   );
 
@@ -82,20 +71,14 @@ export function customerRoutes(app: FastifyInstance, ctx: ServerContext): void {
     (request, reply) => {
       const state = ctx.store.ready();
       const raws = request.body.ids;
-      const keys = raws.map((raw, i) => {
+      const keys: CustomerKey[] = new Array(raws.length);
+      for (let i = 0; i < raws.length; i++) {
+        const raw = raws[i];
         const key = typeof raw === 'string' && raw.length > 256 ? null : customerKeyFromValue(raw);
         if (key === null || key === undefined) throw new BadRequestError(`body/ids/${i}: ${JSON.stringify(raw)} is not a customer id (text or an integer)`);
-        return key;
-      });
-      const json = customerJsonOf(state);
-      const customers: string[] = [];
-      const notFound: (string | number)[] = [];
-      for (let i = 0; i < keys.length; i++) {
-        const text = customerText(state, json, keys[i]!);
-        if (text === null) notFound.push(raws[i]!);
-        else customers.push(text);
+        keys[i] = key;
       }
-      return sendJson(reply, json.batch(customers, notFound));
+      return sendJson(reply, customerJsonOf(state).batch(keys, raws));
     },
   );
 }
