@@ -42,6 +42,11 @@ const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
 /** Key texts as bytes, by column index (JSON_ROW_KEYS order). */
 const KEY_BYTES = JSON_ROW_KEYS.map((k) => Buffer.from(k, 'latin1'));
 const REFUSED_KEYS = [Buffer.from('__proto__'), Buffer.from('constructor')];
+/** 1 + the index of the known key that starts with a byte, 0 for none: no two known keys start alike. */
+const KEY_BY_FIRST = new Int8Array(256);
+KEY_BYTES.forEach((k, j) => {
+  KEY_BY_FIRST[k[0]!] = j + 1;
+});
 
 /** Thrown inside the scanner to leave for the general path. */
 const BAIL = Symbol('bail');
@@ -186,6 +191,18 @@ class Scanner {
   /** An ISO-8601 timestamp in a string (parseIsoTimestamp's rules); bails on any other value or an invalid one. */
   timestamp(): number {
     if (this.space() !== QUOTE) throw BAIL;
+    // The canonical forms, read in place: a quote right after one, whose every byte canonicalIsoMs
+    // checked (so no quote, escape or control byte inside), ends the string there.
+    const b = this.b;
+    const from = this.at + 1;
+    const len = b[from + 20] === QUOTE ? 20 : b[from + 24] === QUOTE ? 24 : b[from + 10] === QUOTE ? 10 : 0;
+    if (len > 0) {
+      const t = canonicalIsoMs(b, from, from + len);
+      if (!Number.isNaN(t)) {
+        this.at = from + len + 1;
+        return t;
+      }
+    }
     this.stringSpan();
     const { spanStart: start, spanEnd: end } = this;
     let t = this.spanPlain ? canonicalIsoMs(this.b, start, end) : Number.NaN;
@@ -215,21 +232,42 @@ class Scanner {
     return this.money();
   }
 
+  /**
+   * The next key: its index among the known keys, or -1 for another; bails on a key with escapes
+   * (it could spell a known or refused key: the general path reads it) or a refused key. A known
+   * key is matched in place, its closing quote right after it.
+   */
+  keyName(): number {
+    if (this.space() !== QUOTE) throw BAIL;
+    const b = this.b;
+    const start = this.at + 1;
+    const j = KEY_BY_FIRST[b[start]!]! - 1;
+    if (j >= 0) {
+      const k = KEY_BYTES[j]!;
+      const len = k.length;
+      let i = 1;
+      while (i < len && b[start + i] === k[i]) i++;
+      if (i === len && b[start + len] === QUOTE) {
+        this.at = start + len + 1;
+        return j;
+      }
+    }
+    this.stringSpan();
+    if (!this.spanPlain) throw BAIL;
+    return this.keyIndex(this.spanStart, this.spanEnd);
+  }
+
   /** Which known key the bytes `start..end` are (-1: another key); bails on a refused key. */
   keyIndex(start: number, end: number): number {
     const b = this.b;
     const len = end - start;
-    for (let j = 0; j < KEY_BYTES.length; j++) {
+    // The one known key with this first byte, if any, then its bytes compared.
+    const j = KEY_BY_FIRST[b[start]!]! - 1;
+    if (j >= 0 && KEY_BYTES[j]!.length === len) {
       const k = KEY_BYTES[j]!;
-      if (k.length !== len) continue;
-      let same = true;
-      for (let i = 0; i < len; i++) {
-        if (b[start + i] !== k[i]) {
-          same = false;
-          break;
-        }
-      }
-      if (same) return j;
+      let i = 1;
+      while (i < len && b[start + i] === k[i]) i++;
+      if (i === len) return j;
     }
     for (const k of REFUSED_KEYS) if (k.length === len && k.equals(b.subarray(start, end))) throw BAIL;
     return -1;
@@ -330,11 +368,7 @@ export function scanJsonBatch(body: Uint8Array, tsFormat: string): { batch: TxBa
       let eventId: string | null = null;
       if (s.space() !== 0x7d) {
         for (;;) {
-          if (s.space() !== QUOTE) throw BAIL;
-          s.stringSpan();
-          // A key with escapes could spell a known or refused key: the general path reads it.
-          if (!s.spanPlain) throw BAIL;
-          const j = s.keyIndex(s.spanStart, s.spanEnd);
+          const j = s.keyName();
           s.expect(COLON);
           if (j === ID) cols.ids[n] = s.key();
           else if (j === TS) cols.ts[n] = s.timestamp();

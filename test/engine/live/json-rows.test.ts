@@ -101,7 +101,8 @@ function validBody(seed: number): string {
     const parts = [`"customer_id":${pick(VALID_IDS)}`, `"ts" : ${pick(VALID_TS)}`, `"amount":\n${pick(VALID_MONEY)}`];
     if (r() < 0.4) parts.push(`"margin":${r() < 0.3 ? 'null' : pick(VALID_MONEY)}`);
     if (r() < 0.3) parts.push(`"event_id":${r() < 0.5 ? `"e-${seed}-${i}"` : r() < 0.5 ? String(i) : 'null'}`);
-    if (r() < 0.3) parts.push(`"note":${r() < 0.5 ? '"x\\"y"' : 'true'}`);
+    // Unknown keys, some starting like a known one (matched in place up to where they differ).
+    if (r() < 0.4) parts.push(`"${pick(['note', 'tsx', 'amount_due', 'c', 'customer', 'marginal', 'event', 'o'])}":${r() < 0.5 ? '"x\\"y"' : 'true'}`);
     if (r() < 0.1) parts.push(`"amount":${pick(VALID_MONEY)}`);
     for (let k = parts.length - 1; k > 0; k--) {
       const j = Math.floor(r() * (k + 1));
