@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { Cron } from 'croner';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type onResponseHookHandler } from 'fastify';
 import { ArgumentError } from '../engine/errors.js';
 import { LiveStore } from '../engine/live/live-store.js';
 import { RescoreJobs } from '../engine/live/rescore-jobs.js';
@@ -90,9 +90,18 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  app.addHook('onResponse', async (request, reply) => {
-    const route = request.routeOptions.url;
-    if (isLookup(request.method, route)) metrics.lookupSeconds.observe({ route: route! }, reply.elapsedTime / 1000);
+  // The latency hook goes on the read routes alone, each bound to its route's series, and runs
+  // synchronously: a hook on every route that asked each request for its route options (an object
+  // per call) and returned a promise cost every lookup.
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    if (!methods.some((m) => isLookup(m, route.url))) return;
+    const series = metrics.lookupSeconds.labels({ route: route.url });
+    const observe: onResponseHookHandler = (_request, reply, done) => {
+      series.observe(reply.elapsedTime / 1000);
+      done();
+    };
+    route.onResponse = [...(route.onResponse === undefined ? [] : Array.isArray(route.onResponse) ? route.onResponse : [route.onResponse]), observe];
   });
 
   for (const register of [customerRoutes, segmentRoutes, spendBandRoutes, tierRoutes, winBackRoutes, snapshotRoutes, campaignRoutes, lifecycleRoutes, lostRoutes, reportRoutes, eventRoutes, jobRoutes, healthRoutes]) {

@@ -151,3 +151,25 @@ describe('a customer with live events', () => {
     expect(batch.body).toBe(`{"snapshot":${JSON.stringify(snap.id)},"customers":[${await schemaJson(state.get('NEW-1'))},${await referenceOf(rowOf('42'))},${await schemaJson(state.get('Zoë'))}],"not_found":[]}`);
   });
 });
+
+describe('the lookup latency histogram', () => {
+  /** The count of the histogram's series of `route`, from GET /metrics. */
+  async function lookupCount(route: string): Promise<number> {
+    const text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    const m = new RegExp(`^segstream_lookup_duration_seconds_count\\{route="${route.replaceAll('/', '\\/')}"\\} (\\d+)$`, 'm').exec(text);
+    return m ? Number(m[1]) : 0;
+  }
+
+  it('counts every lookup, batch-get and listing under its route, and no write', async () => {
+    const before = await lookupCount('/v1/customers/:id');
+    const batches = await lookupCount('/v1/customers/batch-get');
+    for (const id of ['42', 'nobody', 'Zo%C3%AB']) await app.inject({ method: 'GET', url: `/v1/customers/${id}` });
+    await app.inject({ method: 'POST', url: '/v1/customers/batch-get', payload: { ids: [42] } });
+    await app.inject({ method: 'POST', url: '/v1/events', headers: { authorization: 'Bearer secret' }, payload: [] });
+    expect(await lookupCount('/v1/customers/:id')).toBe(before + 3);
+    expect(await lookupCount('/v1/customers/batch-get')).toBe(batches + 1);
+    expect(await lookupCount('/v1/events')).toBe(0);
+    const text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(text).not.toMatch(/segstream_lookup_duration_seconds_count\{route="\/metrics"\}/);
+  });
+});
