@@ -23,8 +23,9 @@ import type { InputFile } from '../read/open-input.js';
 import type { ReadOptions } from '../read/raw-batch.js';
 import type { NatsCluster } from './nats-connection.js';
 import { encodePack, openPartialStore, partialName, putObject } from './partial-store.js';
-import type { AggregateTaskMsg, FailedRecord, MergeTaskMsg, PartRecord, ShareRecord } from './rescore-node.js';
+import type { AggregateTaskMsg, EventsTaskMsg, FailedRecord, MergeTaskMsg, PartRecord, ShareRecord } from './rescore-node.js';
 import type { TailParams } from './shard-score.js';
+import type { FoldRange } from './event-stream.js';
 import { jobBucket, jobKey, publishTask, taskSubject } from './task-queue.js';
 
 /** Options of {@link aggregateCluster} beyond the pool's. */
@@ -38,6 +39,8 @@ export interface ClusterAggregateOptions {
   readonly timeoutMs: number;
   /** What the merges prepare for the tail. */
   readonly tail: TailParams;
+  /** Shard streams' acknowledged events to fold in, one share each after the files'. */
+  readonly events?: readonly FoldRange[];
   /** Called with each stage's records (the CLI's progress, tests). */
   readonly onRecord?: (key: string, value: unknown) => void;
 }
@@ -94,6 +97,15 @@ export async function aggregateCluster(
   const extra = opts.extra ? await aggregateExtra(extraBatches(opts.extra, inputMaxTs), asOfRead, extraIndex, c.shards) : null;
   const all: Array<{ index: number; job: string; record: Omit<ShareResult, 'packs'> & { shards: number[] } }> = shares.map((s, i) => ({ index: s.index, job: sources[i]!, record: records[i]! }));
   if (extra && extra.rows > 0) all.push({ index: extraIndex, job: c.job, record: await storeExtra(store, c.job, extraIndex, extra.result) });
+  // Each shard stream's events as a share of its own, sunk by a node, after the files and the log.
+  const events = (c.events ?? []).map((range, i): EventsTaskMsg => ({ kind: 'events', job: c.job, index: extraIndex + 1 + i, range, shards: c.shards, asOfMs: asOfRead }));
+  for (const task of events) await publishTask(cluster, taskSubject(c.job, 'events', task.index), task);
+  const eventRecords = await waitFor<ShareRecord>(kv, c.job, events.map((t) => jobKey.share(c.job, t.index)), c);
+  let eventRows = 0;
+  for (const [i, task] of events.entries()) {
+    all.push({ index: task.index, job: c.job, record: eventRecords[i]! });
+    eventRows += eventRecords[i]!.rows;
+  }
   const tRead = performance.now();
 
   let validRows = 0;
@@ -125,13 +137,14 @@ export async function aggregateCluster(
   const shareResults: ShareResult[] = shares.map((_, i) => ({ ...records[i]!, packs: [] }));
   const { rejects, inputs, rowsRead } = bookkeeping(files, shares, shareResults, opts.format);
   if (extra) inputs.push({ path: '(event log)', format: 'wal', bytes: 0, rows: extra.rows });
+  if (events.length > 0) inputs.push({ path: '(event streams)', format: 'nats', bytes: 0, rows: eventRows });
   const ms = (a: number, b: number): number => Math.round((b - a) * 10) / 10;
   return {
     asOfMs,
     shards: shardList,
     rejects,
     inputs,
-    rowsRead: rowsRead + (extra?.rows ?? 0),
+    rowsRead: rowsRead + (extra?.rows ?? 0) + eventRows,
     validRows,
     futureRows,
     shares: shares.length,

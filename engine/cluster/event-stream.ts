@@ -144,7 +144,7 @@ const FLUSH_MS = 50;
 const RETRY_MS = 500;
 
 /** Rows as a TxBatch the LiveStore takes. */
-function batchOf(rows: readonly RowMessage[]): TxBatch {
+export function batchOf(rows: readonly RowMessage[]): TxBatch {
   const n = rows.length;
   const ts = new Float64Array(n);
   const amount = new Float64Array(n);
@@ -166,6 +166,45 @@ function batchOf(rows: readonly RowMessage[]): TxBatch {
     // A row of a batch without order ids is an order of its own (tx-batches.ts NO_ORDER).
     ...(hasOrders ? { orderIds: rows.map((r) => r.o ?? '\u0000') } : {}),
   };
+}
+
+/** The stream sequences a rescore folds: a shard's first and last message when it started. */
+export interface FoldRange {
+  readonly shard: number;
+  readonly first: number;
+  readonly last: number;
+}
+
+/** Every shard stream's messages as they are now (the cluster rescore folds these; later rows wait for the next). */
+export async function foldRanges(cluster: NatsCluster, shards: number): Promise<FoldRange[]> {
+  const out: FoldRange[] = [];
+  for (let shard = 0; shard < shards; shard++) {
+    const info = await cluster.jsm.streams.info(eventStream(shard)).catch(() => null);
+    if (info && info.state.messages > 0) out.push({ shard, first: info.state.first_seq, last: info.state.last_seq });
+  }
+  return out;
+}
+
+/** A shard stream's rows from `first` through `last`, in stream order, as batches. */
+export async function* streamBatches(js: JetStreamClient, range: FoldRange): AsyncIterable<TxBatch> {
+  const consumer = await js.consumers.get(eventStream(range.shard), { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: range.first });
+  const messages = await consumer.consume({ max_messages: 256, expires: 5000 });
+  let rows: RowMessage[] = [];
+  try {
+    for await (const m of messages) {
+      // Past `last` (or at the end of a stream whose last message was removed): the range is read.
+      if (m.seq > range.last) break;
+      for (const r of m.json<RowMessage[]>()) rows.push(r);
+      if (rows.length >= APPLY_BATCH) {
+        yield batchOf(rows);
+        rows = [];
+      }
+      if (m.seq === range.last || m.info.pending === 0) break;
+    }
+  } finally {
+    await messages.close();
+  }
+  if (rows.length > 0) yield batchOf(rows);
 }
 
 /**

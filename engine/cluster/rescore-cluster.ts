@@ -31,6 +31,7 @@ import { isoTime, type Manifest } from '../snapshot/manifest.js';
 import { newSnapshotId } from '../snapshot/snapshot-store.js';
 import { baseSums, scoreAcrossCluster } from './cluster-tail.js';
 import { aggregateCluster } from './distributed-aggregate.js';
+import { foldRanges } from './event-stream.js';
 import type { NatsCluster } from './nats-connection.js';
 import { dropJob, openPartialStore, putObject } from './partial-store.js';
 import { type NodeLog, openSnapshotStore, type PartRecord, SNAPSHOT_BUCKET, type ShareRecord, snapshotName, startRescoreNode } from './rescore-node.js';
@@ -47,6 +48,8 @@ export interface LivePointer {
   readonly shards?: number;
   /** Every object of the snapshot, stored before the pointer moved. */
   readonly objects: Array<{ readonly name: string; readonly size: number; readonly digest: string }>;
+  /** Per shard stream, the last sequence whose events the snapshot holds (docs/cluster.md "Streams and the fold"). */
+  readonly folded?: Record<string, number>;
 }
 
 /** Options of {@link clusterRescore}: the single machine's, less what reads a local log or hooks its publish. */
@@ -128,12 +131,14 @@ export async function clusterRescore(o: ClusterRescoreOptions): Promise<ClusterR
     const previous = await readLivePointer(cluster);
     const previousManifest = previous ? await readPointerManifest(snapshots, previous) : null;
     const sb = config.spend_bands;
+    // The acknowledged events in the shard streams now; later ones wait for the next rescore.
+    const events = await foldRanges(cluster, shards);
     const stage = await aggregateCluster(
       cluster,
       files,
       readOptions,
       { workers: 1, engine, windowDays: [config.tiers.window_days], ...(asOfGiven !== undefined ? { asOfMs: asOfGiven } : {}), readCutMs, dialect: dialect.decisions, ...(o.format ? { format: o.format } : {}), ...(o.minShareBytes !== undefined ? { minShareBytes: o.minShareBytes } : {}), ...(o.onProgress ? { onProgress: o.onProgress } : {}) },
-      { job, tasks: o.tasks ?? 16, shards, timeoutMs, tail: { bandBy: sb.edges ? null : sb.by, points: SKETCH_POINTS } },
+      { job, tasks: o.tasks ?? 16, shards, timeoutMs, tail: { bandBy: sb.edges ? null : sb.by, points: SKETCH_POINTS }, events },
     );
     const tRead = performance.now();
     const tail = await scoreAcrossCluster(cluster, {
@@ -210,7 +215,7 @@ export async function clusterRescore(o: ClusterRescoreOptions): Promise<ClusterR
       const info = await putObject(snapshots, name, new TextEncoder().encode(text));
       objects.push({ name: info.name, size: info.size, digest: info.digest });
     }
-    const live: LivePointer = { snapshot: id, job, shards, objects };
+    const live: LivePointer = { snapshot: id, job, shards, objects, folded: Object.fromEntries(events.map((e) => [String(e.shard), e.last])) };
     const total = performance.now() - t0;
     const summary = (published: boolean): ClusterRescoreSummary => ({
       snapshot: id,

@@ -23,7 +23,9 @@ import { combinePartials } from '../aggregate/combine-partials.js';
 import type { Config } from '../config/config-schema.js';
 import { dayOf } from '../parse/parse-timestamp.js';
 import { decodeCustomers } from '../snapshot/customers-file.js';
-import { packPartitions } from '../aggregate/partial-pack.js';
+import { type PartitionPack, packPartitions } from '../aggregate/partial-pack.js';
+import { aggregateExtra } from '../pool/parallel-aggregate.js';
+import { type FoldRange, streamBatches } from './event-stream.js';
 import type { KernelMode } from '../kernels/load-kernels.js';
 import type { DialectDecisions } from '../parse/input-dialect.js';
 import type { Share } from '../pool/plan-shares.js';
@@ -45,6 +47,17 @@ export interface AggregateTaskMsg {
   readonly read: ReadOptions;
   readonly engine: KernelMode;
   readonly dialect?: DialectDecisions;
+}
+
+/** Sink a shard stream's acknowledged events (a range of its sequences) as one share. */
+export interface EventsTaskMsg {
+  readonly kind: 'events';
+  readonly job: string;
+  /** The share's index: after every file's share, so events come after the files in first-appearance order, as the single machine folds its log. */
+  readonly index: number;
+  readonly range: FoldRange;
+  readonly shards: number;
+  readonly asOfMs: number;
 }
 
 /** Combine one shard's packs (of `shares`, in share order) and finalize it. */
@@ -84,7 +97,7 @@ export interface ScoreTaskMsg {
   readonly previousJob: string | null;
 }
 
-export type RescoreTask = AggregateTaskMsg | MergeTaskMsg | SelectTaskMsg | ScoreTaskMsg;
+export type RescoreTask = AggregateTaskMsg | EventsTaskMsg | MergeTaskMsg | SelectTaskMsg | ScoreTaskMsg;
 
 /** The bucket of published snapshots: each shard's customers.arrow, the manifest, the rejects. */
 export const SNAPSHOT_BUCKET = 'segstream-snapshots';
@@ -177,7 +190,7 @@ export async function startRescoreNode(cluster: NatsCluster, log: NodeLog = () =
   async function handle(msg: JsMsg): Promise<void> {
     const task = msg.json<RescoreTask>();
     const delivery = msg.info.deliveryCount;
-    const name = task.kind === 'aggregate' ? `${task.job} aggregate share ${task.share.index}` : `${task.job} ${task.kind} shard ${task.shard}`;
+    const name = task.kind === 'aggregate' ? `${task.job} aggregate share ${task.share.index}` : task.kind === 'events' ? `${task.job} events of shard ${task.range.shard}` : `${task.job} ${task.kind} shard ${task.shard}`;
     log(`took ${name} (delivery ${delivery})`);
     try {
       // A job that already failed needs no more work.
@@ -190,6 +203,8 @@ export async function startRescoreNode(cluster: NatsCluster, log: NodeLog = () =
         switch (task.kind) {
           case 'aggregate':
             return runAggregateTask(task, node, delivery, store, kv);
+          case 'events':
+            return runEventsTask(task, cluster, delivery, store, kv);
           case 'merge':
             return runMergeTask(task, node, delivery, store, kv, holding(task.job));
           case 'select':
@@ -232,24 +247,29 @@ export async function startRescoreNode(cluster: NatsCluster, log: NodeLog = () =
 async function runAggregateTask(task: AggregateTaskMsg, node: string, delivery: number, store: ObjectStore, kv: KV): Promise<void> {
   const { share } = task;
   const { agg, summary } = await sinkShare(task);
-  const packs = packPartitions(agg, share.index, task.shards);
+  await storeShare(store, kv, task.job, share.index, packPartitions(agg, share.index, task.shards), { ...summary, node, delivery });
+}
+
+/** Stores a share's non-empty packs, then its record (the task's ack follows). */
+async function storeShare(store: ObjectStore, kv: KV, job: string, index: number, packs: readonly PartitionPack[], record: Omit<ShareRecord, 'shards' | 'bytes'>): Promise<void> {
   const shards: number[] = [];
   let bytes = 0;
   for (let s = 0; s < packs.length; s++) {
     if (packs[s]!.size === 0) continue;
     const blob = encodePack(packs[s]!);
     bytes += blob.byteLength;
-    await putObject(store, partialName.pack(task.job, share.index, s), blob);
+    await putObject(store, partialName.pack(job, index, s), blob);
     shards.push(s);
   }
-  const record: ShareRecord = {
-    ...summary,
-    shards,
-    bytes,
-    node,
-    delivery,
-  };
-  await kv.put(jobKey.share(task.job, share.index), JSON.stringify(record));
+  const full: ShareRecord = { ...record, shards, bytes };
+  await kv.put(jobKey.share(job, index), JSON.stringify(full));
+}
+
+async function runEventsTask(task: EventsTaskMsg, cluster: NatsCluster, delivery: number, store: ObjectStore, kv: KV): Promise<void> {
+  // Rows were judged when they were taken (the events route): valid rows only, so no rejects here.
+  const { result } = await aggregateExtra(streamBatches(cluster.js, task.range), task.asOfMs, task.index, task.shards);
+  const { packs: _packs, sink: _sink, ...summary } = result;
+  await storeShare(store, kv, task.job, task.index, result.packs, { ...summary, node: cluster.config.node, delivery });
 }
 
 async function runMergeTask(task: MergeTaskMsg, node: string, delivery: number, store: ObjectStore, kv: KV, held: Map<string, HeldShard>): Promise<void> {

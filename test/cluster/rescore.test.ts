@@ -10,7 +10,10 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { ensureEventStreams, eventStream, publishRows } from '../../engine/cluster/event-stream.js';
 import { type NatsCluster, connectCluster } from '../../engine/cluster/nats-connection.js';
+import { shardOf } from '../../engine/cluster/shard-map.js';
+import type { TxBatch } from '../../engine/parse/parse-batch.js';
 import { readLivePointer, clusterRescore, SNAPSHOT_BUCKET } from '../../engine/cluster/rescore-cluster.js';
 import { type RescoreNode, startRescoreNode } from '../../engine/cluster/rescore-node.js';
 import { jobBucket, jobKey, TASK_STREAM } from '../../engine/cluster/task-queue.js';
@@ -153,6 +156,52 @@ describe('cluster rescore', () => {
     const b = byId(want.rows);
     for (let r = 0; r < a.length; r += 97) for (const i of predicted) expect(a[r]![i] as number).toBeCloseTo(b[r]![i] as number, 4);
   }, 180_000);
+
+  test('acknowledged events in the shard streams are folded in, after the files, as one machine folds its log', async () => {
+    const a = await connect('ev-a');
+    await ensureEventStreams(a, 8);
+    // Live rows of customers the files have (integer ids) and of new ones, published as the events route does.
+    const n = 3_000;
+    const ids: Array<string | number> = Array.from({ length: n }, (_, i) => (i % 3 === 0 ? `E${i % 700}` : (i * 7) % 6_000));
+    const batch: TxBatch = {
+      length: n,
+      ids,
+      ts: Float64Array.from({ length: n }, (_, i) => Date.UTC(2026, 5, 1) + i * 600_000),
+      amount: Float64Array.from({ length: n }, (_, i) => (i % 11 === 0 ? -5 : 10 + (i % 37))),
+      margin: null,
+      eventIds: ids.map((_, i) => `ev-${i}`),
+    };
+    expect((await publishRows(a.js, 'ev-a', 8, batch)).stored).toBe(n);
+    // One machine reads the same rows after its input, in the streams' order (by shard, then as published).
+    const order = ids.map((_, i) => i).sort((x, y) => shardOf(ids[x]!, 8) - shardOf(ids[y]!, 8) || x - y);
+    const pick = <T>(f: (i: number) => T) => order.map(f);
+    const extra: TxBatch = { length: n, ids: pick((i) => ids[i]!), ts: Float64Array.from(pick((i) => batch.ts[i]!)), amount: Float64Array.from(pick((i) => batch.amount[i]!)), margin: null };
+    const input = join(dir, 'pq');
+    await rescore({ input, asOf: '2026-06-30', dataDir: join(dir, 'ev-single'), extra: [extra] });
+    await (await jobBucket(a)).delete(jobKey.live);
+    const summary = await clusterRescore({ input, asOf: '2026-06-30', dataDir: join(dir, 'ev-cluster'), cluster: a, tasks: 4 });
+    const single = await liveCustomers(join(dir, 'ev-single'));
+    const cluster = await clusterCustomers(a);
+    expect(cluster.rows.length).toBe(single.rows.length);
+    expect(cluster.rows.length).toBeGreaterThan(6_000 + 600);
+    expect(byId(cluster.rows)).toEqual(byId(single.rows));
+    const { inputs: ci, rows: cr, ...cm } = comparableManifest(cluster.manifest);
+    const { inputs: si, rows: sr, ...sm } = comparableManifest(single.manifest);
+    expect(cm).toEqual(sm);
+    expect(cr).toEqual(sr);
+    expect((ci as Array<{ path: string; rows: number }>).at(-1)).toMatchObject({ path: '(event streams)', rows: n });
+    // The pointer says how far each stream is folded: every message published.
+    const folded = (await readLivePointer(a))!.folded!;
+    let messages = 0;
+    for (const [shard, seq] of Object.entries(folded)) {
+      const state = (await a.jsm.streams.info(eventStream(Number(shard)))).state;
+      expect(seq).toBe(state.last_seq);
+      messages += state.messages;
+    }
+    expect(messages).toBeGreaterThan(0);
+    expect(summary.rows.read).toBe(sr && (sr as { read: number }).read);
+    for (let s = 0; s < 8; s++) await a.jsm.streams.purge(eventStream(s));
+  }, 120_000);
 
   test('no node takes the tasks: the job fails cleanly, the pointer stays, the queue forgets its tasks', async () => {
     const coordinator = await connect('lonely');
