@@ -12,8 +12,12 @@
  *
  * The load generator (autocannon, in this process) shares the machine's cores with the server;
  * every request is one of 1,000 random ids of the snapshot, prepared once, and hello gets the
- * same prepared-request path, so both sides pay the same for the generator.
+ * same prepared-request path (same connections, no pipelining), so both sides pay the same for
+ * the generator. Each run reports the server's and the generator's CPU µs per request (/proc,
+ * process.cpuUsage): on two shared cores their sum bounds requests/s, and the server's ratio to
+ * hello's is the comparison the generator cannot distort.
  */
+import { loadavg } from 'node:os';
 import { dirname } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import type autocannon from 'autocannon';
@@ -50,14 +54,21 @@ async function prepare(kind: 'integer' | 'text'): Promise<Target> {
   return { kind, dataDir, input, ids, lookupBytesPerCustomer };
 }
 
-/** A load run with the server's CPU time per answered request (µs): what a request costs the server, whatever else runs. */
-type Measured = LoadResult & { readonly server_cpu_us_per_request: number };
+/**
+ * A load run with the CPU time per answered request (µs) of the server (what a request costs it,
+ * whatever else runs) and of the load generator (autocannon in this process): on two shared cores
+ * the two compete, so requests/s is bounded by their sum.
+ */
+type Measured = LoadResult & { readonly server_cpu_us_per_request: number; readonly client_cpu_us_per_request: number };
 
 async function measured(name: string, pid: number, opts: autocannon.Options): Promise<Measured> {
   const before = await cpuSecondsOf(pid);
+  const client = process.cpuUsage();
   const r = await load(name, opts);
   const cpu = (await cpuSecondsOf(pid)) - before;
-  return { ...r, server_cpu_us_per_request: Math.round((cpu * 1e6) / Math.max(1, r.requests)) };
+  const { user, system } = process.cpuUsage(client);
+  const per = (us: number) => Math.round(us / Math.max(1, r.requests));
+  return { ...r, server_cpu_us_per_request: per(cpu * 1e6), client_cpu_us_per_request: per(user + system) };
 }
 
 const lookupsOf = (t: Target): autocannon.Request[] => t.ids.map((id) => ({ method: 'GET', path: `/v1/customers/${encodeURIComponent(id)}` }));
@@ -112,6 +123,8 @@ try {
       lookup_p99_ms_median: median(rs.map((r) => r.p99_ms)),
       lookup_p50_ms_median: median(rs.map((r) => r.p50_ms)),
       lookup_server_cpu_us_per_request_median: median(rs.map((r) => r.server_cpu_us_per_request)),
+      lookup_vs_hello_server_cpu: Number((median(rs.map((r) => r.server_cpu_us_per_request)) / Math.max(1, median(helloCpu))).toFixed(2)),
+      lookup_client_cpu_us_per_request_median: median(rs.map((r) => r.client_cpu_us_per_request)),
       batch_get_1000_p50_ms: batch.p50_ms,
       batch_get_1000_server_cpu_ms: batch.server_cpu_us_per_request / 1000,
       lookup_bytes_per_customer: t.lookupBytesPerCustomer,
@@ -120,6 +133,7 @@ try {
   }
   meta['hello_server'] = await rssOf(hello.child.pid!);
   meta['hello_server_cpu_us_per_request_median'] = median(helloCpu);
+  meta['load_average_at_end'] = loadavg().map((x) => Number(x.toFixed(2)));
 
   if (withJob) {
     // Lookups while a rescore job runs (issue 11 item 5): the first id kind's server.
