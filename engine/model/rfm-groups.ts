@@ -207,8 +207,8 @@ export function indexPairs(
   return { count: table.count, x: table.column(0), T: table.column(1), index };
 }
 
-/** Entries of the dense id arrays of {@link indexValues} and {@link indexPairs}: 4 MiB at most. */
-const DENSE_IDS = 1 << 20;
+/** Entries of the dense id arrays of {@link indexValues} and {@link indexPairs}: 16 MiB at most (three years of days by a thousand repeat days). */
+const DENSE_IDS = 1 << 22;
 
 /** The largest value when every value is an integer in [0, DENSE_IDS), else −1. */
 function smallIntegerBound(values: Float64Array): number {

@@ -106,12 +106,24 @@ export function utf8Vector(values: readonly (string | null)[]): Vector {
     else units += v.length;
     offsets[i + 1] = units;
   }
-  // All text in one string and one native call: when it is ASCII (ids nearly always are), its
-  // UTF-16 units are its bytes and the offsets above are already right; else byte by byte.
-  const joined = (nullCount === 0 ? (values as readonly string[]) : values.filter((v) => v !== null && v !== undefined)).join('');
-  let data: Uint8Array;
-  if (Buffer.byteLength(joined, 'utf8') === joined.length) data = Buffer.from(joined, 'latin1');
-  else {
+  // ASCII text (ids nearly always are) is its UTF-16 units, copied in one loop: no native call
+  // per value, and the offsets above are already the byte offsets. Anything else byte by byte.
+  let data = new Uint8Array(units);
+  let at = 0;
+  let ascii = true;
+  for (let i = 0; i < n && ascii; i++) {
+    const v = values[i];
+    if (v === null || v === undefined) continue;
+    for (let k = 0; k < v.length; k++) {
+      const unit = v.charCodeAt(k);
+      if (unit > 0x7f) {
+        ascii = false;
+        break;
+      }
+      data[at++] = unit;
+    }
+  }
+  if (!ascii) {
     let bytes = 0;
     for (let i = 0; i < n; i++) {
       const v = values[i];
