@@ -104,7 +104,7 @@ impl CsvScanner {
                 if span.start == span.end && !span.quoted {
                     col.push_null(row);
                 } else {
-                    col.push(row, &buf[span.start..span.end], span.escaped);
+                    col.push(row, buf, span.start, span.end, span.escaped);
                 }
             }
         } else {
