@@ -20,6 +20,7 @@ const COMMANDS: ReadonlyArray<readonly [name: string, load: () => Promise<Regist
   ['generate', async () => (await import('./commands/generate-command.js')).generateCommand],
   ['rescore', async () => (await import('./commands/rescore-command.js')).rescoreCommand],
   ['rescore-node', async () => (await import('./commands/rescore-node-command.js')).rescoreNodeCommand],
+  ['cluster', async () => (await import('./commands/cluster-command.js')).clusterCommand],
   ['export', async () => (await import('./commands/export-command.js')).exportCommand],
   ['migrate', async () => (await import('./commands/migrate-command.js')).migrateCommand],
   ['snapshots', async () => (await import('./commands/snapshots-command.js')).snapshotsCommand],

@@ -5,7 +5,7 @@
  * its task redelivered while the live pointer stays on the complete snapshot before it.
  * Fails, never skips, without nats-server.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -91,6 +91,16 @@ describe('cluster rescore', () => {
     const store = await new Objm(a.nc).open(SNAPSHOT_BUCKET);
     for (const o of live!.objects) expect((await store.info(o.name))?.size).toBe(o.size);
     expect(live!.objects.map((o) => o.name.split('/').pop())).toContain('manifest.json');
+    // The CLI shows it, and pulls it into a local data folder for the single machine's commands.
+    const urls = nats.servers.join(',');
+    const status = JSON.parse(execFileSync(process.execPath, [CLI, 'cluster', 'status', '--cluster', urls, '--json'], { encoding: 'utf8' })) as { live: { snapshot: string; parts: number; customers: number } };
+    expect(status.live).toMatchObject({ snapshot: summary.snapshot, parts: 8, customers: 6_000 });
+    const pulled = join(dir, 'pq-pulled');
+    execFileSync(process.execPath, [CLI, 'cluster', 'pull', '--cluster', urls, '--data', pulled], { encoding: 'utf8' });
+    const local = await liveCustomers(pulled);
+    expect(local.id).toBe(summary.snapshot);
+    expect(byId(local.rows)).toEqual(byId(single.rows));
+    expect(local.manifest).toEqual(cluster.manifest);
   }, 120_000);
 
   test('text ids, line items, returns and quoted CSV fields (byte ranges, a quoted file read again whole)', async () => {
