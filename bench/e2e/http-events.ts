@@ -24,12 +24,17 @@ import type autocannon from 'autocannon';
 import { generate } from '../../engine/generate/index.js';
 import { benchData, flag, load, report, rssOf, spawnHello, spawnSegstream } from './http-harness.js';
 
-/** The first child process of `pid` (Linux /proc: the process whose parent it is), or 0. */
-async function childOf(pid: number): Promise<number> {
+/**
+ * The rescore job's process, a child of `pid` running rescore-worker (Linux /proc), or 0. By its
+ * command line: the server has other children (tsx's esbuild service when run from source).
+ */
+async function jobProcessOf(pid: number): Promise<number> {
   for (const name of await readdir('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     const stat = await readFile(`/proc/${name}/stat`, 'utf8').catch(() => '');
-    if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) return Number(name);
+    if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) !== pid) continue;
+    const cmdline = await readFile(`/proc/${name}/cmdline`, 'utf8').catch(() => '');
+    if (cmdline.includes('rescore-worker')) return Number(name);
   }
   return 0;
 }
@@ -186,7 +191,7 @@ try {
     let jobPid = 0;
     for (let i = 0; i < 100 && jobPid === 0; i++) {
       await new Promise((r) => setTimeout(r, 100));
-      jobPid = await childOf(pid);
+      jobPid = await jobProcessOf(pid);
     }
     const started = jobPid > 0 ? await cpuSecondsOf(jobPid).catch(() => Number.NaN) : Number.NaN;
     for (let i = 0; i < 100 && jobPid > 0 && (await cpuSecondsOf(jobPid).catch(() => Number.NaN)) - started < 0.5; i++) await new Promise((r) => setTimeout(r, 100));
