@@ -31,11 +31,14 @@ export function combine(parts: readonly Aggregator[], asOfMs: number, windowDays
     // Native sinks combine in the addon, as the pool's merge does, on one output partition.
     const kernels = loadKernels('native');
     const ids = sinks.map((s) => s!.publish());
+    const windows = windowList(windowDays);
+    const kept: number[] = [];
     try {
-      const { sums } = kernels.sinks!.combine(ids, ids.map((_, share) => share), 0, 1, dayOf(asOfMs), windowList(windowDays));
+      kept.push(kernels.sinks!.combine(ids, ids.map((_, share) => share), 0, 1, dayOf(asOfMs), windows));
+      const { sums } = kernels.sinks!.gather(kept.splice(0), windows);
       return deriveFields({ ...sums, margin: hasMargin ? sums.margin : null }, asOfMs);
     } finally {
-      kernels.sinks!.free(ids);
+      kernels.sinks!.free(ids, kept);
     }
   }
   const packs = parts.map((agg, share) => packPartitions(agg, share, 1)[0]!);

@@ -97,8 +97,12 @@ export interface NativeBinding extends Partial<NativeCsvBinding>, Partial<Native
   sinkFinalize(h: SinkHandle, asOfDay: number, windows: Float64Array): unknown[];
   /** The sink's whole state as one pack (native/src/partial/binding.rs `sink_pack`); the sink is spent. */
   sinkPack(h: SinkHandle): unknown[];
-  /** Output partition `p` of `partitions` of the published sinks `ids` (share order), combined and finalized. */
-  sinkCombine(ids: Float64Array, shares: Float64Array, p: number, partitions: number, asOfDay: number, windows: Float64Array): unknown[];
+  /** Output partition `p` of `partitions` of the published sinks `ids` (share order), combined and finalized, kept in the addon: returns its id. */
+  sinkCombine(ids: Float64Array, shares: Float64Array, p: number, partitions: number, asOfDay: number, windows: Float64Array): number;
+  /** Kept outputs of sinkCombine put together in order of first appearance, and freed: like sinkFinalize's result. */
+  partsGather(ids: Float64Array): unknown[];
+  /** Forgets a kept output of sinkCombine; 1 when it was kept. */
+  partsFree(id: number): number;
   /** engine/model/model-kernels.ts `bgnbdSums` (absent from a build before the model kernels). */
   bgnbdSums?(
     params: Float64Array, x: Float64Array, tx: Float64Array, T: Float64Array, weight: Float64Array, xIndex: Int32Array,
@@ -109,6 +113,11 @@ export interface NativeBinding extends Partial<NativeCsvBinding>, Partial<Native
     params: Float64Array, x: Float64Array, mx: Float64Array, logMx: Float64Array, xIndex: Int32Array,
     table: Float64Array, withGrad: 0 | 1, shardRows: number, threads: number, out: Float64Array,
   ): void;
+  /** engine/model/rfm-groups.ts's radix grouping (absent from a build before it): the number of groups. */
+  groupRfm?(
+    x: Float64Array, tx: Float64Array, T: Float64Array, groupOf: Int32Array, dayBits: number,
+    outX: Float64Array, outTx: Float64Array, outT: Float64Array, outWeight: Float64Array,
+  ): number;
 }
 
 /** The file names `napi build --platform` gives the addon on this machine (glibc first, then musl). */

@@ -166,10 +166,16 @@ export interface SinkPack {
 /** What the native kernel set offers for sinks (kernels.ts `Kernels.sinks`). */
 export interface SinkKernels {
   create(): NativeSink;
-  /** Output partition `p` of `partitions` of the published sinks `ids` (in share order; `shares` their share indexes), finalized. */
-  combine(ids: readonly number[], shares: readonly number[], p: number, partitions: number, asOfDay: number, windows: readonly number[]): SinkSums;
-  /** Forgets published sinks (what is left of them: combined partitions are freed already). */
-  free(ids: readonly number[]): void;
+  /**
+   * Output partition `p` of `partitions` of the published sinks `ids` (in share order; `shares`
+   * their share indexes), combined and finalized; the result stays in the addon (any thread of the
+   * process may `gather` it): returns its id.
+   */
+  combine(ids: readonly number[], shares: readonly number[], p: number, partitions: number, asOfDay: number, windows: readonly number[]): number;
+  /** The combined partitions `parts` as one base in order of first appearance (and freed); `windows` as given to `combine`. */
+  gather(parts: readonly number[], windows: readonly number[]): SinkSums;
+  /** Forgets published sinks (what is left of them: combined partitions are freed already) and kept partitions. */
+  free(sinks: readonly number[], parts?: readonly number[]): void;
 }
 
 /** The sink kernels of a loaded addon. */
@@ -177,16 +183,13 @@ export function sinkKernels(b: NativeBinding): SinkKernels {
   return Object.freeze({
     create: () => new NativeSink(b),
     combine: (ids: readonly number[], shares: readonly number[], p: number, partitions: number, asOfDay: number, windows: readonly number[]) =>
-      combineSinks(b, ids, shares, p, partitions, asOfDay, windows),
-    free: (ids: readonly number[]) => {
-      for (const id of ids) guard('sinkFree', () => b.sinkFree(id));
+      guard('sinkCombine', () => b.sinkCombine(Float64Array.from(ids), Float64Array.from(shares), p, partitions, asOfDay, Float64Array.from(windows))),
+    gather: (parts: readonly number[], windows: readonly number[]) => sumsOf(guard('partsGather', () => b.partsGather(Float64Array.from(parts))), windows),
+    free: (sinks: readonly number[], parts: readonly number[] = []) => {
+      for (const id of sinks) guard('sinkFree', () => b.sinkFree(id));
+      for (const id of parts) guard('partsFree', () => b.partsFree(id));
     },
   });
-}
-
-function combineSinks(b: NativeBinding, ids: readonly number[], shares: readonly number[], p: number, partitions: number, asOfDay: number, windows: readonly number[]): SinkSums {
-  const out = guard('sinkCombine', () => b.sinkCombine(Float64Array.from(ids), Float64Array.from(shares), p, partitions, asOfDay, Float64Array.from(windows)));
-  return sumsOf(out, windows);
 }
 
 function sumsOf(out: unknown[], windows: readonly number[]): SinkSums {

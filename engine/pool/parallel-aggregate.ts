@@ -13,7 +13,8 @@
  */
 import { Aggregator } from '../aggregate/aggregator.js';
 import type { CustomerTable } from '../aggregate/customer-table.js';
-import { endOfDay } from '../aggregate/finalize.js';
+import { endOfDay, windowList } from '../aggregate/finalize.js';
+import { deriveFields } from '../aggregate/derive-fields.js';
 import { type KernelMode, loadKernels } from '../kernels/load-kernels.js';
 import { jsKernels } from '../kernels/js-kernels.js';
 import type { Kernels } from '../kernels/kernels.js';
@@ -84,6 +85,7 @@ export async function aggregateParallel(files: readonly InputFile[], readOptions
   const tStart = performance.now();
   // Every native sink published by a task, the redone and the failed stage's included: freed at the end.
   const sinks: number[] = [];
+  const kept: number[] = [];
   const kernels = loadKernels(opts.engine ?? 'auto');
   try {
     const runShare = async (share: Share): Promise<ShareResult> => {
@@ -115,12 +117,13 @@ export async function aggregateParallel(files: readonly InputFile[], readOptions
     // Clamped: the end of the day of a row on the Date range's last day lies beyond the range.
     const asOfMs = opts.asOfMs ?? (validRows > 0 ? Math.min(endOfDay(maxTs), MAX_TIMESTAMP_MS) : endOfDay(Date.now()));
 
-    const parts = await Promise.all(
-      Array.from({ length: partitions }, async (_, p): Promise<TablePart> => {
-        const native = all.every((r) => r.sink != null);
-        if (!native && all.some((r) => r.sink != null)) throw new Error('pool: shares aggregated by different kernel sets');
+    const native = all.every((r) => r.sink != null);
+    if (!native && all.some((r) => r.sink != null)) throw new Error('pool: shares aggregated by different kernel sets');
+    const shareIndex = [...ordered.map((s) => s.index), ordered.length];
+    const windows = windowList(opts.windowDays);
+    const merged = await Promise.all(
+      Array.from({ length: partitions }, async (_, p): Promise<TablePart | number> => {
         const packs = native ? [] : all.map((r) => r.packs[p]!);
-        const shareIndex = [...ordered.map((s) => s.index), ordered.length];
         const merging = native ? { ids: all.map((r) => r.sink!), shares: all.map((_, k) => shareIndex[k]!), partition: p, partitions } : null;
         const msg = await runTask(
           pool,
@@ -128,19 +131,28 @@ export async function aggregateParallel(files: readonly InputFile[], readOptions
           packs.flatMap(packBuffers),
           progress,
         );
+        if (msg.type === 'kept') {
+          kept.push(msg.id);
+          return msg.id;
+        }
         if (msg.type !== 'part') throw new Error(`pool: unexpected ${msg.type} message`);
         return msg.part;
       }),
     );
     const tMerge = performance.now();
-    const table = combineParts(parts, asOfMs, dayOf(asOfMs));
+    let table: CustomerTable;
+    if (native) {
+      // Every partition is still in the addon: one ordered base, each id made a string once, here.
+      const { sums } = kernels.sinks!.gather(kept.splice(0), windows);
+      table = deriveFields({ ...sums, margin: hasMargin ? sums.margin : null }, asOfMs);
+    } else table = combineParts(merged as TablePart[], asOfMs, dayOf(asOfMs));
     const { rejects, inputs, rowsRead } = bookkeeping(files, ordered, results, opts.format);
     if (extra) inputs.push({ path: '(event log)', format: 'wal', bytes: 0, rows: extra.rows });
     const ms = (a: number, b: number): number => Math.round((b - a) * 10) / 10;
     const timings_ms = { plan: ms(t0, tPlan), start: ms(tPlan, tStart), read_aggregate: ms(tStart, tRead), merge_finalize: ms(tRead, tMerge), combine: ms(tMerge, performance.now()) };
     return { table, rejects, inputs, rowsRead: rowsRead + (extra?.rows ?? 0), validRows, futureRows, shares: ordered.length, timings_ms };
   } finally {
-    if (sinks.length > 0) kernels.sinks?.free(sinks);
+    if (sinks.length > 0 || kept.length > 0) kernels.sinks?.free(sinks, kept);
     await closePool(pool);
   }
 }

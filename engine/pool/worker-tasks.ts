@@ -12,8 +12,6 @@ import type { RawBatch, ReadOptions } from '../read/raw-batch.js';
 import type { Share } from './plan-shares.js';
 import { type ShareFlags, readShare } from './read-share.js';
 import { combinePartials, windowList } from '../aggregate/combine-partials.js';
-import type { CustomerTable } from '../aggregate/customer-table.js';
-import { deriveFields } from '../aggregate/derive-fields.js';
 import { dayOf } from '../parse/parse-timestamp.js';
 import { type PartitionPack, packBuffers, packPartitions } from '../aggregate/partial-pack.js';
 import { type TablePart, tablePartBuffers, toTablePart } from './table-pack.js';
@@ -70,6 +68,8 @@ export type PoolMessage =
   | { readonly type: 'progress'; readonly rows: number; readonly bytes: number }
   | { readonly type: 'share'; readonly result: ShareResult }
   | { readonly type: 'part'; readonly part: TablePart }
+  /** A native merge's finalized partition, kept in the addon (kernels/native-sink.ts `gather`). */
+  | { readonly type: 'kept'; readonly id: number }
   | { readonly type: 'error'; readonly code: string | undefined; readonly message: string };
 
 /** What sinking a share needs: the share, how to read it, and how to aggregate. */
@@ -125,12 +125,14 @@ export async function runAggregate(task: AggregateTask): Promise<void> {
 
 /** Runs a merge task; posts the finalized partition. */
 export function runMerge(task: MergeTask): void {
-  const { table, order } = task.sinks !== null ? combineSinks(task, task.sinks) : combinePartials(task.packs, task.asOfMs, task.hasMargin, task.windowDays);
+  const { sinks } = task;
+  if (sinks !== null) {
+    // The finalized partition stays in the addon, by id, for the main thread to gather.
+    const id = loadKernels('native').sinks!.combine(sinks.ids, sinks.shares, sinks.partition, sinks.partitions, dayOf(task.asOfMs), windowList(task.windowDays));
+    task.port.postMessage({ type: 'kept', id } satisfies PoolMessage);
+    return;
+  }
+  const { table, order } = combinePartials(task.packs, task.asOfMs, task.hasMargin, task.windowDays);
   const part = toTablePart(table, order);
   task.port.postMessage({ type: 'part', part } satisfies PoolMessage, tablePartBuffers(part));
-}
-
-function combineSinks(task: MergeTask, sinks: NonNullable<MergeTask['sinks']>): { table: CustomerTable; order: Float64Array } {
-  const { sums, order } = loadKernels('native').sinks!.combine(sinks.ids, sinks.shares, sinks.partition, sinks.partitions, dayOf(task.asOfMs), windowList(task.windowDays));
-  return { table: deriveFields({ ...sums, margin: task.hasMargin ? sums.margin : null }, task.asOfMs), order };
 }

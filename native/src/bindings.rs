@@ -36,6 +36,8 @@ pub const EXPORTS: &[(&CStr, Handler)] = &[
     (c"sinkFinalize", crate::partial::binding::sink_finalize),
     (c"sinkCombine", crate::partial::binding::sink_combine),
     (c"sinkPack", crate::partial::binding::sink_pack),
+    (c"partsGather", crate::partial::binding::parts_gather),
+    (c"partsFree", crate::partial::binding::parts_free),
     (c"bgnbdSums", crate::model::bgnbd_sums),
     (c"gammaGammaSums", crate::model::gamma_gamma_sums),
     (c"csvScannerCreate", csv::binding::csv_scanner_create),

@@ -3,7 +3,7 @@
 
 use super::combine::{combine_partition, pack_partition, Columns, Pack};
 use super::sink::{OrderColumn, Partition, RADIX};
-use super::{find, free, lock, publish, SharedSink};
+use super::{find, free, keep, lock, publish, take_kept, SharedSink};
 use crate::ids::decimal;
 use crate::napi::{ensure_disjoint, span, Call, IdColumn, KernelError, RawValue, Result, TypeTag};
 
@@ -195,8 +195,31 @@ pub fn sink_combine(call: &Call) -> Result<RawValue> {
             .collect::<Result<_>>()?;
         combine_partition(pieces, as_of_day, &windows, &mut out);
     }
+    // The output stays in the addon for `partsGather`: one ordered base with each id made into a
+    // JS string once, on the thread that needs them, instead of strings cloned between threads.
+    call.double(keep(out) as f64)
+}
+
+/// `(ids: Float64Array)`: the kept outputs of `sinkCombine` put together in order of first
+/// appearance (and freed). Returns `columns`.
+pub fn parts_gather(call: &Call) -> Result<RawValue> {
+    let ids = call.array::<f64>(0)?;
+    let mut parts = Vec::with_capacity(ids.len());
+    for &id in ids.iter() {
+        parts.push(take_kept(id as u32).ok_or_else(|| KernelError::Argument(format!("combined partition {id} is not kept")))?);
+    }
+    let mut out = Columns::default();
+    for part in parts {
+        out.append(part);
+    }
     out.sort_by_order();
     columns(call, out)
+}
+
+/// `(id)`: forgets a kept output of `sinkCombine`; 1 when it was kept.
+pub fn parts_free(call: &Call) -> Result<RawValue> {
+    let id = call.index(0, u32::MAX as usize)? as u32;
+    call.double(if take_kept(id).is_some() { 1.0 } else { 0.0 })
 }
 
 /// `(h)`: the sink's whole partial state as one pack (combine.rs `Pack`); the sink is empty

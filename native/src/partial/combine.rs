@@ -11,7 +11,7 @@
 //! numbers are those of the TypeScript kernels bit for bit. Distinct purchase days and distinct
 //! orders are counted by sorting the customer's few values (no day map).
 
-use super::sink::{Partition, Rec, ORDER_MASK, RETURN};
+use super::sink::{floor, Partition, Rec, ORDER_MASK, RETURN};
 use crate::interner::{hash_int, hash_text, Interner};
 
 const MS_PER_DAY: f64 = 86_400_000.0;
@@ -145,9 +145,9 @@ pub fn combine_partition(pieces: Vec<(u32, Partition)>, as_of_day: f64, windows:
                 if r.ts > last_ts {
                     last_ts = r.ts;
                 }
-                days.push((r.ts / MS_PER_DAY).floor() as i64);
+                days.push(floor(r.ts / MS_PER_DAY) as i64);
             }
-            let d = (r.ts / MS_PER_DAY).floor();
+            let d = floor(r.ts / MS_PER_DAY);
             for (w, from) in wins.iter_mut().zip(&win_from) {
                 if d > *from {
                     *w += r.units;
@@ -165,11 +165,11 @@ pub fn combine_partition(pieces: Vec<(u32, Partition)>, as_of_day: f64, windows:
                 }
             }
         }
-        let first_day = (first_ts / MS_PER_DAY).floor();
-        let year_from = (last_ts / MS_PER_DAY).floor() - LAST_YEAR_DAYS;
+        let first_day = floor(first_ts / MS_PER_DAY);
+        let year_from = floor(last_ts / MS_PER_DAY) - LAST_YEAR_DAYS;
         let (mut repeat, mut year) = (0.0, 0.0);
         for r in recs {
-            let d = (r.ts / MS_PER_DAY).floor();
+            let d = floor(r.ts / MS_PER_DAY);
             if r.tag & RETURN == 0 && d != first_day {
                 repeat += r.units;
             }
@@ -276,7 +276,7 @@ pub fn pack_partition(part: Partition, out: &mut Pack) {
                 first_ts = first_ts.min(r.ts);
                 last_ts = last_ts.max(r.ts);
             }
-            days.push(((r.ts / MS_PER_DAY).floor() as i64, r.units, !ret));
+            days.push((floor(r.ts / MS_PER_DAY) as i64, r.units, !ret));
         }
         out.orders[rank] = orders;
         out.returns[rank] = returns;
@@ -320,14 +320,46 @@ pub fn pack_partition(part: Partition, out: &mut Pack) {
 }
 
 impl Columns {
+    /// Adds another output's customers after these (`sort_by_order` puts them in place).
+    pub fn append(&mut self, other: Columns) {
+        let base = self.interners.len() as u32;
+        for (v, w) in [
+            (&mut self.order, other.order), (&mut self.orders, other.orders), (&mut self.returns, other.returns),
+            (&mut self.revenue, other.revenue), (&mut self.returned, other.returned), (&mut self.margin, other.margin),
+            (&mut self.first_ts, other.first_ts), (&mut self.last_ts, other.last_ts), (&mut self.purchase_days, other.purchase_days),
+            (&mut self.repeat_sum, other.repeat_sum), (&mut self.last_year, other.last_year),
+        ] {
+            v.extend(w);
+        }
+        if self.windows.len() < other.windows.len() {
+            self.windows.resize(other.windows.len(), Vec::new());
+        }
+        for (v, w) in self.windows.iter_mut().zip(other.windows) {
+            v.extend(w);
+        }
+        self.keys.extend(other.keys.into_iter().map(|(src, k)| (src + base, k)));
+        self.interners.extend(other.interners);
+    }
+
     /// Puts the customers in order of first appearance (ascending `order`), as table-pack.ts's
     /// merge and the single-threaded path expect.
     pub fn sort_by_order(&mut self) {
-        let mut perm: Vec<u32> = (0..self.order.len() as u32).collect();
-        if perm.windows(2).all(|w| self.order[w[0] as usize] <= self.order[w[1] as usize]) {
+        let n = self.order.len();
+        if self.order.windows(2).all(|w| w[0] <= w[1]) {
             return;
         }
-        perm.sort_unstable_by(|&a, &b| self.order[a as usize].total_cmp(&self.order[b as usize]));
+        // One share's ranks are 0..n-1: each customer's place is its rank.
+        let perm: Vec<u32> = if self.order.iter().all(|&o| o < n as f64) {
+            let mut perm = vec![0u32; n];
+            for (i, &o) in self.order.iter().enumerate() {
+                perm[o as usize] = i as u32;
+            }
+            perm
+        } else {
+            let mut perm: Vec<u32> = (0..n as u32).collect();
+            perm.sort_unstable_by(|&a, &b| self.order[a as usize].total_cmp(&self.order[b as usize]));
+            perm
+        };
         let apply = |v: &mut Vec<f64>| *v = perm.iter().map(|&i| v[i as usize]).collect();
         for v in [
             &mut self.order, &mut self.orders, &mut self.returns, &mut self.revenue, &mut self.returned, &mut self.margin,

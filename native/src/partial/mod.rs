@@ -8,11 +8,14 @@
 //! being packed into JS buffers and copied between threads (what the TypeScript path does).
 //! A sink enters the registry when its worker publishes it and leaves when the main thread frees
 //! it at the end of the stage (also on error); each partition is freed as soon as it is combined.
+//! A merge task's output (finalized sums and the keys) waits in a second registry until the main
+//! thread gathers every output partition into the base.
 
 pub mod binding;
 pub mod combine;
 pub mod sink;
 
+use combine::Columns;
 use sink::Sink;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -23,6 +26,8 @@ pub type SharedSink = Arc<Mutex<Sink>>;
 
 static SINKS: Mutex<BTreeMap<u32, SharedSink>> = Mutex::new(BTreeMap::new());
 static NEXT_ID: AtomicU32 = AtomicU32::new(1);
+/// Combined, finalized output partitions waiting for the main thread (`partsGather`), by id.
+static KEPT: Mutex<BTreeMap<u32, Columns>> = Mutex::new(BTreeMap::new());
 
 /// A lock that a panic in another holder (caught at the boundary) does not make unusable.
 pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -44,4 +49,16 @@ pub fn find(id: u32) -> Option<SharedSink> {
 /// Forgets sink `id`; its memory goes with the last handle. True when it was registered.
 pub fn free(id: u32) -> bool {
     lock(&SINKS).remove(&id).is_some()
+}
+
+/// Keeps a combined output partition for another thread; returns its id.
+pub fn keep(columns: Columns) -> u32 {
+    let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+    lock(&KEPT).insert(id, columns);
+    id
+}
+
+/// Takes the kept output partition `id` out of the registry.
+pub fn take_kept(id: u32) -> Option<Columns> {
+    lock(&KEPT).remove(&id)
 }
