@@ -126,12 +126,17 @@ class RowPlan {
   }
 }
 
+/** Rows a batch-get gathers at once: their gathered values (~200 bytes a row) stay in the CPU's cache. */
+const CHUNK = 1024;
+
 /** JSON writers of one snapshot's customer views. */
 export class CustomerJson {
   private readonly keys: Uint8Array[];
   private readonly plan: RowPlan;
   private readonly out = new JsonBytes();
-  // The gathered values of one row, by group (reused: a row is written in one synchronous call).
+  /** The snapshot rows of a chunk of keys (or LIVE, or -1). */
+  private readonly rows = new Int32Array(CHUNK);
+  // The gathered values of a chunk of n rows, by group: group g's value of the chunk's row i is at g * n + i.
   private readonly f64: Float64Array;
   private readonly i32: Int32Array;
   private readonly u8: Uint8Array;
@@ -156,78 +161,111 @@ export class CustomerJson {
     this.keys = columns.readers.map((r, i) => jsonBytesOf(`${i === 0 ? '{' : ','}${KEY_JSON.get(r.field.name)}`));
     const plan = new RowPlan(columns);
     this.plan = plan;
-    this.f64 = new Float64Array(plan.f64.length);
-    this.i32 = new Int32Array(plan.i32.length);
-    this.u8 = new Uint8Array(plan.u8.length);
-    this.u16 = new Uint16Array(plan.u16.length);
-    this.tsLo = new Int32Array(plan.ts.length);
-    this.tsHi = new Int32Array(plan.ts.length);
-    this.textStart = new Int32Array(plan.textOffsets.length);
-    this.textEnd = new Int32Array(plan.textOffsets.length);
-    this.flagBits = new Uint8Array(plan.flags.length);
-    this.bits = new Uint8Array(plan.bitmaps.length);
+    this.f64 = new Float64Array(plan.f64.length * CHUNK);
+    this.i32 = new Int32Array(plan.i32.length * CHUNK);
+    this.u8 = new Uint8Array(plan.u8.length * CHUNK);
+    this.u16 = new Uint16Array(plan.u16.length * CHUNK);
+    this.tsLo = new Int32Array(plan.ts.length * CHUNK);
+    this.tsHi = new Int32Array(plan.ts.length * CHUNK);
+    this.textStart = new Int32Array(plan.textOffsets.length * CHUNK);
+    this.textEnd = new Int32Array(plan.textOffsets.length * CHUNK);
+    this.flagBits = new Uint8Array(plan.flags.length * CHUNK);
+    this.bits = new Uint8Array(plan.bitmaps.length * CHUNK);
     this.snapshotJson = JSON.stringify(snapshotId);
     const open = this.keys.length === 0 ? '{' : ',';
     this.tail = jsonBytesOf(`${open}"snapshot":${this.snapshotJson},"as_of":${JSON.stringify(asOf)},"live":false}`);
     this.batchHead = jsonBytesOf(`{"snapshot":${this.snapshotJson},"customers":[`);
   }
 
-  /** Appends the view of snapshot row `row` (a customer live events have not changed). */
-  private writeRow(row: number): void {
-    const { plan, f64, i32, u8, u16, tsLo, tsHi, textStart, textEnd, flagBits, bits, out } = this;
-    for (let g = 0; g < f64.length; g++) f64[g] = plan.f64[g]![row]!;
-    for (let g = 0; g < i32.length; g++) i32[g] = plan.i32[g]![row]!;
-    for (let g = 0; g < u8.length; g++) u8[g] = plan.u8[g]![row]!;
-    for (let g = 0; g < u16.length; g++) u16[g] = plan.u16[g]![row]!;
-    for (let g = 0; g < tsLo.length; g++) {
-      tsLo[g] = plan.ts[g]![2 * row]!;
-      tsHi[g] = plan.ts[g]![2 * row + 1]!;
+  /**
+   * Gathers the values of the snapshot rows among `rows[0, n)` (rows < 0 are skipped), one column
+   * at a time: n independent loads in a tight loop, whose cache misses the CPU overlaps.
+   */
+  private gather(n: number): void {
+    const { plan, rows, f64, i32, u8, u16, tsLo, tsHi, textStart, textEnd, flagBits, bits } = this;
+    for (let g = 0; g < plan.f64.length; g++) {
+      const col = plan.f64[g]!;
+      for (let i = 0, at = g * n; i < n; i++, at++) if (rows[i]! >= 0) f64[at] = col[rows[i]!]!;
     }
-    for (let g = 0; g < textStart.length; g++) {
-      textStart[g] = plan.textOffsets[g]![row]!;
-      textEnd[g] = plan.textOffsets[g]![row + 1]!;
+    for (let g = 0; g < plan.i32.length; g++) {
+      const col = plan.i32[g]!;
+      for (let i = 0, at = g * n; i < n; i++, at++) if (rows[i]! >= 0) i32[at] = col[rows[i]!]!;
     }
-    const byte = row >> 3;
-    const bit = row & 7;
-    for (let g = 0; g < flagBits.length; g++) flagBits[g] = (plan.flags[g]![byte]! >> bit) & 1;
-    for (let g = 0; g < bits.length; g++) bits[g] = (plan.bitmaps[g]![byte]! >> bit) & 1;
-    const { keys } = this;
+    for (let g = 0; g < plan.u8.length; g++) {
+      const col = plan.u8[g]!;
+      for (let i = 0, at = g * n; i < n; i++, at++) if (rows[i]! >= 0) u8[at] = col[rows[i]!]!;
+    }
+    for (let g = 0; g < plan.u16.length; g++) {
+      const col = plan.u16[g]!;
+      for (let i = 0, at = g * n; i < n; i++, at++) if (rows[i]! >= 0) u16[at] = col[rows[i]!]!;
+    }
+    for (let g = 0; g < plan.ts.length; g++) {
+      const col = plan.ts[g]!;
+      for (let i = 0, at = g * n; i < n; i++, at++) {
+        const r = rows[i]!;
+        if (r < 0) continue;
+        tsLo[at] = col[2 * r]!;
+        tsHi[at] = col[2 * r + 1]!;
+      }
+    }
+    for (let g = 0; g < plan.textOffsets.length; g++) {
+      const col = plan.textOffsets[g]!;
+      for (let i = 0, at = g * n; i < n; i++, at++) {
+        const r = rows[i]!;
+        if (r < 0) continue;
+        textStart[at] = col[r]!;
+        textEnd[at] = col[r + 1]!;
+      }
+    }
+    for (let g = 0; g < plan.flags.length; g++) {
+      const col = plan.flags[g]!;
+      for (let i = 0, at = g * n; i < n; i++, at++) if (rows[i]! >= 0) flagBits[at] = (col[rows[i]! >> 3]! >> (rows[i]! & 7)) & 1;
+    }
+    for (let g = 0; g < plan.bitmaps.length; g++) {
+      const col = plan.bitmaps[g]!;
+      for (let i = 0, at = g * n; i < n; i++, at++) if (rows[i]! >= 0) bits[at] = (col[rows[i]! >> 3]! >> (rows[i]! & 7)) & 1;
+    }
+  }
+
+  /** Appends the view of the gathered row `i` of a chunk of `n` (snapshot row `row`, which live events have not changed). */
+  private writeRow(i: number, n: number, row: number): void {
+    const { plan, f64, i32, u8, u16, tsLo, tsHi, textStart, textEnd, flagBits, bits, out, keys } = this;
     const { op, slot, bitSlot, names, readers } = plan;
     for (let c = 0; c < keys.length; c++) {
       out.raw(keys[c]!);
-      const g = slot[c]!;
+      const at = slot[c]! * n + i;
       const b = bitSlot[c]!;
-      if (b >= 0 && bits[b] === 0) {
+      if (b >= 0 && bits[b * n + i] === 0) {
         out.null();
         continue;
       }
       switch (op[c]) {
         case CODED:
-          out.raw(names[c]![u16[g]!]!);
+          out.raw(names[c]![u16[at]!]!);
           break;
         case FLOAT:
-          out.number(f64[g]!);
+          out.number(f64[at]!);
           break;
         case INT32:
-          out.integer(i32[g]!);
+          out.integer(i32[at]!);
           break;
         case UINT8:
-          out.integer(u8[g]!);
+          out.integer(u8[at]!);
           break;
         case UINT16:
-          out.integer(u16[g]!);
+          out.integer(u16[at]!);
           break;
         case TIMESTAMP: {
-          const ms = tsHi[g]! * 4_294_967_296 + (tsLo[g]! >>> 0);
+          const ms = tsHi[at]! * 4_294_967_296 + (tsLo[at]! >>> 0);
           if (isValidTimestamp(ms)) out.timestamp(ms);
           else out.null();
           break;
         }
         case TEXT:
-          out.utf8Text(plan.textBytes[g]!, textStart[g]!, textEnd[g]!);
+          out.utf8Text(plan.textBytes[slot[c]!]!, textStart[at]!, textEnd[at]!);
           break;
         case FLAG:
-          out.boolean(flagBits[g] === 1);
+          out.boolean(flagBits[at] === 1);
           break;
         default:
           out.json(cellJson(readers[c]!(row)));
@@ -236,14 +274,8 @@ export class CustomerJson {
     out.raw(this.tail);
   }
 
-  /** Appends the view of one customer by key; false when neither the snapshot nor the live events know it. */
-  private write(key: CustomerKey): boolean {
-    const row = this.state.lookup(key);
-    if (row >= 0) {
-      this.writeRow(row);
-      return true;
-    }
-    if (row !== LIVE) return false;
+  /** Appends the view of a customer the overlay holds; false when it has none after all. */
+  private writeLive(key: CustomerKey): boolean {
     const view = this.state.find(key);
     if (view === null) return false;
     this.out.json(this.view(view));
@@ -252,24 +284,42 @@ export class CustomerJson {
 
   /** The JSON of one customer, or null when neither the snapshot nor the live events know it. */
   one(key: CustomerKey): Buffer | null {
+    const row = this.state.lookup(key);
     this.out.reset();
-    return this.write(key) ? this.out.take() : null;
+    if (row >= 0) {
+      this.rows[0] = row;
+      this.gather(1);
+      this.writeRow(0, 1, row);
+    } else if (row !== LIVE || !this.writeLive(key)) return null;
+    return this.out.take();
   }
 
-  /** The body of a batch-get: the views of `keys` found, in order, and the `asked` values (as sent) of those that were not. */
+  /**
+   * The body of a batch-get in one pass over the ids, a chunk at a time: the chunk's rows looked
+   * up, their values gathered column by column, then written; the views of `keys` found, in order,
+   * and the `asked` values (as sent) of those that were not.
+   */
   batch(keys: readonly CustomerKey[], asked: readonly unknown[]): Buffer {
-    const out = this.out;
+    const { out, rows, state } = this;
     out.reset();
     out.raw(this.batchHead);
     const notFound: unknown[] = [];
     let first = true;
-    for (let i = 0; i < keys.length; i++) {
-      const at = out.at;
-      if (!first) out.ascii(',');
-      if (this.write(keys[i]!)) first = false;
-      else {
-        out.at = at;
-        notFound.push(asked[i]);
+    for (let from = 0; from < keys.length; from += CHUNK) {
+      const n = Math.min(CHUNK, keys.length - from);
+      for (let i = 0; i < n; i++) rows[i] = state.lookup(keys[from + i]!);
+      this.gather(n);
+      for (let i = 0; i < n; i++) {
+        const row = rows[i]!;
+        const at = out.at;
+        if (!first) out.ascii(',');
+        if (row >= 0) this.writeRow(i, n, row);
+        else if (row !== LIVE || !this.writeLive(keys[from + i]!)) {
+          out.at = at;
+          notFound.push(asked[from + i]);
+          continue;
+        }
+        first = false;
       }
     }
     out.ascii('],"not_found":');

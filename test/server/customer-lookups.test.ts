@@ -131,6 +131,24 @@ describe('POST /v1/customers/batch-get written from the columns', () => {
   });
 });
 
+describe('a batch-get longer than one gathered chunk', () => {
+  it('answers 2,500 ids (1,024 gathered at a time) as the lookups of each, misses and repeats included', async () => {
+    const ids = Array.from({ length: 2500 }, (_, i) => (i % 7 === 0 ? `nobody-${i}` : i % 3 === 0 ? 1 + (i % 400) : String(1 + ((i * 13) % 420))));
+    const res = await app.inject({ method: 'POST', url: '/v1/customers/batch-get', payload: { ids } });
+    expect(res.statusCode).toBe(200);
+    const distinct = [...new Set(ids.map(String))];
+    const single = new Map<string, string | null>();
+    for (const id of distinct) {
+      const one = await app.inject({ method: 'GET', url: `/v1/customers/${encodeURIComponent(id)}` });
+      single.set(id, one.statusCode === 200 ? one.body : null);
+    }
+    const found = ids.filter((id) => single.get(String(id)) !== null);
+    expect(found.length).toBeGreaterThan(1024);
+    const expected = `{"snapshot":${JSON.stringify(snap.id)},"customers":[${found.map((id) => single.get(String(id))).join(',')}],"not_found":${JSON.stringify(ids.filter((id) => single.get(String(id)) === null))}}`;
+    expect(res.body).toBe(expected);
+  });
+});
+
 describe('a customer with live events', () => {
   it('is answered from the overlay, as the schema serializer writes its view, in a lookup and in a batch', async () => {
     const post = await app.inject({
