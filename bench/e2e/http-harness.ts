@@ -76,13 +76,13 @@ export function spawnSegstream(dataDir: string, env: Record<string, string> = {}
 }
 
 /** A bare fastify hello-world in a child process: the ceiling for this machine. */
-export function spawnHello(): Promise<{ url: string; child: ChildProcess }> {
+export function spawnHello(env: Record<string, string> = {}): Promise<{ url: string; child: ChildProcess }> {
   const code = `import Fastify from 'fastify';
 const app = Fastify();
 app.get('/hello', async () => ({ hello: 'world' }));
 const url = await app.listen({ host: '127.0.0.1', port: 0 });
 console.log(url);`;
-  return spawnServer(['--input-type=module', '-e', code]);
+  return spawnServer(['--input-type=module', '-e', code], env);
 }
 
 /** What one autocannon run measured. */
@@ -125,11 +125,12 @@ export async function report(name: string, meta: Record<string, unknown>, rows: 
   process.stdout.write(`wrote ${file}\n`);
 }
 
-/** Resident and peak resident memory of a process, in MiB (Linux /proc). */
-export async function rssOf(pid: number): Promise<{ rss_mib: number; peak_rss_mib: number }> {
+/** Resident and peak resident memory of a process, and how much of it is in transparent huge pages, in MiB (Linux /proc). */
+export async function rssOf(pid: number): Promise<{ rss_mib: number; peak_rss_mib: number; huge_pages_mib: number }> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  const kib = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN);
-  return { rss_mib: Math.round(kib('VmRSS') / 1024), peak_rss_mib: Math.round(kib('VmHWM') / 1024) };
+  const kib = (text: string, key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? Number.NaN);
+  const smaps = await readFile(`/proc/${pid}/smaps_rollup`, 'utf8').catch(() => '');
+  return { rss_mib: Math.round(kib(status, 'VmRSS') / 1024), peak_rss_mib: Math.round(kib(status, 'VmHWM') / 1024), huge_pages_mib: Math.round(kib(smaps, 'AnonHugePages') / 1024) };
 }
 
 /** CPU seconds (user + system) a process has used so far (Linux /proc, clock ticks of 1/100 s). */

@@ -8,7 +8,11 @@
  * job runs. Prints a table and writes bench/results/http-lookups.json; asserts nothing.
  *
  *   node --import tsx bench/e2e/http-lookups.ts [--customers 1000000] [--ids both|integer|text]
- *     [--rounds 3] [--connections 100] [--duration 10] [--job] [--dir DIR]
+ *     [--rounds 3] [--connections 100] [--duration 10] [--job] [--dir DIR] [--huge-pages on|off]
+ *
+ * Both servers run with GLIBC_TUNABLES=glibc.malloc.hugetlb=1 (as docs/performance.md advises for
+ * `segstream serve`) unless --huge-pages off: the snapshot's columns then sit in 2 MiB pages, and
+ * a lookup's ~45 random cell reads stop missing the TLB.
  *
  * The load generator (autocannon, in this process) shares the machine's cores with the server;
  * every request is one of 1,000 random ids of the snapshot, prepared once, and hello gets the
@@ -31,6 +35,8 @@ const duration = Number(flag('duration', '10'));
 const rounds = Number(flag('rounds', '3'));
 const idKinds = flag('ids', 'both') === 'both' ? (['integer', 'text'] as const) : ([flag('ids', 'integer')] as const as readonly ('integer' | 'text')[]);
 const withJob = process.argv.includes('--job');
+const hugePages = flag('huge-pages', 'on') !== 'off';
+const serverEnv: Record<string, string> = hugePages ? { GLIBC_TUNABLES: 'glibc.malloc.hugetlb=1' } : {};
 
 const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
@@ -75,12 +81,12 @@ const lookupsOf = (t: Target): autocannon.Request[] => t.ids.map((id) => ({ meth
 
 const targets: Target[] = [];
 for (const kind of idKinds) targets.push(await prepare(kind));
-const hello = await spawnHello();
+const hello = await spawnHello(serverEnv);
 const helloRequests: autocannon.Request[] = [{ method: 'GET', path: '/hello' }];
 const rows: object[] = [];
-const meta: Record<string, unknown> = { customers, connections, duration_s: duration, rounds };
+const meta: Record<string, unknown> = { customers, connections, duration_s: duration, rounds, huge_pages: hugePages };
 try {
-  for (const t of targets) t.server = await spawnSegstream(t.dataDir, {}, ['--input-root', dirname(t.input)]);
+  for (const t of targets) t.server = await spawnSegstream(t.dataDir, serverEnv, ['--input-root', dirname(t.input)]);
   for (const t of targets) await load('warm-up', { url: t.server!.url, connections, duration: 2, requests: lookupsOf(t) });
   await load('warm-up', { url: hello.url, connections, duration: 2, requests: helloRequests });
 
