@@ -136,7 +136,7 @@ export function fitModels(input: ModelInput, opts: ModelOptions = {}): ModelResu
     return { manifest, warnings, columns };
   }
 
-  const groups = groupRfm(x, tx, T, include);
+  const groups = groupRfm(x, tx, T, include, opts.kernels?.groupPacked);
   const kernels = opts.kernels;
   const bg = opts.fitted?.bgnbd ?? fitBgNbdGroups(groups, { ...(kernels ? { kernels } : {}), ...(opts.warmStart?.bgnbd ? { start: opts.warmStart.bgnbd } : {}) });
   manifest.bgnbd = bgnbdManifest(bg);

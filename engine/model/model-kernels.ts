@@ -14,7 +14,7 @@
  */
 import { type GammaGammaData, gammaGammaRangeSums } from './gamma-gamma-likelihood.js';
 import { bgnbdRangeSums } from './bgnbd-likelihood.js';
-import type { RfmGroups } from './rfm-groups.js';
+import type { PackedGrouper, RfmGroups } from './rfm-groups.js';
 import { loadBinding, type NativeBinding } from '../kernels/native-binding.js';
 import { mapNativeError } from '../kernels/native-errors.js';
 
@@ -29,6 +29,8 @@ export interface ModelKernels {
   bgnbdSums(params: Float64Array, data: RfmGroups, table: Float64Array, dayLogs: Float64Array, withGrad: boolean, out: Float64Array): void;
   /** Gamma-Gamma over every customer: `out[0 … 4)` as gamma-gamma.ts `gammaGammaRangeSums`. */
   gammaGammaSums(params: Float64Array, data: GammaGammaData, table: Float64Array, withGrad: boolean, out: Float64Array): void;
+  /** rfm-groups.ts's radix grouping, where it runs faster than the TypeScript sort; absent: that sort. */
+  readonly groupPacked?: PackedGrouper;
 }
 
 /** Sums `width` values per shard with `range` and adds the shards up in order into `out`. */
@@ -57,10 +59,21 @@ export const jsModelKernels: ModelKernels = {
  * base repays: native/src/model/shards.rs); null when the addon was built without them.
  */
 export function nativeModelKernels(binding: NativeBinding, threads = 0): ModelKernels | null {
-  const { bgnbdSums, gammaGammaSums } = binding;
+  const { bgnbdSums, gammaGammaSums, groupRfm } = binding;
   if (bgnbdSums === undefined || gammaGammaSums === undefined) return null;
   return {
     name: 'native',
+    ...(groupRfm !== undefined
+      ? {
+          groupPacked: (x: Float64Array, tx: Float64Array, T: Float64Array, groupOf: Int32Array, dayBits: number, out: Parameters<PackedGrouper>[5]) => {
+            let count = 0;
+            guard('groupRfm', () => {
+              count = groupRfm(x, tx, T, groupOf, dayBits, out.x, out.tx, out.T, out.weight);
+            });
+            return count;
+          },
+        }
+      : {}),
     bgnbdSums(params, data, table, dayLogs, withGrad, out) {
       guard('bgnbdSums', () => bgnbdSums(params, data.x, data.tx, data.T, data.weight, data.xIndex, table, dayLogs, withGrad ? 1 : 0, SHARD_ROWS, threads, out));
     },

@@ -48,7 +48,17 @@ export interface RfmGroups {
  * Integer data (days: t_x and T below 2^16) is grouped by a radix sort and its groups come out
  * ordered by (x, t_x, T); anything else by a hash, in first-seen order.
  */
-export function groupRfm(x: Float64Array, tx: Float64Array, T: Float64Array, include?: Uint8Array): RfmGroups {
+/**
+ * The radix grouping of {@link groupRfm} done elsewhere (the Rust addon: model-kernels.ts): rows
+ * with `groupOf[i] >= 0` get their group written there, the distinct (x, t_x, T) ordered and
+ * their counts go to the first entries of `out`; returns the number of groups.
+ */
+export type PackedGrouper = (
+  x: Float64Array, tx: Float64Array, T: Float64Array, groupOf: Int32Array, dayBits: number,
+  out: { x: Float64Array; tx: Float64Array; T: Float64Array; weight: Float64Array },
+) => number;
+
+export function groupRfm(x: Float64Array, tx: Float64Array, T: Float64Array, include?: Uint8Array, grouper?: PackedGrouper): RfmGroups {
   const n = x.length;
   const groupOf = new Int32Array(n).fill(-1);
   // One scan decides the path: every kept value a non-negative integer, and how many bits each needs.
@@ -74,7 +84,21 @@ export function groupRfm(x: Float64Array, tx: Float64Array, T: Float64Array, inc
   // (t_x, T) pack into one 32-bit word when days fit 16 bits; x goes on top of it, or into a high
   // word of its own when the three together need more than 32 bits (a history of 3 years of days).
   const fast = integers && 2 * dayBits <= 32 && xBits <= 32;
+  if (fast && grouper !== undefined) return groupedElsewhere(x, tx, T, groupOf, m, dayBits, grouper);
   return fast ? groupPacked(x, tx, T, groupOf, m, xBits, dayBits) : groupHashed(x, tx, T, groupOf);
+}
+
+/** The radix path run by `grouper`: the same groups, in the same order, as {@link groupPacked}. */
+function groupedElsewhere(
+  x: Float64Array, tx: Float64Array, T: Float64Array, groupOf: Int32Array, m: number, dayBits: number, grouper: PackedGrouper,
+): RfmGroups {
+  const out = { x: new Float64Array(m), tx: new Float64Array(m), T: new Float64Array(m), weight: new Float64Array(m) };
+  const count = grouper(x, tx, T, groupOf, dayBits, out);
+  const xs = out.x.subarray(0, count);
+  const txs = out.tx.subarray(0, count);
+  const Ts = out.T.subarray(0, count);
+  const { xIndex, xValues } = indexValues(xs);
+  return { count, x: xs, tx: txs, T: Ts, weight: out.weight.subarray(0, count), xIndex, xValues, maxDay: integerDayBound(txs, Ts), groupOf };
 }
 
 /**

@@ -1,5 +1,6 @@
 //! The model kernels' exports; their JS signatures are in engine/kernels/native-binding.ts.
 
+use super::group::group_packed;
 use super::shards::sharded;
 use super::{bgnbd_range, gamma_gamma_range, BgNbdRows, GammaGammaRows, BGNBD_WIDTH, GAMMA_GAMMA_WIDTH};
 use crate::napi::{span, Call, KernelError, RawValue, Result};
@@ -70,4 +71,29 @@ pub fn gamma_gamma_sums(call: &Call) -> Result<RawValue> {
     let total = sharded::<4>(x.len(), shard_rows, threads, |from, to| gamma_gamma_range(&p, &rows, table, from, to, with_grad));
     out[..4].copy_from_slice(&total);
     call.undefined()
+}
+
+/// `(x, tx, T, groupOf, dayBits, outX, outTx, outT, outWeight)` → the number of groups
+/// (model/group.rs `group_packed`); rows with `groupOf[i] < 0` are left out.
+pub fn group_rfm(call: &Call) -> Result<RawValue> {
+    let (x, tx, t) = (call.array::<f64>(0)?, call.array::<f64>(1)?, call.array::<f64>(2)?);
+    let group_of = call.array::<i32>(3)?;
+    let day_bits = call.index(4, 16)? as u32;
+    let (out_x, out_tx, out_t, out_w) = (call.array::<f64>(5)?, call.array::<f64>(6)?, call.array::<f64>(7)?, call.array::<f64>(8)?);
+    check_lengths(x.len(), &[("tx", tx.len()), ("T", t.len()), ("groupOf", group_of.len())])?;
+    let kept = group_of.iter().filter(|g| **g >= 0).count();
+    if [out_x.len(), out_tx.len(), out_t.len(), out_w.len()].iter().any(|len| *len < kept) {
+        return Err(KernelError::Argument(format!("the outputs must hold {kept} groups")));
+    }
+    // The packing needs integers within their bounds; anything else is the TypeScript path's.
+    let day_limit = (1u64 << day_bits) as f64;
+    for (i, g) in group_of.iter().enumerate() {
+        let ok = |v: f64, limit: f64| v >= 0.0 && v < limit && v.fract() == 0.0;
+        if *g >= 0 && !(ok(x[i], 4_294_967_296.0) && ok(tx[i], day_limit) && ok(t[i], day_limit)) {
+            return Err(KernelError::Argument("x, tx and T must be integers below their bounds".into()));
+        }
+    }
+    crate::napi::ensure_disjoint(&[span("groupOf", group_of), span("outX", out_x), span("outTx", out_tx), span("outT", out_t), span("outWeight", out_w)], &[span("x", x), span("tx", tx), span("T", t)])?;
+    let count = group_packed(x, tx, t, group_of, day_bits, [out_x, out_tx, out_t, out_w]);
+    call.int32(count as i32)
 }

@@ -6,9 +6,10 @@
 //! they run once per distinct x and arrive here as a table.
 
 mod bindings;
+mod group;
 mod shards;
 
-pub use bindings::{bgnbd_sums, gamma_gamma_sums};
+pub use bindings::{bgnbd_sums, gamma_gamma_sums, group_rfm};
 
 /// Entries per distinct x in the BG/NBD table (bgnbd-likelihood.ts `BGNBD_TABLE_WIDTH`).
 pub const BGNBD_WIDTH: usize = 5;

@@ -171,6 +171,20 @@ describe('the native model kernels against the TypeScript reference', () => {
     for (const s of sums.slice(1)) expect(s).toEqual(sums[0]);
   });
 
+  test('group customers as the TypeScript radix sort does: the same groups in the same order, each row in its group', () => {
+    const grouper = native!.groupPacked;
+    expect(grouper, 'the addon loads without groupRfm: run npm run build:native').toBeDefined();
+    // The base needs more than 32 bits per key; a year of it fewer (one word).
+    const year = Uint8Array.from(base.include!, (v, i) => (v && (T[i] as number) < 365 ? 1 : 0));
+    for (const include of [base.include, year]) {
+      const want = groupRfm(x, tx, T, include);
+      const got = groupRfm(x, tx, T, include, grouper);
+      expect(got.count).toBe(want.count);
+      for (const key of ['x', 'tx', 'T', 'weight', 'xIndex', 'xValues', 'groupOf'] as const) expect(got[key], key).toEqual(want[key]);
+      expect(got.maxDay).toBe(want.maxDay);
+    }
+  });
+
   test('fit the random base to the serial fit within the optimiser tolerance, with identical predictions', () => {
     const serial = fitModels(base, { kernels: jsModelKernels });
     const parallel = fitModels(base, { kernels: native! });
