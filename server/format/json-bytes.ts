@@ -34,7 +34,7 @@ export class JsonBytes {
   /** Bytes written so far. */
   at = 0;
 
-  constructor(private readonly initial = 16_384) {
+  constructor(initial = 16_384) {
     this.buf = Buffer.allocUnsafe(initial);
   }
 
