@@ -24,6 +24,22 @@ export interface NatsCluster {
   close(): Promise<void>;
 }
 
+/**
+ * Runs a JetStream request again when it timed out (up to `tries` times): on a loaded machine a
+ * replicated write or read can take longer than the client's timeout, and every call wrapped here
+ * is idempotent (a get, a put under a fixed name, a task whose output has a fixed name).
+ */
+export async function retryTimeouts<T>(run: () => Promise<T>, tries = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (error) {
+      const timedOut = (error as Error).name === 'TimeoutError' || /timeout/i.test((error as Error).message);
+      if (!timedOut || attempt >= tries) throw error;
+    }
+  }
+}
+
 /** Replicas a stream or bucket gets on a cluster of `servers` known servers (a lone test server takes 1). */
 export function replicasFor(nc: NatsConnection): number {
   const known = nc.info?.connect_urls?.length ?? 1;

@@ -13,7 +13,7 @@ import { Objm } from '@nats-io/obj';
 import { AGGREGATE_FIELDS, type AggregateField } from '../aggregate/customer-table.js';
 import type { PartitionPack } from '../aggregate/partial-pack.js';
 import type { TablePart } from '../pool/table-pack.js';
-import { type NatsCluster, replicasFor } from './nats-connection.js';
+import { type NatsCluster, replicasFor, retryTimeouts } from './nats-connection.js';
 
 /** The object store bucket of every job's partial states. */
 export const PARTIAL_BUCKET = 'segstream-partials';
@@ -131,12 +131,12 @@ export const OBJECT_CHUNK_BYTES = 960 << 10;
 
 /** Stores `bytes` under `name` in chunks of {@link OBJECT_CHUNK_BYTES}; resolves once the stream acknowledged every chunk. */
 export function putObject(store: ObjectStore, name: string, bytes: Uint8Array): ReturnType<ObjectStore['putBlob']> {
-  return store.putBlob({ name, options: { max_chunk_size: OBJECT_CHUNK_BYTES } }, bytes);
+  return retryTimeouts(() => store.putBlob({ name, options: { max_chunk_size: OBJECT_CHUNK_BYTES } }, bytes));
 }
 
 /** Reads an object that must be there (a task's input the coordinator saw written). */
 export async function getRequired(store: ObjectStore, name: string): Promise<Uint8Array> {
-  const blob = await store.getBlob(name);
+  const blob = await retryTimeouts(() => store.getBlob(name));
   if (blob === null) throw new Error(`cluster rescore: partial state ${name} is missing from ${PARTIAL_BUCKET}`);
   return blob;
 }

@@ -32,7 +32,7 @@ import { newSnapshotId } from '../snapshot/snapshot-store.js';
 import { baseSums, scoreAcrossCluster } from './cluster-tail.js';
 import { aggregateCluster } from './distributed-aggregate.js';
 import { foldRanges } from './event-stream.js';
-import type { NatsCluster } from './nats-connection.js';
+import { type NatsCluster, retryTimeouts } from './nats-connection.js';
 import { dropJob, openPartialStore, putObject } from './partial-store.js';
 import { type NodeLog, openSnapshotStore, type PartRecord, SNAPSHOT_BUCKET, type ShareRecord, snapshotName, startRescoreNode } from './rescore-node.js';
 import { SKETCH_POINTS } from './shard-stats.js';
@@ -248,7 +248,9 @@ export async function clusterRescore(o: ClusterRescoreOptions): Promise<ClusterR
       const kept = previous ? `snapshot ${previous.snapshot} stays live` : 'no snapshot is live';
       throw new RescoreRefusedError(capMessage(`refused to publish snapshot ${id}: ${refused.join('; ')}; ${kept}; --force publishes it anyway; kept in ${SNAPSHOT_BUCKET} under ${job}/`), summary(false));
     }
-    await (await jobBucket(cluster)).put(jobKey.live, JSON.stringify(live));
+    const kv = await jobBucket(cluster);
+    await retryTimeouts(() => kv.put(jobKey.live, JSON.stringify(live)));
+    await dropOldSnapshots(cluster, snapshots, job, config.snapshots.keep).catch((error: unknown) => o.log?.(`old snapshots not dropped: ${(error as Error).message}`));
     return summary(true);
   } catch (error) {
     // Nodes skip a failed job's tasks, and the queue forgets them.
@@ -262,6 +264,20 @@ export async function clusterRescore(o: ClusterRescoreOptions): Promise<ClusterR
     await node?.stop();
     await dropJob(partials, job).catch(() => undefined);
   }
+}
+
+/**
+ * Keeps the newest `keep` published snapshots in the bucket (config snapshots.keep, as one machine
+ * keeps its folders) and deletes the objects of older ones, after the pointer moved past them.
+ */
+async function dropOldSnapshots(cluster: NatsCluster, snapshots: ObjectStore, job: string, keep: number): Promise<void> {
+  const kv = await jobBucket(cluster);
+  const e = await kv.get(jobKey.history);
+  const jobs = [...(e?.operation === 'PUT' ? e.json<string[]>() : []), job];
+  const drop = new Set(jobs.slice(0, Math.max(0, jobs.length - keep)));
+  await kv.put(jobKey.history, JSON.stringify(jobs.filter((j) => !drop.has(j))));
+  if (drop.size === 0) return;
+  for (const info of await snapshots.list()) if (drop.has(info.name.slice(0, info.name.indexOf('/')))) await snapshots.delete(info.name);
 }
 
 function clusterBlock(job: string, shards: number, records: { shares: ShareRecord[]; parts: PartRecord[] }, scored: ReadonlyArray<{ node: string; delivery: number; object: { size: number } }>, live: LivePointer): ClusterRescoreSummary['cluster'] {

@@ -11,7 +11,7 @@
 import { AckPolicy, type Consumer, type JsMsg, RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import type { NatsCluster } from './nats-connection.js';
-import { replicasFor } from './nats-connection.js';
+import { replicasFor, retryTimeouts } from './nats-connection.js';
 
 export const TASK_STREAM = 'SEGSTREAM_RESCORE';
 export const TASK_SUBJECTS = 'segstream.rescore.tasks.>';
@@ -64,7 +64,8 @@ export async function taskConsumer(cluster: NatsCluster): Promise<Consumer> {
 
 /** Publishes a task and waits for the stream's acknowledgement (it is then replicated). */
 export async function publishTask(cluster: NatsCluster, subject: string, task: unknown): Promise<void> {
-  await cluster.js.publish(subject, JSON.stringify(task));
+  // The subject names the task: JetStream drops a retried publish it already stored as a duplicate.
+  await retryTimeouts(() => cluster.js.publish(subject, JSON.stringify(task), { msgID: subject }));
 }
 
 /**
@@ -95,6 +96,8 @@ export const jobKey = {
   select: (job: string, shard: number): string => `${job}.select.${shard}`,
   scored: (job: string, shard: number): string => `${job}.scored.${shard}`,
   failed: (job: string): string => `${job}.failed`,
-  /** The live snapshot pointer: `{ snapshot, job, objects }`. */
+  /** The live snapshot pointer: `{ snapshot, job, shards, objects, folded }`. */
   live: 'live',
+  /** Jobs of the published snapshots still in the snapshot bucket, oldest first. */
+  history: 'history',
 };

@@ -19,6 +19,7 @@ import { type RescoreNode, startRescoreNode } from '../../engine/cluster/rescore
 import { jobBucket, jobKey, TASK_STREAM } from '../../engine/cluster/task-queue.js';
 import { generate } from '../../engine/generate/index.js';
 import { parseMapFlag, buildColumnMap } from '../../engine/read/column-map.js';
+import { parseConfig } from '../../engine/config/load-config.js';
 import { rescore } from '../../engine/rescore/rescore.js';
 import { byId, clusterCustomers, comparableManifest, liveCustomers, type NatsTestCluster, startTestCluster, writeLineItemCsv } from './rescore-helpers.js';
 import { Objm } from '@nats-io/obj';
@@ -187,9 +188,17 @@ describe('cluster rescore', () => {
     const pick = <T>(f: (i: number) => T) => order.map(f);
     const extra: TxBatch = { length: n, ids: pick((i) => ids[i]!), ts: Float64Array.from(pick((i) => batch.ts[i]!)), amount: Float64Array.from(pick((i) => batch.amount[i]!)), margin: null };
     const input = join(dir, 'pq');
-    await rescore({ input, asOf: '2026-06-30', dataDir: join(dir, 'ev-single'), extra: [extra] });
+    // snapshots.keep = 1: the earlier tests' snapshots leave the bucket once this one is live.
+    const config = parseConfig({ snapshots: { keep: 1 } });
+    await rescore({ input, asOf: '2026-06-30', dataDir: join(dir, 'ev-single'), extra: [extra], config });
+    const earlier = (await readLivePointer(a))!;
     await (await jobBucket(a)).delete(jobKey.live);
-    const summary = await clusterRescore({ input, asOf: '2026-06-30', dataDir: join(dir, 'ev-cluster'), cluster: a, tasks: 4 });
+    const summary = await clusterRescore({ input, asOf: '2026-06-30', dataDir: join(dir, 'ev-cluster'), cluster: a, tasks: 4, config });
+    const store = await new Objm(a.nc).open(SNAPSHOT_BUCKET);
+    expect((await store.info(earlier.objects[0]!.name))?.deleted).toBe(true);
+    const kept = (await store.list()).filter((o) => !o.deleted);
+    expect(kept.length).toBeGreaterThan(2);
+    expect(kept.every((o) => o.name.startsWith(`${summary.cluster.job}/`))).toBe(true);
     const single = await liveCustomers(join(dir, 'ev-single'));
     const cluster = await clusterCustomers(a);
     expect(cluster.rows.length).toBe(single.rows.length);
