@@ -24,8 +24,9 @@
  */
 import type { TxBatch } from '../parse/parse-batch.js';
 import { MS_PER_DAY, daysFromCivil, parseIsoTimestamp } from '../parse/parse-timestamp.js';
-import { type CustomerKey, customerKeyFromValue, numberFromValue } from '../parse/parse-values.js';
+import { type CustomerKey, type KeyResult, customerKeyFromText, customerKeyFromValue, numberFromValue } from '../parse/parse-values.js';
 import { eventIdFromValue } from '../wal/event-id.js';
+import { type IdKeyCache, MAX_CACHED_BYTES } from './id-key-cache.js';
 import { JSON_ROW_KEYS } from './tx-batches.js';
 
 const QUOTE = 0x22;
@@ -105,6 +106,11 @@ class Scanner {
 
   string(): string {
     this.stringSpan();
+    return this.spanText();
+  }
+
+  /** The text of the last string read by stringSpan. */
+  spanText(): string {
     const { spanStart: start, spanEnd: end, spanPlain: plain } = this;
     const buf = this.buf;
     if (plain) return buf.toString('latin1', start, end);
@@ -175,14 +181,19 @@ class Scanner {
     throw BAIL;
   }
 
-  /** A customer id, judged as parseBatch judges a JSON value (customerKeyFromValue); bails on one it would reject. */
-  key(): CustomerKey {
+  /**
+   * A customer id, judged as parseBatch judges a JSON value (customerKeyFromValue); bails on one
+   * it would reject. A plain text id is looked up by its bytes in `ids` (no string per row).
+   */
+  key(ids: IdKeyCache): CustomerKey {
     const c = this.space();
-    let v: unknown;
-    if (c === QUOTE) v = this.string();
-    else if (c === MINUS || (c >= ZERO && c <= NINE)) v = this.number();
+    let k: KeyResult;
+    if (c === QUOTE) {
+      this.stringSpan();
+      const { spanStart: start, spanEnd: end } = this;
+      k = this.spanPlain && end - start <= MAX_CACHED_BYTES ? ids.keyOf(this.b, start, end) : customerKeyFromText(this.spanText());
+    } else if (c === MINUS || (c >= ZERO && c <= NINE)) k = customerKeyFromValue(this.number());
     else throw BAIL;
-    const k = customerKeyFromValue(v);
     if (k === undefined || k === null) throw BAIL;
     // A small integer as such, not a double the interner's Map would box on every lookup.
     return typeof k === 'number' && k >= -0x40000000 && k < 0x40000000 ? k | 0 : k;
@@ -350,7 +361,7 @@ class Columns {
  * The rows of a JSON body as a TxBatch (see the file comment), or null for the general path.
  * `rows` is the number of rows, all valid.
  */
-export function scanJsonBatch(body: Uint8Array, tsFormat: string): { batch: TxBatch; rows: number } | null {
+export function scanJsonBatch(body: Uint8Array, tsFormat: string, ids: IdKeyCache): { batch: TxBatch; rows: number } | null {
   if (!readsIsoTimestamps(tsFormat)) return null;
   const s = new Scanner(body);
   // A row of the common shape takes 60 bytes or more.
@@ -370,7 +381,7 @@ export function scanJsonBatch(body: Uint8Array, tsFormat: string): { batch: TxBa
         for (;;) {
           const j = s.keyName();
           s.expect(COLON);
-          if (j === ID) cols.ids[n] = s.key();
+          if (j === ID) cols.ids[n] = s.key(ids);
           else if (j === TS) cols.ts[n] = s.timestamp();
           else if (j === AMOUNT) cols.amount[n] = s.money();
           else if (j === MARGIN) margin = s.margin();

@@ -6,6 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import { BadRequestError, PayloadTooLargeError } from '../../engine/errors.js';
 import { arrowEventBatch } from '../../engine/live/arrow-events.js';
+import { IdKeyCache } from '../../engine/live/id-key-cache.js';
 import { scanJsonBatch } from '../../engine/live/json-rows.js';
 import { concatTxBatches, jsonRowsBatch } from '../../engine/live/tx-batches.js';
 import { type TxBatch, parseBatch } from '../../engine/parse/parse-batch.js';
@@ -61,6 +62,8 @@ class ScannedRows {
 /** Registers the events route (in its own scope, for its body parsers and limit). */
 export function eventRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const maxRows = ctx.options.maxEventRows ?? 100_000;
+  // Keys of the text ids bodies name, by their bytes: one cache for the server's requests.
+  const idKeys = new IdKeyCache();
   void app.register(async (scope) => {
     scope.addContentTypeParser(Object.keys(STREAM_TYPES), { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
     // Valid rows of the common shape go straight to typed columns; any other body takes the
@@ -69,7 +72,7 @@ export function eventRoutes(app: FastifyInstance, ctx: ServerContext): void {
     scope.removeContentTypeParser('application/json');
     scope.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
       const state = ctx.store.state;
-      const scanned = state ? scanJsonBatch(body as Buffer, state.config.input.ts_format) : null;
+      const scanned = state ? scanJsonBatch(body as Buffer, state.config.input.ts_format, idKeys) : null;
       if (scanned) done(null, new ScannedRows(scanned.batch, scanned.rows));
       else parseJson(request, (body as Buffer).toString('utf8'), done);
     });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../engine/config/load-config.js';
+import { IdKeyCache } from '../../../engine/live/id-key-cache.js';
 import { canonicalIsoMs, scanJsonBatch } from '../../../engine/live/json-rows.js';
 import { jsonRowsBatch } from '../../../engine/live/tx-batches.js';
 import { type TxBatch, parseBatch } from '../../../engine/parse/parse-batch.js';
@@ -18,8 +19,10 @@ function general(text: string): { batch: TxBatch; rejected: number } {
   return { batch, rejected: rejects.total };
 }
 
+const IDS = new IdKeyCache();
+
 function scan(text: string, tsFormat = 'auto') {
-  return scanJsonBatch(Buffer.from(text, 'utf8'), tsFormat);
+  return scanJsonBatch(Buffer.from(text, 'utf8'), tsFormat, IDS);
 }
 
 /** The scan equals the general path bit for bit (toEqual would take -0 for 0 and NaN for NaN), with nothing rejected. */
