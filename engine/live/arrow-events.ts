@@ -11,22 +11,24 @@
  * or timestamps that are not Arrow numbers, dates or timestamps, a timestamp kind other than
  * native or integer) returns null, and the caller runs parseBatch, which judges it as before.
  */
+import { Type } from 'apache-arrow';
 import { isNativeTsColumn, type InputDialect } from '../parse/input-dialect.js';
 import { arrowCells } from '../parse/arrow-cells.js';
 import { arrowNumbers } from '../parse/arrow-numbers.js';
 import type { TxBatch } from '../parse/parse-batch.js';
 import { isValidTimestamp } from '../parse/parse-timestamp.js';
-import { type CustomerKey, customerKeyFromValue, isValidMoney } from '../parse/parse-values.js';
+import { type CustomerKey, type KeyResult, customerKeyFromValue, isValidMoney } from '../parse/parse-values.js';
 import { timestampOfInt } from '../parse/ts-kinds.js';
 import type { RawBatch } from '../read/raw-batch.js';
 import { eventIdFromValue } from '../wal/event-id.js';
+import { type IdKeyCache, MAX_CACHED_BYTES } from './id-key-cache.js';
 
 /**
  * The rows of `raw` as a TxBatch, or null for parseBatch (see the file comment). `dialectOf`
  * gives the request's dialect for a batch; it is handed the timestamp column alone, which is all
- * that decides how timestamps read here.
+ * that decides how timestamps read here. Text ids are looked up by their bytes in `keys`.
  */
-export function arrowEventBatch(raw: RawBatch, dialectOf: (tsOnly: RawBatch) => InputDialect): TxBatch | null {
+export function arrowEventBatch(raw: RawBatch, dialectOf: (tsOnly: RawBatch) => InputDialect, keys: IdKeyCache): TxBatch | null {
   const { customer_id: idCol, ts: tsCol, amount: amountCol, margin: marginCol, event_id: eventCol, order_id, quantity, price } = raw.columns;
   if (raw.malformed.length > 0 || order_id || quantity || price || raw.length === 0) return null;
   if (idCol?.kind !== 'arrow' || tsCol?.kind !== 'arrow' || amountCol?.kind !== 'arrow') return null;
@@ -51,7 +53,7 @@ export function arrowEventBatch(raw: RawBatch, dialectOf: (tsOnly: RawBatch) => 
       if (Number.isNaN(m) ? marginCol.vector.isValid(i) : !isValidMoney(m)) return null;
     }
   }
-  const ids = keysOf(idCol.vector, n);
+  const ids = keysOf(idCol.vector, n, keys);
   if (!ids) return null;
   let eventIds: (string | null)[] | undefined;
   if (eventCol?.kind === 'arrow') {
@@ -67,7 +69,7 @@ export function arrowEventBatch(raw: RawBatch, dialectOf: (tsOnly: RawBatch) => 
 }
 
 /** The customer keys of an id column as parseBatch reads its cells, or null when one is missing or bad. */
-function keysOf(vector: Parameters<typeof arrowCells>[0], n: number): CustomerKey[] | null {
+function keysOf(vector: Parameters<typeof arrowCells>[0], n: number, keys: IdKeyCache): CustomerKey[] | null {
   const ids: CustomerKey[] = new Array(n);
   const numbers = arrowNumbers(vector);
   if (numbers) {
@@ -82,10 +84,27 @@ function keysOf(vector: Parameters<typeof arrowCells>[0], n: number): CustomerKe
     return ids;
   }
   const at = arrowCells(vector);
-  for (let i = 0; i < n; i++) {
-    const k = customerKeyFromValue(at(i));
-    if (k === undefined || k === null) return null;
-    ids[i] = k;
+  // Utf8 chunks without nulls: plain ASCII ids are looked up by their bytes (no string per row);
+  // any other cell reads as parseBatch reads it.
+  let row = 0;
+  for (const d of vector.data) {
+    const plain = d.typeId === Type.Utf8 && d.nullCount === 0 && d.offset === 0;
+    const offsets = plain ? (d.valueOffsets as Int32Array) : null;
+    const bytes = plain ? (d.values as Uint8Array) : null;
+    for (let j = 0; j < d.length; j++, row++) {
+      let k: KeyResult;
+      if (offsets !== null && bytes !== null && offsets[j + 1]! - offsets[j]! <= MAX_CACHED_BYTES && isAscii(bytes, offsets[j]!, offsets[j + 1]!)) {
+        k = keys.keyOf(bytes, offsets[j]!, offsets[j + 1]!);
+      } else k = customerKeyFromValue(at(row));
+      if (k === undefined || k === null) return null;
+      ids[row] = k;
+    }
   }
   return ids;
+}
+
+function isAscii(b: Uint8Array, start: number, end: number): boolean {
+  let or = 0;
+  for (let i = start; i < end; i++) or |= b[i]!;
+  return or < 0x80;
 }

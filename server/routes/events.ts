@@ -113,7 +113,7 @@ export function eventRoutes(app: FastifyInstance, ctx: ServerContext): void {
             if (rows > maxRows) throw new PayloadTooLargeError(`more than ${maxRows} rows in one request; split the batch`);
             // Arrow columns of valid rows go straight to a batch; any other batch is judged row by row.
             const dialectOf = (b: RawBatch) => eventDialect(live.config, live.snapshot.manifest, b);
-            batches.push((format === 'arrow' ? arrowEventBatch(raw, dialectOf) : null) ?? parseBatch(raw, rejects, dialectOf(raw)));
+            batches.push((format === 'arrow' ? arrowEventBatch(raw, dialectOf, idKeys) : null) ?? parseBatch(raw, rejects, dialectOf(raw)));
           }
         } else {
           source = 'json';

@@ -2,6 +2,7 @@ import { Bool, Date_, DateUnit, Field, Float64, Int8, Int32, makeData, makeVecto
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../engine/config/load-config.js';
 import { arrowEventBatch } from '../../../engine/live/arrow-events.js';
+import { IdKeyCache } from '../../../engine/live/id-key-cache.js';
 import { parseBatch } from '../../../engine/parse/parse-batch.js';
 import { RejectLog } from '../../../engine/parse/reject-log.js';
 import type { RawBatch } from '../../../engine/read/raw-batch.js';
@@ -10,6 +11,7 @@ import { eventDialect } from '../../../server/event-dialect.js';
 
 const CONFIG = parseConfig({});
 const dialectOf = (b: RawBatch) => eventDialect(CONFIG, {} as Manifest, b);
+const KEYS = new IdKeyCache();
 
 function raw(columns: Record<string, Vector>): RawBatch {
   const length = Object.values(columns)[0]!.length;
@@ -18,7 +20,7 @@ function raw(columns: Record<string, Vector>): RawBatch {
 
 /** The fast batch equals parseBatch's bit for bit, with nothing rejected; or the fast path declines. */
 function check(b: RawBatch, mustRead: boolean): void {
-  const fast = arrowEventBatch(b, dialectOf);
+  const fast = arrowEventBatch(b, dialectOf, KEYS);
   if (mustRead) expect(fast).not.toBeNull();
   if (fast === null) return;
   const rejects = new RejectLog(10);
@@ -45,6 +47,9 @@ describe('arrowEventBatch', () => {
       makeVector(BigInt64Array.from({ length: n }, (_, i) => BigInt(i) * 1_000_000_007n)),
       makeVector(Float64Array.from({ length: n }, (_, i) => i * 3)),
       vectorFromArray(Array.from({ length: n }, (_, i) => (i % 3 === 0 ? `C${i}` : i % 3 === 1 ? String(i) : ` 0${i}`)), new Utf8()),
+      // Non-ASCII, long and integral-decimal text ids beside plain ones, and the same ids as a slice (a chunk with an offset).
+      vectorFromArray(Array.from({ length: n }, (_, i) => [`ü${i}`, 'x'.repeat(70 + (i % 3)), `${i}.0`, `C${i % 7}`][i % 4]!), new Utf8()),
+      vectorFromArray(Array.from({ length: n + 3 }, (_, i) => `K${i}`), new Utf8()).slice(3),
     ];
     const tsVectors: Vector[] = [
       makeVector(Float64Array.from({ length: n }, (_, i) => at(i))),
@@ -89,10 +94,10 @@ describe('arrowEventBatch', () => {
     ];
     for (const cols of declined) {
       const b = raw(cols);
-      expect(arrowEventBatch(b, dialectOf), Object.keys(cols).join()).toBeNull();
+      expect(arrowEventBatch(b, dialectOf, KEYS), Object.keys(cols).join()).toBeNull();
     }
     // A struct column mapped to amount is not money.
     const struct = makeVector(makeData({ type: new Struct([new Field('x', new Int8())]), length: n, nullCount: 0, children: [makeData({ type: new Int8(), length: n, data: new Int8Array(n) })] }));
-    expect(arrowEventBatch(raw({ customer_id: ids, ts, amount: struct }), dialectOf)).toBeNull();
+    expect(arrowEventBatch(raw({ customer_id: ids, ts, amount: struct }), dialectOf, KEYS)).toBeNull();
   });
 });
