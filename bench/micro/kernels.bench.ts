@@ -8,7 +8,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { Bench } from 'tinybench';
-import { AggregateState } from '../../engine/aggregate/aggregate-state.js';
 import { IdIndex } from '../../engine/aggregate/id-index.js';
 import { jsKernels } from '../../engine/kernels/js-kernels.js';
 import type { Kernels } from '../../engine/kernels/kernels.js';
@@ -17,8 +16,6 @@ import { nativeKernelsOrReason } from '../../engine/kernels/load-kernels.js';
 const scaleAt = process.argv.indexOf('--scale');
 const scale = scaleAt >= 0 ? process.argv[scaleAt + 1]! : 'default';
 const [ROWS, CUSTOMERS] = scale === 'small' ? [200_000, 10_000] : [2_000_000, 100_000];
-const BATCH = 65_536;
-const DAY = 86_400_000;
 
 const found = nativeKernelsOrReason();
 if (!('kernels' in found)) {
@@ -34,9 +31,7 @@ const rnd = () => {
   return seed / 2 ** 32;
 };
 const cust = Int32Array.from({ length: ROWS }, () => Math.floor(rnd() ** 2 * CUSTOMERS));
-const ts = Float64Array.from({ length: ROWS }, () => Date.UTC(2024, 0, 1) + Math.floor(rnd() * 730 * DAY));
 const amount = Float64Array.from({ length: ROWS }, () => (rnd() < 0.08 ? -Math.round(rnd() * 5000) / 100 : Math.round(rnd() * 30000) / 100));
-const margin = Float64Array.from(amount, (a) => a * 0.3);
 const idOf = Float64Array.from({ length: CUSTOMERS }, (_, c) => 1_000_000_007 + c * 7919);
 const intIds = Float64Array.from(cust, (c) => idOf[c]!);
 const textIds = ((): { bytes: Uint8Array; offsets: Int32Array; keys: string[] } => {
@@ -53,20 +48,10 @@ const textIds = ((): { bytes: Uint8Array; offsets: Int32Array; keys: string[] } 
 })();
 const scores = Float64Array.from({ length: CUSTOMERS }, () => Math.round(rnd() * 5000) / 10);
 
-function aggregateAll(k: Kernels): void {
-  const state = new AggregateState();
-  state.ensure(CUSTOMERS);
-  for (let s = 0; s < ROWS; s += BATCH) {
-    const e = Math.min(ROWS, s + BATCH);
-    k.aggregateRows(state, cust.subarray(s, e), ts.subarray(s, e), amount.subarray(s, e), margin.subarray(s, e), e - s);
-  }
-}
-
 const out = new Int32Array(ROWS);
 
 /** Each kernel as a pair of runs, TypeScript first. */
 const kernels: { name: string; run: (k: Kernels) => void }[] = [
-  { name: `aggregateRows (${ROWS} rows, ${CUSTOMERS} customers)`, run: aggregateAll },
   { name: 'intern integer ids (Float64Array)', run: (k) => k.createInterner().internIds(intIds, out) },
   { name: 'intern text ids (Utf8 bytes + offsets)', run: (k) => k.createInterner().internUtf8(textIds.bytes, textIds.offsets, out) },
   { name: `quantileThresholds (${CUSTOMERS} values, k=5)`, run: (k) => k.quantileThresholds(scores, 5) },

@@ -1,12 +1,13 @@
 /**
- * The aggregation kernel (TypeScript twin; the native one in native/ must agree exactly).
+ * The aggregation kernel of the TypeScript state (aggregate-state.ts). The native kernel set has no
+ * twin of it: its Aggregator logs rows in a sink (native/src/partial) and sums at finalize.
  * Rows whose customer number is negative are skipped (filtered out before, e.g. future rows).
  */
 import { MS_PER_DAY } from '../parse/parse-timestamp.js';
 import type { AggregateState } from './aggregate-state.js';
 import { toUnits } from './money.js';
 
-/** The signature every aggregation kernel shares (engine/kernels: TypeScript or native). */
+/** The aggregation kernel's signature. */
 export type AggregateRowsFn = typeof aggregateRows;
 
 /** Folds `n` rows into `state`; `cust[i]` is the dense customer number of row i, or -1 to skip. */

@@ -22,7 +22,7 @@ import { JsIdInterner } from '../kernels/js-interner.js';
 import { jsKernels } from '../kernels/js-kernels.js';
 import { type IdInterner, JUDGE_ONLY, type Kernels, MISSING_ID } from '../kernels/kernels.js';
 import type { NativeSink } from '../kernels/native-sink.js';
-import type { AggregateRowsFn } from './aggregate-rows.js';
+import { aggregateRows } from './aggregate-rows.js';
 import { AggregateState } from './aggregate-state.js';
 import { IdIndex } from './id-index.js';
 import { type DictionaryMappings, internArrowIds } from './intern-arrow-ids.js';
@@ -38,7 +38,6 @@ export class Aggregator {
   futureRows = 0;
   /** Whether any input carried a margin column. */
   hasMargin = false;
-  private readonly aggregate: AggregateRowsFn;
   private cust = new Int32Array(0);
   private invalid = new Uint8Array(0);
   /** Each Arrow dictionary's entries → customer numbers, kept while batches share the dictionary. */
@@ -46,7 +45,7 @@ export class Aggregator {
 
   /**
    * @param asOfMs rows with `ts > asOfMs` are counted as future rows; +Infinity keeps all.
-   * @param kernels the interner and aggregation kernel, e.g. `loadKernels()`; every set gives identical state.
+   * @param kernels the interner and partial state, e.g. `loadKernels()`; every set gives identical tables.
    */
   constructor(
     readonly asOfMs = Number.POSITIVE_INFINITY,
@@ -54,7 +53,6 @@ export class Aggregator {
   ) {
     this.sink = kernels.sinks?.create() ?? null;
     this.interner = this.sink ?? kernels.createInterner();
-    this.aggregate = kernels.aggregateRows;
   }
 
   /** Number of customers. */
@@ -180,7 +178,7 @@ export class Aggregator {
       return;
     }
     this.state.ensure(this.interner.size);
-    this.aggregate(this.state, cust, ts, amount, margin, n);
+    aggregateRows(this.state, cust, ts, amount, margin, n);
   }
 
   /**

@@ -65,36 +65,20 @@ export class DayMap {
     }
   }
 
-  /**
-   * Doubles the capacity, re-adding the entries in slot order. `reinsert` (the native kernel) may
-   * do the re-adding into the fresh, empty arrays instead, with `add`'s exact semantics, and
-   * return the new entry count.
-   */
-  grow(reinsert?: (from: DayColumns, to: DayColumns) => number): void {
-    const old: DayColumns = { cust: this.cust, day: this.day, net: this.net, pos: this.pos };
-    const cap = old.cust.length * 2;
+  /** Doubles the capacity, re-adding the entries in slot order. */
+  grow(): void {
+    const { cust, day, net, pos } = this;
+    const cap = cust.length * 2;
     this.cust = new Int32Array(cap).fill(-1);
     this.day = new Int32Array(cap);
     this.net = new Float64Array(cap);
     this.pos = new Float64Array(cap);
     this.mask = cap - 1;
-    if (reinsert) {
-      this.size = reinsert(old, this);
-      return;
-    }
     this.size = 0;
-    for (let s = 0; s < old.cust.length; s++) {
-      if (old.cust[s] !== -1) this.add(old.cust[s]!, old.day[s]!, old.net[s]!, old.pos[s]!);
+    for (let s = 0; s < cust.length; s++) {
+      if (cust[s] !== -1) this.add(cust[s]!, day[s]!, net[s]!, pos[s]!);
     }
   }
-}
-
-/** The slot arrays of a DayMap. */
-export interface DayColumns {
-  readonly cust: Int32Array;
-  readonly day: Int32Array;
-  readonly net: Float64Array;
-  readonly pos: Float64Array;
 }
 
 /** A 32-bit mix of (customer, day) (murmur3's finaliser over a multiplicative combine). */

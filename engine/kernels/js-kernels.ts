@@ -1,7 +1,6 @@
 /**
  * The TypeScript kernels: the reference implementations every native kernel is checked against.
  */
-import { aggregateRows } from '../aggregate/aggregate-rows.js';
 import { quantileThresholds } from '../score/quantile-thresholds.js';
 import { JsIdInterner } from './js-interner.js';
 import type { Kernels } from './kernels.js';
@@ -9,7 +8,6 @@ import type { Kernels } from './kernels.js';
 /** The TypeScript kernel set. */
 export const jsKernels: Kernels = Object.freeze({
   name: 'js' as const,
-  aggregateRows,
   createInterner: () => new JsIdInterner(),
   sinks: null,
   quantileThresholds,

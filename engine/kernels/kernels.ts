@@ -4,7 +4,6 @@
  * Both produce bit-identical results on the same inputs; test/engine/kernels checks it.
  * Outputs go into caller-allocated typed arrays, so the native side never copies or allocates.
  */
-import type { AggregateRowsFn } from '../aggregate/aggregate-rows.js';
 import type { CustomerKey } from '../parse/parse-values.js';
 import type { SinkKernels } from './native-sink.js';
 
@@ -54,8 +53,6 @@ export interface IdInterner {
 export interface Kernels {
   /** Which implementation this is. */
   readonly name: 'js' | 'native';
-  /** Folds rows into an AggregateState (aggregate-rows.ts semantics). */
-  readonly aggregateRows: AggregateRowsFn;
   /** A new, empty id interner. */
   createInterner(): IdInterner;
   /**

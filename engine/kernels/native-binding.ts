@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { IdColumn } from './kernels.js';
 
 /** `BINDING_VERSION` of bindings.rs this loader speaks; an older build is refused as stale. */
-export const BINDING_VERSION = 6;
+export const BINDING_VERSION = 7;
 
 /** An interner handle: a Node-API external owned by the addon, freed by the garbage collector. */
 export type InternerHandle = object & { readonly __native: 'interner' };
@@ -56,18 +56,6 @@ export interface NativeParquetBinding {
 /** The addon's exports (native/src/bindings.rs). */
 export interface NativeBinding extends Partial<NativeCsvBinding>, Partial<NativeParquetBinding> {
   bindingVersion(): number;
-  /** Returns n when done, i to grow the day map before row i, -(i+1) to add row i's second day in JS. */
-  aggregateRows(
-    cust: Int32Array, ts: Float64Array, amount: Float64Array, rowMargin: Float64Array | null, n: number, start: number,
-    orders: Uint32Array, returns: Uint32Array, revenue: Float64Array, returnedAmount: Float64Array, margin: Float64Array,
-    firstTs: Float64Array, lastTs: Float64Array, day0: Int32Array, day0Net: Float64Array, day0Pos: Float64Array, spilled: Uint8Array,
-    dayCust: Int32Array, dayDay: Int32Array, dayNet: Float64Array, dayPos: Float64Array, io: Float64Array,
-  ): number;
-  /** day-map.ts `grow`'s re-adding of `from*` into the fresh, empty `to*`; returns the new entry count. */
-  dayMapReinsert(
-    fromCust: Int32Array, fromDay: Int32Array, fromNet: Float64Array, fromPos: Float64Array,
-    toCust: Int32Array, toDay: Int32Array, toNet: Float64Array, toPos: Float64Array,
-  ): number;
   internerCreate(): InternerHandle;
   internerSize(h: InternerHandle): number;
   internerInternIds(h: InternerHandle, ids: IdColumn, out: Int32Array): void;

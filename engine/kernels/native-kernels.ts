@@ -2,10 +2,6 @@
  * The Rust kernels behind the `Kernels` interface. Every call goes through `guard`, so a native
  * failure always surfaces as a NativeError (native-errors.ts), never as a raw addon error.
  */
-import { toUnits } from '../aggregate/money.js';
-import type { AggregateState } from '../aggregate/aggregate-state.js';
-import type { DayColumns } from '../aggregate/day-map.js';
-import { MS_PER_DAY } from '../parse/parse-timestamp.js';
 import type { CustomerKey } from '../parse/parse-values.js';
 import type { IdColumn, IdInterner, Kernels } from './kernels.js';
 import type { InternerHandle, NativeBinding } from './native-binding.js';
@@ -18,58 +14,6 @@ function guard<R>(kernel: string, run: () => R): R {
   } catch (err) {
     throw mapNativeError(err, kernel);
   }
-}
-
-/** Scratch for `aggregateRows`: [maxTs, rows, day map size], read and written by the addon. */
-const io = new Float64Array(3);
-
-/**
- * aggregate-rows.ts on the addon. The DayMap's arrays are JS memory that only JS can grow, so
- * the addon stops exactly where the TypeScript map would grow (see native/src/aggregate.rs);
- * here the map grows (re-inserting natively) and the call resumes. Same growth points, same slot
- * layout, same order of float additions: bit-identical state.
- */
-function aggregateRowsWith(b: NativeBinding) {
-  const reinsert = (from: DayColumns, to: DayColumns) =>
-    guard('dayMapReinsert', () => b.dayMapReinsert(from.cust, from.day, from.net, from.pos, to.cust, to.day, to.net, to.pos));
-  return function aggregateRows(state: AggregateState, cust: Int32Array, ts: Float64Array, amount: Float64Array, margin: Float64Array | null, n: number): void {
-    io[0] = state.maxTs;
-    io[1] = state.rows;
-    let start = 0;
-    try {
-      for (;;) {
-        const days = state.days;
-        io[2] = days.size;
-        const s = state;
-        let next: number;
-        try {
-          next = guard('aggregateRows', () =>
-            b.aggregateRows(cust, ts, amount, margin, n, start, s.orders, s.returns, s.revenue, s.returnedAmount, s.margin,
-              s.firstTs, s.lastTs, s.day0, s.day0Net, s.day0Pos, s.spilled, days.cust, days.day, days.net, days.pos, io),
-          );
-        } finally {
-          // The addon reports the map's size even when it fails part-way, so the state stays consistent.
-          days.size = io[2]!;
-        }
-        if (next === n) return;
-        if (next >= 0) {
-          days.grow(reinsert);
-          start = next;
-        } else {
-          // Row -next-1 spilled and is folded in but for its own day, which goes in after the growth.
-          const row = -next - 1;
-          const a = amount[row]!;
-          const q = toUnits(a);
-          days.grow(reinsert);
-          days.add(cust[row]!, Math.floor(ts[row]! / MS_PER_DAY), q, a >= 0 ? q + 0 : -0);
-          start = row + 1;
-        }
-      }
-    } finally {
-      state.maxTs = io[0]!;
-      state.rows = io[1]!;
-    }
-  };
 }
 
 /** An IdInterner whose table lives in the addon (freed when this object is collected). */
@@ -134,7 +78,6 @@ function utf8OfKeys(keys: readonly CustomerKey[]): { bytes: Uint8Array; offsets:
 export function nativeKernels(b: NativeBinding): Kernels {
   return Object.freeze({
     name: 'native' as const,
-    aggregateRows: aggregateRowsWith(b),
     createInterner: () => new NativeIdInterner(b),
     sinks: sinkKernels(b),
     quantileThresholds: (values: Float64Array, k: number) =>

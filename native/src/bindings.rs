@@ -1,22 +1,19 @@
 //! The functions the addon exports: each reads its arguments through napi.rs, checks shapes,
 //! and calls a kernel. Their JS signatures are declared in engine/kernels/native-binding.ts.
 
-use crate::aggregate::{self, Customers, DayMap, Rows, Stop, Totals};
 use crate::interner::Interner;
 use crate::napi::{ensure_disjoint, span, Call, Handler, IdColumn, KernelError, RawValue, Result, TypeTag};
 use crate::{csv, thresholds};
 use std::ffi::CStr;
 
 /// Bumped whenever a signature below changes; the loader refuses a stale build.
-const BINDING_VERSION: i32 = 6;
+const BINDING_VERSION: i32 = 7;
 
 const INTERNER_TAG: TypeTag = TypeTag { lower: 0x7365_6773_7472_6561, upper: 0x6d2d_6964_732d_0001 };
 
 /// Every export, by name.
 pub const EXPORTS: &[(&CStr, Handler)] = &[
     (c"bindingVersion", binding_version),
-    (c"aggregateRows", aggregate_rows),
-    (c"dayMapReinsert", day_map_reinsert),
     (c"internerCreate", interner_create),
     (c"internerSize", interner_size),
     (c"internerInternIds", interner_intern_ids),
@@ -54,71 +51,6 @@ pub const EXPORTS: &[(&CStr, Handler)] = &[
 
 fn binding_version(call: &Call) -> Result<RawValue> {
     call.int32(BINDING_VERSION)
-}
-
-/// `(cust, ts, amount, margin | null, n, start, orders, returns, revenue, returnedAmount,
-/// margin, firstTs, lastTs, day0, day0Net, day0Pos, spilled, dayCust, dayDay, dayNet, dayPos,
-/// io)` where `io = Float64Array [maxTs, rows, daySize]` is read and written back. Returns
-/// `n` when done, `i` to grow the day map before row i, `-(i + 1)` for a stop inside row i.
-fn aggregate_rows(call: &Call) -> Result<RawValue> {
-    let rows = Rows { cust: call.array::<i32>(0)?, ts: call.array::<f64>(1)?, amount: call.array::<f64>(2)?, margin: call.optional_array::<f64>(3)?.map(|m| &*m) };
-    let n = call.index(4, rows.cust.len())?;
-    let start = call.index(5, n)?;
-    let mut s = Customers {
-        orders: call.array(6)?,
-        returns: call.array(7)?,
-        revenue: call.array(8)?,
-        returned_amount: call.array(9)?,
-        margin: call.array(10)?,
-        first_ts: call.array(11)?,
-        last_ts: call.array(12)?,
-        day0: call.array(13)?,
-        day0_net: call.array(14)?,
-        day0_pos: call.array(15)?,
-        spilled: call.array(16)?,
-    };
-    let io = call.array::<f64>(21)?;
-    let mut days = DayMap { cust: call.array(17)?, day: call.array(18)?, net: call.array(19)?, pos: call.array(20)?, size: 0 };
-    if io.len() < 3 {
-        return Err(KernelError::Argument("io must be a Float64Array of 3".into()));
-    }
-    if !(io[2] >= 0.0 && io[2].fract() == 0.0) {
-        return Err(KernelError::Argument("io[2] (day map size) must be a non-negative integer".into()));
-    }
-    days.size = io[2] as usize;
-    ensure_disjoint(&[
-        span("orders", s.orders), span("returns", s.returns), span("revenue", s.revenue),
-        span("returnedAmount", s.returned_amount), span("margin", s.margin), span("firstTs", s.first_ts),
-        span("lastTs", s.last_ts), span("day0", s.day0), span("day0Net", s.day0_net), span("day0Pos", s.day0_pos),
-        span("spilled", s.spilled), span("days.cust", days.cust), span("days.day", days.day),
-        span("days.net", days.net), span("days.pos", days.pos), span("io", io),
-    ], &[
-        span("cust", rows.cust), span("ts", rows.ts), span("amount", rows.amount), span("row margin", rows.margin.unwrap_or(&[])),
-    ])?;
-    aggregate::validate(&rows, &days, n)?;
-    let mut totals = Totals { max_ts: io[0], rows: io[1] };
-    let stop = aggregate::aggregate_rows(&rows, &mut s, &mut days, &mut totals, start, n);
-    io[0] = totals.max_ts;
-    io[1] = totals.rows;
-    io[2] = days.size as f64;
-    call.int32(match stop? {
-        Stop::Done => n as i32,
-        Stop::GrowBefore(i) => i as i32,
-        Stop::GrowMidRow(i) => -(i as i32) - 1,
-    })
-}
-
-/// `(fromCust, fromDay, fromNet, fromPos, toCust, toDay, toNet, toPos)`: day-map.ts `grow`'s
-/// re-adding into the fresh arrays. Returns the new entry count.
-fn day_map_reinsert(call: &Call) -> Result<RawValue> {
-    let from = DayMap { cust: call.array(0)?, day: call.array(1)?, net: call.array(2)?, pos: call.array(3)?, size: 0 };
-    let mut to = DayMap { cust: call.array(4)?, day: call.array(5)?, net: call.array(6)?, pos: call.array(7)?, size: 0 };
-    ensure_disjoint(
-        &[span("to.cust", to.cust), span("to.day", to.day), span("to.net", to.net), span("to.pos", to.pos)],
-        &[span("from.cust", from.cust), span("from.day", from.day), span("from.net", from.net), span("from.pos", from.pos)],
-    )?;
-    aggregate::reinsert(&from, &mut to)?;
-    call.double(to.size as f64)
 }
 
 fn interner_create(call: &Call) -> Result<RawValue> {

@@ -2,7 +2,6 @@
 //! thresholds), each the twin of a TypeScript kernel in engine/kernels/.
 //! No crate dependencies: Node-API is declared by hand in napi.rs, the only FFI file.
 
-mod aggregate;
 mod bindings;
 mod csv;
 mod ids;

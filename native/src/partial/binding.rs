@@ -195,6 +195,7 @@ pub fn sink_combine(call: &Call) -> Result<RawValue> {
             .collect::<Result<_>>()?;
         combine_partition(pieces, as_of_day, &windows, &mut out);
     }
+    out.sort_by_order();
     // The output stays in the addon for `partsGather`: one ordered base with each id made into a
     // JS string once, on the thread that needs them, instead of strings cloned between threads.
     call.double(keep(out) as f64)
@@ -208,12 +209,7 @@ pub fn parts_gather(call: &Call) -> Result<RawValue> {
     for &id in ids.iter() {
         parts.push(take_kept(id as u32).ok_or_else(|| KernelError::Argument(format!("combined partition {id} is not kept")))?);
     }
-    let mut out = Columns::default();
-    for part in parts {
-        out.append(part);
-    }
-    out.sort_by_order();
-    columns(call, out)
+    columns(call, Columns::merge_sorted(parts))
 }
 
 /// `(id)`: forgets a kept output of `sinkCombine`; 1 when it was kept.

@@ -1,15 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { aggregateRows } from '../../../engine/aggregate/aggregate-rows.js';
 import { AggregateState } from '../../../engine/aggregate/aggregate-state.js';
 import { Aggregator } from '../../../engine/aggregate/aggregator.js';
 import { toUnits } from '../../../engine/aggregate/money.js';
 import { finalize } from '../../../engine/aggregate/finalize.js';
-import { NativeError } from '../../../engine/errors.js';
 import { jsKernels } from '../../../engine/kernels/js-kernels.js';
 import type { Kernels } from '../../../engine/kernels/kernels.js';
 import { parseAsOf } from '../../../engine/rescore/as-of.js';
 import { txBatch } from '../../helpers/rows.js';
-import { expectSameBytes, kernelSets, nativeKernels, parity } from './kernel-sets.js';
+import { expectSameBytes, nativeKernels, parity } from './kernel-sets.js';
 
 const DAY = 86_400_000;
 const START = Date.parse('2025-01-01T00:00:00Z');
@@ -21,45 +21,18 @@ interface Rows {
   margin: Float64Array | null;
 }
 
-const STATE_ARRAYS = ['orders', 'returns', 'revenue', 'returnedAmount', 'margin', 'firstTs', 'lastTs', 'day0', 'day0Net', 'day0Pos', 'spilled'] as const;
 
 /** Runs `rows` through `kernels` in batches cut at `cuts`, from a state small enough to grow often. */
-function aggregate(kernels: Kernels, rows: Rows, customers: number, cuts: readonly number[] = []): AggregateState {
+function aggregate(rows: Rows, customers: number, cuts: readonly number[] = []): AggregateState {
   const state = new AggregateState(1);
   state.ensure(customers);
   const n = rows.cust.length;
   const bounds = [...new Set([0, ...cuts.map((c) => c % (n + 1)), n])].sort((a, b) => a - b);
   for (let b = 0; b + 1 < bounds.length; b++) {
     const [s, e] = [bounds[b]!, bounds[b + 1]!];
-    kernels.aggregateRows(state, rows.cust.subarray(s, e), rows.ts.subarray(s, e), rows.amount.subarray(s, e), rows.margin?.subarray(s, e) ?? null, e - s);
+    aggregateRows(state, rows.cust.subarray(s, e), rows.ts.subarray(s, e), rows.amount.subarray(s, e), rows.margin?.subarray(s, e) ?? null, e - s);
   }
   return state;
-}
-
-/** Requires two states to be identical down to the last bit and the last hash slot. */
-function expectSameState(got: AggregateState, want: AggregateState): void {
-  for (const f of STATE_ARRAYS) expectSameBytes(got[f], want[f], f);
-  for (const f of ['cust', 'day', 'net', 'pos'] as const) expectSameBytes(got.days[f], want.days[f], `days.${f}`);
-  expect(got.days.size).toBe(want.days.size);
-  expect(Object.is(got.maxTs, want.maxTs)).toBe(true);
-  expect(got.rows).toBe(want.rows);
-}
-
-const amount = fc.oneof(
-  fc.double({ min: -1e4, max: 1e5, noNaN: true }),
-  fc.constantFrom(0, -0, 0.1, -0.1, 1e-300, Number.NaN),
-);
-
-function rowsArb(maxCustomers: number, ts: fc.Arbitrary<number>) {
-  return fc.array(
-    fc.record({
-      cust: fc.integer({ min: -1, max: maxCustomers - 1 }),
-      ts,
-      amount,
-      margin: fc.oneof(fc.double({ noNaN: true, min: -1e3, max: 1e3 }), fc.constant(Number.NaN)),
-    }),
-    { maxLength: 400 },
-  );
 }
 
 function columns(list: { cust: number; ts: number; amount: number; margin: number }[], withMargin: boolean): Rows {
@@ -71,25 +44,10 @@ function columns(list: { cust: number; ts: number; amount: number; margin: numbe
   };
 }
 
-/** Deterministic bulk rows: many customers on many days, so the day map grows many times. */
-function bulkRows(n: number, customers: number, days: number): Rows {
-  let seed = 12345;
-  const rnd = () => {
-    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-    return seed / 2 ** 32;
-  };
-  const rows: Rows = { cust: new Int32Array(n), ts: new Float64Array(n), amount: new Float64Array(n), margin: new Float64Array(n) };
-  for (let i = 0; i < n; i++) {
-    rows.cust[i] = rnd() < 0.03 ? -1 : Math.floor(rnd() ** 2 * customers);
-    rows.ts[i] = START + Math.floor(rnd() * days) * DAY + Math.floor(rnd() * DAY);
-    rows.amount[i] = rnd() < 0.1 ? -Math.round(rnd() * 5000) / 100 : rnd() < 0.02 ? 0 : rnd() * 300;
-    rows.margin![i] = rnd() < 0.3 ? Number.NaN : rnd() * 40;
-  }
-  return rows;
-}
-
-describe.each(kernelSets)('aggregateRows, $name kernels', ({ kernels }) => {
-  const test = kernels ? it : it.skip;
+// The native kernel set aggregates in its sink (native/src/partial; test/engine/aggregate/native-sink.test.ts):
+// aggregateRows is the TypeScript state's kernel only.
+describe('aggregateRows', () => {
+  const test = it;
 
   test('folds known rows into the documented sums', () => {
     const rows: Rows = {
@@ -98,7 +56,7 @@ describe.each(kernelSets)('aggregateRows, $name kernels', ({ kernels }) => {
       amount: Float64Array.of(10, 5, -4, -2, 100),
       margin: null,
     };
-    const s = aggregate(kernels!, rows, 2);
+    const s = aggregate(rows, 2);
     expect([...s.orders.subarray(0, 2)]).toEqual([2, 0]);
     expect([...s.returns.subarray(0, 2)]).toEqual([1, 1]);
     // Money sums are kept in exact units of 0.0001 (engine/aggregate/money.ts).
@@ -118,7 +76,7 @@ describe.each(kernelSets)('aggregateRows, $name kernels', ({ kernels }) => {
     const row = fc.record({ cust: fc.integer({ min: -1, max: 7 }), ts, amount: money, margin: fc.double({ min: -1e3, max: 1e3, noNaN: true }) });
     fc.assert(
       fc.property(fc.array(row, { maxLength: 300 }), fc.array(fc.nat(), { maxLength: 4 }), (list, cuts) => {
-        const s = aggregate(kernels!, columns(list, true), 8, cuts);
+        const s = aggregate(columns(list, true), 8, cuts);
         for (let c = 0; c < 8; c++) {
           const mine = list.filter((r) => r.cust === c);
           const bought = mine.filter((r) => r.amount >= 0);
@@ -137,44 +95,7 @@ describe.each(kernelSets)('aggregateRows, $name kernels', ({ kernels }) => {
   });
 });
 
-parity('aggregateRows', (native) => {
-  it('matches the TypeScript reference bit for bit on random rows cut into random batches', () => {
-    const ts = fc.integer({ min: 0, max: 40 * DAY }).map((t) => START + t);
-    fc.assert(
-      fc.property(rowsArb(30, ts), fc.boolean(), fc.array(fc.nat(), { maxLength: 5 }), (list, withMargin, cuts) => {
-        const rows = columns(list, withMargin);
-        expectSameState(aggregate(native, rows, 30, cuts), aggregate(jsKernels, rows, 30));
-      }),
-      { numRuns: 300 },
-    );
-  });
-
-  it('agrees on timestamps whose day is no int32 (NaN, far past and future, -0)', () => {
-    const ts = fc.oneof(fc.integer({ min: 0, max: 5 * DAY }).map((t) => START + t), fc.constantFrom(Number.NaN, -0, 1e18, -1e18, 2 ** 31 * DAY, Infinity, -Infinity));
-    fc.assert(
-      fc.property(rowsArb(5, ts), (list) => {
-        const rows = columns(list, true);
-        expectSameState(aggregate(native, rows, 5), aggregate(jsKernels, rows, 5));
-      }),
-      { numRuns: 1000 },
-    );
-  });
-
-  it('merges the duplicate day keys that NaN timestamps leave when the map grows, as TypeScript does', () => {
-    // Found by the property above: a NaN day is stored as 0 but never matches, so (c, 0) can sit
-    // in the map twice until a growth re-adds, and merges, them.
-    const list = [[0, NaN, 0.1], [4, NaN, 5e-324], [0, START, 5e-324], [1, NaN, 5e-324], [1, START, -0.1], [0, NaN, 5e-324], [4, NaN, 5e-324], [0, START + DAY, 1e-300], [0, START, -5e-324]] as const;
-    const rows = columns(list.map(([cust, ts, amount]) => ({ cust, ts, amount, margin: 0 })), false);
-    expectSameState(aggregate(native, rows, 5), aggregate(jsKernels, rows, 5));
-  });
-
-  it('grows the day map at the same points as TypeScript on 300k rows into 20k customers', () => {
-    const rows = bulkRows(300_000, 20_000, 400);
-    const got = aggregate(native, rows, 20_000, [65_536, 131_072, 200_000]);
-    expectSameState(got, aggregate(jsKernels, rows, 20_000));
-    expect(got.days.capacity).toBeGreaterThan(1024 * 64);
-  });
-
+parity('the Aggregator', (native) => {
   it('gives the same customer table through Aggregator and finalize', () => {
     const asOf = parseAsOf('2025-03-01');
     const ids = [1, 2, 'x', '07', 3, 1, 2, 'x', 42, '42'];
@@ -226,35 +147,10 @@ parity('aggregateRows', (native) => {
   });
 });
 
-describe.runIf(nativeKernels)('aggregateRows, native errors', () => {
-  const native = nativeKernels!;
-
-  it('refuses a customer number beyond the state with SEG_ERR_NATIVE', () => {
-    const state = new AggregateState(4);
-    state.ensure(4);
-    const run = () => native.aggregateRows(state, Int32Array.of(1, 4096), Float64Array.of(START, START), Float64Array.of(1, 1), null, 2);
-    expect(run).toThrow(NativeError);
-    expect(run).toThrow(/customer 4096 is beyond/);
-    try {
-      run();
-    } catch (err) {
-      expect((err as NativeError).code).toBe('SEG_ERR_NATIVE');
-      expect(((err as NativeError).cause as { code: string }).code).toBe('ERR_NATIVE_RANGE');
-    }
-  });
-
-  it('refuses row arrays shorter than n', () => {
-    const state = new AggregateState(4);
-    expect(() => native.aggregateRows(state, new Int32Array(2), new Float64Array(2), new Float64Array(2), null, 3)).toThrow(NativeError);
-  });
-});
-
 describe.runIf(nativeKernels)('native kernels, shared memory', () => {
   const native = nativeKernels!;
 
   it('refuse an output array that shares memory with an input, instead of aliasing it', () => {
-    const state = new AggregateState(4);
-    expect(() => native.aggregateRows(state, new Int32Array(2), state.revenue.subarray(0, 2), new Float64Array(2), null, 2)).toThrow(/share memory/);
     const ids = Int32Array.of(1, 2, 3);
     expect(() => native.createInterner().internIds(ids, ids)).toThrow(/share memory/);
   });
