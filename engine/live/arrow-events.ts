@@ -83,7 +83,8 @@ function keysOf(vector: Parameters<typeof arrowCells>[0], n: number, keys: IdKey
     }
     return ids;
   }
-  const at = arrowCells(vector);
+  // Made when a cell needs it: for a Utf8 column it decodes every cell at once.
+  let at: ((i: number) => unknown) | null = null;
   // Utf8 chunks without nulls: plain ASCII ids are looked up by their bytes (no string per row);
   // any other cell reads as parseBatch reads it.
   let row = 0;
@@ -95,7 +96,10 @@ function keysOf(vector: Parameters<typeof arrowCells>[0], n: number, keys: IdKey
       let k: KeyResult;
       if (offsets !== null && bytes !== null && offsets[j + 1]! - offsets[j]! <= MAX_CACHED_BYTES && isAscii(bytes, offsets[j]!, offsets[j + 1]!)) {
         k = keys.keyOf(bytes, offsets[j]!, offsets[j + 1]!);
-      } else k = customerKeyFromValue(at(row));
+      } else {
+        at ??= arrowCells(vector);
+        k = customerKeyFromValue(at(row));
+      }
       if (k === undefined || k === null) return null;
       ids[row] = k;
     }

@@ -9,7 +9,7 @@
  *
  * Only plain ASCII ids up to MAX_CACHED_BYTES are cached (the caller makes other strings as
  * before). The table holds at most MAX_ENTRIES ids and starts over when full, so its memory is
- * bounded: about 5 MiB of tables plus the ids' keys and text, some 15 MiB when full.
+ * bounded: a 4 MiB table plus the ids' keys and texts, some 12 MiB when full.
  */
 import { type KeyResult, customerKeyFromText } from '../parse/parse-values.js';
 
@@ -22,8 +22,12 @@ const SLOTS = MAX_ENTRIES * 2;
 export class IdKeyCache {
   /** Pairs (entry, hash) per slot, entry -1 for empty: a probe reads both from one cache line. */
   private readonly slots = new Int32Array(2 * SLOTS).fill(-1);
-  private readonly starts = new Int32Array(MAX_ENTRIES + 1);
-  private arena = new Uint8Array(1 << 20);
+  /**
+   * Each id's text, compared with the bytes: for a text key it is the key itself, so the compare
+   * touches the string the aggregator's Map reads next (a separate copy of the bytes cost a
+   * cache miss more per row).
+   */
+  private readonly texts: string[] = [];
   private readonly keys: KeyResult[] = [];
 
   /** Ids held now. */
@@ -36,36 +40,30 @@ export class IdKeyCache {
     const len = end - start;
     let h = 0x811c9dc5;
     for (let i = start; i < end; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
-    const { slots, starts, arena } = this;
+    const slots = this.slots;
     let s = (h >>> 0) & (SLOTS - 1);
     for (;;) {
       const e = slots[2 * s]!;
       if (e === -1) break;
       if (slots[2 * s + 1] === h) {
-        const at = starts[e]!;
-        if (starts[e + 1]! - at === len) {
+        const text = this.texts[e]!;
+        if (text.length === len) {
           let i = 0;
-          while (i < len && arena[at + i] === b[start + i]) i++;
+          while (i < len && text.charCodeAt(i) === b[start + i]) i++;
           if (i === len) return this.keys[e];
         }
       }
       s = (s + 1) & (SLOTS - 1);
     }
     // New: made once from its text.
-    const key = customerKeyFromText(String.fromCharCode(...b.subarray(start, end)));
+    const text = String.fromCharCode(...b.subarray(start, end));
+    const key = customerKeyFromText(text);
     if (this.keys.length === MAX_ENTRIES) {
       this.clear();
       return key;
     }
     const e = this.keys.length;
-    const at = this.starts[e]!;
-    if (at + len > this.arena.length) {
-      const grown = new Uint8Array(Math.max(this.arena.length * 2, at + len));
-      grown.set(this.arena.subarray(0, at));
-      this.arena = grown;
-    }
-    this.arena.set(b.subarray(start, end), at);
-    this.starts[e + 1] = at + len;
+    this.texts.push(typeof key === 'string' && key.length === len ? key : text);
     this.keys.push(key);
     slots[2 * s] = e;
     slots[2 * s + 1] = h;
@@ -74,6 +72,7 @@ export class IdKeyCache {
 
   private clear(): void {
     this.slots.fill(-1);
+    this.texts.length = 0;
     this.keys.length = 0;
   }
 }
