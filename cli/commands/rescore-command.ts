@@ -106,7 +106,7 @@ export function rescoreCommand(program: Command): void {
       if (clusterConfig && opts.input === '-') throw new ArgumentError('--cluster reads files every node can open, not standard input');
       if (opts.tasks !== undefined && !(Number.isInteger(opts.tasks) && opts.tasks >= 1)) throw new ArgumentError('--tasks must be a whole number >= 1');
       // The NATS client loads only on the cluster path.
-      const cluster = clusterConfig ? await (await import('../../engine/cluster/nats-connection.js')).connectCluster(clusterConfig) : null;
+      const cluster = clusterConfig ? await import('../../engine/cluster/nats-connection.js').then((m) => m.connectCluster(clusterConfig, m.REQUEST_TIMEOUT_MS.rescore)) : null;
       const run = cluster
         ? async (o: RescoreOptions) => (await import('../../engine/cluster/rescore-cluster.js')).clusterRescore({ ...o, cluster, ...(opts.tasks ? { tasks: opts.tasks } : {}) })
         : rescore;

@@ -20,9 +20,9 @@ export function rescoreNodeCommand(program: Command): void {
       const config = clusterConfigOf(opts, opts.config !== undefined ? (await loadConfig(opts.config)).cluster : undefined);
       if (config === null) throw new ArgumentError('rescore-node needs --cluster URLS (or a config file with a cluster block)');
       // The NATS client loads only here: the single machine never imports it.
-      const { connectCluster } = await import('../../engine/cluster/nats-connection.js');
+      const { connectCluster, REQUEST_TIMEOUT_MS } = await import('../../engine/cluster/nats-connection.js');
       const { startRescoreNode } = await import('../../engine/cluster/rescore-node.js');
-      const cluster = await connectCluster(config);
+      const cluster = await connectCluster(config, REQUEST_TIMEOUT_MS.rescore);
       const node = await startRescoreNode(cluster, (line) => process.stdout.write(`${config.node}: ${line}\n`));
       process.stdout.write(`${config.node}: taking rescore tasks from ${config.servers.join(',')}\n`);
       await new Promise<void>((resolve) => {

@@ -179,7 +179,11 @@ export interface FoldRange {
 export async function foldRanges(cluster: NatsCluster, shards: number): Promise<FoldRange[]> {
   const out: FoldRange[] = [];
   for (let shard = 0; shard < shards; shard++) {
-    const info = await cluster.jsm.streams.info(eventStream(shard)).catch(() => null);
+    // A stream no serve node made yet holds nothing; any other failure (a timeout) must not fold less than was acknowledged.
+    const info = await cluster.jsm.streams.info(eventStream(shard)).catch((error: unknown) => {
+      if (/stream not found/i.test((error as Error).message)) return null;
+      throw error;
+    });
     if (info && info.state.messages > 0) out.push({ shard, first: info.state.first_seq, last: info.state.last_seq });
   }
   return out;

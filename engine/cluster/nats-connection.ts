@@ -46,8 +46,11 @@ export function replicasFor(nc: NatsConnection): number {
   return known >= REPLICAS ? REPLICAS : 1;
 }
 
+/** How long a JetStream request may take: a server's 202 path keeps it short, a rescore's object traffic on a loaded machine needs longer. */
+export const REQUEST_TIMEOUT_MS = { serve: 10_000, rescore: 30_000 } as const;
+
 /** Connects to the cluster; a cluster that cannot be reached is SEG_ERR_NOT_READY. */
-export async function connectCluster(config: ClusterConfig): Promise<NatsCluster> {
+export async function connectCluster(config: ClusterConfig, timeoutMs: number = REQUEST_TIMEOUT_MS.serve): Promise<NatsCluster> {
   let nc: NatsConnection;
   try {
     nc = await connect({
@@ -61,8 +64,8 @@ export async function connectCluster(config: ClusterConfig): Promise<NatsCluster
   } catch (error) {
     throw new NotReadyError(`cannot reach the NATS cluster at ${config.servers.join(',')}: ${(error as Error).message}`, { cause: error });
   }
-  const js = jetstream(nc, { timeout: 10_000 });
-  const jsm = await jetstreamManager(nc, { timeout: 10_000 });
+  const js = jetstream(nc, { timeout: timeoutMs });
+  const jsm = await jetstreamManager(nc, { timeout: timeoutMs });
   const kvm = new Kvm(nc);
   const buckets = new Map<string, Promise<KV>>();
   return {
