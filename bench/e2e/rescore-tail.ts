@@ -1,0 +1,95 @@
+/**
+ * The rescore's serial tail alone — the models, the scores, the snapshot's encode and its publish —
+ * as a whole process per run: each run reads and aggregates the input once (not measured), then
+ * times every stage of the tail one after the other, wall and CPU seconds (every thread). `--root`
+ * points at another checkout's built dist/ (a before/after pair); runs alternate per round.
+ * In a rescore with workers the models run on their own thread beside the scores (model-thread.ts);
+ * here the stages run in a row, so each one's CPU is its own.
+ *
+ *   node --import tsx bench/e2e/rescore-tail.ts [--input FILE] [--as-of 2025-12-31] [--rounds 2] [--root DIR ...] [--engine native]
+ *
+ * The input defaults to the DuckDB-written 10M-row file of rescore-vs-duckdb (made by that bench).
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const args = process.argv.slice(2);
+const opt = (name: string, dflt: string): string => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1]! : dflt;
+};
+const input = opt('input', join(tmpdir(), 'segstream-bench-1000000-10000000', 'duckdb.parquet'));
+const roots = args.flatMap((a, i) => (args[i - 1] === '--root' ? [resolve(a)] : []));
+if (roots.length === 0) roots.push(resolve('.'));
+
+async function child(): Promise<void> {
+  const root = resolve(opt('root', '.'));
+  const engine = opt('engine', 'native') as 'native' | 'js';
+  const imp = (p: string) => import(pathToFileURL(`${root}/dist/engine/${p}`).href);
+  const { parseConfig } = await imp('config/load-config.js');
+  const { buildColumnMap } = await imp('read/column-map.js');
+  const { listInputSet } = await imp('read/open-input.js');
+  const { InputDialect } = await imp('parse/input-dialect.js');
+  const { decideFromHead } = await imp('rescore/input-decisions.js');
+  const { aggregateParallel } = await imp('pool/parallel-aggregate.js');
+  const { parseAsOf } = await imp('rescore/as-of.js');
+  const { loadKernels } = await imp('kernels/load-kernels.js');
+  const { fitPredictions } = await imp('rescore/fit-predictions.js');
+  const { scoreBase } = await imp('rescore/score-base.js');
+  const customersFile = await imp('snapshot/customers-file.js');
+  const { publishSnapshot } = await imp('snapshot/snapshot-publisher.js');
+  const config = parseConfig({});
+  const readOptions = { columns: buildColumnMap(config.input.columns), batchSize: 65_536 };
+  const { files } = await listInputSet(input, {});
+  const dialect = new InputDialect({ tsFormat: config.input.ts_format, decimal: config.input.decimal });
+  await decideFromHead(files[0], readOptions, dialect);
+  const asOf = parseAsOf(opt('as-of', '2025-12-31'));
+  const { table } = await aggregateParallel(files, readOptions, { workers: 2, engine, windowDays: [config.tiers.window_days], asOfMs: asOf, readCutMs: asOf, dialect: dialect.decisions });
+  const kernels = loadKernels(engine);
+  const stages: Record<string, { wall_ms: number; cpu_ms: number }> = {};
+  const timed = async <T>(name: string, run: () => T | Promise<T>): Promise<T> => {
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    const out = await run();
+    const cpu = process.cpuUsage(cpu0);
+    stages[name] = { wall_ms: Math.round(performance.now() - t0), cpu_ms: Math.round((cpu.user + cpu.system) / 1000) };
+    return out;
+  };
+  const fit = await timed('models', () => fitPredictions(table, config, { engine }));
+  const scored = await timed('score', () => scoreBase(table, config, null, fit.columns, kernels.quantileThresholds));
+  // A tree from before the chunked encode has only the whole-file one.
+  const bytes = await timed('encode', () => {
+    const t = customersFile.buildCustomersTable(scored);
+    return customersFile.encodeCustomerChunks ? customersFile.encodeCustomerChunks(t) : customersFile.encodeCustomers(t);
+  });
+  const dataDir = mkdtempSync(join(tmpdir(), 'segstream-tail-'));
+  try {
+    await timed('publish', () => publishSnapshot(dataDir, 'tail', { 'manifest.json': '{}', 'customers.arrow': bytes, 'rejects.ndjson': '' }, 1));
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  const total = Object.values(stages).reduce((s, v) => ({ wall_ms: s.wall_ms + v.wall_ms, cpu_ms: s.cpu_ms + v.cpu_ms }), { wall_ms: 0, cpu_ms: 0 });
+  console.log(JSON.stringify({ customers: table.size, bgnbd_iterations: fit.manifest.bgnbd?.iterations, stages, total }));
+}
+
+function main(): void {
+  if (!existsSync(input)) {
+    console.log(`rescore-tail: no ${input}; run \`npm run bench -- --only rescore-vs-duckdb\` first or pass --input`);
+    return;
+  }
+  const rounds = Number(opt('rounds', '2'));
+  for (let r = 0; r < rounds; r++) {
+    const order = r % 2 === 1 ? [...roots].reverse() : roots;
+    for (const root of order) {
+      const out = execFileSync(process.execPath, ['--import', 'tsx', new URL(import.meta.url).pathname, '--child', '--root', root, '--input', input, '--as-of', opt('as-of', '2025-12-31'), '--engine', opt('engine', 'native')], { encoding: 'utf8', maxBuffer: 1 << 24 });
+      const load = readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
+      console.log(`round ${r} ${root} load ${load} ${out.trim().split('\n').pop()}`);
+    }
+  }
+}
+
+if (args.includes('--child')) await child();
+else main();
