@@ -1,7 +1,8 @@
 /**
  * CSV scan + parse, the native scanner (engine/read/csv-native.ts) against the TypeScript scanner
  * and, with `--root`, against another checkout's native scanner (a before/after pair), alternating
- * round by round, each measurement in a child process of its own. Two kinds of work:
+ * round by round, each measurement in a child process of its own running the checkout's built
+ * dist/ (build each first: `npx tsc -p tsconfig.json`). Two kinds of work:
  *
  *   scan + parse  readCsv, then each batch as the sink parses it: arrowRows (parse-batch.ts,
  *                 columns straight from the buffers), or parseBatch row by row where arrowRows
@@ -43,15 +44,16 @@ interface Measure {
 
 if (args.includes('--child')) {
   // One measurement: this process reads one file once with the scanner of one checkout.
+  // The checkout's built JavaScript, as a rescore runs it (no TypeScript loader in the process).
   const root = resolve(opt('root') ?? '.');
-  const imp = (p: string) => import(pathToFileURL(join(root, 'engine', p)).href);
-  const { InputDialect } = await imp('parse/input-dialect.ts');
-  const { arrowRows, parseBatch } = await imp('parse/parse-batch.ts');
-  const { RejectLog } = await imp('parse/reject-log.ts');
-  const { readCsv } = await imp('read/csv-reader.ts');
-  const { nativeCsvBinding } = await imp('read/csv-native.ts');
-  const { DEFAULT_COLUMN_MAP } = await imp('read/raw-batch.ts');
-  const { decideFromHead } = await imp('rescore/input-decisions.ts');
+  const imp = (p: string) => import(pathToFileURL(join(root, 'dist', 'engine', p)).href);
+  const { InputDialect } = await imp('parse/input-dialect.js');
+  const { arrowRows, parseBatch } = await imp('parse/parse-batch.js');
+  const { RejectLog } = await imp('parse/reject-log.js');
+  const { readCsv } = await imp('read/csv-reader.js');
+  const { nativeCsvBinding } = await imp('read/csv-native.js');
+  const { DEFAULT_COLUMN_MAP } = await imp('read/raw-batch.js');
+  const { decideFromHead } = await imp('rescore/input-decisions.js');
   const scanner = opt('scanner') as 'js' | 'native';
   if (scanner === 'native' && nativeCsvBinding() === null) throw new Error(`${root}: the addon has no CSV scanner (npm run build:native)`);
   const path = opt('input')!;
@@ -109,6 +111,7 @@ const contestants = [
 ];
 
 function measure(c: (typeof contestants)[number], input: string, work: string): Measure {
+  if (!existsSync(join(c.root, 'dist', 'engine', 'read', 'csv-reader.js'))) throw new Error(`${c.root}: no dist/ (npx tsc -p tsconfig.json there first)`);
   const out = execFileSync(process.execPath, ['--import', 'tsx', new URL(import.meta.url).pathname, '--child', '--root', c.root, '--scanner', c.scanner, '--input', input, '--work', work], {
     encoding: 'utf8',
     maxBuffer: 1 << 24,
