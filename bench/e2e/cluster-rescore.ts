@@ -97,7 +97,14 @@ async function run(variant: Variant, round: number): Promise<void> {
   const extra = variant === 'single' ? ['--workers', '1'] : ['--cluster', urls, '--node', 'a', '--tasks', '12'];
   const load = loadavg()[0]!;
   const natsBefore = natsCpu();
-  const r = timedProcess(process.execPath, [cli, ...base, ...extra], root);
+  let r: ReturnType<typeof timedProcess>;
+  try {
+    r = timedProcess(process.execPath, [cli, ...base, ...extra], root);
+  } catch (error) {
+    // A failed run must not leave its nodes taking tasks.
+    await stopNodes(nodes);
+    throw error;
+  }
   const nodeCpu = await stopNodes(nodes);
   const natsSpent = natsCpu() - natsBefore;
   const summary = JSON.parse(r.stdout) as Summary;

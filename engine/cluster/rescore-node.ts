@@ -32,7 +32,7 @@ import type { Share } from '../pool/plan-shares.js';
 import { combineParts, toTablePart } from '../pool/table-pack.js';
 import { type ShareResult, sinkShare } from '../pool/worker-tasks.js';
 import type { ReadOptions } from '../read/raw-batch.js';
-import { type NatsCluster, replicasFor } from './nats-connection.js';
+import { type NatsCluster, replicasFor, retryTimeouts } from './nats-connection.js';
 import { decodePack, decodePart, encodePack, encodePart, getRequired, openPartialStore, partialName, putObject } from './partial-store.js';
 import { type BaseThresholds, type Brackets, encodeSelect, encodeShardStats, type HeldShard, holdShard, type ScoreParams, type ShardSums, scoreShard, type TailParams } from './shard-score.js';
 import { ensureTaskQueue, jobBucket, jobKey, taskConsumer, whileWorking } from './task-queue.js';
@@ -226,7 +226,8 @@ export async function startRescoreNode(cluster: NatsCluster, log: NodeLog = () =
   async function failed(msg: JsMsg, task: RescoreTask, name: string, delivery: number, error: unknown): Promise<void> {
     const maxDeliver = (await consumer.info(true).catch(() => null))?.config.max_deliver ?? 1;
     const code = (error as { code?: string }).code;
-    const final = code !== undefined || delivery >= maxDeliver;
+    // Only segstream's own codes say the input is bad; a NATS error's code (a timeout) is worth another delivery.
+    const final = (typeof code === 'string' && code.startsWith('SEG_ERR_')) || delivery >= maxDeliver;
     log(`failed ${name}: ${(error as Error).message}${final ? '' : ' (retried)'}`);
     if (final) {
       const record: FailedRecord = { code, message: (error as Error).message, node: cluster.config.node };
@@ -310,7 +311,7 @@ async function runSelectTask(task: SelectTaskMsg, node: string, delivery: number
 async function runScoreTask(task: ScoreTaskMsg, node: string, delivery: number, store: ObjectStore, snapshots: ObjectStore, kv: KV, held: Map<string, HeldShard>): Promise<void> {
   const sb = task.config.spend_bands;
   const shard = await heldShard(task.job, task.shard, task.asOfMs, sb.edges ? null : sb.by, store, held);
-  const previousBytes = task.previousJob === null ? null : await snapshots.getBlob(snapshotName.customers(task.previousJob, task.shard));
+  const previousBytes = task.previousJob === null ? null : await retryTimeouts(() => snapshots.getBlob(snapshotName.customers(task.previousJob!, task.shard)));
   const { bytes, sums } = scoreShard(shard, { config: task.config, thresholds: task.thresholds, fitted: task.fitted }, previousBytes ? decodeCustomers(previousBytes) : null);
   const info = await putObject(snapshots, snapshotName.customers(task.job, task.shard), bytes);
   const record: ScoredRecord = { ...sums, object: { name: info.name, size: info.size, digest: info.digest }, node, delivery };
