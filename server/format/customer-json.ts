@@ -283,7 +283,7 @@ export class CustomerJson {
   }
 
   /** The JSON of one customer, or null when neither the snapshot nor the live events know it. */
-  one(key: CustomerKey): Buffer | null {
+  one(key: CustomerKey): string | null {
     const row = this.state.lookup(key);
     this.out.reset();
     if (row >= 0) {
@@ -291,7 +291,7 @@ export class CustomerJson {
       this.gather(1);
       this.writeRow(0, 1, row);
     } else if (row !== LIVE || !this.writeLive(key)) return null;
-    return this.out.take();
+    return this.out.takeText();
   }
 
   /**

