@@ -233,6 +233,9 @@ export function minimizeWarmOrCold(f: Objective, cold: ArrayLike<number>, warm: 
   return { ...minimizeBfgs(f, cold, opts), warm: false };
 }
 
+/** Iterations the coarse fit may take: a cold BG/NBD fit of a million customers takes ~40. */
+const COARSE_ITERATIONS = 100;
+
 /** Customers in a coarse fit's sample ({@link minimizeCoarseToFine}): enough that its optimum lies within a few percent of the whole base's. */
 export const SAMPLE_CUSTOMERS = 65_536;
 
@@ -251,7 +254,8 @@ export function minimizeCoarseToFine(
   f: Objective, coarse: Objective | null, cold: ArrayLike<number>, warm: ArrayLike<number> | null, opts: BfgsOptions = {},
 ): WarmBfgsResult {
   if (coarse !== null) {
-    const pre = minimizeWarmOrCold(coarse, cold, warm, opts);
+    // Capped: a sample that will not converge (a degenerate one) must not cost hundreds of steps.
+    const pre = minimizeWarmOrCold(coarse, cold, warm, { ...opts, maxIterations: Math.min(COARSE_ITERATIONS, opts.maxIterations ?? 500) });
     if (pre.converged) {
       const inverseHessian = inverseHessianAt(coarse, pre.x);
       const res = minimizeBfgs(f, pre.x, { ...opts, ...(inverseHessian ? { inverseHessian } : {}), maxIterations: Math.min(WARM_ITERATIONS, opts.maxIterations ?? 500) });
