@@ -14,12 +14,15 @@
  *
  *   node --import tsx bench/e2e/http-events.ts [--customers 1000000] [--connections 8]
  *     [--duration 10] [--batch 10000] [--rounds 2] [--lookup-connections 100] [--lookup-rounds 2]
- *     [--job-input FILE] [--no-job]
+ *     [--job-input FILE] [--no-job] [--ids integer|text]
+ *
+ * `--ids text` posts and looks up the text-id base's ids (`C0000123`, http-harness.ts); its job,
+ * unless --job-input names one, reads that base's own input.
  */
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { tableFromArrays, tableToIPC } from 'apache-arrow';
+import { makeVector, Table, tableToIPC, Utf8, vectorFromArray } from 'apache-arrow';
 import type autocannon from 'autocannon';
 import { generate } from '../../engine/generate/index.js';
 import { benchData, flag, load, report, rssOf, spawnHello, spawnSegstream } from './http-harness.js';
@@ -65,12 +68,15 @@ const rounds = Number(flag('rounds', '2'));
 const lookupConnections = Number(flag('lookup-connections', '100'));
 const lookupRounds = Number(flag('lookup-rounds', '2'));
 const withJob = !process.argv.includes('--no-job');
-const shared = await benchData(customers);
+const textIds = flag('ids', 'integer') === 'text';
+const shared = await benchData(customers, { ids: textIds ? 'text' : 'integer' });
 const input = shared.input;
+/** The id of customer n as the base holds it. */
+const idOf = (n: number): number | string => (textIds ? `C${String(n).padStart(7, '0')}` : n);
 
 /** A data directory of this bench's own with the shared one's live snapshot alone (no log, no archive, no folded marker). */
 async function privateData(from: string): Promise<string> {
-  const dir = join(dirname(from), '..', `segstream-bench-http-events-${customers}`, 'data');
+  const dir = join(dirname(from), '..', `segstream-bench-http-events-${customers}${textIds ? '-text' : ''}`, 'data');
   await rm(dir, { recursive: true, force: true });
   const id = (await readFile(join(from, 'CURRENT'), 'utf8')).trim();
   await mkdir(join(dir, 'snapshots', id), { recursive: true });
@@ -85,6 +91,7 @@ async function privateData(from: string): Promise<string> {
 async function jobInputFile(): Promise<string> {
   const given = flag('job-input', '');
   if (given !== '') return given;
+  if (textIds) return input;
   const file = join(dirname(input), `job-${customers * 10}.parquet`);
   if (!existsSync(file)) {
     process.stderr.write(`generating the job's input, ${(customers * 10).toLocaleString('en-US')} rows, in ${file} (once)\n`);
@@ -101,14 +108,18 @@ const day = Date.parse('2026-07-01T00:00:00Z');
 const bodyRows = (b: number) =>
   Array.from({ length: batch }, (_, i) => {
     const at = b * batch + i;
-    return { customer_id: 1 + ((at * 7919) % customers), ts: day + at * 1000, amount: Math.round(1000 + (at % 97) * 37) / 100 };
+    return { customer_id: idOf(1 + ((at * 7919) % customers)), ts: day + at * 1000, amount: Math.round(1000 + (at % 97) * 37) / 100 };
   });
 const jsonBodies = Array.from({ length: BODIES }, (_, b) => JSON.stringify(bodyRows(b).map((r) => ({ ...r, ts: new Date(r.ts).toISOString() }))));
 const arrowBodies = Array.from({ length: BODIES }, (_, b) => {
   const rows = bodyRows(b);
   return Buffer.from(
     tableToIPC(
-      tableFromArrays({ customer_id: Int32Array.from(rows, (r) => r.customer_id), ts: Float64Array.from(rows, (r) => r.ts), amount: Float64Array.from(rows, (r) => r.amount) }),
+      new Table({
+        customer_id: textIds ? vectorFromArray(rows.map((r) => r.customer_id as string), new Utf8()) : makeVector(Int32Array.from(rows, (r) => r.customer_id as number)),
+        ts: makeVector(Float64Array.from(rows, (r) => r.ts)),
+        amount: makeVector(Float64Array.from(rows, (r) => r.amount)),
+      }),
       'stream',
     ),
   );
@@ -127,6 +138,7 @@ let seg = await serve();
 const results: object[] = [];
 const meta: Record<string, unknown> = {
   customers,
+  ids: textIds ? 'text' : 'integer',
   connections,
   duration_s: duration,
   batch_rows: batch,
@@ -175,7 +187,7 @@ try {
 
   // Lookups idle, then while a rescore job runs (in its own process at the lowest priority), in
   // rounds: each round an idle window, then a fresh job and a window while it runs (cancelled after).
-  const ids = Array.from({ length: 1000 }, () => 1 + Math.floor(Math.random() * customers));
+  const ids = Array.from({ length: 1000 }, () => idOf(1 + Math.floor(Math.random() * customers)));
   const lookups: autocannon.Request[] = ids.map((id) => ({ method: 'GET', path: `/v1/customers/${id}` }));
   await load('warm-up', { url: seg.url, connections: lookupConnections, duration: 2, requests: lookups });
   const p99Ratios: number[] = [];
