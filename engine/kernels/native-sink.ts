@@ -194,22 +194,34 @@ export function sinkKernels(b: NativeBinding): SinkKernels {
 
 function sumsOf(out: unknown[], windows: readonly number[]): SinkSums {
   const col = (i: number): Float64Array => new Float64Array(out[i] as ArrayBuffer);
-  const customerId = out[0] as string[];
   const sums: CustomerSums = {
-    customerId,
-    orders: col(2),
-    returns: col(3),
-    revenue: col(4),
-    returnedAmount: col(5),
-    margin: col(6),
-    firstTs: col(7),
-    lastTs: col(8),
-    purchaseDays: col(9),
-    repeatSum: col(10),
-    lastYear: col(11),
-    windows: new Map(windows.map((w, k) => [w, col(12 + k)])),
+    customerId: idsOf(out[0] as string | string[], new Uint32Array(out[1] as ArrayBuffer)),
+    orders: col(3),
+    returns: col(4),
+    revenue: col(5),
+    returnedAmount: col(6),
+    margin: col(7),
+    firstTs: col(8),
+    lastTs: col(9),
+    purchaseDays: col(10),
+    repeatSum: col(11),
+    lastYear: col(12),
+    windows: new Map(windows.map((w, k) => [w, col(13 + k)])),
   };
-  return { sums, order: col(1) };
+  return { sums, order: col(2) };
+}
+
+/** The ids as the addon sends them: one string cut at `lengths` (UTF-16 units), or already an array. */
+function idsOf(ids: string | string[], lengths: Uint32Array): string[] {
+  if (typeof ids !== 'string') return ids;
+  const out = new Array<string>(lengths.length);
+  let at = 0;
+  for (let c = 0; c < lengths.length; c++) {
+    const end = at + lengths[c]!;
+    out[c] = ids.substring(at, end);
+    at = end;
+  }
+  return out;
 }
 
 /** Rows `0..n` of `keys` for which `take(i)` holds as an Arrow-style Utf8 column (other rows empty). */

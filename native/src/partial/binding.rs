@@ -258,26 +258,55 @@ pub fn sink_pack(call: &Call) -> Result<RawValue> {
     call.js_array(values.len(), |i| Ok(values[i]))
 }
 
-/// `[customerIds: string[], order, orders, returns, revenue, returned, margin, firstTs, lastTs,
+/// `[ids, idLengths, order, orders, returns, revenue, returned, margin, firstTs, lastTs,
 /// purchaseDays, repeatSum, lastYear, ...windows]` (ArrayBuffers of Float64, money in units).
+/// The customers' ids (the decimal text of an integer key) come as one string, `idLengths`
+/// (Uint32) giving each one's length in UTF-16 units, for JS to cut with `substring`: a million
+/// strings made and stored one Node-API call at a time cost more than the rest of the gather. A
+/// key that is not valid UTF-8 (JS would decode it with replacements) sends `ids` as an array of
+/// strings instead, and `idLengths` empty; so does a base whose ids would make too long a string.
 fn columns(call: &Call, out: Columns) -> Result<RawValue> {
     let Columns { order, orders, returns, revenue, returned, margin, first_ts, last_ts, purchase_days, repeat_sum, last_year, windows, keys, interners } = out;
-    let mut buffers = vec![order, orders, returns, revenue, returned, margin, first_ts, last_ts, purchase_days, repeat_sum, last_year];
-    buffers.extend(windows);
-    let len = 1 + buffers.len();
-    let mut buffers = buffers.into_iter();
-    let mut text = [0u8; 24];
-    call.js_array(len, |i| {
-        if i == 0 {
-            call.js_array(keys.len(), |c| {
-                let (src, k) = keys[c];
-                match interners[src as usize].key(k as usize) {
-                    (Some(v), _) => call.string(decimal(v, &mut text)),
-                    (None, t) => call.string(t),
+    let mut digits = [0u8; 24];
+    let mut all = Vec::with_capacity(keys.len() * 8);
+    let mut lengths: Vec<u32> = Vec::with_capacity(keys.len());
+    let mut valid = true;
+    for &(src, k) in &keys {
+        match interners[src as usize].key(k as usize) {
+            (Some(v), _) => {
+                let t = decimal(v, &mut digits);
+                all.extend_from_slice(t);
+                lengths.push(t.len() as u32);
+            }
+            (None, t) => {
+                all.extend_from_slice(t);
+                if t.is_ascii() {
+                    lengths.push(t.len() as u32);
+                } else if let Ok(text) = std::str::from_utf8(t) {
+                    lengths.push(text.encode_utf16().count() as u32);
+                } else {
+                    valid = false;
                 }
-            })
-        } else {
-            call.buffer(buffers.next().unwrap_or_default())
+            }
         }
-    })
+    }
+    // V8's strings stop short of 2^29 units: a bigger base goes as an array.
+    let ids = if valid && all.len() < 1 << 28 {
+        call.string(&all)?
+    } else {
+        lengths.clear();
+        call.js_array(keys.len(), |c| {
+            let (src, k) = keys[c];
+            match interners[src as usize].key(k as usize) {
+                (Some(v), _) => call.string(decimal(v, &mut digits)),
+                (None, t) => call.string(t),
+            }
+        })?
+    };
+    drop(all);
+    let mut values = vec![ids, call.buffer(lengths)?];
+    for v in [order, orders, returns, revenue, returned, margin, first_ts, last_ts, purchase_days, repeat_sum, last_year].into_iter().chain(windows) {
+        values.push(call.buffer(v)?);
+    }
+    call.js_array(values.len(), |i| Ok(values[i]))
 }
