@@ -228,7 +228,7 @@ export async function startRescoreNode(cluster: NatsCluster, log: NodeLog = () =
     const code = (error as { code?: string }).code;
     // Only segstream's own codes say the input is bad; a NATS error's code (a timeout) is worth another delivery.
     const final = (typeof code === 'string' && code.startsWith('SEG_ERR_')) || delivery >= maxDeliver;
-    log(`failed ${name}: ${(error as Error).message}${final ? '' : ' (retried)'}`);
+    log(`failed ${name}: ${(error as Error).message}${final ? '' : ' (retried)'}${process.env['SEGSTREAM_DEBUG'] ? `\n${(error as Error).stack ?? ''}` : ''}`);
     if (final) {
       const record: FailedRecord = { code, message: (error as Error).message, node: cluster.config.node };
       await kv.put(jobKey.failed(task.job), JSON.stringify(record)).catch(() => undefined);
