@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import type { IdColumn } from './kernels.js';
+import type { IdColumn } from './id-interner.js';
 
 /** `BINDING_VERSION` of bindings.rs this loader speaks; an older build is refused as stale. */
 export const BINDING_VERSION = 7;

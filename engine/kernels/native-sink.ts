@@ -10,7 +10,7 @@
  */
 import type { CustomerSums } from '../aggregate/derive-fields.js';
 import type { CustomerKey } from '../parse/parse-values.js';
-import type { IdColumn, IdInterner } from './kernels.js';
+import type { IdColumn, IdInterner } from './id-interner.js';
 import type { NativeBinding, SinkHandle } from './native-binding.js';
 import { mapNativeError } from './native-errors.js';
 
