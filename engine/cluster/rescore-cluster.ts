@@ -26,7 +26,7 @@ import { listInputSet, STDIN_PATH } from '../read/open-input.js';
 import { parseAsOf } from '../rescore/as-of.js';
 import { ColumnsSeen, decideFromHead, inputDecisions } from '../rescore/input-decisions.js';
 import { checkPublish } from '../rescore/publish-guard.js';
-import { type RescoreOptions, RescoreRefusedError, type RescoreSummary } from '../rescore/rescore.js';
+import { type RescoreOptions, RescoreRefusedError, type RescoreSummary, rejectsNdjson, rescoreSummary } from '../rescore/rescore.js';
 import { isoTime, type Manifest } from '../snapshot/manifest.js';
 import { newSnapshotId } from '../snapshot/snapshot-store.js';
 import { baseSums, scoreAcrossCluster } from './cluster-tail.js';
@@ -209,39 +209,16 @@ export async function clusterRescore(o: ClusterRescoreOptions): Promise<ClusterR
       publish: { reject_share: verdict.reject_share, anonymous_share: verdict.anonymous_share, forced },
       input: { decisions },
     };
-    const rejectsText = rejects.kept.map((r) => JSON.stringify(r)).join('\n') + (rejects.kept.length ? '\n' : '');
+    const rejectsText = rejectsNdjson(rejects);
     const objects: LivePointer['objects'] = tail.scored.map((s) => s.object);
     for (const [name, text] of [[snapshotName.manifest(job), JSON.stringify(manifest, null, 2)], [snapshotName.rejects(job), rejectsText]] as const) {
       const info = await putObject(snapshots, name, new TextEncoder().encode(text));
       objects.push({ name: info.name, size: info.size, digest: info.digest });
     }
     const live: LivePointer = { snapshot: id, job, shards, objects, folded: Object.fromEntries(events.map((e) => [String(e.shard), e.last])) };
-    const total = performance.now() - t0;
+    const facts = { decisions, warnings, timings, t0, writeFrom: tTail, rowsRead: stage.rowsRead, workers: 0, engine, refused, forced, verdict };
     const summary = (published: boolean): ClusterRescoreSummary => ({
-      snapshot: id,
-      as_of: manifest.as_of,
-      rows: manifest.rows,
-      rejects: manifest.rejects,
-      customers: manifest.customers,
-      purchasing_customers: manifest.purchasing_customers,
-      revenue: manifest.revenue,
-      input: decisions,
-      segments: manifest.segments,
-      spend_bands: manifest.spend_bands,
-      tiers: manifest.tiers,
-      lifecycle: manifest.lifecycle,
-      win_back: manifest.win_back,
-      warnings,
-      timings_ms: { ...timings, write: round(performance.now() - tTail), total: round(total) },
-      rows_per_second: Math.round(stage.rowsRead / (total / 1000)),
-      workers: 0,
-      engine,
-      peak_rss_bytes: process.resourceUsage().maxRSS * 1024,
-      published,
-      refused,
-      forced,
-      reject_share: verdict.reject_share,
-      anonymous_share: verdict.anonymous_share,
+      ...rescoreSummary(id, manifest, facts, published),
       cluster: clusterBlock(job, shards, stage.records, tail.scored, published ? live : (previous ?? live)),
     });
     if (refused.length > 0) {

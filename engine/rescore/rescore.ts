@@ -111,6 +111,58 @@ export interface RescoreSummary {
   readonly anonymous_share: number;
 }
 
+/** What a run adds to its manifest in the summary (rescore.ts and the cluster's rescore). */
+export interface RunFacts {
+  readonly decisions: RescoreSummary['input'];
+  readonly warnings: string[];
+  /** The run's stage timings; `write` (since `writeFrom`) and `total` (since `t0`) are added here. */
+  readonly timings: Record<string, number>;
+  readonly t0: number;
+  readonly writeFrom: number;
+  readonly rowsRead: number;
+  readonly workers: number;
+  readonly engine: RescoreSummary['engine'];
+  readonly refused: string[];
+  readonly forced: string[];
+  readonly verdict: { readonly reject_share: number; readonly anonymous_share: number };
+}
+
+/** The summary `--json` prints, from the manifest and the run's facts, measured now. */
+export function rescoreSummary(id: string, manifest: Manifest, run: RunFacts, published: boolean): RescoreSummary {
+  const total = performance.now() - run.t0;
+  return {
+    snapshot: id,
+    as_of: manifest.as_of,
+    rows: manifest.rows,
+    rejects: manifest.rejects,
+    customers: manifest.customers,
+    purchasing_customers: manifest.purchasing_customers,
+    revenue: manifest.revenue,
+    input: run.decisions,
+    segments: manifest.segments,
+    spend_bands: manifest.spend_bands,
+    tiers: manifest.tiers,
+    lifecycle: manifest.lifecycle,
+    win_back: manifest.win_back,
+    warnings: run.warnings,
+    timings_ms: { ...run.timings, write: round(performance.now() - run.writeFrom), total: round(total) },
+    rows_per_second: Math.round(run.rowsRead / (total / 1000)),
+    workers: run.workers,
+    engine: run.engine,
+    peak_rss_bytes: process.resourceUsage().maxRSS * 1024,
+    published,
+    refused: run.refused,
+    forced: run.forced,
+    reject_share: run.verdict.reject_share,
+    anonymous_share: run.verdict.anonymous_share,
+  };
+}
+
+/** The kept rejected rows as the snapshot's rejects.ndjson. */
+export function rejectsNdjson(rejects: RejectLog): string {
+  return rejects.kept.map((r) => JSON.stringify(r)).join('\n') + (rejects.kept.length ? '\n' : '');
+}
+
 /** A rescore the publishing guard refused; `summary` is what `--json` prints (`published: false`). */
 export class RescoreRefusedError extends PublishRefusedError {
   constructor(
@@ -274,37 +326,10 @@ async function runRescore(opts: RescoreOptions, modelThread: ModelThread | null)
     engine,
     input: { decisions },
   });
-  const rejectsText = rejects.kept.map((r) => JSON.stringify(r)).join('\n') + (rejects.kept.length ? '\n' : '');
+  const rejectsText = rejectsNdjson(rejects);
   const snapshotFiles = { 'manifest.json': JSON.stringify(manifest, null, 2), 'customers.arrow': customersBytes, 'rejects.ndjson': rejectsText };
-  const summarize = (published: boolean): RescoreSummary => {
-    const total = performance.now() - t0;
-    return {
-      snapshot: id,
-      as_of: manifest.as_of,
-      rows: manifest.rows,
-      rejects: manifest.rejects,
-      customers: manifest.customers,
-      purchasing_customers: manifest.purchasing_customers,
-      revenue: manifest.revenue,
-      input: decisions,
-      segments: manifest.segments,
-      spend_bands: manifest.spend_bands,
-      tiers: manifest.tiers,
-      lifecycle: manifest.lifecycle,
-      win_back: manifest.win_back,
-      warnings,
-      timings_ms: { ...timings, write: round(performance.now() - tScore), total: round(total) },
-      rows_per_second: Math.round(rowsRead / (total / 1000)),
-      workers: parallel ? (opts.workers ?? 0) : 0,
-      engine,
-      peak_rss_bytes: process.resourceUsage().maxRSS * 1024,
-      published,
-      refused,
-      forced,
-      reject_share: verdict.reject_share,
-      anonymous_share: verdict.anonymous_share,
-    };
-  };
+  const facts: RunFacts = { decisions, warnings, timings, t0, writeFrom: tScore, rowsRead, workers: parallel ? (opts.workers ?? 0) : 0, engine, refused, forced, verdict };
+  const summarize = (published: boolean): RescoreSummary => rescoreSummary(id, manifest, facts, published);
   if (refused.length > 0) {
     let kept: string;
     try {
