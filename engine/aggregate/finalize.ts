@@ -35,8 +35,7 @@ export function combine(parts: readonly Aggregator[], asOfMs: number, windowDays
     const kept: number[] = [];
     try {
       kept.push(kernels.sinks!.combine(ids, ids.map((_, share) => share), 0, 1, dayOf(asOfMs), windows));
-      const { sums } = kernels.sinks!.gather(kept.splice(0), windows);
-      return deriveFields({ ...sums, margin: hasMargin ? sums.margin : null }, asOfMs);
+      return kernels.sinks!.gather(kept.splice(0), windows, asOfMs, hasMargin);
     } finally {
       kernels.sinks!.free(ids, kept);
     }
@@ -58,8 +57,7 @@ export function orderCounts(s: AggregateState, n: number): { orders: ArrayLike<n
 export function finalize(agg: Aggregator, asOfMs: number, windowDays: readonly number[] = []): CustomerTable {
   if (agg.sink !== null) {
     // The sink's partitions are finalized in the addon and freed: the aggregator is spent.
-    const { sums } = agg.sink.finalize(dayOf(asOfMs), windowList(windowDays));
-    return deriveFields({ ...sums, margin: agg.hasMargin ? sums.margin : null }, asOfMs);
+    return agg.sink.finalize(asOfMs, windowList(windowDays), agg.hasMargin);
   }
   // One partial state needs no merging: its own arrays and day map are walked in place, which
   // costs half what packing it for combinePartials would (tests hold the two equal).

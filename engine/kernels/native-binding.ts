@@ -81,7 +81,7 @@ export interface NativeBinding extends Partial<NativeCsvBinding>, Partial<Native
   sinkPublish(h: SinkHandle): number;
   /** Forgets a published sink; 1 when it was registered. */
   sinkFree(id: number): number;
-  /** Every partition of one sink finalized: `[ids, idLengths, ...Float64 ArrayBuffers]` (native/src/partial/binding.rs `columns`). */
+  /** Every partition of one sink finalized and derived: `[idBytes, idOffsets, ...Float64 ArrayBuffers]` (native/src/partial/binding.rs `base`). */
   sinkFinalize(h: SinkHandle, asOfDay: number, windows: Float64Array): unknown[];
   /** The sink's whole state as one pack (native/src/partial/binding.rs `sink_pack`); the sink is spent. */
   sinkPack(h: SinkHandle): unknown[];

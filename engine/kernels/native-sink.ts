@@ -2,13 +2,15 @@
  * The native kernels' partial aggregate state (native/src/partial): an Aggregator on the native
  * kernel set interns into a sink and appends its rows there, instead of scattering them into an
  * AggregateState; finalize (one sink) and combine (one output partition of many, by id from any
- * thread of the process) hand back the per-customer sums deriveFields takes.
+ * thread of the process) derive DESIGN's per-customer fields in the addon (derive.rs, the twin of
+ * derive-fields.ts), and gather hands back the finalized base with its ids as UTF-8.
  *
  * A sink numbers customers with handles (`local << 7 | radix partition`), not 0..size-1: they
  * are stable, so a dictionary's mapping keeps them, but `keys()` is the way to the customers in
  * order of first appearance.
  */
-import type { CustomerSums } from '../aggregate/derive-fields.js';
+import { type AggregateField, type CustomerTable, tableWithIdText } from '../aggregate/customer-table.js';
+import { dayOf } from '../parse/parse-timestamp.js';
 import type { CustomerKey } from '../parse/parse-values.js';
 import type { IdColumn, IdInterner } from './id-interner.js';
 import type { NativeBinding, SinkHandle } from './native-binding.js';
@@ -20,12 +22,6 @@ function guard<R>(kernel: string, run: () => R): R {
   } catch (err) {
     throw mapNativeError(err, kernel);
   }
-}
-
-/** Finalized sums of some customers, in order of first appearance, with their `order` keys (partial-pack.ts `orderKey`). */
-export interface SinkSums {
-  readonly sums: CustomerSums;
-  readonly order: Float64Array;
 }
 
 const encoder = new TextEncoder();
@@ -95,10 +91,10 @@ export class NativeSink implements IdInterner {
     this.rows = io[1]!;
   }
 
-  /** Every customer finalized at day `asOfDay` with the revenue windows `windows` (days); the sink is empty afterwards. */
-  finalize(asOfDay: number, windows: readonly number[]): SinkSums {
-    const out = guard('sinkFinalize', () => this.b.sinkFinalize(this.handle, asOfDay, Float64Array.from(windows)));
-    return sumsOf(out, windows);
+  /** Every customer finalized at `asOfMs` with the revenue windows `windows` (days); the sink is empty afterwards. */
+  finalize(asOfMs: number, windows: readonly number[], hasMargin: boolean): CustomerTable {
+    const out = guard('sinkFinalize', () => this.b.sinkFinalize(this.handle, dayOf(asOfMs), Float64Array.from(windows)));
+    return tableOf(out, windows, asOfMs, hasMargin);
   }
 
   /** The whole state as a SinkPack, for the TypeScript merge (partial-pack.ts); the sink is spent. */
@@ -172,8 +168,11 @@ export interface SinkKernels {
    * process may `gather` it): returns its id.
    */
   combine(ids: readonly number[], shares: readonly number[], p: number, partitions: number, asOfDay: number, windows: readonly number[]): number;
-  /** The combined partitions `parts` as one base in order of first appearance (and freed); `windows` as given to `combine`. */
-  gather(parts: readonly number[], windows: readonly number[]): SinkSums;
+  /**
+   * The combined partitions `parts` as one base in order of first appearance (and freed), finalized
+   * at `asOfMs` (the day given to `combine`); `windows` as given to `combine`; without `hasMargin` the margins are null.
+   */
+  gather(parts: readonly number[], windows: readonly number[], asOfMs: number, hasMargin: boolean): CustomerTable;
   /** Forgets published sinks (what is left of them: combined partitions are freed already) and kept partitions. */
   free(sinks: readonly number[], parts?: readonly number[]): void;
 }
@@ -184,7 +183,8 @@ export function sinkKernels(b: NativeBinding): SinkKernels {
     create: () => new NativeSink(b),
     combine: (ids: readonly number[], shares: readonly number[], p: number, partitions: number, asOfDay: number, windows: readonly number[]) =>
       guard('sinkCombine', () => b.sinkCombine(Float64Array.from(ids), Float64Array.from(shares), p, partitions, asOfDay, Float64Array.from(windows))),
-    gather: (parts: readonly number[], windows: readonly number[]) => sumsOf(guard('partsGather', () => b.partsGather(Float64Array.from(parts))), windows),
+    gather: (parts: readonly number[], windows: readonly number[], asOfMs: number, hasMargin: boolean) =>
+      tableOf(guard('partsGather', () => b.partsGather(Float64Array.from(parts))), windows, asOfMs, hasMargin),
     free: (sinks: readonly number[], parts: readonly number[] = []) => {
       for (const id of sinks) guard('sinkFree', () => b.sinkFree(id));
       for (const id of parts) guard('partsFree', () => b.partsFree(id));
@@ -192,36 +192,27 @@ export function sinkKernels(b: NativeBinding): SinkKernels {
   });
 }
 
-function sumsOf(out: unknown[], windows: readonly number[]): SinkSums {
-  const col = (i: number): Float64Array => new Float64Array(out[i] as ArrayBuffer);
-  const sums: CustomerSums = {
-    customerId: idsOf(out[0] as string | string[], new Uint32Array(out[1] as ArrayBuffer)),
-    orders: col(3),
-    returns: col(4),
-    revenue: col(5),
-    returnedAmount: col(6),
-    margin: col(7),
-    firstTs: col(8),
-    lastTs: col(9),
-    purchaseDays: col(10),
-    repeatSum: col(11),
-    lastYear: col(12),
-    windows: new Map(windows.map((w, k) => [w, col(13 + k)])),
-  };
-  return { sums, order: col(2) };
-}
+/** The fields of the addon's base in the order they come (native/src/partial/derive.rs), after the ids; then the windows. */
+const BASE_FIELDS = ['orders', 'purchase_days', 'first_purchase_at', 'last_purchase_at', 'revenue', 'returns', 'returned_amount', 'margin', 'recency_days', 'tenure_days', 'aov', 'weekly_spend'] as const;
+const MEAN_REPEAT_VALUE = 2 + BASE_FIELDS.length;
+const LAST_YEAR_REVENUE = MEAN_REPEAT_VALUE + 1;
+const WINDOWS = LAST_YEAR_REVENUE + 1;
 
-/** The ids as the addon sends them: one string cut at `lengths` (UTF-16 units), or already an array. */
-function idsOf(ids: string | string[], lengths: Uint32Array): string[] {
-  if (typeof ids !== 'string') return ids;
-  const out = new Array<string>(lengths.length);
-  let at = 0;
-  for (let c = 0; c < lengths.length; c++) {
-    const end = at + lengths[c]!;
-    out[c] = ids.substring(at, end);
-    at = end;
-  }
-  return out;
+/** The addon's base (binding.rs `base`: `[idBytes, idOffsets, ...fields, ...windows]`) as a table. */
+function tableOf(out: unknown[], windows: readonly number[], asOfMs: number, hasMargin: boolean): CustomerTable {
+  const offsets = new Int32Array(out[1] as ArrayBuffer);
+  const size = offsets.length - 1;
+  const col = (i: number): Float64Array => (out[i] === undefined ? new Float64Array(size) : new Float64Array(out[i] as ArrayBuffer));
+  const fields = {} as Record<AggregateField, Float64Array>;
+  BASE_FIELDS.forEach((name, k) => {
+    fields[name] = col(2 + k);
+  });
+  if (!hasMargin) fields.margin.fill(Number.NaN);
+  const byDays = new Map(windows.map((w, k) => [w, col(WINDOWS + k)]));
+  fields.revenue_90d = byDays.get(90)!;
+  fields.revenue_365d = byDays.get(365)!;
+  const table = { size, asOfMs, asOfDay: dayOf(asOfMs), fields, windows: byDays, meanRepeatValue: col(MEAN_REPEAT_VALUE), lastYearRevenue: col(LAST_YEAR_REVENUE) };
+  return tableWithIdText(table, { offsets, data: new Uint8Array(out[0] as ArrayBuffer) });
 }
 
 /** Rows `0..n` of `keys` for which `take(i)` holds as an Arrow-style Utf8 column (other rows empty). */

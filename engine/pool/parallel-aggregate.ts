@@ -14,7 +14,6 @@
 import { Aggregator } from '../aggregate/aggregator.js';
 import type { CustomerTable } from '../aggregate/customer-table.js';
 import { endOfDay, windowList } from '../aggregate/finalize.js';
-import { deriveFields } from '../aggregate/derive-fields.js';
 import { type KernelMode, loadKernels } from '../kernels/load-kernels.js';
 import { jsKernels } from '../kernels/js-kernels.js';
 import type { Kernels } from '../kernels/kernels.js';
@@ -142,9 +141,8 @@ export async function aggregateParallel(files: readonly InputFile[], readOptions
     const tMerge = performance.now();
     let table: CustomerTable;
     if (native) {
-      // Every partition is still in the addon: one ordered base, each id made a string once, here.
-      const { sums } = kernels.sinks!.gather(kept.splice(0), windows);
-      table = deriveFields({ ...sums, margin: hasMargin ? sums.margin : null }, asOfMs);
+      // Every partition is still in the addon, derived by its merge task: one ordered base, its ids as UTF-8.
+      table = kernels.sinks!.gather(kept.splice(0), windows, asOfMs, hasMargin);
     } else table = combineParts(merged as TablePart[], asOfMs, dayOf(asOfMs));
     const { rejects, inputs, rowsRead } = bookkeeping(files, ordered, results, opts.format);
     if (extra) inputs.push({ path: '(event log)', format: 'wal', bytes: 0, rows: extra.rows });

@@ -43,7 +43,8 @@ function baseValues(base: ScoredBase): Record<CustomerColumn, ColumnValues> {
   const nulls = new Float64Array(base.table.size).fill(Number.NaN);
   const p = base.predictions;
   return {
-    customer_id: base.table.customerId,
+    // UTF-8 where the aggregation kept it so: no string per customer on the way to the file.
+    customer_id: base.table.idText ?? base.table.customerId,
     ...f,
     r_score: base.rfm.r,
     f_score: base.rfm.f,

@@ -2,9 +2,9 @@
 //! engine/kernels/native-binding.ts and used only by engine/kernels/native-sink.ts.
 
 use super::combine::{combine_partition, pack_partition, Columns, Pack};
+use super::derive::{derive, BasePart, Gathered};
 use super::sink::{OrderColumn, Partition, RADIX};
 use super::{find, free, keep, lock, publish, take_kept, SharedSink};
-use crate::ids::decimal;
 use crate::napi::{ensure_disjoint, span, Call, IdColumn, KernelError, RawValue, Result, TypeTag};
 
 const SINK_TAG: TypeTag = TypeTag { lower: 0x7365_6773_7472_6561, upper: 0x6d2d_736e_6b2d_0001 };
@@ -148,7 +148,7 @@ fn windows_arg(call: &Call, i: usize) -> Result<Vec<f64>> {
 }
 
 /// `(h, asOfDay, windows: Float64Array)`: every partition of this one sink (share 0), finalized;
-/// the sink is empty afterwards. Returns `columns` (see `columns`).
+/// the sink is empty afterwards. Returns `base` (see `base`).
 pub fn sink_finalize(call: &Call) -> Result<RawValue> {
     let shared = handle(call)?;
     let as_of_day = call.number(1)?;
@@ -162,13 +162,14 @@ pub fn sink_finalize(call: &Call) -> Result<RawValue> {
         combine_partition(vec![(0, part)], as_of_day, &windows, &mut out);
     }
     out.sort_by_order();
-    columns(call, out)
+    base(call, vec![derive(out, as_of_day)])
 }
 
 /// `(ids: Float64Array, shares: Float64Array, p, partitions, asOfDay, windows)`: output partition
 /// `p` of `partitions` (the radix partitions r with r % partitions == p) of the published sinks
 /// `ids` (share order; `shares[k]` is sink k's share index), combined and finalized. The
-/// partitions are taken out of the sinks (freed when done). Returns `columns`.
+/// partitions are taken out of the sinks (freed when done), and the customers' fields derived
+/// (derive.rs). Returns the kept output's id.
 pub fn sink_combine(call: &Call) -> Result<RawValue> {
     let (ids, shares) = (call.array::<f64>(0)?, call.array::<f64>(1)?);
     let partitions = call.index(3, RADIX)?;
@@ -196,20 +197,20 @@ pub fn sink_combine(call: &Call) -> Result<RawValue> {
         combine_partition(pieces, as_of_day, &windows, &mut out);
     }
     out.sort_by_order();
-    // The output stays in the addon for `partsGather`: one ordered base with each id made into a
-    // JS string once, on the thread that needs them, instead of strings cloned between threads.
-    call.double(keep(out) as f64)
+    // Derived here, on the pool's worker; the output stays in the addon for `partsGather`, which
+    // only puts the partitions' columns together.
+    call.double(keep(derive(out, as_of_day)) as f64)
 }
 
 /// `(ids: Float64Array)`: the kept outputs of `sinkCombine` put together in order of first
-/// appearance (and freed). Returns `columns`.
+/// appearance (and freed). Returns `base`.
 pub fn parts_gather(call: &Call) -> Result<RawValue> {
     let ids = call.array::<f64>(0)?;
     let mut parts = Vec::with_capacity(ids.len());
     for &id in ids.iter() {
         parts.push(take_kept(id as u32).ok_or_else(|| KernelError::Argument(format!("combined partition {id} is not kept")))?);
     }
-    columns(call, Columns::merge_sorted(parts))
+    base(call, parts)
 }
 
 /// `(id)`: forgets a kept output of `sinkCombine`; 1 when it was kept.
@@ -258,54 +259,15 @@ pub fn sink_pack(call: &Call) -> Result<RawValue> {
     call.js_array(values.len(), |i| Ok(values[i]))
 }
 
-/// `[ids, idLengths, order, orders, returns, revenue, returned, margin, firstTs, lastTs,
-/// purchaseDays, repeatSum, lastYear, ...windows]` (ArrayBuffers of Float64, money in units).
-/// The customers' ids (the decimal text of an integer key) come as one string, `idLengths`
-/// (Uint32) giving each one's length in UTF-16 units, for JS to cut with `substring`: a million
-/// strings made and stored one Node-API call at a time cost more than the rest of the gather. A
-/// key that is not valid UTF-8 (JS would decode it with replacements) sends `ids` as an array of
-/// strings instead, and `idLengths` empty; so does a base whose ids would make too long a string.
-fn columns(call: &Call, out: Columns) -> Result<RawValue> {
-    let Columns { order, orders, returns, revenue, returned, margin, first_ts, last_ts, purchase_days, repeat_sum, last_year, windows, keys, interners } = out;
-    let mut digits = [0u8; 24];
-    let mut all = Vec::with_capacity(keys.len() * 8);
-    let mut lengths: Vec<u32> = Vec::with_capacity(keys.len());
-    let mut valid = true;
-    for &(src, k) in &keys {
-        match interners[src as usize].key(k as usize) {
-            (Some(v), _) => {
-                let t = decimal(v, &mut digits);
-                all.extend_from_slice(t);
-                lengths.push(t.len() as u32);
-            }
-            (None, t) => {
-                all.extend_from_slice(t);
-                if t.is_ascii() {
-                    lengths.push(t.len() as u32);
-                } else if let Ok(text) = std::str::from_utf8(t) {
-                    lengths.push(text.encode_utf16().count() as u32);
-                } else {
-                    valid = false;
-                }
-            }
-        }
-    }
-    // V8's strings stop short of 2^29 units: a bigger base goes as an array.
-    let ids = if valid && all.len() < 1 << 28 {
-        call.string(&all)?
-    } else {
-        lengths.clear();
-        call.js_array(keys.len(), |c| {
-            let (src, k) = keys[c];
-            match interners[src as usize].key(k as usize) {
-                (Some(v), _) => call.string(decimal(v, &mut digits)),
-                (None, t) => call.string(t),
-            }
-        })?
-    };
-    drop(all);
-    let mut values = vec![ids, call.buffer(lengths)?];
-    for v in [order, orders, returns, revenue, returned, margin, first_ts, last_ts, purchase_days, repeat_sum, last_year].into_iter().chain(windows) {
+/// Parts put together (derive.rs `BasePart::gather`, on every core): `[idBytes (Uint8), idOffsets
+/// (Int32, Arrow's), ...fields, ...windows]`, ArrayBuffers of Float64 but the first two, the fields
+/// in derive.rs's order, money as money. The ids stay UTF-8: JS makes a string of one only where
+/// something needs it.
+fn base(call: &Call, parts: Vec<BasePart>) -> Result<RawValue> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let Gathered { cols, id_bytes, id_offsets } = BasePart::gather(parts, threads).map_err(KernelError::Range)?;
+    let mut values = vec![call.buffer(id_bytes)?, call.buffer(id_offsets)?];
+    for v in cols {
         values.push(call.buffer(v)?);
     }
     call.js_array(values.len(), |i| Ok(values[i]))

@@ -1,6 +1,7 @@
 //! Combine and finalize of the native aggregation: one radix partition from every sink that saw
 //! it (in share order) becomes DESIGN's per-customer sums, the columns `deriveFields`
-//! (engine/aggregate/derive-fields.ts) takes, in one pass over the records grouped by customer.
+//! (engine/aggregate/derive-fields.ts) takes and derive.rs derives the same way, in one pass over
+//! the records grouped by customer.
 //!
 //!   sink 0 partition r: interner A │ recs …      later sinks' keys interned into A (small, in cache),
 //!   sink 1 partition r: interner B │ recs …  ──► their records remapped, counting-sorted by customer
@@ -320,62 +321,6 @@ pub fn pack_partition(part: Partition, out: &mut Pack) {
 }
 
 impl Columns {
-    /// Several outputs, each in order of first appearance, merged into one in that order (a
-    /// P-way merge: P is the pool's worker count, so a scan of the heads is cheapest).
-    pub fn merge_sorted(parts: Vec<Columns>) -> Columns {
-        let n: usize = parts.iter().map(|p| p.order.len()).sum();
-        let windows = parts.iter().map(|p| p.windows.len()).max().unwrap_or(0);
-        let mut out = Columns { windows: vec![Vec::with_capacity(n); windows], ..Columns::default() };
-        for v in [
-            &mut out.order, &mut out.orders, &mut out.returns, &mut out.revenue, &mut out.returned, &mut out.margin,
-            &mut out.first_ts, &mut out.last_ts, &mut out.purchase_days, &mut out.repeat_sum, &mut out.last_year,
-        ] {
-            v.reserve(n);
-        }
-        out.keys.reserve(n);
-        let mut base = Vec::with_capacity(parts.len());
-        for p in &parts {
-            base.push(out.interners.len() as u32);
-            out.interners.extend(p.interners.iter().map(|_| Interner::with_slots(2)));
-        }
-        let mut heads = vec![0usize; parts.len()];
-        for _ in 0..n {
-            let mut best = usize::MAX;
-            for (k, p) in parts.iter().enumerate() {
-                if heads[k] < p.order.len() && (best == usize::MAX || p.order[heads[k]] < parts[best].order[heads[best]]) {
-                    best = k;
-                }
-            }
-            let (p, i) = (&parts[best], heads[best]);
-            heads[best] += 1;
-            out.order.push(p.order[i]);
-            out.orders.push(p.orders[i]);
-            out.returns.push(p.returns[i]);
-            out.revenue.push(p.revenue[i]);
-            out.returned.push(p.returned[i]);
-            out.margin.push(p.margin[i]);
-            out.first_ts.push(p.first_ts[i]);
-            out.last_ts.push(p.last_ts[i]);
-            out.purchase_days.push(p.purchase_days[i]);
-            out.repeat_sum.push(p.repeat_sum[i]);
-            out.last_year.push(p.last_year[i]);
-            for (col, w) in out.windows.iter_mut().zip(&p.windows) {
-                col.push(w[i]);
-            }
-            let (src, k) = p.keys[i];
-            out.keys.push((src + base[best], k));
-        }
-        // The interners move over last: the keys above only named them.
-        let mut at = 0;
-        for p in parts {
-            for it in p.interners {
-                out.interners[at] = it;
-                at += 1;
-            }
-        }
-        out
-    }
-
     /// Puts the customers in order of first appearance (ascending `order`), as table-pack.ts's
     /// merge and the single-threaded path expect.
     pub fn sort_by_order(&mut self) {
@@ -450,43 +395,6 @@ mod tests {
         assert_eq!(out.purchase_days[2], 1.0);
         let (src, k) = out.keys[2];
         assert_eq!(out.interners[src as usize].key(k as usize).0, Some(3));
-    }
-
-    #[test]
-    fn outputs_merged_in_order_are_the_output_of_one_pass() {
-        let rows = |sink: &mut Sink, ids: &[i32]| {
-            let mut c = vec![0i32; ids.len()];
-            sink.i32_column(ids, &mut c);
-            let ts: Vec<f64> = (0..ids.len()).map(|i| i as f64 * DAY).collect();
-            sink.append(&c, &ts, &vec![1.0; ids.len()], None, None);
-        };
-        let ids: Vec<i32> = (0..500).map(|i| (i * 7919) % 300).collect();
-        let (mut a, mut b, mut whole_a, mut whole_b) = (Sink::default(), Sink::default(), Sink::default(), Sink::default());
-        rows(&mut a, &ids[..250]);
-        rows(&mut b, &ids[250..]);
-        rows(&mut whole_a, &ids[..250]);
-        rows(&mut whole_b, &ids[250..]);
-        let radix = super::super::sink::RADIX;
-        let mut outs: Vec<Columns> = (0..3).map(|_| Columns::default()).collect();
-        for r in 0..radix {
-            let pieces = vec![(0, std::mem::take(&mut a.parts[r])), (1, std::mem::take(&mut b.parts[r]))];
-            combine_partition(pieces, 100.0, &[90.0], &mut outs[r % 3]);
-        }
-        outs.iter_mut().for_each(Columns::sort_by_order);
-        let merged = Columns::merge_sorted(outs);
-        let mut whole = Columns::default();
-        for r in 0..radix {
-            let pieces = vec![(0, std::mem::take(&mut whole_a.parts[r])), (1, std::mem::take(&mut whole_b.parts[r]))];
-            combine_partition(pieces, 100.0, &[90.0], &mut whole);
-        }
-        whole.sort_by_order();
-        assert_eq!(merged.order, whole.order);
-        assert!(merged.order.windows(2).all(|w| w[0] < w[1]));
-        assert_eq!(merged.orders, whole.orders);
-        assert_eq!(merged.windows, whole.windows);
-        let key = |c: &Columns, i: usize| c.interners[c.keys[i].0 as usize].key(c.keys[i].1 as usize).0;
-        assert!((0..merged.keys.len()).all(|i| key(&merged, i) == key(&whole, i)));
-        assert_eq!(key(&merged, 0), Some(0));
     }
 
     #[test]

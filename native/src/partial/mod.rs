@@ -8,14 +8,15 @@
 //! being packed into JS buffers and copied between threads (what the TypeScript path does).
 //! A sink enters the registry when its worker publishes it and leaves when the main thread frees
 //! it at the end of the stage (also on error); each partition is freed as soon as it is combined.
-//! A merge task's output (finalized sums and the keys) waits in a second registry until the main
-//! thread gathers every output partition into the base.
+//! A merge task's output (its customers' derived fields and ids, derive.rs) waits in a second
+//! registry until the main thread gathers every output partition into the base.
 
 pub mod binding;
 pub mod combine;
+pub mod derive;
 pub mod sink;
 
-use combine::Columns;
+use derive::BasePart;
 use sink::Sink;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -27,7 +28,7 @@ pub type SharedSink = Arc<Mutex<Sink>>;
 static SINKS: Mutex<BTreeMap<u32, SharedSink>> = Mutex::new(BTreeMap::new());
 static NEXT_ID: AtomicU32 = AtomicU32::new(1);
 /// Combined, finalized output partitions waiting for the main thread (`partsGather`), by id.
-static KEPT: Mutex<BTreeMap<u32, Columns>> = Mutex::new(BTreeMap::new());
+static KEPT: Mutex<BTreeMap<u32, BasePart>> = Mutex::new(BTreeMap::new());
 
 /// A lock that a panic in another holder (caught at the boundary) does not make unusable.
 pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -52,13 +53,13 @@ pub fn free(id: u32) -> bool {
 }
 
 /// Keeps a combined output partition for another thread; returns its id.
-pub fn keep(columns: Columns) -> u32 {
+pub fn keep(part: BasePart) -> u32 {
     let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
-    lock(&KEPT).insert(id, columns);
+    lock(&KEPT).insert(id, part);
     id
 }
 
 /// Takes the kept output partition `id` out of the registry.
-pub fn take_kept(id: u32) -> Option<Columns> {
+pub fn take_kept(id: u32) -> Option<BasePart> {
     lock(&KEPT).remove(&id)
 }

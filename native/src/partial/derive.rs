@@ -1,0 +1,296 @@
+//! Finalize's last step in the addon: a combined partition's per-customer sums (combine.rs
+//! `Columns`, in order of first appearance) become DESIGN's fields, the columns
+//! engine/aggregate/derive-fields.ts `deriveFields` computes, with the same formulas in the same
+//! order of operations (so every value is the same double), and the customers' ids become one
+//! UTF-8 column. It runs in each merge task, on the pool's workers; the main thread then only
+//! puts the partitions together (`BasePart::gather`), column by column.
+//!
+//!   merge task p:  Columns (sums, units) ──derive──► BasePart p (money, days, ids as bytes)
+//!   main thread:   BasePart 0 … P-1 ──merge on `order` (one permutation)──► columns copied on every core
+
+use super::combine::Columns;
+use super::sink::floor;
+use crate::ids::decimal;
+
+const MS_PER_DAY: f64 = 86_400_000.0;
+/// money.ts `MONEY_SCALE`.
+const MONEY_SCALE: f64 = 10_000.0;
+
+/// The fields of a base part, in the order they cross to JS (engine/kernels/native-sink.ts `FIELDS`).
+pub const FIELDS: usize = 14;
+pub const ORDERS: usize = 0;
+pub const PURCHASE_DAYS: usize = 1;
+pub const FIRST_PURCHASE_AT: usize = 2;
+pub const LAST_PURCHASE_AT: usize = 3;
+pub const REVENUE: usize = 4;
+pub const RETURNS: usize = 5;
+pub const RETURNED_AMOUNT: usize = 6;
+pub const MARGIN: usize = 7;
+pub const RECENCY_DAYS: usize = 8;
+pub const TENURE_DAYS: usize = 9;
+pub const AOV: usize = 10;
+pub const WEEKLY_SPEND: usize = 11;
+pub const MEAN_REPEAT_VALUE: usize = 12;
+pub const LAST_YEAR_REVENUE: usize = 13;
+
+/// Customers with DESIGN's fields, in order of first appearance (ascending `order`).
+#[derive(Default)]
+pub struct BasePart {
+    /// partial-pack.ts `orderKey` of each customer.
+    pub order: Vec<f64>,
+    /// `FIELDS` columns (indexes above), then one money column per revenue window in the order asked for.
+    pub cols: Vec<Vec<f64>>,
+    /// The ids' UTF-8 (an integer key as its decimal text), customer c's ending at `id_ends[c]`.
+    pub id_bytes: Vec<u8>,
+    pub id_ends: Vec<u32>,
+}
+
+/// `Math.ceil` by way of the exact `floor` (no libm call).
+#[inline]
+fn ceil(x: f64) -> f64 {
+    -floor(-x)
+}
+
+/// derive-fields.ts `deriveFields` of every customer of `sums` at day `as_of_day` (margin as
+/// money always: a base without a margin column has it null, which the caller knows).
+pub fn derive(sums: Columns, as_of_day: f64) -> BasePart {
+    let Columns { order, orders, returns, revenue, returned, margin, first_ts, last_ts, purchase_days, repeat_sum, last_year, windows, keys, interners } = sums;
+    let n = order.len();
+    let nan = f64::NAN;
+    let money = |v: Vec<f64>| -> Vec<f64> { v.into_iter().map(|u| u / MONEY_SCALE).collect() };
+    let mut first = vec![nan; n];
+    let mut last = vec![nan; n];
+    let mut recency = vec![nan; n];
+    let mut tenure = vec![nan; n];
+    let mut aov = vec![nan; n];
+    let mut weekly = vec![nan; n];
+    let mut mean_repeat = vec![nan; n];
+    let mut year = vec![nan; n];
+    let revenue = money(revenue);
+    for c in 0..n {
+        let o = orders[c];
+        // Only returns: DESIGN says purchase fields are null.
+        if o == 0.0 {
+            continue;
+        }
+        let t = as_of_day - floor(first_ts[c] / MS_PER_DAY);
+        first[c] = first_ts[c];
+        last[c] = last_ts[c];
+        recency[c] = as_of_day - floor(last_ts[c] / MS_PER_DAY);
+        tenure[c] = t;
+        aov[c] = revenue[c] / o;
+        weekly[c] = revenue[c] / ceil((t + 1.0) / 7.0).max(1.0);
+        let pd = purchase_days[c];
+        if pd > 1.0 {
+            mean_repeat[c] = repeat_sum[c] / MONEY_SCALE / (pd - 1.0);
+        }
+        year[c] = last_year[c] / MONEY_SCALE;
+    }
+    let mut cols: Vec<Vec<f64>> = vec![Vec::new(); FIELDS];
+    cols[ORDERS] = orders;
+    cols[PURCHASE_DAYS] = purchase_days;
+    cols[FIRST_PURCHASE_AT] = first;
+    cols[LAST_PURCHASE_AT] = last;
+    cols[REVENUE] = revenue;
+    cols[RETURNS] = returns;
+    cols[RETURNED_AMOUNT] = money(returned);
+    cols[MARGIN] = money(margin);
+    cols[RECENCY_DAYS] = recency;
+    cols[TENURE_DAYS] = tenure;
+    cols[AOV] = aov;
+    cols[WEEKLY_SPEND] = weekly;
+    cols[MEAN_REPEAT_VALUE] = mean_repeat;
+    cols[LAST_YEAR_REVENUE] = year;
+    cols.extend(windows.into_iter().map(money));
+    let mut digits = [0u8; 24];
+    let mut id_bytes = Vec::with_capacity(n * 8);
+    let mut id_ends = Vec::with_capacity(n);
+    for &(src, k) in &keys {
+        match interners[src as usize].key(k as usize) {
+            (Some(v), _) => id_bytes.extend_from_slice(decimal(v, &mut digits)),
+            (None, t) => match std::str::from_utf8(t) {
+                Ok(_) => id_bytes.extend_from_slice(t),
+                // JS decodes such a key with replacement characters: the snapshot holds that text.
+                Err(_) => id_bytes.extend_from_slice(String::from_utf8_lossy(t).as_bytes()),
+            },
+        }
+        id_ends.push(id_bytes.len() as u32);
+    }
+    BasePart { order, cols, id_bytes, id_ends }
+}
+
+/// Where each customer of the gathered base comes from: (part, row), by ascending `order` (a
+/// P-way merge: P is the pool's worker count, so a scan of the heads is cheapest).
+fn merge_order(parts: &[BasePart]) -> Vec<(u32, u32)> {
+    let n: usize = parts.iter().map(|p| p.order.len()).sum();
+    let mut heads = vec![0usize; parts.len()];
+    let mut from = Vec::with_capacity(n);
+    for _ in 0..n {
+        let mut best = usize::MAX;
+        for (k, p) in parts.iter().enumerate() {
+            if heads[k] < p.order.len() && (best == usize::MAX || p.order[heads[k]] < parts[best].order[heads[best]]) {
+                best = k;
+            }
+        }
+        from.push((best as u32, heads[best] as u32));
+        heads[best] += 1;
+    }
+    from
+}
+
+/// The gathered base, as it crosses to JS.
+pub struct Gathered {
+    pub cols: Vec<Vec<f64>>,
+    pub id_bytes: Vec<u8>,
+    /// Arrow-style: customer c's id is `id_bytes[id_offsets[c] .. id_offsets[c + 1]]`.
+    pub id_offsets: Vec<i32>,
+}
+
+impl BasePart {
+    /// Parts (each in order of first appearance, disjoint customers) put together in that order.
+    /// The copy runs on `threads` threads, column by column, the ids on the first.
+    pub fn gather(parts: Vec<BasePart>, threads: usize) -> Result<Gathered, String> {
+        let ncols = parts.iter().map(|p| p.cols.len()).max().unwrap_or(FIELDS);
+        if parts.iter().any(|p| p.cols.len() != ncols) {
+            return Err("combined partitions with different windows".into());
+        }
+        let id_total: usize = parts.iter().map(|p| p.id_bytes.len()).sum();
+        if id_total > i32::MAX as usize {
+            return Err("the base's ids pass 2 GiB of text".into());
+        }
+        let from = if parts.len() == 1 { Vec::new() } else { merge_order(&parts) };
+        let n = parts.iter().map(|p| p.order.len()).sum::<usize>();
+        // One part needs no copy: its columns move over as they are.
+        if parts.len() == 1 {
+            let p = parts.into_iter().next().unwrap_or_default();
+            let mut id_offsets = Vec::with_capacity(n + 1);
+            id_offsets.push(0);
+            id_offsets.extend(p.id_ends.iter().map(|&e| e as i32));
+            return Ok(Gathered { cols: p.cols, id_bytes: p.id_bytes, id_offsets });
+        }
+        let mut cols: Vec<Vec<f64>> = (0..ncols).map(|_| Vec::new()).collect();
+        let mut id_bytes = Vec::new();
+        let mut id_offsets = Vec::new();
+        let threads = threads.clamp(1, ncols + 1);
+        std::thread::scope(|scope| {
+            let (parts, from) = (&parts, &from);
+            // Thread t takes the jobs j with j % threads == t: job 0 the ids, job 1 + k column k.
+            let mut slots: Vec<Vec<(usize, &mut Vec<f64>)>> = (0..threads).map(|_| Vec::new()).collect();
+            for (k, col) in cols.iter_mut().enumerate() {
+                slots[(k + 1) % threads].push((k, col));
+            }
+            let mut ids_job = Some((&mut id_bytes, &mut id_offsets));
+            let mut mine = None;
+            for (t, jobs) in slots.into_iter().enumerate() {
+                let ids = if t == 0 { ids_job.take() } else { None };
+                let work = move || {
+                    if let Some((bytes, offsets)) = ids {
+                        gather_ids(parts, from, id_total, bytes, offsets);
+                    }
+                    for (k, col) in jobs {
+                        col.reserve_exact(from.len());
+                        col.extend(from.iter().map(|&(p, i)| parts[p as usize].cols[k][i as usize]));
+                    }
+                };
+                if t == 0 {
+                    mine = Some(work);
+                } else {
+                    scope.spawn(work);
+                }
+            }
+            // This thread does its own share while the others do theirs.
+            if let Some(work) = mine {
+                work();
+            }
+        });
+        Ok(Gathered { cols, id_bytes, id_offsets })
+    }
+}
+
+fn gather_ids(parts: &[BasePart], from: &[(u32, u32)], total: usize, bytes: &mut Vec<u8>, offsets: &mut Vec<i32>) {
+    bytes.reserve_exact(total);
+    offsets.reserve_exact(from.len() + 1);
+    offsets.push(0);
+    for &(p, i) in from {
+        let part = &parts[p as usize];
+        let (i, end) = (i as usize, part.id_ends[i as usize] as usize);
+        let start = if i == 0 { 0 } else { part.id_ends[i - 1] as usize };
+        bytes.extend_from_slice(&part.id_bytes[start..end]);
+        offsets.push(bytes.len() as i32);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::sink::Sink;
+    use super::*;
+    use crate::partial::combine::combine_partition;
+    use crate::partial::sink::{Partition, RADIX};
+
+    const DAY: f64 = MS_PER_DAY;
+
+    fn combined(sink: &mut Sink, as_of_day: f64, windows: &[f64], p: usize, partitions: usize) -> Columns {
+        let mut out = Columns::default();
+        for r in (p..RADIX).step_by(partitions) {
+            let pieces: Vec<(u32, Partition)> = vec![(0, std::mem::take(&mut sink.parts[r]))];
+            combine_partition(pieces, as_of_day, windows, &mut out);
+        }
+        out.sort_by_order();
+        out
+    }
+
+    #[test]
+    fn derives_the_fields_of_derive_fields() {
+        // Customer 7: purchases on days 10 and 12 (12.5 and 2.25), a return of 3 on day 95; as of day 100.
+        // Customer 8: only a return.
+        let mut s = Sink::default();
+        let mut c = [0i32; 4];
+        s.i32_column(&[7, 7, 8, 7], &mut c);
+        s.append(&c, &[10.0 * DAY, 12.0 * DAY + 5.0, 50.0 * DAY, 95.0 * DAY], &[12.5, 2.25, -4.0, -3.0], None, None);
+        let part = derive(combined(&mut s, 100.0, &[90.0, 365.0], 0, 1), 100.0);
+        let col = |k: usize| part.cols[k].clone();
+        assert_eq!(part.order, vec![0.0, 1.0]);
+        assert_eq!(col(ORDERS), vec![2.0, 0.0]);
+        assert_eq!(col(REVENUE), vec![11.75, -4.0]);
+        assert_eq!(col(RETURNED_AMOUNT), vec![3.0, 4.0]);
+        assert_eq!(col(TENURE_DAYS)[0], 90.0);
+        assert_eq!(col(RECENCY_DAYS)[0], 88.0);
+        assert_eq!(col(AOV)[0], 11.75 / 2.0);
+        assert_eq!(col(WEEKLY_SPEND)[0], 11.75 / 13.0, "ceil(91 / 7) weeks");
+        assert_eq!(col(MEAN_REPEAT_VALUE)[0], 2.25);
+        assert_eq!(col(LAST_YEAR_REVENUE)[0], 11.75);
+        assert_eq!(part.cols[FIELDS], vec![2.25 - 3.0, -4.0], "days > 100 - 90: not day 10");
+        for k in [FIRST_PURCHASE_AT, LAST_PURCHASE_AT, RECENCY_DAYS, TENURE_DAYS, AOV, WEEKLY_SPEND, MEAN_REPEAT_VALUE, LAST_YEAR_REVENUE] {
+            assert!(col(k)[1].is_nan(), "field {k} of a customer without orders is null");
+        }
+        assert_eq!(part.id_bytes, b"78");
+        assert_eq!(part.id_ends, vec![1, 2]);
+    }
+
+    #[test]
+    fn gathered_parts_are_the_base_derived_whole() {
+        let rows = |sink: &mut Sink, n: i32| {
+            let ids: Vec<i32> = (0..n).map(|i| (i * 7919) % 977).collect();
+            let mut c = vec![0i32; ids.len()];
+            sink.i32_column(&ids, &mut c);
+            let ts: Vec<f64> = (0..n).map(|i| (i % 400) as f64 * DAY).collect();
+            let amount: Vec<f64> = (0..n).map(|i| (i % 37) as f64 * 0.37 - 2.0).collect();
+            sink.append(&c, &ts, &amount, None, None);
+        };
+        let (mut a, mut b) = (Sink::default(), Sink::default());
+        rows(&mut a, 3000);
+        rows(&mut b, 3000);
+        let whole = BasePart::gather(vec![derive(combined(&mut a, 400.0, &[90.0, 365.0, 30.0], 0, 1), 400.0)], 1).unwrap();
+        let parts: Vec<BasePart> = (0..3).map(|p| derive(combined(&mut b, 400.0, &[90.0, 365.0, 30.0], p, 3), 400.0)).collect();
+        for threads in [1, 2, 5] {
+            let parts = parts.iter().map(|p| BasePart { order: p.order.clone(), cols: p.cols.clone(), id_bytes: p.id_bytes.clone(), id_ends: p.id_ends.clone() }).collect();
+            let got = BasePart::gather(parts, threads).unwrap();
+            assert_eq!(got.id_bytes, whole.id_bytes);
+            assert_eq!(got.id_offsets, whole.id_offsets);
+            assert_eq!(got.cols.len(), FIELDS + 3);
+            for (k, (g, w)) in got.cols.iter().zip(&whole.cols).enumerate() {
+                assert!(g.iter().zip(w).all(|(x, y)| x.to_bits() == y.to_bits()), "column {k} on {threads} threads");
+            }
+        }
+    }
+}
