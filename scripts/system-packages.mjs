@@ -35,6 +35,14 @@ export const SYSTEM_PACKAGES = [
   { name: 'chromium', why: 'the browser the report and dashboard tests drive with playwright-core (test/browser)' },
 ];
 
+/**
+ * Packages only the benchmarks use, installed by `node scripts/system-packages.mjs --bench` (a bench
+ * that needs one runs that itself), not by `npm ci`.
+ */
+export const BENCH_PACKAGES = [
+  { name: 'wrk', why: 'the HTTP benchmarks\' load generator (bench/e2e/lib/wrk.ts): C, light enough not to be the bottleneck on the cores it shares with the server' },
+];
+
 /** True when the Debian package is installed (dpkg says `install ok installed`). */
 function installed(name) {
   // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own format syntax, not a template
@@ -86,5 +94,5 @@ export function cargoSourceArgs() {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  ensureSystemPackages();
+  ensureSystemPackages(process.argv.includes('--bench') ? { packages: BENCH_PACKAGES } : {});
 }
