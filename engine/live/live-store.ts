@@ -12,8 +12,12 @@
  *
  * read from the archive and from `retained` (the log's rows above A, in append order, kept in
  * memory). Swapping to a new snapshot first moves the sealed segments it folded into the archive
- * (then trims them from the log), reads the archived rows it does not hold, and re-applies them
- * and `retained` to the new state in one synchronous step.
+ * (then trims them from the log), then re-applies the archived rows it does not hold and
+ * `retained` to the new state in slices of a few milliseconds, yielding to requests between them
+ * (lookups meanwhile read the old state, which holds every acknowledged row). Ingests that land
+ * during the re-apply push onto `retained` (and apply to the old state); the re-apply walks
+ * `retained` by index up to its length at that moment, and the swap happens in the same
+ * synchronous step that finds no entry left, so every row reaches the new state exactly once.
  *
  * `event_id`: the ids of the archive and the log are kept in a set, so a retried row is
  * acknowledged again without being appended or applied twice, across restarts.
@@ -30,7 +34,7 @@ import { readFoldedMarker } from '../wal/folded-marker.js';
 import { readWal, type WalEntry } from '../wal/read-wal.js';
 import { type AppendResult, type WalHooks, WriteAheadLog, repairSegment } from '../wal/write-ahead-log.js';
 import { LiveState } from './live-state.js';
-import { pickRows } from './tx-batches.js';
+import { pickRows, sliceRows } from './tx-batches.js';
 
 /** Observers, for metrics and logs. */
 export interface LiveStoreHooks extends WalHooks {
@@ -207,14 +211,17 @@ export class LiveStore {
     // Ids sort in creation order: a slower install of an older snapshot (a reload racing a job) must not win.
     if (this.state && this.state.snapshot.id > id) return this.state;
     const asOf = snap.manifest.as_of_ms;
-    const archived: TxBatch[] = [];
+    const slices = new ReapplySlices();
     for (const file of this.archive.files) {
       if (file.through <= folded && !((this.archiveMaxTs.get(file.path) ?? Number.POSITIVE_INFINITY) > asOf)) continue;
-      for await (const { batch, seq } of EventArchive.readFile(file)) archived.push(pickRows(batch, (i) => seq[i]! > folded || batch.ts[i]! > asOf));
+      for await (const { batch, seq } of EventArchive.readFile(file)) await slices.apply(next, pickRows(batch, (i) => seq[i]! > folded || batch.ts[i]! > asOf), this);
     }
-    // One synchronous step from here: no ingest can slip between the re-apply and the swap.
-    for (const b of archived) this.applySafely(next, b);
-    for (const e of this.retained) this.applySafely(next, e.seq > folded ? e.batch : pickRows(e.batch, (i) => e.batch.ts[i]! > asOf));
+    // `retained` by index: entries ingests push while this yields are taken too, and the loop
+    // ends (and the swap happens) in the step that finds none left.
+    for (let i = 0; i < this.retained.length; i++) {
+      const e = this.retained[i]!;
+      await slices.apply(next, e.seq > folded ? e.batch : pickRows(e.batch, (j) => e.batch.ts[j]! > asOf), this);
+    }
     this.state = next;
     this.folded = folded;
     this.hooks.onSnapshot?.(next);
@@ -256,7 +263,7 @@ export class LiveStore {
   }
 
   /** Applies rows that are already durable: a failure is reported, never thrown, since the rows stay in the log for the next rescore. */
-  private applySafely(state: LiveState, batch: TxBatch): number {
+  applySafely(state: LiveState, batch: TxBatch): number {
     if (batch.length === 0) return 0;
     try {
       return state.apply(batch);
@@ -277,5 +284,29 @@ export class LiveStore {
   /** Flushes and closes the log. */
   async close(): Promise<void> {
     await this.wal.close();
+  }
+}
+
+/** Rows re-applied in one slice at most; a slice also ends after SLICE_MS. */
+const SLICE_ROWS = 8192;
+/** Milliseconds of re-apply between two yields to requests. */
+const SLICE_MS = 4;
+
+/**
+ * The re-apply of a swap in slices: rows go to the new state in pieces of at most SLICE_ROWS,
+ * and after SLICE_MS of work the slice yields to the event loop (setImmediate: after the I/O
+ * that is ready, so waiting requests are answered between slices).
+ */
+class ReapplySlices {
+  private sliceStart = performance.now();
+
+  async apply(state: LiveState, batch: TxBatch, store: LiveStore): Promise<void> {
+    for (let from = 0; from < batch.length; from += SLICE_ROWS) {
+      if (performance.now() - this.sliceStart >= SLICE_MS) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        this.sliceStart = performance.now();
+      }
+      store.applySafely(state, from === 0 && batch.length <= SLICE_ROWS ? batch : sliceRows(batch, from, Math.min(batch.length, from + SLICE_ROWS)));
+    }
   }
 }

@@ -46,6 +46,20 @@ export function pickRows(batch: TxBatch, keep: (i: number) => boolean): TxBatch 
   };
 }
 
+/** The rows `from..to-1` of `batch` (views of its typed columns, copies of its arrays). */
+export function sliceRows(batch: TxBatch, from: number, to: number): TxBatch {
+  const { ids, ts, amount, margin, eventIds, orderIds } = batch;
+  return {
+    length: to - from,
+    ids: ids.slice(from, to),
+    ts: ts.subarray(from, to),
+    amount: amount.subarray(from, to),
+    margin: margin ? margin.subarray(from, to) : null,
+    ...(eventIds ? { eventIds: eventIds.slice(from, to) } : {}),
+    ...(orderIds ? { orderIds: orderIds.slice(from, to) } : {}),
+  };
+}
+
 /**
  * The order key of a row without an order id beside rows with one: parse-batch.ts's keys of such
  * lines start with NUL, which the aggregator counts as an order of its own and keeps out of the set.

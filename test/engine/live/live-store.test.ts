@@ -1,8 +1,11 @@
 import { appendFile, cp, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { LiveState } from '../../../engine/live/live-state.js';
 import { LiveStore } from '../../../engine/live/live-store.js';
+
+const applyOf = LiveState.prototype.apply;
 import type { TxBatch } from '../../../engine/parse/parse-batch.js';
 import { rescore } from '../../../engine/rescore/rescore.js';
 import { EventArchive } from '../../../engine/wal/event-archive.js';
@@ -203,6 +206,65 @@ describe('LiveStore', () => {
     const c = await LiveStore.open({ dataDir });
     expect(c.ready().get('10')).toMatchObject({ revenue: 19 + 1 + 2 });
     await c.close();
+  });
+
+  it('re-applies the log to a new snapshot in slices that let requests in, and counts a purchase ingested meanwhile once', async () => {
+    const dataDir = await freshDataDir('slices');
+    const store = await LiveStore.open({ dataDir });
+    // 40 requests of 6,000 rows (customers 1..30, one cent each): more than one slice of re-apply.
+    const rows = 6000;
+    const many = (k: number): TxBatch => ({
+      length: rows,
+      ids: Array.from({ length: rows }, (_, i) => 1 + ((k * rows + i) % 30)),
+      ts: new Float64Array(rows).fill(Date.parse('2026-06-01')),
+      amount: new Float64Array(rows).fill(0.01),
+      margin: null,
+    });
+    for (let k = 0; k < 40; k++) await store.ingest(many(k));
+    const before = store.ready();
+    const perCustomer = (40 * rows) / 30;
+    expect(before.get('3')).toMatchObject({ revenue: 12 + perCustomer * 0.01 });
+    // A CLI rescore folds nothing of the live log: the swap re-applies all of it.
+    const cli = await rescore({ input, dataDir });
+    // Rows applied to the new state so far, seen from the turns of the event loop in between.
+    let reapplied = 0;
+    const spy = vi.spyOn(LiveState.prototype, 'apply').mockImplementation(function (this: LiveState, batch: TxBatch) {
+      if (this !== before) reapplied += batch.length;
+      return applyOf.call(this, batch);
+    });
+    const swap = store.install(cli.snapshot);
+    // Requests run while the re-apply is under way: they see the old state, with every row.
+    let turns = 0;
+    let ingested = false;
+    const partway: number[] = [];
+    const during = (async () => {
+      while (store.ready().snapshot.id !== cli.snapshot) {
+        turns++;
+        if (reapplied > 0) partway.push(reapplied);
+        expect(store.ready()).toBe(before);
+        if (!ingested) {
+          ingested = true;
+          await store.ingest(purchase(3, '2026-06-02', 1000));
+        }
+        await new Promise((r) => setImmediate(r));
+      }
+    })();
+    await swap;
+    await during;
+    spy.mockRestore();
+    expect(turns).toBeGreaterThan(1);
+    expect(ingested).toBe(true);
+    // Requests were answered after part of the log was re-applied and before all of it was.
+    expect(partway.length).toBeGreaterThan(1);
+    expect(Math.min(...partway)).toBeLessThan(40 * rows);
+    // The new state holds the base, every logged row once, and the purchase ingested during the swap once.
+    expect(store.ready().get('3')).toMatchObject({ revenue: 12 + perCustomer * 0.01 + 1000, orders: 1 + perCustomer + 1, live: true });
+    expect(store.ready().get('4')).toMatchObject({ revenue: 13 + perCustomer * 0.01, orders: 1 + perCustomer });
+    await store.close();
+    // And so does a restart, from the log.
+    const again = await LiveStore.open({ dataDir });
+    expect(again.ready().get('3')).toMatchObject({ revenue: 12 + perCustomer * 0.01 + 1000, orders: 1 + perCustomer + 1 });
+    await again.close();
   });
 
   it('refuses a row the live state cannot hold before it reaches the log', async () => {
