@@ -49,11 +49,8 @@ function configText({ dir, port, i, nodes, syncAlways }) {
     // See the header: fsync before an acknowledgement counts (nats-server >= 2.10).
     ...(syncAlways ? ['  sync_interval: always'] : []),
     '}',
-    'cluster {',
-    '  name: segstream',
-    `  listen: 127.0.0.1:${p.route}`,
-    `  routes: [${routes.join(', ')}]`,
-    '}',
+    // A lone server (nodes: 1, a test's) runs JetStream standalone: clustered, it would wait for peers.
+    ...(nodes > 1 ? ['cluster {', '  name: segstream', `  listen: 127.0.0.1:${p.route}`, `  routes: [${routes.join(', ')}]`, '}'] : []),
     '',
   ].join('\n');
 }
@@ -67,11 +64,12 @@ function supportsSyncAlways(binary, dir) {
   return !r.error && r.status === 0;
 }
 
-/** The meta leader the node's monitoring endpoint names, or null. */
-async function metaLeader(monitorPort) {
+/** The meta leader the node's monitoring endpoint names (a lone server: itself, once JetStream is on), or null. */
+async function metaLeader(monitorPort, standalone) {
   try {
     const res = await fetch(`http://127.0.0.1:${monitorPort}/jsz`, { signal: AbortSignal.timeout(1000) });
     const jsz = await res.json();
+    if (standalone) return jsz?.config ? jsz.server_id : null;
     return jsz?.meta_cluster?.leader || null;
   } catch {
     return null;
@@ -79,10 +77,10 @@ async function metaLeader(monitorPort) {
 }
 
 /** Waits until every running node names the same meta leader (JetStream can take requests). */
-export async function waitForMetaLeader(port, indexes, timeoutMs = 30_000) {
+export async function waitForMetaLeader(port, indexes, timeoutMs = 30_000, standalone = false) {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
-    const leaders = await Promise.all(indexes.map((i) => metaLeader(nodePorts(port, i).monitor)));
+    const leaders = await Promise.all(indexes.map((i) => metaLeader(nodePorts(port, i).monitor, standalone)));
     if (leaders.every((l) => l !== null && l === leaders[0])) return leaders[0];
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -120,7 +118,7 @@ export async function startNatsCluster({ dir, port = 14222, nodes = 3, keep = fa
   };
   for (let i = 0; i < nodes; i++) start(i);
   const all = Array.from({ length: nodes }, (_, i) => i);
-  await waitForMetaLeader(port, all);
+  await waitForMetaLeader(port, all, 30_000, nodes === 1);
   const servers = all.map((i) => `nats://127.0.0.1:${nodePorts(port, i).client}`);
   writeFileSync(join(dir, 'pids.json'), JSON.stringify(children.map((c) => c.pid)));
 
@@ -141,7 +139,7 @@ export async function startNatsCluster({ dir, port = 14222, nodes = 3, keep = fa
     /** Starts node i again on its data folder and waits for a meta leader among the running nodes. */
     async start(i) {
       if (!children[i]) start(i);
-      await waitForMetaLeader(port, all.filter((j) => children[j]));
+      await waitForMetaLeader(port, all.filter((j) => children[j]), 30_000, nodes === 1);
     },
     /** Stops every node (SIGTERM, then SIGKILL after 5 s). */
     async stop() {

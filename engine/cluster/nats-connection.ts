@@ -5,6 +5,7 @@
  */
 import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { type KV, Kvm } from '@nats-io/kv';
+import { type ObjectStore, Objm } from '@nats-io/obj';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { connect } from '@nats-io/transport-node';
 import { NotReadyError } from '../errors.js';
@@ -21,6 +22,8 @@ export interface NatsCluster {
   readonly jsm: JetStreamManager;
   /** Opens (creating when missing) a replicated KV bucket. `ttlMs`: entries expire this long after their last put. */
   bucket(name: string, opts?: { ttlMs?: number; history?: number }): Promise<KV>;
+  /** Opens (creating when missing) a replicated object store bucket, file storage. */
+  objectStore(name: string): Promise<ObjectStore>;
   close(): Promise<void>;
 }
 
@@ -66,7 +69,12 @@ export async function connectCluster(config: ClusterConfig, timeoutMs: number = 
   }
   const js = jetstream(nc, { timeout: timeoutMs });
   const jsm = await jetstreamManager(nc, { timeout: timeoutMs });
-  const kvm = new Kvm(nc);
+  // Built on `js`, not on `nc`: given a connection, the KV and object store clients make their own
+  // JetStream client with the library's 5 s timeout, and on a loaded machine an object chunk's or a
+  // KV put's replicated acknowledgement takes longer (the 10M-row three-node rescore's score tasks
+  // failed on every delivery with `timeout`: docs/cluster.md "Timeouts").
+  const kvm = new Kvm(js);
+  const objm = new Objm(js);
   const buckets = new Map<string, Promise<KV>>();
   return {
     config,
@@ -80,6 +88,9 @@ export async function connectCluster(config: ClusterConfig, timeoutMs: number = 
         buckets.set(name, kv);
       }
       return kv;
+    },
+    objectStore(name) {
+      return objm.create(name, { replicas: replicasFor(nc), storage: 'file' });
     },
     async close() {
       await nc.drain().catch(() => nc.close());

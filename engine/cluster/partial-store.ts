@@ -9,11 +9,10 @@
  * packs that crossed the network equals one merged from packs handed between threads.
  */
 import type { ObjectStore } from '@nats-io/obj';
-import { Objm } from '@nats-io/obj';
 import { AGGREGATE_FIELDS, type AggregateField } from '../aggregate/customer-table.js';
 import type { PartitionPack } from '../aggregate/partial-pack.js';
 import type { TablePart } from '../pool/table-pack.js';
-import { type NatsCluster, replicasFor, retryTimeouts } from './nats-connection.js';
+import { type NatsCluster, retryTimeouts } from './nats-connection.js';
 
 /** The object store bucket of every job's partial states. */
 export const PARTIAL_BUCKET = 'segstream-partials';
@@ -120,7 +119,7 @@ export const partialName = {
 
 /** Opens (creating when missing) the replicated partials bucket. */
 export async function openPartialStore(cluster: NatsCluster): Promise<ObjectStore> {
-  return new Objm(cluster.nc).create(PARTIAL_BUCKET, { replicas: replicasFor(cluster.nc), storage: 'file' });
+  return cluster.objectStore(PARTIAL_BUCKET);
 }
 
 /**

@@ -18,7 +18,7 @@
  */
 import type { JsMsg } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
-import { Objm, type ObjectStore } from '@nats-io/obj';
+import type { ObjectStore } from '@nats-io/obj';
 import { combinePartials } from '../aggregate/combine-partials.js';
 import type { Config } from '../config/config-schema.js';
 import { dayOf } from '../parse/parse-timestamp.js';
@@ -32,7 +32,7 @@ import type { Share } from '../pool/plan-shares.js';
 import { combineParts, toTablePart } from '../pool/table-pack.js';
 import { type ShareResult, sinkShare } from '../pool/worker-tasks.js';
 import type { ReadOptions } from '../read/raw-batch.js';
-import { type NatsCluster, replicasFor, retryTimeouts } from './nats-connection.js';
+import { type NatsCluster, retryTimeouts } from './nats-connection.js';
 import { decodePack, decodePart, encodePack, encodePart, getRequired, openPartialStore, partialName, putObject } from './partial-store.js';
 import { type BaseThresholds, type Brackets, encodeSelect, encodeShardStats, type HeldShard, holdShard, type ScoreParams, type ShardSums, scoreShard, type TailParams } from './shard-score.js';
 import { ensureTaskQueue, jobBucket, jobKey, taskConsumer, whileWorking } from './task-queue.js';
@@ -111,7 +111,7 @@ export const snapshotName = {
 
 /** Opens (creating when missing) the replicated snapshot bucket. */
 export function openSnapshotStore(cluster: NatsCluster): Promise<ObjectStore> {
-  return new Objm(cluster.nc).create(SNAPSHOT_BUCKET, { replicas: replicasFor(cluster.nc), storage: 'file' });
+  return cluster.objectStore(SNAPSHOT_BUCKET);
 }
 
 /** A scored shard's record: its sums for the manifest and its stored part. */
@@ -263,7 +263,7 @@ async function storeShare(store: ObjectStore, kv: KV, job: string, index: number
     shards.push(s);
   }
   const full: ShareRecord = { ...record, shards, bytes };
-  await kv.put(jobKey.share(job, index), JSON.stringify(full));
+  await retryTimeouts(() => kv.put(jobKey.share(job, index), JSON.stringify(full)));
 }
 
 async function runEventsTask(task: EventsTaskMsg, cluster: NatsCluster, delivery: number, store: ObjectStore, kv: KV): Promise<void> {
@@ -285,7 +285,7 @@ async function runMergeTask(task: MergeTaskMsg, node: string, delivery: number, 
   await putObject(store, partialName.stats(task.job, task.shard), stats);
   held.set(`${task.job}/${task.shard}`, shard);
   const record: PartRecord = { size: table.size, bytes: blob.byteLength + stats.byteLength, node, delivery };
-  await kv.put(jobKey.part(task.job, task.shard), JSON.stringify(record));
+  await retryTimeouts(() => kv.put(jobKey.part(task.job, task.shard), JSON.stringify(record)));
 }
 
 /** The merged shard: held here, or read back from its stored part. */
@@ -305,7 +305,7 @@ async function runSelectTask(task: SelectTaskMsg, node: string, delivery: number
   const blob = encodeSelect(shard, task.brackets);
   await putObject(store, partialName.select(task.job, task.shard), blob);
   const record: SelectRecord = { bytes: blob.byteLength, node, delivery };
-  await kv.put(jobKey.select(task.job, task.shard), JSON.stringify(record));
+  await retryTimeouts(() => kv.put(jobKey.select(task.job, task.shard), JSON.stringify(record)));
 }
 
 async function runScoreTask(task: ScoreTaskMsg, node: string, delivery: number, store: ObjectStore, snapshots: ObjectStore, kv: KV, held: Map<string, HeldShard>): Promise<void> {
@@ -315,6 +315,6 @@ async function runScoreTask(task: ScoreTaskMsg, node: string, delivery: number, 
   const { bytes, sums } = scoreShard(shard, { config: task.config, thresholds: task.thresholds, fitted: task.fitted }, previousBytes ? decodeCustomers(previousBytes) : null);
   const info = await putObject(snapshots, snapshotName.customers(task.job, task.shard), bytes);
   const record: ScoredRecord = { ...sums, object: { name: info.name, size: info.size, digest: info.digest }, node, delivery };
-  await kv.put(jobKey.scored(task.job, task.shard), JSON.stringify(record));
+  await retryTimeouts(() => kv.put(jobKey.scored(task.job, task.shard), JSON.stringify(record)));
   held.delete(`${task.job}/${task.shard}`);
 }

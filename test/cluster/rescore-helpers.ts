@@ -4,7 +4,6 @@
  * two snapshots' customers.
  */
 import { writeFileSync } from 'node:fs';
-import { Objm } from '@nats-io/obj';
 import { type Table, tableFromIPC } from 'apache-arrow';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -58,7 +57,7 @@ export async function liveCustomers(dataDir: string): Promise<{ id: string; colu
 export async function clusterCustomers(cluster: NatsCluster): Promise<{ id: string; columns: string[]; rows: unknown[][]; manifest: Record<string, unknown>; parts: number }> {
   const live = await readLivePointer(cluster);
   if (!live) throw new Error('no live cluster snapshot');
-  const store = await new Objm(cluster.nc).open(SNAPSHOT_BUCKET);
+  const store = await cluster.objectStore(SNAPSHOT_BUCKET);
   const parts = live.objects.filter((o) => o.name.includes('/customers/'));
   const tables: Table[] = [];
   for (const o of parts) tables.push(tableFromIPC((await store.getBlob(o.name))!));

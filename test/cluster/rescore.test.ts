@@ -22,7 +22,6 @@ import { parseMapFlag, buildColumnMap } from '../../engine/read/column-map.js';
 import { parseConfig } from '../../engine/config/load-config.js';
 import { rescore } from '../../engine/rescore/rescore.js';
 import { byId, clusterCustomers, comparableManifest, liveCustomers, type NatsTestCluster, startTestCluster, writeLineItemCsv } from './rescore-helpers.js';
-import { Objm } from '@nats-io/obj';
 
 const PORT = 16322;
 const CLI = join(import.meta.dirname, '../../dist/cli/segstream.js');
@@ -89,7 +88,7 @@ describe('cluster rescore', () => {
     // The pointer names this snapshot, and every object it lists is in the store with its size.
     const live = await readLivePointer(a);
     expect(live?.snapshot).toBe(summary.snapshot);
-    const store = await new Objm(a.nc).open(SNAPSHOT_BUCKET);
+    const store = await a.objectStore(SNAPSHOT_BUCKET);
     for (const o of live!.objects) expect((await store.info(o.name))?.size).toBe(o.size);
     expect(live!.objects.map((o) => o.name.split('/').pop())).toContain('manifest.json');
     // The CLI shows it, and pulls it into a local data folder for the single machine's commands.
@@ -194,7 +193,7 @@ describe('cluster rescore', () => {
     const earlier = (await readLivePointer(a))!;
     await (await jobBucket(a)).delete(jobKey.live);
     const summary = await clusterRescore({ input, asOf: '2026-06-30', dataDir: join(dir, 'ev-cluster'), cluster: a, tasks: 4, config });
-    const store = await new Objm(a.nc).open(SNAPSHOT_BUCKET);
+    const store = await a.objectStore(SNAPSHOT_BUCKET);
     expect((await store.info(earlier.objects[0]!.name))?.deleted).toBe(true);
     const kept = (await store.list()).filter((o) => !o.deleted);
     expect(kept.length).toBeGreaterThan(2);
