@@ -16,7 +16,8 @@ import { aggregateParallel } from '../pool/parallel-aggregate.js';
 import { type KernelMode, loadKernels } from '../kernels/load-kernels.js';
 import type { ColumnMap, InputFormat, ReadProgress } from '../read/raw-batch.js';
 import { countBy } from '../segment/categorical.js';
-import { buildCustomersTable, buildCustomerVectors, type CustomerColumn, encodeCustomerChunks } from '../snapshot/customers-file.js';
+import { buildCustomersTable, buildCustomerVectors, type CustomerColumn, encodeCustomerChunks, stageCustomers } from '../snapshot/customers-file.js';
+import { StagedFile } from '../snapshot/staged-file.js';
 import type { Vector } from 'apache-arrow';
 import { PREDICTION_COLUMNS } from '../segment/scored-base.js';
 import { ModelThread, rulesReadPredictions } from './model-thread.js';
@@ -27,7 +28,7 @@ import { writeFoldedMarker } from '../wal/folded-marker.js';
 import type { HoldoutCheck } from '../model/holdout.js';
 import { MS_PER_DAY } from '../parse/parse-timestamp.js';
 import { type BeforePublishHook, keepRefused, prepareDataDir, publishSnapshot } from '../snapshot/snapshot-publisher.js';
-import { currentSnapshotId, loadSnapshot, newSnapshotId } from '../snapshot/snapshot-store.js';
+import { currentSnapshotId, loadSnapshot, newSnapshotId, type SnapshotFiles, snapshotsDir } from '../snapshot/snapshot-store.js';
 import { capMessage, PublishRefusedError, type SegError } from '../errors.js';
 import { MAX_TIMESTAMP_MS } from '../parse/parse-timestamp.js';
 import { checkPublish } from './publish-guard.js';
@@ -265,89 +266,104 @@ async function runRescore(opts: RescoreOptions, modelThread: ModelThread | null)
   const fitting = config.models.enabled && modelThread !== null ? modelThread.fit({ table: modelTableOf(table), config, opts: fitOptions }) : null;
   let scored: ScoredBase | null = null;
   let early: Partial<Record<CustomerColumn, Vector>> = {};
-  if (fitting !== null) {
-    const tScoreStart = performance.now();
-    scored = scoreBase(table, config, previous ? previousState(previous.customers, table.customerId) : null, null, kernels.quantileThresholds);
-    tScoreOwn = performance.now() - tScoreStart;
-    early = buildCustomerVectors(scored, (name) => !PREDICTION_COLUMNS.has(name));
-  }
-  if (config.models.enabled) {
-    const fit = fitting !== null ? await fitting : fitPredictions(table, config, fitOptions);
-    modelWarnings.push(...fit.warnings);
-    predictions = fit.columns;
-    const days = config.models.holdout_days;
-    if (days > 0) {
-      // The calibration base: the same files read again, up to the end of day as_of - N (opt-in: a second read).
-      const calEndMs = endOfDay((table.asOfDay - days) * MS_PER_DAY);
-      const cal = await aggregateInputs(files, readOptions, { asOfMs: calEndMs, kernels, dialect: new InputDialect(inputOptions, dialect.decisions) });
-      const check = holdoutCheck(table, finalize(cal.agg, calEndMs), days);
-      holdout = check.check;
-      modelWarnings.push(...check.warnings);
+  // customers.arrow but its predictions, written while the fit runs (staged-file.ts); null where it failed.
+  let staged: Promise<StagedFile | null> | null = null;
+  try {
+    if (fitting !== null) {
+      const tScoreStart = performance.now();
+      scored = scoreBase(table, config, previous ? previousState(previous.customers, table.customerId) : null, null, kernels.quantileThresholds);
+      tScoreOwn = performance.now() - tScoreStart;
+      early = buildCustomerVectors(scored, (name) => !PREDICTION_COLUMNS.has(name));
+      // A staging that fails leaves the publish to write the whole file (and report what fails there).
+      staged = stageCustomers(StagedFile.pathIn(snapshotsDir(opts.dataDir)), scored, early).catch(() => null);
     }
-    models = { ...fit.manifest, holdout, warnings: modelWarnings };
-  }
-  const tModels = performance.now();
-
-  if (scored === null) {
-    scored = scoreBase(table, config, previous ? previousState(previous.customers, table.customerId) : null, predictions, kernels.quantileThresholds);
-    tScoreOwn = performance.now() - tModels;
-  } else scored = { ...scored, predictions };
-  // Judged once lifecycle is known; the manifest's models block holds every model warning too.
-  modelWarnings.push(...degenerateFitWarnings(predictions?.p_alive ?? null, scored.lifecycle));
-  warnings.push(...modelWarnings);
-  const tScore = performance.now();
-
-  const id = newSnapshotId();
-  const customersBytes = await encodeCustomerChunks(buildCustomersTable(scored, early));
-  const poolTimings = Object.fromEntries(Object.entries(stage.timings_ms ?? {}).map(([k, v]) => [`pool_${k}`, v]));
-  const timings = {
-    read_aggregate: round(tRead - t0),
-    ...poolTimings,
-    // With the model thread, models is the wall time until the fit is in and overlaps score.
-    models: round(tModels - tRead),
-    score: round(tScoreOwn),
-  };
-  const verdict = checkPublish(
-    { rowsRead, validRows: stage.validRows, futureRows: stage.futureRows, rejected: rejects.total, rejects: rejects.counts, customers: table.size, asOf: isoTime(table.asOfMs) },
-    previous ? { id: previous.id, customers: previous.manifest.customers } : null,
-    config.publish,
-  );
-  const forced = opts.force ? verdict.failed : [];
-  const refused = opts.force ? [] : verdict.failed;
-  const manifest = buildManifest(id, scored, config, {
-    publish: { reject_share: verdict.reject_share, anonymous_share: verdict.anonymous_share, forced },
-    inputs,
-    rows: { read: rowsRead, valid: stage.validRows + stage.futureRows, rejected: rejects.total, future: stage.futureRows },
-    rejects: rejects.counts,
-    models,
-    warnings,
-    timings,
-    previous: previousId,
-    engine,
-    input: { decisions },
-  });
-  const rejectsText = rejectsNdjson(rejects);
-  const snapshotFiles = { 'manifest.json': JSON.stringify(manifest, null, 2), 'customers.arrow': customersBytes, 'rejects.ndjson': rejectsText };
-  const facts: RunFacts = { decisions, warnings, timings, t0, writeFrom: tScore, rowsRead, workers: parallel ? (opts.workers ?? 0) : 0, engine, refused, forced, verdict };
-  const summarize = (published: boolean): RescoreSummary => rescoreSummary(id, manifest, facts, published);
-  if (refused.length > 0) {
-    let kept: string;
-    try {
-      await keepRefused(opts.dataDir, id, snapshotFiles);
-      kept = `kept under refused/${id}`;
-    } catch (error) {
-      kept = `not kept (${(error as SegError).code ?? 'error'})`;
+    if (config.models.enabled) {
+      const fit = fitting !== null ? await fitting : fitPredictions(table, config, fitOptions);
+      modelWarnings.push(...fit.warnings);
+      predictions = fit.columns;
+      const days = config.models.holdout_days;
+      if (days > 0) {
+        // The calibration base: the same files read again, up to the end of day as_of - N (opt-in: a second read).
+        const calEndMs = endOfDay((table.asOfDay - days) * MS_PER_DAY);
+        const cal = await aggregateInputs(files, readOptions, { asOfMs: calEndMs, kernels, dialect: new InputDialect(inputOptions, dialect.decisions) });
+        const check = holdoutCheck(table, finalize(cal.agg, calEndMs), days);
+        holdout = check.check;
+        modelWarnings.push(...check.warnings);
+      }
+      models = { ...fit.manifest, holdout, warnings: modelWarnings };
     }
-    const live = previous ? `snapshot ${previous.id} stays live` : 'no snapshot is live';
-    // The checks come first and the path last, so the cap on messages never cuts what failed.
-    throw new RescoreRefusedError(capMessage(`refused to publish snapshot ${id}: ${refused.join('; ')}; ${live}; --force publishes it anyway; ${kept}`), summarize(false));
+    const tModels = performance.now();
+
+    if (scored === null) {
+      scored = scoreBase(table, config, previous ? previousState(previous.customers, table.customerId) : null, predictions, kernels.quantileThresholds);
+      tScoreOwn = performance.now() - tModels;
+    } else scored = { ...scored, predictions };
+    // Judged once lifecycle is known; the manifest's models block holds every model warning too.
+    modelWarnings.push(...degenerateFitWarnings(predictions?.p_alive ?? null, scored.lifecycle));
+    warnings.push(...modelWarnings);
+    const tScore = performance.now();
+
+    const id = newSnapshotId();
+    const customersChunks = await encodeCustomerChunks(buildCustomersTable(scored, early));
+    let customersBytes: SnapshotFiles['customers.arrow'] = customersChunks;
+    const stagedFile = await staged;
+    if (stagedFile !== null) {
+      const done = await stagedFile.finish(customersChunks).then(() => true, () => false);
+      if (done) customersBytes = { path: stagedFile.path };
+    }
+    const poolTimings = Object.fromEntries(Object.entries(stage.timings_ms ?? {}).map(([k, v]) => [`pool_${k}`, v]));
+    const timings = {
+      read_aggregate: round(tRead - t0),
+      ...poolTimings,
+      // With the model thread, models is the wall time until the fit is in and overlaps score.
+      models: round(tModels - tRead),
+      score: round(tScoreOwn),
+    };
+    const verdict = checkPublish(
+      { rowsRead, validRows: stage.validRows, futureRows: stage.futureRows, rejected: rejects.total, rejects: rejects.counts, customers: table.size, asOf: isoTime(table.asOfMs) },
+      previous ? { id: previous.id, customers: previous.manifest.customers } : null,
+      config.publish,
+    );
+    const forced = opts.force ? verdict.failed : [];
+    const refused = opts.force ? [] : verdict.failed;
+    const manifest = buildManifest(id, scored, config, {
+      publish: { reject_share: verdict.reject_share, anonymous_share: verdict.anonymous_share, forced },
+      inputs,
+      rows: { read: rowsRead, valid: stage.validRows + stage.futureRows, rejected: rejects.total, future: stage.futureRows },
+      rejects: rejects.counts,
+      models,
+      warnings,
+      timings,
+      previous: previousId,
+      engine,
+      input: { decisions },
+    });
+    const rejectsText = rejectsNdjson(rejects);
+    const snapshotFiles = { 'manifest.json': JSON.stringify(manifest, null, 2), 'customers.arrow': customersBytes, 'rejects.ndjson': rejectsText };
+    const facts: RunFacts = { decisions, warnings, timings, t0, writeFrom: tScore, rowsRead, workers: parallel ? (opts.workers ?? 0) : 0, engine, refused, forced, verdict };
+    const summarize = (published: boolean): RescoreSummary => rescoreSummary(id, manifest, facts, published);
+    if (refused.length > 0) {
+      let kept: string;
+      try {
+        await keepRefused(opts.dataDir, id, snapshotFiles);
+        kept = `kept under refused/${id}`;
+      } catch (error) {
+        kept = `not kept (${(error as SegError).code ?? 'error'})`;
+      }
+      const live = previous ? `snapshot ${previous.id} stays live` : 'no snapshot is live';
+      // The checks come first and the path last, so the cap on messages never cuts what failed.
+      throw new RescoreRefusedError(capMessage(`refused to publish snapshot ${id}: ${refused.join('; ')}; ${live}; --force publishes it anyway; ${kept}`), summarize(false));
+    }
+    const markFolded = async (tmp: string): Promise<void> => {
+      if (fold.foldedThrough > 0) await writeFoldedMarker(tmp, fold.foldedThrough);
+      await opts.beforePublish?.(tmp);
+    };
+    await publishSnapshot(opts.dataDir, id, snapshotFiles, config.snapshots.keep, markFolded);
+    return summarize(true);
+  } finally {
+    // Moved into the snapshot on success; otherwise (a failure, a refusal that could not keep it) removed.
+    await (await staged)?.discard();
   }
-  const markFolded = async (tmp: string): Promise<void> => {
-    if (fold.foldedThrough > 0) await writeFoldedMarker(tmp, fold.foldedThrough);
-    await opts.beforePublish?.(tmp);
-  };
-  await publishSnapshot(opts.dataDir, id, snapshotFiles, config.snapshots.keep, markFolded);
-  return summarize(true);
 }
 
 function round(ms: number): number {

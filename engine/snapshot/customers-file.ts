@@ -4,9 +4,10 @@
  * same columns.
  */
 import { RecordBatchFileWriter, Table, type Vector, tableFromIPC, tableToIPC } from 'apache-arrow';
-import type { ScoredBase } from '../segment/scored-base.js';
+import type { Predictions, ScoredBase } from '../segment/scored-base.js';
 import { type ColumnValues, columnVector, type Utf8Values } from './arrow-columns.js';
 import { CUSTOMER_FIELDS, type CustomerColumn, fieldsOfKind } from './customer-schema.js';
+import { StagedFile } from './staged-file.js';
 
 export { CUSTOMER_COLUMNS, type CustomerColumn } from './customer-schema.js';
 
@@ -37,32 +38,36 @@ export function rfmCells(r: Uint8Array, f: Uint8Array, m: Uint8Array): Utf8Value
   return { offsets, data: data.subarray(0, at) };
 }
 
-/** The values of every field of a scored base, by field name. */
-function baseValues(base: ScoredBase): Record<CustomerColumn, ColumnValues> {
+/**
+ * The values of every field of a scored base, by field name, each made when asked for (the
+ * columns are built in two rounds, around the models' fit: neither round pays for the other's).
+ */
+function baseValues(base: ScoredBase): Record<CustomerColumn, () => ColumnValues> {
   const f = base.table.fields;
-  const nulls = new Float64Array(base.table.size).fill(Number.NaN);
+  const nulls = () => new Float64Array(base.table.size).fill(Number.NaN);
   const p = base.predictions;
+  const fields = Object.fromEntries(Object.entries(f).map(([name, values]) => [name, () => values])) as Record<keyof typeof f, () => ColumnValues>;
   return {
     // UTF-8 where the aggregation kept it so: no string per customer on the way to the file.
-    customer_id: base.table.idText ?? base.table.customerId,
-    ...f,
-    r_score: base.rfm.r,
-    f_score: base.rfm.f,
-    m_score: base.rfm.m,
-    rfm_cell: rfmCells(base.rfm.r, base.rfm.f, base.rfm.m),
-    segment: base.segment,
-    spend_band: base.spendBands.band,
-    tier: base.tier,
-    lifecycle: base.lifecycle,
-    win_back: base.winBack,
-    lost_at: base.lost.lost_at,
-    returned_share: base.lost.returned_share,
-    lost_reason: base.lost.lost_reason,
-    last_year_revenue: base.table.lastYearRevenue,
-    p_alive: p?.p_alive ?? nulls,
-    expected_purchases_90d: p?.expected_purchases_90d ?? nulls,
-    expected_aov: p?.expected_aov ?? nulls,
-    clv_365d: p?.clv_365d ?? nulls,
+    customer_id: () => base.table.idText ?? base.table.customerId,
+    ...fields,
+    r_score: () => base.rfm.r,
+    f_score: () => base.rfm.f,
+    m_score: () => base.rfm.m,
+    rfm_cell: () => rfmCells(base.rfm.r, base.rfm.f, base.rfm.m),
+    segment: () => base.segment,
+    spend_band: () => base.spendBands.band,
+    tier: () => base.tier,
+    lifecycle: () => base.lifecycle,
+    win_back: () => base.winBack,
+    lost_at: () => base.lost.lost_at,
+    returned_share: () => base.lost.returned_share,
+    lost_reason: () => base.lost.lost_reason,
+    last_year_revenue: () => base.table.lastYearRevenue,
+    p_alive: () => p?.p_alive ?? nulls(),
+    expected_purchases_90d: () => p?.expected_purchases_90d ?? nulls(),
+    expected_aov: () => p?.expected_aov ?? nulls(),
+    clv_365d: () => p?.clv_365d ?? nulls(),
   };
 }
 
@@ -79,7 +84,7 @@ export function buildCustomersTable(base: ScoredBase, built: Partial<Record<Cust
 export function buildCustomerVectors(base: ScoredBase, wanted: (name: CustomerColumn) => boolean): Partial<Record<CustomerColumn, Vector>> {
   const values = baseValues(base);
   const columns: Partial<Record<CustomerColumn, Vector>> = {};
-  for (const field of CUSTOMER_FIELDS) if (wanted(field.name)) columns[field.name] = columnVector(field.kind, values[field.name]);
+  for (const field of CUSTOMER_FIELDS) if (wanted(field.name)) columns[field.name] = columnVector(field.kind, values[field.name]());
   return columns;
 }
 
@@ -98,6 +103,21 @@ export async function encodeCustomerChunks(table: Table): Promise<Uint8Array[]> 
   const chunks: Uint8Array[] = [];
   for await (const chunk of writer) chunks.push(chunk);
   return chunks;
+}
+
+/**
+ * Starts `customers.arrow` at `path` while the models are fitted (staged-file.ts): `base` is
+ * scored without predictions, `built` its other columns ({@link buildCustomerVectors}).
+ */
+export async function stageCustomers(path: string, base: ScoredBase, built: Partial<Record<CustomerColumn, Vector>>): Promise<StagedFile> {
+  const standIn = (value: number): Predictions => {
+    const v = new Float64Array(base.table.size).fill(value);
+    return { p_alive: v, expected_purchases_90d: v, expected_aov: v, clv_365d: v };
+  };
+  // All null and none null: the two ways a prediction column changes the file's layout.
+  const a = await encodeCustomerChunks(buildCustomersTable({ ...base, predictions: standIn(Number.NaN) }, built));
+  const b = await encodeCustomerChunks(buildCustomersTable({ ...base, predictions: standIn(0) }, built));
+  return StagedFile.start(path, a, b);
 }
 
 /** Reads `customers.arrow` bytes back. */

@@ -10,12 +10,16 @@
  * never live and is pruned by the next publish or refusal, under the publish lock.
  */
 import { constants } from 'node:fs';
-import { access, readdir, rename, rm } from 'node:fs/promises';
+import { access, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { mkdirDurably, replaceDurably, syncDir, writeDurably } from '../durable-files.js';
 import { outputError } from './output-error.js';
+import { STAGE_PREFIX } from './staged-file.js';
 import { withPublishLock } from './publish-lock.js';
 import { type SnapshotFiles, currentSnapshotId, listSnapshotIds, snapshotsDir } from './snapshot-store.js';
+
+/** Age past which a staged file (staged-file.ts) is a crashed run's leftover. */
+const STAGE_MAX_AGE_MS = 6 * 3_600_000;
 
 /** Test hook: called after the files are written, before anything is renamed. */
 export type BeforePublishHook = (tmpDir: string) => void | Promise<void>;
@@ -59,6 +63,15 @@ async function pruneLeftovers(dataDir: string): Promise<void> {
   for (const dir of [snapshotsDir(dataDir), refusedDir(dataDir)]) {
     for (const name of await names(dir)) if (name.startsWith('.tmp-')) await rm(join(dir, name), { recursive: true, force: true });
   }
+  // A staged file is written outside the lock, while its run fits the models: only one older than
+  // any run's fit is a crashed run's.
+  const staging = snapshotsDir(dataDir);
+  for (const name of await names(staging)) {
+    if (!name.startsWith(STAGE_PREFIX)) continue;
+    const path = join(staging, name);
+    const age = await stat(path).then((s) => Date.now() - s.mtimeMs, () => 0);
+    if (age > STAGE_MAX_AGE_MS) await rm(path, { force: true });
+  }
   for (const id of await listSnapshotIds(dataDir)) {
     if (current === null || id > current) await rm(join(snapshotsDir(dataDir), id), { recursive: true, force: true });
   }
@@ -75,7 +88,11 @@ async function pruneOld(dataDir: string, keep: number): Promise<void> {
 /** Writes every file of a snapshot into the new folder `dir`, fsynced; `hook` may add more before the folder is synced. */
 async function writeFolder(dir: string, files: SnapshotFiles, hook?: BeforePublishHook): Promise<void> {
   await mkdirDurably(dir);
-  for (const [name, contents] of Object.entries(files)) await writeDurably(join(dir, name), contents as SnapshotFiles[keyof SnapshotFiles]);
+  for (const [name, contents] of Object.entries(files) as [string, SnapshotFiles[keyof SnapshotFiles]][]) {
+    // A file written and fsynced already moves in; the folder's fsync below makes its new name durable.
+    if (typeof contents === 'object' && 'path' in contents) await rename(contents.path, join(dir, name));
+    else await writeDurably(join(dir, name), contents);
+  }
   await hook?.(dir);
   await syncDir(dir);
 }

@@ -6,6 +6,7 @@
  *   DATA/snapshots/<id>/customers.arrow
  *   DATA/snapshots/<id>/rejects.ndjson
  *   DATA/snapshots/.tmp-<id>/         being written; never read
+ *   DATA/snapshots/.stage-<name>.arrow  a customers.arrow written during the models' fit (staged-file.ts)
  *   DATA/refused/<id>/                a snapshot the publishing guard refused; never live
  *
  * snapshot-publisher.ts writes them: whole under a temporary name, fsynced, renamed into place,
@@ -28,11 +29,16 @@ export interface LoadedSnapshot {
   readonly customers: Table;
 }
 
+/** A file written and fsynced already (staged-file.ts), moved into the snapshot by rename. */
+export interface WrittenFile {
+  readonly path: string;
+}
+
 /** Files a snapshot is made of, as bytes. */
 export interface SnapshotFiles {
   readonly 'manifest.json': string;
-  /** The Arrow file's bytes, whole or as the chunks the writer made (customers-file.ts `encodeCustomerChunks`). */
-  readonly 'customers.arrow': Uint8Array | readonly Uint8Array[];
+  /** The Arrow file's bytes, whole or as the chunks the writer made (customers-file.ts `encodeCustomerChunks`), or written already. */
+  readonly 'customers.arrow': Uint8Array | readonly Uint8Array[] | WrittenFile;
   readonly 'rejects.ndjson': string;
 }
 
