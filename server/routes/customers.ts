@@ -2,6 +2,7 @@
  * `GET /v1/customers/:id` and `POST /v1/customers/batch-get`: scores of customers while someone
  * waits. A customer live events have not changed is written as JSON bytes straight from the
  * snapshot's columns (format/customer-json.ts); one the overlay holds is built as an object first.
+ * Single lookups read in the same turn of the event loop are answered together (lookup-queue.ts).
  * The response schemas stay for the OpenAPI document: the bytes sent are theirs, but fastify does
  * not serialize a string or Buffer body (a lookup's short body goes as a string, a batch's as a Buffer).
  */
@@ -9,6 +10,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { BadRequestError, CustomerNotFoundError } from '../../engine/errors.js';
 import { type CustomerKey, customerKeyFromValue } from '../../engine/parse/parse-values.js';
 import { customerJsonOf } from '../format/customer-json.js';
+import { LookupQueue } from '../lookup-queue.js';
 import { CUSTOMER_SCHEMA, errors } from '../schemas.js';
 import type { ServerContext } from '../server-context.js';
 
@@ -21,6 +23,7 @@ function sendJson(reply: FastifyReply, body: string | Buffer): FastifyReply {
 
 /** Registers the customer lookup routes. */
 export function customerRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  const queue = new LookupQueue(ctx.store);
   app.get<{ Params: { id: string } }>(
     '/v1/customers/:id',
     {
@@ -33,10 +36,11 @@ export function customerRoutes(app: FastifyInstance, ctx: ServerContext): void {
     },
     (request, reply) => {
       const state = ctx.store.ready();
-      const key = customerKeyFromValue(request.params.id);
-      const body = key === null || key === undefined ? null : customerJsonOf(state).one(key);
-      if (body === null) throw new CustomerNotFoundError(`no customer ${JSON.stringify(request.params.id)} in snapshot ${state.snapshot.id} or the live events`);
-      return sendJson(reply, body);
+      const id = request.params.id;
+      const key = customerKeyFromValue(id);
+      if (key === null || key === undefined) throw new CustomerNotFoundError(`no customer ${JSON.stringify(id)} in snapshot ${state.snapshot.id} or the live events`);
+      queue.push(key, id, reply);
+      return reply;
     },
   );
 

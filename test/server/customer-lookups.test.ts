@@ -2,12 +2,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadSnapshot } from '../../engine/snapshot/snapshot-store.js';
 import { CUSTOMER_FIELDS, cellOf } from '../../engine/snapshot/customer-schema.js';
 import { rescore } from '../../engine/rescore/rescore.js';
 import type { LoadedSnapshot } from '../../engine/snapshot/snapshot-store.js';
 import { buildServer } from '../../server/build-server.js';
+import { CustomerJson } from '../../server/format/customer-json.js';
 import { CUSTOMER_SCHEMA } from '../../server/schemas.js';
 
 let dir: string;
@@ -167,6 +168,40 @@ describe('a customer with live events', () => {
     expect((await app.inject({ method: 'GET', url: '/v1/customers/Zo%C3%AB' })).json()).toMatchObject({ orders: 2, revenue: 24.5, as_of: '2026-07-01T23:59:59.999Z' });
     const batch = await app.inject({ method: 'POST', url: '/v1/customers/batch-get', payload: { ids: ['NEW-1', 42, 'Zoë'] } });
     expect(batch.body).toBe(`{"snapshot":${JSON.stringify(snap.id)},"customers":[${await schemaJson(state.get('NEW-1'))},${await referenceOf(rowOf('42'))},${await schemaJson(state.get('Zoë'))}],"not_found":[]}`);
+  });
+});
+
+describe('lookups that arrive together', () => {
+  it('are answered in one gathered pass, each with its own bytes, status and error, over real sockets', async () => {
+    // Known ids in several spellings, unknown ones, and the overlay's customers (posted above).
+    const ids = Array.from({ length: 120 }, (_, i) => (i % 9 === 0 ? `nobody-${i}` : i % 11 === 0 ? 'NEW-1' : i % 13 === 0 ? 'Zoë' : i % 4 === 0 ? `${1 + (i % 400)}.0` : String(1 + ((i * 7) % 420))));
+    const alone = new Map<string, { status: number; body: string }>();
+    for (const id of new Set(ids)) {
+      const res = await app.inject({ method: 'GET', url: `/v1/customers/${encodeURIComponent(id)}` });
+      alone.set(id, { status: res.statusCode, body: res.body });
+    }
+    const url = await app.listen({ host: '127.0.0.1', port: 0 });
+    // Calls through: records how many lookups each gathered pass answered.
+    const spy = vi.spyOn(CustomerJson.prototype, 'several');
+    try {
+      const answers = await Promise.all(
+        ids.map(async (id) => {
+          const res = await fetch(`${url}/v1/customers/${encodeURIComponent(id)}`);
+          return { status: res.status, type: res.headers.get('content-type'), body: await res.text() };
+        }),
+      );
+      for (const [i, id] of ids.entries()) {
+        expect({ id, status: answers[i]!.status, body: answers[i]!.body }).toEqual({ id, ...alone.get(id)! });
+        expect(answers[i]!.type).toBe('application/json; charset=utf-8');
+      }
+      const missing = answers.filter((a) => a.status === 404);
+      expect(missing.length).toBeGreaterThanOrEqual(ids.filter((id) => id.startsWith('nobody')).length);
+      expect(missing.length).toBeLessThan(ids.length / 2);
+      expect(new Set(missing.map((a) => JSON.parse(a.body).code))).toEqual(new Set(['SEG_ERR_CUSTOMER_NOT_FOUND']));
+      expect(Math.max(...spy.mock.calls.map((c) => c[1]))).toBeGreaterThan(1);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
 
