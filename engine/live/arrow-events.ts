@@ -21,7 +21,7 @@ import { type CustomerKey, type KeyResult, customerKeyFromValue, isValidMoney } 
 import { timestampOfInt } from '../parse/ts-kinds.js';
 import type { RawBatch } from '../read/raw-batch.js';
 import { eventIdFromValue } from '../wal/event-id.js';
-import { type IdKeyCache, MAX_CACHED_BYTES } from './id-key-cache.js';
+import { type IdKeyCache, MAX_CACHED_BYTES, tagEntries } from './id-key-cache.js';
 
 /**
  * The rows of `raw` as a TxBatch, or null for parseBatch (see the file comment). `dialectOf`
@@ -85,6 +85,9 @@ function keysOf(vector: Parameters<typeof arrowCells>[0], n: number, keys: IdKey
   }
   // Made when a cell needs it: for a Utf8 column it decodes every cell at once.
   let at: ((i: number) => unknown) | null = null;
+  const entries = new Int32Array(n).fill(-1);
+  const generation = keys.generation;
+  let cached = false;
   // Utf8 chunks without nulls: plain ASCII ids are looked up by their bytes (no string per row);
   // any other cell reads as parseBatch reads it.
   let row = 0;
@@ -96,6 +99,8 @@ function keysOf(vector: Parameters<typeof arrowCells>[0], n: number, keys: IdKey
       let k: KeyResult;
       if (offsets !== null && bytes !== null && offsets[j + 1]! - offsets[j]! <= MAX_CACHED_BYTES && isAscii(bytes, offsets[j]!, offsets[j + 1]!)) {
         k = keys.keyOf(bytes, offsets[j]!, offsets[j + 1]!);
+        entries[row] = keys.lastEntry;
+        if (keys.lastEntry >= 0) cached = true;
       } else {
         at ??= arrowCells(vector);
         k = customerKeyFromValue(at(row));
@@ -104,6 +109,8 @@ function keysOf(vector: Parameters<typeof arrowCells>[0], n: number, keys: IdKey
       ids[row] = k;
     }
   }
+  // Entries tag the ids only when the cache did not start over while the column was read.
+  if (cached && keys.generation === generation) tagEntries(ids, { cache: keys, generation, entries });
   return ids;
 }
 

@@ -26,7 +26,7 @@ import type { TxBatch } from '../parse/parse-batch.js';
 import { MS_PER_DAY, daysFromCivil, parseIsoTimestamp } from '../parse/parse-timestamp.js';
 import { type CustomerKey, type KeyResult, customerKeyFromText, customerKeyFromValue, numberFromValue } from '../parse/parse-values.js';
 import { eventIdFromValue } from '../wal/event-id.js';
-import { type IdKeyCache, MAX_CACHED_BYTES } from './id-key-cache.js';
+import { type IdKeyCache, MAX_CACHED_BYTES, tagEntries } from './id-key-cache.js';
 import { JSON_ROW_KEYS } from './tx-batches.js';
 
 const QUOTE = 0x22;
@@ -181,6 +181,9 @@ class Scanner {
     throw BAIL;
   }
 
+  /** The cache entry of the last id {@link key} read, -1 for none. */
+  entry = -1;
+
   /**
    * A customer id, judged as parseBatch judges a JSON value (customerKeyFromValue); bails on one
    * it would reject. A plain text id is looked up by its bytes in `ids` (no string per row).
@@ -188,10 +191,14 @@ class Scanner {
   key(ids: IdKeyCache): CustomerKey {
     const c = this.space();
     let k: KeyResult;
+    this.entry = -1;
     if (c === QUOTE) {
       this.stringSpan();
       const { spanStart: start, spanEnd: end } = this;
-      k = this.spanPlain && end - start <= MAX_CACHED_BYTES ? ids.keyOf(this.b, start, end) : customerKeyFromText(this.spanText());
+      if (this.spanPlain && end - start <= MAX_CACHED_BYTES) {
+        k = ids.keyOf(this.b, start, end);
+        this.entry = ids.lastEntry;
+      } else k = customerKeyFromText(this.spanText());
     } else if (c === MINUS || (c >= ZERO && c <= NINE)) k = customerKeyFromValue(this.number());
     else throw BAIL;
     if (k === undefined || k === null) throw BAIL;
@@ -338,10 +345,13 @@ class Columns {
   amount: Float64Array;
   margin: Float64Array;
   eventIds: (string | null)[] = [];
+  /** Each row's id cache entry (-1: none). */
+  entries: Int32Array;
   constructor(capacity: number) {
     this.ts = new Float64Array(capacity);
     this.amount = new Float64Array(capacity);
     this.margin = new Float64Array(capacity);
+    this.entries = new Int32Array(capacity);
   }
 
   room(n: number): void {
@@ -354,6 +364,9 @@ class Columns {
     this.ts = grow(this.ts);
     this.amount = grow(this.amount);
     this.margin = grow(this.margin);
+    const entries = new Int32Array(this.entries.length * 2);
+    entries.set(this.entries);
+    this.entries = entries;
   }
 }
 
@@ -368,6 +381,8 @@ export function scanJsonBatch(body: Uint8Array, tsFormat: string, ids: IdKeyCach
   const cols = new Columns(Math.max(16, Math.ceil(body.length / 48)));
   let seen = 0;
   let n = 0;
+  let cached = false;
+  const generation = ids.generation;
   try {
     s.expect(0x5b);
     if (s.space() === 0x5d) return null;
@@ -381,7 +396,11 @@ export function scanJsonBatch(body: Uint8Array, tsFormat: string, ids: IdKeyCach
         for (;;) {
           const j = s.keyName();
           s.expect(COLON);
-          if (j === ID) cols.ids[n] = s.key(ids);
+          if (j === ID) {
+            cols.ids[n] = s.key(ids);
+            cols.entries[n] = s.entry;
+            if (s.entry >= 0) cached = true;
+          }
           else if (j === TS) cols.ts[n] = s.timestamp();
           else if (j === AMOUNT) cols.amount[n] = s.money();
           else if (j === MARGIN) margin = s.margin();
@@ -413,6 +432,8 @@ export function scanJsonBatch(body: Uint8Array, tsFormat: string, ids: IdKeyCach
     if (error === BAIL) return null;
     throw error;
   }
+  // Entries tag the ids only when the cache did not start over while the body was read.
+  if (cached && ids.generation === generation) tagEntries(cols.ids, { cache: ids, generation, entries: cols.entries.subarray(0, n) });
   const batch: TxBatch = {
     length: n,
     ids: cols.ids,

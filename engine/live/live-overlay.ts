@@ -21,6 +21,7 @@
  * - predictions need the model refit and are null until the next rescore.
  */
 import { DataType, TimeUnit } from 'apache-arrow';
+import { aggregateRows } from '../aggregate/aggregate-rows.js';
 import { Aggregator } from '../aggregate/aggregator.js';
 import { AGGREGATE_FIELDS, type AggregateField } from '../aggregate/customer-table.js';
 import { isPurchaseDay } from '../aggregate/day-map.js';
@@ -30,6 +31,7 @@ import type { TxBatch } from '../parse/parse-batch.js';
 import { MS_PER_DAY } from '../parse/parse-timestamp.js';
 import { lostOne } from '../segment/lifecycle.js';
 import { type CustomerKey, customerKeyFromText } from '../parse/parse-values.js';
+import { type IdEntries, type IdKeyCache, MAX_ENTRIES, entriesOf } from './id-key-cache.js';
 import type { LiveCounts } from './live-counts.js';
 import { LiveRowsState } from './live-rows-state.js';
 import { type LiveScale, type LiveScores, scoreLive } from './live-scorer.js';
@@ -42,6 +44,16 @@ const NO_CLASS = 0xffff;
 /** The batch path's aggregator over the live rows, its days chained per customer. */
 class LiveAggregator extends Aggregator {
   override readonly state = new LiveRowsState();
+
+  /**
+   * Folds rows whose customer numbers the caller interned in {@link Aggregator.ids}: what `add`
+   * does after interning, on the TypeScript kernels' state (no as_of cut: every live row counts).
+   */
+  addInterned(cust: Int32Array, batch: TxBatch): void {
+    if (batch.margin) this.hasMargin = true;
+    this.state.ensure(this.size);
+    aggregateRows(this.state, cust, batch.ts, batch.amount, batch.margin, batch.length);
+  }
 }
 
 // Beyond ±8.64e15 ms a Date is invalid and toISOString throws: such a value shows as null, never fails a lookup.
@@ -164,6 +176,11 @@ export class LiveOverlay {
   private pendingCount = 0;
   private dirty = new Uint8Array(0);
   private capacity = 0;
+  /** Overlay number by id cache entry (-1: not seen) for the cache and generation below (internTagged). */
+  private byEntry: Int32Array | null = null;
+  private entryCache: IdKeyCache | null = null;
+  private entryGeneration = -1;
+  private taggedCust = new Int32Array(0);
   private readonly snapshotHasMargin: boolean;
   /** Readers of the snapshot's numeric columns a customer's first live row needs. */
   private readonly snap: Record<(typeof BASE_COLUMNS)[number], (row: number) => number>;
@@ -229,9 +246,13 @@ export class LiveOverlay {
    * customers the batch touched.
    */
   apply(batch: TxBatch): number {
-    const rows = canonicalIds(batch);
     const before = this.customers.size;
-    const cust = this.agg.add(rows);
+    const tag = batch.orderIds ? undefined : entriesOf(batch.ids);
+    let cust: Int32Array;
+    if (tag) {
+      cust = this.internTagged(batch, tag);
+      this.agg.addInterned(cust, batch);
+    } else cust = this.agg.add(canonicalIds(batch));
     const size = this.customers.size;
     this.ensure(size);
     for (let k = before; k < size; k++) this.open(k);
@@ -250,6 +271,41 @@ export class LiveOverlay {
       }
     }
     return n;
+  }
+
+  /**
+   * The overlay numbers of a batch whose ids a reader tagged with their id cache entries: a row
+   * whose entry was seen before takes the number kept for it, any other interns its key (keys
+   * from the cache are canonical: customerKeyFromText made them).
+   */
+  private internTagged(batch: TxBatch, tag: IdEntries): Int32Array {
+    if (tag.cache !== this.entryCache || tag.generation !== this.entryGeneration) {
+      this.entryCache = tag.cache;
+      this.entryGeneration = tag.generation;
+      if (this.byEntry === null) this.byEntry = new Int32Array(MAX_ENTRIES);
+      this.byEntry.fill(-1);
+    }
+    const n = batch.length;
+    if (this.taggedCust.length < n) this.taggedCust = new Int32Array(n);
+    const cust = this.taggedCust.subarray(0, n);
+    const { entries } = tag;
+    const { ids } = batch;
+    const byEntry = this.byEntry!;
+    const customers = this.customers;
+    for (let i = 0; i < n; i++) {
+      const e = entries[i]!;
+      if (e < 0) {
+        cust[i] = customers.intern(ids[i]!);
+        continue;
+      }
+      let k = byEntry[e]!;
+      if (k < 0) {
+        k = customers.intern(ids[i]!);
+        byEntry[e] = k;
+      }
+      cust[i] = k;
+    }
+    return cust;
   }
 
   /**

@@ -2,6 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IdKeyCache, entriesOf } from '../../../engine/live/id-key-cache.js';
+import { scanJsonBatch } from '../../../engine/live/json-rows.js';
 import { LiveState, canonicalId } from '../../../engine/live/live-state.js';
 import type { TxBatch } from '../../../engine/parse/parse-batch.js';
 import { rescore } from '../../../engine/rescore/rescore.js';
@@ -71,6 +73,27 @@ describe('LiveState', () => {
     let total = 0;
     for (const n of state.counts.segment.values()) total += n;
     expect(total).toBe(42);
+  });
+
+  it('shows the same customers whether a body\'s ids come numbered by the id key cache or not, across caches', async () => {
+    const tagged = LiveState.openSync(await loadSnapshot(join(dir, 'data')));
+    const plain = LiveState.openSync(await loadSnapshot(join(dir, 'data')));
+    const ids = ['7', '042', 'new-3', '40', ' 8', 'new-4', '7', 'NEW-3'];
+    const body = (round: number) =>
+      Buffer.from(JSON.stringify(Array.from({ length: 40 }, (_, i) => ({ customer_id: i % 5 === 4 ? 12 : ids[(i * 3 + round) % ids.length], ts: `2026-07-0${1 + (i % 7)}T10:00:00Z`, amount: round + i / 10 }))));
+    // The first and third bodies through one cache, the second through another: the overlay starts its numbering by entry over.
+    const caches = [new IdKeyCache(), new IdKeyCache()];
+    for (const [round, cache] of [caches[0]!, caches[1]!, caches[0]!].entries()) {
+      const { batch } = scanJsonBatch(body(round), 'auto', cache)!;
+      expect(entriesOf(batch.ids)).toBeDefined();
+      tagged.apply(batch);
+      const untagged = { ...batch, ids: batch.ids.slice() };
+      expect(entriesOf(untagged.ids)).toBeUndefined();
+      plain.apply(untagged);
+    }
+    for (const id of ['7', '042', 'new-3', 'NEW-3', '40', '8', 'new-4', '12', '1']) expect(tagged.get(id), id).toEqual(plain.get(id));
+    expect(tagged.get('7')).toMatchObject({ live: true });
+    expect(tagged.liveCustomers).toBe(plain.liveCustomers);
   });
 
   it('agrees with a full rescore on the aggregates of a customer bought from live', async () => {
