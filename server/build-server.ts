@@ -125,8 +125,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         }
       })
     : null;
-  // Pick up snapshots published by `segstream rescore` from outside (an outside scheduler).
-  const reloadMs = options.reloadIntervalMs ?? 2000;
+  // Pick up snapshots published by `segstream rescore` from outside (an outside scheduler). A
+  // cluster node installs the cluster's snapshots itself (server/cluster.ts): a reload racing its
+  // install would drop the stream rows it applies on top.
+  const reloadMs = options.cluster ? 0 : (options.reloadIntervalMs ?? 2000);
   const reload =
     reloadMs > 0
       ? setInterval(() => {

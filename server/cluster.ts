@@ -9,13 +9,21 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ClusterConfig } from '../engine/cluster/cluster-config.js';
-import { ShardConsumer, ensureEventStreams, eventStream, publishRows } from '../engine/cluster/event-stream.js';
+import type { Config } from '../engine/config/config-schema.js';
+import { readSnapshotParts } from '../engine/cluster/cluster-snapshot.js';
+import { ShardConsumer, ensureEventStreams, eventStream, publishRows, streamBatches } from '../engine/cluster/event-stream.js';
 import { forwardLookup, serveLookups } from '../engine/cluster/forward.js';
 import { Membership } from '../engine/cluster/membership.js';
 import { connectCluster } from '../engine/cluster/nats-connection.js';
-import { readAssignment, SHARD_BUCKET, shardOf } from '../engine/cluster/shard-map.js';
+import { type LivePointer, readLivePointer } from '../engine/cluster/rescore-cluster.js';
+import { readAssignment, SHARD_BUCKET, shardOf, shardsOwnedBy } from '../engine/cluster/shard-map.js';
+import { jobBucket, jobKey } from '../engine/cluster/task-queue.js';
 import { CustomerNotFoundError, NotReadyError } from '../engine/errors.js';
 import type { TxBatch } from '../engine/parse/parse-batch.js';
+import { encodeCustomers } from '../engine/snapshot/customers-file.js';
+import { publishSnapshot } from '../engine/snapshot/snapshot-publisher.js';
+import { newSnapshotId } from '../engine/snapshot/snapshot-store.js';
+import { writeFoldedMarker } from '../engine/wal/folded-marker.js';
 import { type CustomerKey, customerKeyFromValue } from '../engine/parse/parse-values.js';
 import type { ServerContext } from './server-context.js';
 
@@ -72,6 +80,8 @@ export async function startClusterNode(app: FastifyInstance, ctx: ServerContext,
     return mine && mine.created === info.created && mine.seq <= info.state.last_seq ? mine.seq : 0;
   };
   const saveApplied = async () => {
+    // Over the cluster snapshot a shard is read on from its folded sequence: nothing to record.
+    if (pointer !== null) return;
     for (const [s, c] of consumers) {
       const at = created.get(s);
       if (at !== undefined && c.applied > 0) applied[String(s)] = { created: at, seq: c.applied };
@@ -83,15 +93,84 @@ export async function startClusterNode(app: FastifyInstance, ctx: ServerContext,
   };
   const saver = setInterval(() => void saveApplied().catch(problem('recording the shards read')), 1000);
   saver.unref();
+
+  // Before the first cluster rescore a node serves its own data folder's snapshot, and its shards'
+  // rows go through the LiveStore's ingest (its log and event-id set). Once the KV pointer names a
+  // cluster snapshot, the node serves that: the parts of the shards it owns, published into its
+  // data folder as its snapshot, with each shard's rows after the snapshot's fold applied on top,
+  // read again from the stream (the stream, not the node's log, is their durable record).
+  const jobs = await jobBucket(cluster);
+  let pointer = await readLivePointer(cluster);
+  let owned: number[] = [];
+  const ingestSink = async (batch: TxBatch): Promise<void> => {
+    await ctx.store.ingest(batch);
+  };
+  const overlaySink = async (batch: TxBatch): Promise<void> => {
+    ctx.store.applySafely(ctx.store.ready(), batch);
+  };
+  /** The cluster snapshot and shards the node serves now ("job:shards"). */
+  let shown = '';
+  let view: Promise<void> = Promise.resolve();
+  let queued = false;
+  let closing = false;
+  const refreshView = (): void => {
+    if (queued || closing) return;
+    queued = true;
+    view = view
+      .then(async () => {
+        queued = false;
+        if (pointer !== null) await showClusterSnapshot(pointer, [...owned]);
+      })
+      .catch((error: unknown) => {
+        problem('serving the cluster snapshot (tried again in a second)')(error);
+        setTimeout(refreshView, 1000).unref();
+      });
+  };
+  async function showClusterSnapshot(p: LivePointer, mine: number[]): Promise<void> {
+    const key = `${p.job}:${mine.join(',')}`;
+    if (key === shown) return;
+    // Read before anything stops: a read that fails leaves the node serving what it served.
+    const parts = await readSnapshotParts(cluster, p, new Set(mine));
+    const id = newSnapshotId();
+    const manifest = { ...parts.manifest, id };
+    await Promise.all([...consumers.values()].map((c) => c.stop()));
+    consumers.clear();
+    shown = '';
+    // Marked as holding every row of the node's own log: over this snapshot the streams are read instead.
+    await publishSnapshot(ctx.options.dataDir, id, { 'manifest.json': JSON.stringify(manifest, null, 2), 'customers.arrow': encodeCustomers(parts.customers), 'rejects.ndjson': parts.rejects }, (manifest.config as Config).snapshots.keep, (tmp) =>
+      writeFoldedMarker(tmp, Number.MAX_SAFE_INTEGER),
+    );
+    const state = await ctx.store.install(id);
+    const asOf = manifest.as_of_ms;
+    for (const s of mine) {
+      const folded = p.folded?.[String(s)] ?? 0;
+      // The rows the rescore read but left out as dated after its as_of are live rows, as on one machine.
+      if (manifest.rows.future > 0 && folded > 0) for await (const batch of streamBatches(cluster.js, { shard: s, first: 1, last: folded }, (ts) => ts > asOf)) ctx.store.applySafely(state, batch);
+      consumers.set(s, new ShardConsumer(cluster.js, s, overlaySink, problem(`reading shard ${s}`), folded));
+    }
+    shown = key;
+    app.log.info({ snapshot: p.snapshot, job: p.job, shards: mine, customers: parts.customers.numRows }, 'cluster: serving the cluster snapshot');
+  }
+
   const membership = await Membership.join(cluster, {
-    async onShards(_assignment, gained, lost) {
+    async onShards(assignment, gained, lost) {
+      owned = shardsOwnedBy(assignment, me);
       await Promise.all(lost.map((s) => consumers.get(s)?.stop()));
       for (const s of lost) consumers.delete(s);
-      for (const s of gained) consumers.set(s, new ShardConsumer(cluster.js, s, ctx.store, problem(`reading shard ${s}`), await startFrom(s).catch(() => 0)));
+      if (pointer !== null) refreshView();
+      else for (const s of gained) consumers.set(s, new ShardConsumer(cluster.js, s, ingestSink, problem(`reading shard ${s}`), await startFrom(s).catch(() => 0)));
       app.log.info({ gained, lost }, 'cluster: shards moved');
     },
     onProblem: (what, error) => problem(what)(error),
   });
+  const pointerWatch = await jobs.watch({ key: jobKey.live });
+  void (async () => {
+    for await (const e of pointerWatch) {
+      if (e.operation !== 'PUT' || e.value.length === 0) continue;
+      pointer = e.json<LivePointer>();
+      refreshView();
+    }
+  })().catch(problem('following the live pointer'));
 
   const lookups = serveLookups(cluster.nc, me, async (ids) => (await localBatch(app, ids)).text);
 
@@ -162,9 +241,19 @@ export async function startClusterNode(app: FastifyInstance, ctx: ServerContext,
       return { customers: r.customers, duplicates: r.duplicates };
     },
     ownedShards: () => [...consumers.keys()].sort((a, b) => a - b),
-    settled: () => membership.settled(),
+    async settled() {
+      await membership.settled();
+      // And the cluster snapshot shown for the shards it owns now (a view queued meanwhile too).
+      for (let v = view; ; v = view) {
+        await v;
+        if (v === view) break;
+      }
+    },
     async close() {
+      closing = true;
       await membership.leave();
+      pointerWatch.stop();
+      await view;
       lookups.unsubscribe();
       clearInterval(saver);
       await Promise.all([...consumers.values()].map((c) => c.stop()));

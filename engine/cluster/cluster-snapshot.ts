@@ -6,13 +6,13 @@
  *
  *   KV live ──► manifest.json, rejects.ndjson, customers/<shard>.arrow … ──► DATA/snapshots/<id>/ (one customers.arrow)
  */
-import { type Data, type DataType, type Dictionary, makeData, RecordBatch, Struct, Table, tableFromIPC } from 'apache-arrow';
+import { type Data, type DataType, type Dictionary, makeData, RecordBatch, Schema, Struct, Table, tableFromIPC } from 'apache-arrow';
 import { InternalError } from '../errors.js';
 import { encodeCustomers } from '../snapshot/customers-file.js';
 import type { Manifest } from '../snapshot/manifest.js';
 import { publishSnapshot } from '../snapshot/snapshot-publisher.js';
 import { NODES_BUCKET, NODE_TTL_MS } from './membership.js';
-import type { NatsCluster } from './nats-connection.js';
+import { type NatsCluster, retryTimeouts } from './nats-connection.js';
 import { type LivePointer, readLivePointer, readPointerManifest } from './rescore-cluster.js';
 import { openSnapshotStore, snapshotName } from './rescore-node.js';
 import { readAssignment, SHARD_BUCKET } from './shard-map.js';
@@ -63,6 +63,46 @@ function onSchemaOf(first: Table, batch: RecordBatch): RecordBatch {
   return new RecordBatch(first.schema, makeData({ type: new Struct(first.schema.fields), length: batch.numRows, nullCount: 0, children }));
 }
 
+/** A cluster snapshot's files as one machine's: the manifest, the customers of the parts read, the rejects. */
+export interface SnapshotParts {
+  readonly manifest: Manifest;
+  readonly customers: Table;
+  readonly rejects: string;
+  /** Parts read (shards with customers among those asked for). */
+  readonly parts: number;
+}
+
+/** The shard a part object of the snapshot bucket holds (`<job>/customers/<shard>.arrow`), or null for another object. */
+export function partShard(name: string): number | null {
+  const m = /\/customers\/(\d+)\.arrow$/.exec(name);
+  return m ? Number(m[1]) : null;
+}
+
+/**
+ * Reads the pointer's manifest, rejects and the customer parts of `shards` (null: every shard),
+ * the parts one after the other in shard order. A set of shards without customers gives an empty
+ * table on the snapshot's schema.
+ */
+export async function readSnapshotParts(cluster: NatsCluster, pointer: LivePointer, shards: ReadonlySet<number> | null): Promise<SnapshotParts> {
+  const store = await openSnapshotStore(cluster);
+  const blob = async (name: string, size?: number): Promise<Uint8Array> => {
+    const bytes = await retryTimeouts(() => store.getBlob(name));
+    if (bytes === null || (size !== undefined && bytes.byteLength !== size)) throw new InternalError(`cluster snapshot ${pointer.snapshot}: ${name} is missing from the snapshot bucket${size !== undefined ? ` or not ${size} bytes` : ''}`);
+    return bytes;
+  };
+  const text = async (name: string): Promise<string> => new TextDecoder().decode(await blob(name));
+  const manifest = JSON.parse(await text(snapshotName.manifest(pointer.job))) as Manifest;
+  const all = pointer.objects.filter((o) => partShard(o.name) !== null).sort((x, y) => partShard(x.name)! - partShard(y.name)!);
+  const parts = shards === null ? all : all.filter((o) => shards.has(partShard(o.name)!));
+  const tables: Table[] = [];
+  for (const o of parts) tables.push(tableFromIPC(await blob(o.name, o.size)));
+  const batches = tables.flatMap((t) => t.batches.map((b) => onSchemaOf(tables[0]!, b)));
+  // No customers among these shards: any part's schema, no rows.
+  const customers = batches.length > 0 ? new Table(batches) : new Table(all.length > 0 ? tableFromIPC(await blob(all[0]!.name, all[0]!.size)).schema : new Schema([]));
+  if (shards === null && customers.numRows !== manifest.customers) throw new InternalError(`cluster snapshot ${pointer.snapshot}: its parts hold ${customers.numRows} customers, its manifest ${manifest.customers}`);
+  return { manifest, customers, rejects: await text(snapshotName.rejects(pointer.job)), parts: parts.length };
+}
+
 /**
  * Copies the live cluster snapshot into `dataDir` and publishes it there (snapshot-publisher.ts:
  * renamed into place, CURRENT replaced last). Its customers.arrow holds the shards' parts one
@@ -71,22 +111,7 @@ function onSchemaOf(first: Table, batch: RecordBatch): RecordBatch {
 export async function pullLiveSnapshot(cluster: NatsCluster, dataDir: string, keep: number): Promise<{ snapshot: string; customers: number; parts: number } | null> {
   const pointer = await readLivePointer(cluster);
   if (!pointer) return null;
-  const store = await openSnapshotStore(cluster);
-  const text = async (name: string): Promise<string> => {
-    const bytes = await store.getBlob(name);
-    if (bytes === null) throw new InternalError(`cluster snapshot ${pointer.snapshot}: ${name} is missing from the snapshot bucket`);
-    return new TextDecoder().decode(bytes);
-  };
-  const manifest = JSON.parse(await text(snapshotName.manifest(pointer.job))) as Manifest;
-  const parts = pointer.objects.filter((o) => o.name.includes('/customers/'));
-  const tables: Table[] = [];
-  for (const o of parts) {
-    const bytes = await store.getBlob(o.name);
-    if (bytes === null || bytes.byteLength !== o.size) throw new InternalError(`cluster snapshot ${pointer.snapshot}: ${o.name} is missing or not ${o.size} bytes`);
-    tables.push(tableFromIPC(bytes));
-  }
-  const customers = new Table(tables.flatMap((t) => t.batches.map((b) => onSchemaOf(tables[0]!, b))));
-  if (customers.numRows !== manifest.customers) throw new InternalError(`cluster snapshot ${pointer.snapshot}: its parts hold ${customers.numRows} customers, its manifest ${manifest.customers}`);
-  await publishSnapshot(dataDir, manifest.id, { 'manifest.json': JSON.stringify(manifest, null, 2), 'customers.arrow': encodeCustomers(customers), 'rejects.ndjson': await text(snapshotName.rejects(pointer.job)) }, keep);
-  return { snapshot: manifest.id, customers: customers.numRows, parts: parts.length };
+  const { manifest, customers, rejects, parts } = await readSnapshotParts(cluster, pointer, null);
+  await publishSnapshot(dataDir, manifest.id, { 'manifest.json': JSON.stringify(manifest, null, 2), 'customers.arrow': encodeCustomers(customers), 'rejects.ndjson': rejects }, keep);
+  return { snapshot: manifest.id, customers: customers.numRows, parts };
 }

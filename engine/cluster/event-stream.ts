@@ -14,7 +14,6 @@ import { createHash, randomUUID } from 'node:crypto';
 import { DeliverPolicy, type JetStreamClient, RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import type { ConsumerMessages } from '@nats-io/jetstream';
 import { NotReadyError } from '../errors.js';
-import type { LiveStore } from '../live/live-store.js';
 import type { TxBatch } from '../parse/parse-batch.js';
 import type { CustomerKey } from '../parse/parse-values.js';
 import { type NatsCluster, replicasFor } from './nats-connection.js';
@@ -189,8 +188,8 @@ export async function foldRanges(cluster: NatsCluster, shards: number): Promise<
   return out;
 }
 
-/** A shard stream's rows from `first` through `last`, in stream order, as batches. */
-export async function* streamBatches(js: JetStreamClient, range: FoldRange): AsyncIterable<TxBatch> {
+/** A shard stream's rows from `first` through `last`, in stream order, as batches; `keep`: only the rows it takes. */
+export async function* streamBatches(js: JetStreamClient, range: FoldRange, keep?: (ts: number) => boolean): AsyncIterable<TxBatch> {
   const consumer = await js.consumers.get(eventStream(range.shard), { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: range.first });
   const messages = await consumer.consume({ max_messages: 256, expires: 5000 });
   let rows: RowMessage[] = [];
@@ -198,7 +197,7 @@ export async function* streamBatches(js: JetStreamClient, range: FoldRange): Asy
     for await (const m of messages) {
       // Past `last` (or at the end of a stream whose last message was removed): the range is read.
       if (m.seq > range.last) break;
-      for (const r of m.json<RowMessage[]>()) rows.push(r);
+      for (const r of m.json<RowMessage[]>()) if (keep === undefined || keep(r.t)) rows.push(r);
       if (rows.length >= APPLY_BATCH) {
         yield batchOf(rows);
         rows = [];
@@ -212,11 +211,13 @@ export async function* streamBatches(js: JetStreamClient, range: FoldRange): Asy
 }
 
 /**
- * Reads one shard's stream into the LiveStore from the message after `from` (0: the first), then
- * follows it. `from` is the last sequence this node's store already holds (server/cluster.ts keeps
- * it per shard in the data folder); the store's event-id set makes rows it holds anyway count
- * once, so a node that never held the shard rebuilds it by reading the stream whole. An ordered consumer: no state on the servers to clean up when the shard moves again;
- * when it ends (its server gone) it is made again from the next sequence.
+ * Reads one shard's stream into `sink` from the message after `from` (0: the first), then follows
+ * it. `from` is the last sequence the node's live state already holds: the sequence it recorded
+ * in its data folder when its sink is the LiveStore's ingest (whose event-id set makes rows it
+ * holds anyway count once, so a node that never held the shard rebuilds it by reading the stream
+ * whole), or the cluster snapshot's folded sequence when the sink applies rows on top of that
+ * snapshot (server/cluster.ts). An ordered consumer: no state on the servers to clean up when the
+ * shard moves again; when it ends (its server gone) it is made again from the next sequence.
  */
 export class ShardConsumer {
   private messages: ConsumerMessages | null = null;
@@ -228,7 +229,7 @@ export class ShardConsumer {
   constructor(
     private readonly js: JetStreamClient,
     readonly shard: number,
-    private readonly store: LiveStore,
+    private readonly sink: (batch: TxBatch) => Promise<void>,
     private readonly onProblem: (error: unknown) => void,
     from = 0,
   ) {
@@ -251,7 +252,7 @@ export class ShardConsumer {
         const through = last;
         rows = [];
         try {
-          await this.store.ingest(batch);
+          await this.sink(batch);
           this.applied = through;
         } catch (error) {
           rows = [];
