@@ -7,7 +7,7 @@
  */
 import { MS_PER_DAY, dayOf } from '../parse/parse-timestamp.js';
 import type { Categorical } from './categorical.js';
-import { type NumericColumns, conditionTests } from './segmenter.js';
+import { type NumericColumns, type Predicate, conditionTests } from './segmenter.js';
 
 /** Stage names, in code order. */
 export const LIFECYCLE_STAGES = ['new', 'reactivated', 'active', 'at_risk', 'lapsed', 'lost', 'no_purchases'] as const;
@@ -39,7 +39,7 @@ export function assignLifecycle(
   const codes = new Uint16Array(orders.length);
   // The first rule whose every test passes for customer c, else -1 (no closure per customer).
   const ruleStage = (c: number): number => {
-    for (const rule of rules) if (rule.tests.every((t) => t(c))) return rule.stage;
+    for (const rule of rules) if (allHold(rule.tests, c)) return rule.stage;
     return -1;
   };
   for (let c = 0; c < orders.length; c++) {
@@ -58,6 +58,12 @@ export function assignLifecycle(
     codes[c] = stage;
   }
   return { codes, names: LIFECYCLE_STAGES };
+}
+
+/** Whether every test holds for customer c: a plain loop, where `every` would make a closure per customer. */
+function allHold(tests: readonly Predicate[], c: number): boolean {
+  for (let t = 0; t < tests.length; t++) if (!tests[t]!(c)) return false;
+  return true;
 }
 
 /** Win-back flags (DESIGN): lapsed or lost customers whose M score is at least `minM`. */
@@ -119,10 +125,14 @@ export function lostFields(
   const other = names.indexOf('other');
   const lostAt = new Float64Array(n).fill(Number.NaN);
   const codes = new Uint16Array(n).fill(NO_REASON);
+  const reasonOf = (c: number): number => {
+    for (const rule of rules) if (allHold(rule.tests, c)) return rule.code;
+    return other;
+  };
   for (let c = 0; c < n; c++) {
     if (lifecycle.codes[c] !== LOST) continue;
     lostAt[c] = Math.min(dayOf(lastPurchaseAt[c]!) + lapsedDays + 1, asOfDay) * MS_PER_DAY;
-    codes[c] = rules.find((r) => r.tests.every((t) => t(c)))?.code ?? other;
+    codes[c] = reasonOf(c);
   }
   return { lost_at: lostAt, lost_reason: { codes, names } };
 }

@@ -78,7 +78,11 @@ export function assignSegments(
   }
   const firstMatch = (c: number, list: typeof compiled, scoresHold: boolean): number => {
     for (const rule of list) {
-      if ((scoresHold || rule.scored(scores.r[c]!, scores.f[c]!, scores.m[c]!)) && rule.conditions.every((t) => t(c))) return rule.code;
+      if (!scoresHold && !rule.scored(scores.r[c]!, scores.f[c]!, scores.m[c]!)) continue;
+      let holds = true;
+      // A loop, not `every`: no closure per customer.
+      for (let t = 0; t < rule.conditions.length && holds; t++) holds = rule.conditions[t]!(c);
+      if (holds) return rule.code;
     }
     return other;
   };
