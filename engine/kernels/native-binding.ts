@@ -106,6 +106,8 @@ export interface NativeBinding extends Partial<NativeCsvBinding>, Partial<Native
     x: Float64Array, tx: Float64Array, T: Float64Array, groupOf: Int32Array, dayBits: number,
     outX: Float64Array, outTx: Float64Array, outT: Float64Array, outWeight: Float64Array,
   ): number;
+  /** engine/rescore/id-join.ts's join of two UTF-8 id columns (absent from a build before it). */
+  joinUtf8?(prevBytes: Uint8Array, prevOffsets: Int32Array, bytes: Uint8Array, offsets: Int32Array, out: Int32Array): void;
 }
 
 /** The file names `napi build --platform` gives the addon on this machine (glibc first, then musl). */

@@ -271,7 +271,7 @@ async function runRescore(opts: RescoreOptions, modelThread: ModelThread | null)
   try {
     if (fitting !== null) {
       const tScoreStart = performance.now();
-      scored = scoreBase(table, config, previous ? previousState(previous.customers, table.customerId) : null, null, kernels.quantileThresholds);
+      scored = scoreBase(table, config, previous ? previousState(previous.customers, table.idText ?? table.customerId, engine) : null, null, kernels.quantileThresholds);
       tScoreOwn = performance.now() - tScoreStart;
       early = buildCustomerVectors(scored, (name) => !PREDICTION_COLUMNS.has(name));
       // A staging that fails leaves the publish to write the whole file (and report what fails there).
@@ -295,7 +295,7 @@ async function runRescore(opts: RescoreOptions, modelThread: ModelThread | null)
     const tModels = performance.now();
 
     if (scored === null) {
-      scored = scoreBase(table, config, previous ? previousState(previous.customers, table.customerId) : null, predictions, kernels.quantileThresholds);
+      scored = scoreBase(table, config, previous ? previousState(previous.customers, table.idText ?? table.customerId, engine) : null, predictions, kernels.quantileThresholds);
       tScoreOwn = performance.now() - tModels;
     } else scored = { ...scored, predictions };
     // Judged once lifecycle is known; the manifest's models block holds every model warning too.

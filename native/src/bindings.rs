@@ -21,6 +21,7 @@ pub const EXPORTS: &[(&CStr, Handler)] = &[
     (c"internerInternDict", interner_intern_dict),
     (c"internerKeys", interner_keys),
     (c"quantileThresholds", quantile_thresholds),
+    (c"joinUtf8", crate::id_join::join_utf8_export),
     (c"sinkCreate", crate::partial::binding::sink_create),
     (c"sinkSize", crate::partial::binding::sink_size),
     (c"sinkInternIds", crate::partial::binding::sink_intern_ids),

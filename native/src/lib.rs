@@ -4,6 +4,7 @@
 
 mod bindings;
 mod csv;
+mod id_join;
 mod ids;
 mod interner;
 mod model;

@@ -1,0 +1,60 @@
+/**
+ * Customers of a new base found in the previous snapshot by id: for each customer, the previous
+ * snapshot's row of the same id, or -1. Both sides are UTF-8 id columns (the base's
+ * `CustomerTable.idText`, the snapshot's Arrow `customer_id`), so the native twin joins them
+ * without a string per id; the TypeScript twin (the reference) decodes them into a `Map`.
+ */
+import type { Vector } from 'apache-arrow';
+import { type IdText, idStrings } from '../aggregate/customer-table.js';
+import { loadBinding } from '../kernels/native-binding.js';
+import { mapNativeError } from '../kernels/native-errors.js';
+
+/** Joins `ids` to `previous`: `out[c]` = the row of `ids`' c-th id in `previous` (its last, if repeated), or -1. */
+export type JoinIds = (previous: IdText, ids: IdText, out: Int32Array) => void;
+
+/** The reference: a `Map` from the previous ids' strings to their rows. */
+export const joinIdsJs: JoinIds = (previous, ids, out) => {
+  const rowOf = new Map<string, number>();
+  const before = idStrings(previous);
+  for (let row = 0; row < before.length; row++) rowOf.set(before[row]!, row);
+  const now = idStrings(ids);
+  for (let c = 0; c < now.length; c++) out[c] = rowOf.get(now[c]!) ?? -1;
+};
+
+let native: JoinIds | null | undefined;
+
+/** The join of an engine: `native` where the addon has it, else the reference. */
+export function joinIds(engine: 'js' | 'native'): JoinIds {
+  if (engine === 'js') return joinIdsJs;
+  if (native === undefined) {
+    const loaded = loadBinding();
+    const b = 'binding' in loaded ? loaded.binding : null;
+    native = b?.joinUtf8
+      ? (previous, ids, out) => {
+          try {
+            b.joinUtf8!(previous.data, previous.offsets, ids.data, ids.offsets, out);
+          } catch (err) {
+            throw mapNativeError(err, 'joinUtf8');
+          }
+        }
+      : null;
+  }
+  return native ?? joinIdsJs;
+}
+
+/** An Arrow Utf8 column's values as one {@link IdText} (its own buffers when it is one unsliced chunk). */
+export function idTextOf(column: Vector): IdText {
+  const chunks = column.data;
+  const only = chunks[0];
+  if (chunks.length === 1 && only !== undefined && only.offset === 0 && only.valueOffsets) {
+    return { offsets: only.valueOffsets.subarray(0, only.length + 1), data: only.values as Uint8Array };
+  }
+  const strings: string[] = [];
+  for (const id of column) strings.push(String(id));
+  const encoded = strings.map((s) => Buffer.from(s, 'utf8'));
+  const offsets = new Int32Array(strings.length + 1);
+  encoded.forEach((b, i) => {
+    offsets[i + 1] = offsets[i]! + b.length;
+  });
+  return { offsets, data: Buffer.concat(encoded) };
+}
