@@ -349,6 +349,11 @@ export class CustomerJson {
     return out.take();
   }
 
+  /** Takes back the body of a {@link batch} once its response has closed, to write a later one into. */
+  release(body: Buffer): void {
+    this.out.giveBack(body);
+  }
+
   /** A view built as an object (a customer the overlay holds). */
   view(view: CustomerView): string {
     let s = '';

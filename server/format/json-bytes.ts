@@ -26,6 +26,8 @@ const FIXED_LIMIT = 1e9;
 const HAND_OVER = 65_536;
 /** The largest buffer started again after a hand-over (a batch-get of 10,000 customers is ~9 MB). */
 const KEEP_AT_MOST = 16 * 1024 * 1024;
+/** Handed-over buffers kept for reuse once given back: one per answer being sent at once is plenty. */
+const SPARES = 4;
 const decoder = new TextDecoder();
 
 /** A growable byte buffer that JSON values are appended to. */
@@ -33,6 +35,12 @@ export class JsonBytes {
   private buf: Buffer;
   /** Bytes written so far. */
   at = 0;
+  /**
+   * Large buffers given back after their answer was sent. A new 1 MB buffer per batch-get counts
+   * as external memory to V8, which answered it with a full mark-compact every ~17 requests
+   * (10 in 168 batch-gets of 1,000 ids: ~1.6 ms of each request's CPU).
+   */
+  private readonly spares: Buffer[] = [];
 
   constructor(initial = 16_384) {
     this.buf = Buffer.allocUnsafe(initial);
@@ -43,20 +51,34 @@ export class JsonBytes {
     this.at = 0;
   }
 
-  /** The answer written since {@link reset}, as a Buffer of its own (the writer's is reused). */
+  /**
+   * The answer written since {@link reset}, as a Buffer of its own (the writer's is reused). A
+   * large one is the writer's own buffer handed over: {@link giveBack} it once it has been sent.
+   */
   take(): Buffer {
     const n = this.at;
     this.at = 0;
     if (n > HAND_OVER) {
       const out = this.buf.subarray(0, n);
       // The next answer is likely as long (a batch-get's): a buffer of the same size spares regrowing it.
-      this.buf = Buffer.allocUnsafe(Math.min(this.buf.length, KEEP_AT_MOST));
+      this.buf = this.spares.pop() ?? Buffer.allocUnsafe(Math.min(this.buf.length, KEEP_AT_MOST));
       return out;
     }
     // Small: from Node's shared pool, cheaper than a buffer of its own.
     const out = Buffer.allocUnsafe(n);
     this.buf.copy(out, 0, 0, n);
     return out;
+  }
+
+  /**
+   * Takes back a buffer {@link take} returned, for a later answer: only once nothing reads it any
+   * more (its response has closed). A small answer's buffer, or one past the spares kept, is left
+   * to the garbage collector.
+   */
+  giveBack(answer: Buffer): void {
+    if (answer.byteOffset !== 0 || answer.buffer.byteLength > KEEP_AT_MOST || answer.buffer.byteLength <= HAND_OVER || this.spares.length >= SPARES) return;
+    if (answer.buffer === this.buf.buffer || this.spares.some((b) => b.buffer === answer.buffer)) return;
+    this.spares.push(Buffer.from(answer.buffer, 0, answer.buffer.byteLength));
   }
 
   /**

@@ -82,7 +82,11 @@ export function customerRoutes(app: FastifyInstance, ctx: ServerContext): void {
         if (key === null || key === undefined) throw new BadRequestError(`body/ids/${i}: ${JSON.stringify(raw)} is not a customer id (text or an integer)`);
         keys[i] = key;
       }
-      return sendJson(reply, customerJsonOf(state).batch(keys, raws));
+      const json = customerJsonOf(state);
+      const body = json.batch(keys, raws);
+      // 'close' comes once the response is sent (or its connection is gone): the bytes are no longer read.
+      reply.raw.once('close', () => json.release(body));
+      return sendJson(reply, body);
     },
   );
 }

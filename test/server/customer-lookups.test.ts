@@ -205,6 +205,26 @@ describe('lookups that arrive together', () => {
   });
 });
 
+describe('batch-gets sent at once', () => {
+  it('each get their own bytes while earlier answers are still being written to slow readers', async () => {
+    const bodies = Array.from({ length: 8 }, (_, k) => ({ ids: Array.from({ length: 1200 }, (_, i) => (i % 5 === 0 ? 1 + ((i + k * 37) % 400) : String(1 + ((i * (k + 3)) % 420)))) }));
+    const expected = await Promise.all(bodies.map(async (b) => (await app.inject({ method: 'POST', url: '/v1/customers/batch-get', payload: b })).body));
+    expect(new Set(expected).size).toBe(bodies.length);
+    const url = app.server.listening ? `http://127.0.0.1:${(app.server.address() as { port: number }).port}` : await app.listen({ host: '127.0.0.1', port: 0 });
+    for (let round = 0; round < 3; round++) {
+      const answers = await Promise.all(
+        bodies.map(async (b, k) => {
+          const res = await fetch(`${url}/v1/customers/batch-get`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(b) });
+          // Some readers wait before reading, so their answer's buffer is still held while others are written.
+          if (k % 2 === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+          return res.text();
+        }),
+      );
+      expect(answers).toEqual(expected);
+    }
+  });
+});
+
 describe('the lookup latency histogram', () => {
   /** The count of the histogram's series of `route`, from GET /metrics. */
   async function lookupCount(route: string): Promise<number> {

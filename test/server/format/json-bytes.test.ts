@@ -70,4 +70,33 @@ describe('JsonBytes writes what JSON.stringify writes', () => {
     out.ascii('{}');
     expect(out.takeText()).toBe('{}');
   });
+
+  it('writes a large answer into a buffer given back only after that buffer was given back, never into one still held', () => {
+    const out = new JsonBytes(8);
+    const answer = (c: string) => {
+      out.string(c.repeat(200_000));
+      return out.take();
+    };
+    const a = answer('a');
+    const b = answer('b');
+    const c = answer('c');
+    // Not given back: three answers, three buffers, each intact.
+    expect(new Set([a.buffer, b.buffer, c.buffer]).size).toBe(3);
+    expect([a, b, c].map((x) => x.toString())).toEqual(['a', 'b', 'c'].map((x) => JSON.stringify(x.repeat(200_000))));
+    out.giveBack(a);
+    out.giveBack(a);
+    // The writer already holds a fresh buffer: the next answer goes there, the one after into a's.
+    const d = answer('d');
+    const e = answer('e');
+    expect(e.buffer).toBe(a.buffer);
+    expect(d.buffer).not.toBe(a.buffer);
+    expect([b, c, d, e].map((x) => x.toString())).toEqual(['b', 'c', 'd', 'e'].map((x) => JSON.stringify(x.repeat(200_000))));
+    // A small answer is a copy: giving it back keeps nothing.
+    out.string('small');
+    const small = out.take();
+    out.giveBack(small);
+    const f = answer('f');
+    expect([a.buffer, b.buffer, c.buffer, d.buffer]).not.toContain(f.buffer);
+    expect(e.toString()).toBe(JSON.stringify('e'.repeat(200_000)));
+  });
 });
