@@ -44,8 +44,8 @@ export function canonicalId(raw: unknown): string | null {
 /** {@link LiveState.lookup}'s answer for a customer the live overlay holds. */
 export const LIVE = -2;
 
-/** Customers derived per turn of the event loop in the background (a few milliseconds' work). */
-const FLUSH_SLICE = 4096;
+/** Customers derived per turn of the event loop in the background (a millisecond's work or so). */
+const FLUSH_SLICE = 1024;
 
 /** Snapshot plus live overlay. */
 export class LiveState {

@@ -211,6 +211,7 @@ export class LiveStore {
     // Ids sort in creation order: a slower install of an older snapshot (a reload racing a job) must not win.
     if (this.state && this.state.snapshot.id > id) return this.state;
     const asOf = snap.manifest.as_of_ms;
+    if (this.state) next.overlay.reserve(this.state.overlay.size);
     const slices = new ReapplySlices();
     for (const file of this.archive.files) {
       if (file.through <= folded && !((this.archiveMaxTs.get(file.path) ?? Number.POSITIVE_INFINITY) > asOf)) continue;
@@ -288,7 +289,7 @@ export class LiveStore {
 }
 
 /** Rows re-applied in one slice at most; a slice also ends after SLICE_MS. */
-const SLICE_ROWS = 8192;
+const SLICE_ROWS = 1024;
 /** Milliseconds of re-apply between two yields to requests. */
 const SLICE_MS = 4;
 
