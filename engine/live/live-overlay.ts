@@ -400,6 +400,8 @@ export class LiveOverlay {
    */
   reserve(customers: number): void {
     this.ensure(customers);
+    // The aggregator's sums too (its `size` is read only by finalize, which the overlay never runs).
+    this.agg.state.ensure(customers);
   }
 
   /** Makes room for overlay customers 0..size-1 (amortised doubling). */
