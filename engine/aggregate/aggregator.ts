@@ -55,6 +55,11 @@ export class Aggregator {
     this.interner = this.sink ?? kernels.createInterner();
   }
 
+  /** Expects about `rows` more rows: a sink sizes its record logs once (native-sink.ts `reserve`); the TypeScript state grows as it goes. */
+  reserve(rows: number): void {
+    this.sink?.reserve(rows);
+  }
+
   /** Number of customers. */
   get size(): number {
     return this.interner.size;

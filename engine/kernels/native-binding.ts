@@ -75,6 +75,8 @@ export interface NativeBinding extends Partial<NativeCsvBinding>, Partial<Native
     h: SinkHandle, cust: Int32Array, ts: Float64Array, amount: Float64Array, margin: Float64Array | null, n: number,
     orderKind: Uint8Array | null, orderNum: Float64Array | null, orderBytes: Uint8Array | null, orderOffsets: Int32Array | null, io: Float64Array,
   ): void;
+  /** Room for `rows` more rows in the sink's record logs (absent from a build before it). */
+  sinkReserve?(h: SinkHandle, rows: number): void;
   /** Keys of the customers ranked `from..to` by first appearance. */
   sinkKeys(h: SinkHandle, from: number, to: number): (number | string)[];
   /** Registers the sink for the process's other threads; returns its id. */

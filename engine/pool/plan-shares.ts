@@ -23,6 +23,8 @@ export interface Share {
   readonly format: InputFormat;
   /** Bytes of the file this share accounts for in progress. */
   readonly bytes: number;
+  /** Rows of the share when its file says so up front (Parquet's row groups), for sizing the sink; absent: unknown. */
+  readonly rows?: number;
   readonly part: SharePart;
 }
 
@@ -51,19 +53,25 @@ export async function planShares(
     const fmt = format ?? f.format ?? 'csv';
     const wanted = workers === 1 ? 1 : Math.max(1, Math.round(f.size / target));
     const base = { file, path: f.path, format: fmt };
-    const push = (bytes: number, part: SharePart): void => void shares.push({ index: shares.length, ...base, bytes, part });
+    const push = (bytes: number, part: SharePart, rows?: number): void => void shares.push({ index: shares.length, ...base, bytes, ...(rows !== undefined && rows >= 0 ? { rows } : {}), part });
     try {
       // A gzip stream has no random access: the whole file is one share.
       if (f.compression === 'gzip') push(f.size, { kind: 'whole' });
       else if ((fmt === 'csv' || fmt === 'ndjson') && wanted > 1) {
         // NDJSON cuts like CSV (a value never holds a raw newline), without a header line.
         for (const { start, end } of csvSplits(f.path, f.size, wanted, minShareBytes)) push(end - start, { kind: 'bytes', start, end });
-      } else if (fmt === 'parquet' && wanted > 1) {
-        const groupBytes = (await parquetSplits(f.path)).map((split) => split.bytes);
-        for (const [from, to] of cut(groupBytes.length, wanted)) {
-          push(sum(groupBytes, from, to), { kind: 'row-groups', from, to, groupBytes: groupBytes.slice(from, to) });
+      } else if (fmt === 'parquet') {
+        // Also for one share: the footer's row counts size the worker's sink up front.
+        const splits = await parquetSplits(f.path);
+        const groupBytes = splits.map((split) => split.bytes);
+        const groupRows = splits.map((split) => split.rows);
+        if (wanted === 1 || groupBytes.length === 0) push(f.size, { kind: 'whole' }, groupRows.every((r) => r >= 0) ? sum(groupRows, 0, groupRows.length) : undefined);
+        else {
+          for (const [from, to] of cut(groupBytes.length, wanted)) {
+            const rows = groupRows.slice(from, to);
+            push(sum(groupBytes, from, to), { kind: 'row-groups', from, to, groupBytes: groupBytes.slice(from, to) }, rows.every((r) => r >= 0) ? sum(rows, 0, rows.length) : undefined);
+          }
         }
-        if (groupBytes.length === 0) push(f.size, { kind: 'whole' });
       } else if (fmt === 'arrow' && wanted > 1) {
         const batches = (await planArrowSplits(f.path)).length;
         for (const [from, to] of cut(batches, wanted)) push(Math.round((f.size * (to - from)) / batches), { kind: 'batches', from, to });

@@ -85,7 +85,16 @@ export async function sinkShare(task: ShareSinkTask, onBatch?: (raw: RawBatch) =
   const flags: ShareFlags = { quoted: false };
   const dialect = task.dialect ? new InputDialect(DEFAULT_INPUT_OPTIONS, task.dialect) : undefined;
   let rows = 0;
-  for await (const raw of readShare(task.share, dialect ? { ...task.read, dialect } : task.read, flags)) {
+  const share = task.share;
+  // The sink's record logs are sized once for the whole share: from the file's row counts, or
+  // (text) from the first batch's rows per byte, with a little to spare.
+  let sized = share.rows !== undefined;
+  if (share.rows !== undefined) agg.reserve(share.rows);
+  for await (const raw of readShare(share, dialect ? { ...task.read, dialect } : task.read, flags)) {
+    if (!sized && raw.bytesRead > 0 && share.bytes > 0) {
+      agg.reserve(Math.ceil(((raw.length * share.bytes) / Math.min(raw.bytesRead, share.bytes)) * 1.02));
+      sized = true;
+    }
     rows += raw.length;
     agg.addRaw(raw, rejects, dialect);
     onBatch?.(raw);

@@ -28,6 +28,7 @@ pub const EXPORTS: &[(&CStr, Handler)] = &[
     (c"sinkInternUtf8", crate::partial::binding::sink_intern_utf8),
     (c"sinkInternDict", crate::partial::binding::sink_intern_dict),
     (c"sinkAppend", crate::partial::binding::sink_append),
+    (c"sinkReserve", crate::partial::binding::sink_reserve),
     (c"sinkKeys", crate::partial::binding::sink_keys),
     (c"sinkPublish", crate::partial::binding::sink_publish),
     (c"sinkFree", crate::partial::binding::sink_free),

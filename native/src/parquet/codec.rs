@@ -37,64 +37,76 @@ fn size_mismatch(codec: i32) -> ParquetError {
 
 /// `input` decompressed to exactly `size` bytes.
 pub fn decompress(codec: i32, input: &[u8], size: usize) -> Result<Vec<u8>, ParquetError> {
+    let mut out = Vec::new();
+    decompress_into(codec, input, size, &mut out)?;
+    Ok(out)
+}
+
+/// A page's bytes as decompressed: `input` itself when the page is stored uncompressed, else
+/// `scratch` filled with them. The scratch buffer is the caller's, reused page after page (and
+/// chunk after chunk), so a row group's pages do not each take fresh memory.
+pub fn page_bytes<'a>(codec: i32, input: &'a [u8], size: usize, scratch: &'a mut Vec<u8>) -> Result<&'a [u8], ParquetError> {
+    if codec == UNCOMPRESSED {
+        if input.len() != size {
+            return Err(size_mismatch(codec));
+        }
+        return Ok(input);
+    }
+    decompress_into(codec, input, size, scratch)?;
+    Ok(&scratch[..])
+}
+
+/// `input` decompressed to exactly `size` bytes into `out` (cleared first; its capacity is kept).
+pub fn decompress_into(codec: i32, input: &[u8], size: usize, out: &mut Vec<u8>) -> Result<(), ParquetError> {
     let bad = |_| size_mismatch(codec);
+    out.clear();
+    let check = |out: &Vec<u8>| if out.len() == size { Ok(()) } else { Err(size_mismatch(codec)) };
     match codec {
         UNCOMPRESSED => {
             if input.len() != size {
                 return Err(size_mismatch(codec));
             }
-            Ok(input.to_vec())
+            out.extend_from_slice(input);
+            Ok(())
         }
         SNAPPY => {
             if snap::raw::decompress_len(input).map_err(bad)? != size {
                 return Err(size_mismatch(codec));
             }
-            let mut out = vec![0u8; size];
-            let n = snap::raw::Decoder::new().decompress(input, &mut out).map_err(bad)?;
+            out.resize(size, 0);
+            let n = snap::raw::Decoder::new().decompress(input, out).map_err(bad)?;
             if n != size {
                 return Err(size_mismatch(codec));
             }
-            Ok(out)
+            Ok(())
         }
         GZIP => {
-            let mut out = Vec::with_capacity(size);
+            out.reserve(size);
             // One byte more than stated, so a page that holds more is caught rather than cut.
-            flate2::read::MultiGzDecoder::new(input).take(size as u64 + 1).read_to_end(&mut out).map_err(|_| size_mismatch(codec))?;
-            if out.len() != size {
-                return Err(size_mismatch(codec));
-            }
-            Ok(out)
+            flate2::read::MultiGzDecoder::new(input).take(size as u64 + 1).read_to_end(out).map_err(|_| size_mismatch(codec))?;
+            check(out)
         }
         ZSTD => {
-            let mut out = Vec::with_capacity(size);
+            out.reserve(size);
             let mut dec = zstd::stream::read::Decoder::with_buffer(input).map_err(|_| size_mismatch(codec))?;
-            (&mut dec).take(size as u64 + 1).read_to_end(&mut out).map_err(|_| size_mismatch(codec))?;
-            if out.len() != size {
-                return Err(size_mismatch(codec));
-            }
-            Ok(out)
+            (&mut dec).take(size as u64 + 1).read_to_end(out).map_err(|_| size_mismatch(codec))?;
+            check(out)
         }
         LZ4_RAW => {
-            let mut out = Vec::with_capacity(size);
-            lz4_block(input, &mut out, size).map_err(|_| size_mismatch(codec))?;
-            if out.len() != size {
-                return Err(size_mismatch(codec));
-            }
-            Ok(out)
+            out.reserve(size);
+            lz4_block(input, out, size).map_err(|_| size_mismatch(codec))?;
+            check(out)
         }
         LZ4 => {
             // Hadoop framing (what older parquet-mr wrote): [u32 BE raw size][u32 BE block size][block]...;
             // a page that does not parse that way is tried as one raw block, as arrow-rs does.
-            let mut out = Vec::with_capacity(size);
-            if lz4_hadoop(input, &mut out, size).is_ok() && out.len() == size {
-                return Ok(out);
+            out.reserve(size);
+            if lz4_hadoop(input, out, size).is_ok() && out.len() == size {
+                return Ok(());
             }
             out.clear();
-            lz4_block(input, &mut out, size).map_err(|_| size_mismatch(codec))?;
-            if out.len() != size {
-                return Err(size_mismatch(codec));
-            }
-            Ok(out)
+            lz4_block(input, out, size).map_err(|_| size_mismatch(codec))?;
+            check(out)
         }
         _ => Err(ParquetError::Unsupported(format!("{} pages", codec_name(codec)))),
     }

@@ -25,6 +25,14 @@ const BYTE_STREAM_SPLIT: i32 = 9;
 /// Pages bigger than this are refused rather than allocated (writers cut pages near 1 MiB).
 const MAX_PAGE_BYTES: usize = 1 << 30;
 
+/// The largest decompression buffer a thread keeps between chunks.
+const MAX_KEPT_SCRATCH: usize = 64 << 20;
+
+thread_local! {
+    /// The decompression buffer of this thread's chunks (`decode_chunk`).
+    static SCRATCH: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
 fn corrupt(what: &str) -> ParquetError {
     ParquetError::Corrupt(what.to_string())
 }
@@ -282,7 +290,11 @@ pub fn decode_chunk(bytes: &[u8], meta: &ColumnChunk, leaf: &Leaf, rows: usize) 
     let fixed = leaf.physical != BYTE_ARRAY;
     let mut validity = Validity { bits: Vec::new(), len: 0, nulls: 0 };
     let mut dict: Option<Dictionary> = None;
-    let mut fixed_out: Vec<u8> = Vec::new();
+    // Sized once: grown page by page, the values were copied into fresh memory at every doubling
+    // (a tenth of a rescore's page faults). Capped, since `rows` is the file's word, not yet checked.
+    let mut fixed_out: Vec<u8> = if fixed { Vec::with_capacity(rows.saturating_mul(width).min(MAX_PAGE_BYTES / 4)) } else { Vec::new() };
+    // Decompressed pages, one buffer for the thread's chunks (taken here, given back at the end).
+    let mut scratch = SCRATCH.with(|s| s.take());
     let mut text = Text::Plain { offsets: vec![0], data: Vec::new() };
     let mut started = false;
     let mut pos = 0usize;
@@ -327,24 +339,22 @@ pub fn decode_chunk(bytes: &[u8], meta: &ColumnChunk, leaf: &Leaf, rows: usize) 
             _ => continue, // index pages and unknown kinds carry no values
         };
         let (h, body, size) = page;
-        let owned;
         let (levels, values): (Option<Vec<u32>>, &[u8]) = if h.kind == PAGE_DATA {
-            owned = codec::decompress(meta.codec, body, size)?;
+            let owned = codec::page_bytes(meta.codec, body, size, &mut scratch)?;
             if leaf.optional {
                 let len = owned.get(..4).ok_or_else(|| corrupt("a page without its level length"))?;
                 let len = u32::from_le_bytes(len.try_into().expect("4 bytes")) as usize;
                 let lv = owned.get(4..4usize.checked_add(len).ok_or_else(|| corrupt("level length"))?).ok_or_else(|| corrupt("levels run past the page"))?;
                 (decode_levels(lv, slots)?, &owned[4 + len..])
             } else {
-                (None, &owned[..])
+                (None, owned)
             }
         } else {
             let (rl, dl) = (h.rep_levels_len as usize, h.def_levels_len as usize);
             let lv_end = rl.checked_add(dl).filter(|&e| e <= body.len() && e <= size).ok_or_else(|| corrupt("page v2 levels run past the page"))?;
             let levels = if leaf.optional { decode_levels(&body[rl..lv_end], slots)? } else { None };
             let raw = &body[lv_end..];
-            owned = if h.is_compressed && meta.codec != codec::UNCOMPRESSED { codec::decompress(meta.codec, raw, size - lv_end)? } else { raw.to_vec() };
-            (levels, &owned[..])
+            (levels, if h.is_compressed && meta.codec != codec::UNCOMPRESSED { codec::page_bytes(meta.codec, raw, size - lv_end, &mut scratch)? } else { raw })
         };
         let present = levels.as_ref().map_or(slots, |l| l.iter().filter(|&&v| v != 0).count());
         let page = Page { encoding: h.encoding, values, levels, slots, present };
@@ -358,6 +368,10 @@ pub fn decode_chunk(bytes: &[u8], meta: &ColumnChunk, leaf: &Leaf, rows: usize) 
             None => validity.push_all_valid(page.slots),
         }
         seen += slots;
+    }
+    // A buffer grown for an outsized page is let go rather than kept for the thread's life.
+    if scratch.capacity() <= MAX_KEPT_SCRATCH {
+        SCRATCH.with(|s| s.replace(scratch));
     }
     let null_count = validity.nulls;
     let bitmap = if null_count > 0 { Some(validity.bits) } else { None };
@@ -592,6 +606,10 @@ mod tests {
 
     /// A DataPageHeader v1 in the Thrift compact protocol: PLAIN values, RLE levels.
     fn page_header(num_values: i32, size: i32) -> Vec<u8> {
+        page_header_compressed(num_values, size, size)
+    }
+
+    fn page_header_compressed(num_values: i32, size: i32, compressed: i32) -> Vec<u8> {
         let zz = |v: i32| -> Vec<u8> {
             let mut u = ((v << 1) ^ (v >> 31)) as u32;
             let mut out = Vec::new();
@@ -609,7 +627,7 @@ mod tests {
         h.push(0x15);
         h.extend(zz(size)); // 2: uncompressed size
         h.push(0x15);
-        h.extend(zz(size)); // 3: compressed size
+        h.extend(zz(compressed)); // 3: compressed size
         h.push(0x2c); // 5: data_page_header (struct, delta 2)
         h.push(0x15);
         h.extend(zz(num_values));
@@ -622,6 +640,41 @@ mod tests {
         h.push(0x00);
         h.push(0x00);
         h
+    }
+
+    /// A required INT64 column chunk of snappy pages holding `pages` (values per page).
+    fn snappy_int64_chunk(pages: &[Vec<i64>]) -> (Vec<u8>, ColumnChunk) {
+        let mut chunk = Vec::new();
+        for values in pages {
+            let plain: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+            let packed = snap::raw::Encoder::new().compress_vec(&plain).unwrap();
+            chunk.extend(page_header_compressed(values.len() as i32, plain.len() as i32, packed.len() as i32));
+            chunk.extend(packed);
+        }
+        let rows = pages.iter().map(Vec::len).sum::<usize>() as i64;
+        let meta = ColumnChunk { column_index: None, offset_index: None, physical: INT64, codec: codec::SNAPPY, num_values: rows, total_compressed_size: chunk.len() as i64, data_page_offset: 4, dictionary_page_offset: None };
+        (chunk, meta)
+    }
+
+    #[test]
+    fn pages_of_every_size_decode_through_the_threads_one_scratch_buffer() {
+        let leaf = Leaf { name: "n".into(), chunk: Some(0), physical: INT64, width: 8, optional: false, arrow: Ok(ArrowKind::Int64) };
+        // A big page, then smaller ones, then a chunk (row group) of other sizes: each page
+        // overwrites what the scratch buffer held, and a shorter one must not read the longer's tail.
+        let groups: [Vec<Vec<i64>>; 3] = [
+            vec![(0..50_000).collect(), (0..7).map(|i| -i).collect(), (0..1_000).map(|i| i * 3).collect()],
+            vec![(0..3).map(|i| i + 100).collect()],
+            vec![(0..20_000).map(|i| i * i).collect(), (0..60_000).map(|i| 7 - i).collect()],
+        ];
+        for pages in &groups {
+            let (chunk, meta) = snappy_int64_chunk(pages);
+            let rows = meta.num_values as usize;
+            let d = decode_chunk(&chunk, &meta, &leaf, rows).unwrap();
+            let Values::Fixed { data } = d.values else { panic!("fixed values expected") };
+            let got: Vec<i64> = data.chunks_exact(8).map(|b| i64::from_le_bytes(b.try_into().unwrap())).collect();
+            assert_eq!(got, pages.concat());
+            assert_eq!(d.null_count, 0);
+        }
     }
 
     #[test]

@@ -104,6 +104,18 @@ pub fn sink_append(call: &Call) -> Result<RawValue> {
     call.undefined()
 }
 
+/// `(h, rows)`: room for `rows` more rows in the sink's record logs (sink.rs `reserve`).
+pub fn sink_reserve(call: &Call) -> Result<RawValue> {
+    let mut sink = lock(handle(call)?);
+    // A hint: a count beyond any share's rows (2^31 at most per share) is clamped, not refused.
+    let rows = call.number(1)?;
+    if rows.is_nan() || rows < 0.0 {
+        return Err(KernelError::Argument("rows must be a non-negative number".into()));
+    }
+    sink.reserve(rows.min(f64::from(i32::MAX)) as usize);
+    call.undefined()
+}
+
 /// `(h, from, to)`: the keys of the customers ranked `from..to` in order of first appearance.
 pub fn sink_keys(call: &Call) -> Result<RawValue> {
     let sink = lock(handle(call)?);
