@@ -9,7 +9,7 @@ import { type IdText, idStrings } from '../aggregate/customer-table.js';
 import { loadBinding } from '../kernels/native-binding.js';
 import { mapNativeError } from '../kernels/native-errors.js';
 
-/** Joins `ids` to `previous`: `out[c]` = the row of `ids`' c-th id in `previous` (its last, if repeated), or -1. */
+/** Joins `ids` to `previous` (each without repeats, as a base's and a snapshot's are): `out[c]` = the row of `ids`' c-th id in `previous`, or -1. */
 export type JoinIds = (previous: IdText, ids: IdText, out: Int32Array) => void;
 
 /** The reference: a `Map` from the previous ids' strings to their rows. */

@@ -1,31 +1,49 @@
 //! Customers of a new base found in the previous snapshot by id, on the ids' UTF-8 (the twin of
-//! engine/rescore/id-join.ts's `Map` of strings): the previous ids go into an interner, in row
-//! order, and each new id is looked up there, so no id becomes a JS string.
+//! engine/rescore/id-join.ts's `Map` of strings), so no id becomes a JS string.
 
 use crate::ids::utf8_row;
 use crate::interner::Interner;
 use crate::napi::{ensure_disjoint, span, Call, KernelError, RawValue, Result};
 
-/// For every id of (`bytes`, `offsets`), its row in (`prev_bytes`, `prev_offsets`), or -1; a
-/// repeated previous id answers its last row (as `Map.set` keeps the last). None when an offset
-/// points outside its bytes.
+/// For every id of (`bytes`, `offsets`), its row in (`prev_bytes`, `prev_offsets`), or -1. The
+/// ids are unique on each side (a snapshot's and a base's are). None when an offset points
+/// outside its bytes.
+///
+/// A base keeps the order of first appearance, so a rescore of the same or a longer input meets
+/// most customers at the row the previous snapshot had them: those are matched in place, and only
+/// the others go through a hash table of the previous rows nothing matched (a unique id matched in
+/// place cannot be anywhere else).
 pub fn join_utf8(prev_bytes: &[u8], prev_offsets: &[i32], bytes: &[u8], offsets: &[i32], out: &mut [i32]) -> Option<()> {
-    let mut index = Interner::default();
-    // Row of each interned previous id.
-    let mut rows: Vec<i32> = Vec::with_capacity(prev_offsets.len().saturating_sub(1));
-    for r in 0..prev_offsets.len().saturating_sub(1) {
-        let e = index.text(utf8_row(prev_bytes, prev_offsets, r)?) as usize;
-        if e == rows.len() {
-            rows.push(r as i32);
+    let (m, n) = (prev_offsets.len().saturating_sub(1), offsets.len().saturating_sub(1).min(out.len()));
+    let mut taken = vec![false; m];
+    let mut left = 0;
+    for c in 0..n {
+        let id = utf8_row(bytes, offsets, c)?;
+        if c < m && utf8_row(prev_bytes, prev_offsets, c)? == id {
+            out[c] = c as i32;
+            taken[c] = true;
         } else {
-            rows[e] = r as i32;
+            out[c] = -1;
+            left += 1;
         }
     }
-    let known = rows.len();
-    for (c, o) in out.iter_mut().enumerate().take(offsets.len().saturating_sub(1)) {
-        // An id the previous snapshot did not have is interned too (and ignored): one probe either way.
-        let e = index.text(utf8_row(bytes, offsets, c)?) as usize;
-        *o = if e < known { rows[e] } else { -1 };
+    if left == 0 {
+        return Some(());
+    }
+    let rest: Vec<usize> = (0..m).filter(|&r| !taken[r]).collect();
+    // Sized for every key it will see, so it never grows.
+    let mut index = Interner::with_slots((2 * (rest.len() + left)).next_power_of_two().max(2));
+    for &r in &rest {
+        index.text(utf8_row(prev_bytes, prev_offsets, r)?);
+    }
+    for (c, row) in out.iter_mut().enumerate().take(n) {
+        if *row == -1 {
+            // An id the previous snapshot did not have is interned too (and ignored): one probe either way.
+            let e = index.text(utf8_row(bytes, offsets, c)?) as usize;
+            if e < rest.len() {
+                *row = rest[e] as i32;
+            }
+        }
     }
     Some(())
 }
@@ -59,11 +77,11 @@ mod tests {
 
     #[test]
     fn finds_each_id_in_the_previous_rows() {
-        let (pb, po) = column(&["C1", "42", "é", "", "a-much-longer-id-than-seven-bytes", "42"]);
-        let (b, o) = column(&["42", "C2", "", "é", "a-much-longer-id-than-seven-bytes", "C1"]);
-        let mut out = vec![0; 6];
+        let (pb, po) = column(&["C1", "42", "é", "", "a-much-longer-id-than-seven-bytes", "x"]);
+        let (b, o) = column(&["42", "42b", "é", "", "a-much-longer-id-than-seven-bytes", "C1", "new"]);
+        let mut out = vec![0; 7];
         join_utf8(&pb, &po, &b, &o, &mut out).unwrap();
-        assert_eq!(out, vec![5, -1, 3, 2, 4, 0], "a repeated previous id answers its last row");
+        assert_eq!(out, vec![1, -1, 2, 3, 4, 0, -1], "in place (é, '', the long id) or by hash");
     }
 
     #[test]
