@@ -10,6 +10,7 @@ import { clusterConfigOf } from '../../engine/cluster/cluster-config.js';
 import { formatTable, percent } from '../format-table.js';
 import { progressBar } from '../progress.js';
 import { dataDirOption } from './data-dir.js';
+import { prestartPool, releasePrestartedPool } from '../../engine/pool/worker-pool.js';
 
 /** Parses `--map customer_id=CustomerID,ts=InvoiceDate,amount=Quantity*UnitPrice` over the identity map and the config's `input.columns`. */
 export function parseColumnMap(text: string | undefined, configColumns?: ColumnNames): ColumnMap {
@@ -111,6 +112,11 @@ export function rescoreCommand(program: Command): void {
         ? async (o: RescoreOptions) => (await import('../../engine/cluster/rescore-cluster.js')).clusterRescore({ ...o, cluster, ...(opts.tasks ? { tasks: opts.tasks } : {}) })
         : rescore;
       let summary: RescoreSummary;
+      // The workers start now, while this thread opens the data folder, the input and sniffs it
+      // (not for the cluster, or standard input, which reads on this thread). Released in the
+      // finally when the run never took it: a worker ended mid-start takes the process down.
+      const pooled = workers > 0 && cluster === null && opts.input !== '-';
+      if (pooled) prestartPool(workers);
       try {
         summary = await run({
           input: opts.input,
@@ -137,6 +143,7 @@ export function rescoreCommand(program: Command): void {
       } finally {
         bar.stop();
         await cluster?.close();
+        if (pooled) await releasePrestartedPool();
       }
       if (opts.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
       else printSummary(summary);

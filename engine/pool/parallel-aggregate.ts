@@ -28,7 +28,7 @@ import type { ManifestInput } from '../snapshot/manifest.js';
 import { type Share, planShares } from './plan-shares.js';
 import { packBuffers, packPartitions } from '../aggregate/partial-pack.js';
 import { combineParts, type TablePart } from './table-pack.js';
-import { closePool, runTask, startPool } from './worker-pool.js';
+import { closePool, runTask, takePool } from './worker-pool.js';
 import type { ShareResult } from './worker-tasks.js';
 
 /** Options of {@link aggregateParallel}. */
@@ -80,7 +80,8 @@ export async function aggregateParallel(files: readonly InputFile[], readOptions
     bytesDone += bytes;
     opts.onProgress?.({ rows: rowsDone, bytesRead: bytesDone, bytesTotal });
   };
-  const pool = startPool(workers);
+  // Started already when the CLI began the rescore (worker-pool.ts prestartPool).
+  const pool = takePool(workers);
   const tStart = performance.now();
   // Every native sink published by a task, the redone and the failed stage's included: freed at the end.
   const sinks: number[] = [];

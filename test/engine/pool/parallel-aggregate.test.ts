@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CustomerTable } from '../../../engine/aggregate/customer-table.js';
 import { finalize } from '../../../engine/aggregate/finalize.js';
 import { aggregateParallel } from '../../../engine/pool/parallel-aggregate.js';
+import { planShares } from '../../../engine/pool/plan-shares.js';
+import { prestartPool, releasePrestartedPool } from '../../../engine/pool/worker-pool.js';
 import { listInputs } from '../../../engine/read/open-input.js';
 import { DEFAULT_COLUMN_MAP } from '../../../engine/read/raw-batch.js';
 import { parseAsOf } from '../../../engine/rescore/as-of.js';
@@ -61,6 +63,23 @@ describe('aggregateParallel', () => {
       expect([got.rowsRead, got.validRows, got.futureRows]).toEqual([want.rowsRead, want.validRows, want.futureRows]);
       expect(got.inputs).toEqual(want.inputs);
     });
+  });
+
+  it('gives the same table on a pool started before the plan (prestartPool), and sizes Parquet shares by their rows', async () => {
+    const asOfMs = parseAsOf(AS_OF);
+    const want = await single(fx.parquet, asOfMs);
+    prestartPool(2);
+    try {
+      const got = await parallel(fx.parquet, asOfMs, 2);
+      expectSameTable(got.table, want.table);
+      expect(got.rejects.kept).toEqual(want.rejects.kept);
+    } finally {
+      await releasePrestartedPool();
+    }
+    for (const workers of [1, 2, 3]) {
+      const shares = await planShares(await listInputs(fx.parquet), workers, undefined);
+      expect(shares.reduce((n, s) => n + s.rows!, 0)).toBe(want.rowsRead);
+    }
   });
 
   it('splits a large input into one share per worker', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { closePool, startPool } from '../../../engine/pool/worker-pool.js';
+import { closePool, prestartPool, releasePrestartedPool, startPool, takePool } from '../../../engine/pool/worker-pool.js';
 
 describe('closePool', () => {
   it('closes pools whose threads are still starting without aborting the process', async () => {
@@ -10,5 +10,35 @@ describe('closePool', () => {
       await closePool(pool);
       expect(pool.threads.length).toBe(0);
     }
+  });
+});
+
+describe('prestartPool', () => {
+  it('hands the pool it started to the first takePool of as many threads, and only to it', async () => {
+    prestartPool(2);
+    const early = takePool(2);
+    const fresh = takePool(2);
+    try {
+      expect(fresh).not.toBe(early);
+      // The early pool's threads were started before anyone asked: they answer a task as usual.
+      expect(await early.run(null)).toBeUndefined();
+    } finally {
+      await closePool(early);
+      await closePool(fresh);
+    }
+    expect(early.threads.length).toBe(0);
+  });
+
+  it('keeps its pool from a stage of another size, and closes it when released', async () => {
+    prestartPool(2);
+    const other = takePool(3);
+    try {
+      expect(other.options.maxThreads).toBe(3);
+    } finally {
+      await closePool(other);
+    }
+    // The untaken pool's threads are still starting or idle: released, it closes without aborting the process.
+    await releasePrestartedPool();
+    await releasePrestartedPool();
   });
 });
