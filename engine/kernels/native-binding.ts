@@ -103,6 +103,13 @@ export interface NativeBinding extends Partial<NativeCsvBinding>, Partial<Native
     params: Float64Array, x: Float64Array, mx: Float64Array, logMx: Float64Array, xIndex: Int32Array,
     table: Float64Array, withGrad: 0 | 1, shardRows: number, threads: number, out: Float64Array,
   ): void;
+  /**
+   * engine/live/json-rows.ts's scanner of a JSON events body of the common shape (absent from a build before it): the rows
+   * read, or -1 to leave the body to the TypeScript scanner; `idNum` is NaN for a text id (its bytes `idStart..idEnd`), `io[0]` 1 when a row had a margin key.
+   */
+  jsonRowsScan?(
+    body: Uint8Array, ts: Float64Array, amount: Float64Array, margin: Float64Array, idNum: Float64Array, idStart: Int32Array, idEnd: Int32Array, io: Float64Array,
+  ): number;
   /** engine/model/rfm-groups.ts's radix grouping (absent from a build before it): the number of groups. */
   groupRfm?(
     x: Float64Array, tx: Float64Array, T: Float64Array, groupOf: Int32Array, dayBits: number,

@@ -17,11 +17,16 @@
  * parseBatch with the event dialect), which accepts, rejects or refuses the body exactly as
  * before. So this file decides only how fast a body is read, never what is accepted.
  *
+ * The Rust addon reads the commonest of these bodies (native/src/json_rows.rs: integer or plain
+ * ASCII ids, canonical timestamps, numbers on the exact fast path, no event ids) into the same
+ * columns, and leaves any other to the scanner here; `SEGSTREAM_JSON_SCANNER=js` asks for this one.
+ *
  * Numbers follow JSON's grammar; one with at most 15 significant digits and at most 22 decimals is
  * m / 10^k of two exact doubles, so correctly rounded like JSON.parse (Clinger's fast path); any
  * other goes through Number() of its text. A timestamp in the canonical form
  * `YYYY-MM-DDTHH:MM:SS[.fff]Z` is read from its bytes; any other text goes to parseIsoTimestamp.
  */
+import { loadBinding, type NativeBinding } from '../kernels/native-binding.js';
 import type { TxBatch } from '../parse/parse-batch.js';
 import { MS_PER_DAY, daysFromCivil, parseIsoTimestamp } from '../parse/parse-timestamp.js';
 import { type CustomerKey, type KeyResult, customerKeyFromText, customerKeyFromValue, numberFromValue } from '../parse/parse-values.js';
@@ -202,8 +207,7 @@ class Scanner {
     } else if (c === MINUS || (c >= ZERO && c <= NINE)) k = customerKeyFromValue(this.number());
     else throw BAIL;
     if (k === undefined || k === null) throw BAIL;
-    // A small integer as such, not a double the interner's Map would box on every lookup.
-    return typeof k === 'number' && k >= -0x40000000 && k < 0x40000000 ? k | 0 : k;
+    return smallKey(k);
   }
 
   /** An ISO-8601 timestamp in a string (parseIsoTimestamp's rules); bails on any other value or an invalid one. */
@@ -370,12 +374,71 @@ class Columns {
   }
 }
 
+/** Which scanner reads a body first: the addon's where it has one (`auto`), or this file's alone. */
+export type JsonScanner = 'auto' | 'js';
+
+let nativeScan: NativeBinding['jsonRowsScan'] | null | undefined;
+
+/** The addon's JSON rows scanner, or null without the addon, in a build before it, or under SEGSTREAM_JSON_SCANNER=js (looked up once). */
+export function nativeJsonScanner(): NativeBinding['jsonRowsScan'] | null {
+  if (nativeScan === undefined) {
+    const loaded = process.env['SEGSTREAM_JSON_SCANNER'] === 'js' ? null : loadBinding();
+    const b = loaded !== null && 'binding' in loaded ? loaded.binding : null;
+    nativeScan = b !== null && typeof b.jsonRowsScan === 'function' ? b.jsonRowsScan.bind(b) : null;
+  }
+  return nativeScan;
+}
+
+/** A number id as the batch holds it: a small integer as such, not a double the interner's Map would box on every lookup. */
+function smallKey(k: CustomerKey): CustomerKey {
+  return typeof k === 'number' && k >= -0x40000000 && k < 0x40000000 ? k | 0 : k;
+}
+
+/** The body read by the addon (see the file comment), or null when it leaves the body to this file's scanner. */
+function scanNative(scan: NonNullable<NativeBinding['jsonRowsScan']>, body: Uint8Array, ids: IdKeyCache): { batch: TxBatch; rows: number } | null {
+  // A row of the shape the addon reads takes 46 bytes or more; a body with more rows than slots is left to this file.
+  const slots = Math.floor(body.length / 40) + 2;
+  const ts = new Float64Array(slots);
+  const amount = new Float64Array(slots);
+  const margin = new Float64Array(slots);
+  const idNum = new Float64Array(slots);
+  const idStart = new Int32Array(slots);
+  const idEnd = new Int32Array(slots);
+  const io = new Float64Array(1);
+  const n = scan(body, ts, amount, margin, idNum, idStart, idEnd, io);
+  if (n < 0) return null;
+  const keys: CustomerKey[] = new Array(n);
+  const entries = new Int32Array(n);
+  const generation = ids.generation;
+  let cached = false;
+  for (let i = 0; i < n; i++) {
+    const v = idNum[i]!;
+    if (!Number.isNaN(v)) {
+      keys[i] = smallKey(v);
+      entries[i] = -1;
+      continue;
+    }
+    const k = ids.keyOf(body, idStart[i]!, idEnd[i]!);
+    // A missing or bad id (`NA`, blank): parseBatch rejects the row; this file's scanner leaves the body to the general path.
+    if (k === undefined || k === null) return null;
+    keys[i] = smallKey(k);
+    entries[i] = ids.lastEntry;
+    if (ids.lastEntry >= 0) cached = true;
+  }
+  if (cached && ids.generation === generation) tagEntries(keys, { cache: ids, generation, entries });
+  const batch: TxBatch = { length: n, ids: keys, ts: ts.subarray(0, n), amount: amount.subarray(0, n), margin: io[0] === 1 ? margin.subarray(0, n) : null };
+  return { batch, rows: n };
+}
+
 /**
  * The rows of a JSON body as a TxBatch (see the file comment), or null for the general path.
  * `rows` is the number of rows, all valid.
  */
-export function scanJsonBatch(body: Uint8Array, tsFormat: string, ids: IdKeyCache): { batch: TxBatch; rows: number } | null {
+export function scanJsonBatch(body: Uint8Array, tsFormat: string, ids: IdKeyCache, scanner: JsonScanner = 'auto'): { batch: TxBatch; rows: number } | null {
   if (!readsIsoTimestamps(tsFormat)) return null;
+  const scan = scanner === 'auto' ? nativeJsonScanner() : null;
+  const fast = scan ? scanNative(scan, body, ids) : null;
+  if (fast) return fast;
   const s = new Scanner(body);
   // A row of the common shape takes 60 bytes or more.
   const cols = new Columns(Math.max(16, Math.ceil(body.length / 48)));

@@ -49,6 +49,7 @@ pub const EXPORTS: &[(&CStr, Handler)] = &[
     (c"parquetOpen", crate::parquet::binding::parquet_open),
     (c"parquetCheckIndex", crate::parquet::binding::parquet_check_index),
     (c"parquetReadChunk", crate::parquet::binding::parquet_read_chunk),
+    (c"jsonRowsScan", crate::json_rows::json_rows_scan),
 ];
 
 fn binding_version(call: &Call) -> Result<RawValue> {

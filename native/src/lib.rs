@@ -7,6 +7,7 @@ mod csv;
 mod id_join;
 mod ids;
 mod interner;
+mod json_rows;
 mod model;
 mod napi;
 mod parquet;

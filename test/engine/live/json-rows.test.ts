@@ -1,7 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../engine/config/load-config.js';
 import { IdKeyCache } from '../../../engine/live/id-key-cache.js';
-import { canonicalIsoMs, scanJsonBatch } from '../../../engine/live/json-rows.js';
+import { type JsonScanner, canonicalIsoMs, nativeJsonScanner, scanJsonBatch } from '../../../engine/live/json-rows.js';
 import { jsonRowsBatch } from '../../../engine/live/tx-batches.js';
 import { type TxBatch, parseBatch } from '../../../engine/parse/parse-batch.js';
 import { parseIsoTimestamp } from '../../../engine/parse/parse-timestamp.js';
@@ -21,8 +21,11 @@ function general(text: string): { batch: TxBatch; rejected: number } {
 
 const IDS = new IdKeyCache();
 
+/** The scanner the tests below run: the addon's first (where the build has it), or this file's alone. */
+let scanner: JsonScanner = 'auto';
+
 function scan(text: string, tsFormat = 'auto') {
-  return scanJsonBatch(Buffer.from(text, 'utf8'), tsFormat, IDS);
+  return scanJsonBatch(Buffer.from(text, 'utf8'), tsFormat, IDS, scanner);
 }
 
 /** The scan equals the general path bit for bit (toEqual would take -0 for 0 and NaN for NaN), with nothing rejected. */
@@ -116,7 +119,31 @@ function validBody(seed: number): string {
   return `${r() < 0.5 ? ' ' : ''}[${rows.join(r() < 0.5 ? ',' : ' ,\n ')}]`;
 }
 
-describe('scanJsonBatch', () => {
+describe.runIf(nativeJsonScanner() !== null)('the addon\'s JSON rows scanner', () => {
+  it('reads the common shape itself (integer and text ids, margins, unknown keys) into the batch the TypeScript scanner makes', () => {
+    const native = nativeJsonScanner();
+    const text = JSON.stringify([
+      { customer_id: 42, ts: '2026-07-01T10:00:00Z', amount: 59.9, margin: null },
+      { customer_id: 'C7', ts: '2026-07-01T11:00:00.250Z', amount: -0.1, margin: 0.05, note: 'x' },
+      { customer_id: '8', ts: '2026-07-01', amount: 0.2 },
+    ]);
+    const body = Buffer.from(text);
+    const slots = 16;
+    const cols = [new Float64Array(slots), new Float64Array(slots), new Float64Array(slots), new Float64Array(slots)] as const;
+    const rows = native!(body, ...cols, new Int32Array(slots), new Int32Array(slots), new Float64Array(1));
+    expect(rows).toBe(3);
+    const viaAddon = scanJsonBatch(body, 'auto', IDS, 'auto')!;
+    const viaScript = scanJsonBatch(body, 'auto', IDS, 'js')!;
+    expect(viaAddon.batch).toEqual(viaScript.batch);
+    expect(viaAddon.batch.ids).toEqual([42, 'C7', 8]);
+  });
+});
+
+describe.each(['auto', 'js'] as const)('scanJsonBatch (%s)', (kind) => {
+  beforeAll(() => {
+    scanner = kind;
+  });
+
   it('reads the common shape into the same batch as the general path', () => {
     expectSame(
       JSON.stringify([
