@@ -117,6 +117,10 @@ export interface NativeBinding extends Partial<NativeCsvBinding>, Partial<Native
   ): number;
   /** engine/rescore/id-join.ts's join of two UTF-8 id columns (absent from a build before it). */
   joinUtf8?(prevBytes: Uint8Array, prevOffsets: Int32Array, bytes: Uint8Array, offsets: Int32Array, out: Int32Array): void;
+  /** engine/score/score-column.ts's scoring by thresholds (absent from a build before it). */
+  scoreColumn?(values: Float64Array, sign: number, orders: Float64Array, thresholds: Float64Array, out: Uint8Array | Uint16Array): void;
+  /** engine/snapshot/encode-column.ts's Arrow buffers of a Float64 column (absent from a build before it): the null count. */
+  encodeColumn?(kind: number, values: Float64Array, data: Uint8Array, bitmap: Uint8Array): number;
 }
 
 /** The file names `napi build --platform` gives the addon on this machine (glibc first, then musl). */

@@ -271,11 +271,11 @@ async function runRescore(opts: RescoreOptions, modelThread: ModelThread | null)
   try {
     if (fitting !== null) {
       const tScoreStart = performance.now();
-      scored = scoreBase(table, config, previous ? previousState(previous.customers, table.idText ?? table.customerId, engine) : null, null, kernels.quantileThresholds);
+      scored = scoreBase(table, config, previous ? previousState(previous.customers, table.idText ?? table.customerId, engine) : null, null, kernels.quantileThresholds, engine);
       tScoreOwn = performance.now() - tScoreStart;
-      early = buildCustomerVectors(scored, (name) => !PREDICTION_COLUMNS.has(name));
+      early = buildCustomerVectors(scored, (name) => !PREDICTION_COLUMNS.has(name), engine);
       // A staging that fails leaves the publish to write the whole file (and report what fails there).
-      staged = stageCustomers(StagedFile.pathIn(snapshotsDir(opts.dataDir)), scored, early).catch(() => null);
+      staged = stageCustomers(StagedFile.pathIn(snapshotsDir(opts.dataDir)), scored, early, engine).catch(() => null);
     }
     if (config.models.enabled) {
       const fit = fitting !== null ? await fitting : fitPredictions(table, config, fitOptions);
@@ -295,7 +295,7 @@ async function runRescore(opts: RescoreOptions, modelThread: ModelThread | null)
     const tModels = performance.now();
 
     if (scored === null) {
-      scored = scoreBase(table, config, previous ? previousState(previous.customers, table.idText ?? table.customerId, engine) : null, predictions, kernels.quantileThresholds);
+      scored = scoreBase(table, config, previous ? previousState(previous.customers, table.idText ?? table.customerId, engine) : null, predictions, kernels.quantileThresholds, engine);
       tScoreOwn = performance.now() - tModels;
     } else scored = { ...scored, predictions };
     // Judged once lifecycle is known; the manifest's models block holds every model warning too.
@@ -304,7 +304,7 @@ async function runRescore(opts: RescoreOptions, modelThread: ModelThread | null)
     const tScore = performance.now();
 
     const id = newSnapshotId();
-    const customersChunks = await encodeCustomerChunks(buildCustomersTable(scored, early));
+    const customersChunks = await encodeCustomerChunks(buildCustomersTable(scored, early, engine));
     let customersBytes: SnapshotFiles['customers.arrow'] = customersChunks;
     const stagedFile = await staged;
     if (stagedFile !== null) {

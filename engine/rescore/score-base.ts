@@ -5,6 +5,7 @@
 import type { CustomerTable } from '../aggregate/customer-table.js';
 import type { Config } from '../config/config-schema.js';
 import { scoreRfm, type ThresholdsFn } from '../score/rfm-scorer.js';
+import { scoreColumn } from '../score/score-column.js';
 import { assignLifecycle, lostFields, returnedShares, winBackFlags } from '../segment/lifecycle.js';
 import { assignTiers } from '../segment/loyalty-tiers.js';
 import { type NumericColumns, assignSegments } from '../segment/segmenter.js';
@@ -20,10 +21,21 @@ export interface PreviousState {
 }
 
 
-/** Scores, segments and classifies every customer of `table`; `thresholdsOf`: the kernel set's (default: the TypeScript sort). */
-export function scoreBase(table: CustomerTable, config: Config, previous: PreviousState | null, predictions: Predictions | null, thresholdsOf?: ThresholdsFn): ScoredBase {
+/**
+ * Scores, segments and classifies every customer of `table`; `thresholdsOf`: the kernel set's
+ * (default: the TypeScript sort); `engine`'s kernel applies the thresholds (score-column.ts).
+ */
+export function scoreBase(
+  table: CustomerTable,
+  config: Config,
+  previous: PreviousState | null,
+  predictions: Predictions | null,
+  thresholdsOf?: ThresholdsFn,
+  engine: 'js' | 'native' = 'js',
+): ScoredBase {
   const fields = table.fields;
-  const rfm = scoreRfm(table, config.scores.bins, thresholdsOf);
+  const score = scoreColumn(engine);
+  const rfm = scoreRfm(table, config.scores.bins, thresholdsOf, score);
   const columns: NumericColumns = {
     ...fields,
     r_score: rfm.r,
@@ -37,6 +49,7 @@ export function scoreBase(table: CustomerTable, config: Config, previous: Previo
     by: sb.by,
     quantiles: sb.quantiles,
     edges: sb.edges,
+    scoreColumn: score,
     ...(thresholdsOf ? { thresholdsOf } : {}),
   });
   const tierSpend = table.windows.get(config.tiers.window_days)!;

@@ -4,7 +4,8 @@
  * purchase score 0.
  */
 import type { CustomerTable } from '../aggregate/customer-table.js';
-import { quantileThresholds, scoreOf } from './quantile-thresholds.js';
+import { quantileThresholds } from './quantile-thresholds.js';
+import { type ScoreColumn, scoreColumnJs } from './score-column.js';
 
 /** Thresholds of one scoring run, stored in the manifest so live updates score on the same scale. */
 export interface RfmThresholds {
@@ -31,8 +32,8 @@ export interface RfmScores {
  */
 export type ThresholdsFn = (values: Float64Array, k: number) => Float64Array;
 
-/** Computes thresholds over the base and scores every customer. */
-export function scoreRfm(table: CustomerTable, bins: number, thresholdsOf: ThresholdsFn = quantileThresholds): RfmScores {
+/** Computes thresholds over the base and scores every customer (`score`: the engine's, score-column.ts). */
+export function scoreRfm(table: CustomerTable, bins: number, thresholdsOf: ThresholdsFn = quantileThresholds, score: ScoreColumn = scoreColumnJs): RfmScores {
   const { recency_days: recency, orders, revenue } = table.fields;
   // The values each score is computed on, for the customers with orders >= 1, in one pass.
   const r = new Float64Array(table.size);
@@ -49,24 +50,19 @@ export function scoreRfm(table: CustomerTable, bins: number, thresholdsOf: Thres
   const tf = thresholdsOf(f.subarray(0, n), bins);
   const tm = thresholdsOf(m.subarray(0, n), bins);
   const thresholds: RfmThresholds = { bins, r: [...tr], f: [...tf], m: [...tm] };
-  return { ...applyRfm(table, thresholds), thresholds };
+  return { ...applyRfm(table, thresholds, score), thresholds };
 }
 
 /** Scores every customer on given thresholds (also what the live path uses). */
-export function applyRfm(table: CustomerTable, t: RfmThresholds): { r: Uint8Array; f: Uint8Array; m: Uint8Array } {
+export function applyRfm(table: CustomerTable, t: RfmThresholds, score: ScoreColumn = scoreColumnJs): { r: Uint8Array; f: Uint8Array; m: Uint8Array } {
   const n = table.size;
   const { recency_days: recency, orders, revenue } = table.fields;
-  const tr = Float64Array.from(t.r);
-  const tf = Float64Array.from(t.f);
-  const tm = Float64Array.from(t.m);
   const r = new Uint8Array(n);
   const f = new Uint8Array(n);
   const m = new Uint8Array(n);
-  for (let c = 0; c < n; c++) {
-    if (orders[c]! < 1) continue;
-    r[c] = scoreOf(-recency[c]!, tr);
-    f[c] = scoreOf(orders[c]!, tf);
-    m[c] = scoreOf(revenue[c]!, tm);
-  }
+  // R is scored on -recency_days: recent is high.
+  score(recency, -1, orders, Float64Array.from(t.r), r);
+  score(orders, 1, orders, Float64Array.from(t.f), f);
+  score(revenue, 1, orders, Float64Array.from(t.m), m);
   return { r, f, m };
 }

@@ -3,7 +3,8 @@
  * threshold rule; explicit money edges give `1 + #{j : x >= e_j}`. Customers without a purchase
  * get band 0 and stay out of the table.
  */
-import { bandOfEdges, quantileThresholds, scoreOf } from '../score/quantile-thresholds.js';
+import { bandOfEdges, quantileThresholds } from '../score/quantile-thresholds.js';
+import { type ScoreColumn, scoreColumnJs } from '../score/score-column.js';
 import type { ThresholdsFn } from '../score/rfm-scorer.js';
 
 /** One row of the band table: who is in the band and what they bring. */
@@ -34,7 +35,7 @@ export function assignSpendBands(
   orders: ArrayLike<number>,
   revenue: Float64Array,
   weeklySpend: Float64Array,
-  opts: { by: string; quantiles: number; edges?: readonly number[] | undefined; thresholdsOf?: ThresholdsFn },
+  opts: { by: string; quantiles: number; edges?: readonly number[] | undefined; thresholdsOf?: ThresholdsFn; scoreColumn?: ScoreColumn },
 ): SpendBands {
   const n = values.length;
   const purchasing = new Float64Array(n);
@@ -46,10 +47,9 @@ export function assignSpendBands(
   const t = Float64Array.from(thresholds);
   const bandCount = edges ? edges.length + 1 : opts.quantiles;
   const band = new Uint16Array(n);
-  for (let c = 0; c < n; c++) {
-    if (orders[c]! < 1) continue;
-    band[c] = edges ? bandOfEdges(values[c]!, edges) : scoreOf(values[c]!, t);
-  }
+  if (edges) {
+    for (let c = 0; c < n; c++) if (!(orders[c]! < 1)) band[c] = bandOfEdges(values[c]!, edges);
+  } else (opts.scoreColumn ?? scoreColumnJs)(values, 1, orders instanceof Float64Array ? orders : Float64Array.from(orders), t, band);
   return { band, by: opts.by, thresholds, edges, table: bandTable(band, bandCount, values, revenue, weeklySpend) };
 }
 

@@ -7,6 +7,7 @@ import { RecordBatchFileWriter, Table, type Vector, tableFromIPC, tableToIPC } f
 import type { Predictions, ScoredBase } from '../segment/scored-base.js';
 import { type ColumnValues, columnVector, type Utf8Values } from './arrow-columns.js';
 import { CUSTOMER_FIELDS, type CustomerColumn, fieldsOfKind } from './customer-schema.js';
+import { encodeColumn } from './encode-column.js';
 import { StagedFile } from './staged-file.js';
 
 export { CUSTOMER_COLUMNS, type CustomerColumn } from './customer-schema.js';
@@ -75,16 +76,17 @@ function baseValues(base: ScoredBase): Record<CustomerColumn, () => ColumnValues
  * Builds the Arrow table of a scored base: one column per field of the customer row, in order;
  * `built` holds columns made earlier by {@link buildCustomerVectors} (while the models ran).
  */
-export function buildCustomersTable(base: ScoredBase, built: Partial<Record<CustomerColumn, Vector>> = {}): Table {
-  const columns: Record<string, Vector> = { ...buildCustomerVectors(base, (name) => built[name] === undefined), ...built };
+export function buildCustomersTable(base: ScoredBase, built: Partial<Record<CustomerColumn, Vector>> = {}, engine: 'js' | 'native' = 'js'): Table {
+  const columns: Record<string, Vector> = { ...buildCustomerVectors(base, (name) => built[name] === undefined, engine), ...built };
   return new Table(Object.fromEntries(CUSTOMER_FIELDS.map((field) => [field.name, columns[field.name]!])));
 }
 
-/** The Arrow columns of the fields `wanted` says yes to. */
-export function buildCustomerVectors(base: ScoredBase, wanted: (name: CustomerColumn) => boolean): Partial<Record<CustomerColumn, Vector>> {
+/** The Arrow columns of the fields `wanted` says yes to; `engine`'s kernel writes their buffers (encode-column.ts). */
+export function buildCustomerVectors(base: ScoredBase, wanted: (name: CustomerColumn) => boolean, engine: 'js' | 'native' = 'js'): Partial<Record<CustomerColumn, Vector>> {
   const values = baseValues(base);
+  const encode = encodeColumn(engine);
   const columns: Partial<Record<CustomerColumn, Vector>> = {};
-  for (const field of CUSTOMER_FIELDS) if (wanted(field.name)) columns[field.name] = columnVector(field.kind, values[field.name]());
+  for (const field of CUSTOMER_FIELDS) if (wanted(field.name)) columns[field.name] = columnVector(field.kind, values[field.name](), encode);
   return columns;
 }
 
@@ -109,14 +111,14 @@ export async function encodeCustomerChunks(table: Table): Promise<Uint8Array[]> 
  * Starts `customers.arrow` at `path` while the models are fitted (staged-file.ts): `base` is
  * scored without predictions, `built` its other columns ({@link buildCustomerVectors}).
  */
-export async function stageCustomers(path: string, base: ScoredBase, built: Partial<Record<CustomerColumn, Vector>>): Promise<StagedFile> {
+export async function stageCustomers(path: string, base: ScoredBase, built: Partial<Record<CustomerColumn, Vector>>, engine: 'js' | 'native' = 'js'): Promise<StagedFile> {
   const standIn = (value: number): Predictions => {
     const v = new Float64Array(base.table.size).fill(value);
     return { p_alive: v, expected_purchases_90d: v, expected_aov: v, clv_365d: v };
   };
   // All null and none null: the two ways a prediction column changes the file's layout.
-  const a = await encodeCustomerChunks(buildCustomersTable({ ...base, predictions: standIn(Number.NaN) }, built));
-  const b = await encodeCustomerChunks(buildCustomersTable({ ...base, predictions: standIn(0) }, built));
+  const a = await encodeCustomerChunks(buildCustomersTable({ ...base, predictions: standIn(Number.NaN) }, built, engine));
+  const b = await encodeCustomerChunks(buildCustomersTable({ ...base, predictions: standIn(0) }, built, engine));
   return StagedFile.start(path, a, b);
 }
 

@@ -22,6 +22,8 @@ pub const EXPORTS: &[(&CStr, Handler)] = &[
     (c"internerKeys", interner_keys),
     (c"quantileThresholds", quantile_thresholds),
     (c"joinUtf8", crate::id_join::join_utf8_export),
+    (c"scoreColumn", crate::columns::score_column_export),
+    (c"encodeColumn", crate::columns::encode_column_export),
     (c"sinkCreate", crate::partial::binding::sink_create),
     (c"sinkSize", crate::partial::binding::sink_size),
     (c"sinkInternIds", crate::partial::binding::sink_intern_ids),

@@ -3,6 +3,7 @@
 //! No crate dependencies: Node-API is declared by hand in napi.rs, the only FFI file.
 
 mod bindings;
+mod columns;
 mod csv;
 mod id_join;
 mod ids;

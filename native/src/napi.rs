@@ -100,6 +100,7 @@ pub trait Element: Copy {
     const NAME: &'static str;
 }
 impl Element for u8 { const KIND: i32 = 1; const NAME: &'static str = "Uint8Array"; }
+impl Element for u16 { const KIND: i32 = 4; const NAME: &'static str = "Uint16Array"; }
 impl Element for i32 { const KIND: i32 = 5; const NAME: &'static str = "Int32Array"; }
 impl Element for u32 { const KIND: i32 = 6; const NAME: &'static str = "Uint32Array"; }
 impl Element for f64 { const KIND: i32 = 8; const NAME: &'static str = "Float64Array"; }
