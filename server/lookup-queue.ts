@@ -19,6 +19,15 @@ import { customerJsonOf } from './format/customer-json.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
+/** Sends `error` through the error mapping; a reply that cannot take it any more is logged, not thrown from a timer. */
+function fail(reply: FastifyReply, error: unknown): void {
+  try {
+    reply.send(error);
+  } catch (failure) {
+    reply.log.error({ err: failure }, 'a queued lookup could not be answered');
+  }
+}
+
 /** Lookups waiting for the end of the event loop's turn. */
 export class LookupQueue {
   private keys: CustomerKey[] = [];
@@ -57,7 +66,7 @@ export class LookupQueue {
       snapshotId = state.snapshot.id;
       customerJsonOf(state).several(keys, n, bodies);
     } catch (error) {
-      for (const reply of replies) reply.send(error);
+      for (const reply of replies) fail(reply, error);
       return;
     }
     for (let i = 0; i < n; i++) {
@@ -67,7 +76,7 @@ export class LookupQueue {
         if (body === null) replies[i]!.send(new CustomerNotFoundError(`no customer ${JSON.stringify(asked[i])} in snapshot ${snapshotId} or the live events`));
         else replies[i]!.header('content-type', JSON_TYPE).send(body);
       } catch (error) {
-        replies[i]!.send(error);
+        fail(replies[i]!, error);
       }
     }
   };

@@ -205,6 +205,26 @@ describe('lookups that arrive together', () => {
   });
 });
 
+describe('a queued lookup whose gathering fails', () => {
+  it('is answered with a coded 500, as are the others of its turn, and the server goes on answering', async () => {
+    const broken = vi.spyOn(CustomerJson.prototype, 'several').mockImplementationOnce(() => {
+      throw new Error('gathering failed');
+    });
+    try {
+      const answers = await Promise.all(['42', '7', 'nobody'].map((id) => app.inject({ method: 'GET', url: `/v1/customers/${id}` })));
+      expect(answers.map((a) => [a.statusCode, a.json().code])).toEqual([
+        [500, 'SEG_ERR_INTERNAL'],
+        [500, 'SEG_ERR_INTERNAL'],
+        [500, 'SEG_ERR_INTERNAL'],
+      ]);
+      expect(broken).toHaveBeenCalledTimes(1);
+    } finally {
+      broken.mockRestore();
+    }
+    expect((await app.inject({ method: 'GET', url: '/v1/customers/42' })).body).toBe(await referenceOf(rowOf('42')));
+  });
+});
+
 describe('batch-gets sent at once', () => {
   it('each get their own bytes while earlier answers are still being written to slow readers', async () => {
     const bodies = Array.from({ length: 8 }, (_, k) => ({ ids: Array.from({ length: 1200 }, (_, i) => (i % 5 === 0 ? 1 + ((i + k * 37) % 400) : String(1 + ((i * (k + 3)) % 420)))) }));
