@@ -21,7 +21,8 @@ import { getRequired, openPartialStore, partialName } from './partial-store.js';
 import type { ScoredRecord, ScoreTaskMsg, SelectRecord, SelectTaskMsg } from './rescore-node.js';
 import { type BaseThresholds, type Brackets, decodeSelect, decodeShardStats } from './shard-score.js';
 import { bracketRanks, mergeGammaGamma, mergeGroups, type ShardModelData, type Sketch, THRESHOLD_FIELDS, type ThresholdField, thresholdRanks, valueAtRank } from './shard-stats.js';
-import { jobBucket, jobKey, publishTask, taskSubject } from './task-queue.js';
+import type { ShardTasks } from './shard-tasks.js';
+import { jobBucket, jobKey } from './task-queue.js';
 
 /** What the tail needs of the job. */
 export interface TailJob {
@@ -35,6 +36,8 @@ export interface TailJob {
   readonly previousJob: string | null;
   readonly previousModels: unknown;
   readonly timeoutMs: number;
+  /** The shards' owners for this job (the merges'). */
+  readonly shardTasks: ShardTasks;
 }
 
 /** The tail's result: the manifest's numbers and what each shard stored. */
@@ -56,7 +59,7 @@ export async function scoreAcrossCluster(cluster: NatsCluster, t: TailJob): Prom
   const { config, job } = t;
   const sb = config.spend_bands;
   const bandBy = sb.edges ? null : sb.by;
-  const wait = <T>(keys: string[]): Promise<T[]> => waitFor<T>(kv, job, keys, { job, timeoutMs: t.timeoutMs });
+  const wait = <T>(keys: string[]): Promise<T[]> => waitFor<T>(kv, job, keys, { job, timeoutMs: t.timeoutMs, onMissing: (missing) => t.shardTasks.rescue(missing) });
 
   // Round 1: every shard's sketches and model data, stored by its merge.
   const stats: Array<{ sketches: Record<ThresholdField, Sketch>; model: ShardModelData }> = [];
@@ -74,7 +77,7 @@ export async function scoreAcrossCluster(cluster: NatsCluster, t: TailJob): Prom
   // Round 2: each shard's values in the brackets.
   for (const shard of t.shards) {
     const task: SelectTaskMsg = { kind: 'select', job, shard, asOfMs: t.asOfMs, bandBy, brackets };
-    await publishTask(cluster, taskSubject(job, 'select', shard), task);
+    await t.shardTasks.publish('select', shard, task, jobKey.select(job, shard));
   }
   await wait<SelectRecord>(t.shards.map((s) => jobKey.select(job, s)));
   const replies: Array<ReturnType<typeof decodeSelect>> = [];
@@ -110,7 +113,7 @@ export async function scoreAcrossCluster(cluster: NatsCluster, t: TailJob): Prom
   // Every shard scored where it is held; its part of customers.arrow stored by its node.
   for (const shard of t.shards) {
     const task: ScoreTaskMsg = { kind: 'score', job, shard, asOfMs: t.asOfMs, config, thresholds, fitted, previousJob: t.previousJob };
-    await publishTask(cluster, taskSubject(job, 'score', shard), task);
+    await t.shardTasks.publish('score', shard, task, jobKey.scored(job, shard));
   }
   const scored = await wait<ScoredRecord>(t.shards.map((s) => jobKey.scored(job, s)));
   let lost = 0;

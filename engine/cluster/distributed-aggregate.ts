@@ -26,6 +26,7 @@ import { encodePack, openPartialStore, partialName, putObject } from './partial-
 import type { AggregateTaskMsg, EventsTaskMsg, FailedRecord, MergeTaskMsg, PartRecord, ShareRecord } from './rescore-node.js';
 import type { TailParams } from './shard-score.js';
 import type { FoldRange } from './event-stream.js';
+import { ShardTasks } from './shard-tasks.js';
 import { jobBucket, jobKey, publishTask, taskSubject } from './task-queue.js';
 
 /** Options of {@link aggregateCluster} beyond the pool's. */
@@ -50,6 +51,8 @@ export interface ClusterAggregated extends Omit<ParallelAggregated, 'table'> {
   readonly asOfMs: number;
   /** Shards that have customers, ascending. */
   readonly shards: number[];
+  /** Their owners for this job, who took the merges and take the tail's tasks. */
+  readonly shardTasks: ShardTasks;
   readonly records: { shares: ShareRecord[]; parts: PartRecord[] };
 }
 
@@ -128,11 +131,13 @@ export async function aggregateCluster(
     }
   }
   const shardList = [...shardSources.keys()].sort((a, b) => a - b);
+  // Each shard's merge, select and score on one node, its owner for this job (shard-tasks.ts).
+  const shardTasks = await ShardTasks.plan(cluster, c.job, shardList, c.shards);
   for (const shard of shardList) {
     const task: MergeTaskMsg = { kind: 'merge', job: c.job, shard, sources: shardSources.get(shard)!, asOfMs, hasMargin, windowDays: [...opts.windowDays], engine, tail: c.tail };
-    await publishTask(cluster, taskSubject(c.job, 'merge', shard), task);
+    await shardTasks.publish('merge', shard, task, jobKey.part(c.job, shard));
   }
-  const partRecords = await waitFor<PartRecord>(kv, c.job, shardList.map((s) => jobKey.part(c.job, s)), c);
+  const partRecords = await waitFor<PartRecord>(kv, c.job, shardList.map((s) => jobKey.part(c.job, s)), { ...c, onMissing: (missing) => shardTasks.rescue(missing) });
   const tMerge = performance.now();
   const shareResults: ShareResult[] = shares.map((_, i) => ({ ...records[i]!, packs: [] }));
   const { rejects, inputs, rowsRead } = bookkeeping(files, shares, shareResults, opts.format);
@@ -142,6 +147,7 @@ export async function aggregateCluster(
   return {
     asOfMs,
     shards: shardList,
+    shardTasks,
     rejects,
     inputs,
     rowsRead: rowsRead + (extra?.rows ?? 0) + eventRows,
@@ -167,13 +173,32 @@ async function storeExtra(store: ObjectStore, job: string, index: number, result
   return { ...result, shards: stored, bytes };
 }
 
-/** Waits until every key is in the job bucket (or the job failed, or time ran out); values in key order. */
-export async function waitFor<T>(kv: KV, job: string, keys: string[], c: Pick<ClusterAggregateOptions, 'job' | 'timeoutMs' | 'onRecord'>): Promise<T[]> {
+/** How often a wait looks at the keys still missing (`onMissing`: a gone owner's tasks handed on). */
+const MISSING_CHECK_MS = 1000;
+
+/**
+ * Waits until every key is in the job bucket (or the job failed, or time ran out); values in key
+ * order. `onMissing` is given the keys still missing every {@link MISSING_CHECK_MS}.
+ */
+export async function waitFor<T>(kv: KV, job: string, keys: string[], c: Pick<ClusterAggregateOptions, 'job' | 'timeoutMs' | 'onRecord'> & { onMissing?: (missing: string[]) => Promise<unknown> }): Promise<T[]> {
   const want = new Set(keys);
   const got = new Map<string, T>();
   if (want.size === 0) return [];
   const watch = await kv.watch({ key: `${job}.>` });
   const timer = setTimeout(() => watch.stop(), c.timeoutMs);
+  let checking = false;
+  const onMissing = c.onMissing;
+  const check = onMissing
+    ? setInterval(() => {
+        if (checking) return;
+        checking = true;
+        onMissing(keys.filter((k) => !got.has(k)))
+          .catch(() => undefined)
+          .finally(() => {
+            checking = false;
+          });
+      }, MISSING_CHECK_MS)
+    : null;
   let failed: FailedRecord | null = null;
   try {
     for await (const e of watch) {
@@ -190,6 +215,7 @@ export async function waitFor<T>(kv: KV, job: string, keys: string[], c: Pick<Cl
     }
   } finally {
     clearTimeout(timer);
+    if (check) clearInterval(check);
     watch.stop();
   }
   if (failed) throw new ClusterJobError(capMessage(`cluster rescore ${c.job} failed on node ${failed.node}: ${failed.code ? `${failed.code}: ` : ''}${failed.message}`));

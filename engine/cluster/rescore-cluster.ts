@@ -36,7 +36,7 @@ import { type NatsCluster, retryTimeouts } from './nats-connection.js';
 import { dropJob, openPartialStore, putObject } from './partial-store.js';
 import { type NodeLog, openSnapshotStore, type PartRecord, SNAPSHOT_BUCKET, type ShareRecord, snapshotName, startRescoreNode } from './rescore-node.js';
 import { SKETCH_POINTS } from './shard-stats.js';
-import { ensureTaskQueue, jobBucket, jobKey, TASK_STREAM } from './task-queue.js';
+import { ensureTaskQueue, jobBucket, jobKey, OWNED_STREAM, ownedJobFilter, TASK_STREAM } from './task-queue.js';
 
 export { SNAPSHOT_BUCKET, snapshotName } from './rescore-node.js';
 
@@ -151,6 +151,7 @@ export async function clusterRescore(o: ClusterRescoreOptions): Promise<ClusterR
       previousJob: previous && previous.shards === shards ? previous.job : null,
       previousModels: previousManifest?.models,
       timeoutMs,
+      shardTasks: stage.shardTasks,
     });
     const tTail = performance.now();
 
@@ -239,6 +240,8 @@ export async function clusterRescore(o: ClusterRescoreOptions): Promise<ClusterR
     throw error;
   } finally {
     await node?.stop();
+    // A gone owner's tasks stay on its consumer after others did them.
+    await cluster.jsm.streams.purge(OWNED_STREAM, { filter: ownedJobFilter(job) }).catch(() => undefined);
     await dropJob(partials, job).catch(() => undefined);
   }
 }

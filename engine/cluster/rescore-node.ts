@@ -35,7 +35,7 @@ import type { ReadOptions } from '../read/raw-batch.js';
 import { type NatsCluster, retryTimeouts } from './nats-connection.js';
 import { decodePack, decodePart, encodePack, encodePart, getRequired, openPartialStore, partialName, putObject } from './partial-store.js';
 import { type BaseThresholds, type Brackets, encodeSelect, encodeShardStats, type HeldShard, holdShard, type ScoreParams, type ShardSums, scoreShard, type TailParams } from './shard-score.js';
-import { ensureTaskQueue, jobBucket, jobKey, taskConsumer, whileWorking } from './task-queue.js';
+import { ensureTaskQueue, jobBucket, jobKey, ownedConsumer, taskConsumer, WORKER_BEAT_MS, WORKER_TTL_MS, WORKERS_BUCKET, whileWorking } from './task-queue.js';
 
 /** Read and sink one share; cut its state into `shards` packs. */
 export interface AggregateTaskMsg {
@@ -179,10 +179,25 @@ export async function startRescoreNode(cluster: NatsCluster, log: NodeLog = () =
     for (const key of held.keys()) if (!key.startsWith(`${job}/`)) held.delete(key);
     return held;
   };
+  // Alive while it beats: the coordinator gives shard tasks to live nodes only, and hands a gone owner's on.
+  const workers = await cluster.bucket(WORKERS_BUCKET, { ttlMs: WORKER_TTL_MS });
+  const beat = (): Promise<unknown> => workers.put(cluster.config.node, JSON.stringify({ at: Date.now() })).catch((error: unknown) => log(`heartbeat not stored: ${(error as Error).message}`));
+  await beat();
+  const beating = setInterval(() => void beat(), WORKER_BEAT_MS);
+  const own = await ownedConsumer(cluster);
   const loop = (async () => {
     while (!stopping) {
-      const msg = await consumer.next({ expires: 1000 }).catch(() => null);
-      if (msg === null) continue;
+      // Its own shard tasks first (a question to the server: any waiting?), else a shared one. A
+      // pull waits up to its expiry (1 s at least) when it finds nothing, so the queue asked is
+      // the one that has work: an own task published meanwhile waits one expiry at most.
+      const info = await own.info().catch(() => null);
+      const mine = info !== null && info.num_pending + info.num_ack_pending > 0;
+      const msg = await (mine ? own : consumer).next({ expires: 1000 }).catch(() => null);
+      if (msg === null) {
+        // A pull that failed at once (the server gone a moment) must not spin.
+        if (info === null) await new Promise((r) => setTimeout(r, 250));
+        continue;
+      }
       await handle(msg);
     }
   })();
@@ -240,6 +255,8 @@ export async function startRescoreNode(cluster: NatsCluster, log: NodeLog = () =
     async stop() {
       stopping = true;
       await loop;
+      clearInterval(beating);
+      await workers.delete(cluster.config.node).catch(() => undefined);
     },
     done: () => done,
   };

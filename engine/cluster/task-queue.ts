@@ -30,6 +30,39 @@ export function taskSubject(job: string, kind: string, n: number): string {
 }
 
 /**
+ * A shard's merge, select and score tasks go to the node chosen to own the shard for the job, on
+ * a stream of their own (a work queue allows no two consumers whose subjects overlap): each node
+ * pulls its own subjects with its own consumer. When the owner is gone (its heartbeat expired)
+ * before its task is done, the coordinator publishes the task again on the shared subject
+ * ({@link taskSubject}), where any node takes it.
+ */
+export const OWNED_STREAM = 'SEGSTREAM_RESCORE_OWNED';
+export const OWNED_SUBJECTS = 'segstream.rescore.owned.>';
+
+/** Subject of a shard task for `node`. */
+export function ownedSubject(node: string, job: string, kind: string, n: number): string {
+  return `segstream.rescore.owned.${node}.${job}.${kind}.${n}`;
+}
+
+/** Every owned task of a job, whoever owns it (to purge them). */
+export function ownedJobFilter(job: string): string {
+  return `segstream.rescore.owned.*.${job}.>`;
+}
+
+/** The KV bucket of rescore workers' heartbeats: a node put here within the TTL is alive. */
+export const WORKERS_BUCKET = 'segstream-rescore-workers';
+export const WORKER_BEAT_MS = 1000;
+export const WORKER_TTL_MS = 5000;
+
+/** The rescore workers alive now (their heartbeat within {@link WORKER_TTL_MS}), sorted. */
+export async function liveWorkers(cluster: NatsCluster): Promise<string[]> {
+  const kv = await cluster.bucket(WORKERS_BUCKET, { ttlMs: WORKER_TTL_MS });
+  const out: string[] = [];
+  for await (const k of await kv.keys()) out.push(k);
+  return out.sort();
+}
+
+/**
  * Creates the stream and the consumer when missing (every node may call it; the first wins, the
  * rest find them). A coordinator (`update`) also sets the consumer's ack wait and deliveries; a
  * node leaves them as they are.
@@ -55,11 +88,37 @@ export async function ensureTaskQueue(cluster: NatsCluster, opts: { ackWaitMs?: 
   } catch {
     await jsm.consumers.add(TASK_STREAM, config);
   }
+  try {
+    await jsm.streams.info(OWNED_STREAM);
+  } catch {
+    await jsm.streams.add({ name: OWNED_STREAM, subjects: [OWNED_SUBJECTS], retention: RetentionPolicy.Workqueue, storage: StorageType.File, num_replicas: replicas });
+  }
+  // The nodes' own consumers follow the coordinator's ack wait and deliveries too.
+  if (opts.update === true) {
+    for await (const info of jsm.consumers.list(OWNED_STREAM)) {
+      if (info.config.ack_wait !== config.ack_wait || info.config.max_deliver !== config.max_deliver) await jsm.consumers.update(OWNED_STREAM, info.name, { ack_wait: config.ack_wait, max_deliver: config.max_deliver });
+    }
+  }
 }
 
 /** The shared consumer (after {@link ensureTaskQueue}). */
 export async function taskConsumer(cluster: NatsCluster): Promise<Consumer> {
   return cluster.js.consumers.get(TASK_STREAM, TASK_CONSUMER);
+}
+
+/** This node's consumer of its own shard tasks, made when missing with the shared consumer's ack wait and deliveries. */
+export async function ownedConsumer(cluster: NatsCluster): Promise<Consumer> {
+  const { jsm, config } = cluster;
+  const name = `owned-${config.node}`;
+  const shared = (await jsm.consumers.info(TASK_STREAM, TASK_CONSUMER)).config;
+  const own = { durable_name: name, filter_subject: `segstream.rescore.owned.${config.node}.>`, ack_policy: AckPolicy.Explicit, ack_wait: shared.ack_wait ?? DEFAULT_ACK_WAIT_MS * 1_000_000, max_deliver: shared.max_deliver ?? DEFAULT_MAX_DELIVER, max_ack_pending: 1024 };
+  try {
+    const info = await jsm.consumers.info(OWNED_STREAM, name);
+    if (info.config.ack_wait !== own.ack_wait || info.config.max_deliver !== own.max_deliver) await jsm.consumers.update(OWNED_STREAM, name, own);
+  } catch {
+    await jsm.consumers.add(OWNED_STREAM, own);
+  }
+  return cluster.js.consumers.get(OWNED_STREAM, name);
 }
 
 /** Publishes a task and waits for the stream's acknowledgement (it is then replicated). */

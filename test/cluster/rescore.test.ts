@@ -12,11 +12,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ensureEventStreams, eventStream, publishRows } from '../../engine/cluster/event-stream.js';
 import { type NatsCluster, connectCluster } from '../../engine/cluster/nats-connection.js';
-import { shardOf } from '../../engine/cluster/shard-map.js';
+import { assignShards, shardOf } from '../../engine/cluster/shard-map.js';
 import type { TxBatch } from '../../engine/parse/parse-batch.js';
 import { readLivePointer, clusterRescore, SNAPSHOT_BUCKET } from '../../engine/cluster/rescore-cluster.js';
 import { type RescoreNode, startRescoreNode } from '../../engine/cluster/rescore-node.js';
-import { jobBucket, jobKey, TASK_STREAM } from '../../engine/cluster/task-queue.js';
+import { jobBucket, jobKey, OWNED_STREAM, TASK_STREAM } from '../../engine/cluster/task-queue.js';
 import { generate } from '../../engine/generate/index.js';
 import { parseMapFlag, buildColumnMap } from '../../engine/read/column-map.js';
 import { parseConfig } from '../../engine/config/load-config.js';
@@ -81,6 +81,13 @@ describe('cluster rescore', () => {
     expect(cluster.parts).toBe(8);
     expect(byId(cluster.rows)).toEqual(byId(single.rows));
     expect(comparableManifest(cluster.manifest)).toEqual(comparableManifest(single.manifest));
+    // Each shard's merge and score ran on its owner for the job: the rendezvous owner among the three workers.
+    const owners = assignShards(8, ['pq-a', 'pq-b', 'pq-c']);
+    const jobs = await jobBucket(a);
+    for (let shard = 0; shard < 8; shard++) {
+      expect((await jobs.get(jobKey.part(summary.cluster.job, shard)))?.json<{ node: string }>().node).toBe(owners[shard]);
+      expect((await jobs.get(jobKey.scored(summary.cluster.job, shard)))?.json<{ node: string }>().node).toBe(owners[shard]);
+    }
     // Thresholds and model fits exact, not close.
     expect(cluster.manifest['thresholds']).toEqual(single.manifest['thresholds']);
     expect(cluster.manifest['models']).toEqual(single.manifest['models']);
@@ -165,6 +172,41 @@ describe('cluster rescore', () => {
     const a = byId(got.rows);
     const b = byId(want.rows);
     for (let r = 0; r < a.length; r += 97) for (const i of predicted) expect(a[r]![i] as number).toBeCloseTo(b[r]![i] as number, 4);
+  }, 180_000);
+
+  test('a shard owner SIGKILLed at its first merge: its shard tasks go to another node, the snapshot is the single machine\'s', async () => {
+    const coordinator = await connect('own-a');
+    await (await jobBucket(coordinator)).delete(jobKey.live);
+    const nodes: ChildProcess[] = [];
+    let merging: () => void = () => undefined;
+    const tookMerge = new Promise<void>((resolve) => {
+      merging = resolve;
+    });
+    for (const id of ['own-b', 'own-c']) {
+      const child = spawn(process.execPath, [CLI, 'rescore-node', '--cluster', nats.servers.join(','), '--node', id], { stdio: ['ignore', 'pipe', 'inherit'] });
+      nodes.push(child);
+      if (id === 'own-b')
+        child.stdout!.on('data', (d: Buffer) => {
+          if (/took \S+ merge/.test(d.toString())) merging();
+        });
+      await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
+    }
+    void tookMerge.then(() => nodes[0]!.kill('SIGKILL'));
+    const input = join(dir, 'pq');
+    const summary = await clusterRescore({ input, asOf: '2026-06-30', dataDir: join(dir, 'own'), cluster: coordinator, work: false, tasks: 4 });
+    nodes[1]!.kill('SIGTERM');
+    expect(nodes[0]!.signalCode).toBe('SIGKILL');
+    // Planned over b and c; b's shards done by c once b's heartbeat expired.
+    const owners = assignShards(8, ['own-b', 'own-c']);
+    expect(owners).toContain('own-b');
+    const jobs = await jobBucket(coordinator);
+    for (let shard = 0; shard < 8; shard++) expect((await jobs.get(jobKey.scored(summary.cluster.job, shard)))?.json<{ node: string }>().node).toBe('own-c');
+    expect((await readLivePointer(coordinator))?.snapshot).toBe(summary.snapshot);
+    // No task of the job is left on the dead owner's consumer.
+    expect((await coordinator.jsm.streams.info(OWNED_STREAM)).state.messages).toBe(0);
+    const got = await clusterCustomers(coordinator);
+    const want = await liveCustomers(join(dir, 'pq-single'));
+    expect(byId(got.rows)).toEqual(byId(want.rows));
   }, 180_000);
 
   test('acknowledged events in the shard streams are folded in, after the files, as one machine folds its log', async () => {
