@@ -394,17 +394,38 @@ function smallKey(k: CustomerKey): CustomerKey {
   return typeof k === 'number' && k >= -0x40000000 && k < 0x40000000 ? k | 0 : k;
 }
 
+/**
+ * Columns the addon writes, reused from request to request (one request reads at a time: the
+ * scan is synchronous); the batch gets copies of exactly its rows, so the log's in-memory rows
+ * hold no unused slots and no allocation of a body's worth of slots happens per request.
+ */
+class NativeScratch {
+  ts = new Float64Array(0);
+  amount = new Float64Array(0);
+  margin = new Float64Array(0);
+  idNum = new Float64Array(0);
+  idStart = new Int32Array(0);
+  idEnd = new Int32Array(0);
+  readonly io = new Float64Array(1);
+
+  room(slots: number): void {
+    if (this.ts.length >= slots) return;
+    this.ts = new Float64Array(slots);
+    this.amount = new Float64Array(slots);
+    this.margin = new Float64Array(slots);
+    this.idNum = new Float64Array(slots);
+    this.idStart = new Int32Array(slots);
+    this.idEnd = new Int32Array(slots);
+  }
+}
+
+const scratch = new NativeScratch();
+
 /** The body read by the addon (see the file comment), or null when it leaves the body to this file's scanner. */
 function scanNative(scan: NonNullable<NativeBinding['jsonRowsScan']>, body: Uint8Array, ids: IdKeyCache): { batch: TxBatch; rows: number } | null {
   // A row of the shape the addon reads takes 46 bytes or more; a body with more rows than slots is left to this file.
-  const slots = Math.floor(body.length / 40) + 2;
-  const ts = new Float64Array(slots);
-  const amount = new Float64Array(slots);
-  const margin = new Float64Array(slots);
-  const idNum = new Float64Array(slots);
-  const idStart = new Int32Array(slots);
-  const idEnd = new Int32Array(slots);
-  const io = new Float64Array(1);
+  scratch.room(Math.floor(body.length / 40) + 2);
+  const { ts, amount, margin, idNum, idStart, idEnd, io } = scratch;
   const n = scan(body, ts, amount, margin, idNum, idStart, idEnd, io);
   if (n < 0) return null;
   const keys: CustomerKey[] = new Array(n);
@@ -426,7 +447,7 @@ function scanNative(scan: NonNullable<NativeBinding['jsonRowsScan']>, body: Uint
     if (ids.lastEntry >= 0) cached = true;
   }
   if (cached && ids.generation === generation) tagEntries(keys, { cache: ids, generation, entries });
-  const batch: TxBatch = { length: n, ids: keys, ts: ts.subarray(0, n), amount: amount.subarray(0, n), margin: io[0] === 1 ? margin.subarray(0, n) : null };
+  const batch: TxBatch = { length: n, ids: keys, ts: ts.slice(0, n), amount: amount.slice(0, n), margin: io[0] === 1 ? margin.slice(0, n) : null };
   return { batch, rows: n };
 }
 
