@@ -13,7 +13,9 @@
  * `add` takes rows already parsed (the live log, text formats).
  */
 import type { InputDialect } from '../parse/input-dialect.js';
-import { type ArrowRows, arrowRows, parseBatch, parseRow, type TxBatch } from '../parse/parse-batch.js';
+import { type Data, Type, type Vector } from 'apache-arrow';
+import { scaleOf } from '../parse/arrow-numbers.js';
+import { type ArrowRows, arrowRows, isUtf8Chunk, parseBatch, parseRow, type TxBatch } from '../parse/parse-batch.js';
 import { type CustomerKey, isValidMoney } from '../parse/parse-values.js';
 import { isValidTimestamp } from '../parse/parse-timestamp.js';
 import type { RejectLog } from '../parse/reject-log.js';
@@ -40,6 +42,8 @@ export class Aggregator {
   hasMargin = false;
   private cust = new Int32Array(0);
   private invalid = new Uint8Array(0);
+  /** A batch's timestamps in ms as the native judgment writes them, reused batch after batch. */
+  private tsMs = new Float64Array(0);
   /** Each Arrow dictionary's entries → customer numbers, kept while batches share the dictionary. */
   private readonly dictionaries: DictionaryMappings = new WeakMap();
 
@@ -117,6 +121,7 @@ export class Aggregator {
    * parseBatch would log them (same reasons, same order).
    */
   addRaw(raw: RawBatch, rejects: RejectLog, dialect?: InputDialect): void {
+    if (this.sink?.judges && this.addJudgedNatively(this.sink, raw, rejects, dialect)) return;
     const rows = arrowRows(raw, dialect);
     if (rows === null) {
       this.add(parseBatch(raw, rejects, dialect));
@@ -125,6 +130,53 @@ export class Aggregator {
     const n = raw.length;
     const { cust, invalid } = this.judge(rows, n);
     internArrowIds(this.interner, rows.ids, rows.idNumbers, cust, this.dictionaries);
+    this.settle(raw, rows.ids, cust, invalid, n, rows.ts, rows.amount, rows.margin, rejects, dialect);
+  }
+
+  /**
+   * The sink's way in for a clean columnar batch (each column one chunk without nulls: a Date or
+   * Timestamp `ts`, Float64 `amount` and `margin`, Int32 or text ids): the rows are judged
+   * natively on the reader's own buffers (native/src/partial/judge.rs, `judge`'s twin) and Int32
+   * ids interned as they are, without the Float64 copies arrowRows makes of both per batch. Same
+   * masks, rejects and rows as the way through arrowRows; false (nothing done) for other batches.
+   */
+  private addJudgedNatively(sink: NativeSink, raw: RawBatch, rejects: RejectLog, dialect: InputDialect | undefined): boolean {
+    const { customer_id: idCol, ts: tsCol, amount: amountCol, margin: marginCol } = raw.columns;
+    const c = raw.columns;
+    if (raw.malformed.length > 0 || c.order_id || c.quantity || c.price || c.event_id) return false;
+    if (idCol?.kind !== 'arrow' || tsCol?.kind !== 'arrow' || amountCol?.kind !== 'arrow' || (marginCol !== undefined && marginCol.kind !== 'arrow')) return false;
+    const n = raw.length;
+    const time = cleanChunk(tsCol.vector, n);
+    const timeType = time?.type.typeId;
+    const scale = time ? scaleOf(time) : null;
+    if (time === null || scale === null || (timeType !== Type.Date && timeType !== Type.Timestamp)) return false;
+    const tsValues = time.values as unknown;
+    if (!(tsValues instanceof BigInt64Array || tsValues instanceof Int32Array)) return false;
+    const amount = float64Of(amountCol.vector, n);
+    const margin = marginCol ? float64Of(marginCol.vector, n) : null;
+    if (amount === null || (marginCol && margin === null)) return false;
+    const ids = idCol.vector;
+    const idChunk = cleanChunk(ids, n);
+    const ids32 = idChunk?.type.typeId === Type.Int && idChunk.values instanceof Int32Array ? idChunk.values.subarray(0, n) : null;
+    if (ids32 === null && !ids.data.every(isUtf8Chunk)) return false;
+    if (dialect?.undecided) dialect.observe(raw);
+    const cust = this.custFor(n);
+    if (this.invalid.length < n) this.invalid = new Uint8Array(this.cust.length);
+    if (this.tsMs.length < n) this.tsMs = new Float64Array(this.cust.length);
+    const invalid = this.invalid.subarray(0, n);
+    const ts = this.tsMs.subarray(0, n);
+    sink.judge(tsValues.subarray(0, n), scale, amount, margin, this.asOfMs, ts, cust, invalid);
+    if (ids32 !== null) this.interner.internIds(ids32, cust);
+    else internArrowIds(this.interner, ids, null, cust, this.dictionaries);
+    this.settle(raw, ids, cust, invalid, n, ts, amount, margin, rejects, dialect);
+    return true;
+  }
+
+  /** After the judgment and the masked intern: rejects logged in row order, the valid rows folded in. */
+  private settle(
+    raw: RawBatch, ids: Vector, cust: Int32Array, invalid: Uint8Array, n: number,
+    ts: Float64Array, amount: Float64Array, margin: Float64Array | null, rejects: RejectLog, dialect: InputDialect | undefined,
+  ): void {
     // Rows the columns could not vouch for are parsed alone, in row order, so rejects are logged
     // in the order the row-by-row parser logs them; a missing id (common: anonymous purchases)
     // is logged here directly. Rows the parser finds valid after all are added after the fold:
@@ -133,7 +185,7 @@ export class Aggregator {
     for (let i = 0; i < n; i++) {
       const c = cust[i]!;
       if (c >= 0) continue;
-      if (c === MISSING_ID) rejects.add(raw.source, raw.firstRow + i, 'missing_customer_id', rows.ids.get(i));
+      if (c === MISSING_ID) rejects.add(raw.source, raw.firstRow + i, 'missing_customer_id', ids.get(i));
       else if (c === JUDGE_ONLY && invalid[i] === 0) this.futureRows++;
       else {
         const alone = parseRow(raw, i, rejects, dialect);
@@ -144,7 +196,7 @@ export class Aggregator {
       }
       cust[i] = -1;
     }
-    this.fold(cust, rows.ts, rows.amount, rows.margin, n);
+    this.fold(cust, ts, amount, margin, n);
     for (const batch of late) this.add(batch);
   }
 
@@ -210,4 +262,16 @@ export class Aggregator {
       }
     }
   }
+}
+
+/** The vector's one chunk when it holds exactly `n` values and no null, else null. */
+function cleanChunk(vector: Vector, n: number): Data | null {
+  const only = vector.data.length === 1 ? vector.data[0]! : null;
+  return only !== null && only.length === n && only.nullCount === 0 ? only : null;
+}
+
+/** A Float64 column of `n` values without nulls as a view of its buffer, else null. */
+function float64Of(vector: Vector, n: number): Float64Array | null {
+  const only = cleanChunk(vector, n);
+  return only !== null && only.type.typeId === Type.Float && only.values instanceof Float64Array ? only.values.subarray(0, n) : null;
 }

@@ -75,6 +75,11 @@ export interface NativeBinding extends Partial<NativeCsvBinding>, Partial<Native
     h: SinkHandle, cust: Int32Array, ts: Float64Array, amount: Float64Array, margin: Float64Array | null, n: number,
     orderKind: Uint8Array | null, orderNum: Float64Array | null, orderBytes: Uint8Array | null, orderOffsets: Int32Array | null, io: Float64Array,
   ): void;
+  /**
+   * aggregator.ts `judge` on a batch's raw time values (`ts` at `scale` to ms): writes ms to
+   * `tsOut` and the mask to `out` / `invalid`; returns the rows to number (absent from a build before it).
+   */
+  judgeRows?(ts: BigInt64Array | Int32Array, scale: number, amount: Float64Array, margin: Float64Array | null, asOf: number, tsOut: Float64Array, out: Int32Array, invalid: Uint8Array): number;
   /** Room for `rows` more rows in the sink's record logs (absent from a build before it). */
   sinkReserve?(h: SinkHandle, rows: number): void;
   /** Keys of the customers ranked `from..to` by first appearance. */

@@ -91,6 +91,21 @@ export class NativeSink implements IdInterner {
     this.rows = io[1]!;
   }
 
+  /** Whether `judge` runs natively (a build before native/src/partial/judge.rs has no judgeRows). */
+  get judges(): boolean {
+    return this.b.judgeRows !== undefined;
+  }
+
+  /**
+   * The Aggregator's row judgment (aggregator.ts `judge`) on a batch's raw time values `ts` (at
+   * `scale` to ms, as arrow-numbers.ts converts them): the ms go to `tsOut`, the interning mask to
+   * `out`, 1 to `invalid` for a row the parser would reject. Call only when `judges`.
+   */
+  judge(ts: BigInt64Array | Int32Array, scale: number, amount: Float64Array, margin: Float64Array | null, asOfMs: number, tsOut: Float64Array, out: Int32Array, invalid: Uint8Array): void {
+    const judgeRows = this.b.judgeRows!;
+    guard('judgeRows', () => judgeRows.call(this.b, ts, scale, amount, margin, asOfMs, tsOut, out, invalid));
+  }
+
   /**
    * Makes room for about `rows` more rows at once, so the record logs do not grow by copying
    * themselves (native/src/partial/sink.rs `reserve`); a hint: more rows still fit, fewer waste

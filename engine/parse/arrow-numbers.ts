@@ -14,7 +14,8 @@ const TO_MS: Record<number, number> = {
   [TimeUnit.NANOSECOND]: 1e-6,
 };
 
-function scaleOf(data: Data): number | null {
+/** The scale of a numeric or time chunk's values to numbers (time: epoch ms), or null for other types. */
+export function scaleOf(data: Data): number | null {
   switch (data.type.typeId) {
     case Type.Int:
     case Type.Float:

@@ -271,7 +271,7 @@ export function arrowRows(raw: RawBatch, dialect?: InputDialect): ArrowRows | nu
 }
 
 /** A Utf8 chunk, or a dictionary-encoded one whose dictionary is one Utf8 chunk (the interner reads their bytes). */
-function isUtf8Chunk(data: Data): boolean {
+export function isUtf8Chunk(data: Data): boolean {
   if (data.typeId === Type.Utf8) return true;
   if (data.typeId !== Type.Dictionary) return false;
   const dict = data.dictionary;

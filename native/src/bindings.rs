@@ -31,6 +31,7 @@ pub const EXPORTS: &[(&CStr, Handler)] = &[
     (c"sinkInternDict", crate::partial::binding::sink_intern_dict),
     (c"sinkAppend", crate::partial::binding::sink_append),
     (c"sinkReserve", crate::partial::binding::sink_reserve),
+    (c"judgeRows", crate::partial::binding::judge_rows),
     (c"sinkKeys", crate::partial::binding::sink_keys),
     (c"sinkPublish", crate::partial::binding::sink_publish),
     (c"sinkFree", crate::partial::binding::sink_free),
@@ -52,6 +53,9 @@ pub const EXPORTS: &[(&CStr, Handler)] = &[
     (c"parquetCheckIndex", crate::parquet::binding::parquet_check_index),
     (c"parquetReadChunk", crate::parquet::binding::parquet_read_chunk),
     (c"jsonRowsScan", crate::json_rows::json_rows_scan),
+    (c"jsonRowsPlan", crate::json_row::binding::json_rows_plan),
+    (c"jsonRowsColumn", crate::json_row::binding::json_rows_column),
+    (c"jsonRowsWrite", crate::json_row::binding::json_rows_write),
 ];
 
 fn binding_version(call: &Call) -> Result<RawValue> {

@@ -3,6 +3,7 @@
 
 use super::combine::{combine_partition, pack_partition, Columns, Pack};
 use super::derive::{derive, BasePart, Gathered};
+use super::judge::{judge, BatchColumns, TimeValues};
 use super::sink::{OrderColumn, Partition, RADIX};
 use super::{find, free, keep, lock, publish, take_kept, SharedSink};
 use crate::napi::{ensure_disjoint, span, Call, IdColumn, KernelError, RawValue, Result, TypeTag};
@@ -102,6 +103,34 @@ pub fn sink_append(call: &Call) -> Result<RawValue> {
     io[1] = sink.rows;
     io[2] = sink.customers as f64;
     call.undefined()
+}
+
+/// `(ts: BigInt64Array | Int32Array, scale, amount: Float64Array, margin: Float64Array | null, asOf,
+/// tsOut: Float64Array, out: Int32Array, invalid: Uint8Array)` → rows to number (judge.rs).
+pub fn judge_rows(call: &Call) -> Result<RawValue> {
+    let ts = match call.id_column(0)? {
+        IdColumn::I64(v) => TimeValues::I64(v),
+        IdColumn::I32(v) => TimeValues::I32(v),
+        IdColumn::F64(_) => return Err(KernelError::Argument("ts must be a BigInt64Array or an Int32Array".into())),
+    };
+    let n = ts.len();
+    let scale = call.number(1)?;
+    let amount = call.array::<f64>(2)?;
+    let margin = call.optional_array::<f64>(3)?;
+    let as_of = call.number(4)?;
+    let (ts_out, out, invalid) = (call.array::<f64>(5)?, call.array::<i32>(6)?, call.array::<u8>(7)?);
+    if amount.len() < n || margin.as_ref().is_some_and(|m| m.len() < n) || ts_out.len() < n || out.len() < n || invalid.len() < n {
+        return Err(KernelError::Argument("every column and output must hold ts.length rows".into()));
+    }
+    let (ts_span, amount_span) = (match &ts { TimeValues::I64(v) => span("ts", v), TimeValues::I32(v) => span("ts", v) }, span("amount", amount));
+    let mut inputs = vec![ts_span, amount_span];
+    if let Some(m) = &margin {
+        inputs.push(span("margin", m));
+    }
+    ensure_disjoint(&[span("tsOut", ts_out), span("out", out), span("invalid", invalid)], &inputs)?;
+    let cols = BatchColumns { ts, scale, amount: &amount[..n], margin: margin.map(|m| &m[..n]) };
+    let numbered = judge(&cols, as_of, &mut ts_out[..n], &mut out[..n], &mut invalid[..n]);
+    call.double(numbered as f64)
 }
 
 /// `(h, rows)`: room for `rows` more rows in the sink's record logs (sink.rs `reserve`).

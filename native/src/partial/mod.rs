@@ -14,6 +14,7 @@
 pub mod binding;
 pub mod combine;
 pub mod derive;
+pub mod judge;
 pub mod sink;
 
 use derive::BasePart;
