@@ -44,8 +44,11 @@ export function canonicalId(raw: unknown): string | null {
 /** {@link LiveState.lookup}'s answer for a customer the live overlay holds. */
 export const LIVE = -2;
 
-/** Customers derived per turn of the event loop in the background (a millisecond's work or so). */
-const FLUSH_SLICE = 1024;
+/**
+ * Customers derived per turn of the event loop in the background: some 3 ms of CPU (0.6-0.7 us a
+ * customer), and a slice of 1,024 cost ~10% more CPU a customer in fixed costs per derive.
+ */
+const FLUSH_SLICE = 4096;
 
 /** Snapshot plus live overlay. */
 export class LiveState {
