@@ -16,7 +16,9 @@
  * (DuckDB sniffs the types, as segstream does) — the only change to its SQL.
  * Each case also runs segstream on one worker (unless `--no-single`, for the long 100m runs), so the
  * table shows the aggregation's 1 → N worker speed-up (`timings_ms.read_aggregate`, read +
- * aggregate + merge + finalize) beside the whole job's.
+ * aggregate + merge + finalize) beside the whole job's, and the operator's own (`operator_speedup`:
+ * the pool's `pool_read_aggregate` + `pool_merge_finalize`, without the main thread's serial parts).
+ * Rounds: 3 by default (medians), 1 at the 100m scale.
  *
  * Scales: small = 100k customers / 1M rows (quick; CI does not run benchmarks), default = 1M / 10M,
  * 100m = 10M / 100M (by hand: many minutes and ~10 GB of disk per format). Inputs are generated once
@@ -42,7 +44,8 @@ const scale = arg('--scale') === '10m' ? '100m' : (arg('--scale') ?? 'default');
 if (!(scale in SCALES)) throw new Error(`--scale must be one of ${Object.keys(SCALES).join(', ')}`);
 const [customers, transactions] = SCALES[scale]!;
 const workers = Number(arg('--workers') ?? Math.min(2, availableParallelism()));
-const rounds = Number(arg('--rounds') ?? 1);
+// Three rounds (medians) by default below 100M rows: one round on a shared machine swung the ratios by half.
+const rounds = Number(arg('--rounds') ?? (scale === '100m' ? 1 : 3));
 const engine = arg('--engine') ?? 'auto';
 const shapes = (arg('--shapes') ?? 'duckdb,segstream').split(',') as Shape[];
 const formats = (arg('--formats') ?? 'parquet,csv').split(',') as Format[];
@@ -171,6 +174,9 @@ const cases = shapes.flatMap((shape) => formats.map((format) => {
     return a === null || b === null ? null : a / b;
   };
   const aggregate = (xs: Run[]) => median(xs.map((r) => r.timings_ms?.read_aggregate ?? Number.NaN)) / 1000;
+  // The operator's own scaling: the pool's read + aggregate and merge stages, without what runs on
+  // the main thread whatever the workers (the head sniff and plan, the gather of the base).
+  const operator = (xs: Run[]) => median(xs.map((r) => (r.timings_ms?.pool_read_aggregate ?? Number.NaN) + (r.timings_ms?.pool_merge_finalize ?? Number.NaN))) / 1000;
   const stages = Object.fromEntries(Object.keys(seg[0]?.timings_ms ?? {}).map((k) => [k, median(seg.map((r) => r.timings_ms?.[k] ?? Number.NaN))]));
   return {
     shape, format, workers,
@@ -178,6 +184,7 @@ const cases = shapes.flatMap((shape) => formats.map((format) => {
     segstream_cpu_s: r2(pick(seg, 'cpu_s')), duckdb_cpu_s: r2(pick(duck, 'cpu_s')), cpu_ratio: r2(ratio('cpu_s')),
     segstream_rss_mib: r2(pick(seg, 'peak_rss_mib')), duckdb_rss_mib: r2(pick(duck, 'peak_rss_mib')), rss_ratio: r2(ratio('peak_rss_mib')),
     aggregation_speedup: one.length > 0 ? r2(aggregate(one) / aggregate(seg)) : null,
+    operator_speedup: one.length > 0 ? r2(operator(one) / operator(seg)) : null,
     whole_job_speedup: one.length > 0 ? r2(pick(one, 'wall_s')! / pick(seg, 'wall_s')!) : null,
     segstream_stages_ms: stages,
   };
