@@ -16,10 +16,13 @@
  * still running when the window ended, its CPU seconds in the window, and its whole duration
  * (it is awaited, not cancelled). The server runs on a copy of the base snapshot of its own, so
  * neither the events posted nor the job's snapshot reach the data of the other HTTP benches.
+ * After the window, events are posted for --events-during-job seconds while the job still runs,
+ * and lookups go on in windows of half the duration until the job is over (its swap re-applies
+ * those events to the new snapshot) and one window after: `p99_job_end_and_swap_vs_idle_median`.
  *
  *   node --import tsx bench/e2e/http-events.ts [--customers 1000000] [--connections 8]
  *     [--duration 10] [--batch 10000] [--rounds 2] [--lookup-connections 100] [--lookup-rounds 2]
- *     [--job-input FILE] [--no-job] [--ids integer,text] [--lookup-ids integer]
+ *     [--job-input FILE] [--no-job] [--ids integer,text] [--lookup-ids integer] [--events-during-job 3]
  *
  * `--ids` lists the id kinds the events rounds post (text: the text-id base's ids, as JSON strings
  * and an Arrow Utf8 column; integer: numbers and an Int32 column); `--lookup-ids` is the base the
@@ -68,6 +71,8 @@ const rounds = Number(flag('rounds', '2'));
 const lookupConnections = Number(flag('lookup-connections', '100'));
 const lookupRounds = Number(flag('lookup-rounds', '2'));
 const withJob = !process.argv.includes('--no-job');
+/** Seconds of events posted while each lookup round's job runs (its swap re-applies them); 0 for none. */
+const eventsDuringJob = Number(flag('events-during-job', '3'));
 type IdKind = 'integer' | 'text';
 const idKinds = flag('ids', 'integer,text').split(',') as IdKind[];
 const lookupIds = flag('lookup-ids', 'integer') as IdKind;
@@ -144,6 +149,18 @@ function postFromClient(url: string, type: string, files: readonly string[], sec
   return new Promise((resolve, reject) => {
     child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as ClientResult) : reject(new Error(`the events client exited with ${code}`))));
   });
+}
+
+/**
+ * A job's status document. Retried once: a keep-alive socket idle for the server's keep-alive
+ * timeout (a lookup window long) can be closed by the server just as fetch reuses it.
+ */
+async function jobStatus(url: string, id: string): Promise<unknown> {
+  try {
+    return await (await fetch(`${url}/v1/jobs/${id}`)).json();
+  } catch {
+    return await (await fetch(`${url}/v1/jobs/${id}`)).json();
+  }
 }
 
 async function fsyncCount(url: string): Promise<number> {
@@ -236,6 +253,8 @@ try {
   const lookups: autocannon.Request[] = ids.map((id) => ({ method: 'GET', path: `/v1/customers/${id}` }));
   await load('warm-up', { url: seg.url, connections: lookupConnections, duration: 2, requests: lookups });
   const p99Ratios: number[] = [];
+  const afterRatios: number[] = [];
+  const lookupBodies = await writeBodies(join(dirname(input), 'event-bodies'), lookupIds);
   for (let round = 1; round <= lookupRounds; round++) {
     const serverCpuIdle0 = await cpuSecondsOf(pid);
     const idle = await load('lookup, idle', { url: seg.url, connections: lookupConnections, duration, requests: lookups });
@@ -261,13 +280,27 @@ try {
     clearTimeout(sample);
     const jobCpu = jobPid > 0 ? (await cpuSecondsOf(jobPid).catch(() => Number.NaN)) - jobCpu0 : Number.NaN;
     const serverCpu = (await cpuSecondsOf(pid)) - serverCpu0;
-    const after = (await (await fetch(`${seg.url}/v1/jobs/${id}`)).json()) as { status: string };
-    // Awaited, not cancelled: its whole duration is part of what the round shows.
-    let done = after as { status: string; started_at: string; finished_at: string | null; progress: { rows: number } };
-    while (done.status === 'running') {
-      await new Promise((r) => setTimeout(r, 500));
-      done = (await (await fetch(`${seg.url}/v1/jobs/${id}`)).json()) as typeof done;
+    const after = (await jobStatus(seg.url, id)) as { status: string };
+    // Events logged while the job runs: its swap re-applies them to the new snapshot (in slices,
+    // live-store.ts), so the lookup windows from here to the job's end see that re-apply.
+    let logged = 0;
+    if (after.status === 'running' && eventsDuringJob > 0) {
+      const posted = await postFromClient(seg.url, 'application/json', lookupBodies.json, eventsDuringJob);
+      logged = (posted.requests - posted.non2xx) * batch;
     }
+    // Awaited, not cancelled: its whole duration is part of what the round shows; lookups go on
+    // in windows of half the duration until it is over, then one window after it.
+    let done = after as { status: string; started_at: string; finished_at: string | null; progress: { rows: number } };
+    const finishing: number[] = [];
+    for (;;) {
+      done = (await jobStatus(seg.url, id)) as typeof done;
+      const running = done.status === 'running';
+      const w = await load(running ? 'lookup, job finishing' : 'lookup, after the job', { url: seg.url, connections: lookupConnections, duration: Math.max(1, Math.round(duration / 2)), requests: lookups });
+      results.push({ round, ...w });
+      finishing.push(w.p99_ms);
+      if (!running) break;
+    }
+    done = (await jobStatus(seg.url, id)) as typeof done;
     results.push({
       round,
       ...busy,
@@ -279,11 +312,15 @@ try {
       job_status: done.status,
       job_rows: done.progress.rows,
       job_duration_s: done.finished_at ? Number(((Date.parse(done.finished_at) - Date.parse(done.started_at)) / 1000).toFixed(1)) : null,
+      rows_logged_during_job: logged,
+      p99_ms_worst_window_to_job_end: Math.max(...finishing),
     });
+    if (logged > 0) afterRatios.push(Math.max(...finishing) / Math.max(1, idle.p99_ms));
     // A ratio only for a window the job covered whole.
     if (after.status === 'running') p99Ratios.push(busy.p99_ms / Math.max(1, idle.p99_ms));
   }
   if (p99Ratios.length > 0) meta['p99_during_job_vs_idle_median'] = Number(p99Ratios.sort((x, y) => x - y)[p99Ratios.length >> 1]!.toFixed(2));
+  if (afterRatios.length > 0) meta['p99_job_end_and_swap_vs_idle_median'] = Number(afterRatios.sort((x, y) => x - y)[afterRatios.length >> 1]!.toFixed(2));
   await report('http-events', meta, results);
 } finally {
   hello.child.kill('SIGTERM');
