@@ -1,7 +1,9 @@
 /**
- * The rescore's serial tail alone — the models, the scores, the snapshot's encode and its publish —
- * as a whole process per run: each run reads and aggregates the input once (not measured), then
- * times every stage of the tail one after the other, wall and CPU seconds (every thread). `--root`
+ * The rescore's serial tail alone — the gather of the pool's partitions into the base, the models,
+ * the scores, the snapshot's encode and its publish — as a whole process per run: each run reads
+ * and aggregates the input once, then times every stage of the tail one after the other, wall and
+ * CPU seconds (every thread). `gather` is the main thread's part after the pool's merge tasks
+ * (from the addon's partsGather call to the base in hand: no worker runs meanwhile). `--root`
  * points at another checkout's built dist/ (a before/after pair); runs alternate per round.
  * In a rescore with workers the models run on their own thread beside the scores (model-thread.ts);
  * here the stages run in a row, so each one's CPU is its own.
@@ -12,6 +14,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -41,6 +44,18 @@ async function child(): Promise<void> {
   const { scoreBase } = await imp('rescore/score-base.js');
   const customersFile = await imp('snapshot/customers-file.js');
   const { publishSnapshot } = await imp('snapshot/snapshot-publisher.js');
+  // The gather starts when the main thread calls the addon's partsGather (the same module object
+  // the loader requires); a tree without it (TypeScript kernels) reports no gather.
+  const addonFile = join(root, 'native', `segstream.${process.platform}-${process.arch}-gnu.node`);
+  const addon = existsSync(addonFile) ? (createRequire(import.meta.url)(addonFile) as { partsGather?: (...a: unknown[]) => unknown }) : {};
+  let gather0: { cpu: NodeJS.CpuUsage; wall: number } | null = null;
+  const partsGather = addon.partsGather;
+  if (partsGather) {
+    addon.partsGather = (...a: unknown[]) => {
+      gather0 = { cpu: process.cpuUsage(), wall: performance.now() };
+      return partsGather.apply(addon, a);
+    };
+  }
   const config = parseConfig({});
   const readOptions = { columns: buildColumnMap(config.input.columns), batchSize: 65_536 };
   const { files } = await listInputSet(input, {});
@@ -48,8 +63,13 @@ async function child(): Promise<void> {
   await decideFromHead(files[0], readOptions, dialect);
   const asOf = parseAsOf(opt('as-of', '2025-12-31'));
   const { table } = await aggregateParallel(files, readOptions, { workers: 2, engine, windowDays: [config.tiers.window_days], asOfMs: asOf, readCutMs: asOf, dialect: dialect.decisions });
-  const kernels = loadKernels(engine);
   const stages: Record<string, { wall_ms: number; cpu_ms: number }> = {};
+  const g = gather0 as { cpu: NodeJS.CpuUsage; wall: number } | null;
+  if (g) {
+    const cpu = process.cpuUsage(g.cpu);
+    stages['gather'] = { wall_ms: Math.round(performance.now() - g.wall), cpu_ms: Math.round((cpu.user + cpu.system) / 1000) };
+  }
+  const kernels = loadKernels(engine);
   const timed = async <T>(name: string, run: () => T | Promise<T>): Promise<T> => {
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
@@ -59,10 +79,11 @@ async function child(): Promise<void> {
     return out;
   };
   const fit = await timed('models', () => fitPredictions(table, config, { engine }));
-  const scored = await timed('score', () => scoreBase(table, config, null, fit.columns, kernels.quantileThresholds));
+  // The engine's kernels where the tree takes them (an older tree ignores the argument).
+  const scored = await timed('score', () => scoreBase(table, config, null, fit.columns, kernels.quantileThresholds, engine));
   // A tree from before the chunked encode has only the whole-file one.
   const bytes = await timed('encode', () => {
-    const t = customersFile.buildCustomersTable(scored);
+    const t = customersFile.buildCustomersTable(scored, {}, engine);
     return customersFile.encodeCustomerChunks ? customersFile.encodeCustomerChunks(t) : customersFile.encodeCustomers(t);
   });
   const dataDir = mkdtempSync(join(tmpdir(), 'segstream-tail-'));
