@@ -17,6 +17,9 @@ export type InternerHandle = object & { readonly __native: 'interner' };
 /** A sink handle (native/src/partial): a Node-API external owned by the addon, freed by the garbage collector. */
 export type SinkHandle = object & { readonly __native: 'sink' };
 
+/** A JSON row plan (native/src/json_row): a Node-API external owned by the addon, freed by the garbage collector. */
+export type JsonRowPlanHandle = object & { readonly __native: 'json-row-plan' };
+
 /** A CSV scanner handle (native/src/csv): a Node-API external owned by the addon. */
 export type CsvScannerHandle = object & { readonly __native: 'csv-scanner' };
 
@@ -126,6 +129,15 @@ export interface NativeBinding extends Partial<NativeCsvBinding>, Partial<Native
   scoreColumn?(values: Float64Array, sign: number, orders: Float64Array, thresholds: Float64Array, out: Uint8Array | Uint16Array): void;
   /** engine/snapshot/encode-column.ts's Arrow buffers of a Float64 column (absent from a build before it): the null count. */
   encodeColumn?(kind: number, values: Float64Array, data: Uint8Array, bitmap: Uint8Array): number;
+  /** server/format/native-rows.ts: a row plan of `columns` columns over a snapshot of `rows` rows, `tail` closing each row (absent from a build before it). */
+  jsonRowsPlan?(rows: number, columns: number, tail: Uint8Array): JsonRowPlanHandle;
+  /** Registers column `c` of a row plan: its key, op (customer-json.ts) and buffers as bytes, which the caller keeps alive as long as the plan. */
+  jsonRowsColumn?(
+    plan: JsonRowPlanHandle, c: number, op: number, key: Uint8Array, values: Uint8Array, text: Uint8Array | null, validity: Uint8Array | null,
+    names: Uint8Array | null, nameOffsets: Int32Array | null,
+  ): void;
+  /** Writes `rows` (negative ones skipped) into `out` from `io[0]`, comma-separated when `io[1]` is 1 (none yet) or 2; updates `io`, returns the rows done (fewer when `out` is full). */
+  jsonRowsWrite?(plan: JsonRowPlanHandle, rows: Int32Array, out: Uint8Array, ends: Int32Array | null, io: Float64Array): number;
 }
 
 /** The file names `napi build --platform` gives the addon on this machine (glibc first, then musl). */

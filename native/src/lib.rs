@@ -8,6 +8,7 @@ mod csv;
 mod id_join;
 mod ids;
 mod interner;
+mod json_row;
 mod json_rows;
 mod model;
 mod napi;

@@ -18,6 +18,7 @@ import type { CustomerKey } from '../../engine/parse/parse-values.js';
 import { isValidTimestamp } from '../../engine/parse/parse-timestamp.js';
 import { CUSTOMER_COLUMNS, type CustomerColumn, cellJson } from '../../engine/snapshot/customer-schema.js';
 import { JsonBytes, jsonBytesOf } from './json-bytes.js';
+import { FIRST_ROW, LATER_ROW, type NativeColumn, NativeRows, NO_COMMAS } from './native-rows.js';
 
 /** The fields of a view after the customer row's own, in the schema's order. */
 const META = ['snapshot', 'as_of', 'live'] as const;
@@ -68,6 +69,8 @@ class RowPlan {
   /** A category's names as JSON bytes, by code. */
   readonly names: (Uint8Array[] | null)[];
   readonly readers: CellReader[];
+  /** Each column's buffers as the addon's writer takes them (native-rows.ts); null for a column of another layout. */
+  readonly native: ({ values: ArrayBufferView; text: Uint8Array | null; validity: Uint8Array | null } | null)[];
 
   constructor(columns: SnapshotColumns) {
     const n = columns.readers.length;
@@ -76,11 +79,13 @@ class RowPlan {
     this.bitSlot = new Int32Array(n).fill(-1);
     this.names = new Array(n).fill(null);
     this.readers = columns.readers.map((r) => r.read);
+    this.native = new Array(n).fill(null);
     for (const [c, { field, coded }] of columns.readers.entries()) {
       if (coded) {
         this.op[c] = CODED;
         this.slot[c] = this.u16.push(coded.codes) - 1;
         this.names[c] = coded.names.map((name) => jsonBytesOf(JSON.stringify(name)));
+        this.native[c] = { values: coded.codes, text: null, validity: null };
         continue;
       }
       const d = plainChunk(columns, field.name);
@@ -121,7 +126,12 @@ class RowPlan {
       } else {
         continue;
       }
-      if (d.nullCount > 0) this.bitSlot[c] = this.bitmaps.push(d.nullBitmap!) - 1;
+      const validity = d.nullCount > 0 ? d.nullBitmap! : null;
+      if (validity !== null) this.bitSlot[c] = this.bitmaps.push(validity) - 1;
+      const op = this.op[c]!;
+      const text = op === TEXT ? (v as Uint8Array) : null;
+      const values = op === TEXT ? d.valueOffsets : op === CODED ? this.u16[this.slot[c]!]! : (v as ArrayBufferView);
+      this.native[c] = { values, text, validity };
     }
   }
 }
@@ -153,12 +163,21 @@ export class CustomerJson {
   private readonly snapshotJson: string;
   private readonly oneKey: CustomerKey[] = [0];
   private readonly oneBody: (string | null)[] = [null];
+  /** The addon's writer of this plan, when it has one and every column has a plain layout. */
+  private readonly native: NativeRows | null;
+  /** Where each row of a chunk ends in the buffer, as the addon wrote them. */
+  private readonly ends = new Int32Array(CHUNK);
 
+  /**
+   * `writer` 'native' uses the addon's row writer where it can (the TypeScript one where not);
+   * 'js' always the TypeScript one, the reference.
+   */
   constructor(
     private readonly state: LiveState,
     columns: SnapshotColumns,
     snapshotId: string,
     asOf: string,
+    writer: 'js' | 'native' = 'native',
   ) {
     this.keys = columns.readers.map((r, i) => jsonBytesOf(`${i === 0 ? '{' : ','}${KEY_JSON.get(r.field.name)}`));
     const plan = new RowPlan(columns);
@@ -177,6 +196,20 @@ export class CustomerJson {
     const open = this.keys.length === 0 ? '{' : ',';
     this.tail = jsonBytesOf(`${open}"snapshot":${this.snapshotJson},"as_of":${JSON.stringify(asOf)},"live":false}`);
     this.batchHead = jsonBytesOf(`{"snapshot":${this.snapshotJson},"customers":[`);
+    this.native = writer === 'native' ? this.nativeRows(columns.size) : null;
+  }
+
+  /** The plan registered with the addon, or null (no addon writer, or a column it cannot read). */
+  private nativeRows(size: number): NativeRows | null {
+    const { plan, keys } = this;
+    if (keys.length === 0 || plan.op.includes(0)) return null;
+    const cols: NativeColumn[] = keys.map((key, c) => ({ op: plan.op[c]!, key, names: plan.names[c]!, ...plan.native[c]! }));
+    return NativeRows.create(size, cols, this.tail);
+  }
+
+  /** Whether rows are written by the addon. */
+  get writesNatively(): boolean {
+    return this.native !== null;
   }
 
   /**
@@ -297,10 +330,14 @@ export class CustomerJson {
    * one pass, so the cache misses of all of them overlap instead of following one another.
    */
   several(keys: readonly CustomerKey[], n: number, bodies: (string | null)[]): void {
-    const { out, rows, state } = this;
+    const { out, rows, state, native } = this;
     for (let from = 0; from < n; from += CHUNK) {
       const m = Math.min(CHUNK, n - from);
       for (let i = 0; i < m; i++) rows[i] = state.lookup(keys[from + i]!);
+      if (native !== null) {
+        this.severalNative(native, keys, from, m, bodies);
+        continue;
+      }
       this.gather(m);
       for (let i = 0; i < m; i++) {
         const row = rows[i]!;
@@ -315,6 +352,29 @@ export class CustomerJson {
     }
   }
 
+  /** {@link several}'s chunk of `m` looked-up rows from `from`, the snapshot rows written by the addon in one call. */
+  private severalNative(native: NativeRows, keys: readonly CustomerKey[], from: number, m: number, bodies: (string | null)[]): void {
+    const { out, rows, ends } = this;
+    out.reset();
+    native.write(m === CHUNK ? rows : rows.subarray(0, m), out, ends, NO_COMMAS);
+    let start = 0;
+    for (let i = 0; i < m; i++) {
+      const row = rows[i]!;
+      if (row < 0) {
+        bodies[from + i] = null;
+        continue;
+      }
+      bodies[from + i] = out.text(start, ends[i]!);
+      start = ends[i]!;
+    }
+    // Customers the overlay holds: their views, once the snapshot rows' text is taken.
+    for (let i = 0; i < m; i++) {
+      if (rows[i] !== LIVE) continue;
+      out.reset();
+      if (this.writeLive(keys[from + i]!)) bodies[from + i] = out.takeText();
+    }
+  }
+
   /**
    * The body of a batch-get in one pass over the ids, a chunk at a time: the chunk's rows looked
    * up, their values gathered column by column, then written; the views of `keys` found, in order,
@@ -326,9 +386,14 @@ export class CustomerJson {
     out.raw(this.batchHead);
     const notFound: unknown[] = [];
     let first = true;
+    let commas = FIRST_ROW;
     for (let from = 0; from < keys.length; from += CHUNK) {
       const n = Math.min(CHUNK, keys.length - from);
       for (let i = 0; i < n; i++) rows[i] = state.lookup(keys[from + i]!);
+      if (this.native !== null) {
+        commas = this.batchNative(this.native, keys, asked, from, n, commas, notFound);
+        continue;
+      }
       this.gather(n);
       for (let i = 0; i < n; i++) {
         const row = rows[i]!;
@@ -347,6 +412,35 @@ export class CustomerJson {
     out.json(JSON.stringify(notFound));
     out.ascii('}');
     return out.take();
+  }
+
+  /**
+   * {@link batch}'s chunk of `n` looked-up rows from `from`: each run of rows the overlay does not
+   * hold is written by the addon in one call, a customer it holds from its view; the ids of
+   * neither go to `notFound`. Returns the comma state after the chunk.
+   */
+  private batchNative(native: NativeRows, keys: readonly CustomerKey[], asked: readonly unknown[], from: number, n: number, commas: number, notFound: unknown[]): number {
+    const { out, rows } = this;
+    for (let i = 0; i < n; ) {
+      let j = i;
+      while (j < n && rows[j] !== LIVE) j++;
+      if (j > i) {
+        commas = native.write(i === 0 && j === CHUNK ? rows : rows.subarray(i, j), out, null, commas);
+        for (let k = i; k < j; k++) if (rows[k]! < 0) notFound.push(asked[from + k]);
+      }
+      if (j < n) {
+        const at = out.at;
+        if (commas === LATER_ROW) out.ascii(',');
+        if (this.writeLive(keys[from + j]!)) commas = LATER_ROW;
+        else {
+          out.at = at;
+          notFound.push(asked[from + j]);
+        }
+        j++;
+      }
+      i = j;
+    }
+    return commas;
   }
 
   /** Takes back the body of a {@link batch} once its response has closed, to write a later one into. */
@@ -372,7 +466,7 @@ const compiled = new WeakMap<LiveState, CustomerJson>();
 export function customerJsonOf(state: LiveState): CustomerJson {
   let json = compiled.get(state);
   if (!json) {
-    json = new CustomerJson(state, state.columns, state.snapshot.id, state.snapshot.manifest.as_of);
+    json = new CustomerJson(state, state.columns, state.snapshot.id, state.snapshot.manifest.as_of, 'native');
     compiled.set(state, json);
   }
   return json;

@@ -93,6 +93,21 @@ export class JsonBytes {
     return text;
   }
 
+  /** The buffer being written (valid until the next write that grows it), for a native writer to fill from {@link at}. */
+  get buffer(): Buffer {
+    return this.buf;
+  }
+
+  /** The text of bytes `[start, end)` written since {@link reset} (one lookup's answer among several written at once). */
+  text(start: number, end: number): string {
+    return this.buf.toString('utf8', start, end);
+  }
+
+  /** At least twice the room, for a native writer that stopped because the buffer was full. */
+  grow(): void {
+    this.room(this.buf.length - this.at + 1);
+  }
+
   /** Makes room for `n` more bytes. */
   private room(n: number): Buffer {
     if (this.at + n > this.buf.length) {
