@@ -32,7 +32,7 @@ const words = new Uint32Array(bits.buffer);
 
 /** Doubles of every class: any bit pattern, subnormals, thresholds of the exponent form, money, integers, -0, NaN, ±Infinity. */
 function double(next: () => number): number {
-  const special = [0, -0, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 1e21, 1e21 - 65_536, 1e-7, 1e-6, 9.999999999999999e-7, 5e-324, 2.2250738585072014e-308,
+  const special = [0, -0, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 1e21, 1e21 - 65_536, 1e-7, 1e-6, 1e-6 - 2 ** -72, 5e-324, 2.2250738585072014e-308,
     1.7976931348623157e308, 2 ** 53, 2 ** 53 + 2, 2 ** 60, 0.1 + 0.2, 123_456_789.1234, -42.5, 1e9 + 0.5];
   const pick = next();
   if (pick < 0.15) return special[Math.floor(next() * special.length)]!;
