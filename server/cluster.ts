@@ -11,7 +11,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ClusterConfig } from '../engine/cluster/cluster-config.js';
 import type { Config } from '../engine/config/config-schema.js';
 import { readSnapshotParts } from '../engine/cluster/cluster-snapshot.js';
-import { ShardConsumer, ensureEventStreams, eventStream, publishRows, streamBatches } from '../engine/cluster/event-stream.js';
+import { archiveBatches, ShardConsumer, ensureEventStreams, eventStream, openArchive, publishRows, streamBatches } from '../engine/cluster/event-stream.js';
 import { forwardLookup, serveLookups } from '../engine/cluster/forward.js';
 import { Membership } from '../engine/cluster/membership.js';
 import { connectCluster } from '../engine/cluster/nats-connection.js';
@@ -142,10 +142,16 @@ export async function startClusterNode(app: FastifyInstance, ctx: ServerContext,
     );
     const state = await ctx.store.install(id);
     const asOf = manifest.as_of_ms;
+    const later = (ts: number): boolean => ts > asOf;
+    const archive = await openArchive(cluster);
     for (const s of mine) {
       const folded = p.folded?.[String(s)] ?? 0;
-      // The rows the rescore read but left out as dated after its as_of are live rows, as on one machine.
-      if (manifest.rows.future > 0 && folded > 0) for await (const batch of streamBatches(cluster.js, { shard: s, first: 1, last: folded }, (ts) => ts > asOf)) ctx.store.applySafely(state, batch);
+      // The rows the rescore read but left out as dated after its as_of are live rows, as on one
+      // machine: in the event archive (a pointer from before trimming: in the stream, whole).
+      if (manifest.rows.future > 0 && folded > 0) {
+        const batches = p.archive ? (p.archive[String(s)] ?? []).map((name) => archiveBatches(archive, name, later)) : [streamBatches(cluster.js, { shard: s, first: 1, last: folded }, later)];
+        for (const b of batches) for await (const batch of b) ctx.store.applySafely(state, batch);
+      }
       consumers.set(s, new ShardConsumer(cluster.js, s, overlaySink, problem(`reading shard ${s}`), folded));
     }
     shown = key;

@@ -25,7 +25,7 @@ import type { NatsCluster } from './nats-connection.js';
 import { encodePack, openPartialStore, partialName, putObject } from './partial-store.js';
 import type { AggregateTaskMsg, EventsTaskMsg, FailedRecord, MergeTaskMsg, PartRecord, ShareRecord } from './rescore-node.js';
 import type { TailParams } from './shard-score.js';
-import type { FoldRange } from './event-stream.js';
+import type { ShardFold } from './event-stream.js';
 import { ShardTasks } from './shard-tasks.js';
 import { jobBucket, jobKey, publishTask, taskSubject } from './task-queue.js';
 
@@ -40,8 +40,8 @@ export interface ClusterAggregateOptions {
   readonly timeoutMs: number;
   /** What the merges prepare for the tail. */
   readonly tail: TailParams;
-  /** Shard streams' acknowledged events to fold in, one share each after the files'. */
-  readonly events?: readonly FoldRange[];
+  /** Each shard's acknowledged events to fold in (archived and in its stream), one share each after the files'. */
+  readonly events?: readonly ShardFold[];
   /** Called with each stage's records (the CLI's progress, tests). */
   readonly onRecord?: (key: string, value: unknown) => void;
 }
@@ -101,7 +101,7 @@ export async function aggregateCluster(
   const all: Array<{ index: number; job: string; record: Omit<ShareResult, 'packs'> & { shards: number[] } }> = shares.map((s, i) => ({ index: s.index, job: sources[i]!, record: records[i]! }));
   if (extra && extra.rows > 0) all.push({ index: extraIndex, job: c.job, record: await storeExtra(store, c.job, extraIndex, extra.result) });
   // Each shard stream's events as a share of its own, sunk by a node, after the files and the log.
-  const events = (c.events ?? []).map((range, i): EventsTaskMsg => ({ kind: 'events', job: c.job, index: extraIndex + 1 + i, range, shards: c.shards, asOfMs: asOfRead }));
+  const events = (c.events ?? []).map((fold, i): EventsTaskMsg => ({ kind: 'events', job: c.job, index: extraIndex + 1 + i, fold, shards: c.shards, asOfMs: asOfRead }));
   for (const task of events) await publishTask(cluster, taskSubject(c.job, 'events', task.index), task);
   const eventRecords = await waitFor<ShareRecord>(kv, c.job, events.map((t) => jobKey.share(c.job, t.index)), c);
   let eventRows = 0;

@@ -13,10 +13,11 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { DeliverPolicy, type JetStreamClient, RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import type { ConsumerMessages } from '@nats-io/jetstream';
-import { NotReadyError } from '../errors.js';
+import type { ObjectStore } from '@nats-io/obj';
+import { InternalError, NotReadyError } from '../errors.js';
 import type { TxBatch } from '../parse/parse-batch.js';
 import type { CustomerKey } from '../parse/parse-values.js';
-import { type NatsCluster, replicasFor } from './nats-connection.js';
+import { type NatsCluster, replicasFor, retryTimeouts } from './nats-connection.js';
 import { shardOf } from './shard-map.js';
 
 /** The subject of a shard's events. */
@@ -167,29 +168,105 @@ export function batchOf(rows: readonly RowMessage[]): TxBatch {
   };
 }
 
-/** The stream sequences a rescore folds: a shard's first and last message when it started. */
+/** A range of a shard stream's sequences. */
 export interface FoldRange {
   readonly shard: number;
   readonly first: number;
   readonly last: number;
 }
 
-/** Every shard stream's messages as they are now (the cluster rescore folds these; later rows wait for the next). */
-export async function foldRanges(cluster: NatsCluster, shards: number): Promise<FoldRange[]> {
-  const out: FoldRange[] = [];
+/**
+ * A shard's acknowledged events a rescore folds in: the archive objects of earlier folds (their
+ * messages are purged from the stream) and the stream's messages after them, as they are when the
+ * rescore starts; later rows wait for the next one.
+ */
+export interface ShardFold {
+  readonly shard: number;
+  /** Archive objects of earlier folds, oldest first. */
+  readonly archived: readonly string[];
+  /** The stream's messages to read now, archived by this fold (null: none new). */
+  readonly range: FoldRange | null;
+  /** The last stream sequence the snapshot will hold. */
+  readonly last: number;
+}
+
+/** Where earlier folds' rows are kept, per shard (the live pointer's `archive`), and how far they reach (its `folded`). */
+export interface FoldHistory {
+  readonly archive?: Record<string, readonly string[]>;
+  readonly folded?: Record<string, number>;
+}
+
+/**
+ * Every shard's fold now: its archived rows and its stream's messages after the last fold. A
+ * pointer without `archive` (made before trimming) left its streams whole: they are read from
+ * their first message.
+ */
+export async function foldRanges(cluster: NatsCluster, shards: number, previous: FoldHistory | null): Promise<ShardFold[]> {
+  const out: ShardFold[] = [];
   for (let shard = 0; shard < shards; shard++) {
     // A stream no serve node made yet holds nothing; any other failure (a timeout) must not fold less than was acknowledged.
     const info = await cluster.jsm.streams.info(eventStream(shard)).catch((error: unknown) => {
       if (/stream not found/i.test((error as Error).message)) return null;
       throw error;
     });
-    if (info && info.state.messages > 0) out.push({ shard, first: info.state.first_seq, last: info.state.last_seq });
+    const archived = previous?.archive?.[String(shard)] ?? [];
+    const before = previous?.archive ? (previous.folded?.[String(shard)] ?? 0) : 0;
+    const first = Math.max(info?.state.first_seq ?? 0, before + 1);
+    const last = info?.state.last_seq ?? 0;
+    const range = info && info.state.messages > 0 && last >= first ? { shard, first, last } : null;
+    if (range || archived.length > 0) out.push({ shard, archived, range, last: range ? last : before });
   }
   return out;
 }
 
-/** A shard stream's rows from `first` through `last`, in stream order, as batches; `keep`: only the rows it takes. */
-export async function* streamBatches(js: JetStreamClient, range: FoldRange, keep?: (ts: number) => boolean): AsyncIterable<TxBatch> {
+/** The replicated object store of folded events (DESIGN's event archive): one object per fold and shard. */
+export const ARCHIVE_BUCKET = 'segstream-events-archive';
+
+/** The archive object of a job's fold of a shard. */
+export function archiveName(job: string, shard: number): string {
+  return `${job}/${shard}`;
+}
+
+/** Opens (creating when missing) the archive bucket. */
+export function openArchive(cluster: NatsCluster): Promise<ObjectStore> {
+  return cluster.objectStore(ARCHIVE_BUCKET);
+}
+
+/** An archive object's rows (each line one stream message's rows), as batches; `keep`: only the rows it takes. */
+export async function* archiveBatches(archive: ObjectStore, name: string, keep?: (ts: number) => boolean): AsyncIterable<TxBatch> {
+  const blob = await retryTimeouts(() => archive.getBlob(name));
+  if (blob === null) throw new InternalError(`the event archive has no ${name}: its rows were folded into a live snapshot and must stay`);
+  let rows: RowMessage[] = [];
+  for (const line of new TextDecoder().decode(blob).split('\n')) {
+    if (line.length === 0) continue;
+    for (const r of JSON.parse(line) as RowMessage[]) if (keep === undefined || keep(r.t)) rows.push(r);
+    if (rows.length >= APPLY_BATCH) {
+      yield batchOf(rows);
+      rows = [];
+    }
+  }
+  if (rows.length > 0) yield batchOf(rows);
+}
+
+/** Messages' payloads as an archive object's bytes (one per line; a payload is JSON, without a newline). */
+export function archiveBytes(payloads: readonly Uint8Array[]): Uint8Array {
+  let size = 0;
+  for (const p of payloads) size += p.byteLength + 1;
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const p of payloads) {
+    out.set(p, at);
+    out[at + p.byteLength] = 10;
+    at += p.byteLength + 1;
+  }
+  return out;
+}
+
+/**
+ * A shard stream's rows from `first` through `last`, in stream order, as batches; `keep`: only
+ * the rows it takes; `payloads`: every message's payload is pushed there (for the archive).
+ */
+export async function* streamBatches(js: JetStreamClient, range: FoldRange, keep?: (ts: number) => boolean, payloads?: Uint8Array[]): AsyncIterable<TxBatch> {
   const consumer = await js.consumers.get(eventStream(range.shard), { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: range.first });
   const messages = await consumer.consume({ max_messages: 256, expires: 5000 });
   let rows: RowMessage[] = [];
@@ -197,6 +274,7 @@ export async function* streamBatches(js: JetStreamClient, range: FoldRange, keep
     for await (const m of messages) {
       // Past `last` (or at the end of a stream whose last message was removed): the range is read.
       if (m.seq > range.last) break;
+      payloads?.push(m.data.slice());
       for (const r of m.json<RowMessage[]>()) if (keep === undefined || keep(r.t)) rows.push(r);
       if (rows.length >= APPLY_BATCH) {
         yield batchOf(rows);

@@ -31,7 +31,7 @@ import { isoTime, type Manifest } from '../snapshot/manifest.js';
 import { newSnapshotId } from '../snapshot/snapshot-store.js';
 import { baseSums, scoreAcrossCluster } from './cluster-tail.js';
 import { aggregateCluster } from './distributed-aggregate.js';
-import { foldRanges } from './event-stream.js';
+import { archiveName, eventStream, foldRanges, openArchive, type ShardFold } from './event-stream.js';
 import { type NatsCluster, retryTimeouts } from './nats-connection.js';
 import { dropJob, openPartialStore, putObject } from './partial-store.js';
 import { type NodeLog, openSnapshotStore, type PartRecord, SNAPSHOT_BUCKET, type ShareRecord, snapshotName, startRescoreNode } from './rescore-node.js';
@@ -50,6 +50,8 @@ export interface LivePointer {
   readonly objects: Array<{ readonly name: string; readonly size: number; readonly digest: string }>;
   /** Per shard stream, the last sequence whose events the snapshot holds (docs/cluster.md "Streams and the fold"). */
   readonly folded?: Record<string, number>;
+  /** Per shard, the event archive's objects of every fold so far, oldest first: the stream is trimmed below `folded` + 1. */
+  readonly archive?: Record<string, string[]>;
 }
 
 /** Options of {@link clusterRescore}: the single machine's, less what reads a local log or hooks its publish. */
@@ -127,12 +129,13 @@ export async function clusterRescore(o: ClusterRescoreOptions): Promise<ClusterR
   const snapshots = await openSnapshotStore(cluster);
   const shards = cluster.config.shards;
   const timeoutMs = o.timeoutMs ?? 6 * 3600_000;
+  let events: ShardFold[] = [];
   try {
     const previous = await readLivePointer(cluster);
     const previousManifest = previous ? await readPointerManifest(snapshots, previous) : null;
     const sb = config.spend_bands;
     // The acknowledged events in the shard streams now; later ones wait for the next rescore.
-    const events = await foldRanges(cluster, shards);
+    events = await foldRanges(cluster, shards, previous);
     const stage = await aggregateCluster(
       cluster,
       files,
@@ -216,7 +219,10 @@ export async function clusterRescore(o: ClusterRescoreOptions): Promise<ClusterR
       const info = await putObject(snapshots, name, new TextEncoder().encode(text));
       objects.push({ name: info.name, size: info.size, digest: info.digest });
     }
-    const live: LivePointer = { snapshot: id, job, shards, objects, folded: Object.fromEntries(events.map((e) => [String(e.shard), e.last])) };
+    // Every fold's archive objects: the earlier ones, and this job's of the ranges it read from the streams.
+    const archive: Record<string, string[]> = { ...previous?.archive };
+    for (const e of events) archive[String(e.shard)] = [...e.archived, ...(e.range ? [archiveName(job, e.shard)] : [])];
+    const live: LivePointer = { snapshot: id, job, shards, objects, folded: { ...previous?.folded, ...Object.fromEntries(events.map((e) => [String(e.shard), e.last])) }, archive };
     const facts = { decisions, warnings, timings, t0, writeFrom: tTail, rowsRead: stage.rowsRead, workers: 0, engine, refused, forced, verdict };
     const summary = (published: boolean): ClusterRescoreSummary => ({
       ...rescoreSummary(id, manifest, facts, published),
@@ -228,6 +234,7 @@ export async function clusterRescore(o: ClusterRescoreOptions): Promise<ClusterR
     }
     const kv = await jobBucket(cluster);
     await retryTimeouts(() => kv.put(jobKey.live, JSON.stringify(live)));
+    await trimFolded(cluster, events).catch((error: unknown) => o.log?.(`event streams not trimmed: ${(error as Error).message}`));
     await dropOldSnapshots(cluster, snapshots, job, config.snapshots.keep).catch((error: unknown) => o.log?.(`old snapshots not dropped: ${(error as Error).message}`));
     return summary(true);
   } catch (error) {
@@ -236,6 +243,9 @@ export async function clusterRescore(o: ClusterRescoreOptions): Promise<ClusterR
       await (await jobBucket(cluster)).put(jobKey.failed(job), JSON.stringify({ code: (error as { code?: string }).code, message: (error as Error).message, node: cluster.config.node })).catch(() => undefined);
       await cluster.jsm.streams.purge(TASK_STREAM, { filter: `segstream.rescore.tasks.${job}.>` }).catch(() => undefined);
       await cluster.jsm.streams.purge(TASK_STREAM, { filter: `segstream.rescore.tasks.${job}-whole.>` }).catch(() => undefined);
+      // This job's archive objects: no pointer names them (the next job archives those rows again).
+      const archive = await openArchive(cluster);
+      for (const e of events) if (e.range) await archive.delete(archiveName(job, e.shard)).catch(() => undefined);
     }
     throw error;
   } finally {
@@ -244,6 +254,16 @@ export async function clusterRescore(o: ClusterRescoreOptions): Promise<ClusterR
     await cluster.jsm.streams.purge(OWNED_STREAM, { filter: ownedJobFilter(job) }).catch(() => undefined);
     await dropJob(partials, job).catch(() => undefined);
   }
+}
+
+/**
+ * Trims each folded stream below its folded sequence + 1, once the pointer that names the archive
+ * of those rows is stored (docs/cluster.md "Streams and the fold"): a serve node reads a shard on
+ * from the folded sequence, and the next rescore reads the archive and the stream after it, so no
+ * acknowledged row is dropped; the rows acknowledged after the fold was noted stay in the stream.
+ */
+async function trimFolded(cluster: NatsCluster, events: readonly ShardFold[]): Promise<void> {
+  for (const e of events) if (e.range) await retryTimeouts(() => cluster.jsm.streams.purge(eventStream(e.shard), { seq: e.range!.last + 1 }));
 }
 
 /**

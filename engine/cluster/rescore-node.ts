@@ -25,12 +25,13 @@ import { dayOf } from '../parse/parse-timestamp.js';
 import { decodeCustomers } from '../snapshot/customers-file.js';
 import { type PartitionPack, packPartitions } from '../aggregate/partial-pack.js';
 import { aggregateExtra } from '../pool/parallel-aggregate.js';
-import { type FoldRange, streamBatches } from './event-stream.js';
+import { archiveBatches, archiveBytes, archiveName, openArchive, type ShardFold, streamBatches } from './event-stream.js';
 import type { KernelMode } from '../kernels/load-kernels.js';
 import type { DialectDecisions } from '../parse/input-dialect.js';
 import type { Share } from '../pool/plan-shares.js';
 import { combineParts, toTablePart } from '../pool/table-pack.js';
 import { type ShareResult, sinkShare } from '../pool/worker-tasks.js';
+import type { TxBatch } from '../parse/parse-batch.js';
 import type { ReadOptions } from '../read/raw-batch.js';
 import { type NatsCluster, retryTimeouts } from './nats-connection.js';
 import { decodePack, decodePart, encodePack, encodePart, getRequired, openPartialStore, partialName, putObject } from './partial-store.js';
@@ -49,13 +50,13 @@ export interface AggregateTaskMsg {
   readonly dialect?: DialectDecisions;
 }
 
-/** Sink a shard stream's acknowledged events (a range of its sequences) as one share. */
+/** Sink a shard's acknowledged events (its archived folds, then a range of its stream's sequences) as one share; archive the range. */
 export interface EventsTaskMsg {
   readonly kind: 'events';
   readonly job: string;
   /** The share's index: after every file's share, so events come after the files in first-appearance order, as the single machine folds its log. */
   readonly index: number;
-  readonly range: FoldRange;
+  readonly fold: ShardFold;
   readonly shards: number;
   readonly asOfMs: number;
 }
@@ -205,7 +206,7 @@ export async function startRescoreNode(cluster: NatsCluster, log: NodeLog = () =
   async function handle(msg: JsMsg): Promise<void> {
     const task = msg.json<RescoreTask>();
     const delivery = msg.info.deliveryCount;
-    const name = task.kind === 'aggregate' ? `${task.job} aggregate share ${task.share.index}` : task.kind === 'events' ? `${task.job} events of shard ${task.range.shard}` : `${task.job} ${task.kind} shard ${task.shard}`;
+    const name = task.kind === 'aggregate' ? `${task.job} aggregate share ${task.share.index}` : task.kind === 'events' ? `${task.job} events of shard ${task.fold.shard}` : `${task.job} ${task.kind} shard ${task.shard}`;
     log(`took ${name} (delivery ${delivery})`);
     try {
       // A job that already failed needs no more work.
@@ -284,8 +285,17 @@ async function storeShare(store: ObjectStore, kv: KV, job: string, index: number
 }
 
 async function runEventsTask(task: EventsTaskMsg, cluster: NatsCluster, delivery: number, store: ObjectStore, kv: KV): Promise<void> {
+  const { fold } = task;
+  const archive = await openArchive(cluster);
+  const payloads: Uint8Array[] = [];
   // Rows were judged when they were taken (the events route): valid rows only, so no rejects here.
-  const { result } = await aggregateExtra(streamBatches(cluster.js, task.range), task.asOfMs, task.index, task.shards);
+  async function* rows(): AsyncIterable<TxBatch> {
+    for (const name of fold.archived) yield* archiveBatches(archive, name);
+    if (fold.range) yield* streamBatches(cluster.js, fold.range, undefined, payloads);
+  }
+  const { result } = await aggregateExtra(rows(), task.asOfMs, task.index, task.shards);
+  // The stream's range is archived before the share counts: once the pointer moves, the stream is trimmed below it.
+  if (fold.range) await putObject(archive, archiveName(task.job, fold.shard), archiveBytes(payloads));
   const { packs: _packs, sink: _sink, ...summary } = result;
   await storeShare(store, kv, task.job, task.index, result.packs, { ...summary, node: cluster.config.node, delivery });
 }
