@@ -135,9 +135,9 @@ export class Aggregator {
 
   /**
    * The sink's way in for a clean columnar batch (each column one chunk without nulls: a Date or
-   * Timestamp `ts`, Float64 `amount` and `margin`, Int32 or text ids): the rows are judged
-   * natively on the reader's own buffers (native/src/partial/judge.rs, `judge`'s twin) and Int32
-   * ids interned as they are, without the Float64 copies arrowRows makes of both per batch. Same
+   * Timestamp `ts`, Float64 `amount` and `margin`, integer or text ids): the rows are judged
+   * natively on the reader's own buffers (native/src/partial/judge.rs, `judge`'s twin) and
+   * integer ids interned as they are, without the Float64 copies arrowRows makes of both. Same
    * masks, rejects and rows as the way through arrowRows; false (nothing done) for other batches.
    */
   private addJudgedNatively(sink: NativeSink, raw: RawBatch, rejects: RejectLog, dialect: InputDialect | undefined): boolean {
@@ -157,8 +157,11 @@ export class Aggregator {
     if (amount === null || (marginCol && margin === null)) return false;
     const ids = idCol.vector;
     const idChunk = cleanChunk(ids, n);
-    const ids32 = idChunk?.type.typeId === Type.Int && idChunk.values instanceof Int32Array ? idChunk.values.subarray(0, n) : null;
-    if (ids32 === null && !ids.data.every(isUtf8Chunk)) return false;
+    const idValues = idChunk?.type.typeId === Type.Int ? (idChunk.values as unknown) : null;
+    // Int32 ids as they are; Int64 ids (the CSV scanner's) too when every one is a safe integer,
+    // as arrowRows requires (beyond 2^53 an id is its decimal text, which that way keeps).
+    const idInts = idValues instanceof Int32Array || (idValues instanceof BigInt64Array && safeIntegers(idValues, n)) ? idValues.subarray(0, n) : null;
+    if (idInts === null && !ids.data.every(isUtf8Chunk)) return false;
     if (dialect?.undecided) dialect.observe(raw);
     const cust = this.custFor(n);
     if (this.invalid.length < n) this.invalid = new Uint8Array(this.cust.length);
@@ -166,7 +169,7 @@ export class Aggregator {
     const invalid = this.invalid.subarray(0, n);
     const ts = this.tsMs.subarray(0, n);
     sink.judge(tsValues.subarray(0, n), scale, amount, margin, this.asOfMs, ts, cust, invalid);
-    if (ids32 !== null) this.interner.internIds(ids32, cust);
+    if (idInts !== null) this.interner.internIds(idInts, cust);
     else internArrowIds(this.interner, ids, null, cust, this.dictionaries);
     this.settle(raw, ids, cust, invalid, n, ts, amount, margin, rejects, dialect);
     return true;
@@ -262,6 +265,16 @@ export class Aggregator {
       }
     }
   }
+}
+
+/** Whether the first `n` values are within ±MAX_SAFE_INTEGER, read as arrow-numbers.ts reads them (two 32-bit halves). */
+function safeIntegers(values: BigInt64Array, n: number): boolean {
+  const halves = new Int32Array(values.buffer, values.byteOffset, n * 2);
+  for (let i = 0; i < n; i++) {
+    const v = halves[2 * i + 1]! * 4294967296 + (halves[2 * i]! >>> 0);
+    if (v > Number.MAX_SAFE_INTEGER || v < -Number.MAX_SAFE_INTEGER) return false;
+  }
+  return true;
 }
 
 /** The vector's one chunk when it holds exactly `n` values and no null, else null. */

@@ -1,5 +1,5 @@
 import {
-  DateDay, Dictionary, Float64, Int32, TimestampMicrosecond, TimestampMillisecond, TimestampNanosecond, TimestampSecond, Utf8, type DataType, makeData, makeVector, type Vector, vectorFromArray,
+  DateDay, Dictionary, Float64, Int32, Int64, TimestampMicrosecond, TimestampMillisecond, TimestampNanosecond, TimestampSecond, Utf8, type DataType, makeData, makeVector, type Vector, vectorFromArray,
 } from 'apache-arrow';
 import fc from 'fast-check';
 import { expect, it, vi } from 'vitest';
@@ -47,7 +47,7 @@ const row = fc.record({
   margin: fc.oneof({ weight: 20, arbitrary: fc.integer({ min: -100, max: 1000 }).map((c) => c / 4) }, { weight: 1, arbitrary: fc.constantFrom(Number.NaN, 1e16) }),
 });
 type Row = typeof row extends fc.Arbitrary<infer T> ? T : never;
-type IdKind = 'int32' | 'utf8' | 'dictionary';
+type IdKind = 'int32' | 'int64' | 'utf8' | 'dictionary';
 
 /** The time column as a reader decodes it: the unit's raw integers (64-bit, or days as 32-bit). */
 function tsVector(rows: readonly Row[], unit: Unit): Vector {
@@ -58,12 +58,16 @@ function tsVector(rows: readonly Row[], unit: Unit): Vector {
 
 function batch(rows: readonly Row[], ids: IdKind, unit: Unit, withMargin: boolean, firstRow: number): RawBatch {
   const idType: DataType = ids === 'int32' ? new Int32() : ids === 'utf8' ? new Utf8() : new Dictionary(new Utf8(), new Int32());
+  const idVector =
+    ids === 'int64'
+      ? makeVector(makeData({ type: new Int64(), length: rows.length, nullCount: 0, data: BigInt64Array.from(rows, (r) => BigInt(r.int) * 1_000_003n) } as never))
+      : vectorFromArray(rows.map((r) => (ids === 'int32' ? r.int : r.text)) as never, idType);
   return {
     source: 'native-judge-test',
     firstRow,
     length: rows.length,
     columns: {
-      customer_id: { kind: 'arrow', vector: vectorFromArray(rows.map((r) => (ids === 'int32' ? r.int : r.text)) as never, idType) },
+      customer_id: { kind: 'arrow', vector: idVector },
       ts: { kind: 'arrow', vector: tsVector(rows, unit) },
       amount: { kind: 'arrow', vector: vectorFromArray(rows.map((r) => r.amount), new Float64()) },
       ...(withMargin ? { margin: { kind: 'arrow' as const, vector: vectorFromArray(rows.map((r) => r.margin), new Float64()) } } : {}),
@@ -74,7 +78,7 @@ function batch(rows: readonly Row[], ids: IdKind, unit: Unit, withMargin: boolea
 }
 
 parity('the row judgment', (native) => {
-  it.each(['int32', 'utf8', 'dictionary'] as const)('judges, rejects and folds clean batches as the TypeScript Aggregator does, %s ids, every time unit', (ids) => {
+  it.each(['int32', 'int64', 'utf8', 'dictionary'] as const)('judges, rejects and folds clean batches as the TypeScript Aggregator does, %s ids, every time unit', (ids) => {
     const judged = vi.spyOn(NativeSink.prototype, 'judge');
     const reasons = new Set<string>();
     let future = 0;
@@ -109,14 +113,14 @@ parity('the row judgment', (native) => {
         { numRuns: 60 },
       );
       // The runs met every reason these columns can carry, and rows after as_of.
-      expect([...reasons].sort()).toEqual(['bad_amount', 'bad_margin', 'bad_ts', ...(ids === 'int32' ? [] : ['missing_customer_id'])].sort());
+      expect([...reasons].sort()).toEqual(['bad_amount', 'bad_margin', 'bad_ts', ...(ids === 'int32' || ids === 'int64' ? [] : ['missing_customer_id'])].sort());
       expect(future).toBeGreaterThan(0);
     } finally {
       judged.mockRestore();
     }
   });
 
-  it('leaves a batch with a null to the columns way, with the same result', () => {
+  it('leaves a batch with a null, or with Int64 ids beyond 2^53, to the columns way, with the same result', () => {
     const judged = vi.spyOn(NativeSink.prototype, 'judge');
     try {
       const rows: Row[] = Array.from({ length: 50 }, (_, i) => ({ int: i % 7, text: 'C1', ts: START + i * DAY, amount: i - 10, margin: 1 }));
@@ -131,6 +135,16 @@ parity('the row judgment', (native) => {
       expect(a.kept).toEqual(b.kept);
       expect(a.counts).toEqual({ missing_amount: 1 });
       expect(finalize(agg, AS_OF).customerId).toEqual(finalize(want, AS_OF).customerId);
+      // An Int64 id beyond 2^53 keeps its exact decimal text the columns' way: not judged natively.
+      const big = batch(rows, 'int64', UNITS[1], false, 1);
+      const ids = BigInt64Array.from({ length: rows.length }, (_, i) => 2n ** 60n + BigInt(i % 5));
+      const unsafe: RawBatch = { ...big, columns: { ...big.columns, customer_id: { kind: 'arrow', vector: makeVector(makeData({ type: new Int64(), length: rows.length, nullCount: 0, data: ids } as never)) } } };
+      const [bigNative, bigJs] = [new Aggregator(AS_OF, native), new Aggregator(AS_OF, jsKernels)];
+      bigNative.addRaw(unsafe, new RejectLog(1));
+      bigJs.addRaw(unsafe, new RejectLog(1));
+      expect(judged).not.toHaveBeenCalled();
+      expect(bigNative.keys()).toEqual(bigJs.keys());
+      expect(bigNative.size).toBe(5);
     } finally {
       judged.mockRestore();
     }
