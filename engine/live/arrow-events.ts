@@ -97,7 +97,8 @@ function keysOf(vector: Parameters<typeof arrowCells>[0], n: number, keys: IdKey
     const bytes = plain ? (d.values as Uint8Array) : null;
     for (let j = 0; j < d.length; j++, row++) {
       let k: KeyResult;
-      if (offsets !== null && bytes !== null && offsets[j + 1]! - offsets[j]! <= MAX_CACHED_BYTES && isAscii(bytes, offsets[j]!, offsets[j + 1]!)) {
+      const span = offsets === null ? -1 : offsets[j + 1]! - offsets[j]!;
+      if (offsets !== null && bytes !== null && span >= 0 && span <= MAX_CACHED_BYTES && offsets[j]! >= 0 && offsets[j + 1]! <= bytes.length && isAscii(bytes, offsets[j]!, offsets[j + 1]!)) {
         k = keys.keyOf(bytes, offsets[j]!, offsets[j + 1]!);
         entries[row] = keys.lastEntry;
         if (keys.lastEntry >= 0) cached = true;

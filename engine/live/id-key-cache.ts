@@ -67,6 +67,12 @@ export class IdKeyCache {
   /** The key of the ASCII id text in `b[start, end)` (at most MAX_CACHED_BYTES), as customerKeyFromText reads it. */
   keyOf(b: Uint8Array, start: number, end: number): KeyResult {
     const len = end - start;
+    // Damaged Arrow offsets can name a span that runs backwards or past the bytes: read it as
+    // parseBatch would (the bytes there), and keep it out of the table.
+    if (len < 0 || len > MAX_CACHED_BYTES || start < 0 || end > b.length) {
+      this.lastEntry = -1;
+      return customerKeyFromText(String.fromCharCode(...b.subarray(start, Math.max(start, end))));
+    }
     let h = 0x811c9dc5;
     for (let i = start; i < end; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
     const slots = this.slots;

@@ -20,6 +20,23 @@ describe('IdKeyCache', () => {
     expect(cache.size).toBe(held);
   });
 
+  it('reads a span that runs backwards or past the bytes (damaged Arrow offsets) without keeping it, and stays right after', () => {
+    const cache = new IdKeyCache();
+    const buf = bytes('C1C22C333');
+    expect(cache.keyOf(buf, 2, 4)).toBe('C2');
+    for (let i = 0; i < 100; i++) {
+      expect(cache.keyOf(buf, 6, 2)).toBeUndefined();
+      expect(cache.lastEntry).toBe(-1);
+    }
+    expect(cache.keyOf(buf, 5, 40)).toBe('C333');
+    expect(cache.lastEntry).toBe(-1);
+    const held = cache.size;
+    for (let i = 0; i < 1000; i++) expect(cache.keyOf(bytes(`X${i}`), 0, `X${i}`.length)).toBe(`X${i}`);
+    expect(cache.size).toBe(held + 1000);
+    expect(cache.keyOf(buf, 0, 2)).toBe('C1');
+    expect(cache.keyOf(buf, 2, 4)).toBe('C2');
+  });
+
   it('starts over when full and still answers every id right', () => {
     const cache = new IdKeyCache();
     const n = (1 << 18) + 5000;
