@@ -138,6 +138,10 @@ export interface NativeBinding extends Partial<NativeCsvBinding>, Partial<Native
   ): void;
   /** Writes `rows` (negative ones skipped) into `out` from `io[0]`, comma-separated when `io[1]` is 1 (none yet) or 2; updates `io`, returns the rows done (fewer when `out` is full). */
   jsonRowsWrite?(plan: JsonRowPlanHandle, rows: Int32Array, out: Uint8Array, ends: Int32Array | null, io: Float64Array): number;
+  /** Registers the snapshot's id index (engine/live/id-hash-index.ts tables) with a row plan, borrowed like its columns. */
+  jsonRowsIndex?(plan: JsonRowPlanHandle, slots: Int32Array, offsets: Int32Array, bytes: Uint8Array): void;
+  /** `out[i]` = the snapshot row of the UTF-8 id `ids[starts[i], starts[i + 1])`, or -1. */
+  jsonRowsFind?(plan: JsonRowPlanHandle, ids: Uint8Array, starts: Int32Array, out: Int32Array): void;
 }
 
 /** The file names `napi build --platform` gives the addon on this machine (glibc first, then musl). */

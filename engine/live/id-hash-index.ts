@@ -87,6 +87,11 @@ export class IdHashIndex {
     }
   }
 
+  /** The index's tables, for the addon's twin of {@link find} (server/format/native-rows.ts): read them, never write. */
+  get tables(): { readonly slots: Int32Array; readonly offsets: Int32Array; readonly bytes: Uint8Array } {
+    return { slots: this.slots, offsets: this.offsets, bytes: this.bytes };
+  }
+
   /** Bytes held beyond the Arrow column (the slot table). */
   get extraBytes(): number {
     return this.slots.byteLength;

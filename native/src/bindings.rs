@@ -56,6 +56,8 @@ pub const EXPORTS: &[(&CStr, Handler)] = &[
     (c"jsonRowsPlan", crate::json_row::binding::json_rows_plan),
     (c"jsonRowsColumn", crate::json_row::binding::json_rows_column),
     (c"jsonRowsWrite", crate::json_row::binding::json_rows_write),
+    (c"jsonRowsIndex", crate::json_row::binding::json_rows_index),
+    (c"jsonRowsFind", crate::json_row::binding::json_rows_find),
 ];
 
 fn binding_version(call: &Call) -> Result<RawValue> {

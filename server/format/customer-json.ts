@@ -165,6 +165,8 @@ export class CustomerJson {
   private readonly oneBody: (string | null)[] = [null];
   /** The addon's writer of this plan, when it has one and every column has a plain layout. */
   private readonly native: NativeRows | null;
+  /** Whether ids are looked up by the addon too (its plan holds the snapshot's id index). */
+  private readonly nativeFinds: boolean;
   /** Where each row of a chunk ends in the buffer, as the addon wrote them. */
   private readonly ends = new Int32Array(CHUNK);
 
@@ -197,6 +199,19 @@ export class CustomerJson {
     this.tail = jsonBytesOf(`${open}"snapshot":${this.snapshotJson},"as_of":${JSON.stringify(asOf)},"live":false}`);
     this.batchHead = jsonBytesOf(`{"snapshot":${this.snapshotJson},"customers":[`);
     this.native = writer === 'native' ? this.nativeRows(columns.size) : null;
+    // A stand-in state without an index (tests) keeps its own lookup.
+    const index = (state as Partial<LiveState>).index;
+    this.nativeFinds = this.native !== null && index !== undefined && this.native.withIndex(index.tables);
+  }
+
+  /**
+   * `rows[0, n)` = {@link LiveState.lookup} of `keys[from, from + n)`: by the addon in one call
+   * while the overlay holds no customer (then a lookup is the index's row), else one by one.
+   */
+  private lookupChunk(keys: readonly CustomerKey[], from: number, n: number): void {
+    const { rows, state } = this;
+    if (this.nativeFinds && state.overlay.size === 0) this.native!.find(keys, from, n, rows);
+    else for (let i = 0; i < n; i++) rows[i] = state.lookup(keys[from + i]!);
   }
 
   /** The plan registered with the addon, or null (no addon writer, or a column it cannot read). */
@@ -210,6 +225,11 @@ export class CustomerJson {
   /** Whether rows are written by the addon. */
   get writesNatively(): boolean {
     return this.native !== null;
+  }
+
+  /** Whether ids are looked up by the addon. */
+  get findsNatively(): boolean {
+    return this.nativeFinds;
   }
 
   /**
@@ -330,10 +350,10 @@ export class CustomerJson {
    * one pass, so the cache misses of all of them overlap instead of following one another.
    */
   several(keys: readonly CustomerKey[], n: number, bodies: (string | null)[]): void {
-    const { out, rows, state, native } = this;
+    const { out, rows, native } = this;
     for (let from = 0; from < n; from += CHUNK) {
       const m = Math.min(CHUNK, n - from);
-      for (let i = 0; i < m; i++) rows[i] = state.lookup(keys[from + i]!);
+      this.lookupChunk(keys, from, m);
       if (native !== null) {
         this.severalNative(native, keys, from, m, bodies);
         continue;
@@ -381,7 +401,7 @@ export class CustomerJson {
    * and the `asked` values (as sent) of those that were not.
    */
   batch(keys: readonly CustomerKey[], asked: readonly unknown[]): Buffer {
-    const { out, rows, state } = this;
+    const { out, rows } = this;
     out.reset();
     out.raw(this.batchHead);
     const notFound: unknown[] = [];
@@ -389,7 +409,7 @@ export class CustomerJson {
     let commas = FIRST_ROW;
     for (let from = 0; from < keys.length; from += CHUNK) {
       const n = Math.min(CHUNK, keys.length - from);
-      for (let i = 0; i < n; i++) rows[i] = state.lookup(keys[from + i]!);
+      this.lookupChunk(keys, from, n);
       if (this.native !== null) {
         commas = this.batchNative(this.native, keys, asked, from, n, commas, notFound);
         continue;

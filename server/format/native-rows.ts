@@ -31,7 +31,14 @@ export const NO_COMMAS = 0;
 export const FIRST_ROW = 1;
 export const LATER_ROW = 2;
 
-type RowsBinding = Required<Pick<NativeBinding, 'jsonRowsPlan' | 'jsonRowsColumn' | 'jsonRowsWrite'>>;
+type RowsBinding = Required<Pick<NativeBinding, 'jsonRowsPlan' | 'jsonRowsColumn' | 'jsonRowsWrite'>> & Pick<NativeBinding, 'jsonRowsIndex' | 'jsonRowsFind'>;
+
+/** An id index's tables (engine/live/id-hash-index.ts `tables`). */
+export interface IdTables {
+  readonly slots: Int32Array;
+  readonly offsets: Int32Array;
+  readonly bytes: Uint8Array;
+}
 
 let binding: RowsBinding | null | undefined;
 
@@ -51,6 +58,11 @@ function bytesOf(v: ArrayBufferView): Uint8Array {
 /** A snapshot's row plan in the addon. */
 export class NativeRows {
   private readonly io = new Float64Array(2);
+  /** The id index's tables once registered ({@link withIndex}), held for the addon like the columns. */
+  private index: IdTables | null = null;
+  /** A chunk's ids as UTF-8, and where each starts. */
+  private ids = Buffer.allocUnsafe(16_384);
+  private starts = new Int32Array(1025);
 
   private constructor(
     private readonly b: RowsBinding,
@@ -82,6 +94,63 @@ export class NativeRows {
       return new NativeRows(b, handle, columns);
     } catch (err) {
       throw mapNativeError(err, 'jsonRowsPlan');
+    }
+  }
+
+  /**
+   * Registers the snapshot's id index, so that {@link find} looks ids up in the addon; false when
+   * the addon has no lookup (an older build).
+   */
+  withIndex(tables: IdTables): boolean {
+    const { b, handle } = this;
+    if (!b.jsonRowsIndex || !b.jsonRowsFind) return false;
+    try {
+      b.jsonRowsIndex(handle, tables.slots, tables.offsets, tables.bytes);
+    } catch (err) {
+      throw mapNativeError(err, 'jsonRowsIndex');
+    }
+    this.index = tables;
+    return true;
+  }
+
+  /** Whether {@link find} can be used. */
+  get finds(): boolean {
+    return this.index !== null;
+  }
+
+  /**
+   * `out[i]` = the snapshot row of `keys[from + i]` for i < n, or -1: IdHashIndex's find and
+   * findInteger (an integer by its decimal digits) in one call, the ids' cache misses overlapped.
+   */
+  find(keys: readonly (string | number)[], from: number, n: number, out: Int32Array): void {
+    if (this.starts.length < n + 1) this.starts = new Int32Array(n + 1);
+    const starts = this.starts;
+    let buf = this.ids;
+    let at = 0;
+    for (let i = 0; i < n; i++) {
+      const key = keys[from + i]!;
+      const text = typeof key === 'number' ? `${key}` : key;
+      const len = text.length;
+      if (at + len * 3 > buf.length) {
+        const grown = Buffer.allocUnsafe(Math.max(buf.length * 2, at + len * 3));
+        buf.copy(grown, 0, 0, at);
+        this.ids = buf = grown;
+      }
+      starts[i] = at;
+      let j = 0;
+      for (; j < len; j++) {
+        const c = text.charCodeAt(j);
+        if (c >= 0x80) break;
+        buf[at + j] = c;
+      }
+      // Non-ASCII text as UTF-8 (a lone surrogate as U+FFFD, as the TypeScript index encodes it).
+      at += j === len ? len : buf.write(text, at, 'utf8');
+    }
+    starts[n] = at;
+    try {
+      this.b.jsonRowsFind!(this.handle, buf.subarray(0, at), starts.subarray(0, n + 1), out);
+    } catch (err) {
+      throw mapNativeError(err, 'jsonRowsFind');
     }
   }
 

@@ -2,6 +2,7 @@
 //! server/format/native-rows.ts): a plan made once per snapshot, its columns registered one by
 //! one, then any number of writes.
 
+use super::id_index::IdIndex;
 use super::{Op, RowPlan};
 use crate::napi::{ensure_disjoint, span, Call, KernelError, RawValue, Result, TypeTag};
 
@@ -71,4 +72,29 @@ pub fn json_rows_write(call: &Call) -> Result<RawValue> {
         io[1] = if first { 1.0 } else { 2.0 };
     }
     call.double(done as f64)
+}
+
+/// `(plan, slots: Int32Array, offsets: Int32Array, bytes: Uint8Array)`: the snapshot's id index
+/// (engine/live/id-hash-index.ts), borrowed like the columns.
+pub fn json_rows_index(call: &Call) -> Result<RawValue> {
+    let plan = call.external::<RowPlan>(0, &ROW_PLAN_TAG)?;
+    let (slots, offsets, bytes) = (call.array::<i32>(1)?, call.array::<i32>(2)?, call.array::<u8>(3)?);
+    let as_bytes = |v: &[i32]| unsafe { std::slice::from_raw_parts(v.as_ptr() as *const u8, std::mem::size_of_val(v)) };
+    plan.index = Some(IdIndex::new(as_bytes(slots), as_bytes(offsets), bytes, plan.rows())?);
+    call.undefined()
+}
+
+/// `(plan, ids: Uint8Array, starts: Int32Array, out: Int32Array)`: `out[i]` = the snapshot row of
+/// the id `ids[starts[i]..starts[i + 1]]` (UTF-8), or -1.
+pub fn json_rows_find(call: &Call) -> Result<RawValue> {
+    let plan = call.external::<RowPlan>(0, &ROW_PLAN_TAG)?;
+    let (ids, starts, out) = (call.array::<u8>(1)?, call.array::<i32>(2)?, call.array::<i32>(3)?);
+    if out.len() + 1 < starts.len() {
+        return Err(KernelError::Argument("out needs a slot per id".into()));
+    }
+    ensure_disjoint(&[span("out", out)], &[span("ids", ids), span("starts", starts)])?;
+    let index = plan.index.as_ref().ok_or_else(|| KernelError::Argument("the plan has no id index".into()))?;
+    // Safety: the index's buffers are held by the plan's JS owner for as long as the handle lives.
+    unsafe { index.find(ids, starts, out) }?;
+    call.undefined()
 }

@@ -9,9 +9,11 @@
 //! they outlive every call. Keys, category names and the row's tail are small and copied.
 
 pub mod binding;
+pub mod id_index;
 pub mod json_text;
 
 use crate::napi::{KernelError, Result};
+use id_index::IdIndex;
 use json_text::{MAX_NUMBER, MAX_TIMESTAMP, TEXT_PER_BYTE};
 
 /// How a column's values are written; the numbers are customer-json.ts's ops.
@@ -103,6 +105,8 @@ pub struct RowPlan {
     tail: Vec<u8>,
     /// The most bytes a row takes besides its text values.
     fixed: usize,
+    /// The snapshot's id index, once registered (id_index.rs).
+    pub index: Option<IdIndex>,
 }
 
 fn bit(bits: &[u8], row: usize) -> bool {
@@ -117,7 +121,7 @@ fn read<const N: usize>(bytes: &[u8], row: usize) -> [u8; N] {
 impl RowPlan {
     /// A plan of `columns` columns for a snapshot of `rows` rows; `tail` closes every row.
     pub fn new(rows: usize, columns: usize, tail: &[u8]) -> RowPlan {
-        RowPlan { rows, columns: (0..columns).map(|_| None).collect(), tail: tail.to_vec(), fixed: tail.len() }
+        RowPlan { rows, columns: (0..columns).map(|_| None).collect(), tail: tail.to_vec(), fixed: tail.len(), index: None }
     }
 
     /// Registers column `c`. `values`, `text` and `validity` are borrowed (module note); their
@@ -146,6 +150,11 @@ impl RowPlan {
         self.fixed += key.len() + bound;
         self.columns[c] = Some(Column { op, key: key.to_vec(), values: Borrowed::of(values), text: Borrowed::of(text), validity: validity.map(Borrowed::of), names, bound });
         Ok(())
+    }
+
+    /// Rows of the snapshot.
+    pub fn rows(&self) -> usize {
+        self.rows
     }
 
     /// Whether every column is registered.

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Data, Dictionary, Int16, makeData, makeVector, Table, Utf8, vectorFromArray } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
+import { IdHashIndex } from '../../../engine/live/id-hash-index.js';
 import { LiveState } from '../../../engine/live/live-state.js';
 import { SnapshotColumns } from '../../../engine/live/snapshot-columns.js';
 import { rescore } from '../../../engine/rescore/rescore.js';
@@ -158,6 +159,38 @@ describe('the native row writer', () => {
     }
   });
 
+  it.skipIf(nativeMissing !== null)(`looks ids up as the TypeScript index does: text, integers by their digits, non-ASCII, lone surrogates, unknown${skipped}`, () => {
+    const next = random(4242);
+    const n = 3000;
+    const fields = CUSTOMER_FIELDS.map((f) => [f.name, makeVector(column(f, n, next))] as const);
+    // Ids as a shop sends them, unique: integers' digits, prefixed text, non-ASCII, a leading zero.
+    const idTexts = Array.from({ length: n }, (_, r) => [String(r * 7 - 50), `C${String(r).padStart(7, '0')}`, `Zoë-${r}-客户😀`, `0${r}`][r % 4]!);
+    const table = new Table(Object.fromEntries([...fields.filter(([name]) => name !== 'customer_id'), ['customer_id', vectorFromArray(idTexts, new Utf8())]]));
+    const columns = new SnapshotColumns(table);
+    const index = IdHashIndex.buildSync(columns.vector('customer_id'));
+    const state = { index, overlay: { size: 0 }, lookup: (key: string | number) => (typeof key === 'number' ? index.findInteger(key) : index.find(key)), find: () => null } as never;
+    const js = new CustomerJson(state, columns, 's', '2026-06-30', 'js');
+    const native = new CustomerJson(state, columns, 's', '2026-06-30', 'native');
+    expect(native.findsNatively).toBe(true);
+    expect(js.findsNatively).toBe(false);
+    const keys: (string | number)[] = [];
+    for (let i = 0; i < 2500; i++) {
+      const r = Math.floor(next() * n);
+      const pick = next();
+      if (pick < 0.6) keys.push(r % 4 === 0 ? r * 7 - 50 : idTexts[r]!);
+      else if (pick < 0.7) keys.push(idTexts[r]!.slice(0, -1));
+      else if (pick < 0.8) keys.push(`\ud800${r}`);
+      else if (pick < 0.9) keys.push(-r - 1e6);
+      else keys.push(`${idTexts[r]!}x`);
+    }
+    const body = native.batch(keys, keys).toString('utf8');
+    expect(body).toBe(js.batch(keys, keys).toString('utf8'));
+    const found = JSON.parse(body).customers.length;
+    expect(found).toBeGreaterThan(1000);
+    expect(found).toBeLessThan(keys.length);
+    expect(severalOf(native, keys)).toEqual(severalOf(js, keys));
+  });
+
   it.skipIf(nativeMissing !== null)(`writes every customer of a real snapshot (the CDNOW sample rescored) as the TypeScript writer does${skipped}`, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'segstream-native-rows-'));
     try {
@@ -174,6 +207,7 @@ describe('the native row writer', () => {
       const js = new CustomerJson(state, state.columns, snap.id, snap.manifest.as_of, 'js');
       const native = new CustomerJson(state, state.columns, snap.id, snap.manifest.as_of, 'native');
       expect(native.writesNatively).toBe(true);
+      expect(native.findsNatively).toBe(true);
       const ids = Array.from({ length: state.columns.size }, (_, r) => state.columns.id(r));
       expect(ids.length).toBe(2357);
       const keys = [...ids, 'nobody', ...ids.slice(0, 10)];
