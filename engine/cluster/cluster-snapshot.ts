@@ -12,7 +12,7 @@ import { encodeCustomers } from '../snapshot/customers-file.js';
 import type { Manifest } from '../snapshot/manifest.js';
 import { publishSnapshot } from '../snapshot/snapshot-publisher.js';
 import { NODES_BUCKET, NODE_TTL_MS } from './membership.js';
-import { type NatsCluster, retryTimeouts } from './nats-connection.js';
+import { bucketKeys, type NatsCluster, retryTimeouts } from './nats-connection.js';
 import { type LivePointer, readLivePointer, readPointerManifest } from './rescore-cluster.js';
 import { openSnapshotStore, snapshotName } from './rescore-node.js';
 import { readAssignment, SHARD_BUCKET } from './shard-map.js';
@@ -30,8 +30,8 @@ export interface ClusterStatus {
 
 /** Reads the cluster's membership, shard map and live pointer. */
 export async function clusterStatus(cluster: NatsCluster): Promise<ClusterStatus> {
-  const nodes: string[] = [];
-  for await (const key of await (await cluster.bucket(NODES_BUCKET, { ttlMs: NODE_TTL_MS })).keys()) nodes.push(key);
+  await cluster.bucket(NODES_BUCKET, { ttlMs: NODE_TTL_MS });
+  const nodes = await bucketKeys(cluster, NODES_BUCKET);
   const map = await readAssignment(await cluster.bucket(SHARD_BUCKET));
   let owners: Record<string, number> | null = null;
   if (map) {
@@ -44,7 +44,7 @@ export async function clusterStatus(cluster: NatsCluster): Promise<ClusterStatus
     const manifest = await readPointerManifest(await openSnapshotStore(cluster), pointer);
     live = { snapshot: pointer.snapshot, job: pointer.job, ...(pointer.folded ? { folded: pointer.folded } : {}), parts: pointer.objects.filter((o) => o.name.includes('/customers/')).length, customers: manifest?.customers ?? null, as_of: manifest?.as_of ?? null };
   }
-  return { nodes: nodes.sort(), owners, shards: map?.assignment.shards ?? null, live };
+  return { nodes, owners, shards: map?.assignment.shards ?? null, live };
 }
 
 /**

@@ -112,7 +112,7 @@ export async function scoreAcrossCluster(cluster: NatsCluster, t: TailJob): Prom
 
   // Every shard scored where it is held; its part of customers.arrow stored by its node.
   for (const shard of t.shards) {
-    const task: ScoreTaskMsg = { kind: 'score', job, shard, asOfMs: t.asOfMs, config, thresholds, fitted, previousJob: t.previousJob };
+    const task: ScoreTaskMsg = { kind: 'score', job, shard, asOfMs: t.asOfMs, config, thresholds, fitted, engine: t.engine, previousJob: t.previousJob };
     await t.shardTasks.publish('score', shard, task, jobKey.scored(job, shard));
   }
   const scored = await wait<ScoredRecord>(t.shards.map((s) => jobKey.scored(job, s)));

@@ -6,7 +6,7 @@
  * every node watches it and starts or stops reading shards as they move to or from it.
  */
 import type { KV } from '@nats-io/kv';
-import type { NatsCluster } from './nats-connection.js';
+import { bucketKeys, dropKey, type NatsCluster } from './nats-connection.js';
 import { type ShardAssignment, OWNERS_KEY, SHARD_BUCKET, assignShards, readAssignment, shardsOwnedBy, writeAssignment } from './shard-map.js';
 
 /** The KV bucket of heartbeats. */
@@ -64,10 +64,8 @@ export class Membership {
   }
 
   /** The live node ids, sorted. */
-  async liveNodes(): Promise<string[]> {
-    const keys: string[] = [];
-    for await (const k of await this.nodes.keys()) keys.push(k);
-    return keys.sort();
+  liveNodes(): Promise<string[]> {
+    return bucketKeys(this.cluster, NODES_BUCKET);
   }
 
   /** True when this node owns `shard` now. */
@@ -117,6 +115,6 @@ export class Membership {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     this.watcher?.stop();
-    await this.nodes.delete(this.cluster.config.node).catch(() => {});
+    await dropKey(this.cluster, NODES_BUCKET, this.cluster.config.node).catch(() => {});
   }
 }

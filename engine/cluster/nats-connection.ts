@@ -43,6 +43,26 @@ export async function retryTimeouts<T>(run: () => Promise<T>, tries = 3): Promis
   }
 }
 
+/**
+ * The keys a KV bucket holds now (deleted ones too until their marker expires; see
+ * {@link dropKey}), sorted, read from its stream's info per subject. `kv.keys()` makes an
+ * ephemeral consumer per call: polled every second (heartbeat buckets) those piled up on the
+ * servers until Debian's 2.9 stopped answering JetStream requests (a 10M-row rescore hung), and a
+ * key whose only message expired while it read left it waiting for ever.
+ */
+export async function bucketKeys(cluster: NatsCluster, bucket: string): Promise<string[]> {
+  const prefix = `$KV.${bucket}.`;
+  const info = await cluster.jsm.streams.info(`KV_${bucket}`, { subjects_filter: `${prefix}>` });
+  return Object.keys(info.state.subjects ?? {})
+    .map((subject) => subject.slice(prefix.length))
+    .sort();
+}
+
+/** Removes a key and its history from a bucket, leaving no delete marker behind (a heartbeat that says "gone" at once). */
+export async function dropKey(cluster: NatsCluster, bucket: string, key: string): Promise<void> {
+  await cluster.jsm.streams.purge(`KV_${bucket}`, { filter: `$KV.${bucket}.${key}` });
+}
+
 /** Replicas a stream or bucket gets on a cluster of `servers` known servers (a lone test server takes 1). */
 export function replicasFor(nc: NatsConnection): number {
   const known = nc.info?.connect_urls?.length ?? 1;

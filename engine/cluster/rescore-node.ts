@@ -33,7 +33,7 @@ import { combineParts, toTablePart } from '../pool/table-pack.js';
 import { type ShareResult, sinkShare } from '../pool/worker-tasks.js';
 import type { TxBatch } from '../parse/parse-batch.js';
 import type { ReadOptions } from '../read/raw-batch.js';
-import { type NatsCluster, retryTimeouts } from './nats-connection.js';
+import { dropKey, type NatsCluster, retryTimeouts } from './nats-connection.js';
 import { decodePack, decodePart, encodePack, encodePart, getRequired, openPartialStore, partialName, putObject } from './partial-store.js';
 import { type BaseThresholds, type Brackets, encodeSelect, encodeShardStats, type HeldShard, holdShard, type ScoreParams, type ShardSums, scoreShard, type TailParams } from './shard-score.js';
 import { ensureTaskQueue, jobBucket, jobKey, ownedConsumer, taskConsumer, WORKER_BEAT_MS, WORKER_TTL_MS, WORKERS_BUCKET, whileWorking } from './task-queue.js';
@@ -94,6 +94,7 @@ export interface ScoreTaskMsg {
   readonly config: Config;
   readonly thresholds: BaseThresholds;
   readonly fitted: ScoreParams['fitted'];
+  readonly engine: ScoreParams['engine'];
   /** The live snapshot's job when it has this shard count: its part of this shard gives tiers their grace and `reactivated`. */
   readonly previousJob: string | null;
 }
@@ -257,7 +258,7 @@ export async function startRescoreNode(cluster: NatsCluster, log: NodeLog = () =
       stopping = true;
       await loop;
       clearInterval(beating);
-      await workers.delete(cluster.config.node).catch(() => undefined);
+      await dropKey(cluster, WORKERS_BUCKET, cluster.config.node).catch(() => undefined);
     },
     done: () => done,
   };
@@ -339,7 +340,7 @@ async function runScoreTask(task: ScoreTaskMsg, node: string, delivery: number, 
   const sb = task.config.spend_bands;
   const shard = await heldShard(task.job, task.shard, task.asOfMs, sb.edges ? null : sb.by, store, held);
   const previousBytes = task.previousJob === null ? null : await retryTimeouts(() => snapshots.getBlob(snapshotName.customers(task.previousJob!, task.shard)));
-  const { bytes, sums } = scoreShard(shard, { config: task.config, thresholds: task.thresholds, fitted: task.fitted }, previousBytes ? decodeCustomers(previousBytes) : null);
+  const { bytes, sums } = scoreShard(shard, { config: task.config, thresholds: task.thresholds, fitted: task.fitted, engine: task.engine }, previousBytes ? decodeCustomers(previousBytes) : null);
   const info = await putObject(snapshots, snapshotName.customers(task.job, task.shard), bytes);
   const record: ScoredRecord = { ...sums, object: { name: info.name, size: info.size, digest: info.digest }, node, delivery };
   await retryTimeouts(() => kv.put(jobKey.scored(task.job, task.shard), JSON.stringify(record)));

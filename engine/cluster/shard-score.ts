@@ -104,6 +104,8 @@ export interface ScoreParams {
   readonly thresholds: BaseThresholds;
   /** The base's fits; null when the models are off. */
   readonly fitted: NonNullable<FitPredictionsOptions['fitted']> | null;
+  /** The job's kernels: the predictions use the single machine's (native and TypeScript ones agree to the last bits only mostly). */
+  readonly engine: 'js' | 'native';
 }
 
 /** A shard's sums for the manifest. */
@@ -136,7 +138,7 @@ export function scoreShard(held: HeldShard, p: ScoreParams, previous: Table | nu
     if (t === undefined || (t.length !== k - 1 && t.length !== 0)) throw new Error(`cluster score: threshold call ${call} of ${given.length} (k = ${k}) has no matching thresholds`);
     return Float64Array.from(t);
   };
-  const predictions = config.models.enabled ? fitPredictions(table, config, { ...(p.fitted ? { fitted: p.fitted } : {}) }).columns : null;
+  const predictions = config.models.enabled ? fitPredictions(table, config, { engine: p.engine, ...(p.fitted ? { fitted: p.fitted } : {}) }).columns : null;
   const scored = scoreBase(table, config, previous ? previousState(previous, table.customerId) : null, predictions, thresholdsOf);
   const sb = config.spend_bands;
   const bandCount = sb.edges ? sb.edges.length + 1 : sb.quantiles;

@@ -10,8 +10,7 @@
  */
 import { AckPolicy, type Consumer, type JsMsg, RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
-import type { NatsCluster } from './nats-connection.js';
-import { replicasFor, retryTimeouts } from './nats-connection.js';
+import { bucketKeys, type NatsCluster, replicasFor, retryTimeouts } from './nats-connection.js';
 
 export const TASK_STREAM = 'SEGSTREAM_RESCORE';
 export const TASK_SUBJECTS = 'segstream.rescore.tasks.>';
@@ -54,12 +53,10 @@ export const WORKERS_BUCKET = 'segstream-rescore-workers';
 export const WORKER_BEAT_MS = 1000;
 export const WORKER_TTL_MS = 5000;
 
-/** The rescore workers alive now (their heartbeat within {@link WORKER_TTL_MS}), sorted. */
+/** The rescore workers alive now (a heartbeat within {@link WORKER_TTL_MS}), sorted. */
 export async function liveWorkers(cluster: NatsCluster): Promise<string[]> {
-  const kv = await cluster.bucket(WORKERS_BUCKET, { ttlMs: WORKER_TTL_MS });
-  const out: string[] = [];
-  for await (const k of await kv.keys()) out.push(k);
-  return out.sort();
+  await cluster.bucket(WORKERS_BUCKET, { ttlMs: WORKER_TTL_MS });
+  return bucketKeys(cluster, WORKERS_BUCKET);
 }
 
 /**
