@@ -123,6 +123,11 @@ export interface NativeBinding extends Partial<NativeCsvBinding>, Partial<Native
     x: Float64Array, tx: Float64Array, T: Float64Array, groupOf: Int32Array, dayBits: number,
     outX: Float64Array, outTx: Float64Array, outT: Float64Array, outWeight: Float64Array,
   ): number;
+  /** engine/model/model-kernels.ts `predictPairs` (absent from a build before it): per (x, T) pair, expected and discounted purchases if alive. */
+  bgnbdPredictPairs?(
+    params: Float64Array, xValues: Float64Array, xIndex: Int32Array, T: Float64Array, purchaseHorizon: number,
+    ends: Float64Array, discounts: Float64Array, threads: number, outExpected: Float64Array, outDiscounted: Float64Array,
+  ): void;
   /** engine/rescore/id-join.ts's join of two UTF-8 id columns (absent from a build before it). */
   joinUtf8?(prevBytes: Uint8Array, prevOffsets: Int32Array, bytes: Uint8Array, offsets: Int32Array, out: Int32Array): void;
   /** engine/score/score-column.ts's scoring by thresholds (absent from a build before it). */

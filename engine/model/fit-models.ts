@@ -7,7 +7,7 @@
 import { bgnbdExpectedIfAlive, bgnbdSeries, fitBgNbdGroups, type BgNbdFit, type BgNbdParams } from './bgnbd.js';
 import { clvSchedule, discountedPurchasesIfAlive } from './clv.js';
 import { fitGammaGamma, gammaGammaExpectedAov, type GammaGammaFit, type GammaGammaParams } from './gamma-gamma.js';
-import type { ModelKernels } from './model-kernels.js';
+import type { ModelKernels, PairPredictor } from './model-kernels.js';
 import { groupRfm, indexPairs, indexValues, type RfmGroups } from './rfm-groups.js';
 
 /** Per-customer aggregates, one entry per customer; days are `day(ts)` numbers. */
@@ -169,7 +169,7 @@ export function fitModels(input: ModelInput, opts: ModelOptions = {}): ModelResu
   // Interleaved per group (P(alive), expected, discounted): the loop over customers below reads
   // its group's three at random, one cache line instead of three.
   const perGroup = new Float64Array(3 * groups.count);
-  if (bgOk) predictGroups(bg.params, groups, ggOk ? clvSchedule({ horizonDays, annualDiscountRate }) : null, perGroup);
+  if (bgOk) predictGroups(bg.params, groups, ggOk ? clvSchedule({ horizonDays, annualDiscountRate }) : null, perGroup, kernels?.predictPairs ?? predictPairs);
   const nan = Number.NaN;
   // Hoisted out of the loop over a million customers: the columns, and the one object the
   // Gamma-Gamma expectation reads per call.
@@ -205,19 +205,13 @@ function predictGroups(
   groups: RfmGroups,
   schedule: { ends: Float64Array; discounts: Float64Array } | null,
   out: Float64Array,
+  pairPredictor: PairPredictor,
 ): void {
   const pairs = indexPairs(groups.x, groups.T);
   const pairX = indexValues(pairs.x);
-  const series = Array.from(pairX.xValues, (xv) => bgnbdSeries(params, xv));
   const pairExpected = new Float64Array(pairs.count);
   const pairDiscounted = new Float64Array(pairs.count);
-  for (let j = 0; j < pairs.count; j++) {
-    const xj = pairs.x[j] as number;
-    const Tj = pairs.T[j] as number;
-    const f = series[pairX.xIndex[j] as number];
-    pairExpected[j] = bgnbdExpectedIfAlive(params, PURCHASE_HORIZON_DAYS, xj, Tj, f);
-    if (schedule !== null) pairDiscounted[j] = discountedPurchasesIfAlive(params, xj, Tj, schedule, f);
-  }
+  pairPredictor(params, pairX.xValues, pairX.xIndex, pairs.T, PURCHASE_HORIZON_DAYS, schedule, pairExpected, pairDiscounted);
   // ln(a / (b + x − 1)) of bgnbdPAlive, once per distinct x.
   const logRatio = Float64Array.from(groups.xValues, (xv) => Math.log(params.a / (params.b + xv - 1)));
   const { r, alpha } = params;
@@ -235,3 +229,18 @@ function predictGroups(
     out[3 * k + 2] = p * (pairDiscounted[j] as number);
   }
 }
+
+/**
+ * The TypeScript reference of model-kernels.ts `PairPredictor`: the costly 2F1 series once per
+ * distinct (x, T) pair, with one cached-ratio evaluator per distinct x (bgnbd.ts `bgnbdSeries`).
+ */
+export const predictPairs: PairPredictor = (params, xValues, xIndex, T, purchaseHorizon, schedule, expected, discounted) => {
+  const series = Array.from(xValues, (xv) => bgnbdSeries(params, xv));
+  for (let j = 0; j < T.length; j++) {
+    const xj = xValues[xIndex[j] as number] as number;
+    const Tj = T[j] as number;
+    const f = series[xIndex[j] as number];
+    expected[j] = bgnbdExpectedIfAlive(params, purchaseHorizon, xj, Tj, f);
+    if (schedule !== null) discounted[j] = discountedPurchasesIfAlive(params, xj, Tj, schedule, f);
+  }
+};

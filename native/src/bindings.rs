@@ -43,6 +43,7 @@ pub const EXPORTS: &[(&CStr, Handler)] = &[
     (c"bgnbdSums", crate::model::bgnbd_sums),
     (c"gammaGammaSums", crate::model::gamma_gamma_sums),
     (c"groupRfm", crate::model::group_rfm),
+    (c"bgnbdPredictPairs", crate::model::bgnbd_predict_pairs),
     (c"csvScannerCreate", csv::binding::csv_scanner_create),
     (c"csvScannerPush", csv::binding::csv_scanner_push),
     (c"csvScannerHeader", csv::binding::csv_scanner_header),
