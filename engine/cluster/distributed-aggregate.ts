@@ -21,7 +21,7 @@ import { type Share, planShares } from '../pool/plan-shares.js';
 import type { ShareResult } from '../pool/worker-tasks.js';
 import type { InputFile } from '../read/open-input.js';
 import type { ReadOptions } from '../read/raw-batch.js';
-import type { NatsCluster } from './nats-connection.js';
+import { type NatsCluster, retryTimeouts } from './nats-connection.js';
 import { encodePack, openPartialStore, partialName, putObject } from './partial-store.js';
 import type { AggregateTaskMsg, EventsTaskMsg, FailedRecord, MergeTaskMsg, PartRecord, ShareRecord } from './rescore-node.js';
 import type { TailParams } from './shard-score.js';
@@ -184,7 +184,8 @@ export async function waitFor<T>(kv: KV, job: string, keys: string[], c: Pick<Cl
   const want = new Set(keys);
   const got = new Map<string, T>();
   if (want.size === 0) return [];
-  const watch = await kv.watch({ key: `${job}.>` });
+  // Made again when it times out: on a loaded cluster a consumer's creation can take longer than the request timeout.
+  const watch = await retryTimeouts(() => kv.watch({ key: `${job}.>` }));
   const timer = setTimeout(() => watch.stop(), c.timeoutMs);
   let checking = false;
   const onMissing = c.onMissing;
