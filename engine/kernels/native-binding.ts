@@ -128,6 +128,11 @@ export interface NativeBinding extends Partial<NativeCsvBinding>, Partial<Native
     params: Float64Array, xValues: Float64Array, xIndex: Int32Array, T: Float64Array, purchaseHorizon: number,
     ends: Float64Array, discounts: Float64Array, threads: number, outExpected: Float64Array, outDiscounted: Float64Array,
   ): void;
+  /** engine/model/model-kernels.ts `predictCustomers` (absent from a build before it); `models`: 1 BG/NBD, 2 Gamma-Gamma fitted. */
+  bgnbdPredictCustomers?(
+    groupOf: Int32Array, perGroup: Float64Array, x: Float64Array, meanRepeatValue: Float64Array, gg: Float64Array, models: number, threads: number,
+    pAlive: Float64Array, expected: Float64Array, aov: Float64Array, clv: Float64Array,
+  ): void;
   /** engine/rescore/id-join.ts's join of two UTF-8 id columns (absent from a build before it). */
   joinUtf8?(prevBytes: Uint8Array, prevOffsets: Int32Array, bytes: Uint8Array, offsets: Int32Array, out: Int32Array): void;
   /** engine/score/score-column.ts's scoring by thresholds (absent from a build before it). */

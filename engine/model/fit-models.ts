@@ -7,7 +7,7 @@
 import { bgnbdExpectedIfAlive, bgnbdSeries, fitBgNbdGroups, type BgNbdFit, type BgNbdParams } from './bgnbd.js';
 import { clvSchedule, discountedPurchasesIfAlive } from './clv.js';
 import { fitGammaGamma, gammaGammaExpectedAov, type GammaGammaFit, type GammaGammaParams } from './gamma-gamma.js';
-import type { ModelKernels, PairPredictor } from './model-kernels.js';
+import type { CustomerPredictor, ModelKernels, PairPredictor } from './model-kernels.js';
 import { groupRfm, indexPairs, indexValues, type RfmGroups } from './rfm-groups.js';
 
 /** Per-customer aggregates, one entry per customer; days are `day(ts)` numbers. */
@@ -170,28 +170,7 @@ export function fitModels(input: ModelInput, opts: ModelOptions = {}): ModelResu
   // its group's three at random, one cache line instead of three.
   const perGroup = new Float64Array(3 * groups.count);
   if (bgOk) predictGroups(bg.params, groups, ggOk ? clvSchedule({ horizonDays, annualDiscountRate }) : null, perGroup, kernels?.predictPairs ?? predictPairs);
-  const nan = Number.NaN;
-  // Hoisted out of the loop over a million customers: the columns, and the one object the
-  // Gamma-Gamma expectation reads per call.
-  const { p_alive: pAliveOut, expected_purchases_90d: expectedOut, expected_aov: aovOut, clv_365d: clvOut } = columns;
-  const groupOf = groups.groupOf;
-  const meanRepeatValue = input.meanRepeatValue;
-  const ggParams = gg.params;
-  for (let i = 0; i < n; i++) {
-    const k = groupOf[i] as number;
-    if (k < 0) {
-      pAliveOut[i] = nan;
-      expectedOut[i] = nan;
-      aovOut[i] = nan;
-      clvOut[i] = nan;
-      continue;
-    }
-    pAliveOut[i] = bgOk ? (perGroup[3 * k] as number) : nan;
-    expectedOut[i] = bgOk ? (perGroup[3 * k + 1] as number) : nan;
-    const aov = ggOk ? gammaGammaExpectedAov(ggParams, x[i] as number, meanRepeatValue[i] as number) : nan;
-    aovOut[i] = aov;
-    clvOut[i] = ggOk && bgOk ? aov * (perGroup[3 * k + 2] as number) : nan;
-  }
+  (kernels?.predictCustomers ?? predictCustomers)(groups.groupOf, perGroup, x, input.meanRepeatValue, gg.params, bgOk, ggOk, columns);
   return { manifest, warnings, columns };
 }
 
@@ -242,5 +221,27 @@ export const predictPairs: PairPredictor = (params, xValues, xIndex, T, purchase
     const f = series[xIndex[j] as number];
     expected[j] = bgnbdExpectedIfAlive(params, purchaseHorizon, xj, Tj, f);
     if (schedule !== null) discounted[j] = discountedPurchasesIfAlive(params, xj, Tj, schedule, f);
+  }
+};
+
+/** The TypeScript reference of model-kernels.ts `CustomerPredictor`. */
+export const predictCustomers: CustomerPredictor = (groupOf, perGroup, x, meanRepeatValue, ggParams, bgOk, ggOk, columns) => {
+  const nan = Number.NaN;
+  // Hoisted out of the loop over a million customers.
+  const { p_alive: pAliveOut, expected_purchases_90d: expectedOut, expected_aov: aovOut, clv_365d: clvOut } = columns;
+  for (let i = 0; i < groupOf.length; i++) {
+    const k = groupOf[i] as number;
+    if (k < 0) {
+      pAliveOut[i] = nan;
+      expectedOut[i] = nan;
+      aovOut[i] = nan;
+      clvOut[i] = nan;
+      continue;
+    }
+    pAliveOut[i] = bgOk ? (perGroup[3 * k] as number) : nan;
+    expectedOut[i] = bgOk ? (perGroup[3 * k + 1] as number) : nan;
+    const aov = ggOk ? gammaGammaExpectedAov(ggParams, x[i] as number, meanRepeatValue[i] as number) : nan;
+    aovOut[i] = aov;
+    clvOut[i] = ggOk && bgOk ? aov * (perGroup[3 * k + 2] as number) : nan;
   }
 };

@@ -12,7 +12,7 @@
  *   shards:   s0             s1              s2        (any thread, any order)
  *   total:  ((0 + s0) + s1) + s2                       (always this order)
  */
-import { type GammaGammaData, gammaGammaRangeSums } from './gamma-gamma-likelihood.js';
+import { type GammaGammaData, type GammaGammaParams, gammaGammaRangeSums } from './gamma-gamma-likelihood.js';
 import { type BgNbdParams, bgnbdRangeSums } from './bgnbd-likelihood.js';
 import type { PackedGrouper, RfmGroups } from './rfm-groups.js';
 import { loadBinding, type NativeBinding } from '../kernels/native-binding.js';
@@ -33,7 +33,28 @@ export interface ModelKernels {
   readonly groupPacked?: PackedGrouper;
   /** fit-models.ts's predictions per distinct (x, T) pair, where they run faster; absent: its TypeScript loop. */
   readonly predictPairs?: PairPredictor;
+  /** fit-models.ts's loop over customers after the groups' predictions, where it runs faster; absent: that loop. */
+  readonly predictCustomers?: CustomerPredictor;
 }
+
+/** The four prediction columns, one value per customer; NaN = null. */
+export interface PredictionColumns {
+  p_alive: Float64Array;
+  expected_purchases_90d: Float64Array;
+  expected_aov: Float64Array;
+  clv_365d: Float64Array;
+}
+
+/**
+ * Each customer's predictions: its group's P(alive) and expected purchases from `perGroup[3k …
+ * 3k+3)` (k = `groupOf[i]`, < 0: every column NaN), its expected order value from `gg` (gamma-gamma.ts
+ * `gammaGammaExpectedAov` of x and the mean repeat value) and the CLV, that value times the
+ * group's discounted purchases; a model not `ok` leaves its columns NaN.
+ */
+export type CustomerPredictor = (
+  groupOf: Int32Array, perGroup: Float64Array, x: Float64Array, meanRepeatValue: Float64Array,
+  gg: GammaGammaParams, bgOk: boolean, ggOk: boolean, columns: PredictionColumns,
+) => void;
 
 /**
  * For each pair j (x = `xValues[xIndex[j]]`, age `T[j]`): `expected[j]` = bgnbd.ts
@@ -71,7 +92,7 @@ export const jsModelKernels: ModelKernels = {
  * base repays: native/src/model/shards.rs); null when the addon was built without them.
  */
 export function nativeModelKernels(binding: NativeBinding, threads = 0): ModelKernels | null {
-  const { bgnbdSums, gammaGammaSums, groupRfm, bgnbdPredictPairs } = binding;
+  const { bgnbdSums, gammaGammaSums, groupRfm, bgnbdPredictPairs, bgnbdPredictCustomers } = binding;
   if (bgnbdSums === undefined || gammaGammaSums === undefined) return null;
   return {
     name: 'native',
@@ -95,6 +116,15 @@ export function nativeModelKernels(binding: NativeBinding, threads = 0): ModelKe
             const out = schedule === null ? new Float64Array(discounted.length) : discounted;
             const p = Float64Array.of(params.r, params.alpha, params.a, params.b);
             guard('bgnbdPredictPairs', () => bgnbdPredictPairs(p, xValues, xIndex, T, purchaseHorizon, ends, discounts, threads, expected, out));
+          },
+        }
+      : {}),
+    ...(bgnbdPredictCustomers !== undefined
+      ? {
+          predictCustomers: (groupOf: Int32Array, perGroup: Float64Array, x: Float64Array, meanRepeatValue: Float64Array, gg: GammaGammaParams, bgOk: boolean, ggOk: boolean, c: PredictionColumns) => {
+            const models = (bgOk ? 1 : 0) | (ggOk ? 2 : 0);
+            const p = Float64Array.of(gg.p, gg.q, gg.v);
+            guard('bgnbdPredictCustomers', () => bgnbdPredictCustomers(groupOf, perGroup, x, meanRepeatValue, p, models, threads, c.p_alive, c.expected_purchases_90d, c.expected_aov, c.clv_365d));
           },
         }
       : {}),

@@ -1,7 +1,7 @@
 //! The model kernels' exports; their JS signatures are in engine/kernels/native-binding.ts.
 
 use super::group::group_packed;
-use super::predict::{predict_pairs, BgNbd, Horizons};
+use super::predict::{predict_customers, predict_pairs, BgNbd, GammaGamma, Horizons};
 use super::shards::sharded;
 use super::{bgnbd_range, gamma_gamma_range, BgNbdRows, GammaGammaRows, BGNBD_WIDTH, GAMMA_GAMMA_WIDTH};
 use crate::napi::{span, Call, KernelError, RawValue, Result};
@@ -119,5 +119,28 @@ pub fn bgnbd_predict_pairs(call: &Call) -> Result<RawValue> {
     )?;
     let horizons = Horizons { purchase, schedule: Some((ends, discounts)) };
     predict_pairs(BgNbd { r, alpha, a, b }, x_values, x_index, t, &horizons, threads, expected, discounted);
+    call.undefined()
+}
+
+/// `(groupOf, perGroup, x, meanRepeatValue, gg [p, q, v], models (1: BG/NBD, 2: Gamma-Gamma), threads,
+/// pAlive, expected, aov, clv)`: each customer's predictions (model/predict.rs `predict_customers`).
+pub fn bgnbd_predict_customers(call: &Call) -> Result<RawValue> {
+    let group_of = call.array::<i32>(0)?;
+    let (per_group, x, mean_repeat_value, gg) = (call.array::<f64>(1)?, call.array::<f64>(2)?, call.array::<f64>(3)?, call.array::<f64>(4)?);
+    let models = call.index(5, 3)?;
+    let threads = call.index(6, 1 << 16)?;
+    let (p_alive, expected, aov, clv) = (call.array::<f64>(7)?, call.array::<f64>(8)?, call.array::<f64>(9)?, call.array::<f64>(10)?);
+    let [p, q, v]: [f64; 3] = gg.get(..3).and_then(|s| s.try_into().ok()).ok_or_else(|| KernelError::Argument("gg must hold p, q, v".into()))?;
+    let n = group_of.len();
+    check_lengths(n, &[("x", x.len()), ("meanRepeatValue", mean_repeat_value.len()), ("pAlive", p_alive.len()), ("expected", expected.len()), ("aov", aov.len()), ("clv", clv.len())])?;
+    let groups = (per_group.len() / 3) as i64;
+    if group_of.iter().any(|&k| k as i64 >= groups) {
+        return Err(KernelError::Argument("groupOf names a group outside perGroup".into()));
+    }
+    crate::napi::ensure_disjoint(
+        &[span("pAlive", p_alive), span("expected", expected), span("aov", aov), span("clv", clv)],
+        &[span("groupOf", group_of), span("perGroup", per_group), span("x", x), span("meanRepeatValue", mean_repeat_value), span("gg", gg)],
+    )?;
+    predict_customers(group_of, per_group, x, mean_repeat_value, GammaGamma { p, q, v }, models & 1 != 0, models & 2 != 0, threads, [p_alive, expected, aov, clv]);
     call.undefined()
 }

@@ -11,7 +11,7 @@ mod group;
 mod predict;
 mod shards;
 
-pub use bindings::{bgnbd_predict_pairs, bgnbd_sums, gamma_gamma_sums, group_rfm};
+pub use bindings::{bgnbd_predict_customers, bgnbd_predict_pairs, bgnbd_sums, gamma_gamma_sums, group_rfm};
 
 /// Entries per distinct x in the BG/NBD table (bgnbd-likelihood.ts `BGNBD_TABLE_WIDTH`).
 pub const BGNBD_WIDTH: usize = 5;

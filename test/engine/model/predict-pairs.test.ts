@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { loadBinding } from '../../../engine/kernels/native-binding.js';
 import type { BgNbdParams } from '../../../engine/model/bgnbd.js';
 import { clvSchedule } from '../../../engine/model/clv.js';
-import { fitModels, predictPairs } from '../../../engine/model/fit-models.js';
-import { jsModelKernels, nativeModelKernels, type PairPredictor } from '../../../engine/model/model-kernels.js';
+import { fitModels, predictCustomers, predictPairs } from '../../../engine/model/fit-models.js';
+import { type CustomerPredictor, jsModelKernels, nativeModelKernels, type PairPredictor, type PredictionColumns } from '../../../engine/model/model-kernels.js';
 
 /** Small deterministic PRNG (mulberry32). */
 function rng(seed: number): () => number {
@@ -20,6 +20,7 @@ const loaded = loadBinding();
 const binding = 'binding' in loaded ? loaded.binding : null;
 const native = binding ? nativeModelKernels(binding) : null;
 const nativePairs: PairPredictor | undefined = native?.predictPairs;
+const nativeCustomers: CustomerPredictor | undefined = native?.predictCustomers;
 
 /**
  * The addon's 2F1 follows the TypeScript series term for term, but its `powf` is libm's and V8's
@@ -146,6 +147,42 @@ describe('BG/NBD predictions per (x, T) pair', () => {
       const scale = (i: number) => termScale(FITTED, (purchaseDays[i] as number) - 1) * Math.max(1, viaJs.columns.expected_aov[i] as number);
       for (const key of ['expected_purchases_90d', 'clv_365d'] as const) expectClose(viaNative.columns[key], viaJs.columns[key], key, scale);
       expect(viaJs.columns.clv_365d.filter((v) => v > 0).length).toBeGreaterThan(n / 2);
+    });
+  });
+
+  (binding ? describe : describe.skip)('each customer from its group, in the addon', () => {
+    const columns = (n: number): PredictionColumns => ({
+      p_alive: new Float64Array(n), expected_purchases_90d: new Float64Array(n), expected_aov: new Float64Array(n), clv_365d: new Float64Array(n),
+    });
+    it('in the addon, the TypeScript loop\'s doubles on one thread and on several', () => {
+      expect(nativeCustomers, 'the addon loads without bgnbdPredictCustomers: run npm run build:native').toBeDefined();
+      const u = rng(9);
+      const n = 150_000;
+      const groups = 5_000;
+      const perGroup = Float64Array.from({ length: 3 * groups }, () => u() * 10);
+      const groupOf = Int32Array.from({ length: n }, (_, i) => (i % 17 === 0 ? -1 : Math.floor(u() * groups)));
+      const x = Float64Array.from({ length: n }, (_, i) => (i % 5 === 0 ? 0 : Math.floor(u() * 30)));
+      const mrv = Float64Array.from({ length: n }, (_, i) => (i % 7 === 0 ? Number.NaN : i % 11 === 0 ? Number.POSITIVE_INFINITY : i % 13 === 0 ? 0 : u() * 300));
+      for (const gg of [{ p: 6.25, q: 3.74, v: 15.4 }, { p: 1e-6, q: 1 + 1e-9, v: 1e6 }, { p: 2, q: 0.5, v: 1 }]) {
+        for (const [bgOk, ggOk] of [[true, true], [false, true], [true, false]] as const) {
+          const want = columns(n);
+          predictCustomers(groupOf, perGroup, x, mrv, gg, bgOk, ggOk, want);
+          for (const threads of [1, 3]) {
+            const got = columns(n);
+            nativeModelKernels(binding!, threads)!.predictCustomers!(groupOf, perGroup, x, mrv, gg, bgOk, ggOk, got);
+            expect(got).toEqual(want);
+          }
+          // Not all NaN: the columns carry values where the model was fitted.
+          if (bgOk && ggOk && gg.q > 1) expect(want.clv_365d.filter((v) => v > 0).length).toBeGreaterThan(n / 2);
+        }
+      }
+    });
+
+    it('refuse a group outside the groups\' values with a coded error', () => {
+      const c = columns(2);
+      expect(() => nativeCustomers!(Int32Array.of(0, 2), new Float64Array(6), new Float64Array(2), new Float64Array(2), { p: 1, q: 2, v: 1 }, true, true, c)).toThrow(
+        expect.objectContaining({ code: expect.stringMatching(/^SEG_ERR_/) }),
+      );
     });
   });
 });
