@@ -10,6 +10,7 @@
  * snapshot's writers are dropped for a new snapshot.
  */
 import { loadBinding, type JsonRowPlanHandle, type NativeBinding } from '../../engine/kernels/native-binding.js';
+import { NativeError } from '../../engine/errors.js';
 import { mapNativeError } from '../../engine/kernels/native-errors.js';
 import type { JsonBytes } from './json-bytes.js';
 
@@ -62,6 +63,9 @@ export class NativeRows {
   private index: IdTables | null = null;
   /** A chunk's ids as UTF-8, and where each starts. */
   private ids = Buffer.allocUnsafe(16_384);
+  /** Every buffer view the addon reads, and its byte length when registered. */
+  private readonly views: ArrayBufferView[] = [];
+  private readonly lengths: number[] = [];
   private starts = new Int32Array(1025);
 
   private constructor(
@@ -91,9 +95,32 @@ export class NativeRows {
         }
         b.jsonRowsColumn(handle, c, col.op, col.key, bytesOf(col.values), col.text, col.validity, names, nameOffsets);
       }
-      return new NativeRows(b, handle, columns);
+      const rows = new NativeRows(b, handle, columns);
+      for (const c of columns) rows.hold(c.values, c.text, c.validity);
+      return rows;
     } catch (err) {
       throw mapNativeError(err, 'jsonRowsPlan');
+    }
+  }
+
+  /**
+   * Throws when a buffer the addon reads was detached (transferred to another thread) since the
+   * plan was made: its memory may be gone, and reading it would crash the process.
+   */
+  private checkAttached(): void {
+    const { views, lengths } = this;
+    // A view of a detached buffer has no bytes any more; every view is checked against its length when it was registered.
+    for (let i = 0; i < views.length; i++) {
+      if (views[i]!.byteLength !== lengths[i]) throw new NativeError('native kernel jsonRowsWrite: a buffer the row plan reads (a snapshot column or the id index) was detached');
+    }
+  }
+
+  /** Records the views the addon reads, to tell later when one was detached. */
+  private hold(...held: (ArrayBufferView | null)[]): void {
+    for (const v of held) {
+      if (v === null) continue;
+      this.views.push(v);
+      this.lengths.push(v.byteLength);
     }
   }
 
@@ -110,6 +137,7 @@ export class NativeRows {
       throw mapNativeError(err, 'jsonRowsIndex');
     }
     this.index = tables;
+    this.hold(tables.slots, tables.offsets, tables.bytes);
     return true;
   }
 
@@ -123,6 +151,7 @@ export class NativeRows {
    * findInteger (an integer by its decimal digits) in one call, the ids' cache misses overlapped.
    */
   find(keys: readonly (string | number)[], from: number, n: number, out: Int32Array): void {
+    this.checkAttached();
     if (this.starts.length < n + 1) this.starts = new Int32Array(n + 1);
     const starts = this.starts;
     let buf = this.ids;
@@ -161,6 +190,7 @@ export class NativeRows {
    */
   write(rows: Int32Array, out: JsonBytes, ends: Int32Array | null, commas: number): number {
     const { b, handle, io } = this;
+    this.checkAttached();
     io[0] = out.at;
     io[1] = commas;
     let done = 0;

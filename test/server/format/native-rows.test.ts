@@ -191,6 +191,18 @@ describe('the native row writer', () => {
     expect(severalOf(native, keys)).toEqual(severalOf(js, keys));
   });
 
+  it.skipIf(nativeMissing !== null)(`refuses with a coded error, never a crash, once a column it reads was detached${skipped}`, () => {
+    const next = random(99);
+    const n = 200;
+    const table = new Table(Object.fromEntries(CUSTOMER_FIELDS.map((f) => [f.name, makeVector(column(f, n, next))])));
+    const { native } = writers(table, rowsState(n));
+    expect(native.batch([1, 2], [1, 2]).length).toBeGreaterThan(100);
+    const revenue = table.getChild('revenue')!.data[0]!.values as Float64Array;
+    const buffer = revenue.buffer as ArrayBuffer;
+    structuredClone(buffer, { transfer: [buffer] });
+    expect(() => native.batch([1, 2], [1, 2])).toThrow(expect.objectContaining({ code: 'SEG_ERR_NATIVE' }));
+  });
+
   it.skipIf(nativeMissing !== null)(`writes every customer of a real snapshot (the CDNOW sample rescored) as the TypeScript writer does${skipped}`, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'segstream-native-rows-'));
     try {
