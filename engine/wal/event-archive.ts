@@ -79,8 +79,12 @@ function nullableUtf8Vector(values: readonly (string | null)[]): Vector {
   return makeVector(makeData({ type: new Utf8(), length: n, nullCount, nullBitmap, valueOffsets: offsets, data }));
 }
 
-/** The rows of `entries` as an Arrow table of record batches of at most ROWS_PER_BATCH rows. */
-function archiveTable(entries: readonly WalEntry[]): Table {
+/**
+ * The rows of `entries` as an Arrow table of record batches of at most ROWS_PER_BATCH rows. It
+ * yields to the event loop after each full batch: a server archives the log a job folded (millions
+ * of rows after a busy day) while it serves, and building it in one step held lookups for seconds.
+ */
+async function archiveTable(entries: readonly WalEntry[]): Promise<Table> {
   const batches: Table['batches'] = [];
   let seq: number[] = [];
   let ids: string[] = [];
@@ -118,7 +122,10 @@ function archiveTable(entries: readonly WalEntry[]): Table {
       margin.push(batch.margin ? batch.margin[i]! : Number.NaN);
       eventIds.push(batch.eventIds?.[i] ?? null);
       orderIds.push(orderText(batch.orderIds?.[i]));
-      if (seq.length === ROWS_PER_BATCH) flush();
+      if (seq.length === ROWS_PER_BATCH) {
+        flush();
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
     }
   }
   flush();
@@ -183,7 +190,7 @@ export class EventArchive {
     if (created !== undefined) await syncDir(dirname(this.dir));
     const file: ArchiveFile = { from, through, path: join(this.dir, archiveFileName(from, through)) };
     const rows = entries.filter((e) => e.seq >= from && e.seq <= through);
-    await replaceDurably(file.path, join(dirname(file.path), `.tmp-${basename(file.path)}`), tableToIPC(archiveTable(rows), 'file'));
+    await replaceDurably(file.path, join(dirname(file.path), `.tmp-${basename(file.path)}`), tableToIPC(await archiveTable(rows), 'file'));
     this.list.push(file);
     return file;
   }

@@ -84,6 +84,27 @@ describe('EventArchive', () => {
     for await (const { batch } of EventArchive.readFile(last)) expect(batch.orderIds).toBeUndefined();
   });
 
+  it('archives a fold of several record batches (yielding between them) and reads every row back in order', async () => {
+    const dir = await tempDir();
+    const archive = await EventArchive.open(dir, true);
+    const rows = 50_000;
+    const entries = Array.from({ length: 4 }, (_, s) => entry(s + 1, Array.from({ length: rows }, (_, i) => `C${s * rows + i}`)));
+    const file = await archive.add(4, entries);
+    const ids: string[] = [];
+    const seqs = new Set<number>();
+    for await (const { batch, seq } of EventArchive.readFile(file!)) {
+      for (let i = 0; i < batch.length; i++) {
+        ids.push(String(batch.ids[i]));
+        seqs.add(seq[i]!);
+      }
+    }
+    expect(ids.length).toBe(4 * rows);
+    expect(ids[0]).toBe('C0');
+    expect(ids[65_536]).toBe('C65536');
+    expect(ids.at(-1)).toBe(`C${4 * rows - 1}`);
+    expect([...seqs]).toEqual([1, 2, 3, 4]);
+  });
+
   it('archives a fold without rows (a job while no event came) and reads it back empty', async () => {
     const dir = join(await tempDir(), 'events');
     await (await EventArchive.open(dir)).add(3, []);
