@@ -4,10 +4,19 @@
  * calls one engine function and formats the result; errors are one line and a non-zero exit.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { Command, CommanderError } from 'commander';
-import { activeKernels } from '../engine/kernels/load-kernels.js';
-import { nativeParquetBinding } from '../engine/read/parquet-native.js';
-import { fail, isBrokenPipe } from './fail.js';
+import type { Command } from 'commander';
+import { execWithOneArena } from './malloc-arenas.js';
+
+// First of all, a rescore starts again in place under one malloc arena (cli/malloc-arenas.ts). The
+// other modules are imported after it: static imports would all be loaded before this line runs.
+execWithOneArena();
+
+const [{ Command: Program, CommanderError }, { activeKernels }, { nativeParquetBinding }, { fail, isBrokenPipe }] = await Promise.all([
+  import('commander'),
+  import('../engine/kernels/load-kernels.js'),
+  import('../engine/read/parquet-native.js'),
+  import('./fail.js'),
+]);
 
 type Register = (program: Command) => void;
 
@@ -34,7 +43,7 @@ const COMMANDS: ReadonlyArray<readonly [name: string, load: () => Promise<Regist
 const pkgUrl = [new URL('../../package.json', import.meta.url), new URL('../package.json', import.meta.url)].find((u) => existsSync(u))!;
 const pkg = JSON.parse(readFileSync(pkgUrl, 'utf8')) as { version: string };
 
-const program = new Command('segstream')
+const program = new Program('segstream')
   .description('High-throughput customer segmentation: RFM scores, segments, spend bands, tiers, lifecycle and CLV')
   .version(`segstream ${pkg.version} (kernels: ${activeKernels()}, parquet reader: ${nativeParquetBinding() === null ? 'parquet-wasm' : 'native'})`, '-V, --version')
   .showHelpAfterError()

@@ -32,6 +32,7 @@ export const SYSTEM_PACKAGES = [
   { name: 'librust-memchr-dev', why: 'byte search in the native CSV scanner (memchr 2.5)' },
   { name: 'librust-bytemuck-dev', why: 'safe casts between byte buffers and typed columns (bytemuck 1.12)' },
   { name: 'librust-ryu-dev', why: 'shortest round-trip digits of doubles in the native JSON row writer of lookups (ryu 1.0)' },
+  { name: 'librust-libc-dev', why: 'execve of the rescore\'s own image with glibc\'s malloc arena limit set (libc 0.2)' },
   { name: 'nats-server', why: 'the JetStream servers of cluster mode and its tests (scripts/nats-cluster.mjs; nats-server 2.9)' },
   { name: 'chromium', why: 'the browser the report and dashboard tests drive with playwright-core (test/browser)' },
 ];

@@ -152,6 +152,12 @@ export interface NativeBinding extends Partial<NativeCsvBinding>, Partial<Native
   jsonRowsIndex?(plan: JsonRowPlanHandle, slots: Int32Array, offsets: Int32Array, bytes: Uint8Array): void;
   /** `out[i]` = the snapshot row of the UTF-8 id `ids[starts[i], starts[i + 1])`, or -1. */
   jsonRowsFind?(plan: JsonRowPlanHandle, ids: Uint8Array, starts: Int32Array, out: Int32Array): void;
+  /**
+   * cli/malloc-arenas.ts: execve(2) of `path` with `argv` and `env`, each a block of NUL-terminated UTF-8 strings,
+   * the descriptors `keep` left open (absent from a build before it). Returns only when the exec failed: the errno
+   * (ENOSYS where not Linux with glibc).
+   */
+  processExec?(path: Uint8Array, argv: Uint8Array, env: Uint8Array, keep: Int32Array): number;
 }
 
 /** The file names `napi build --platform` gives the addon on this machine (glibc first, then musl). */

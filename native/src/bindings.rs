@@ -60,6 +60,7 @@ pub const EXPORTS: &[(&CStr, Handler)] = &[
     (c"jsonRowsWrite", crate::json_row::binding::json_rows_write),
     (c"jsonRowsIndex", crate::json_row::binding::json_rows_index),
     (c"jsonRowsFind", crate::json_row::binding::json_rows_find),
+    (c"processExec", crate::process::process_exec),
 ];
 
 fn binding_version(call: &Call) -> Result<RawValue> {

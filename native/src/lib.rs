@@ -14,6 +14,7 @@ mod model;
 mod napi;
 mod parquet;
 mod partial;
+mod process;
 mod thresholds;
 
 /// Node calls this once per environment (main thread and each worker thread); every environment
