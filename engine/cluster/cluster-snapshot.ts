@@ -12,7 +12,7 @@ import { encodeCustomers } from '../snapshot/customers-file.js';
 import type { Manifest } from '../snapshot/manifest.js';
 import { publishSnapshot } from '../snapshot/snapshot-publisher.js';
 import { NODES_BUCKET, NODE_TTL_MS } from './membership.js';
-import { bucketKeys, type NatsCluster, retryTimeouts } from './nats-connection.js';
+import { bucketKeys, type NatsCluster, readObject } from './nats-connection.js';
 import { type LivePointer, readLivePointer, readPointerManifest } from './rescore-cluster.js';
 import { openSnapshotStore, snapshotName } from './rescore-node.js';
 import { readAssignment, SHARD_BUCKET } from './shard-map.js';
@@ -86,7 +86,7 @@ export function partShard(name: string): number | null {
 export async function readSnapshotParts(cluster: NatsCluster, pointer: LivePointer, shards: ReadonlySet<number> | null): Promise<SnapshotParts> {
   const store = await openSnapshotStore(cluster);
   const blob = async (name: string, size?: number): Promise<Uint8Array> => {
-    const bytes = await retryTimeouts(() => store.getBlob(name));
+    const bytes = await readObject(store, name);
     if (bytes === null || (size !== undefined && bytes.byteLength !== size)) throw new InternalError(`cluster snapshot ${pointer.snapshot}: ${name} is missing from the snapshot bucket${size !== undefined ? ` or not ${size} bytes` : ''}`);
     return bytes;
   };

@@ -17,7 +17,7 @@ import type { ObjectStore } from '@nats-io/obj';
 import { InternalError, NotReadyError } from '../errors.js';
 import type { TxBatch } from '../parse/parse-batch.js';
 import type { CustomerKey } from '../parse/parse-values.js';
-import { type NatsCluster, replicasFor, retryTimeouts } from './nats-connection.js';
+import { type NatsCluster, readObject, replicasFor } from './nats-connection.js';
 import { shardOf } from './shard-map.js';
 
 /** The subject of a shard's events. */
@@ -234,7 +234,7 @@ export function openArchive(cluster: NatsCluster): Promise<ObjectStore> {
 
 /** An archive object's rows (each line one stream message's rows), as batches; `keep`: only the rows it takes. */
 export async function* archiveBatches(archive: ObjectStore, name: string, keep?: (ts: number) => boolean): AsyncIterable<TxBatch> {
-  const blob = await retryTimeouts(() => archive.getBlob(name));
+  const blob = await readObject(archive, name);
   if (blob === null) throw new InternalError(`the event archive has no ${name}: its rows were folded into a live snapshot and must stay`);
   let rows: RowMessage[] = [];
   for (const line of new TextDecoder().decode(blob).split('\n')) {

@@ -3,6 +3,7 @@
  * manager, and the KV buckets the cluster keeps its coordination in. Imported dynamically by the
  * cluster path only, so a single machine never loads the NATS client.
  */
+import { createHash } from 'node:crypto';
 import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { type KV, Kvm } from '@nats-io/kv';
 import { type ObjectStore, Objm } from '@nats-io/obj';
@@ -63,6 +64,42 @@ export async function dropKey(cluster: NatsCluster, bucket: string, key: string)
   await cluster.jsm.streams.purge(`KV_${bucket}`, { filter: `$KV.${bucket}.${key}` });
 }
 
+/** The manager and bucket name of every object store opened by {@link NatsCluster.objectStore}. */
+const stores = new WeakMap<ObjectStore, { jsm: JetStreamManager; bucket: string }>();
+
+/**
+ * An object's bytes (null when it is not there), read chunk by chunk with the stream's message
+ * get (`next_by_subj`), its digest checked. The object store client's get makes an ephemeral
+ * push consumer per object: under load a 2.9 server took longer than the 30 s request timeout to
+ * create one, again and again (the 10M-row three-node rescore's score tasks failed on all four
+ * deliveries with `timeout` in `ObjectStoreImpl.get`), and they were left on the servers by the
+ * hundred. A message get makes none.
+ */
+export async function readObject(store: ObjectStore, name: string): Promise<Uint8Array | null> {
+  const opened = stores.get(store);
+  if (!opened) throw new Error('readObject: the store was not opened by NatsCluster.objectStore');
+  const { jsm, bucket } = opened;
+  return retryTimeouts(async () => {
+    const info = await store.info(name);
+    if (info === null || info.deleted) return null;
+    const out = new Uint8Array(info.size);
+    const subject = `$O.${bucket}.C.${info.nuid}`;
+    let at = 0;
+    let seq = 0;
+    for (let i = 0; i < info.chunks; i++) {
+      // The server takes `next_by_subj` (2.9 on); the client's type lists only seq and last_by_subj.
+      const m = await jsm.streams.getMessage(`OBJ_${bucket}`, { seq: seq + 1, next_by_subj: subject } as unknown as { seq: number });
+      if (m === null || at + m.data.length > out.length) throw new Error(`object ${name} of ${bucket}: chunk ${i + 1} of ${info.chunks} is missing or too long`);
+      out.set(m.data, at);
+      at += m.data.length;
+      seq = m.seq;
+    }
+    const digest = `SHA-256=${createHash('sha256').update(out).digest('base64url')}`;
+    if (at !== out.length || digest.replace(/=+$/, '') !== info.digest.replace(/=+$/, '')) throw new Error(`object ${name} of ${bucket}: its chunks do not add up to its size and digest`);
+    return out;
+  });
+}
+
 /** Replicas a stream or bucket gets on a cluster of `servers` known servers (a lone test server takes 1). */
 export function replicasFor(nc: NatsConnection): number {
   const known = nc.info?.connect_urls?.length ?? 1;
@@ -109,8 +146,10 @@ export async function connectCluster(config: ClusterConfig, timeoutMs: number = 
       }
       return kv;
     },
-    objectStore(name) {
-      return objm.create(name, { replicas: replicasFor(nc), storage: 'file' });
+    async objectStore(name) {
+      const store = await objm.create(name, { replicas: replicasFor(nc), storage: 'file' });
+      stores.set(store, { jsm, bucket: name });
+      return store;
     },
     async close() {
       await nc.drain().catch(() => nc.close());

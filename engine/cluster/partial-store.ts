@@ -12,7 +12,7 @@ import type { ObjectStore } from '@nats-io/obj';
 import { AGGREGATE_FIELDS, type AggregateField } from '../aggregate/customer-table.js';
 import type { PartitionPack } from '../aggregate/partial-pack.js';
 import type { TablePart } from '../pool/table-pack.js';
-import { type NatsCluster, retryTimeouts } from './nats-connection.js';
+import { type NatsCluster, readObject, retryTimeouts } from './nats-connection.js';
 
 /** The object store bucket of every job's partial states. */
 export const PARTIAL_BUCKET = 'segstream-partials';
@@ -135,7 +135,7 @@ export function putObject(store: ObjectStore, name: string, bytes: Uint8Array): 
 
 /** Reads an object that must be there (a task's input the coordinator saw written). */
 export async function getRequired(store: ObjectStore, name: string): Promise<Uint8Array> {
-  const blob = await retryTimeouts(() => store.getBlob(name));
+  const blob = await readObject(store, name);
   if (blob === null) throw new Error(`cluster rescore: partial state ${name} is missing from ${PARTIAL_BUCKET}`);
   return blob;
 }

@@ -32,7 +32,7 @@ import { newSnapshotId } from '../snapshot/snapshot-store.js';
 import { baseSums, scoreAcrossCluster } from './cluster-tail.js';
 import { aggregateCluster } from './distributed-aggregate.js';
 import { archiveName, eventStream, foldRanges, openArchive, type ShardFold } from './event-stream.js';
-import { type NatsCluster, retryTimeouts } from './nats-connection.js';
+import { type NatsCluster, readObject, retryTimeouts } from './nats-connection.js';
 import { dropJob, openPartialStore, putObject } from './partial-store.js';
 import { type NodeLog, openSnapshotStore, type PartRecord, SNAPSHOT_BUCKET, type ShareRecord, snapshotName, startRescoreNode } from './rescore-node.js';
 import { SKETCH_POINTS } from './shard-stats.js';
@@ -98,7 +98,7 @@ export async function readLivePointer(cluster: NatsCluster): Promise<LivePointer
 
 /** The manifest of a pointer's snapshot (null when it is not stored). */
 export async function readPointerManifest(store: ObjectStore, pointer: LivePointer): Promise<Manifest | null> {
-  const bytes = await store.getBlob(snapshotName.manifest(pointer.job));
+  const bytes = await readObject(store, snapshotName.manifest(pointer.job));
   return bytes ? (JSON.parse(new TextDecoder().decode(bytes)) as Manifest) : null;
 }
 

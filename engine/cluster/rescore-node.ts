@@ -33,7 +33,7 @@ import { combineParts, toTablePart } from '../pool/table-pack.js';
 import { type ShareResult, sinkShare } from '../pool/worker-tasks.js';
 import type { TxBatch } from '../parse/parse-batch.js';
 import type { ReadOptions } from '../read/raw-batch.js';
-import { dropKey, type NatsCluster, retryTimeouts } from './nats-connection.js';
+import { dropKey, type NatsCluster, readObject, retryTimeouts } from './nats-connection.js';
 import { decodePack, decodePart, encodePack, encodePart, getRequired, openPartialStore, partialName, putObject } from './partial-store.js';
 import { type BaseThresholds, type Brackets, encodeSelect, encodeShardStats, type HeldShard, holdShard, type ScoreParams, type ShardSums, scoreShard, type TailParams } from './shard-score.js';
 import { ensureTaskQueue, jobBucket, jobKey, ownedConsumer, taskConsumer, WORKER_BEAT_MS, WORKER_TTL_MS, WORKERS_BUCKET, whileWorking } from './task-queue.js';
@@ -339,7 +339,7 @@ async function runSelectTask(task: SelectTaskMsg, node: string, delivery: number
 async function runScoreTask(task: ScoreTaskMsg, node: string, delivery: number, store: ObjectStore, snapshots: ObjectStore, kv: KV, held: Map<string, HeldShard>): Promise<void> {
   const sb = task.config.spend_bands;
   const shard = await heldShard(task.job, task.shard, task.asOfMs, sb.edges ? null : sb.by, store, held);
-  const previousBytes = task.previousJob === null ? null : await retryTimeouts(() => snapshots.getBlob(snapshotName.customers(task.previousJob!, task.shard)));
+  const previousBytes = task.previousJob === null ? null : await readObject(snapshots, snapshotName.customers(task.previousJob!, task.shard));
   const { bytes, sums } = scoreShard(shard, { config: task.config, thresholds: task.thresholds, fitted: task.fitted, engine: task.engine }, previousBytes ? decodeCustomers(previousBytes) : null);
   const info = await putObject(snapshots, snapshotName.customers(task.job, task.shard), bytes);
   const record: ScoredRecord = { ...sums, object: { name: info.name, size: info.size, digest: info.digest }, node, delivery };
