@@ -123,11 +123,6 @@ export interface NativeBinding extends Partial<NativeCsvBinding>, Partial<Native
     x: Float64Array, tx: Float64Array, T: Float64Array, groupOf: Int32Array, dayBits: number,
     outX: Float64Array, outTx: Float64Array, outT: Float64Array, outWeight: Float64Array,
   ): number;
-  /** engine/model/model-kernels.ts `predictPairs` (absent from a build before it): per (x, T) pair, expected and discounted purchases if alive. */
-  bgnbdPredictPairs?(
-    params: Float64Array, xValues: Float64Array, xIndex: Int32Array, T: Float64Array, purchaseHorizon: number,
-    ends: Float64Array, discounts: Float64Array, threads: number, outExpected: Float64Array, outDiscounted: Float64Array,
-  ): void;
   /** engine/model/model-kernels.ts `predictCustomers` (absent from a build before it); `models`: 1 BG/NBD, 2 Gamma-Gamma fitted. */
   bgnbdPredictCustomers?(
     groupOf: Int32Array, perGroup: Float64Array, x: Float64Array, meanRepeatValue: Float64Array, gg: Float64Array, models: number, threads: number,

@@ -13,7 +13,7 @@
  *   total:  ((0 + s0) + s1) + s2                       (always this order)
  */
 import { type GammaGammaData, type GammaGammaParams, gammaGammaRangeSums } from './gamma-gamma-likelihood.js';
-import { type BgNbdParams, bgnbdRangeSums } from './bgnbd-likelihood.js';
+import { bgnbdRangeSums } from './bgnbd-likelihood.js';
 import type { PackedGrouper, RfmGroups } from './rfm-groups.js';
 import { loadBinding, type NativeBinding } from '../kernels/native-binding.js';
 import { mapNativeError } from '../kernels/native-errors.js';
@@ -31,8 +31,6 @@ export interface ModelKernels {
   gammaGammaSums(params: Float64Array, data: GammaGammaData, table: Float64Array, withGrad: boolean, out: Float64Array): void;
   /** rfm-groups.ts's radix grouping, where it runs faster than the TypeScript sort; absent: that sort. */
   readonly groupPacked?: PackedGrouper;
-  /** fit-models.ts's predictions per distinct (x, T) pair, where they run faster; absent: its TypeScript loop. */
-  readonly predictPairs?: PairPredictor;
   /** fit-models.ts's loop over customers after the groups' predictions, where it runs faster; absent: that loop. */
   readonly predictCustomers?: CustomerPredictor;
 }
@@ -54,16 +52,6 @@ export interface PredictionColumns {
 export type CustomerPredictor = (
   groupOf: Int32Array, perGroup: Float64Array, x: Float64Array, meanRepeatValue: Float64Array,
   gg: GammaGammaParams, bgOk: boolean, ggOk: boolean, columns: PredictionColumns,
-) => void;
-
-/**
- * For each pair j (x = `xValues[xIndex[j]]`, age `T[j]`): `expected[j]` = bgnbd.ts
- * `bgnbdExpectedIfAlive` over `purchaseHorizon`, and `discounted[j]` = clv.ts
- * `discountedPurchasesIfAlive` over `schedule` (left as it is without one).
- */
-export type PairPredictor = (
-  params: BgNbdParams, xValues: Float64Array, xIndex: Int32Array, T: Float64Array, purchaseHorizon: number,
-  schedule: { ends: Float64Array; discounts: Float64Array } | null, expected: Float64Array, discounted: Float64Array,
 ) => void;
 
 /** Sums `width` values per shard with `range` and adds the shards up in order into `out`. */
@@ -92,7 +80,7 @@ export const jsModelKernels: ModelKernels = {
  * base repays: native/src/model/shards.rs); null when the addon was built without them.
  */
 export function nativeModelKernels(binding: NativeBinding, threads = 0): ModelKernels | null {
-  const { bgnbdSums, gammaGammaSums, groupRfm, bgnbdPredictPairs, bgnbdPredictCustomers } = binding;
+  const { bgnbdSums, gammaGammaSums, groupRfm, bgnbdPredictCustomers } = binding;
   if (bgnbdSums === undefined || gammaGammaSums === undefined) return null;
   return {
     name: 'native',
@@ -104,18 +92,6 @@ export function nativeModelKernels(binding: NativeBinding, threads = 0): ModelKe
               count = groupRfm(x, tx, T, groupOf, dayBits, out.x, out.tx, out.T, out.weight);
             });
             return count;
-          },
-        }
-      : {}),
-    ...(bgnbdPredictPairs !== undefined
-      ? {
-          predictPairs: (params: BgNbdParams, xValues: Float64Array, xIndex: Int32Array, T: Float64Array, purchaseHorizon: number, schedule: Parameters<PairPredictor>[5], expected: Float64Array, discounted: Float64Array) => {
-            // No schedule: no steps, and `discounted` stays as it is (the addon writes 0 for an empty schedule).
-            const ends = schedule?.ends ?? new Float64Array(0);
-            const discounts = schedule?.discounts ?? new Float64Array(0);
-            const out = schedule === null ? new Float64Array(discounted.length) : discounted;
-            const p = Float64Array.of(params.r, params.alpha, params.a, params.b);
-            guard('bgnbdPredictPairs', () => bgnbdPredictPairs(p, xValues, xIndex, T, purchaseHorizon, ends, discounts, threads, expected, out));
           },
         }
       : {}),

@@ -43,7 +43,6 @@ pub const EXPORTS: &[(&CStr, Handler)] = &[
     (c"bgnbdSums", crate::model::bgnbd_sums),
     (c"gammaGammaSums", crate::model::gamma_gamma_sums),
     (c"groupRfm", crate::model::group_rfm),
-    (c"bgnbdPredictPairs", crate::model::bgnbd_predict_pairs),
     (c"bgnbdPredictCustomers", crate::model::bgnbd_predict_customers),
     (c"csvScannerCreate", csv::binding::csv_scanner_create),
     (c"csvScannerPush", csv::binding::csv_scanner_push),

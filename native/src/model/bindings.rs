@@ -1,7 +1,7 @@
 //! The model kernels' exports; their JS signatures are in engine/kernels/native-binding.ts.
 
 use super::group::group_packed;
-use super::predict::{predict_customers, predict_pairs, BgNbd, GammaGamma, Horizons};
+use super::predict::{predict_customers, GammaGamma};
 use super::shards::sharded;
 use super::{bgnbd_range, gamma_gamma_range, BgNbdRows, GammaGammaRows, BGNBD_WIDTH, GAMMA_GAMMA_WIDTH};
 use crate::napi::{span, Call, KernelError, RawValue, Result};
@@ -97,29 +97,6 @@ pub fn group_rfm(call: &Call) -> Result<RawValue> {
     crate::napi::ensure_disjoint(&[span("groupOf", group_of), span("outX", out_x), span("outTx", out_tx), span("outT", out_t), span("outWeight", out_w)], &[span("x", x), span("tx", tx), span("T", t)])?;
     let count = group_packed(x, tx, t, group_of, day_bits, [out_x, out_tx, out_t, out_w]);
     call.int32(count as i32)
-}
-
-/// `(params [r, α, a, b], xValues, xIndex, T, purchaseHorizon, ends, discounts, threads, outExpected, outDiscounted)`:
-/// per (x, T) pair, the expected purchases of a customer alive at T over the horizon and over the
-/// CLV schedule, discounted (model/predict.rs `predict_pairs`; no steps: discounted 0).
-pub fn bgnbd_predict_pairs(call: &Call) -> Result<RawValue> {
-    let params = call.array::<f64>(0)?;
-    let (x_values, x_index, t) = (call.array::<f64>(1)?, call.array::<i32>(2)?, call.array::<f64>(3)?);
-    let purchase = call.number(4)?;
-    let (ends, discounts) = (call.array::<f64>(5)?, call.array::<f64>(6)?);
-    let threads = call.index(7, 1 << 16)?;
-    let (expected, discounted) = (call.array::<f64>(8)?, call.array::<f64>(9)?);
-    let [r, alpha, a, b]: [f64; 4] = params.get(..4).and_then(|s| s.try_into().ok()).ok_or_else(|| KernelError::Argument("params must hold r, alpha, a, b".into()))?;
-    check_lengths(t.len(), &[("xIndex", x_index.len()), ("outExpected", expected.len()), ("outDiscounted", discounted.len())])?;
-    check_lengths(ends.len(), &[("discounts", discounts.len())])?;
-    check_rows(x_index, x_values.len(), 1)?;
-    crate::napi::ensure_disjoint(
-        &[span("outExpected", expected), span("outDiscounted", discounted)],
-        &[span("params", params), span("xValues", x_values), span("xIndex", x_index), span("T", t), span("ends", ends), span("discounts", discounts)],
-    )?;
-    let horizons = Horizons { purchase, schedule: Some((ends, discounts)) };
-    predict_pairs(BgNbd { r, alpha, a, b }, x_values, x_index, t, &horizons, threads, expected, discounted);
-    call.undefined()
 }
 
 /// `(groupOf, perGroup, x, meanRepeatValue, gg [p, q, v], models (1: BG/NBD, 2: Gamma-Gamma), threads,

@@ -3,15 +3,15 @@
 //! operation, summed in fixed shards across threads. Every shard is summed from zero and the
 //! shard sums are added in shard order (engine/model/model-kernels.ts), so the result is the same
 //! for any number of threads. The special functions (log-gamma, digamma) stay in TypeScript:
-//! they run once per distinct x and arrive here as a table. predict.rs: the predictions per
-//! distinct (x, T) pair after the fit.
+//! they run once per distinct x and arrive here as a table. predict.rs: the per-customer
+//! prediction columns after the fit.
 
 mod bindings;
 mod group;
 mod predict;
 mod shards;
 
-pub use bindings::{bgnbd_predict_customers, bgnbd_predict_pairs, bgnbd_sums, gamma_gamma_sums, group_rfm};
+pub use bindings::{bgnbd_predict_customers, bgnbd_sums, gamma_gamma_sums, group_rfm};
 
 /// Entries per distinct x in the BG/NBD table (bgnbd-likelihood.ts `BGNBD_TABLE_WIDTH`).
 pub const BGNBD_WIDTH: usize = 5;
