@@ -10,6 +10,7 @@ import { readdir, } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EventRow, type Served, baseCsv, counted, killAll, lookup, postEvents, runJob, serve, rescoredInput, tempDirs } from './events-harness.js';
+import { mulberry32 as random } from '../helpers/random.js';
 
 const SEED = Number(process.env['SEGSTREAM_SEED'] ?? 20261202);
 const KILLS = 12;
@@ -31,17 +32,6 @@ afterAll(async () => {
   await dirs.cleanup();
 });
 
-/** mulberry32: a small seeded generator, so a failing run can be repeated. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Batch `b` of writer `w`: the same rows and event_ids every time it is sent. */
 function batch(w: number, b: number): EventRow[] {

@@ -8,6 +8,7 @@ import { parseIsoTimestamp } from '../../../engine/parse/parse-timestamp.js';
 import { RejectLog } from '../../../engine/parse/reject-log.js';
 import type { Manifest } from '../../../engine/snapshot/manifest.js';
 import { eventDialect } from '../../../server/event-dialect.js';
+import { mulberry32 as rng } from '../../helpers/random.js';
 
 const CONFIG = parseConfig({});
 
@@ -45,16 +46,6 @@ function expectSame(text: string): void {
   for (let i = 0; i < want.batch.length; i++) expect(Object.is(scanned!.batch.ids[i], want.batch.ids[i]), `id ${i} ${text}`).toBe(true);
 }
 
-// A small deterministic generator (mulberry32), so a failure names its seed.
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const NUMBER_TEXTS = ['0', '-0', '42', '-7', '59.9', '0.1', '0.2', '10.37', '123456789012345', '1234567890123456789', '9007199254740993', '0.30000000000000004', '1e3', '2.5E-3', '-1.25e+2', '1e400', '0.0000001', '3.14159265358979323846', '12.3400', '100000000000000000000000'];
 const STRING_TEXTS = ['"C42"', '"2026-07-01T10:00:00Z"', '""', '"ünïcode €"', '"tab\\there"', '"quote \\" and \\\\"', '"\\u0041\\u00e9"', '"😀"', '"NA"', '"  42 "'];

@@ -5,17 +5,7 @@ import { fitModels } from '../../../engine/model/fit-models.js';
 import { gammaGammaExpectedAov, type GammaGammaParams } from '../../../engine/model/gamma-gamma.js';
 import { groupRfm, indexPairs, indexValues } from '../../../engine/model/rfm-groups.js';
 import { Hyp2f1Fixed, hyp2f1 } from '../../../engine/model/special-functions.js';
-
-/** Small deterministic PRNG (mulberry32) so the random base is the same on every run. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t ^= t + Math.imul(t ^ (t >>> 7), 61 | t);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
+import { mulberry32 as rng } from '../../helpers/random.js';
 
 /** A base of `n` customers drawn roughly like daily BG/NBD data over two years, with duplicates. */
 function randomBase(n: number, seed: number) {

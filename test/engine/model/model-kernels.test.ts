@@ -9,17 +9,7 @@ import { jsModelKernels, type ModelKernels, nativeModelKernels, SHARD_ROWS } fro
 import { groupRfm, sampleGroups } from '../../../engine/model/rfm-groups.js';
 import { warmStartOf } from '../../../engine/rescore/fit-predictions.js';
 import { loadCdnowTransactions } from './cdnow.js';
-
-/** mulberry32: the same base on every run. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t ^= t + Math.imul(t ^ (t >>> 7), 61 | t);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
+import { mulberry32 as rng } from '../../helpers/random.js';
 
 /**
  * Daily BG/NBD-like customers over three years (so x, t_x and T need more than 32 bits packed),

@@ -2,17 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadBinding } from '../../../engine/kernels/native-binding.js';
 import { fitModels, predictCustomers } from '../../../engine/model/fit-models.js';
 import { type CustomerPredictor, jsModelKernels, nativeModelKernels, type PredictionColumns } from '../../../engine/model/model-kernels.js';
-
-/** Small deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t ^= t + Math.imul(t ^ (t >>> 7), 61 | t);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
+import { mulberry32 as rng } from '../../helpers/random.js';
 
 const loaded = loadBinding();
 const binding = 'binding' in loaded ? loaded.binding : null;
