@@ -12,7 +12,7 @@
  * stdin/stdout is loaded: bytes of `--input -` not read yet stay in the pipe for the new image,
  * and no stdio descriptor has been made non-blocking.
  */
-import { loadBinding } from '../engine/kernels/native-binding.js';
+import { nativeBinding } from '../engine/kernels/native-binding.js';
 
 /** The tunable the new image starts with. */
 export const ARENA_TUNABLE = 'glibc.malloc.arena_max=1';
@@ -80,8 +80,8 @@ function cStrings(strings: readonly string[]): Uint8Array {
 export function execWithOneArena(start: ProcessStart = process): void {
   const plan = arenaExecPlan(start);
   if (plan === null) return;
-  const loaded = loadBinding();
-  if (!('binding' in loaded) || loaded.binding.processExec === undefined) return;
-  const errno = loaded.binding.processExec(cStrings([plan.path]), cStrings(plan.argv), cStrings(plan.env), Int32Array.from(plan.keep));
+  const b = nativeBinding();
+  if (b?.processExec === undefined) return;
+  const errno = b.processExec(cStrings([plan.path]), cStrings(plan.argv), cStrings(plan.env), Int32Array.from(plan.keep));
   if (start.env['SEGSTREAM_DEBUG']) process.stderr.write(`segstream: exec with ${ARENA_TUNABLE} failed (errno ${errno}); default malloc arenas\n`);
 }

@@ -5,3 +5,4 @@ export * from './kernels.js';
 export * from './load-kernels.js';
 export * from './native-binding.js';
 export * from './native-errors.js';
+export * from './native-twin.js';

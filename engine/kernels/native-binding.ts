@@ -187,3 +187,17 @@ export function loadBinding(): { binding: NativeBinding } | { reason: string } {
   if (version !== BINDING_VERSION) return { reason: `${path} is a stale build (binding ${version}, want ${BINDING_VERSION}; run npm run build:native)` };
   return { binding };
 }
+
+let shared: NativeBinding | null | undefined;
+
+/**
+ * The addon, or null where loadBinding finds none: looked up once per thread for every part that
+ * uses an optional export (twins, readers, scanners); load-kernels.ts is the one that says why not.
+ */
+export function nativeBinding(): NativeBinding | null {
+  if (shared === undefined) {
+    const loaded = loadBinding();
+    shared = 'binding' in loaded ? loaded.binding : null;
+  }
+  return shared;
+}

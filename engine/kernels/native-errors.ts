@@ -21,3 +21,12 @@ export function mapNativeError(err: unknown, kernel: string): SegError {
   const detail = err instanceof Error ? err.message : String(err);
   return new NativeError(`native kernel ${kernel}: ${reason}: ${detail}`, { cause: err });
 }
+
+/** Runs an addon call; whatever it throws becomes a coded error by {@link mapNativeError}. */
+export function guardNative<R>(kernel: string, run: () => R): R {
+  try {
+    return run();
+  } catch (err) {
+    throw mapNativeError(err, kernel);
+  }
+}

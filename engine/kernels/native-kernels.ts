@@ -5,39 +5,31 @@
 import type { CustomerKey } from '../parse/parse-values.js';
 import type { IdColumn, IdInterner, Kernels } from './kernels.js';
 import type { InternerHandle, NativeBinding } from './native-binding.js';
-import { mapNativeError } from './native-errors.js';
+import { guardNative } from './native-errors.js';
 import { sinkKernels } from './native-sink.js';
-
-function guard<R>(kernel: string, run: () => R): R {
-  try {
-    return run();
-  } catch (err) {
-    throw mapNativeError(err, kernel);
-  }
-}
 
 /** An IdInterner whose table lives in the addon (freed when this object is collected). */
 class NativeIdInterner implements IdInterner {
   private readonly handle: InternerHandle;
 
   constructor(private readonly b: NativeBinding) {
-    this.handle = guard('internerCreate', () => b.internerCreate());
+    this.handle = guardNative('internerCreate', () => b.internerCreate());
   }
 
   get size(): number {
-    return guard('internerSize', () => this.b.internerSize(this.handle));
+    return guardNative('internerSize', () => this.b.internerSize(this.handle));
   }
 
   internIds(ids: IdColumn, out: Int32Array): void {
-    guard('internIds', () => this.b.internerInternIds(this.handle, ids, out));
+    guardNative('internIds', () => this.b.internerInternIds(this.handle, ids, out));
   }
 
   internUtf8(bytes: Uint8Array, offsets: Int32Array, out: Int32Array): void {
-    guard('internUtf8', () => this.b.internerInternUtf8(this.handle, bytes, offsets, out));
+    guardNative('internUtf8', () => this.b.internerInternUtf8(this.handle, bytes, offsets, out));
   }
 
   internDict(bytes: Uint8Array, offsets: Int32Array, indices: Int32Array, mapping: Int32Array, out: Int32Array): void {
-    guard('internDict', () => this.b.internerInternDict(this.handle, bytes, offsets, indices, mapping, out));
+    guardNative('internDict', () => this.b.internerInternDict(this.handle, bytes, offsets, indices, mapping, out));
   }
 
   /** Parsed keys go over as one Utf8 column (a number as its decimal text, which the addon reads back as that integer). */
@@ -49,7 +41,7 @@ class NativeIdInterner implements IdInterner {
   keys(from = 0, to = this.size): CustomerKey[] {
     const size = this.size;
     const lo = Math.min(Math.max(0, from), size);
-    return guard('internerKeys', () => this.b.internerKeys(this.handle, lo, Math.min(Math.max(lo, to), size)));
+    return guardNative('internerKeys', () => this.b.internerKeys(this.handle, lo, Math.min(Math.max(lo, to), size)));
   }
 }
 
@@ -81,7 +73,7 @@ export function nativeKernels(b: NativeBinding): Kernels {
     createInterner: () => new NativeIdInterner(b),
     sinks: sinkKernels(b),
     quantileThresholds: (values: Float64Array, k: number) =>
-      guard('quantileThresholds', () => {
+      guardNative('quantileThresholds', () => {
         const out = new Float64Array(values.length === 0 ? 0 : k - 1);
         if (values.length > 0) b.quantileThresholds(values, k, out);
         return out;

@@ -14,15 +14,7 @@ import { dayOf } from '../parse/parse-timestamp.js';
 import type { CustomerKey } from '../parse/parse-values.js';
 import type { IdColumn, IdInterner } from './id-interner.js';
 import type { NativeBinding, SinkHandle } from './native-binding.js';
-import { mapNativeError } from './native-errors.js';
-
-function guard<R>(kernel: string, run: () => R): R {
-  try {
-    return run();
-  } catch (err) {
-    throw mapNativeError(err, kernel);
-  }
-}
+import { guardNative } from './native-errors.js';
 
 const encoder = new TextEncoder();
 
@@ -35,23 +27,23 @@ export class NativeSink implements IdInterner {
   rows = 0;
 
   constructor(private readonly b: NativeBinding) {
-    this.handle = guard('sinkCreate', () => b.sinkCreate());
+    this.handle = guardNative('sinkCreate', () => b.sinkCreate());
   }
 
   get size(): number {
-    return guard('sinkSize', () => this.b.sinkSize(this.handle));
+    return guardNative('sinkSize', () => this.b.sinkSize(this.handle));
   }
 
   internIds(ids: IdColumn, out: Int32Array): void {
-    guard('sinkInternIds', () => this.b.sinkInternIds(this.handle, ids, out));
+    guardNative('sinkInternIds', () => this.b.sinkInternIds(this.handle, ids, out));
   }
 
   internUtf8(bytes: Uint8Array, offsets: Int32Array, out: Int32Array): void {
-    guard('sinkInternUtf8', () => this.b.sinkInternUtf8(this.handle, bytes, offsets, out));
+    guardNative('sinkInternUtf8', () => this.b.sinkInternUtf8(this.handle, bytes, offsets, out));
   }
 
   internDict(bytes: Uint8Array, offsets: Int32Array, indices: Int32Array, mapping: Int32Array, out: Int32Array): void {
-    guard('sinkInternDict', () => this.b.sinkInternDict(this.handle, bytes, offsets, indices, mapping, out));
+    guardNative('sinkInternDict', () => this.b.sinkInternDict(this.handle, bytes, offsets, indices, mapping, out));
   }
 
   /** Parsed keys go over as one Utf8 column (a number as its decimal text, which the addon reads back as that integer). */
@@ -63,7 +55,7 @@ export class NativeSink implements IdInterner {
   keys(from = 0, to = this.size): CustomerKey[] {
     const size = this.size;
     const lo = Math.min(Math.max(0, from), size);
-    return guard('sinkKeys', () => this.b.sinkKeys(this.handle, lo, Math.min(Math.max(lo, to), size)));
+    return guardNative('sinkKeys', () => this.b.sinkKeys(this.handle, lo, Math.min(Math.max(lo, to), size)));
   }
 
   /**
@@ -73,7 +65,7 @@ export class NativeSink implements IdInterner {
   append(cust: Int32Array, ts: Float64Array, amount: Float64Array, margin: Float64Array | null, n: number, orderIds: readonly CustomerKey[] | null): void {
     const io = this.io;
     if (orderIds === null) {
-      guard('sinkAppend', () => this.b.sinkAppend(this.handle, cust, ts, amount, margin, n, null, null, null, null, io));
+      guardNative('sinkAppend', () => this.b.sinkAppend(this.handle, cust, ts, amount, margin, n, null, null, null, null, io));
     } else {
       const kind = new Uint8Array(n);
       const num = new Float64Array(n);
@@ -85,7 +77,7 @@ export class NativeSink implements IdInterner {
         } else if (o.charCodeAt(0) !== 0) kind[i] = 2;
       }
       const { bytes, offsets } = utf8Of(orderIds, n, (i) => kind[i] === 2);
-      guard('sinkAppend', () => this.b.sinkAppend(this.handle, cust, ts, amount, margin, n, kind, num, bytes, offsets, io));
+      guardNative('sinkAppend', () => this.b.sinkAppend(this.handle, cust, ts, amount, margin, n, kind, num, bytes, offsets, io));
     }
     this.maxTs = io[0]!;
     this.rows = io[1]!;
@@ -103,7 +95,7 @@ export class NativeSink implements IdInterner {
    */
   judge(ts: BigInt64Array | Int32Array, scale: number, amount: Float64Array, margin: Float64Array | null, asOfMs: number, tsOut: Float64Array, out: Int32Array, invalid: Uint8Array): void {
     const judgeRows = this.b.judgeRows!;
-    guard('judgeRows', () => judgeRows.call(this.b, ts, scale, amount, margin, asOfMs, tsOut, out, invalid));
+    guardNative('judgeRows', () => judgeRows.call(this.b, ts, scale, amount, margin, asOfMs, tsOut, out, invalid));
   }
 
   /**
@@ -113,18 +105,18 @@ export class NativeSink implements IdInterner {
    */
   reserve(rows: number): void {
     const reserve = this.b.sinkReserve;
-    if (reserve !== undefined && rows > 0) guard('sinkReserve', () => reserve.call(this.b, this.handle, rows));
+    if (reserve !== undefined && rows > 0) guardNative('sinkReserve', () => reserve.call(this.b, this.handle, rows));
   }
 
   /** Every customer finalized at `asOfMs` with the revenue windows `windows` (days); the sink is empty afterwards. */
   finalize(asOfMs: number, windows: readonly number[], hasMargin: boolean): CustomerTable {
-    const out = guard('sinkFinalize', () => this.b.sinkFinalize(this.handle, dayOf(asOfMs), Float64Array.from(windows)));
+    const out = guardNative('sinkFinalize', () => this.b.sinkFinalize(this.handle, dayOf(asOfMs), Float64Array.from(windows)));
     return tableOf(out, windows, asOfMs, hasMargin);
   }
 
   /** The whole state as a SinkPack, for the TypeScript merge (partial-pack.ts); the sink is spent. */
   pack(): SinkPack {
-    const out = guard('sinkPack', () => this.b.sinkPack(this.handle));
+    const out = guardNative('sinkPack', () => this.b.sinkPack(this.handle));
     const f64 = (i: number) => new Float64Array(out[i] as ArrayBuffer);
     const i32 = (i: number) => new Int32Array(out[i] as ArrayBuffer);
     return {
@@ -154,7 +146,7 @@ export class NativeSink implements IdInterner {
    * (`freeSinks`), also when the stage fails.
    */
   publish(): number {
-    return guard('sinkPublish', () => this.b.sinkPublish(this.handle));
+    return guardNative('sinkPublish', () => this.b.sinkPublish(this.handle));
   }
 }
 
@@ -207,12 +199,12 @@ export function sinkKernels(b: NativeBinding): SinkKernels {
   return Object.freeze({
     create: () => new NativeSink(b),
     combine: (ids: readonly number[], shares: readonly number[], p: number, partitions: number, asOfDay: number, windows: readonly number[]) =>
-      guard('sinkCombine', () => b.sinkCombine(Float64Array.from(ids), Float64Array.from(shares), p, partitions, asOfDay, Float64Array.from(windows))),
+      guardNative('sinkCombine', () => b.sinkCombine(Float64Array.from(ids), Float64Array.from(shares), p, partitions, asOfDay, Float64Array.from(windows))),
     gather: (parts: readonly number[], windows: readonly number[], asOfMs: number, hasMargin: boolean) =>
-      tableOf(guard('partsGather', () => b.partsGather(Float64Array.from(parts))), windows, asOfMs, hasMargin),
+      tableOf(guardNative('partsGather', () => b.partsGather(Float64Array.from(parts))), windows, asOfMs, hasMargin),
     free: (sinks: readonly number[], parts: readonly number[] = []) => {
-      for (const id of sinks) guard('sinkFree', () => b.sinkFree(id));
-      for (const id of parts) guard('partsFree', () => b.partsFree(id));
+      for (const id of sinks) guardNative('sinkFree', () => b.sinkFree(id));
+      for (const id of parts) guardNative('partsFree', () => b.partsFree(id));
     },
   });
 }

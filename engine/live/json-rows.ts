@@ -26,7 +26,7 @@
  * other goes through Number() of its text. A timestamp in the canonical form
  * `YYYY-MM-DDTHH:MM:SS[.fff]Z` is read from its bytes; any other text goes to parseIsoTimestamp.
  */
-import { loadBinding, type NativeBinding } from '../kernels/native-binding.js';
+import { type NativeBinding, nativeBinding } from '../kernels/native-binding.js';
 import type { TxBatch } from '../parse/parse-batch.js';
 import { MS_PER_DAY, daysFromCivil, parseIsoTimestamp } from '../parse/parse-timestamp.js';
 import { type CustomerKey, type KeyResult, customerKeyFromText, customerKeyFromValue, numberFromValue } from '../parse/parse-values.js';
@@ -382,8 +382,7 @@ let nativeScan: NativeBinding['jsonRowsScan'] | null | undefined;
 /** The addon's JSON rows scanner, or null without the addon, in a build before it, or under SEGSTREAM_JSON_SCANNER=js (looked up once). */
 export function nativeJsonScanner(): NativeBinding['jsonRowsScan'] | null {
   if (nativeScan === undefined) {
-    const loaded = process.env['SEGSTREAM_JSON_SCANNER'] === 'js' ? null : loadBinding();
-    const b = loaded !== null && 'binding' in loaded ? loaded.binding : null;
+    const b = process.env['SEGSTREAM_JSON_SCANNER'] === 'js' ? null : nativeBinding();
     nativeScan = b !== null && typeof b.jsonRowsScan === 'function' ? b.jsonRowsScan.bind(b) : null;
   }
   return nativeScan;

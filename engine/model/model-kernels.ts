@@ -15,8 +15,8 @@
 import { type GammaGammaData, type GammaGammaParams, gammaGammaRangeSums } from './gamma-gamma-likelihood.js';
 import { bgnbdRangeSums } from './bgnbd-likelihood.js';
 import type { PackedGrouper, RfmGroups } from './rfm-groups.js';
-import { loadBinding, type NativeBinding } from '../kernels/native-binding.js';
-import { mapNativeError } from '../kernels/native-errors.js';
+import { type NativeBinding, nativeBinding } from '../kernels/native-binding.js';
+import { guardNative } from '../kernels/native-errors.js';
 
 /** Rows (groups or customers) per shard: big enough that a shard outweighs its scheduling. */
 export const SHARD_ROWS = 8192;
@@ -86,13 +86,8 @@ export function nativeModelKernels(binding: NativeBinding, threads = 0): ModelKe
     name: 'native',
     ...(groupRfm !== undefined
       ? {
-          groupPacked: (x: Float64Array, tx: Float64Array, T: Float64Array, groupOf: Int32Array, dayBits: number, out: Parameters<PackedGrouper>[5]) => {
-            let count = 0;
-            guard('groupRfm', () => {
-              count = groupRfm(x, tx, T, groupOf, dayBits, out.x, out.tx, out.T, out.weight);
-            });
-            return count;
-          },
+          groupPacked: (x: Float64Array, tx: Float64Array, T: Float64Array, groupOf: Int32Array, dayBits: number, out: Parameters<PackedGrouper>[5]) =>
+            guardNative('groupRfm', () => groupRfm(x, tx, T, groupOf, dayBits, out.x, out.tx, out.T, out.weight)),
         }
       : {}),
     ...(bgnbdPredictCustomers !== undefined
@@ -100,26 +95,17 @@ export function nativeModelKernels(binding: NativeBinding, threads = 0): ModelKe
           predictCustomers: (groupOf: Int32Array, perGroup: Float64Array, x: Float64Array, meanRepeatValue: Float64Array, gg: GammaGammaParams, bgOk: boolean, ggOk: boolean, c: PredictionColumns) => {
             const models = (bgOk ? 1 : 0) | (ggOk ? 2 : 0);
             const p = Float64Array.of(gg.p, gg.q, gg.v);
-            guard('bgnbdPredictCustomers', () => bgnbdPredictCustomers(groupOf, perGroup, x, meanRepeatValue, p, models, threads, c.p_alive, c.expected_purchases_90d, c.expected_aov, c.clv_365d));
+            guardNative('bgnbdPredictCustomers', () => bgnbdPredictCustomers(groupOf, perGroup, x, meanRepeatValue, p, models, threads, c.p_alive, c.expected_purchases_90d, c.expected_aov, c.clv_365d));
           },
         }
       : {}),
     bgnbdSums(params, data, table, dayLogs, withGrad, out) {
-      guard('bgnbdSums', () => bgnbdSums(params, data.x, data.tx, data.T, data.weight, data.xIndex, table, dayLogs, withGrad ? 1 : 0, SHARD_ROWS, threads, out));
+      guardNative('bgnbdSums', () => bgnbdSums(params, data.x, data.tx, data.T, data.weight, data.xIndex, table, dayLogs, withGrad ? 1 : 0, SHARD_ROWS, threads, out));
     },
     gammaGammaSums(params, data, table, withGrad, out) {
-      guard('gammaGammaSums', () => gammaGammaSums(params, data.x, data.mx, data.logMx, data.xIndex, table, withGrad ? 1 : 0, SHARD_ROWS, threads, out));
+      guardNative('gammaGammaSums', () => gammaGammaSums(params, data.x, data.mx, data.logMx, data.xIndex, table, withGrad ? 1 : 0, SHARD_ROWS, threads, out));
     },
   };
-}
-
-/** Runs an addon call; whatever it throws becomes a coded NativeError (native-errors.ts). */
-function guard(kernel: string, run: () => void): void {
-  try {
-    run();
-  } catch (err) {
-    throw mapNativeError(err, kernel);
-  }
 }
 
 let native: ModelKernels | null | undefined;
@@ -131,8 +117,8 @@ let native: ModelKernels | null | undefined;
 export function modelKernels(engine: 'js' | 'native'): ModelKernels {
   if (engine === 'js') return jsModelKernels;
   if (native === undefined) {
-    const loaded = loadBinding();
-    native = 'binding' in loaded ? nativeModelKernels(loaded.binding) : null;
+    const b = nativeBinding();
+    native = b === null ? null : nativeModelKernels(b);
   }
   return native ?? jsModelKernels;
 }

@@ -16,8 +16,8 @@
  * Splits: a byte range owns the records whose first byte lies in it (csv-feed.ts planSplits, csv-reader.ts readSplit).
  */
 import { Float64, Int64, makeData, makeVector, TimestampMillisecond, Utf8, type Vector } from 'apache-arrow';
-import { loadBinding, type NativeCsvBinding } from '../kernels/native-binding.js';
-import { mapNativeError } from '../kernels/native-errors.js';
+import { type NativeCsvBinding, nativeBinding } from '../kernels/native-binding.js';
+import { guardNative } from '../kernels/native-errors.js';
 import { DEFAULT_BATCH_SIZE, sourceName, toInputError } from './byte-source.js';
 import { resolveColumns, type ResolvedColumns } from './column-map.js';
 import { CsvFeed, type CsvInput } from './csv-feed.js';
@@ -46,16 +46,10 @@ const PRELUDE_BYTES = 64 * 1024;
 const ID_COLUMNS: ReadonlySet<ReadColumnName> = new Set(['customer_id', 'order_id']);
 const MONEY_COLUMNS: ReadonlySet<ReadColumnName> = new Set(['amount', 'margin', 'quantity', 'price']);
 
-let binding: NativeCsvBinding | null | undefined;
-
 /** The addon's CSV scanner, or null when the addon is missing or built before it (looked up once per thread). */
 export function nativeCsvBinding(): NativeCsvBinding | null {
-  if (binding === undefined) {
-    const loaded = loadBinding();
-    const b = 'binding' in loaded ? loaded.binding : null;
-    binding = b !== null && typeof b.csvScannerCreate === 'function' && typeof b.csvScannerTake === 'function' ? (b as NativeCsvBinding) : null;
-  }
-  return binding;
+  const b = nativeBinding();
+  return b !== null && typeof b.csvScannerCreate === 'function' && typeof b.csvScannerTake === 'function' ? (b as NativeCsvBinding) : null;
 }
 
 /** Options of readCsvNative: the delimiter is decided by the caller (csv-reader.ts). */
@@ -145,13 +139,6 @@ function malformedRows(buf: ArrayBuffer, width: number): MalformedRow[] {
 export async function* readCsvNative(input: CsvInput, options: NativeCsvOptions, scanner: NativeCsvBinding): AsyncGenerator<RawBatch> {
   const source = input.kind === 'split' ? input.split.path : sourceName(input);
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
-  const native = <T>(what: string, f: () => T): T => {
-    try {
-      return f();
-    } catch (err) {
-      throw mapNativeError(err, what);
-    }
-  };
   const read = async <T>(f: () => Promise<T>): Promise<T> => {
     try {
       return await f();
@@ -166,7 +153,7 @@ export async function* readCsvNative(input: CsvInput, options: NativeCsvOptions,
     while (!feed.done && feed.len < PRELUDE_BYTES && (feed.len < 3 || feed.buf.subarray(0, feed.len).indexOf(LF) < 0));
     let pos = feed.len >= 3 && feed.buf[0] === 0xef && feed.buf[1] === 0xbb && feed.buf[2] === 0xbf ? 3 : 0;
     const delimiter = options.delimiter === 'auto' ? guessDelimiter(feed.buf.subarray(pos, feed.len)) : options.delimiter;
-    const h = native('csvScannerCreate', () => scanner.csvScannerCreate(delimiter.charCodeAt(0), batchSize));
+    const h = guardNative('csvScannerCreate', () => scanner.csvScannerCreate(delimiter.charCodeAt(0), batchSize));
     const io = new Float64Array(1);
     let resolved: ResolvedColumns | null = null;
     let fields: number[] = [];
@@ -175,7 +162,7 @@ export async function* readCsvNative(input: CsvInput, options: NativeCsvOptions,
     let modes: Uint8Array = new Uint8Array(0);
     let firstRow = 1;
     const batch = (): RawBatch | null => {
-      const out = native('csvScannerTake', () => scanner.csvScannerTake(h));
+      const out = guardNative('csvScannerTake', () => scanner.csvScannerTake(h));
       const rows = out[0] as number;
       if (rows === 0) return null;
       const slots: RawColumn[] = [];
@@ -196,22 +183,22 @@ export async function* readCsvNative(input: CsvInput, options: NativeCsvOptions,
       const next = modesOf(resolved!, fields, options.dialect);
       if (next.some((m, k) => m !== modes[k])) {
         modes = next;
-        native('csvScannerSetModes', () => scanner.csvScannerSetModes(h, modes));
+        guardNative('csvScannerSetModes', () => scanner.csvScannerSetModes(h, modes));
       }
     };
     for (;;) {
       const last = feed.done;
       const bytes = feed.buf.subarray(0, feed.len);
-      const why = native('csvScannerPush', () => scanner.csvScannerPush(h, bytes, pos, last ? 1 : 0, io));
+      const why = guardNative('csvScannerPush', () => scanner.csvScannerPush(h, bytes, pos, last ? 1 : 0, io));
       pos = io[0]!;
       if (why === HEADER) {
-        const header = (native('csvScannerHeader', () => scanner.csvScannerHeader(h)) ?? []).map((b) => Buffer.from(b).toString('utf8'));
+        const header = (guardNative('csvScannerHeader', () => scanner.csvScannerHeader(h)) ?? []).map((b) => Buffer.from(b).toString('utf8'));
         width = header.length;
         resolved = resolveColumns(source, header, options.columns);
         fields = [...new Set(resolved.indices)];
         fieldSlot = resolved.indices.map((i) => fields.indexOf(i));
         modes = modesOf(resolved, fields, options.dialect);
-        native('csvScannerSetColumns', () => scanner.csvScannerSetColumns(h, Int32Array.from(fields), modes));
+        guardNative('csvScannerSetColumns', () => scanner.csvScannerSetColumns(h, Int32Array.from(fields), modes));
         continue;
       }
       if (why !== NEED_INPUT || last) {

@@ -18,13 +18,11 @@ import {
   Binary, DataType, DateDay, Decimal, Dictionary, FixedSizeBinary, Float32, Float64, Int32, Int64, makeData, makeVector, tableFromIPC, TimeUnit, Timestamp, Type, Uint32, Uint64, Utf8, type Vector,
 } from 'apache-arrow';
 import { InputUnreadableError } from '../errors.js';
-import { loadBinding, type NativeParquetBinding, type ParquetFileHandle } from '../kernels/native-binding.js';
+import { type NativeParquetBinding, nativeBinding, type ParquetFileHandle } from '../kernels/native-binding.js';
 import { DEFAULT_BATCH_SIZE } from './byte-source.js';
 import { resolveColumns } from './column-map.js';
 import { checkParquetFrame, type ParquetInput, readWasmRowGroups, unreadableParquet, wasmGroupBytes, wasmOpenCheck } from './parquet-wasm.js';
 import type { RawBatch, RawColumn, ReadColumnName, ReadOptions } from './raw-batch.js';
-
-let binding: NativeParquetBinding | null | undefined;
 
 /**
  * The addon's Parquet reader, or null when the addon is missing or built before it (looked up once
@@ -32,12 +30,8 @@ let binding: NativeParquetBinding | null | undefined;
  */
 export function nativeParquetBinding(): NativeParquetBinding | null {
   if (process.env.SEGSTREAM_PARQUET_READER === 'wasm') return null;
-  if (binding === undefined) {
-    const loaded = loadBinding();
-    const b = 'binding' in loaded ? loaded.binding : null;
-    binding = b !== null && typeof b.parquetOpen === 'function' && typeof b.parquetCheckIndex === 'function' && typeof b.parquetReadChunk === 'function' ? (b as NativeParquetBinding) : null;
-  }
-  return binding;
+  const b = nativeBinding();
+  return b !== null && typeof b.parquetOpen === 'function' && typeof b.parquetCheckIndex === 'function' && typeof b.parquetReadChunk === 'function' ? (b as NativeParquetBinding) : null;
 }
 
 /** Valid Parquet that the native reader does not decode: the file (from `group` on) goes to parquet-wasm. */

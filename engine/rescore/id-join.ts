@@ -6,8 +6,7 @@
  */
 import type { Vector } from 'apache-arrow';
 import { type IdText, idStrings } from '../aggregate/customer-table.js';
-import { loadBinding } from '../kernels/native-binding.js';
-import { mapNativeError } from '../kernels/native-errors.js';
+import { nativeOr } from '../kernels/native-twin.js';
 
 /** Joins `ids` to `previous` (each without repeats, as a base's and a snapshot's are): `out[c]` = the row of `ids`' c-th id in `previous`, or -1. */
 export type JoinIds = (previous: IdText, ids: IdText, out: Int32Array) => void;
@@ -21,26 +20,8 @@ export const joinIdsJs: JoinIds = (previous, ids, out) => {
   for (let c = 0; c < now.length; c++) out[c] = rowOf.get(now[c]!) ?? -1;
 };
 
-let native: JoinIds | null | undefined;
-
 /** The join of an engine: `native` where the addon has it, else the reference. */
-export function joinIds(engine: 'js' | 'native'): JoinIds {
-  if (engine === 'js') return joinIdsJs;
-  if (native === undefined) {
-    const loaded = loadBinding();
-    const b = 'binding' in loaded ? loaded.binding : null;
-    native = b?.joinUtf8
-      ? (previous, ids, out) => {
-          try {
-            b.joinUtf8!(previous.data, previous.offsets, ids.data, ids.offsets, out);
-          } catch (err) {
-            throw mapNativeError(err, 'joinUtf8');
-          }
-        }
-      : null;
-  }
-  return native ?? joinIdsJs;
-}
+export const joinIds = nativeOr('joinUtf8', joinIdsJs, (joinUtf8): JoinIds => (previous, ids, out) => joinUtf8(previous.data, previous.offsets, ids.data, ids.offsets, out));
 
 /** An Arrow Utf8 column's values as one {@link IdText} (its own buffers when it is one unsliced chunk). */
 export function idTextOf(column: Vector): IdText {

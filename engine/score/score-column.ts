@@ -3,8 +3,7 @@
  * customers with orders >= 1; the others keep 0. The TypeScript reference searches the thresholds;
  * the addon's twin (native/src/columns.rs) counts them without a branch, on the same doubles.
  */
-import { loadBinding } from '../kernels/native-binding.js';
-import { mapNativeError } from '../kernels/native-errors.js';
+import { nativeOr } from '../kernels/native-twin.js';
 import { scoreOf } from './quantile-thresholds.js';
 
 /** Writes the score of `sign * values[c]` by the ascending `thresholds` to `out[c]` where `orders[c] >= 1`. */
@@ -18,23 +17,5 @@ export const scoreColumnJs: ScoreColumn = (values, sign, orders, thresholds, out
   }
 };
 
-let native: ScoreColumn | null | undefined;
-
 /** The scoring of an engine: `native` where the addon has it, else the reference. */
-export function scoreColumn(engine: 'js' | 'native'): ScoreColumn {
-  if (engine === 'js') return scoreColumnJs;
-  if (native === undefined) {
-    const loaded = loadBinding();
-    const b = 'binding' in loaded ? loaded.binding : null;
-    native = b?.scoreColumn
-      ? (values, sign, orders, thresholds, out) => {
-          try {
-            b.scoreColumn!(values, sign, orders, thresholds, out);
-          } catch (err) {
-            throw mapNativeError(err, 'scoreColumn');
-          }
-        }
-      : null;
-  }
-  return native ?? scoreColumnJs;
-}
+export const scoreColumn = nativeOr('scoreColumn', scoreColumnJs);

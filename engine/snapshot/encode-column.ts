@@ -4,8 +4,7 @@
  * Int32 / Int64 values. The TypeScript reference is the loop arrow-columns.ts always ran; the
  * addon's twin (native/src/columns.rs) writes the same bytes.
  */
-import { loadBinding } from '../kernels/native-binding.js';
-import { mapNativeError } from '../kernels/native-errors.js';
+import { nativeOr } from '../kernels/native-twin.js';
 import { isValidTimestamp } from '../parse/parse-timestamp.js';
 
 /** What a column's values become: 0 number (validity only), 1 Int32 (`v | 0`), 2 Int64 epoch milliseconds. */
@@ -53,23 +52,5 @@ export const encodeColumnJs: EncodeColumn = (kind, values, data, bitmap) => {
   return nullCount;
 };
 
-let native: EncodeColumn | null | undefined;
-
 /** The encoding of an engine: `native` where the addon has it, else the reference. */
-export function encodeColumn(engine: 'js' | 'native'): EncodeColumn {
-  if (engine === 'js') return encodeColumnJs;
-  if (native === undefined) {
-    const loaded = loadBinding();
-    const b = 'binding' in loaded ? loaded.binding : null;
-    native = b?.encodeColumn
-      ? (kind, values, data, bitmap) => {
-          try {
-            return b.encodeColumn!(kind, values, data, bitmap);
-          } catch (err) {
-            throw mapNativeError(err, 'encodeColumn');
-          }
-        }
-      : null;
-  }
-  return native ?? encodeColumnJs;
-}
+export const encodeColumn = nativeOr('encodeColumn', encodeColumnJs);
