@@ -22,15 +22,12 @@ import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } 
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generate } from '../../engine/generate/index.js';
+import { benchArgs } from './lib/bench-args.js';
 import { timedProcess } from './lib/timed-process.js';
 
-const args = process.argv.slice(2);
-const flag = (name: string, fallback: string): string => {
-  const i = args.indexOf(name);
-  return i >= 0 && args[i + 1] !== undefined ? args[i + 1]! : fallback;
-};
-const scale = flag('--scale', 'default');
-const rounds = Number(flag('--rounds', '1'));
+const opts = benchArgs(import.meta.url, { scale: { type: 'string', default: 'default' }, rounds: { type: 'string', default: '1' } });
+const scale = opts.scale;
+const rounds = Number(opts.rounds);
 const [customers, transactions] = scale === 'small' ? [100_000, 1_000_000] : [1_000_000, 10_000_000];
 const root = new URL('../..', import.meta.url).pathname;
 const cli = join(root, 'dist/cli/segstream.js');

@@ -13,15 +13,16 @@ import { join } from 'node:path';
 import { parseConfig } from '../../engine/config/load-config.js';
 import { generate } from '../../engine/generate/index.js';
 import { rescore } from '../../engine/rescore/rescore.js';
+import { benchArgs } from './lib/bench-args.js';
 
-const args = process.argv.slice(2);
-const arg = (name: string, fallback: number): number => {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
-const customers = arg('--customers', 1_000_000);
-const transactions = arg('--transactions', 10_000_000);
-const runs = arg('--runs', 2);
+const opts = benchArgs(import.meta.url, {
+  customers: { type: 'string', default: '1000000' },
+  transactions: { type: 'string', default: '10000000' },
+  runs: { type: 'string', default: '2' },
+});
+const customers = Number(opts.customers);
+const transactions = Number(opts.transactions);
+const runs = Number(opts.runs);
 
 const dir = join(tmpdir(), `segstream-bench-${customers}-${transactions}`);
 const input = join(dir, 'base.parquet');

@@ -14,13 +14,14 @@ import { join } from 'node:path';
 import { Aggregator } from '../../engine/aggregate/aggregator.js';
 import type { TxBatch } from '../../engine/parse/parse-batch.js';
 import type { CustomerKey } from '../../engine/parse/parse-values.js';
+import { benchArgs } from './lib/bench-args.js';
 
 const root = new URL('../..', import.meta.url).pathname;
-const args = process.argv.slice(2);
-const arg = (name: string): string | undefined => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
+const opts = benchArgs(import.meta.url, {
+  orders: { type: 'string', default: '2000000' },
+  /** The variant a child process measures. */
+  child: { type: 'string' },
+});
 const LINES_PER_ORDER = 5;
 /** cust (Int32) + key (Float64) + tag (Uint8). */
 const SLOT_BYTES = 13;
@@ -73,14 +74,14 @@ function used(): number {
   return m.heapUsed + m.arrayBuffers;
 }
 
-if (args[0] === '--child') {
-  process.stdout.write(JSON.stringify(measure(args[1] as Variant, Number(args[2]))));
+const orders = Number(opts.orders);
+if (opts.child !== undefined) {
+  process.stdout.write(JSON.stringify(measure(opts.child as Variant, orders)));
   process.exit(0);
 }
 
-const orders = Number(arg('--orders') ?? 2_000_000);
 const run = (variant: Variant) => {
-  const r = spawnSync(process.execPath, ['--expose-gc', '--max-old-space-size=8192', '--import', 'tsx', 'bench/e2e/order-set-memory.ts', '--child', variant, String(orders)], { cwd: root, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['--expose-gc', '--max-old-space-size=8192', '--import', 'tsx', 'bench/e2e/order-set-memory.ts', '--child', variant, '--orders', String(orders)], { cwd: root, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`child ${variant} failed: ${r.stderr}`);
   return JSON.parse(r.stdout) as { bytes: number; entries: number; slots: number; seconds: number };
 };

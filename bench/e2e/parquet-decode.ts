@@ -17,15 +17,16 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { nativeParquetBinding, readParquetGroups } from '../../engine/read/parquet-native.js';
 import { readWasmRowGroups } from '../../engine/read/parquet-wasm.js';
 import type { RawBatch, ReadOptions } from '../../engine/read/raw-batch.js';
+import { benchArgs } from './lib/bench-args.js';
 
-const args = process.argv.slice(2);
-const arg = (name: string, fallback: string): string => {
-  const at = args.indexOf(`--${name}`);
-  return at >= 0 && args[at + 1] !== undefined ? args[at + 1]! : fallback;
-};
-const rows = Number(arg('rows', '10000000'));
-const rounds = Number(arg('rounds', '3'));
-const shapes = arg('shape', 'both') === 'both' ? ['duckdb', 'generator'] : [arg('shape', 'both')];
+const opts = benchArgs(import.meta.url, {
+  rows: { type: 'string', default: '10000000' },
+  rounds: { type: 'string', default: '3' },
+  shape: { type: 'string', default: 'both' },
+});
+const rows = Number(opts.rows);
+const rounds = Number(opts.rounds);
+const shapes = opts.shape === 'both' ? ['duckdb', 'generator'] : [opts.shape];
 const root = new URL('../..', import.meta.url).pathname;
 // Kept between runs (generating 10M rows takes a while); outside the repository.
 const dataDir = `${tmpdir()}/segstream-bench`;

@@ -13,20 +13,23 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { benchArgs } from './lib/bench-args.js';
 
-const args = process.argv.slice(2);
-const opt = (name: string, dflt: string): string => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1]! : dflt;
-};
-const input = opt('input', join(tmpdir(), 'segstream-bench-1000000-10000000', 'duckdb.parquet'));
-const roots = args.flatMap((a, i) => (args[i - 1] === '--root' ? [resolve(a)] : []));
-if (roots.length === 0) roots.push(resolve('.'));
+const opts = benchArgs(import.meta.url, {
+  input: { type: 'string', default: join(tmpdir(), 'segstream-bench-1000000-10000000', 'duckdb.parquet') },
+  workers: { type: 'string' },
+  rounds: { type: 'string', default: '2' },
+  root: { type: 'string', multiple: true, default: ['.'] },
+  engine: { type: 'string', default: 'auto' },
+  child: { type: 'boolean' },
+});
+const input = opts.input;
+const roots = opts.root.map((r) => resolve(r));
 
 async function child(): Promise<void> {
-  const root = resolve(opt('root', '.'));
-  const workers = Number(opt('workers', '2'));
-  const engine = opt('engine', 'auto');
+  const root = roots[0]!;
+  const workers = Number(opts.workers ?? '2');
+  const engine = opts.engine;
   const imp = (p: string) => import(pathToFileURL(`${root}/dist/engine/${p}`).href);
   const { parseConfig } = await imp('config/load-config.js');
   const { buildColumnMap } = await imp('read/column-map.js');
@@ -67,18 +70,18 @@ function main(): void {
     console.log(`pool-merge: no ${input}; run \`npm run bench -- --only rescore-vs-duckdb\` first or pass --input`);
     return;
   }
-  const rounds = Number(opt('rounds', '2'));
-  const workers = opt('workers', '0,1,2').split(',').map(Number);
+  const rounds = Number(opts.rounds);
+  const workers = (opts.workers ?? '0,1,2').split(',').map(Number);
   for (let r = 0; r < rounds; r++) {
     const order = roots.flatMap((root) => workers.map((w) => ({ root, w })));
     if (r % 2 === 1) order.reverse();
     for (const { root, w } of order) {
-      const out = execFileSync(process.execPath, ['--import', 'tsx', new URL(import.meta.url).pathname, '--child', '--root', root, '--workers', String(w), '--input', input, '--engine', opt('engine', 'auto')], { encoding: 'utf8', maxBuffer: 1 << 24 });
+      const out = execFileSync(process.execPath, ['--import', 'tsx', new URL(import.meta.url).pathname, '--child', '--root', root, '--workers', String(w), '--input', input, '--engine', opts.engine], { encoding: 'utf8', maxBuffer: 1 << 24 });
       const load = (execFileSync('cat', ['/proc/loadavg'], { encoding: 'utf8' }).split(' ')[0]);
       console.log(`round ${r} ${root} load ${load} ${out.trim().split('\n').pop()}`);
     }
   }
 }
 
-if (args.includes('--child')) await child();
+if (opts.child) await child();
 else main();

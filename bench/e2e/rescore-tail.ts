@@ -18,19 +18,22 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { benchArgs } from './lib/bench-args.js';
 
-const args = process.argv.slice(2);
-const opt = (name: string, dflt: string): string => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1]! : dflt;
-};
-const input = opt('input', join(tmpdir(), 'segstream-bench-1000000-10000000', 'duckdb.parquet'));
-const roots = args.flatMap((a, i) => (args[i - 1] === '--root' ? [resolve(a)] : []));
-if (roots.length === 0) roots.push(resolve('.'));
+const opts = benchArgs(import.meta.url, {
+  input: { type: 'string', default: join(tmpdir(), 'segstream-bench-1000000-10000000', 'duckdb.parquet') },
+  'as-of': { type: 'string', default: '2025-12-31' },
+  rounds: { type: 'string', default: '2' },
+  root: { type: 'string', multiple: true, default: ['.'] },
+  engine: { type: 'string', default: 'native' },
+  child: { type: 'boolean' },
+});
+const input = opts.input;
+const roots = opts.root.map((r) => resolve(r));
 
 async function child(): Promise<void> {
-  const root = resolve(opt('root', '.'));
-  const engine = opt('engine', 'native') as 'native' | 'js';
+  const root = roots[0]!;
+  const engine = opts.engine as 'native' | 'js';
   const imp = (p: string) => import(pathToFileURL(`${root}/dist/engine/${p}`).href);
   const { parseConfig } = await imp('config/load-config.js');
   const { buildColumnMap } = await imp('read/column-map.js');
@@ -61,7 +64,7 @@ async function child(): Promise<void> {
   const { files } = await listInputSet(input, {});
   const dialect = new InputDialect({ tsFormat: config.input.ts_format, decimal: config.input.decimal });
   await decideFromHead(files[0], readOptions, dialect);
-  const asOf = parseAsOf(opt('as-of', '2025-12-31'));
+  const asOf = parseAsOf(opts['as-of']);
   const { table } = await aggregateParallel(files, readOptions, { workers: 2, engine, windowDays: [config.tiers.window_days], asOfMs: asOf, readCutMs: asOf, dialect: dialect.decisions });
   const stages: Record<string, { wall_ms: number; cpu_ms: number }> = {};
   const g = gather0 as { cpu: NodeJS.CpuUsage; wall: number } | null;
@@ -101,16 +104,16 @@ function main(): void {
     console.log(`rescore-tail: no ${input}; run \`npm run bench -- --only rescore-vs-duckdb\` first or pass --input`);
     return;
   }
-  const rounds = Number(opt('rounds', '2'));
+  const rounds = Number(opts.rounds);
   for (let r = 0; r < rounds; r++) {
     const order = r % 2 === 1 ? [...roots].reverse() : roots;
     for (const root of order) {
-      const out = execFileSync(process.execPath, ['--import', 'tsx', new URL(import.meta.url).pathname, '--child', '--root', root, '--input', input, '--as-of', opt('as-of', '2025-12-31'), '--engine', opt('engine', 'native')], { encoding: 'utf8', maxBuffer: 1 << 24 });
+      const out = execFileSync(process.execPath, ['--import', 'tsx', new URL(import.meta.url).pathname, '--child', '--root', root, '--input', input, '--as-of', opts['as-of'], '--engine', opts.engine], { encoding: 'utf8', maxBuffer: 1 << 24 });
       const load = readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
       console.log(`round ${r} ${root} load ${load} ${out.trim().split('\n').pop()}`);
     }
   }
 }
 
-if (args.includes('--child')) await child();
+if (opts.child) await child();
 else main();

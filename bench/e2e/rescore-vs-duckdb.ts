@@ -29,26 +29,32 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { DEFAULT_END_DATE, generate } from '../../engine/generate/index.js';
+import { benchArgs } from './lib/bench-args.js';
 import { runLineItems } from './lib/line-items-case.js';
 import { measuresResources, type TimedRun, timedProcess } from './lib/timed-process.js';
 
 const root = new URL('../..', import.meta.url).pathname;
-const args = process.argv.slice(2);
-const arg = (name: string): string | undefined => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
+const opts = benchArgs(import.meta.url, {
+  scale: { type: 'string', default: 'default' },
+  workers: { type: 'string' },
+  rounds: { type: 'string' },
+  engine: { type: 'string', default: 'auto' },
+  shapes: { type: 'string', default: 'duckdb,segstream' },
+  formats: { type: 'string', default: 'parquet,csv' },
+  'no-single': { type: 'boolean' },
+  'line-items': { type: 'boolean' },
+});
 
 const SCALES: Record<string, [customers: number, rows: number]> = { small: [100_000, 1_000_000], default: [1_000_000, 10_000_000], '100m': [10_000_000, 100_000_000] };
-const scale = arg('--scale') === '10m' ? '100m' : (arg('--scale') ?? 'default');
+const scale = opts.scale === '10m' ? '100m' : opts.scale;
 if (!(scale in SCALES)) throw new Error(`--scale must be one of ${Object.keys(SCALES).join(', ')}`);
 const [customers, transactions] = SCALES[scale]!;
-const workers = Number(arg('--workers') ?? Math.min(2, availableParallelism()));
+const workers = Number(opts.workers ?? Math.min(2, availableParallelism()));
 // Three rounds (medians) by default below 100M rows: one round on a shared machine swung the ratios by half.
-const rounds = Number(arg('--rounds') ?? (scale === '100m' ? 1 : 3));
-const engine = arg('--engine') ?? 'auto';
-const shapes = (arg('--shapes') ?? 'duckdb,segstream').split(',') as Shape[];
-const formats = (arg('--formats') ?? 'parquet,csv').split(',') as Format[];
+const rounds = Number(opts.rounds ?? (scale === '100m' ? 1 : 3));
+const engine = opts.engine;
+const shapes = opts.shapes.split(',') as Shape[];
+const formats = opts.formats.split(',') as Format[];
 
 type Shape = 'duckdb' | 'segstream';
 type Format = 'parquet' | 'csv';
@@ -139,7 +145,7 @@ for (const shape of shapes) {
           runs.push({ shape, format, side: 'duckdb', workers, round, wall_s: d.wall_s, cpu_s: d.cpu_s, peak_rss_mib: mib(d.peak_rss_bytes) });
         },
       ];
-      if (workers > 1 && !args.includes('--no-single')) {
+      if (workers > 1 && !opts['no-single']) {
         steps.push(() => {
           const s = segstreamRun(file, shape, 1);
           runs.push({ shape, format, side: 'segstream', workers: 1, round, wall_s: s.run.wall_s, cpu_s: s.run.cpu_s, peak_rss_mib: mib(s.rss), timings_ms: s.timings });
@@ -190,7 +196,7 @@ const cases = shapes.flatMap((shape) => formats.map((format) => {
   };
 }));
 
-const lineItems = args.includes('--line-items') ? await runLineItems({ root, dataDir, customers, transactions, workers, engine }) : [];
+const lineItems = opts['line-items'] ? await runLineItems({ root, dataDir, customers, transactions, workers, engine }) : [];
 
 process.stdout.write(`\nsegstream rescore vs DuckDB (issue 10's peer job), ${customers.toLocaleString('en-US')} customers / ${transactions.toLocaleString('en-US')} rows, `
   + `${availableParallelism()} cores, ${workers} workers / threads, ${rounds} round(s), medians; ratios are segstream / DuckDB${measuresResources ? '' : ' (no /usr/bin/time: CPU and DuckDB RSS not measured; apt-get install time)'}\n`);
