@@ -1,24 +1,23 @@
 /**
  * A server that is one node of a cluster (`serve --cluster nats://… --node ID`). It joins the
- * membership, reads the shards it owns from their streams into its LiveStore, publishes the rows
+ * membership, applies the rows of the shards it owns from their streams to its live state (the
+ * streams are their record: the node's own event log takes none of them), publishes the rows
  * of `POST /v1/events` to their shards' streams (the route's validation is unchanged; its 202
  * waits for JetStream), and answers customer lookups for any shard: its own from its store, the
  * others forwarded to their owner. build-server.ts imports this file only in cluster mode.
  */
-import { readFile, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ClusterConfig } from '../engine/cluster/cluster-config.js';
 import type { Config } from '../engine/config/config-schema.js';
 import { readSnapshotParts } from '../engine/cluster/cluster-snapshot.js';
-import { archiveBatches, ShardConsumer, ensureEventStreams, eventStream, openArchive, publishRows, streamBatches } from '../engine/cluster/event-stream.js';
+import { archiveBatches, ShardConsumer, ensureEventStreams, openArchive, publishRows, streamBatches } from '../engine/cluster/event-stream.js';
 import { forwardLookup, serveLookups } from '../engine/cluster/forward.js';
 import { Membership } from '../engine/cluster/membership.js';
 import { connectCluster } from '../engine/cluster/nats-connection.js';
 import { type LivePointer, readLivePointer } from '../engine/cluster/rescore-cluster.js';
 import { readAssignment, SHARD_BUCKET, shardOf, shardsOwnedBy } from '../engine/cluster/shard-map.js';
 import { jobBucket, jobKey } from '../engine/cluster/task-queue.js';
-import { CustomerNotFoundError, NotReadyError } from '../engine/errors.js';
+import { BadRequestError, CustomerNotFoundError, NotReadyError } from '../engine/errors.js';
 import type { TxBatch } from '../engine/parse/parse-batch.js';
 import { encodeCustomers } from '../engine/snapshot/customers-file.js';
 import { publishSnapshot } from '../engine/snapshot/snapshot-publisher.js';
@@ -65,49 +64,23 @@ export async function startClusterNode(app: FastifyInstance, ctx: ServerContext,
 
   const problem = (what: string) => (error: unknown) => app.log.error({ err: error }, `cluster: ${what}`);
   const consumers = new Map<number, ShardConsumer>();
-  // Per shard, the last stream sequence this node's store holds, and the stream's creation time (a
-  // stream made again numbers from 1: a recorded sequence of the old one means nothing).
-  const appliedFile = join(ctx.options.dataDir, 'cluster-applied.json');
-  const applied: Record<string, { created: string; seq: number }> = await readFile(appliedFile, 'utf8').then(
-    (text) => JSON.parse(text) as Record<string, { created: string; seq: number }>,
-    () => ({}),
-  );
-  const created = new Map<number, string>();
-  const startFrom = async (s: number): Promise<number> => {
-    const info = await cluster.jsm.streams.info(eventStream(s));
-    created.set(s, info.created);
-    const mine = applied[String(s)];
-    return mine && mine.created === info.created && mine.seq <= info.state.last_seq ? mine.seq : 0;
-  };
-  const saveApplied = async () => {
-    // Over the cluster snapshot a shard is read on from its folded sequence: nothing to record.
-    if (pointer !== null) return;
-    for (const [s, c] of consumers) {
-      const at = created.get(s);
-      if (at !== undefined && c.applied > 0) applied[String(s)] = { created: at, seq: c.applied };
-    }
-    // Written whole and renamed: a crash leaves the old record (an older sequence only rereads rows the store drops).
-    const tmp = `${appliedFile}.tmp`;
-    await writeFile(tmp, JSON.stringify(applied));
-    await rename(tmp, appliedFile);
-  };
-  const saver = setInterval(() => void saveApplied().catch(problem('recording the shards read')), 1000);
-  saver.unref();
 
-  // Before the first cluster rescore a node serves its own data folder's snapshot, and its shards'
-  // rows go through the LiveStore's ingest (its log and event-id set). Once the KV pointer names a
-  // cluster snapshot, the node serves that: the parts of the shards it owns, published into its
-  // data folder as its snapshot, with each shard's rows after the snapshot's fold applied on top,
-  // read again from the stream (the stream, not the node's log, is their durable record).
+  // The shard streams, not the node's own event log, are the record of every row the cluster
+  // acknowledged: the node applies its shards' rows to its live state and logs none of them. Before
+  // the first cluster rescore that state is its data folder's snapshot plus each owned stream read
+  // from its first message (a restart reads it again: nothing of it is in the folder); once the KV
+  // pointer names a cluster snapshot, the parts of the shards it owns plus each stream after the
+  // snapshot's fold. A row logged by the node as well would be applied twice over the cluster
+  // snapshot: once from the log (dated after its as_of), once from the archive or the stream.
   const jobs = await jobBucket(cluster);
   let pointer = await readLivePointer(cluster);
   let owned: number[] = [];
-  const ingestSink = async (batch: TxBatch): Promise<void> => {
-    await ctx.store.ingest(batch);
-  };
-  const overlaySink = async (batch: TxBatch): Promise<void> => {
+  const applyRows = async (batch: TxBatch): Promise<void> => {
     ctx.store.applySafely(ctx.store.ready(), batch);
   };
+  // Before the first cluster snapshot, per shard this process read and then lost, the last sequence
+  // its live state holds: a shard gained back is read on from there, not from its first message.
+  const heldThrough = new Map<number, number>();
   /** The cluster snapshot and shards the node serves now ("job:shards"). */
   let shown = '';
   let view: Promise<void> = Promise.resolve();
@@ -136,7 +109,8 @@ export async function startClusterNode(app: FastifyInstance, ctx: ServerContext,
     await Promise.all([...consumers.values()].map((c) => c.stop()));
     consumers.clear();
     shown = '';
-    // Marked as holding every row of the node's own log: over this snapshot the streams are read instead.
+    // Marked as holding every row of the node's own log, which holds none of the cluster's (the rows
+    // it took as one machine, before it joined, are not the cluster's: see docs/cluster.md).
     await publishSnapshot(ctx.options.dataDir, id, { 'manifest.json': JSON.stringify(manifest, null, 2), 'customers.arrow': encodeCustomers(parts.customers), 'rejects.ndjson': parts.rejects }, (manifest.config as Config).snapshots.keep, (tmp) =>
       writeFoldedMarker(tmp, Number.MAX_SAFE_INTEGER),
     );
@@ -152,7 +126,7 @@ export async function startClusterNode(app: FastifyInstance, ctx: ServerContext,
         const batches = p.archive ? (p.archive[String(s)] ?? []).map((name) => archiveBatches(archive, name, later)) : [streamBatches(cluster.js, { shard: s, first: 1, last: folded }, later)];
         for (const b of batches) for await (const batch of b) ctx.store.applySafely(state, batch);
       }
-      consumers.set(s, new ShardConsumer(cluster.js, s, overlaySink, problem(`reading shard ${s}`), folded));
+      consumers.set(s, new ShardConsumer(cluster.js, s, applyRows, problem(`reading shard ${s}`), folded));
     }
     shown = key;
     app.log.info({ snapshot: p.snapshot, job: p.job, shards: mine, customers: parts.customers.numRows }, 'cluster: serving the cluster snapshot');
@@ -161,10 +135,15 @@ export async function startClusterNode(app: FastifyInstance, ctx: ServerContext,
   const membership = await Membership.join(cluster, {
     async onShards(assignment, gained, lost) {
       owned = shardsOwnedBy(assignment, me);
-      await Promise.all(lost.map((s) => consumers.get(s)?.stop()));
-      for (const s of lost) consumers.delete(s);
+      for (const s of lost) {
+        const c = consumers.get(s);
+        if (!c) continue;
+        await c.stop();
+        if (pointer === null) heldThrough.set(s, c.applied);
+        consumers.delete(s);
+      }
       if (pointer !== null) refreshView();
-      else for (const s of gained) consumers.set(s, new ShardConsumer(cluster.js, s, ingestSink, problem(`reading shard ${s}`), await startFrom(s).catch(() => 0)));
+      else for (const s of gained) consumers.set(s, new ShardConsumer(cluster.js, s, applyRows, problem(`reading shard ${s}`), heldThrough.get(s) ?? 0));
       app.log.info({ gained, lost }, 'cluster: shards moved');
     },
     onProblem: (what, error) => problem(what)(error),
@@ -195,6 +174,8 @@ export async function startClusterNode(app: FastifyInstance, ctx: ServerContext,
   app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
     if (request.headers[LOCAL] !== undefined) return;
     const route = request.routeOptions.url;
+    // A job of one machine would swap the node's live state for a snapshot of its own folder, without the streams' rows.
+    if (request.method === 'POST' && route === '/v1/jobs/rescore') throw new BadRequestError('a cluster node runs no rescore job of its own: rescore the cluster with `segstream rescore --cluster` (docs/cluster.md)');
     if (request.method === 'GET' && route === '/v1/customers/:id') {
       const raw = (request.params as { id: string }).id;
       const key = customerKeyFromValue(raw);
@@ -261,9 +242,7 @@ export async function startClusterNode(app: FastifyInstance, ctx: ServerContext,
       pointerWatch.stop();
       await view;
       lookups.unsubscribe();
-      clearInterval(saver);
       await Promise.all([...consumers.values()].map((c) => c.stop()));
-      await saveApplied().catch(problem('recording the shards read'));
       consumers.clear();
       await cluster.close();
     },

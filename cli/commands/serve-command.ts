@@ -100,6 +100,7 @@ export function serveCommand(program: Command): void {
     .action(async (opts: ServeFlags) => {
       const rescoreJob = await nightlyOptions(opts);
       const cluster = clusterConfigOf(opts, opts.config !== undefined ? (await loadConfig(opts.config)).cluster : undefined);
+      if (cluster && opts.rescoreCron) throw new ArgumentError('--rescore-cron runs one machine\'s rescore; a cluster\'s nightly rescore is `segstream rescore --cluster` (docs/cluster.md), scheduled outside');
       const { url } = await startServer({
         dataDir: opts.data,
         host: opts.host,

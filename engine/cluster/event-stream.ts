@@ -5,10 +5,10 @@
  * some 30x fewer rows/s on this machine (bench/e2e/cluster-ingest.ts). The message id is a hash of
  * its rows' event ids, so a retried request's messages are dropped by JetStream's duplicate window
  * and each row is stored once. `publishRows` resolves once JetStream acknowledged every message
- * (the 202 waits for it); `ShardConsumer` feeds one shard's stream into the owner's LiveStore.
+ * (the 202 waits for it); `ShardConsumer` feeds one shard's stream into the owner's live state.
  *
- * A row without an event_id gets one here (`<node>.<uuid>`): the id is what makes a redelivered or
- * replayed row count once in the LiveStore (its event-id set), as a client's own id does.
+ * A row without an event_id gets one here (`<node>.<uuid>`), so every stored row has one, as in
+ * one machine's log.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { DeliverPolicy, type JetStreamClient, RetentionPolicy, StorageType } from '@nats-io/jetstream';
@@ -136,14 +136,14 @@ export async function publishRows(js: JetStreamClient, node: string, shards: num
   return { stored, duplicates, customers: changed.size };
 }
 
-/** Rows applied per LiveStore ingest while a shard's stream is read. */
+/** Rows applied to the live state at once while a shard's stream is read. */
 const APPLY_BATCH = 4096;
 /** Longest a read row waits to be applied when the stream goes quiet. */
 const FLUSH_MS = 50;
 /** Pause before reading a shard again after its consumer failed (a server restarting). */
 const RETRY_MS = 500;
 
-/** Rows as a TxBatch the LiveStore takes. */
+/** Rows as a TxBatch the live state applies. */
 export function batchOf(rows: readonly RowMessage[]): TxBatch {
   const n = rows.length;
   const ts = new Float64Array(n);
@@ -290,12 +290,11 @@ export async function* streamBatches(js: JetStreamClient, range: FoldRange, keep
 
 /**
  * Reads one shard's stream into `sink` from the message after `from` (0: the first), then follows
- * it. `from` is the last sequence the node's live state already holds: the sequence it recorded
- * in its data folder when its sink is the LiveStore's ingest (whose event-id set makes rows it
- * holds anyway count once, so a node that never held the shard rebuilds it by reading the stream
- * whole), or the cluster snapshot's folded sequence when the sink applies rows on top of that
- * snapshot (server/cluster.ts). An ordered consumer: no state on the servers to clean up when the
- * shard moves again; when it ends (its server gone) it is made again from the next sequence.
+ * it; each message reaches the sink once, in stream order. `from` is the last sequence the node's
+ * live state already holds (server/cluster.ts): the cluster snapshot's folded sequence, or before
+ * the first one the sequence this process had read when it lost the shard (0: never held it). An
+ * ordered consumer: no state on the servers to clean up when the shard moves again; when it ends
+ * (its server gone) it is made again from the next sequence.
  */
 export class ShardConsumer {
   private messages: ConsumerMessages | null = null;

@@ -1,7 +1,7 @@
 /**
- * Inputs and comparisons of the cluster rescore tests: a line-item CSV with text ids, returns and
- * quoted descriptions written here from a seeded generator, and a field-for-field comparison of
- * two snapshots' customers.
+ * Inputs and comparisons of the cluster tests: a line-item CSV with text ids, returns and quoted
+ * descriptions written here from a seeded generator, events as the streams order them, and a
+ * field-for-field comparison of two snapshots' customers.
  */
 import { writeFileSync } from 'node:fs';
 import { type Table, tableFromIPC } from 'apache-arrow';
@@ -9,6 +9,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { NatsCluster } from '../../engine/cluster/nats-connection.js';
 import { readLivePointer, SNAPSHOT_BUCKET, snapshotName } from '../../engine/cluster/rescore-cluster.js';
+import { shardOf } from '../../engine/cluster/shard-map.js';
+import type { TxBatch } from '../../engine/parse/parse-batch.js';
 import { currentSnapshotId, snapshotsDir } from '../../engine/snapshot/snapshot-store.js';
 
 /** A line-item export: `C<n>` ids, invoices with several lines, `C` cancellation invoices, quoted descriptions when `quoted`. */
@@ -111,4 +113,36 @@ export async function startTestCluster(dir: string, port: number): Promise<NatsT
   const script = '../../scripts/nats-cluster.mjs';
   const { startNatsCluster } = (await import(script)) as { startNatsCluster: (o: { dir: string; port: number }) => Promise<NatsTestCluster> };
   return startNatsCluster({ dir, port });
+}
+
+/** An event as a test posts it to `POST /v1/events`. */
+export interface EventRow {
+  customer_id: string | number;
+  ts: string;
+  amount: number;
+  event_id: string;
+}
+
+/** Rows in the streams' order (by shard, then as given): what one machine reads after its files to equal a cluster's fold. */
+export function asStreamBatch(rows: readonly EventRow[], shards: number): TxBatch {
+  const order = rows.map((_, i) => i).sort((x, y) => shardOf(rows[x]!.customer_id, shards) - shardOf(rows[y]!.customer_id, shards) || x - y);
+  return {
+    length: rows.length,
+    ids: order.map((i) => rows[i]!.customer_id),
+    ts: Float64Array.from(order, (i) => Date.parse(rows[i]!.ts)),
+    amount: Float64Array.from(order, (i) => rows[i]!.amount),
+    margin: null,
+    eventIds: order.map((i) => rows[i]!.event_id),
+  };
+}
+
+/** Polls `probe` every 200 ms until it gives a value; throws naming `what` after `ms`. */
+export async function until<T>(what: string, probe: () => Promise<T | null | undefined | false>, ms = 60_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }

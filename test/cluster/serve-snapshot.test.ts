@@ -17,10 +17,9 @@ import { connectCluster, type NatsCluster } from '../../engine/cluster/nats-conn
 import { clusterRescore, readLivePointer } from '../../engine/cluster/rescore-cluster.js';
 import { shardOf } from '../../engine/cluster/shard-map.js';
 import { generate } from '../../engine/generate/index.js';
-import type { TxBatch } from '../../engine/parse/parse-batch.js';
 import { rescore } from '../../engine/rescore/rescore.js';
 import { buildServer } from '../../server/build-server.js';
-import { liveCustomers, type NatsTestCluster, startTestCluster } from './rescore-helpers.js';
+import { asStreamBatch, type EventRow, liveCustomers, type NatsTestCluster, startTestCluster, until } from './rescore-helpers.js';
 
 const PORT = 16622;
 const SHARDS = 4;
@@ -31,23 +30,6 @@ let coordinator: NatsCluster;
 const nodes: FastifyInstance[] = [];
 let single: FastifyInstance | undefined;
 
-interface Row {
-  customer_id: string | number;
-  ts: string;
-  amount: number;
-  event_id: string;
-}
-
-async function until<T>(what: string, probe: () => Promise<T | null | undefined | false>, ms = 60_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 /** A customer as a server answers it, without the snapshot id (each node publishes the cluster snapshot under an id of its own). */
 async function lookup(app: FastifyInstance, id: string | number): Promise<{ status: number; body: Record<string, unknown> | null }> {
   const res = await app.inject({ method: 'GET', url: `/v1/customers/${encodeURIComponent(String(id))}` });
@@ -56,23 +38,10 @@ async function lookup(app: FastifyInstance, id: string | number): Promise<{ stat
   return { status: 200, body: rest };
 }
 
-async function post(app: FastifyInstance, rows: Row[]): Promise<void> {
+async function post(app: FastifyInstance, rows: EventRow[]): Promise<void> {
   const res = await app.inject({ method: 'POST', url: '/v1/events', payload: rows });
   expect(res.statusCode).toBe(202);
   expect((res.json() as { accepted: number }).accepted).toBe(rows.length);
-}
-
-/** Rows as a TxBatch in the streams' order (by shard, then as given): what one machine reads after its files. */
-function asStreamBatch(rows: readonly Row[]): TxBatch {
-  const order = rows.map((_, i) => i).sort((x, y) => shardOf(rows[x]!.customer_id, SHARDS) - shardOf(rows[y]!.customer_id, SHARDS) || x - y);
-  return {
-    length: rows.length,
-    ids: order.map((i) => rows[i]!.customer_id),
-    ts: Float64Array.from(order, (i) => Date.parse(rows[i]!.ts)),
-    amount: Float64Array.from(order, (i) => rows[i]!.amount),
-    margin: null,
-    eventIds: order.map((i) => rows[i]!.event_id),
-  };
 }
 
 beforeAll(async () => {
@@ -95,15 +64,15 @@ test('after a cluster rescore every node answers every shard\'s customers from t
   const input = join(dir, 'tx.parquet');
   await generate({ customers: 3_000, transactions: 20_000, format: 'parquet', seed: 21, out: input });
   // Before the rescore: rows the rescore folds in (dated up to as_of), and two it leaves out as dated after it.
-  const folded: Row[] = [];
+  const folded: EventRow[] = [];
   for (let i = 0; i < 60; i++) folded.push({ customer_id: i % 3 === 0 ? `N${i}` : i * 37, ts: `2026-06-${String(1 + (i % 28)).padStart(2, '0')}T10:00:00Z`, amount: 10 + i, event_id: `f-${i}` });
-  const future: Row[] = [
+  const future: EventRow[] = [
     { customer_id: 74, ts: '2026-07-04T10:00:00Z', amount: 33, event_id: 'future-1' },
     { customer_id: 'N3', ts: '2026-07-05T10:00:00Z', amount: 44, event_id: 'future-2' },
   ];
   // Published as the events route does (no node serves a snapshot yet, so none takes events).
   const before = [...folded, ...future];
-  expect((await publishRows(coordinator.js, 'test', SHARDS, asStreamBatch(before))).stored).toBe(before.length);
+  expect((await publishRows(coordinator.js, 'test', SHARDS, asStreamBatch(before, SHARDS))).stored).toBe(before.length);
   const summary = await clusterRescore({ input, asOf: AS_OF, dataDir: join(dir, 'coordinator'), cluster: coordinator, tasks: 3 });
   expect(summary.rows.future).toBe(2);
   // The folded rows left the streams (the future rows a node applies come from the event archive).
@@ -111,7 +80,7 @@ test('after a cluster rescore every node answers every shard\'s customers from t
 
   // One machine: the same input, the same rows after it, the live rows posted to its server.
   const singleData = join(dir, 'single');
-  await rescore({ input, asOf: AS_OF, dataDir: singleData, extra: [asStreamBatch([...folded, ...future])] });
+  await rescore({ input, asOf: AS_OF, dataDir: singleData, extra: [asStreamBatch([...folded, ...future], SHARDS)] });
   single = await buildServer({ dataDir: singleData, reloadIntervalMs: 0 });
   await post(single, future);
 
@@ -121,7 +90,7 @@ test('after a cluster rescore every node answers every shard\'s customers from t
     return nodes.every((app) => app.segstream.store.state?.snapshot.manifest.as_of === summary.as_of);
   });
   // After the rescore: live rows through another node, on customers of every shard, old and new.
-  const live: Row[] = [];
+  const live: EventRow[] = [];
   for (let i = 0; i < 40; i++) live.push({ customer_id: i % 4 === 0 ? `L${i}` : i * 53, ts: '2026-06-29T12:00:00Z', amount: 5 + i, event_id: `l-${i}` });
   await post(nodes[1]!, live);
   await post(single, live);
