@@ -18,6 +18,9 @@
  * table shows the aggregation's 1 → N worker speed-up (`timings_ms.read_aggregate`, read +
  * aggregate + merge + finalize) beside the whole job's, and the operator's own (`operator_speedup`:
  * the pool's `pool_read_aggregate` + `pool_merge_finalize`, without the main thread's serial parts).
+ * The same rounds run the peer on one thread too: its whole job, and its aggregation alone (the
+ * `tx` + `agg` steps into a table, timed inside the process) on 1 and N threads, so its own 1 → N
+ * scaling on this machine (`duckdb_aggregation_speedup`, `duckdb_whole_job_speedup`) stands beside ours.
  * Rounds: 3 by default (medians), 1 at the 100m scale.
  *
  * Scales: small = 100k customers / 1M rows (quick; CI does not run benchmarks), default = 1M / 10M,
@@ -77,6 +80,25 @@ mkdirSync(dataDir, { recursive: true });
 const PEER_CSV = join(dataDir, 'duckdb-job-csv.mjs');
 writeFileSync(PEER_CSV, peerBody.replace(PARQUET_SOURCE, `read_csv('${INP}', header = true)`));
 
+/**
+ * The peer's aggregation alone (its `tx` and `agg` steps into an in-memory table, no NTILE and no
+ * write), timed inside the process as the script prints it: the counterpart of segstream's
+ * `read_aggregate`, so the two engines' own 1 → N thread scaling stand side by side.
+ */
+function peerAggregateOnly(body: string): string {
+  const cuts: Array<[RegExp, string]> = [
+    [/await con\.run\(`COPY \(\n/, 'await con.run(`CREATE TABLE agg_only AS (\n'],
+    [/\n {2}SELECT \*, DATE[\s\S]*?FROM agg\) TO '\$\{out\}' \(FORMAT parquet\)`\);/, '\n  SELECT * FROM agg)`);'],
+  ];
+  return cuts.reduce((text, [pattern, replacement]) => {
+    if ((text.match(new RegExp(pattern.source, 'g')) ?? []).length !== 1) throw new Error(`the peer job changed shape (${pattern.source}): update its aggregation-only variant`);
+    return text.replace(pattern, replacement);
+  }, body);
+}
+const PEER_AGG: Record<'parquet' | 'csv', string> = { parquet: join(dataDir, 'duckdb-aggregate.mjs'), csv: join(dataDir, 'duckdb-aggregate-csv.mjs') };
+writeFileSync(PEER_AGG.parquet, peerAggregateOnly(peerBody));
+writeFileSync(PEER_AGG.csv, peerAggregateOnly(peerBody.replace(PARQUET_SOURCE, `read_csv('${INP}', header = true)`)));
+
 /** The input file of a case, generated on first use. */
 async function input(shape: Shape, format: Format): Promise<string> {
   const file = join(dataDir, `${shape === 'duckdb' ? 'duckdb' : 'base'}.${format}`);
@@ -98,7 +120,8 @@ async function input(shape: Shape, format: Format): Promise<string> {
 interface Run {
   shape: Shape;
   format: Format;
-  side: 'segstream' | 'duckdb';
+  /** `duckdb-aggregate`: the peer's aggregation alone, wall_s its query time (see peerAggregateOnly). */
+  side: 'segstream' | 'duckdb' | 'duckdb-aggregate';
   workers: number;
   round: number;
   wall_s: number;
@@ -119,10 +142,11 @@ function segstreamRun(file: string, shape: Shape, w: number): { run: TimedRun; t
   }
 }
 
-function duckdbRun(file: string, shape: Shape, format: Format): TimedRun {
+function duckdbRun(file: string, shape: Shape, format: Format, threads = workers, aggregateOnly = false): TimedRun {
   const out = join(tmpdir(), `segstream-bench-duckdb-${process.pid}.parquet`);
+  const script = aggregateOnly ? PEER_AGG[format] : format === 'csv' ? PEER_CSV : PEER;
   try {
-    return timedProcess(process.execPath, [format === 'csv' ? PEER_CSV : PEER, file, out, AS_OF[shape], String(workers)], root, { ...process.env, DUCK_HOME: root });
+    return timedProcess(process.execPath, [script, file, out, AS_OF[shape], String(threads)], root, { ...process.env, DUCK_HOME: root });
   } finally {
     rmSync(out, { force: true });
   }
@@ -150,6 +174,18 @@ for (const shape of shapes) {
           const s = segstreamRun(file, shape, 1);
           runs.push({ shape, format, side: 'segstream', workers: 1, round, wall_s: s.run.wall_s, cpu_s: s.run.cpu_s, peak_rss_mib: mib(s.rss), timings_ms: s.timings });
         });
+        // The peer's own scaling on the same file: its whole job on one thread, its aggregation alone on both.
+        steps.push(() => {
+          const d = duckdbRun(file, shape, format, 1);
+          runs.push({ shape, format, side: 'duckdb', workers: 1, round, wall_s: d.wall_s, cpu_s: d.cpu_s, peak_rss_mib: mib(d.peak_rss_bytes) });
+        });
+        for (const threads of [workers, 1]) {
+          steps.push(() => {
+            const d = duckdbRun(file, shape, format, threads, true);
+            const queryMs = (JSON.parse(d.stdout) as { ms: number }).ms;
+            runs.push({ shape, format, side: 'duckdb-aggregate', workers: threads, round, wall_s: queryMs / 1000, cpu_s: d.cpu_s, peak_rss_mib: mib(d.peak_rss_bytes) });
+          });
+        }
       }
       for (const step of round % 2 === 0 ? steps : steps.reverse()) {
         step();
@@ -192,6 +228,8 @@ const cases = shapes.flatMap((shape) => formats.map((format) => {
     aggregation_speedup: one.length > 0 ? r2(aggregate(one) / aggregate(seg)) : null,
     operator_speedup: one.length > 0 ? r2(operator(one) / operator(seg)) : null,
     whole_job_speedup: one.length > 0 ? r2(pick(one, 'wall_s')! / pick(seg, 'wall_s')!) : null,
+    duckdb_aggregation_speedup: one.length > 0 ? r2(pick(of('duckdb-aggregate', 1), 'wall_s')! / pick(of('duckdb-aggregate', workers), 'wall_s')!) : null,
+    duckdb_whole_job_speedup: one.length > 0 ? r2(pick(of('duckdb', 1), 'wall_s')! / pick(duck, 'wall_s')!) : null,
     segstream_stages_ms: stages,
   };
 }));
