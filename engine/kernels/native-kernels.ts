@@ -7,6 +7,7 @@ import type { IdColumn, IdInterner, Kernels } from './kernels.js';
 import type { InternerHandle, NativeBinding } from './native-binding.js';
 import { guardNative } from './native-errors.js';
 import { sinkKernels } from './native-sink.js';
+import { utf8OfKeys } from './utf8-keys.js';
 
 /** An IdInterner whose table lives in the addon (freed when this object is collected). */
 class NativeIdInterner implements IdInterner {
@@ -32,7 +33,7 @@ class NativeIdInterner implements IdInterner {
     guardNative('internDict', () => this.b.internerInternDict(this.handle, bytes, offsets, indices, mapping, out));
   }
 
-  /** Parsed keys go over as one Utf8 column (a number as its decimal text, which the addon reads back as that integer). */
+  /** Parsed keys go over as one Utf8 column (utf8-keys.ts). */
   internKeys(keys: readonly CustomerKey[], out: Int32Array): void {
     const { bytes, offsets } = utf8OfKeys(keys);
     this.internUtf8(bytes, offsets, out);
@@ -43,27 +44,6 @@ class NativeIdInterner implements IdInterner {
     const lo = Math.min(Math.max(0, from), size);
     return guardNative('internerKeys', () => this.b.internerKeys(this.handle, lo, Math.min(Math.max(lo, to), size)));
   }
-}
-
-const encoder = new TextEncoder();
-
-/** Keys as an Arrow-style Utf8 column. */
-function utf8OfKeys(keys: readonly CustomerKey[]): { bytes: Uint8Array; offsets: Int32Array } {
-  const offsets = new Int32Array(keys.length + 1);
-  let bytes = new Uint8Array(Math.max(64, keys.length * 12));
-  let at = 0;
-  for (let i = 0; i < keys.length; i++) {
-    const text = String(keys[i]!);
-    // A UTF-16 unit takes at most 3 UTF-8 bytes.
-    if (at + text.length * 3 > bytes.length) {
-      const next = new Uint8Array(Math.max(bytes.length * 2, at + text.length * 3));
-      next.set(bytes.subarray(0, at));
-      bytes = next;
-    }
-    at += encoder.encodeInto(text, bytes.subarray(at)).written;
-    offsets[i + 1] = at;
-  }
-  return { bytes: bytes.subarray(0, at), offsets };
 }
 
 /** The kernel set of a loaded addon. */

@@ -15,8 +15,7 @@ import type { CustomerKey } from '../parse/parse-values.js';
 import type { IdColumn, IdInterner } from './id-interner.js';
 import type { NativeBinding, SinkHandle } from './native-binding.js';
 import { guardNative } from './native-errors.js';
-
-const encoder = new TextEncoder();
+import { utf8OfKeys } from './utf8-keys.js';
 
 /** The sink behind one Aggregator; see the file comment. */
 export class NativeSink implements IdInterner {
@@ -46,9 +45,9 @@ export class NativeSink implements IdInterner {
     guardNative('sinkInternDict', () => this.b.sinkInternDict(this.handle, bytes, offsets, indices, mapping, out));
   }
 
-  /** Parsed keys go over as one Utf8 column (a number as its decimal text, which the addon reads back as that integer). */
+  /** Parsed keys go over as one Utf8 column (utf8-keys.ts). */
   internKeys(keys: readonly CustomerKey[], out: Int32Array): void {
-    const { bytes, offsets } = utf8Of(keys, keys.length, () => true);
+    const { bytes, offsets } = utf8OfKeys(keys);
     this.internUtf8(bytes, offsets, out);
   }
 
@@ -76,7 +75,7 @@ export class NativeSink implements IdInterner {
           num[i] = o;
         } else if (o.charCodeAt(0) !== 0) kind[i] = 2;
       }
-      const { bytes, offsets } = utf8Of(orderIds, n, (i) => kind[i] === 2);
+      const { bytes, offsets } = utf8OfKeys(orderIds, n, (i) => kind[i] === 2);
       guardNative('sinkAppend', () => this.b.sinkAppend(this.handle, cust, ts, amount, margin, n, kind, num, bytes, offsets, io));
     }
     this.maxTs = io[0]!;
@@ -230,25 +229,4 @@ function tableOf(out: unknown[], windows: readonly number[], asOfMs: number, has
   fields.revenue_365d = byDays.get(365)!;
   const table = { size, asOfMs, asOfDay: dayOf(asOfMs), fields, windows: byDays, meanRepeatValue: col(MEAN_REPEAT_VALUE), lastYearRevenue: col(LAST_YEAR_REVENUE) };
   return tableWithIdText(table, { offsets, data: new Uint8Array(out[0] as ArrayBuffer) });
-}
-
-/** Rows `0..n` of `keys` for which `take(i)` holds as an Arrow-style Utf8 column (other rows empty). */
-function utf8Of(keys: readonly CustomerKey[], n: number, take: (i: number) => boolean): { bytes: Uint8Array; offsets: Int32Array } {
-  const offsets = new Int32Array(n + 1);
-  let bytes = new Uint8Array(Math.max(64, n * 12));
-  let at = 0;
-  for (let i = 0; i < n; i++) {
-    if (take(i)) {
-      const text = String(keys[i]!);
-      // A UTF-16 unit takes at most 3 UTF-8 bytes.
-      if (at + text.length * 3 > bytes.length) {
-        const next = new Uint8Array(Math.max(bytes.length * 2, at + text.length * 3));
-        next.set(bytes.subarray(0, at));
-        bytes = next;
-      }
-      at += encoder.encodeInto(text, bytes.subarray(at)).written;
-    }
-    offsets[i + 1] = at;
-  }
-  return { bytes: bytes.subarray(0, at), offsets };
 }
