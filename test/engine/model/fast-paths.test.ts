@@ -5,47 +5,11 @@ import { fitModels } from '../../../engine/model/fit-models.js';
 import { gammaGammaExpectedAov, type GammaGammaParams } from '../../../engine/model/gamma-gamma.js';
 import { groupRfm, indexPairs, indexValues } from '../../../engine/model/rfm-groups.js';
 import { Hyp2f1Fixed, hyp2f1 } from '../../../engine/model/special-functions.js';
+import { randomModelBase, relative } from '../../helpers/model-base.js';
 import { mulberry32 as rng } from '../../helpers/random.js';
 
-/** A base of `n` customers drawn roughly like daily BG/NBD data over two years, with duplicates. */
-function randomBase(n: number, seed: number) {
-  const u = rng(seed);
-  const asOfDay = 20_000;
-  const purchaseDays = new Uint32Array(n);
-  const firstDay = new Int32Array(n);
-  const lastDay = new Int32Array(n);
-  const meanRepeatValue = new Float64Array(n);
-  const include = new Uint8Array(n).fill(1);
-  for (let i = 0; i < n; i++) {
-    // The BG/NBD process from a first purchase on day 0: purchases at rate λ, a drop-out after each.
-    const T = Math.floor(u() * 730);
-    const rate = 0.002 + 0.1 * u() ** 3;
-    const drop = 0.05 + 0.4 * u();
-    let t = 0;
-    let x = 0;
-    let tx = 0;
-    for (;;) {
-      t += -Math.log(1 - u()) / rate;
-      if (t > T) break;
-      const day = Math.floor(t);
-      if (day > tx) {
-        x++;
-        tx = day;
-      }
-      if (u() < drop) break;
-    }
-    purchaseDays[i] = x + 1;
-    firstDay[i] = asOfDay - T;
-    lastDay[i] = asOfDay - T + tx;
-    meanRepeatValue[i] = x > 0 ? 5 + 200 * u() * u() : Number.NaN;
-    if (u() < 0.01) include[i] = 0;
-  }
-  return { purchaseDays, firstDay, lastDay, asOfDay, meanRepeatValue, include };
-}
-
-function relative(a: number, b: number): number {
-  return a === b ? 0 : Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b));
-}
+/** About two years of daily history, mostly light buyers. */
+const randomBase = (n: number, seed: number) => randomModelBase(n, seed, { days: 730, rateSpan: 0.1, ratePower: 3, dropMin: 0.05, dropSpan: 0.4 });
 
 describe('fast paths of fitModels', () => {
   it('give the per-customer columns of the straightforward formulas on 5000 random customers (1e-12 relative)', () => {

@@ -9,52 +9,23 @@ import { jsModelKernels, type ModelKernels, nativeModelKernels, SHARD_ROWS } fro
 import { groupRfm, sampleGroups } from '../../../engine/model/rfm-groups.js';
 import { warmStartOf } from '../../../engine/rescore/fit-predictions.js';
 import { loadCdnowTransactions } from './cdnow.js';
-import { mulberry32 as rng } from '../../helpers/random.js';
+import { randomModelBase, relative } from '../../helpers/model-base.js';
 
 /**
  * Daily BG/NBD-like customers over three years (so x, t_x and T need more than 32 bits packed),
  * with purchase rates spread wide enough that the groups fill several shards.
  */
 function randomBase(n: number, seed: number): ModelInput {
-  const u = rng(seed);
-  const asOfDay = 20_000;
-  const purchaseDays = new Float64Array(n);
-  const firstDay = new Float64Array(n);
-  const lastDay = new Float64Array(n);
-  const meanRepeatValue = new Float64Array(n);
-  const include = new Uint8Array(n).fill(1);
-  for (let i = 0; i < n; i++) {
-    const T = Math.floor(u() * 1100);
-    const rate = 0.002 + 1.2 * u() ** 4;
-    const drop = 0.002 + 0.2 * u();
-    let t = 0;
-    let x = 0;
-    let tx = 0;
-    for (;;) {
-      t += -Math.log(1 - u()) / rate;
-      if (t > T) break;
-      const day = Math.floor(t);
-      if (day > tx) {
-        x++;
-        tx = day;
-      }
-      if (u() < drop) break;
-    }
-    purchaseDays[i] = x + 1;
-    firstDay[i] = asOfDay - T;
-    lastDay[i] = asOfDay - T + tx;
-    meanRepeatValue[i] = x > 0 ? 5 + 200 * u() * u() : Number.NaN;
-    if (u() < 0.01) include[i] = 0;
-  }
+  const base = randomModelBase(n, seed, { days: 1100, rateSpan: 1.2, ratePower: 4, dropMin: 0.002, dropSpan: 0.2 });
   // A few who bought on nearly every day of the three years: x then needs 11 bits beside 2 × 11 of days.
   for (let i = 0; i < n; i += 10_000) {
-    purchaseDays[i] = 1090;
-    firstDay[i] = asOfDay - 1099;
-    lastDay[i] = asOfDay - 1;
-    meanRepeatValue[i] = 30;
-    include[i] = 1;
+    base.purchaseDays[i] = 1090;
+    base.firstDay[i] = base.asOfDay - 1099;
+    base.lastDay[i] = base.asOfDay - 1;
+    base.meanRepeatValue[i] = 30;
+    base.include[i] = 1;
   }
-  return { purchaseDays, firstDay, lastDay, asOfDay, meanRepeatValue, include };
+  return base;
 }
 
 function rfm(input: ModelInput) {
@@ -68,10 +39,6 @@ function rfm(input: ModelInput) {
     T[i] = input.asOfDay - (input.firstDay[i] as number);
   }
   return { x, tx, T };
-}
-
-function relative(a: number, b: number): number {
-  return a === b ? 0 : Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b));
 }
 
 const loaded = loadBinding();
