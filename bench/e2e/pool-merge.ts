@@ -8,15 +8,13 @@
  *
  * The input defaults to the DuckDB-written 10M-row file of rescore-vs-duckdb (made by that bench).
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { resolve } from 'node:path';
 import { benchArgs } from './lib/bench-args.js';
+import { alternateRuns, DUCKDB_10M_PARQUET, engineOf, openInput } from './lib/checkout-runs.js';
 
 const opts = benchArgs(import.meta.url, {
-  input: { type: 'string', default: join(tmpdir(), 'segstream-bench-1000000-10000000', 'duckdb.parquet') },
+  input: { type: 'string', default: DUCKDB_10M_PARQUET },
   workers: { type: 'string' },
   rounds: { type: 'string', default: '2' },
   root: { type: 'string', multiple: true, default: ['.'] },
@@ -30,21 +28,12 @@ async function child(): Promise<void> {
   const root = roots[0]!;
   const workers = Number(opts.workers ?? '2');
   const engine = opts.engine;
-  const imp = (p: string) => import(pathToFileURL(`${root}/dist/engine/${p}`).href);
-  const { parseConfig } = await imp('config/load-config.js');
-  const { buildColumnMap } = await imp('read/column-map.js');
-  const { listInputSet } = await imp('read/open-input.js');
-  const { InputDialect } = await imp('parse/input-dialect.js');
-  const { decideFromHead } = await imp('rescore/input-decisions.js');
+  const imp = engineOf(root);
+  const { config, readOptions, files, dialect } = await openInput(imp, input);
   const { aggregateParallel } = await imp('pool/parallel-aggregate.js');
   const { aggregateInputs } = await imp('rescore/aggregate-inputs.js');
   const { finalize, endOfDay } = await imp('aggregate/finalize.js');
   const { loadKernels } = await imp('kernels/load-kernels.js');
-  const config = parseConfig({});
-  const readOptions = { columns: buildColumnMap(config.input.columns), batchSize: 65_536 };
-  const { files } = await listInputSet(input, {});
-  const dialect = new InputDialect({ tsFormat: config.input.ts_format, decimal: config.input.decimal });
-  await decideFromHead(files[0], readOptions, dialect);
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   let size: number;
@@ -70,17 +59,9 @@ function main(): void {
     console.log(`pool-merge: no ${input}; run \`npm run bench -- --only rescore-vs-duckdb\` first or pass --input`);
     return;
   }
-  const rounds = Number(opts.rounds);
-  const workers = (opts.workers ?? '0,1,2').split(',').map(Number);
-  for (let r = 0; r < rounds; r++) {
-    const order = roots.flatMap((root) => workers.map((w) => ({ root, w })));
-    if (r % 2 === 1) order.reverse();
-    for (const { root, w } of order) {
-      const out = execFileSync(process.execPath, ['--import', 'tsx', new URL(import.meta.url).pathname, '--child', '--root', root, '--workers', String(w), '--input', input, '--engine', opts.engine], { encoding: 'utf8', maxBuffer: 1 << 24 });
-      const load = (execFileSync('cat', ['/proc/loadavg'], { encoding: 'utf8' }).split(' ')[0]);
-      console.log(`round ${r} ${root} load ${load} ${out.trim().split('\n').pop()}`);
-    }
-  }
+  const workers = (opts.workers ?? '0,1,2').split(',');
+  const runs = roots.flatMap((root) => workers.map((w) => ({ root, args: ['--workers', w, '--input', input, '--engine', opts.engine] })));
+  alternateRuns(import.meta.url, Number(opts.rounds), runs);
 }
 
 if (opts.child) await child();

@@ -12,16 +12,15 @@
  *
  * The input defaults to the DuckDB-written 10M-row file of rescore-vs-duckdb (made by that bench).
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { benchArgs } from './lib/bench-args.js';
+import { alternateRuns, DUCKDB_10M_PARQUET, engineOf, openInput } from './lib/checkout-runs.js';
 
 const opts = benchArgs(import.meta.url, {
-  input: { type: 'string', default: join(tmpdir(), 'segstream-bench-1000000-10000000', 'duckdb.parquet') },
+  input: { type: 'string', default: DUCKDB_10M_PARQUET },
   'as-of': { type: 'string', default: '2025-12-31' },
   rounds: { type: 'string', default: '2' },
   root: { type: 'string', multiple: true, default: ['.'] },
@@ -34,12 +33,7 @@ const roots = opts.root.map((r) => resolve(r));
 async function child(): Promise<void> {
   const root = roots[0]!;
   const engine = opts.engine as 'native' | 'js';
-  const imp = (p: string) => import(pathToFileURL(`${root}/dist/engine/${p}`).href);
-  const { parseConfig } = await imp('config/load-config.js');
-  const { buildColumnMap } = await imp('read/column-map.js');
-  const { listInputSet } = await imp('read/open-input.js');
-  const { InputDialect } = await imp('parse/input-dialect.js');
-  const { decideFromHead } = await imp('rescore/input-decisions.js');
+  const imp = engineOf(root);
   const { aggregateParallel } = await imp('pool/parallel-aggregate.js');
   const { parseAsOf } = await imp('rescore/as-of.js');
   const { loadKernels } = await imp('kernels/load-kernels.js');
@@ -59,11 +53,7 @@ async function child(): Promise<void> {
       return partsGather.apply(addon, a);
     };
   }
-  const config = parseConfig({});
-  const readOptions = { columns: buildColumnMap(config.input.columns), batchSize: 65_536 };
-  const { files } = await listInputSet(input, {});
-  const dialect = new InputDialect({ tsFormat: config.input.ts_format, decimal: config.input.decimal });
-  await decideFromHead(files[0], readOptions, dialect);
+  const { config, readOptions, files, dialect } = await openInput(imp, input);
   const asOf = parseAsOf(opts['as-of']);
   const { table } = await aggregateParallel(files, readOptions, { workers: 2, engine, windowDays: [config.tiers.window_days], asOfMs: asOf, readCutMs: asOf, dialect: dialect.decisions });
   const stages: Record<string, { wall_ms: number; cpu_ms: number }> = {};
@@ -104,15 +94,8 @@ function main(): void {
     console.log(`rescore-tail: no ${input}; run \`npm run bench -- --only rescore-vs-duckdb\` first or pass --input`);
     return;
   }
-  const rounds = Number(opts.rounds);
-  for (let r = 0; r < rounds; r++) {
-    const order = r % 2 === 1 ? [...roots].reverse() : roots;
-    for (const root of order) {
-      const out = execFileSync(process.execPath, ['--import', 'tsx', new URL(import.meta.url).pathname, '--child', '--root', root, '--input', input, '--as-of', opts['as-of'], '--engine', opts.engine], { encoding: 'utf8', maxBuffer: 1 << 24 });
-      const load = readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
-      console.log(`round ${r} ${root} load ${load} ${out.trim().split('\n').pop()}`);
-    }
-  }
+  const runs = roots.map((root) => ({ root, args: ['--input', input, '--as-of', opts['as-of'], '--engine', opts.engine] }));
+  alternateRuns(import.meta.url, Number(opts.rounds), runs);
 }
 
 if (opts.child) await child();
