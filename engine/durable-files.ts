@@ -61,7 +61,7 @@ export async function mkdirDurably(path: string): Promise<void> {
 }
 
 /** Replaces `path` with `contents` atomically: a fsynced temporary file `tmpPath` renamed over it, then its folder fsynced. */
-export async function replaceDurably(path: string, tmpPath: string, contents: string | Uint8Array): Promise<void> {
+export async function replaceDurably(path: string, tmpPath: string, contents: string | Uint8Array | readonly Uint8Array[]): Promise<void> {
   try {
     await writeDurably(tmpPath, contents);
     await rename(tmpPath, path);

@@ -11,6 +11,10 @@
  * whose keys are materialized strings.
  */
 import type { Vector } from 'apache-arrow';
+import { TurnBudget } from '../turn-budget.js';
+
+/** Ids hashed between two looks at the clock while the index is built in slices (~0.5 ms). */
+const PIECE_ROWS = 4096;
 
 function fnv1a(bytes: Uint8Array, start: number, end: number): number {
   let h = 0x811c9dc5;
@@ -61,12 +65,16 @@ export class IdHashIndex {
     this.size = ids.length;
   }
 
-  /** Builds the index, yielding to the event loop every `chunk` rows so a server keeps answering meanwhile. */
-  static async build(ids: Vector, chunk = 131_072): Promise<IdHashIndex> {
+  /**
+   * Builds the index in slices of the budget's milliseconds (pieces of PIECE_ROWS rows), yielding
+   * to the event loop between them, so a server keeps answering meanwhile: at 1M ids the whole
+   * build is ~60-170 ms of CPU, and slices of 131,072 rows held the loop 50-100 ms each.
+   */
+  static async build(ids: Vector, budget = new TurnBudget()): Promise<IdHashIndex> {
     const index = new IdHashIndex(ids);
-    for (let from = 0; from < index.size; from += chunk) {
-      index.insert(from, Math.min(index.size, from + chunk));
-      await new Promise<void>((resolve) => setImmediate(resolve));
+    for (let from = 0; from < index.size; from += PIECE_ROWS) {
+      index.insert(from, Math.min(index.size, from + PIECE_ROWS));
+      await budget.check();
     }
     return index;
   }

@@ -12,6 +12,7 @@ import { parseConfig } from '../config/load-config.js';
 import type { TxBatch } from '../parse/parse-batch.js';
 import { type CustomerKey, customerKeyFromValue } from '../parse/parse-values.js';
 import type { LoadedSnapshot } from '../snapshot/snapshot-store.js';
+import { TurnBudget } from '../turn-budget.js';
 import { IdHashIndex } from './id-hash-index.js';
 import { LiveCounts } from './live-counts.js';
 import { LiveOverlay } from './live-overlay.js';
@@ -84,10 +85,13 @@ export class LiveState {
     return this.liveCounts;
   }
 
-  /** Indexes a snapshot, yielding to the event loop while it hashes the ids, so lookups on the old state go on. */
-  static async open(snapshot: LoadedSnapshot): Promise<LiveState> {
+  /** Indexes a snapshot in the budget's slices of the event loop (id-hash-index.ts), so lookups on the old state go on. */
+  static async open(snapshot: LoadedSnapshot, budget = new TurnBudget()): Promise<LiveState> {
     const columns = new SnapshotColumns(snapshot.customers);
-    return new LiveState(snapshot, columns, await IdHashIndex.build(columns.vector('customer_id')));
+    await budget.check();
+    const index = await IdHashIndex.build(columns.vector('customer_id'), budget);
+    await budget.check();
+    return new LiveState(snapshot, columns, index);
   }
 
   /** Indexes a snapshot in one synchronous step. */

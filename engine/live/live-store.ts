@@ -28,6 +28,7 @@ import type { TxBatch } from '../parse/parse-batch.js';
 import { isValidTimestamp } from '../parse/parse-timestamp.js';
 import { isValidMoney } from '../parse/parse-values.js';
 import { currentSnapshotId, loadSnapshot } from '../snapshot/snapshot-store.js';
+import { TurnBudget } from '../turn-budget.js';
 import { EventArchive } from '../wal/event-archive.js';
 import { EventIdSet } from '../wal/event-id.js';
 import { readFoldedMarker } from '../wal/folded-marker.js';
@@ -203,19 +204,26 @@ export class LiveStore {
     return run;
   }
 
+  /**
+   * Every step that holds the event loop runs in slices of one budget (turn-budget.ts): the
+   * archive of the folded segments, the new state's id index and overlay columns, and the
+   * re-apply; the old state answers lookups until the one assignment that makes the new one live.
+   */
   private async swap(id: string): Promise<LiveState> {
+    const budget = new TurnBudget();
     const snap = await loadSnapshot(this.dataDir, id);
     const folded = await readFoldedMarker(snap.dir, this.archive.through);
-    await this.archiveFolded(folded);
-    const next = await LiveState.open(snap);
+    await budget.check();
+    await this.archiveFolded(folded, budget);
+    const next = await LiveState.open(snap, budget);
     // Ids sort in creation order: a slower install of an older snapshot (a reload racing a job) must not win.
     if (this.state && this.state.snapshot.id > id) return this.state;
     const asOf = snap.manifest.as_of_ms;
-    if (this.state) next.overlay.reserve(this.state.overlay.size);
-    const slices = new ReapplySlices();
+    if (this.state) await next.overlay.reserve(this.state.overlay.size, budget);
+    const slices = new ReapplySlices(budget);
     for (const file of this.archive.files) {
       if (file.through <= folded && !((this.archiveMaxTs.get(file.path) ?? Number.POSITIVE_INFINITY) > asOf)) continue;
-      for await (const { batch, seq } of EventArchive.readFile(file)) await slices.apply(next, pickRows(batch, (i) => seq[i]! > folded || batch.ts[i]! > asOf), this);
+      for await (const { batch, seq } of EventArchive.readFile(file, SLICE_ROWS)) await slices.apply(next, pickRows(batch, (i) => seq[i]! > folded || batch.ts[i]! > asOf), this);
     }
     // `retained` by index: entries ingests push while this yields are taken too, and the loop
     // ends (and the swap happens) in the step that finds none left.
@@ -234,16 +242,17 @@ export class LiveStore {
    * trims the log through the archive's end. A failure (a full disk) leaves the rows in the log,
    * where every reader still finds them, and is retried at the next swap or start.
    */
-  private async archiveFolded(folded: number): Promise<void> {
+  private async archiveFolded(folded: number, budget = new TurnBudget()): Promise<void> {
     const upto = Math.min(folded, this.wal.currentSeq - 1);
     if (upto > this.archive.through) {
       try {
-        const file = await this.archive.add(upto, this.retained);
+        const file = await this.archive.add(upto, this.retained, budget);
         if (file) {
           let maxTs = Number.NEGATIVE_INFINITY;
           for (const e of this.retained) {
             if (e.seq < file.from || e.seq > file.through) continue;
             for (let i = 0; i < e.batch.length; i++) if (e.batch.ts[i]! > maxTs) maxTs = e.batch.ts[i]!;
+            await budget.check();
           }
           this.archiveMaxTs.set(file.path, maxTs);
         }
@@ -288,25 +297,20 @@ export class LiveStore {
   }
 }
 
-/** Rows re-applied in one slice at most; a slice also ends after SLICE_MS. */
+/** Rows re-applied in one piece at most, between two looks at the budget's clock. */
 const SLICE_ROWS = 1024;
-/** Milliseconds of re-apply between two yields to requests. */
-const SLICE_MS = 4;
 
 /**
  * The re-apply of a swap in slices: rows go to the new state in pieces of at most SLICE_ROWS,
- * and after SLICE_MS of work the slice yields to the event loop (setImmediate: after the I/O
- * that is ready, so waiting requests are answered between slices).
+ * and once the budget's slice is spent it yields to the event loop, so waiting requests are
+ * answered between slices.
  */
 class ReapplySlices {
-  private sliceStart = performance.now();
+  constructor(private readonly budget: TurnBudget) {}
 
   async apply(state: LiveState, batch: TxBatch, store: LiveStore): Promise<void> {
     for (let from = 0; from < batch.length; from += SLICE_ROWS) {
-      if (performance.now() - this.sliceStart >= SLICE_MS) {
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        this.sliceStart = performance.now();
-      }
+      await this.budget.check();
       store.applySafely(state, from === 0 && batch.length <= SLICE_ROWS ? batch : sliceRows(batch, from, Math.min(batch.length, from + SLICE_ROWS)));
     }
   }

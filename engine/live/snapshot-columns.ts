@@ -126,7 +126,7 @@ export class SnapshotColumns {
   readonly tier: CodedColumn;
   readonly lifecycle: CodedColumn;
   readonly spendBand: Uint16Array;
-  readonly winBack: Uint8Array;
+  private winBackFlags: Uint8Array | null = null;
   /** The fields of the customer row the snapshot has, in row order, with their readers. */
   readonly readers: readonly ColumnReader[];
   private readonly vectors: ReadonlyMap<string, Vector>;
@@ -145,16 +145,6 @@ export class SnapshotColumns {
     const band = plainChunk(this.vector('spend_band'));
     if (band !== null && band.values instanceof Uint16Array && band.nullCount === 0) this.spendBand = band.values.subarray(0, this.size);
     else this.spendBand = Uint16Array.from(this.vector('spend_band'), (v) => Number(v));
-    this.winBack = new Uint8Array(this.size);
-    const wb = this.vector('win_back');
-    const wbData = plainChunk(wb);
-    if (wbData !== null && wbData.values instanceof Uint8Array) {
-      const bits = wbData.values;
-      for (let r = 0; r < this.size; r++) this.winBack[r] = (bits[r >> 3]! >> (r & 7)) & 1;
-    } else {
-      let i = 0;
-      for (const v of wb) this.winBack[i++] = v ? 1 : 0;
-    }
     const coded: Record<string, CodedColumn> = { segment: this.segment, tier: this.tier, lifecycle: this.lifecycle };
     this.readers = CUSTOMER_FIELDS.filter((f) => vectors.has(f.name)).map((field) => {
       const c = coded[field.name];
@@ -162,10 +152,31 @@ export class SnapshotColumns {
     });
   }
 
-  /** Bytes held beyond the table's own buffers: the code arrays that could not be views into them. */
+  /**
+   * The win-back flag of each row, 1 byte a row, made at the first win-back listing: a loop over
+   * every row that a new snapshot's swap need not hold the serving thread for.
+   */
+  get winBack(): Uint8Array {
+    if (this.winBackFlags === null) {
+      const flags = new Uint8Array(this.size);
+      const wb = this.vector('win_back');
+      const wbData = plainChunk(wb);
+      if (wbData !== null && wbData.values instanceof Uint8Array) {
+        const bits = wbData.values;
+        for (let r = 0; r < this.size; r++) flags[r] = (bits[r >> 3]! >> (r & 7)) & 1;
+      } else {
+        let i = 0;
+        for (const v of wb) flags[i++] = v ? 1 : 0;
+      }
+      this.winBackFlags = flags;
+    }
+    return this.winBackFlags;
+  }
+
+  /** Bytes held beyond the table's own buffers: the code arrays that could not be views into them, and the win-back flags (counted before they are made). */
   get extraBytes(): number {
     const owned = (a: ArrayBufferView, name: CustomerColumn) => (this.vector(name).data.some((d) => d.values.buffer === a.buffer) ? 0 : a.byteLength);
-    return owned(this.segment.codes, 'segment') + owned(this.tier.codes, 'tier') + owned(this.lifecycle.codes, 'lifecycle') + owned(this.spendBand, 'spend_band') + this.winBack.byteLength;
+    return owned(this.segment.codes, 'segment') + owned(this.tier.codes, 'tier') + owned(this.lifecycle.codes, 'lifecycle') + owned(this.spendBand, 'spend_band') + this.size;
   }
 
   /** The Arrow vector of a column (throws on a snapshot without it). */

@@ -19,11 +19,13 @@
  */
 import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { Table, Utf8, type Vector, makeData, makeVector, tableFromIPC, tableToIPC } from 'apache-arrow';
+import { type RecordBatch, Table, Utf8, type Vector, makeData, makeVector, tableFromIPC } from 'apache-arrow';
 import { SnapshotCorruptError } from '../errors.js';
 import type { TxBatch } from '../parse/parse-batch.js';
 import { type CustomerKey, customerKeyFromText } from '../parse/parse-values.js';
 import { float64Vector, utf8Vector } from '../snapshot/arrow-columns.js';
+import { encodeCustomerChunks } from '../snapshot/customers-file.js';
+import { TurnBudget } from '../turn-budget.js';
 import type { WalEntry } from './read-wal.js';
 import { orderKey, orderText } from './wal-record.js';
 import { replaceDurably, syncDir } from '../durable-files.js';
@@ -43,6 +45,8 @@ export interface ArchivedBatch {
 
 /** Rows per record batch of an archive file: what one read holds in memory at a time. */
 const ROWS_PER_BATCH = 65_536;
+/** Rows between two looks at the clock while a file is built in slices (a power of two, dividing ROWS_PER_BATCH). */
+const PIECE_ROWS = 4096;
 
 const NAME = /^(\d{12})-(\d{12})\.arrow$/;
 
@@ -81,10 +85,11 @@ function nullableUtf8Vector(values: readonly (string | null)[]): Vector {
 
 /**
  * The rows of `entries` as an Arrow table of record batches of at most ROWS_PER_BATCH rows. It
- * yields to the event loop after each full batch: a server archives the log a job folded (millions
- * of rows after a busy day) while it serves, and building it in one step held lookups for seconds.
+ * works in the budget's slices, yielding to the event loop between them: a server archives the
+ * log a job folded (millions of rows after a busy day) while it serves, and building it in one
+ * step held lookups for seconds (then a turn after each batch: still 20-60 ms at once).
  */
-async function archiveTable(entries: readonly WalEntry[]): Promise<Table> {
+async function archiveTable(entries: readonly WalEntry[], budget: TurnBudget): Promise<Table> {
   const batches: Table['batches'] = [];
   let seq: number[] = [];
   let ids: string[] = [];
@@ -122,20 +127,50 @@ async function archiveTable(entries: readonly WalEntry[]): Promise<Table> {
       margin.push(batch.margin ? batch.margin[i]! : Number.NaN);
       eventIds.push(batch.eventIds?.[i] ?? null);
       orderIds.push(orderText(batch.orderIds?.[i]));
-      if (seq.length === ROWS_PER_BATCH) {
-        flush();
-        await new Promise<void>((resolve) => setImmediate(resolve));
-      }
+      if (seq.length === ROWS_PER_BATCH) flush();
+      if ((seq.length & (PIECE_ROWS - 1)) === 0) await budget.check();
     }
   }
   flush();
   return new Table(batches);
 }
 
-function floats(v: Vector | null, n: number): Float64Array {
-  if (!v) return new Float64Array(n).fill(Number.NaN);
+/** Rows `from`..`to` of a float64 column as a new array (NaN for an absent column). */
+function floats(v: Vector | null, from: number, to: number): Float64Array {
+  if (!v) return new Float64Array(to - from).fill(Number.NaN);
   // float64Vector keeps NaN in the data under a null, so the values buffer is the column.
-  return Float64Array.from(v.toArray() as Float64Array);
+  return (v.toArray() as Float64Array).slice(from, to);
+}
+
+/** Rows `from`..`to` of one record batch of an archive file. */
+function archivedRows(rb: RecordBatch, from: number, to: number): ArchivedBatch {
+  const n = to - from;
+  const idCol = rb.getChild('customer_id');
+  const eventCol = rb.getChild('event_id');
+  const orderCol = rb.getChild('order_id');
+  const orderIds: CustomerKey[] | null = orderCol && orderCol.nullCount < rb.numRows ? new Array(n) : null;
+  const ids: CustomerKey[] = new Array(n);
+  const eventIds: (string | null)[] = new Array(n);
+  let anyEventId = false;
+  for (let i = 0; i < n; i++) {
+    ids[i] = customerKeyFromText(idCol?.get(from + i) as string) as CustomerKey;
+    const e = (eventCol?.get(from + i) as string | null | undefined) ?? null;
+    eventIds[i] = e;
+    if (e !== null) anyEventId = true;
+    if (orderIds) orderIds[i] = orderKey(orderCol!.get(from + i) as string | null);
+  }
+  const marginCol = rb.getChild('margin');
+  const margin = marginCol && marginCol.nullCount < rb.numRows ? floats(marginCol, from, to) : null;
+  const batch: TxBatch = {
+    length: n,
+    ids,
+    ts: floats(rb.getChild('ts'), from, to),
+    amount: floats(rb.getChild('amount'), from, to),
+    margin,
+    ...(anyEventId ? { eventIds } : {}),
+    ...(orderIds ? { orderIds } : {}),
+  };
+  return { batch, seq: floats(rb.getChild('seq'), from, to) };
 }
 
 /** The archive of one data directory. */
@@ -183,20 +218,26 @@ export class EventArchive {
    * Archives the log entries of segments `this.through + 1`..`through` as one file. The caller
    * trims those segments from the log only after this resolves.
    */
-  async add(through: number, entries: readonly WalEntry[]): Promise<ArchiveFile | null> {
+  async add(through: number, entries: readonly WalEntry[], budget = new TurnBudget()): Promise<ArchiveFile | null> {
     const from = this.through + 1;
     if (through < from) return null;
     const created = await mkdir(this.dir, { recursive: true });
     if (created !== undefined) await syncDir(dirname(this.dir));
     const file: ArchiveFile = { from, through, path: join(this.dir, archiveFileName(from, through)) };
     const rows = entries.filter((e) => e.seq >= from && e.seq <= through);
-    await replaceDurably(file.path, join(dirname(file.path), `.tmp-${basename(file.path)}`), tableToIPC(await archiveTable(rows), 'file'));
+    // As the writer's chunks, the columns' own buffers: one file-sized copy (tableToIPC) held the loop too.
+    const chunks = await encodeCustomerChunks(await archiveTable(rows, budget));
+    await replaceDurably(file.path, join(dirname(file.path), `.tmp-${basename(file.path)}`), chunks);
     this.list.push(file);
     return file;
   }
 
-  /** The rows of one archive file, a record batch at a time. */
-  static async *readFile(file: ArchiveFile): AsyncGenerator<ArchivedBatch> {
+  /**
+   * The rows of one archive file in order, a record batch at a time, or in pieces of at most
+   * `rows` rows: a server's swap re-applies archived rows between lookups, and decoding a whole
+   * record batch (65,536 ids made JS keys one by one) held its event loop tens of milliseconds.
+   */
+  static async *readFile(file: ArchiveFile, rows = ROWS_PER_BATCH): AsyncGenerator<ArchivedBatch> {
     let table: Table;
     try {
       table = tableFromIPC(await readFile(file.path));
@@ -206,34 +247,7 @@ export class EventArchive {
       throw new SnapshotCorruptError(`the event archive file ${file.path} cannot be read (${reason}); its events are not in any other place`, { cause });
     }
     for (const rb of table.batches) {
-      const n = rb.numRows;
-      if (n === 0) continue;
-      const idCol = rb.getChild('customer_id');
-      const eventCol = rb.getChild('event_id');
-      const orderCol = rb.getChild('order_id');
-      const orderIds: CustomerKey[] | null = orderCol && orderCol.nullCount < n ? new Array(n) : null;
-      const ids: CustomerKey[] = new Array(n);
-      const eventIds: (string | null)[] = new Array(n);
-      let anyEventId = false;
-      for (let i = 0; i < n; i++) {
-        ids[i] = customerKeyFromText(idCol?.get(i) as string) as CustomerKey;
-        const e = (eventCol?.get(i) as string | null | undefined) ?? null;
-        eventIds[i] = e;
-        if (e !== null) anyEventId = true;
-        if (orderIds) orderIds[i] = orderKey(orderCol!.get(i) as string | null);
-      }
-      const marginCol = rb.getChild('margin');
-      const margin = marginCol && marginCol.nullCount < n ? floats(marginCol, n) : null;
-      const batch: TxBatch = {
-        length: n,
-        ids,
-        ts: floats(rb.getChild('ts'), n),
-        amount: floats(rb.getChild('amount'), n),
-        margin,
-        ...(anyEventId ? { eventIds } : {}),
-        ...(orderIds ? { orderIds } : {}),
-      };
-      yield { batch, seq: floats(rb.getChild('seq'), n) };
+      for (let from = 0; from < rb.numRows; from += rows) yield archivedRows(rb, from, Math.min(rb.numRows, from + rows));
     }
   }
 
