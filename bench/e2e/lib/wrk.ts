@@ -14,20 +14,14 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { LoadResult } from '../http-harness.js';
 
 const SCRIPT = join(import.meta.dirname, 'wrk-requests.lua');
 const SYSTEM_PACKAGES = join(import.meta.dirname, '../../../scripts/system-packages.mjs');
 
 /** What one load run measured, whichever generator made it. */
-export interface LoadRun {
-  readonly name: string;
+export interface LoadRun extends LoadResult {
   readonly generator: 'wrk' | 'autocannon';
-  readonly requests: number;
-  readonly requests_per_second: number;
-  readonly p50_ms: number;
-  readonly p99_ms: number;
-  readonly errors: number;
-  readonly non2xx: number;
   /** CPU seconds the load generator used during the run (user + system). */
   readonly generator_cpu_s: number;
   /** The 1-minute load average when the run ended. */
