@@ -8,7 +8,7 @@ import { isMainThread } from 'node:worker_threads';
 import { NativeError } from '../errors.js';
 import { jsKernels } from './js-kernels.js';
 import type { Kernels } from './kernels.js';
-import { loadBinding } from './native-binding.js';
+import { sharedBinding } from './native-binding.js';
 import { nativeKernels } from './native-kernels.js';
 
 /** Which kernels to run (`--engine`). */
@@ -20,7 +20,7 @@ let noticed = false;
 /** The native kernel set, or why there is none (looked up once). */
 export function nativeKernelsOrReason(): { kernels: Kernels } | { reason: string } {
   if (native === undefined) {
-    const loaded = loadBinding();
+    const loaded = sharedBinding();
     native = 'binding' in loaded ? { kernels: nativeKernels(loaded.binding) } : loaded;
   }
   return native;

@@ -188,16 +188,16 @@ export function loadBinding(): { binding: NativeBinding } | { reason: string } {
   return { binding };
 }
 
-let shared: NativeBinding | null | undefined;
+let shared: { binding: NativeBinding } | { reason: string } | undefined;
 
-/**
- * The addon, or null where loadBinding finds none: looked up once per thread for every part that
- * uses an optional export (twins, readers, scanners); load-kernels.ts is the one that says why not.
- */
-export function nativeBinding(): NativeBinding | null {
-  if (shared === undefined) {
-    const loaded = loadBinding();
-    shared = 'binding' in loaded ? loaded.binding : null;
-  }
+/** loadBinding's answer, looked up once per thread and shared: the kernels, twins, readers and scanners all use it. */
+export function sharedBinding(): { binding: NativeBinding } | { reason: string } {
+  shared ??= loadBinding();
   return shared;
+}
+
+/** The addon, or null where there is none (load-kernels.ts says why, once). */
+export function nativeBinding(): NativeBinding | null {
+  const found = sharedBinding();
+  return 'binding' in found ? found.binding : null;
 }
