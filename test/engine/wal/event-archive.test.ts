@@ -31,9 +31,14 @@ function entry(seq: number, ids: (number | string)[], extra: Partial<TxBatch> = 
   };
 }
 
-async function readAll(archive: EventArchive): Promise<{ seq: number[]; ids: unknown[]; amount: number[]; margin: (number | null)[]; eventIds: (string | null)[] }> {
+/** Every row of the archive; with `rows`, each file read in pieces of at most that many rows. */
+async function readAll(archive: EventArchive, rows?: number): Promise<{ seq: number[]; ids: unknown[]; amount: number[]; margin: (number | null)[]; eventIds: (string | null)[] }> {
   const out = { seq: [] as number[], ids: [] as unknown[], amount: [] as number[], margin: [] as (number | null)[], eventIds: [] as (string | null)[] };
-  for await (const { batch, seq } of archive.read()) {
+  const batches = async function* () {
+    if (rows === undefined) yield* archive.read();
+    else for (const file of archive.files) yield* EventArchive.readFile(file, rows);
+  };
+  for await (const { batch, seq } of batches()) {
     out.seq.push(...seq);
     out.ids.push(...batch.ids);
     out.amount.push(...batch.amount);
@@ -69,6 +74,8 @@ describe('EventArchive', () => {
       margin: [null, null, 3.5, null],
       eventIds: [null, null, 'e-9', null],
     });
+    // Read a row at a time (a server's swap reads in pieces): the same rows, margins and event ids.
+    expect(await readAll(again, 1)).toEqual(await readAll(again));
   });
 
   it('keeps order ids, a line without one staying an order of its own, and reads files written before them', async () => {
@@ -103,6 +110,18 @@ describe('EventArchive', () => {
     expect(ids[65_536]).toBe('C65536');
     expect(ids.at(-1)).toBe(`C${4 * rows - 1}`);
     expect([...seqs]).toEqual([1, 2, 3, 4]);
+    // In pieces (a server's swap): the same rows in the same order, none longer than asked.
+    const pieces: number[] = [];
+    const again: string[] = [];
+    for await (const { batch, seq } of EventArchive.readFile(file!, 1000)) {
+      pieces.push(batch.length);
+      expect(seq.length).toBe(batch.length);
+      for (let i = 0; i < batch.length; i++) again.push(String(batch.ids[i]));
+    }
+    expect(again).toEqual(ids);
+    expect(Math.max(...pieces)).toBe(1000);
+    // 65,536-row record batches, each cut into pieces: 66 per full batch, then what is left.
+    expect(pieces.length).toBe(3 * 66 + Math.ceil((4 * rows - 3 * 65_536) / 1000));
   });
 
   it('archives a fold without rows (a job while no event came) and reads it back empty', async () => {
