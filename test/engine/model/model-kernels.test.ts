@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadBinding } from '../../../engine/kernels/native-binding.js';
+import { nativeBinding } from '../../../engine/kernels/native-binding.js';
 import { bgnbdDayLogs, bgnbdLogLikelihood, bgnbdParamVector, bgnbdXTable } from '../../../engine/model/bgnbd-likelihood.js';
 import { fitBgNbdGroups } from '../../../engine/model/bgnbd.js';
 import { fitModels, type ModelInput } from '../../../engine/model/fit-models.js';
@@ -41,8 +41,7 @@ function rfm(input: ModelInput) {
   return { x, tx, T };
 }
 
-const loaded = loadBinding();
-const binding = 'binding' in loaded ? loaded.binding : null;
+const binding = nativeBinding();
 const native: ModelKernels | null = binding ? nativeModelKernels(binding) : null;
 const kernelSets: Array<{ name: string; kernels: ModelKernels | null }> = [
   { name: 'js', kernels: jsModelKernels },

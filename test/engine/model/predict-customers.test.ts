@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { loadBinding } from '../../../engine/kernels/native-binding.js';
+import { nativeBinding } from '../../../engine/kernels/native-binding.js';
 import { fitModels, predictCustomers } from '../../../engine/model/fit-models.js';
 import { type CustomerPredictor, jsModelKernels, nativeModelKernels, type PredictionColumns } from '../../../engine/model/model-kernels.js';
 import { mulberry32 as rng } from '../../helpers/random.js';
 
-const loaded = loadBinding();
-const binding = 'binding' in loaded ? loaded.binding : null;
+const binding = nativeBinding();
 const native = binding ? nativeModelKernels(binding) : null;
 const nativeCustomers: CustomerPredictor | undefined = native?.predictCustomers;
 
