@@ -11,13 +11,19 @@
  *
  *   request ─► push(key, reply) ─► [keys | replies]  ──setImmediate──►  flush: gather all, send each
  */
+import { performance } from 'node:perf_hooks';
 import type { FastifyReply } from 'fastify';
 import { CustomerNotFoundError } from '../engine/errors.js';
 import type { LiveStore } from '../engine/live/live-store.js';
 import type { CustomerKey } from '../engine/parse/parse-values.js';
 import { customerJsonOf } from './format/customer-json.js';
+import type { LatencyRecorder } from './route-latency.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
+
+function notFound(asked: string, snapshotId: string): CustomerNotFoundError {
+  return new CustomerNotFoundError(`no customer ${JSON.stringify(asked)} in snapshot ${snapshotId} or the live events`);
+}
 
 /** Sends `error` through the error mapping; a reply that cannot take it any more is logged, not thrown from a timer. */
 function fail(reply: FastifyReply, error: unknown): void {
@@ -33,30 +39,54 @@ export class LookupQueue {
   private keys: CustomerKey[] = [];
   private asked: string[] = [];
   private replies: FastifyReply[] = [];
+  /** When each request reached the route (performance.now(), ms). */
+  private started: number[] = [];
   private bodies: (string | null)[] = [];
   private scheduled = false;
 
-  constructor(private readonly store: LiveStore) {}
+  /** `record` takes each lookup's latency, from its route's handler to its reply handed to the socket. */
+  constructor(
+    private readonly store: LiveStore,
+    private readonly record: LatencyRecorder,
+  ) {}
 
   /** Queues the lookup of `key` (the request's id as sent: `asked`); `reply` is sent when the turn ends. */
   push(key: CustomerKey, asked: string, reply: FastifyReply): void {
     this.keys.push(key);
     this.asked.push(asked);
     this.replies.push(reply);
+    this.started.push(performance.now());
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(this.flush);
     }
   }
 
+  /**
+   * Answers at once a request that names no customer: `invalid` (the route's schema refused the
+   * id) or a 404 (the id is a missing-value token or too long); a 503 while no snapshot is loaded.
+   */
+  refuse(asked: string, reply: FastifyReply, invalid?: Error): void {
+    const started = performance.now();
+    let error: unknown = invalid;
+    try {
+      error ??= notFound(asked, this.store.ready().snapshot.id);
+    } catch (notReady) {
+      error = notReady;
+    }
+    fail(reply, error);
+    this.record((performance.now() - started) / 1000);
+  }
+
   /** Answers every queued lookup from the live state as it is now; never throws (a timer's exception would end the process). */
   private readonly flush = (): void => {
-    const { keys, asked, replies } = this;
+    const { keys, asked, replies, started, record } = this;
     const n = keys.length;
     // Lookups of the next turn queue into fresh arrays while these are answered.
     this.keys = [];
     this.asked = [];
     this.replies = [];
+    this.started = [];
     this.scheduled = false;
     if (this.bodies.length < n) this.bodies = new Array(n).fill(null);
     const bodies = this.bodies;
@@ -66,18 +96,22 @@ export class LookupQueue {
       snapshotId = state.snapshot.id;
       customerJsonOf(state).several(keys, n, bodies);
     } catch (error) {
-      for (const reply of replies) fail(reply, error);
+      for (let i = 0; i < n; i++) {
+        fail(replies[i]!, error);
+        record((performance.now() - started[i]!) / 1000);
+      }
       return;
     }
     for (let i = 0; i < n; i++) {
       const body = bodies[i]!;
       bodies[i] = null;
       try {
-        if (body === null) replies[i]!.send(new CustomerNotFoundError(`no customer ${JSON.stringify(asked[i])} in snapshot ${snapshotId} or the live events`));
+        if (body === null) replies[i]!.send(notFound(asked[i]!, snapshotId));
         else replies[i]!.header('content-type', JSON_TYPE).send(body);
       } catch (error) {
         fail(replies[i]!, error);
       }
+      record((performance.now() - started[i]!) / 1000);
     }
   };
 }

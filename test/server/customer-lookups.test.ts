@@ -256,10 +256,16 @@ describe('the lookup latency histogram', () => {
   it('counts every lookup, batch-get and listing under its route, and no write', async () => {
     const before = await lookupCount('/v1/customers/:id');
     const batches = await lookupCount('/v1/customers/batch-get');
-    for (const id of ['42', 'nobody', 'Zo%C3%AB']) await app.inject({ method: 'GET', url: `/v1/customers/${id}` });
+    const segments = await lookupCount('/v1/segments');
+    // Found, unknown, non-ASCII, a missing-value token and an empty id the route's schema refuses (both answered without a lookup).
+    const statuses: number[] = [];
+    for (const id of ['42', 'nobody', 'Zo%C3%AB', 'NA', '']) statuses.push((await app.inject({ method: 'GET', url: `/v1/customers/${id}` })).statusCode);
+    expect(statuses).toEqual([200, 404, 200, 404, 400]);
+    await app.inject({ method: 'GET', url: '/v1/segments' });
     await app.inject({ method: 'POST', url: '/v1/customers/batch-get', payload: { ids: [42] } });
     await app.inject({ method: 'POST', url: '/v1/events', headers: { authorization: 'Bearer secret' }, payload: [] });
-    expect(await lookupCount('/v1/customers/:id')).toBe(before + 3);
+    expect(await lookupCount('/v1/customers/:id')).toBe(before + 5);
+    expect(await lookupCount('/v1/segments')).toBe(segments + 1);
     expect(await lookupCount('/v1/customers/batch-get')).toBe(batches + 1);
     expect(await lookupCount('/v1/events')).toBe(0);
     const text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
