@@ -10,7 +10,7 @@
  * A missing addon shows up as skipped tests whose names say why, never as a silent pass;
  * addon-build.test.ts fails outright when cargo is present but the addon did not build.
  */
-import { describe, expect } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { jsKernels } from '../../../engine/kernels/js-kernels.js';
 import type { Kernels } from '../../../engine/kernels/kernels.js';
 import { nativeKernelsOrReason } from '../../../engine/kernels/load-kernels.js';
@@ -38,6 +38,12 @@ export function parity(what: string, body: (native: Kernels) => void): void {
   // Skipped, the body only registers its tests (named in the report), none of which runs.
   if (nativeKernels === undefined) describe.skip(`${title} (SKIPPED: ${nativeMissing})`, () => body(jsKernels));
   else describe(title, () => body(nativeKernels as Kernels));
+}
+
+/** A test of the addon: without it, skipped under a name that says why. */
+export function itNative(name: string, body: () => void | Promise<void>): void {
+  if (nativeMissing === null) it(name, body);
+  else it.skip(`${name} (SKIPPED: ${nativeMissing})`, body);
 }
 
 /** The bytes of a typed array view, for bitwise comparison. */

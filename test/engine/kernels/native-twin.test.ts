@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { expect, it, vi } from 'vitest';
 import { scoreColumn, scoreColumnJs } from '../../../engine/score/score-column.js';
-import { nativeMissing } from './kernel-sets.js';
+import { itNative } from './kernel-sets.js';
 
 it('gives the reference to js, and to native where the addon is missing', async () => {
   const saved = process.env.SEGSTREAM_NATIVE_ADDON;
@@ -21,7 +21,7 @@ it('gives the reference to js, and to native where the addon is missing', async 
   }
 });
 
-it.skipIf(nativeMissing !== null)(`makes what the addon's twin throws a SEG_ERR_NATIVE error naming the export${nativeMissing ? ` (SKIPPED: ${nativeMissing})` : ''}`, () => {
+itNative("makes what the addon's twin throws a SEG_ERR_NATIVE error naming the export", () => {
   const score = scoreColumn('native');
   expect(score).not.toBe(scoreColumnJs);
   const call = () => score(Float64Array.of(1, 2), 1, Float64Array.of(1, 1), Float64Array.of(1.5), new Uint8Array(1));

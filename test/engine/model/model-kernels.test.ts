@@ -10,6 +10,7 @@ import { groupRfm, sampleGroups } from '../../../engine/model/rfm-groups.js';
 import { warmStartOf } from '../../../engine/rescore/fit-predictions.js';
 import { loadCdnowTransactions } from './cdnow.js';
 import { randomModelBase, relative } from '../../helpers/model-base.js';
+import { nativeMissing } from '../kernels/kernel-sets.js';
 
 /**
  * Daily BG/NBD-like customers over three years (so x, t_x and T need more than 32 bits packed),
@@ -45,7 +46,7 @@ const binding = nativeBinding();
 const native: ModelKernels | null = binding ? nativeModelKernels(binding) : null;
 const kernelSets: Array<{ name: string; kernels: ModelKernels | null }> = [
   { name: 'js', kernels: jsModelKernels },
-  { name: 'native', kernels: native },
+  { name: nativeMissing === null ? 'native' : `native (SKIPPED: ${nativeMissing})`, kernels: native },
 ];
 
 const base = randomBase(120_000, 11);
@@ -112,7 +113,7 @@ describe.each(kernelSets)('$name model kernels', ({ kernels }) => {
   });
 });
 
-describe('the native model kernels against the TypeScript reference', () => {
+describe(`the native model kernels against the TypeScript reference${nativeMissing === null ? '' : ` (SKIPPED: ${nativeMissing})`}`, () => {
   const test = native ? it : it.skip;
 
   test('give the same sums on 1, 2, 3 and 8 threads, to the bit', () => {

@@ -3,6 +3,7 @@ import { nativeBinding } from '../../../engine/kernels/native-binding.js';
 import { fitModels, predictCustomers } from '../../../engine/model/fit-models.js';
 import { type CustomerPredictor, jsModelKernels, nativeModelKernels, type PredictionColumns } from '../../../engine/model/model-kernels.js';
 import { mulberry32 as rng } from '../../helpers/random.js';
+import { itNative } from '../kernels/kernel-sets.js';
 
 const binding = nativeBinding();
 const native = binding ? nativeModelKernels(binding) : null;
@@ -11,7 +12,7 @@ const nativeCustomers: CustomerPredictor | undefined = native?.predictCustomers;
 const FITTED = { r: 0.243, alpha: 4.41, a: 0.793, b: 2.426 };
 
 describe('the predictions after the fit', () => {
-  (binding ? it : it.skip)('a whole base: the native kernel set writes the TypeScript kernels\' doubles in every prediction column', () => {
+  itNative("a whole base: the native kernel set writes the TypeScript kernels' doubles in every prediction column", () => {
     // Customers with t_x = T (bought today), one-time buyers (x = 0) and a long history.
     const u = rng(21);
     const n = 20_000;

@@ -4,7 +4,7 @@ import { expect, it } from 'vitest';
 import type { IdText } from '../../../engine/aggregate/customer-table.js';
 import { idTextOf, joinIds, joinIdsJs } from '../../../engine/rescore/id-join.js';
 import { previousState } from '../../../engine/rescore/previous-state.js';
-import { nativeMissing } from '../kernels/kernel-sets.js';
+import { itNative } from '../kernels/kernel-sets.js';
 
 // A new base's customers found in the previous snapshot on the ids' UTF-8: the native join
 // against the TypeScript Map of strings, and previous-state.ts on bytes against strings.
@@ -19,7 +19,7 @@ function utf8(ids: readonly string[]): IdText {
 
 const id = fc.oneof(fc.constantFrom('C1', 'C2', '42', '', 'é', '日本', 'x'.repeat(40)), fc.string({ maxLength: 12 }), fc.integer({ min: 0, max: 300 }).map(String));
 
-it.skipIf(nativeMissing !== null)(`finds the rows the TypeScript Map finds, in place, moved, missing, empty and non-ASCII ids${nativeMissing ? ` (SKIPPED: ${nativeMissing})` : ''}`, () => {
+itNative('finds the rows the TypeScript Map finds, in place, moved, missing, empty and non-ASCII ids', () => {
   expect(joinIds('native')).not.toBe(joinIdsJs);
   fc.assert(
     // The ids a base shares with the previous snapshot often come at the rows they had there: a prefix of it, then others.

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { expect, it } from 'vitest';
 import { quantileThresholds } from '../../../engine/score/quantile-thresholds.js';
 import { scoreColumn, scoreColumnJs } from '../../../engine/score/score-column.js';
-import { nativeMissing } from '../kernels/kernel-sets.js';
+import { itNative } from '../kernels/kernel-sets.js';
 
 // Scores by thresholds: the addon's branch-free count against the TypeScript binary search, on
 // the same doubles (ties, NaN, -0, infinities, customers without orders), for R's negated values too.
@@ -11,7 +11,7 @@ const value = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom(Number.NaN, -0, 0, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 1e300) },
 );
 
-it.skipIf(nativeMissing !== null)(`gives the scores of the TypeScript reference, into bytes and into 16-bit bands${nativeMissing ? ` (SKIPPED: ${nativeMissing})` : ''}`, () => {
+itNative('gives the scores of the TypeScript reference, into bytes and into 16-bit bands', () => {
   expect(scoreColumn('native')).not.toBe(scoreColumnJs);
   fc.assert(
     fc.property(fc.array(fc.tuple(value, fc.constantFrom(0, 1, 2, 0.5, Number.NaN)), { maxLength: 300 }), fc.integer({ min: 2, max: 12 }), fc.constantFrom(1, -1) as fc.Arbitrary<1 | -1>, (rows, k, sign) => {

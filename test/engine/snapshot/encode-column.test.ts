@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
 import { ENCODE_INTEGER, ENCODE_NUMBER, ENCODE_TIMESTAMP, type EncodeKind, encodeColumn, encodeColumnJs } from '../../../engine/snapshot/encode-column.js';
-import { nativeMissing } from '../kernels/kernel-sets.js';
+import { itNative } from '../kernels/kernel-sets.js';
 
 // A Float64 column's Arrow buffers: the addon's one pass against the TypeScript loops, byte for
 // byte (nulls, -0, fractions, values past int32 and past the Date range).
@@ -18,7 +18,7 @@ function encode(f: typeof encodeColumnJs, kind: EncodeKind, values: Float64Array
   return { data, bitmap, nulls: f(kind, values, data, bitmap) };
 }
 
-it.skipIf(nativeMissing !== null)(`writes the bytes of the TypeScript reference for numbers, integers and timestamps${nativeMissing ? ` (SKIPPED: ${nativeMissing})` : ''}`, () => {
+itNative('writes the bytes of the TypeScript reference for numbers, integers and timestamps', () => {
   expect(encodeColumn('native')).not.toBe(encodeColumnJs);
   fc.assert(
     fc.property(fc.array(value, { maxLength: 200 }), fc.constantFrom(ENCODE_NUMBER, ENCODE_INTEGER, ENCODE_TIMESTAMP) as fc.Arbitrary<EncodeKind>, (values, kind) => {
