@@ -172,8 +172,14 @@ export class LiveOverlay {
   private scored = new Uint8Array(0);
   private stamp = new Int32Array(0);
   private applied = 0;
-  /** Customers with rows folded in but not derived yet (see {@link LiveOverlay.flush}), and a flag per customer. */
+  /**
+   * Customers with rows folded in but not derived yet, `pending[pendingHead, pendingCount)` in
+   * order of arrival (see {@link LiveOverlay.flush}), and a flag per customer. A flush takes from
+   * the head; the queue moves back to the front only when an apply needs the room, so a backlog of
+   * a million customers worked off in slices is not copied once per slice.
+   */
   private pending = new Int32Array(1024);
+  private pendingHead = 0;
   private pendingCount = 0;
   private dirty = new Uint8Array(0);
   private capacity = 0;
@@ -237,7 +243,7 @@ export class LiveOverlay {
 
   /** Whether rows are folded in that {@link LiveOverlay.flush} has not derived yet (some of the pending may be derived already). */
   get stale(): boolean {
-    return this.pendingCount > 0;
+    return this.pendingCount > this.pendingHead;
   }
 
   /**
@@ -257,7 +263,7 @@ export class LiveOverlay {
     const size = this.customers.size;
     this.ensure(size);
     for (let k = before; k < size; k++) this.open(k);
-    if (this.pending.length < this.pendingCount + batch.length) this.pending = grown(this.pending, new Int32Array(2 * (this.pendingCount + batch.length)));
+    if (this.pending.length < this.pendingCount + batch.length) this.makePendingRoom(batch.length);
     const { stamp, dirty, pending } = this;
     const v = ++this.applied;
     let n = 0;
@@ -315,11 +321,12 @@ export class LiveOverlay {
    * off in slices between requests. Returns whether any are left.
    */
   flush(limit = Number.POSITIVE_INFINITY): boolean {
-    if (this.pendingCount === 0) return false;
-    const take = Math.min(this.pendingCount, limit);
-    const ks = this.pending.slice(0, take);
-    this.pending.copyWithin(0, take, this.pendingCount);
-    this.pendingCount -= take;
+    const head = this.pendingHead;
+    if (this.pendingCount === head) return false;
+    const take = Math.min(this.pendingCount - head, limit);
+    const ks = this.pending.slice(head, head + take);
+    this.pendingHead = head + take;
+    if (this.pendingHead === this.pendingCount) this.pendingHead = this.pendingCount = 0;
     // A customer derived alone by flushOne since is clean already; one derivation does.
     let n = 0;
     for (let i = 0; i < ks.length; i++) {
@@ -330,7 +337,18 @@ export class LiveOverlay {
       }
     }
     if (n > 0) this.rescore(ks.subarray(0, n));
-    return this.pendingCount > 0;
+    return this.pendingCount > this.pendingHead;
+  }
+
+  /**
+   * Room for `rows` more pending customers: the queue moved to the front, and grown unless that
+   * leaves half the array free (so a move is paid for by as many appends as it copies).
+   */
+  private makePendingRoom(rows: number): void {
+    this.pending.copyWithin(0, this.pendingHead, this.pendingCount);
+    this.pendingCount -= this.pendingHead;
+    this.pendingHead = 0;
+    if (this.pending.length < 2 * (this.pendingCount + rows)) this.pending = grown(this.pending, new Int32Array(2 * (this.pendingCount + rows)));
   }
 
   /** Derives customer k alone when rows are pending for it: a lookup need not wait for a whole backlog. */
