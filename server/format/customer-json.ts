@@ -169,6 +169,8 @@ export class CustomerJson {
   private readonly nativeFinds: boolean;
   /** Where each row of a chunk ends in the buffer, as the addon wrote them. */
   private readonly ends = new Int32Array(CHUNK);
+  /** `rows.subarray(0, m)` by m, made once: a turn of m lookups would make one per turn. */
+  private readonly rowViews: Int32Array[] = [];
 
   /**
    * `writer` 'native' uses the addon's row writer where it can (the TypeScript one where not);
@@ -376,7 +378,7 @@ export class CustomerJson {
   private severalNative(native: NativeRows, keys: readonly CustomerKey[], from: number, m: number, bodies: (string | null)[]): void {
     const { out, rows, ends } = this;
     out.reset();
-    native.write(m === CHUNK ? rows : rows.subarray(0, m), out, ends, NO_COMMAS);
+    native.write(m === CHUNK ? rows : (this.rowViews[m] ??= rows.subarray(0, m)), out, ends, NO_COMMAS);
     let start = 0;
     for (let i = 0; i < m; i++) {
       const row = rows[i]!;

@@ -54,10 +54,8 @@ pub fn json_rows_write(call: &Call) -> Result<RawValue> {
     if io.len() < 2 || ends.as_ref().is_some_and(|e| e.len() < rows.len()) {
         return Err(KernelError::Argument("io needs 2 slots and ends one per row".into()));
     }
-    let mut written = vec![span("out", out), span("io", io)];
-    if let Some(e) = ends.as_deref() {
-        written.push(span("ends", e));
-    }
+    // On the stack: a Vec here was two heap allocations per call.
+    let written = [span("out", out), span("io", io), ends.as_deref().map_or(("ends", std::ptr::null(), 0), |e| span("ends", e))];
     ensure_disjoint(&written, &[span("rows", rows)])?;
     let mut at = io[0] as usize;
     if !(io[0] >= 0.0 && at <= out.len()) {

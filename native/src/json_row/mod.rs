@@ -162,6 +162,12 @@ impl RowPlan {
         self.columns.iter().all(Option::is_some)
     }
 
+    /// The registered columns in order (all of them once `complete`), walked in place: a list
+    /// of them collected per call was a heap allocation per turn of lookups.
+    fn registered(&self) -> impl Iterator<Item = &Column> {
+        self.columns.iter().flatten()
+    }
+
     /// Writes rows into `out` from `*at`: row `r >= 0` as its JSON object, a negative one skipped
     /// (its `ends` entry is where the previous row ended). With `comma`, rows are separated by
     /// commas, the first one only when `*first` is false. Stops before a row that might not fit;
@@ -173,23 +179,22 @@ impl RowPlan {
         if !self.complete() {
             return Err(KernelError::Argument("the row plan has unregistered columns".into()));
         }
-        let columns: Vec<&Column> = self.columns.iter().flatten().collect();
         for &r in rows.iter().take(AHEAD) {
-            self.prefetch(&columns, r);
+            self.prefetch(r);
         }
         for (i, &r) in rows.iter().enumerate() {
             if let Some(&next) = rows.get(i + AHEAD) {
-                self.prefetch(&columns, next);
+                self.prefetch(next);
             }
             if let Some(&next) = rows.get(i + AHEAD / 2) {
-                unsafe { self.prefetch_text(&columns, next) };
+                unsafe { self.prefetch_text(next) };
             }
             if r >= 0 {
                 let row = r as usize;
                 if row >= self.rows {
                     return Err(KernelError::Range(format!("row {row} is beyond the snapshot's {} rows", self.rows)));
                 }
-                let need = unsafe { self.bound(&columns, row) }? + 1;
+                let need = unsafe { self.bound(row) }? + 1;
                 if *at + need > out.len() {
                     return Ok(i);
                 }
@@ -197,7 +202,7 @@ impl RowPlan {
                     out[*at] = b',';
                     *at += 1;
                 }
-                unsafe { self.write_row(&columns, row, out, at) };
+                unsafe { self.write_row(row, out, at) };
             }
             if let Some(e) = ends.as_deref_mut() {
                 e[i] = *at as i32;
@@ -212,12 +217,12 @@ impl RowPlan {
     /// before it is written and the misses of several rows overlap (the TypeScript writer gathers
     /// a chunk's cells column by column for the same reason). Prefetches never fault.
     #[inline]
-    fn prefetch(&self, columns: &[&Column], r: i32) {
+    fn prefetch(&self, r: i32) {
         if r < 0 || r as usize >= self.rows {
             return;
         }
         let row = r as usize;
-        for col in columns {
+        for col in self.registered() {
             let at = match col.op {
                 Op::Flag => row >> 3,
                 op => row * op.width(),
@@ -232,20 +237,20 @@ impl RowPlan {
     /// Asks for the first bytes of row `r`'s text values, whose offsets `prefetch` asked for
     /// `AHEAD / 2` rows before.
     #[inline]
-    unsafe fn prefetch_text(&self, columns: &[&Column], r: i32) {
+    unsafe fn prefetch_text(&self, r: i32) {
         if r < 0 || r as usize >= self.rows {
             return;
         }
-        for col in columns.iter().filter(|c| c.op == Op::Text) {
+        for col in self.registered().filter(|c| c.op == Op::Text) {
             let (start, _) = unsafe { text_span(col, r as usize) };
             prefetch(col.text.ptr.wrapping_add(start));
         }
     }
 
     /// The most bytes row `row` takes, its text offsets checked.
-    unsafe fn bound(&self, columns: &[&Column], row: usize) -> Result<usize> {
+    unsafe fn bound(&self, row: usize) -> Result<usize> {
         let mut need = self.fixed;
-        for col in columns.iter().filter(|c| c.op == Op::Text) {
+        for col in self.registered().filter(|c| c.op == Op::Text) {
             let (start, end) = unsafe { text_span(col, row) };
             if start > end || end > col.text.len {
                 return Err(KernelError::Range(format!("text offsets {start}..{end} of row {row} are outside the column's {} bytes", col.text.len)));
@@ -255,8 +260,8 @@ impl RowPlan {
         Ok(need)
     }
 
-    unsafe fn write_row(&self, columns: &[&Column], row: usize, out: &mut [u8], at: &mut usize) {
-        for col in columns {
+    unsafe fn write_row(&self, row: usize, out: &mut [u8], at: &mut usize) {
+        for col in self.registered() {
             out[*at..*at + col.key.len()].copy_from_slice(&col.key);
             *at += col.key.len();
             if let Some(v) = col.validity {
