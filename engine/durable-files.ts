@@ -38,6 +38,16 @@ export async function syncDir(path: string): Promise<void> {
  * under /proc on Node 20.)
  */
 export async function mkdirDurably(path: string): Promise<void> {
+  await (await mkdirStarted(path)).durable;
+}
+
+/**
+ * Creates `path` and its missing parents one by one, like {@link mkdirDurably}, but returns once
+ * they exist: `durable` settles when the folders they were created in are fsynced. A folder's
+ * fsync waits for the file system's journal (a tenth of a second and more on a busy disk), so a
+ * caller with other work to do first awaits `durable` later, before it relies on the names.
+ */
+export async function mkdirStarted(path: string): Promise<{ durable: Promise<void> }> {
   const missing: string[] = [];
   for (let dir = resolve(path); ; dir = dirname(dir)) {
     try {
@@ -48,16 +58,22 @@ export async function mkdirDurably(path: string): Promise<void> {
       missing.push(dir);
     }
   }
+  const made: string[] = [];
   for (const dir of missing.reverse()) {
     try {
       await mkdir(dir);
+      made.push(dir);
     } catch (error) {
       // Another process made it meanwhile: its creator syncs the parent.
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      continue;
     }
-    await syncDir(dirname(dir));
   }
+  const durable = (async () => {
+    for (const dir of made) await syncDir(dirname(dir));
+  })();
+  // Awaited by the caller; until then a failure must not count as unhandled.
+  durable.catch(() => {});
+  return { durable };
 }
 
 /** Replaces `path` with `contents` atomically: a fsynced temporary file `tmpPath` renamed over it, then its folder fsynced. */

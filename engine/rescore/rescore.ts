@@ -27,7 +27,7 @@ import { openEventFold } from '../wal/event-fold.js';
 import { writeFoldedMarker } from '../wal/folded-marker.js';
 import type { HoldoutCheck } from '../model/holdout.js';
 import { MS_PER_DAY } from '../parse/parse-timestamp.js';
-import { type BeforePublishHook, keepRefused, prepareDataDir, publishSnapshot } from '../snapshot/snapshot-publisher.js';
+import { type BeforePublishHook, keepRefused, openDataDir, publishSnapshot } from '../snapshot/snapshot-publisher.js';
 import { currentSnapshotId, loadSnapshot, newSnapshotId, type SnapshotFiles, snapshotsDir } from '../snapshot/snapshot-store.js';
 import { capMessage, PublishRefusedError, type SegError } from '../errors.js';
 import { MAX_TIMESTAMP_MS } from '../parse/parse-timestamp.js';
@@ -203,8 +203,9 @@ async function runRescore(opts: RescoreOptions, modelThread: ModelThread | null)
   const inputOptions: InputOptions = { tsFormat: opts.tsFormat ?? config.input.ts_format, decimal: opts.decimal ?? config.input.decimal };
   checkTsFormat(inputOptions.tsFormat);
   const { files, skipped } = await listInputSet(opts.input, { columnNames: Object.values(describeColumnMap(columns)) });
-  // Fail on an unwritable data folder now, not after the whole read.
-  await prepareDataDir(opts.dataDir);
+  // Fail on an unwritable data folder now, not after the whole read; a new folder's fsyncs run
+  // beside the read and are awaited before the snapshot is written.
+  const dataDir = await openDataDir(opts.dataDir);
   const readOptions = { columns, batchSize: opts.batchSize ?? 65_536, ...(opts.format ? { format: opts.format } : {}) };
   const dialect = new InputDialect(inputOptions);
   const seen = new ColumnsSeen();
@@ -342,6 +343,8 @@ async function runRescore(opts: RescoreOptions, modelThread: ModelThread | null)
     const snapshotFiles = { 'manifest.json': JSON.stringify(manifest, null, 2), 'customers.arrow': customersBytes, 'rejects.ndjson': rejectsText };
     const facts: RunFacts = { decisions, warnings, timings, t0, writeFrom: tScore, rowsRead, workers: parallel ? (opts.workers ?? 0) : 0, engine, refused, forced, verdict };
     const summarize = (published: boolean): RescoreSummary => rescoreSummary(id, manifest, facts, published);
+    // The data folder's new names are on disk before anything in it is published or kept.
+    await dataDir.durable;
     if (refused.length > 0) {
       let kept: string;
       try {

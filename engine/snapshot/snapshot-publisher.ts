@@ -12,7 +12,7 @@
 import { constants } from 'node:fs';
 import { access, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { mkdirDurably, replaceDurably, syncDir, writeDurably } from '../durable-files.js';
+import { mkdirDurably, mkdirStarted, replaceDurably, syncDir, writeDurably } from '../durable-files.js';
 import { outputError } from './output-error.js';
 import { STAGE_PREFIX } from './staged-file.js';
 import { withPublishLock } from './publish-lock.js';
@@ -34,10 +34,25 @@ export function refusedDir(dataDir: string): string {
 
 /** Creates the data folder and `snapshots/` (durably) or says in one line why it cannot. */
 export async function prepareDataDir(dataDir: string): Promise<void> {
+  await (await openDataDir(dataDir)).durable;
+}
+
+/**
+ * {@link prepareDataDir} in two steps: returns once the folders exist and are writable (a run
+ * fails on a bad data folder at its start), with `durable`, which settles when their new names
+ * are fsynced — a rescore awaits it before it publishes, and reads meanwhile.
+ */
+export async function openDataDir(dataDir: string): Promise<{ durable: Promise<void> }> {
   try {
-    await mkdirDurably(snapshotsDir(dataDir));
+    const { durable } = await mkdirStarted(snapshotsDir(dataDir));
     // An existing folder on a read-only mount or without permission fails here, before any work.
     for (const dir of [dataDir, snapshotsDir(dataDir)]) await access(dir, constants.W_OK);
+    const mapped = durable.catch((cause: unknown) => {
+      throw outputError(cause, `the data folder ${dataDir}`);
+    });
+    // Awaited by the caller; until then a failure must not count as unhandled.
+    mapped.catch(() => {});
+    return { durable: mapped };
   } catch (cause) {
     throw outputError(cause, `the data folder ${dataDir}`);
   }
