@@ -7,6 +7,7 @@
  *
  *   npm run bench -- --only rescore-vs-duckdb [--scale small|default|100m] [--workers N] [--rounds R]
  *                    [--shapes duckdb,segstream] [--formats parquet,csv] [--engine auto|native|js] [--no-single] [--line-items]
+ *                    [--customers N]   (another number of customers over the scale's rows; its own files)
  *
  * Two data shapes, each as Parquet and CSV:
  * - `duckdb`: the peer's own data, string ids `C<n>`, skewed (duckdb-job.mjs --generate); its CSV
@@ -46,12 +47,17 @@ const opts = benchArgs(import.meta.url, {
   formats: { type: 'string', default: 'parquet,csv' },
   'no-single': { type: 'boolean' },
   'line-items': { type: 'boolean' },
+  customers: { type: 'string' },
 });
 
 const SCALES: Record<string, [customers: number, rows: number]> = { small: [100_000, 1_000_000], default: [1_000_000, 10_000_000], '100m': [10_000_000, 100_000_000] };
 const scale = opts.scale === '10m' ? '100m' : opts.scale;
 if (!(scale in SCALES)) throw new Error(`--scale must be one of ${Object.keys(SCALES).join(', ')}`);
-const [customers, transactions] = SCALES[scale]!;
+const [scaleCustomers, transactions] = SCALES[scale]!;
+// Another cardinality over the same rows (its own generated files): how the aggregation's scaling
+// depends on the number of customers each worker's share holds.
+const customers = opts.customers !== undefined ? Number(opts.customers) : scaleCustomers;
+if (!Number.isInteger(customers) || customers < 1) throw new Error('--customers must be a positive whole number');
 const workers = Number(opts.workers ?? Math.min(2, availableParallelism()));
 // Three rounds (medians) by default below 100M rows: one round on a shared machine swung the ratios by half.
 const rounds = Number(opts.rounds ?? (scale === '100m' ? 1 : 3));
@@ -246,6 +252,6 @@ if (lineItems.length > 0) {
   console.table(lineItems.map((r) => ({ ...r, wall_s: r2(r.wall_s), cpu_s: r2(r.cpu_s), peak_rss_mib: r2(r.peak_rss_mib), rows_per_s: Math.round(r.rows_per_s) })));
 }
 mkdirSync(join(root, 'bench/results'), { recursive: true });
-const outFile = join(root, 'bench/results', `rescore-vs-duckdb-${scale}.json`);
+const outFile = join(root, 'bench/results', `rescore-vs-duckdb-${scale}${opts.customers !== undefined ? `-${customers}-customers` : ''}.json`);
 writeFileSync(outFile, JSON.stringify({ date: new Date().toISOString(), customers, transactions, cores: availableParallelism(), workers, rounds, engine, node: process.version, cases, runs, line_items: lineItems }, null, 2));
 process.stdout.write(`wrote ${outFile}\n`);
