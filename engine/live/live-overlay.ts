@@ -413,17 +413,20 @@ export class LiveOverlay {
   }
 
   /**
-   * Makes room for `customers` overlay customers at once: a swap reserves what the state before
-   * held, so re-applying the log does not copy every column at each doubling (a step of hundreds
+   * Makes room for the customers and day entries of `like` at once: a swap reserves what the state
+   * before held, so re-applying the log does not copy every column at each doubling (a step of hundreds
    * of milliseconds at half a million customers, with the event loop held). The columns are
    * made one or a few at a time within `budget`'s slices: all of them at once is ~200 MB at a
    * million customers, and held the loop 30-100 ms with the collector's pressure steps.
    */
-  async reserve(customers: number, budget: TurnBudget): Promise<void> {
+  async reserve(like: LiveOverlay, budget: TurnBudget): Promise<void> {
+    const customers = like.size;
     const steps = this.growth(customers);
     while (!steps.next().done) await budget.check();
     // The aggregator's sums too (its `size` is read only by finalize, which the overlay never runs).
     this.agg.state.ensure(customers);
+    await budget.check();
+    this.agg.state.reserveEntries(like.agg.state.entries);
   }
 
   /** Makes room for overlay customers 0..size-1 (amortised doubling). */
@@ -623,7 +626,7 @@ export class LiveOverlay {
             cols.tier.names[cols.tier.codes[row]!]!,
             cols.lifecycle.names[cols.lifecycle.codes[row]!]!,
             cols.spendBand[row]!,
-            cols.winBack[row] === 1,
+            cols.winBackOf(row),
             this.snap.revenue(row),
             this.snap.weekly_spend(row),
             -1,

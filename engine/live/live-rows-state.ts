@@ -99,8 +99,14 @@ export class LiveRowsState extends AggregateState {
     if (d > this.maxDay[c]!) this.maxDay[c] = d;
   }
 
-  private growEntries(): void {
-    const cap = this.entryDay.length * 2;
+  /** Makes room for `n` day entries at once (a swap reserves what the state before held, so no doubling copies them with the loop held). */
+  reserveEntries(n: number): void {
+    if (n > this.entryDay.length) this.growEntries(n);
+  }
+
+  private growEntries(atLeast = 0): void {
+    let cap = this.entryDay.length * 2;
+    while (cap < atLeast) cap *= 2;
     this.entryDay = grown(this.entryDay, new Int32Array(cap));
     this.entryNet = grown(this.entryNet, new Float64Array(cap));
     this.entryPos = grown(this.entryPos, new Float64Array(cap));

@@ -214,7 +214,7 @@ export class LiveState {
       const refs: number[] = [];
       const revenue: number[] = [];
       for (let r = 0; r < cols.size; r++) {
-        if (cols.winBack[r] === 1 && o.atRow(r) < 0) {
+        if (cols.winBackOf(r) && o.atRow(r) < 0) {
           refs.push(r);
           revenue.push(cols.number('revenue', r));
         }

@@ -219,7 +219,7 @@ export class LiveStore {
     // Ids sort in creation order: a slower install of an older snapshot (a reload racing a job) must not win.
     if (this.state && this.state.snapshot.id > id) return this.state;
     const asOf = snap.manifest.as_of_ms;
-    if (this.state) await next.overlay.reserve(this.state.overlay.size, budget);
+    if (this.state) await next.overlay.reserve(this.state.overlay, budget);
     const slices = new ReapplySlices(budget);
     for (const file of this.archive.files) {
       if (file.through <= folded && !((this.archiveMaxTs.get(file.path) ?? Number.POSITIVE_INFINITY) > asOf)) continue;

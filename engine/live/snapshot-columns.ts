@@ -3,8 +3,8 @@
  * the customer row (customer-schema.ts) that turns one row's value into its JSON cell straight
  * from the Arrow buffers, and small code arrays for the listings that scan every customer
  * (segment, tier, lifecycle as dictionary codes; band; win-back). The code arrays are views into
- * the IPC buffer where its layout allows (one chunk, aligned), so the serving memory beyond the
- * snapshot's own columns is the id index and the 1-byte win-back flags.
+ * the IPC buffer where its layout allows (one chunk, aligned), and the win-back flags are read from
+ * the column's bits, so the serving memory beyond the snapshot's own columns is the id index.
  */
 import { type Data, DataType, type Table, type Vector } from 'apache-arrow';
 import { isValidTimestamp } from '../parse/parse-timestamp.js';
@@ -126,6 +126,9 @@ export class SnapshotColumns {
   readonly tier: CodedColumn;
   readonly lifecycle: CodedColumn;
   readonly spendBand: Uint16Array;
+  /** The win-back column's bits when its layout is plain (one chunk), else null: {@link winBackOf} reads them in place. */
+  private readonly winBackBits: Uint8Array | null;
+  /** One byte a row, made at the first {@link winBackOf} of any other layout. */
   private winBackFlags: Uint8Array | null = null;
   /** The fields of the customer row the snapshot has, in row order, with their readers. */
   readonly readers: readonly ColumnReader[];
@@ -145,6 +148,8 @@ export class SnapshotColumns {
     const band = plainChunk(this.vector('spend_band'));
     if (band !== null && band.values instanceof Uint16Array && band.nullCount === 0) this.spendBand = band.values.subarray(0, this.size);
     else this.spendBand = Uint16Array.from(this.vector('spend_band'), (v) => Number(v));
+    const wb = plainChunk(this.vector('win_back'));
+    this.winBackBits = wb !== null && wb.values instanceof Uint8Array ? wb.values : null;
     const coded: Record<string, CodedColumn> = { segment: this.segment, tier: this.tier, lifecycle: this.lifecycle };
     this.readers = CUSTOMER_FIELDS.filter((f) => vectors.has(f.name)).map((field) => {
       const c = coded[field.name];
@@ -153,30 +158,26 @@ export class SnapshotColumns {
   }
 
   /**
-   * The win-back flag of each row, 1 byte a row, made at the first win-back listing: a loop over
-   * every row that a new snapshot's swap need not hold the serving thread for.
+   * Whether row `row` is on the win-back list: its bit read from the column in place (no array of
+   * flags to make when a new snapshot goes live), or a flag of a byte array made the first time for
+   * a column of another layout.
    */
-  get winBack(): Uint8Array {
+  winBackOf(row: number): boolean {
+    const bits = this.winBackBits;
+    if (bits !== null) return ((bits[row >> 3]! >> (row & 7)) & 1) === 1;
     if (this.winBackFlags === null) {
       const flags = new Uint8Array(this.size);
-      const wb = this.vector('win_back');
-      const wbData = plainChunk(wb);
-      if (wbData !== null && wbData.values instanceof Uint8Array) {
-        const bits = wbData.values;
-        for (let r = 0; r < this.size; r++) flags[r] = (bits[r >> 3]! >> (r & 7)) & 1;
-      } else {
-        let i = 0;
-        for (const v of wb) flags[i++] = v ? 1 : 0;
-      }
+      let i = 0;
+      for (const v of this.vector('win_back')) flags[i++] = v ? 1 : 0;
       this.winBackFlags = flags;
     }
-    return this.winBackFlags;
+    return this.winBackFlags[row] === 1;
   }
 
-  /** Bytes held beyond the table's own buffers: the code arrays that could not be views into them, and the win-back flags (counted before they are made). */
+  /** Bytes held beyond the table's own buffers: the code arrays that could not be views into them, and the win-back flags of a column read through them. */
   get extraBytes(): number {
     const owned = (a: ArrayBufferView, name: CustomerColumn) => (this.vector(name).data.some((d) => d.values.buffer === a.buffer) ? 0 : a.byteLength);
-    return owned(this.segment.codes, 'segment') + owned(this.tier.codes, 'tier') + owned(this.lifecycle.codes, 'lifecycle') + owned(this.spendBand, 'spend_band') + this.size;
+    return owned(this.segment.codes, 'segment') + owned(this.tier.codes, 'tier') + owned(this.lifecycle.codes, 'lifecycle') + owned(this.spendBand, 'spend_band') + (this.winBackBits === null ? this.size : 0);
   }
 
   /** The Arrow vector of a column (throws on a snapshot without it). */

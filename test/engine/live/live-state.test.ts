@@ -1,10 +1,12 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Table, type Vector } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IdKeyCache, entriesOf } from '../../../engine/live/id-key-cache.js';
 import { scanJsonBatch } from '../../../engine/live/json-rows.js';
 import { LiveState, canonicalId } from '../../../engine/live/live-state.js';
+import { SnapshotColumns } from '../../../engine/live/snapshot-columns.js';
 import type { TxBatch } from '../../../engine/parse/parse-batch.js';
 import { rescore } from '../../../engine/rescore/rescore.js';
 import { loadSnapshot } from '../../../engine/snapshot/snapshot-store.js';
@@ -120,5 +122,24 @@ describe('LiveState', () => {
     const wb = state.winBack(0, 100);
     const revenues = wb.customers.map((c) => c['revenue'] as number);
     expect([...revenues].sort((a, b) => b - a)).toEqual(revenues);
+    expect(wb.customers.every((c) => c['win_back'] === true)).toBe(true);
+    expect(wb.total).toBe(Array.from(state.columns.vector('win_back'), (v) => v === true).filter(Boolean).length);
+  });
+
+  it('reads the win-back flags from the column in place, and the same from a column in several chunks', async () => {
+    // A year after the last purchase every customer has lapsed: those with a high M score are on the list.
+    await rescore({ input: join(dir, 'tx.csv'), dataDir: join(dir, 'late'), asOf: '2027-06-30' });
+    const snapshot = await loadSnapshot(join(dir, 'late'));
+    const plain = new SnapshotColumns(snapshot.customers);
+    const t = snapshot.customers;
+    const columns: Record<string, Vector> = {};
+    for (const f of t.schema.fields) columns[f.name] = t.getChild(f.name)!;
+    // Cut into two record batches: no column is one plain chunk any more.
+    const chunked = new SnapshotColumns(new Table(columns).slice(0, 17).concat(new Table(columns).slice(17)));
+    expect(chunked.vector('win_back').data.length).toBe(2);
+    const expected = Array.from(t.getChild('win_back')!, (v) => v === true);
+    expect(expected.filter(Boolean).length).toBeGreaterThan(0);
+    expect(Array.from({ length: plain.size }, (_, r) => plain.winBackOf(r))).toEqual(expected);
+    expect(Array.from({ length: plain.size }, (_, r) => chunked.winBackOf(r))).toEqual(expected);
   });
 });
