@@ -39,7 +39,7 @@ export class LookupQueue {
   private keys: CustomerKey[] = [];
   private asked: string[] = [];
   private replies: FastifyReply[] = [];
-  /** When each request reached the route (performance.now(), ms). */
+  /** When each request reached the route (performance.now(), ms); -1 for one not timed. */
   private started: number[] = [];
   private bodies: (string | null)[] = [];
   private scheduled = false;
@@ -50,12 +50,16 @@ export class LookupQueue {
     private readonly record: LatencyRecorder,
   ) {}
 
-  /** Queues the lookup of `key` (the request's id as sent: `asked`); `reply` is sent when the turn ends. */
-  push(key: CustomerKey, asked: string, reply: FastifyReply): void {
+  /**
+   * Queues the lookup of `key` (the request's id as sent: `asked`); `reply` is sent when the turn
+   * ends, and its latency recorded when `timed` (a GET: the histogram counts no HEAD, as the
+   * other read routes' hooks do not).
+   */
+  push(key: CustomerKey, asked: string, reply: FastifyReply, timed: boolean): void {
     this.keys.push(key);
     this.asked.push(asked);
     this.replies.push(reply);
-    this.started.push(performance.now());
+    this.started.push(timed ? performance.now() : -1);
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(this.flush);
@@ -65,8 +69,9 @@ export class LookupQueue {
   /**
    * Answers at once a request that names no customer: `invalid` (the route's schema refused the
    * id) or a 404 (the id is a missing-value token or too long); a 503 while no snapshot is loaded.
+   * Its latency is recorded when `timed`, as {@link push}'s.
    */
-  refuse(asked: string, reply: FastifyReply, invalid?: Error): void {
+  refuse(asked: string, reply: FastifyReply, timed: boolean, invalid?: Error): void {
     const started = performance.now();
     let error: unknown = invalid;
     try {
@@ -75,7 +80,7 @@ export class LookupQueue {
       error = notReady;
     }
     fail(reply, error);
-    this.record((performance.now() - started) / 1000);
+    if (timed) this.record((performance.now() - started) / 1000);
   }
 
   /** Answers every queued lookup from the live state as it is now; never throws (a timer's exception would end the process). */
@@ -98,7 +103,7 @@ export class LookupQueue {
     } catch (error) {
       for (let i = 0; i < n; i++) {
         fail(replies[i]!, error);
-        record((performance.now() - started[i]!) / 1000);
+        if (started[i]! >= 0) record((performance.now() - started[i]!) / 1000);
       }
       return;
     }
@@ -111,7 +116,7 @@ export class LookupQueue {
       } catch (error) {
         fail(replies[i]!, error);
       }
-      record((performance.now() - started[i]!) / 1000);
+      if (started[i]! >= 0) record((performance.now() - started[i]!) / 1000);
     }
   };
 }

@@ -45,8 +45,9 @@ export function customerRoutes(app: FastifyInstance, ctx: ServerContext): void {
     (request, reply) => {
       const id = request.params.id;
       const key = request.validationError ? null : customerKeyFromValue(id);
-      if (key === null || key === undefined) queue.refuse(id, reply, request.validationError);
-      else queue.push(key, id, reply);
+      const timed = request.method === 'GET';
+      if (key === null || key === undefined) queue.refuse(id, reply, timed, request.validationError);
+      else queue.push(key, id, reply, timed);
     },
   );
 
