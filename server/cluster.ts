@@ -13,7 +13,7 @@ import { readSnapshotParts } from '../engine/cluster/cluster-snapshot.js';
 import { archiveBatches, ShardConsumer, ensureEventStreams, openArchive, publishRows, streamBatches } from '../engine/cluster/event-stream.js';
 import { forwardLookup, serveLookups } from '../engine/cluster/forward.js';
 import { Membership } from '../engine/cluster/membership.js';
-import { connectCluster } from '../engine/cluster/nats-connection.js';
+import { connectCluster, isTimeout, type NatsCluster, retryTimeouts } from '../engine/cluster/nats-connection.js';
 import { type LivePointer, readLivePointer } from '../engine/cluster/rescore-cluster.js';
 import { readAssignment, SHARD_BUCKET, shardOf, shardsOwnedBy } from '../engine/cluster/shard-map.js';
 import { jobBucket, jobKey } from '../engine/cluster/task-queue.js';
@@ -53,12 +53,28 @@ async function localBatch(app: FastifyInstance, ids: readonly (string | number)[
   return { status: res.statusCode, text: res.body };
 }
 
-/** Starts cluster mode on a built server: connects, joins, follows its shards; closes with the server. */
+/**
+ * Starts cluster mode on a built server: connects, joins, follows its shards; closes with the
+ * server. A cluster that does not answer while the node joins (each step tried again first) is
+ * SEG_ERR_NOT_READY, the connection closed.
+ */
 export async function startClusterNode(app: FastifyInstance, ctx: ServerContext, config: ClusterConfig): Promise<ClusterNode> {
   const cluster = await connectCluster(config);
+  try {
+    return await joinAsNode(app, ctx, cluster);
+  } catch (error) {
+    await cluster.close().catch(() => undefined);
+    if (!isTimeout(error)) throw error;
+    throw new NotReadyError(`the NATS cluster at ${config.servers.join(',')} did not answer in time while node ${config.node} joined (${(error as Error).message}); start the node again`, { cause: error });
+  }
+}
+
+async function joinAsNode(app: FastifyInstance, ctx: ServerContext, cluster: NatsCluster): Promise<ClusterNode> {
+  const { config } = cluster;
   const me = config.node;
   // A cluster's shard count is the one its map was made with; a node's flag only seeds the first map.
-  const existing = await readAssignment(await cluster.bucket(SHARD_BUCKET));
+  // (A fresh bucket's first direct get can go unanswered while its replicas are placed: tried again.)
+  const existing = await retryTimeouts(async () => readAssignment(await cluster.bucket(SHARD_BUCKET)));
   const shards = existing?.assignment.shards ?? config.shards;
   await ensureEventStreams(cluster, shards);
 
@@ -72,8 +88,8 @@ export async function startClusterNode(app: FastifyInstance, ctx: ServerContext,
   // pointer names a cluster snapshot, the parts of the shards it owns plus each stream after the
   // snapshot's fold. A row logged by the node as well would be applied twice over the cluster
   // snapshot: once from the log (dated after its as_of), once from the archive or the stream.
-  const jobs = await jobBucket(cluster);
-  let pointer = await readLivePointer(cluster);
+  const jobs = await retryTimeouts(() => jobBucket(cluster));
+  let pointer = await retryTimeouts(() => readLivePointer(cluster));
   let owned: number[] = [];
   const applyRows = async (batch: TxBatch): Promise<void> => {
     ctx.store.applySafely(ctx.store.ready(), batch);

@@ -6,7 +6,7 @@
  * every node watches it and starts or stops reading shards as they move to or from it.
  */
 import type { KV } from '@nats-io/kv';
-import { bucketKeys, dropKey, type NatsCluster } from './nats-connection.js';
+import { bucketKeys, dropKey, type NatsCluster, retryTimeouts } from './nats-connection.js';
 import { type ShardAssignment, OWNERS_KEY, SHARD_BUCKET, assignShards, readAssignment, shardsOwnedBy, writeAssignment } from './shard-map.js';
 
 /** The KV bucket of heartbeats. */
@@ -45,7 +45,7 @@ export class Membership {
     const nodes = await cluster.bucket(NODES_BUCKET, { ttlMs: NODE_TTL_MS });
     const shardKv = await cluster.bucket(SHARD_BUCKET);
     const m = new Membership(cluster, nodes, shardKv, hooks);
-    await m.beat();
+    await retryTimeouts(() => m.beat());
     const watch = await shardKv.watch({ key: OWNERS_KEY });
     m.watcher = watch;
     void (async () => {
@@ -55,7 +55,8 @@ export class Membership {
         m.changes = m.changes.then(() => m.follow(next)).catch((error: unknown) => hooks.onProblem?.('following the shard map', error));
       }
     })();
-    await m.tick();
+    // A first tick that fails (a loaded server) is reported; the next one, a second later, tries again.
+    await m.tick().catch((error: unknown) => hooks.onProblem?.('heartbeat', error));
     m.timer = setInterval(() => {
       m.tick().catch((error: unknown) => hooks.onProblem?.('heartbeat', error));
     }, HEARTBEAT_MS);

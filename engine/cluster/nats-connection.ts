@@ -38,10 +38,14 @@ export async function retryTimeouts<T>(run: () => Promise<T>, tries = 3): Promis
     try {
       return await run();
     } catch (error) {
-      const timedOut = (error as Error).name === 'TimeoutError' || /timeout/i.test((error as Error).message);
-      if (!timedOut || attempt >= tries) throw error;
+      if (!isTimeout(error) || attempt >= tries) throw error;
     }
   }
+}
+
+/** True for a NATS request that timed out (no answer in the client's timeout). */
+export function isTimeout(error: unknown): boolean {
+  return error instanceof Error && (error.name === 'TimeoutError' || /timeout/i.test(error.message));
 }
 
 /**
@@ -143,6 +147,8 @@ export async function connectCluster(config: ClusterConfig, timeoutMs: number = 
       if (!kv) {
         kv = kvm.create(name, { replicas: replicasFor(nc), history: opts.history ?? 1, ...(opts.ttlMs !== undefined ? { ttl: opts.ttlMs } : {}) });
         buckets.set(name, kv);
+        // A create that failed (timed out) is made again by the next call, not remembered.
+        kv.catch(() => buckets.delete(name));
       }
       return kv;
     },

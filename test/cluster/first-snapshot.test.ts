@@ -77,7 +77,8 @@ beforeAll(async () => {
   // README: one machine's snapshot, copied to every node's folder.
   await rescore({ input, asOf: AS_OF, dataDir: join(dir, 'data-a') });
   for (const node of NODES.slice(1)) await cp(join(dir, 'data-a'), join(dir, `data-${node}`), { recursive: true });
-  for (const node of NODES) nodes.push(await buildServer({ dataDir: join(dir, `data-${node}`), reloadIntervalMs: 0, cluster: { servers: nats.servers, node, shards: SHARDS } }));
+  // All three at once on the fresh cluster, as README's `&` lines start them (they race to make the buckets and streams).
+  nodes.push(...(await Promise.all(NODES.map((node) => buildServer({ dataDir: join(dir, `data-${node}`), reloadIntervalMs: 0, cluster: { servers: nats.servers, node, shards: SHARDS } })))));
   coordinator = await connectCluster({ servers: nats.servers, node: 'coordinator', shards: SHARDS });
   await until('every shard owned', async () => {
     for (const app of nodes) await app.segstream.cluster!.settled();
