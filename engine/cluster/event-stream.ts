@@ -194,7 +194,20 @@ export interface ShardFold {
   readonly range: FoldRange | null;
   /** The last stream sequence the snapshot will hold. */
   readonly last: number;
+  /** This fold writes one archive object of every archived row and the range, replacing `archived` (see {@link ARCHIVE_OBJECTS_MAX}). */
+  readonly compact: boolean;
 }
+
+/**
+ * Archive objects a shard keeps at most: a fold that would leave more writes one object of all its
+ * rows instead (the archived objects' lines, then the range's, in the order every fold reads them),
+ * and the objects it replaces are deleted once the pointer naming the new one is stored. The live
+ * pointer, one KV value under NATS's 1 MiB message limit, lists every shard's objects: unbounded,
+ * one name (~20 bytes) per shard and fold would fill it after ~2 years of nightly folds at 64
+ * shards, ~7 months at 256. Every fold reads the whole archive anyway (as one machine's rescore
+ * does), so the rewrite every few folds adds a fraction of that read in writes.
+ */
+export const ARCHIVE_OBJECTS_MAX = 8;
 
 /** Where earlier folds' rows are kept, per shard (the live pointer's `archive`), and how far they reach (its `folded`). */
 export interface FoldHistory {
@@ -207,7 +220,7 @@ export interface FoldHistory {
  * pointer without `archive` (made before trimming) left its streams whole: they are read from
  * their first message.
  */
-export async function foldRanges(cluster: NatsCluster, shards: number, previous: FoldHistory | null): Promise<ShardFold[]> {
+export async function foldRanges(cluster: NatsCluster, shards: number, previous: FoldHistory | null, maxObjects = ARCHIVE_OBJECTS_MAX): Promise<ShardFold[]> {
   const out: ShardFold[] = [];
   for (let shard = 0; shard < shards; shard++) {
     // A stream no serve node made yet holds nothing; any other failure (a timeout) must not fold less than was acknowledged.
@@ -220,9 +233,20 @@ export async function foldRanges(cluster: NatsCluster, shards: number, previous:
     const first = Math.max(info?.state.first_seq ?? 0, before + 1);
     const last = info?.state.last_seq ?? 0;
     const range = info && info.state.messages > 0 && last >= first ? { shard, first, last } : null;
-    if (range || archived.length > 0) out.push({ shard, archived, range, last: range ? last : before });
+    if (range || archived.length > 0) out.push({ shard, archived, range, last: range ? last : before, compact: archived.length + (range ? 1 : 0) > maxObjects });
   }
   return out;
+}
+
+/** True when a fold writes an archive object (its range's rows, or a compaction's). */
+export function writesArchive(fold: ShardFold): boolean {
+  return fold.range !== null || fold.compact;
+}
+
+/** A shard's archive objects once `job`'s fold of it is live, oldest first. */
+export function archiveAfter(job: string, fold: ShardFold): string[] {
+  if (fold.compact) return [archiveName(job, fold.shard)];
+  return [...fold.archived, ...(fold.range ? [archiveName(job, fold.shard)] : [])];
 }
 
 /** The replicated object store of folded events (DESIGN's event archive): one object per fold and shard. */
@@ -238,10 +262,14 @@ export function openArchive(cluster: NatsCluster): Promise<ObjectStore> {
   return cluster.objectStore(ARCHIVE_BUCKET);
 }
 
-/** An archive object's rows (each line one stream message's rows), as batches; `keep`: only the rows it takes. */
-export async function* archiveBatches(archive: ObjectStore, name: string, keep?: (ts: number) => boolean): AsyncIterable<TxBatch> {
+/**
+ * An archive object's rows (each line one stream message's rows), as batches; `keep`: only the
+ * rows it takes; `blobs`: the object's bytes are pushed there (for a compaction).
+ */
+export async function* archiveBatches(archive: ObjectStore, name: string, keep?: (ts: number) => boolean, blobs?: Uint8Array[]): AsyncIterable<TxBatch> {
   const blob = await readObject(archive, name);
   if (blob === null) throw new InternalError(`the event archive has no ${name}: its rows were folded into a live snapshot and must stay`);
+  blobs?.push(blob);
   let rows: RowMessage[] = [];
   for (const line of new TextDecoder().decode(blob).split('\n')) {
     if (line.length === 0) continue;
@@ -254,12 +282,20 @@ export async function* archiveBatches(archive: ObjectStore, name: string, keep?:
   if (rows.length > 0) yield batchOf(rows);
 }
 
-/** Messages' payloads as an archive object's bytes (one per line; a payload is JSON, without a newline). */
-export function archiveBytes(payloads: readonly Uint8Array[]): Uint8Array {
+/**
+ * An archive object's bytes: the archive objects in `archived` whole (each already lines), then
+ * the messages' payloads one per line (a payload is JSON, without a newline).
+ */
+export function archiveBytes(payloads: readonly Uint8Array[], archived: readonly Uint8Array[] = []): Uint8Array {
   let size = 0;
+  for (const b of archived) size += b.byteLength;
   for (const p of payloads) size += p.byteLength + 1;
   const out = new Uint8Array(size);
   let at = 0;
+  for (const b of archived) {
+    out.set(b, at);
+    at += b.byteLength;
+  }
   for (const p of payloads) {
     out.set(p, at);
     out[at + p.byteLength] = 10;

@@ -31,7 +31,7 @@ import { isoTime, type Manifest } from '../snapshot/manifest.js';
 import { newSnapshotId } from '../snapshot/snapshot-store.js';
 import { baseSums, scoreAcrossCluster } from './cluster-tail.js';
 import { aggregateCluster } from './distributed-aggregate.js';
-import { archiveName, eventStream, foldRanges, openArchive, type ShardFold } from './event-stream.js';
+import { ARCHIVE_OBJECTS_MAX, archiveAfter, archiveName, eventStream, foldRanges, openArchive, type ShardFold, writesArchive } from './event-stream.js';
 import { type NatsCluster, readObject, retryTimeouts } from './nats-connection.js';
 import { dropJob, openPartialStore, putObject } from './partial-store.js';
 import { type NodeLog, openSnapshotStore, type PartRecord, SNAPSHOT_BUCKET, type ShareRecord, snapshotName, startRescoreNode } from './rescore-node.js';
@@ -68,6 +68,8 @@ export interface ClusterRescoreOptions extends Omit<RescoreOptions, 'aggregateWi
   readonly maxDeliver?: number;
   /** Smallest CSV/NDJSON byte range worth a task (tests lower it). */
   readonly minShareBytes?: number;
+  /** Archive objects a shard keeps at most before a fold compacts them (event-stream.ts ARCHIVE_OBJECTS_MAX; tests lower it). */
+  readonly archiveObjectsMax?: number;
   readonly log?: NodeLog;
 }
 
@@ -135,7 +137,7 @@ export async function clusterRescore(o: ClusterRescoreOptions): Promise<ClusterR
     const previousManifest = previous ? await readPointerManifest(snapshots, previous) : null;
     const sb = config.spend_bands;
     // The acknowledged events in the shard streams now; later ones wait for the next rescore.
-    events = await foldRanges(cluster, shards, previous);
+    events = await foldRanges(cluster, shards, previous, o.archiveObjectsMax ?? ARCHIVE_OBJECTS_MAX);
     const stage = await aggregateCluster(
       cluster,
       files,
@@ -219,9 +221,9 @@ export async function clusterRescore(o: ClusterRescoreOptions): Promise<ClusterR
       const info = await putObject(snapshots, name, new TextEncoder().encode(text));
       objects.push({ name: info.name, size: info.size, digest: info.digest });
     }
-    // Every fold's archive objects: the earlier ones, and this job's of the ranges it read from the streams.
+    // Every fold's archive objects: the earlier ones and this job's of the ranges it read from the streams (or one of all, compacted).
     const archive: Record<string, string[]> = { ...previous?.archive };
-    for (const e of events) archive[String(e.shard)] = [...e.archived, ...(e.range ? [archiveName(job, e.shard)] : [])];
+    for (const e of events) archive[String(e.shard)] = archiveAfter(job, e);
     const live: LivePointer = { snapshot: id, job, shards, objects, folded: { ...previous?.folded, ...Object.fromEntries(events.map((e) => [String(e.shard), e.last])) }, archive };
     const facts = { decisions, warnings, timings, t0, writeFrom: tTail, rowsRead: stage.rowsRead, workers: 0, engine, refused, forced, verdict };
     const summary = (published: boolean): ClusterRescoreSummary => ({
@@ -234,7 +236,7 @@ export async function clusterRescore(o: ClusterRescoreOptions): Promise<ClusterR
     }
     const kv = await jobBucket(cluster);
     await retryTimeouts(() => kv.put(jobKey.live, JSON.stringify(live)));
-    await trimFolded(cluster, events).catch((error: unknown) => o.log?.(`event streams not trimmed: ${(error as Error).message}`));
+    await trimFolded(cluster, events).catch((error: unknown) => o.log?.(`event streams not trimmed or compacted archive objects not deleted: ${(error as Error).message}`));
     await dropOldSnapshots(cluster, snapshots, job, config.snapshots.keep).catch((error: unknown) => o.log?.(`old snapshots not dropped: ${(error as Error).message}`));
     return summary(true);
   } catch (error) {
@@ -245,7 +247,7 @@ export async function clusterRescore(o: ClusterRescoreOptions): Promise<ClusterR
       await cluster.jsm.streams.purge(TASK_STREAM, { filter: `segstream.rescore.tasks.${job}-whole.>` }).catch(() => undefined);
       // This job's archive objects: no pointer names them (the next job archives those rows again).
       const archive = await openArchive(cluster);
-      for (const e of events) if (e.range) await archive.delete(archiveName(job, e.shard)).catch(() => undefined);
+      for (const e of events) if (writesArchive(e)) await archive.delete(archiveName(job, e.shard)).catch(() => undefined);
     }
     throw error;
   } finally {
@@ -261,9 +263,13 @@ export async function clusterRescore(o: ClusterRescoreOptions): Promise<ClusterR
  * of those rows is stored (docs/cluster.md "Streams and the fold"): a serve node reads a shard on
  * from the folded sequence, and the next rescore reads the archive and the stream after it, so no
  * acknowledged row is dropped; the rows acknowledged after the fold was noted stay in the stream.
+ * Then deletes the archive objects a compaction replaced: the pointer no longer names them. (A
+ * failure leaves them in the bucket, unnamed, and the streams' rows in the streams: nothing is lost.)
  */
 async function trimFolded(cluster: NatsCluster, events: readonly ShardFold[]): Promise<void> {
   for (const e of events) if (e.range) await retryTimeouts(() => cluster.jsm.streams.purge(eventStream(e.shard), { seq: e.range!.last + 1 }));
+  const archive = await openArchive(cluster);
+  for (const e of events) if (e.compact) for (const name of e.archived) await retryTimeouts(() => archive.delete(name));
 }
 
 /**

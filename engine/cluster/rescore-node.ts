@@ -25,7 +25,7 @@ import { dayOf } from '../parse/parse-timestamp.js';
 import { decodeCustomers } from '../snapshot/customers-file.js';
 import { type PartitionPack, packPartitions } from '../aggregate/partial-pack.js';
 import { aggregateExtra } from '../pool/parallel-aggregate.js';
-import { archiveBatches, archiveBytes, archiveName, openArchive, type ShardFold, streamBatches } from './event-stream.js';
+import { archiveBatches, archiveBytes, archiveName, openArchive, type ShardFold, streamBatches, writesArchive } from './event-stream.js';
 import type { KernelMode } from '../kernels/load-kernels.js';
 import type { DialectDecisions } from '../parse/input-dialect.js';
 import type { Share } from '../pool/plan-shares.js';
@@ -289,14 +289,16 @@ async function runEventsTask(task: EventsTaskMsg, cluster: NatsCluster, delivery
   const { fold } = task;
   const archive = await openArchive(cluster);
   const payloads: Uint8Array[] = [];
+  const blobs: Uint8Array[] | undefined = fold.compact ? [] : undefined;
   // Rows were judged when they were taken (the events route): valid rows only, so no rejects here.
   async function* rows(): AsyncIterable<TxBatch> {
-    for (const name of fold.archived) yield* archiveBatches(archive, name);
+    for (const name of fold.archived) yield* archiveBatches(archive, name, undefined, blobs);
     if (fold.range) yield* streamBatches(cluster.js, fold.range, undefined, payloads);
   }
   const { result } = await aggregateExtra(rows(), task.asOfMs, task.index, task.shards);
-  // The stream's range is archived before the share counts: once the pointer moves, the stream is trimmed below it.
-  if (fold.range) await putObject(archive, archiveName(task.job, fold.shard), archiveBytes(payloads));
+  // The stream's range (with the archived rows, when the fold compacts them) is archived before the
+  // share counts: once the pointer moves, the stream is trimmed below it and replaced objects go.
+  if (writesArchive(fold)) await putObject(archive, archiveName(task.job, fold.shard), archiveBytes(payloads, blobs));
   const { packs: _packs, sink: _sink, ...summary } = result;
   await storeShare(store, kv, task.job, task.index, result.packs, { ...summary, node: cluster.config.node, delivery });
 }

@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { ensureEventStreams, eventStream, publishRows, streamBatches } from '../../engine/cluster/event-stream.js';
+import { archiveBatches, ensureEventStreams, eventStream, openArchive, publishRows, streamBatches } from '../../engine/cluster/event-stream.js';
 import { type NatsCluster, connectCluster } from '../../engine/cluster/nats-connection.js';
 import { assignShards, shardOf } from '../../engine/cluster/shard-map.js';
 import type { TxBatch } from '../../engine/parse/parse-batch.js';
@@ -263,7 +263,7 @@ describe('cluster rescore', () => {
     for (let s = 0; s < 8; s++) await a.jsm.streams.purge(eventStream(s));
   }, 120_000);
 
-  test('folded streams are trimmed once the pointer moves; rows acknowledged during the rescore stay, and the next one folds them after the archive', async () => {
+  test('folded streams are trimmed once the pointer moves; rows acknowledged during the rescore stay, the next one folds them after the archive, and a shard\'s archive objects are compacted into one', async () => {
     const a = await connect('trim-a');
     await ensureEventStreams(a, 8);
     await (await jobBucket(a)).delete(jobKey.live);
@@ -306,14 +306,42 @@ describe('cluster rescore', () => {
     };
     await rescore({ input, asOf: '2026-06-30', dataDir: join(dir, 'trim-single'), extra: [inStreamOrder([early])], config });
     await rescore({ input, asOf: '2026-06-30', dataDir: join(dir, 'trim-single'), extra: [inStreamOrder([early, during])], config });
-    const single = await liveCustomers(join(dir, 'trim-single'));
-    const cluster = await clusterCustomers(a);
-    expect(second.snapshot).toBe(cluster.id);
-    expect(byId(cluster.rows)).toEqual(byId(single.rows));
-    const { inputs: _ci, ...cm } = comparableManifest(cluster.manifest);
-    const { inputs: _si, ...sm } = comparableManifest(single.manifest);
-    expect(cm).toEqual(sm);
-  }, 180_000);
+    // The cluster's live snapshot is `snapshot` and equals one machine's, customers and manifest (but its inputs).
+    const expectLiveEqualsSingle = async (snapshot: string): Promise<void> => {
+      const single = await liveCustomers(join(dir, 'trim-single'));
+      const cluster = await clusterCustomers(a);
+      expect(cluster.id).toBe(snapshot);
+      expect(byId(cluster.rows)).toEqual(byId(single.rows));
+      const { inputs: _ci, ...cm } = comparableManifest(cluster.manifest);
+      const { inputs: _si, ...sm } = comparableManifest(single.manifest);
+      expect(cm).toEqual(sm);
+    };
+    await expectLiveEqualsSingle(second.snapshot);
+
+    // A third fold over two archived objects, with at most two kept: each such shard's archive becomes
+    // one object of all its rows in fold order, the objects it replaced are deleted, the snapshot is still one machine's.
+    const late = rowsOf('L', 600, 20);
+    expect((await publishRows(a.js, 'trim-a', 8, late)).stored).toBe(late.length);
+    const third = await clusterRescore({ input, asOf: '2026-06-30', dataDir: join(dir, 'trim-3'), cluster: a, tasks: 2, config, archiveObjectsMax: 2 });
+    const compacted = (await readLivePointer(a))!.archive!;
+    const store = await openArchive(a);
+    const all = inStreamOrder([early, during, late]);
+    let shardsCompacted = 0;
+    for (const [shard, names] of Object.entries(compacted)) {
+      expect(names).toEqual([`${third.cluster.job}/${shard}`]);
+      if (archive[shard]!.length === 2) shardsCompacted++;
+      for (const old of archive[shard]!) expect((await store.info(old))?.deleted ?? true).toBe(true);
+      // The object holds the shard's rows of all three folds, in the order the folds read them.
+      const rows: Array<[string | number, number, number]> = [];
+      for await (const b of archiveBatches(store, names[0]!)) for (let i = 0; i < b.length; i++) rows.push([b.ids[i]!, b.ts[i]!, b.amount[i]!]);
+      const want: Array<[string | number, number, number]> = [];
+      for (let i = 0; i < all.length; i++) if (shardOf(all.ids[i]!, 8) === Number(shard)) want.push([all.ids[i]!, all.ts[i]!, all.amount[i]!]);
+      expect(rows).toEqual(want);
+    }
+    expect(shardsCompacted).toBeGreaterThan(0);
+    await rescore({ input, asOf: '2026-06-30', dataDir: join(dir, 'trim-single'), extra: [all], config });
+    await expectLiveEqualsSingle(third.snapshot);
+  }, 240_000);
 
   test('no node takes the tasks: the job fails cleanly, the pointer stays, the queue forgets its tasks', async () => {
     const coordinator = await connect('lonely');
