@@ -5,8 +5,8 @@
  * Rounds alternate the single node and the cluster, so a busy moment of a shared machine hits both.
  * Bodies are JSON arrays of `--batch` rows without event_id (every row is new: one machine appends
  * it, the cluster gives it a message id), so the rows/s is rows acknowledged: fsynced into one
- * machine's log, or stored by a JetStream quorum (and then applied by the owner, who also logs
- * it). CPU seconds of segstream's and NATS's processes over each round beside the rows. Prints a table and writes
+ * machine's log, or stored by a JetStream quorum (and then applied by the owner to its live
+ * state; the stream is its record, the owner logs nothing). CPU seconds of segstream's and NATS's processes over each round beside the rows. Prints a table and writes
  * bench/results/cluster-ingest.json; asserts nothing.
  *
  *   node --import tsx bench/e2e/cluster-ingest.ts [--customers 100000] [--connections 6]
