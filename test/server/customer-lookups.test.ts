@@ -106,6 +106,15 @@ describe('GET /v1/customers/:id written from the columns', () => {
       expect(res.json().code).toBe('SEG_ERR_CUSTOMER_NOT_FOUND');
     }
   });
+
+  it('answers ids beyond the router’s default 100 characters in its own codes: an unknown 256-character id is a 404, a longer one a 400', async () => {
+    const unknown = await app.inject({ method: 'GET', url: `/v1/customers/${encodeURIComponent('é'.repeat(256))}` });
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json().code).toBe('SEG_ERR_CUSTOMER_NOT_FOUND');
+    const long = await app.inject({ method: 'GET', url: `/v1/customers/${'x'.repeat(257)}` });
+    expect(long.statusCode).toBe(400);
+    expect(long.json().code).toMatch(/^SEG_ERR_/);
+  });
 });
 
 describe('POST /v1/customers/batch-get written from the columns', () => {
