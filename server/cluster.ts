@@ -118,8 +118,21 @@ async function joinAsNode(app: FastifyInstance, ctx: ServerContext, cluster: Nat
   async function showClusterSnapshot(p: LivePointer, mine: number[]): Promise<void> {
     const key = `${p.job}:${mine.join(',')}`;
     if (key === shown) return;
-    // Read before anything stops: a read that fails leaves the node serving what it served.
+    // Read before anything stops: a read that fails (an archive object a compaction just replaced,
+    // a timeout) leaves the node serving what it served, and the view is tried again.
     const parts = await readSnapshotParts(cluster, p, new Set(mine));
+    const asOf = parts.manifest.as_of_ms;
+    const later = (ts: number): boolean => ts > asOf;
+    const archive = await openArchive(cluster);
+    // The rows the rescore read but left out as dated after its as_of are live rows, as on one
+    // machine: in the event archive (a pointer from before trimming: in the stream, whole).
+    const future: TxBatch[] = [];
+    for (const s of mine) {
+      const folded = p.folded?.[String(s)] ?? 0;
+      if (parts.manifest.rows.future === 0 || folded === 0) continue;
+      const batches = p.archive ? (p.archive[String(s)] ?? []).map((name) => archiveBatches(archive, name, later)) : [streamBatches(cluster.js, { shard: s, first: 1, last: folded }, later)];
+      for (const b of batches) for await (const batch of b) future.push(batch);
+    }
     const id = newSnapshotId();
     const manifest = { ...parts.manifest, id };
     await Promise.all([...consumers.values()].map((c) => c.stop()));
@@ -131,19 +144,8 @@ async function joinAsNode(app: FastifyInstance, ctx: ServerContext, cluster: Nat
       writeFoldedMarker(tmp, Number.MAX_SAFE_INTEGER),
     );
     const state = await ctx.store.install(id);
-    const asOf = manifest.as_of_ms;
-    const later = (ts: number): boolean => ts > asOf;
-    const archive = await openArchive(cluster);
-    for (const s of mine) {
-      const folded = p.folded?.[String(s)] ?? 0;
-      // The rows the rescore read but left out as dated after its as_of are live rows, as on one
-      // machine: in the event archive (a pointer from before trimming: in the stream, whole).
-      if (manifest.rows.future > 0 && folded > 0) {
-        const batches = p.archive ? (p.archive[String(s)] ?? []).map((name) => archiveBatches(archive, name, later)) : [streamBatches(cluster.js, { shard: s, first: 1, last: folded }, later)];
-        for (const b of batches) for await (const batch of b) ctx.store.applySafely(state, batch);
-      }
-      consumers.set(s, new ShardConsumer(cluster.js, s, applyRows, problem(`reading shard ${s}`), folded));
-    }
+    for (const batch of future) ctx.store.applySafely(state, batch);
+    for (const s of mine) consumers.set(s, new ShardConsumer(cluster.js, s, applyRows, problem(`reading shard ${s}`), p.folded?.[String(s)] ?? 0));
     shown = key;
     app.log.info({ snapshot: p.snapshot, job: p.job, shards: mine, customers: parts.customers.numRows }, 'cluster: serving the cluster snapshot');
   }
