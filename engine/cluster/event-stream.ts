@@ -11,7 +11,7 @@
  * one machine's log.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { DeliverPolicy, type JetStreamClient, RetentionPolicy, StorageType } from '@nats-io/jetstream';
+import { DeliverPolicy, type JetStreamClient, RetentionPolicy, StorageType, type StreamInfo } from '@nats-io/jetstream';
 import type { ConsumerMessages } from '@nats-io/jetstream';
 import type { ObjectStore } from '@nats-io/obj';
 import { InternalError, NotReadyError } from '../errors.js';
@@ -61,18 +61,19 @@ export async function ensureEventStreams(cluster: NatsCluster, shards: number): 
   const replicas = replicasFor(cluster.nc);
   const ensure = async (s: number): Promise<void> => {
     const name = eventStream(s);
-    const exists = await retryTimeouts(() => cluster.jsm.streams.info(name)).then(
-      () => true,
-      (error: unknown) => {
-        if (/stream not found/i.test((error as Error).message)) return false;
-        throw error;
-      },
-    );
-    if (exists) return;
+    if ((await shardStreamInfo(cluster, s)) !== null) return;
     const config = { name, subjects: [eventSubject(s)], storage: StorageType.File, retention: RetentionPolicy.Limits, num_replicas: replicas, duplicate_window: DUPLICATE_WINDOW_NS };
     await retryTimeouts(() => cluster.jsm.streams.add(config));
   };
   for (let from = 0; from < shards; from += CREATE_WINDOW) await Promise.all(Array.from({ length: Math.min(CREATE_WINDOW, shards - from) }, (_, i) => ensure(from + i)));
+}
+
+/** A shard stream's info, or null when no node made the stream yet; a timeout is tried again, any other failure thrown. */
+async function shardStreamInfo(cluster: NatsCluster, shard: number): Promise<StreamInfo | null> {
+  return retryTimeouts(() => cluster.jsm.streams.info(eventStream(shard))).catch((error: unknown) => {
+    if (/stream not found/i.test((error as Error).message)) return null;
+    throw error;
+  });
 }
 
 /** What a publish did. */
@@ -223,11 +224,8 @@ export interface FoldHistory {
 export async function foldRanges(cluster: NatsCluster, shards: number, previous: FoldHistory | null, maxObjects = ARCHIVE_OBJECTS_MAX): Promise<ShardFold[]> {
   const out: ShardFold[] = [];
   for (let shard = 0; shard < shards; shard++) {
-    // A stream no serve node made yet holds nothing; any other failure (a timeout) must not fold less than was acknowledged.
-    const info = await cluster.jsm.streams.info(eventStream(shard)).catch((error: unknown) => {
-      if (/stream not found/i.test((error as Error).message)) return null;
-      throw error;
-    });
+    // A stream no serve node made yet holds nothing; any other failure must not fold less than was acknowledged.
+    const info = await shardStreamInfo(cluster, shard);
     const archived = previous?.archive?.[String(shard)] ?? [];
     const before = previous?.archive ? (previous.folded?.[String(shard)] ?? 0) : 0;
     const first = Math.max(info?.state.first_seq ?? 0, before + 1);
