@@ -378,7 +378,12 @@ export class CustomerJson {
   private severalNative(native: NativeRows, keys: readonly CustomerKey[], from: number, m: number, bodies: (string | null)[]): void {
     const { out, rows, ends } = this;
     out.reset();
-    native.write(m === CHUNK ? rows : (this.rowViews[m] ??= rows.subarray(0, m)), out, ends, NO_COMMAS);
+    let view = m === CHUNK ? rows : this.rowViews[m];
+    if (view === undefined) {
+      view = rows.subarray(0, m);
+      this.rowViews[m] = view;
+    }
+    native.write(view, out, ends, NO_COMMAS);
     let start = 0;
     for (let i = 0; i < m; i++) {
       const row = rows[i]!;

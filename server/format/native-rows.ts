@@ -187,9 +187,13 @@ export class NativeRows {
     }
     starts[n] = at;
     // The ids' bytes are read through `starts` alone, so the whole buffer goes.
-    const views = this.startViews;
+    let view = this.startViews[n];
+    if (view === undefined) {
+      view = starts.subarray(0, n + 1);
+      this.startViews[n] = view;
+    }
     try {
-      this.b.jsonRowsFind!(this.handle, buf, views[n] ?? (views[n] = starts.subarray(0, n + 1)), out);
+      this.b.jsonRowsFind!(this.handle, buf, view, out);
     } catch (err) {
       throw mapNativeError(err, 'jsonRowsFind');
     }
