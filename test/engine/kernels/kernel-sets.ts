@@ -41,9 +41,9 @@ export function parity(what: string, body: (native: Kernels) => void): void {
 }
 
 /** A test of the addon: without it, skipped under a name that says why. */
-export function itNative(name: string, body: () => void | Promise<void>): void {
-  if (nativeMissing === null) it(name, body);
-  else it.skip(`${name} (SKIPPED: ${nativeMissing})`, body);
+export function itNative(name: string, body: () => void | Promise<void>, timeoutMs?: number): void {
+  if (nativeMissing === null) it(name, body, timeoutMs);
+  else it.skip(`${name} (SKIPPED: ${nativeMissing})`, body, timeoutMs);
 }
 
 /** The bytes of a typed array view, for bitwise comparison. */

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Data, Dictionary, Int16, makeData, makeVector, Table, Utf8, vectorFromArray } from 'apache-arrow';
-import { describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { IdHashIndex } from '../../../engine/live/id-hash-index.js';
 import { LiveState } from '../../../engine/live/live-state.js';
 import { SnapshotColumns } from '../../../engine/live/snapshot-columns.js';
@@ -11,11 +11,10 @@ import { CUSTOMER_FIELDS, type CustomerField, arrowTypeOf } from '../../../engin
 import { loadSnapshot } from '../../../engine/snapshot/snapshot-store.js';
 import { CustomerJson } from '../../../server/format/customer-json.js';
 import { CDNOW_DIR } from '../../engine/model/cdnow.js';
-import { nativeMissing } from '../../engine/kernels/kernel-sets.js';
+import { itNative } from '../../engine/kernels/kernel-sets.js';
 
 // The addon's row writer (native/src/json_row) against the TypeScript writer, the reference: the
 // same rows must give the same bytes, on random rows of every field kind and on a real snapshot.
-const skipped = nativeMissing === null ? '' : ` (SKIPPED: ${nativeMissing})`;
 
 /** A seeded xorshift stream, so a failure is reproducible. */
 function random(seed: number): () => number {
@@ -136,7 +135,7 @@ function severalOf(json: CustomerJson, keys: (number | string)[]): (string | nul
 }
 
 describe('the native row writer', () => {
-  it.skipIf(nativeMissing !== null)(`writes random rows of every field kind as the TypeScript writer does, byte for byte${skipped}`, () => {
+  itNative(`writes random rows of every field kind as the TypeScript writer does, byte for byte`, () => {
     for (const seed of [1, 2, 3, 4, 5]) {
       const next = random(seed * 7919);
       const n = 1500;
@@ -159,7 +158,7 @@ describe('the native row writer', () => {
     }
   });
 
-  it.skipIf(nativeMissing !== null)(`looks ids up as the TypeScript index does: text, integers by their digits, non-ASCII, lone surrogates, unknown${skipped}`, () => {
+  itNative(`looks ids up as the TypeScript index does: text, integers by their digits, non-ASCII, lone surrogates, unknown`, () => {
     const next = random(4242);
     const n = 3000;
     const fields = CUSTOMER_FIELDS.map((f) => [f.name, makeVector(column(f, n, next))] as const);
@@ -191,7 +190,7 @@ describe('the native row writer', () => {
     expect(severalOf(native, keys)).toEqual(severalOf(js, keys));
   });
 
-  it.skipIf(nativeMissing !== null)(`refuses with a coded error, never a crash, once a column it reads was detached${skipped}`, () => {
+  itNative(`refuses with a coded error, never a crash, once a column it reads was detached`, () => {
     const next = random(99);
     const n = 200;
     const table = new Table(Object.fromEntries(CUSTOMER_FIELDS.map((f) => [f.name, makeVector(column(f, n, next))])));
@@ -203,7 +202,7 @@ describe('the native row writer', () => {
     expect(() => native.batch([1, 2], [1, 2])).toThrow(expect.objectContaining({ code: 'SEG_ERR_NATIVE' }));
   });
 
-  it.skipIf(nativeMissing !== null)(`writes every customer of a real snapshot (the CDNOW sample rescored) as the TypeScript writer does${skipped}`, async () => {
+  itNative(`writes every customer of a real snapshot (the CDNOW sample rescored) as the TypeScript writer does`, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'segstream-native-rows-'));
     try {
       const lines = readFileSync(join(CDNOW_DIR, 'CDNOW_sample.txt'), 'utf8').trim().split('\n');
