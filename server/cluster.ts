@@ -10,7 +10,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ClusterConfig } from '../engine/cluster/cluster-config.js';
 import type { Config } from '../engine/config/config-schema.js';
 import { readSnapshotParts } from '../engine/cluster/cluster-snapshot.js';
-import { archiveBatches, ShardConsumer, ensureEventStreams, openArchive, publishRows, streamBatches } from '../engine/cluster/event-stream.js';
+import { archiveBatches, ShardConsumer, ensureEventStreams, firstOfEventId, openArchive, publishRows, streamBatches } from '../engine/cluster/event-stream.js';
 import { forwardLookup, serveLookups } from '../engine/cluster/forward.js';
 import { Membership } from '../engine/cluster/membership.js';
 import { connectCluster, isTimeout, type NatsCluster, retryTimeouts } from '../engine/cluster/nats-connection.js';
@@ -97,6 +97,10 @@ async function joinAsNode(app: FastifyInstance, ctx: ServerContext, cluster: Nat
   // Before the first cluster snapshot, per shard this process read and then lost, the last sequence
   // its live state holds: a shard gained back is read on from there, not from its first message.
   const heldThrough = new Map<number, number>();
+  // Per shard, the event ids of the rows the live state holds (event-stream.ts firstOfEventId): a row
+  // JetStream stored again (sent again after its duplicate window, or cut into other messages) is skipped.
+  const seenBy = new Map<number, Set<string>>();
+  const seenOf = (s: number): Set<string> => seenBy.get(s) ?? seenBy.set(s, new Set()).get(s)!;
   /** The cluster snapshot and shards the node serves now ("job:shards"). */
   let shown = '';
   let view: Promise<void> = Promise.resolve();
@@ -125,12 +129,17 @@ async function joinAsNode(app: FastifyInstance, ctx: ServerContext, cluster: Nat
     const later = (ts: number): boolean => ts > asOf;
     const archive = await openArchive(cluster);
     // The rows the rescore read but left out as dated after its as_of are live rows, as on one
-    // machine: in the event archive (a pointer from before trimming: in the stream, whole).
+    // machine: in the event archive (a pointer from before trimming: in the stream, whole). Every
+    // folded row is read for its event id, in the fold's order, to skip its repeats as the fold did.
     const future: TxBatch[] = [];
+    const seen = new Map<number, Set<string>>();
     for (const s of mine) {
+      seen.set(s, new Set());
       const folded = p.folded?.[String(s)] ?? 0;
-      if (parts.manifest.rows.future === 0 || folded === 0) continue;
-      const batches = p.archive ? (p.archive[String(s)] ?? []).map((name) => archiveBatches(archive, name, later)) : [streamBatches(cluster.js, { shard: s, first: 1, last: folded }, later)];
+      if (folded === 0) continue;
+      const first = firstOfEventId(seen.get(s)!);
+      const keep = (ts: number, eventId: string): boolean => first(eventId) && later(ts);
+      const batches = p.archive ? (p.archive[String(s)] ?? []).map((name) => archiveBatches(archive, name, keep)) : [streamBatches(cluster.js, { shard: s, first: 1, last: folded }, keep)];
       for (const b of batches) for await (const batch of b) future.push(batch);
     }
     const id = newSnapshotId();
@@ -145,7 +154,11 @@ async function joinAsNode(app: FastifyInstance, ctx: ServerContext, cluster: Nat
     );
     const state = await ctx.store.install(id);
     for (const batch of future) ctx.store.applySafely(state, batch);
-    for (const s of mine) consumers.set(s, new ShardConsumer(cluster.js, s, applyRows, problem(`reading shard ${s}`), p.folded?.[String(s)] ?? 0));
+    seenBy.clear();
+    for (const s of mine) {
+      seenBy.set(s, seen.get(s)!);
+      consumers.set(s, new ShardConsumer(cluster.js, s, seen.get(s)!, applyRows, problem(`reading shard ${s}`), p.folded?.[String(s)] ?? 0));
+    }
     shown = key;
     app.log.info({ snapshot: p.snapshot, job: p.job, shards: mine, customers: parts.customers.numRows }, 'cluster: serving the cluster snapshot');
   }
@@ -161,7 +174,7 @@ async function joinAsNode(app: FastifyInstance, ctx: ServerContext, cluster: Nat
         consumers.delete(s);
       }
       if (pointer !== null) refreshView();
-      else for (const s of gained) consumers.set(s, new ShardConsumer(cluster.js, s, applyRows, problem(`reading shard ${s}`), heldThrough.get(s) ?? 0));
+      else for (const s of gained) consumers.set(s, new ShardConsumer(cluster.js, s, seenOf(s), applyRows, problem(`reading shard ${s}`), heldThrough.get(s) ?? 0));
       app.log.info({ gained, lost }, 'cluster: shards moved');
     },
     onProblem: (what, error) => problem(what)(error),

@@ -4,8 +4,10 @@
  * {@link ROWS_PER_MESSAGE} rows): a message per row cost a JetStream round of replication per row,
  * some 30x fewer rows/s on this machine (bench/e2e/cluster-ingest.ts). The message id is a hash of
  * its rows' event ids, so a retried request's messages are dropped by JetStream's duplicate window
- * and each row is stored once. `publishRows` resolves once JetStream acknowledged every message
- * (the 202 waits for it); `ShardConsumer` feeds one shard's stream into the owner's live state.
+ * (ten minutes). A row sent again later, or in a request cut otherwise, is stored again: every
+ * reader counts it once ({@link firstOfEventId}). `publishRows` resolves once JetStream acknowledged
+ * every message (the 202 waits for it); `ShardConsumer` feeds one shard's stream into the owner's
+ * live state.
  *
  * A row without an event_id gets one here (`<node>.<uuid>`), so every stored row has one, as in
  * one machine's log.
@@ -143,6 +145,23 @@ export async function publishRows(js: JetStreamClient, node: string, shards: num
   return { stored, duplicates, customers: changed.size };
 }
 
+/**
+ * DESIGN's "a retried row is not counted twice" for a shard's stored rows, which JetStream's
+ * duplicate window keeps from being stored twice only for a whole message sent again within ten
+ * minutes: per shard the first row of an event id counts, in the one order every reader reads
+ * them (archive objects in order, then the stream in sequence order), and a later one is skipped.
+ * The fold (rescore-node.ts) and the owner's live state (server/cluster.ts) both apply it, so the
+ * cluster snapshot and every lookup agree with one machine given the same acknowledged rows.
+ * Returns a test that is true for an id not in `seen` yet, and adds it.
+ */
+export function firstOfEventId(seen: Set<string>): (eventId: string) => boolean {
+  return (e) => {
+    if (seen.has(e)) return false;
+    seen.add(e);
+    return true;
+  };
+}
+
 /** Rows applied to the live state at once while a shard's stream is read. */
 const APPLY_BATCH = 4096;
 /** Longest a read row waits to be applied when the stream goes quiet. */
@@ -264,14 +283,14 @@ export function openArchive(cluster: NatsCluster): Promise<ObjectStore> {
  * An archive object's rows (each line one stream message's rows), as batches; `keep`: only the
  * rows it takes; `blobs`: the object's bytes are pushed there (for a compaction).
  */
-export async function* archiveBatches(archive: ObjectStore, name: string, keep?: (ts: number) => boolean, blobs?: Uint8Array[]): AsyncIterable<TxBatch> {
+export async function* archiveBatches(archive: ObjectStore, name: string, keep?: (ts: number, eventId: string) => boolean, blobs?: Uint8Array[]): AsyncIterable<TxBatch> {
   const blob = await readObject(archive, name);
   if (blob === null) throw new InternalError(`the event archive has no ${name}: its rows were folded into a live snapshot and must stay`);
   blobs?.push(blob);
   let rows: RowMessage[] = [];
   for (const line of new TextDecoder().decode(blob).split('\n')) {
     if (line.length === 0) continue;
-    for (const r of JSON.parse(line) as RowMessage[]) if (keep === undefined || keep(r.t)) rows.push(r);
+    for (const r of JSON.parse(line) as RowMessage[]) if (keep === undefined || keep(r.t, r.e)) rows.push(r);
     if (rows.length >= APPLY_BATCH) {
       yield batchOf(rows);
       rows = [];
@@ -306,7 +325,7 @@ export function archiveBytes(payloads: readonly Uint8Array[], archived: readonly
  * A shard stream's rows from `first` through `last`, in stream order, as batches; `keep`: only
  * the rows it takes; `payloads`: every message's payload is pushed there (for the archive).
  */
-export async function* streamBatches(js: JetStreamClient, range: FoldRange, keep?: (ts: number) => boolean, payloads?: Uint8Array[]): AsyncIterable<TxBatch> {
+export async function* streamBatches(js: JetStreamClient, range: FoldRange, keep?: (ts: number, eventId: string) => boolean, payloads?: Uint8Array[]): AsyncIterable<TxBatch> {
   const consumer = await js.consumers.get(eventStream(range.shard), { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: range.first });
   const messages = await consumer.consume({ max_messages: 256, expires: 5000 });
   let rows: RowMessage[] = [];
@@ -315,7 +334,7 @@ export async function* streamBatches(js: JetStreamClient, range: FoldRange, keep
       // Past `last` (or at the end of a stream whose last message was removed): the range is read.
       if (m.seq > range.last) break;
       payloads?.push(m.data.slice());
-      for (const r of m.json<RowMessage[]>()) if (keep === undefined || keep(r.t)) rows.push(r);
+      for (const r of m.json<RowMessage[]>()) if (keep === undefined || keep(r.t, r.e)) rows.push(r);
       if (rows.length >= APPLY_BATCH) {
         yield batchOf(rows);
         rows = [];
@@ -330,11 +349,12 @@ export async function* streamBatches(js: JetStreamClient, range: FoldRange, keep
 
 /**
  * Reads one shard's stream into `sink` from the message after `from` (0: the first), then follows
- * it; each message reaches the sink once, in stream order. `from` is the last sequence the node's
- * live state already holds (server/cluster.ts): the cluster snapshot's folded sequence, or before
- * the first one the sequence this process had read when it lost the shard (0: never held it). An
- * ordered consumer: no state on the servers to clean up when the shard moves again; when it ends
- * (its server gone) it is made again from the next sequence.
+ * it; each message reaches the sink once, in stream order, less its rows whose event id is in
+ * `seen` (the ids of the rows the live state holds; those it applies are added). `from` is the
+ * last sequence the node's live state already holds (server/cluster.ts): the cluster snapshot's
+ * folded sequence, or before the first one the sequence this process had read when it lost the
+ * shard (0: never held it). An ordered consumer: no state on the servers to clean up when the
+ * shard moves again; when it ends (its server gone) it is made again from the next sequence.
  */
 export class ShardConsumer {
   private messages: ConsumerMessages | null = null;
@@ -346,6 +366,7 @@ export class ShardConsumer {
   constructor(
     private readonly js: JetStreamClient,
     readonly shard: number,
+    private readonly seen: Set<string>,
     private readonly sink: (batch: TxBatch) => Promise<void>,
     private readonly onProblem: (error: unknown) => void,
     from = 0,
@@ -360,18 +381,21 @@ export class ShardConsumer {
     let rows: RowMessage[] = [];
     let last = this.applied;
     let applying: Promise<void> = Promise.resolve();
+    const first = firstOfEventId(this.seen);
     // One ingest at a time, in stream order; what arrived meanwhile goes in the next one.
     // A failed ingest (the store not ready, its log refusing a write) rewinds to the last row applied and reads on from there.
     const flush = (): Promise<void> => {
       const run = applying.then(async () => {
         if (rows.length === 0) return;
-        const batch = batchOf(rows);
+        const fresh = rows.filter((r) => first(r.e));
         const through = last;
         rows = [];
         try {
-          await this.sink(batch);
+          if (fresh.length > 0) await this.sink(batchOf(fresh));
           this.applied = through;
         } catch (error) {
+          // Not applied: their ids are free again for the rows read again.
+          for (const r of fresh) this.seen.delete(r.e);
           rows = [];
           last = this.applied;
           void this.messages?.close();

@@ -25,7 +25,7 @@ import { dayOf } from '../parse/parse-timestamp.js';
 import { decodeCustomers } from '../snapshot/customers-file.js';
 import { type PartitionPack, packPartitions } from '../aggregate/partial-pack.js';
 import { aggregateExtra } from '../pool/parallel-aggregate.js';
-import { archiveBatches, archiveBytes, archiveName, openArchive, type ShardFold, streamBatches, writesArchive } from './event-stream.js';
+import { archiveBatches, archiveBytes, archiveName, firstOfEventId, openArchive, type ShardFold, streamBatches, writesArchive } from './event-stream.js';
 import type { KernelMode } from '../kernels/load-kernels.js';
 import type { DialectDecisions } from '../parse/input-dialect.js';
 import type { Share } from '../pool/plan-shares.js';
@@ -291,9 +291,12 @@ async function runEventsTask(task: EventsTaskMsg, cluster: NatsCluster, delivery
   const payloads: Uint8Array[] = [];
   const blobs: Uint8Array[] | undefined = fold.compact ? [] : undefined;
   // Rows were judged when they were taken (the events route): valid rows only, so no rejects here.
+  // A row whose event id came earlier in the shard is a retry JetStream stored again: skipped (the archive keeps it).
+  const first = firstOfEventId(new Set());
+  const keep = (_ts: number, eventId: string): boolean => first(eventId);
   async function* rows(): AsyncIterable<TxBatch> {
-    for (const name of fold.archived) yield* archiveBatches(archive, name, undefined, blobs);
-    if (fold.range) yield* streamBatches(cluster.js, fold.range, undefined, payloads);
+    for (const name of fold.archived) yield* archiveBatches(archive, name, keep, blobs);
+    if (fold.range) yield* streamBatches(cluster.js, fold.range, keep, payloads);
   }
   const { result } = await aggregateExtra(rows(), task.asOfMs, task.index, task.shards);
   // The stream's range (with the archived rows, when the fold compacts them) is archived before the

@@ -20,7 +20,7 @@ import { shardOf } from '../../engine/cluster/shard-map.js';
 import { generate } from '../../engine/generate/index.js';
 import { rescore } from '../../engine/rescore/rescore.js';
 import { buildServer } from '../../server/build-server.js';
-import { asStreamBatch, type EventRow, type NatsTestCluster, startTestCluster, until } from './rescore-helpers.js';
+import { asStreamBatch, type EventRow, lookupCustomer, type NatsTestCluster, postEvents, startTestCluster, until } from './rescore-helpers.js';
 
 const PORT = 16722;
 const CLI = join(import.meta.dirname, '../../dist/cli/segstream.js');
@@ -34,30 +34,16 @@ let coordinator: NatsCluster;
 const nodes: FastifyInstance[] = [];
 const singles: FastifyInstance[] = [];
 
-/** A customer as a server answers it, without the snapshot id (each node publishes under an id of its own). */
-async function lookup(app: FastifyInstance, id: string | number): Promise<Record<string, unknown> | null> {
-  const res = await app.inject({ method: 'GET', url: `/v1/customers/${encodeURIComponent(String(id))}` });
-  if (res.statusCode !== 200) return null;
-  const { snapshot: _s, ...rest } = res.json() as Record<string, unknown>;
-  return rest;
-}
-
-async function post(app: FastifyInstance, rows: EventRow[]): Promise<void> {
-  const res = await app.inject({ method: 'POST', url: '/v1/events', payload: rows });
-  expect(res.statusCode).toBe(202);
-  expect((res.json() as { accepted: number }).accepted).toBe(rows.length);
-}
-
 /** Every node answers every one of `ids` as `single` does (live rows reach their owner a moment after the 202). */
 async function expectSameAnswers(single: FastifyInstance, ids: ReadonlyArray<string | number>, when: string): Promise<void> {
   for (const id of ids) {
-    const want = await lookup(single, id);
+    const want = await lookupCustomer(single, id);
     expect(want, `customer ${id} on one machine`).not.toBeNull();
     for (const [n, app] of nodes.entries()) {
       const got = await until(`customer ${id} on node ${NODES[n]} ${when}`, async () => {
-        const g = await lookup(app, id);
+        const g = await lookupCustomer(app, id);
         return g !== null && JSON.stringify(g) === JSON.stringify(want) ? g : null;
-      }, 15_000).catch(async () => lookup(app, id));
+      }, 15_000).catch(async () => lookupCustomer(app, id));
       expect(got, `customer ${id} from node ${NODES[n]} ${when}`).toEqual(want);
     }
   }
@@ -100,8 +86,8 @@ test('events taken before the first cluster snapshot count once after it, and af
   for (let i = 0; i < 8; i++) before.push({ customer_id: i % 2 === 0 ? `N${i * 4}` : i * 29, ts: `2026-07-0${1 + i}T10:00:00Z`, amount: 70 + i, event_id: `future-${i}` });
   expect(new Set(before.map((r) => shardOf(r.customer_id, SHARDS))).size).toBe(SHARDS);
   const future = before.filter((r) => r.event_id.startsWith('future-'));
-  await post(nodes[0]!, before.slice(0, 30));
-  await post(nodes[1]!, before.slice(30));
+  await postEvents(nodes[0]!, before.slice(0, 30));
+  await postEvents(nodes[1]!, before.slice(30));
   const ids = [...new Set(before.map((r) => r.customer_id))];
 
   // One machine before the rescore: the same snapshot, the same rows posted to its server.
@@ -109,7 +95,7 @@ test('events taken before the first cluster snapshot count once after it, and af
   await rescore({ input, asOf: AS_OF, dataDir: localOnly });
   const single0 = await buildServer({ dataDir: localOnly, reloadIntervalMs: 0 });
   singles.push(single0);
-  await post(single0, before);
+  await postEvents(single0, before);
   await expectSameAnswers(single0, ids, 'before the cluster rescore');
 
   const summary = await clusterRescore({ input, asOf: AS_OF, dataDir: join(dir, 'coordinator'), cluster: coordinator, tasks: 3 });
@@ -124,11 +110,11 @@ test('events taken before the first cluster snapshot count once after it, and af
   await rescore({ input, asOf: AS_OF, dataDir: singleData, extra: [asStreamBatch(before, SHARDS)] });
   const single = await buildServer({ dataDir: singleData, reloadIntervalMs: 0 });
   singles.push(single);
-  await post(single, future);
+  await postEvents(single, future);
   const live: EventRow[] = [];
   for (let i = 0; i < 24; i++) live.push({ customer_id: i % 3 === 0 ? `N${i * 4}` : i * 29, ts: i % 4 === 0 ? '2026-07-10T12:00:00Z' : '2026-06-29T12:00:00Z', amount: 3 + i, event_id: `l-${i}` });
-  await post(nodes[2]!, live);
-  await post(single, live);
+  await postEvents(nodes[2]!, live);
+  await postEvents(single, live);
   const all = [...new Set([...ids, ...live.map((r) => r.customer_id)])];
   await expectSameAnswers(single, all, 'after the cluster rescore');
 
@@ -151,5 +137,5 @@ test('events taken before the first cluster snapshot count once after it, and af
   const cron = spawnSync(process.execPath, [CLI, 'serve', '--data', join(dir, 'data-b'), '--port', '0', '--cluster', nats.servers.join(','), '--node', 'z', '--rescore-cron', '0 2 * * *', '--rescore-input', input], { encoding: 'utf8', timeout: 60_000 });
   expect(cron.status).not.toBe(0);
   expect(cron.stderr).toContain('--rescore-cron');
-  for (const app of nodes) expect((await lookup(app, before[0]!.customer_id))?.['orders']).toBe((await lookup(single, before[0]!.customer_id))?.['orders']);
+  for (const app of nodes) expect((await lookupCustomer(app, before[0]!.customer_id))?.['orders']).toBe((await lookupCustomer(single, before[0]!.customer_id))?.['orders']);
 }, 240_000);

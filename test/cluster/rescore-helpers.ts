@@ -1,17 +1,22 @@
 /**
  * Inputs and comparisons of the cluster tests: a line-item CSV with text ids, returns and quoted
- * descriptions written here from a seeded generator, events as the streams order them, and a
- * field-for-field comparison of two snapshots' customers.
+ * descriptions written here from a seeded generator, events as the streams order them, a
+ * field-for-field comparison of two snapshots' customers, and three serve nodes on a test cluster.
  */
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { type Table, tableFromIPC } from 'apache-arrow';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { NatsCluster } from '../../engine/cluster/nats-connection.js';
+import type { FastifyInstance } from 'fastify';
+import { expect } from 'vitest';
+import { ensureEventStreams } from '../../engine/cluster/event-stream.js';
+import { connectCluster, type NatsCluster } from '../../engine/cluster/nats-connection.js';
 import { readLivePointer, SNAPSHOT_BUCKET, snapshotName } from '../../engine/cluster/rescore-cluster.js';
 import { shardOf } from '../../engine/cluster/shard-map.js';
 import type { TxBatch } from '../../engine/parse/parse-batch.js';
 import { currentSnapshotId, snapshotsDir } from '../../engine/snapshot/snapshot-store.js';
+import { buildServer } from '../../server/build-server.js';
 
 /** A line-item export: `C<n>` ids, invoices with several lines, `C` cancellation invoices, quoted descriptions when `quoted`. */
 export function writeLineItemCsv(path: string, lines: number, seed: number, quoted: boolean): void {
@@ -145,4 +150,51 @@ export async function until<T>(what: string, probe: () => Promise<T | null | und
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/** Three serve nodes (a, b, c) of a fresh test cluster in a temporary folder, settled, and a coordinator's connection with the shard streams made. */
+export interface ServeCluster {
+  readonly dir: string;
+  readonly nats: NatsTestCluster;
+  readonly coordinator: NatsCluster;
+  readonly nodes: FastifyInstance[];
+  /** Closes the nodes still in `nodes`, `others` (one machine's servers), the coordinator and the cluster; removes the folder. */
+  stop(others?: ReadonlyArray<FastifyInstance | undefined>): Promise<void>;
+}
+
+export async function startServeCluster(prefix: string, port: number, shards: number): Promise<ServeCluster> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const nats = await startTestCluster(join(dir, 'nats'), port);
+  const nodes: FastifyInstance[] = [];
+  for (const node of ['a', 'b', 'c']) nodes.push(await buildServer({ dataDir: join(dir, `data-${node}`), cluster: { servers: nats.servers, node, shards } }));
+  const coordinator = await connectCluster({ servers: nats.servers, node: 'coordinator', shards });
+  await ensureEventStreams(coordinator, shards);
+  for (const app of nodes) await app.segstream.cluster!.settled();
+  return {
+    dir,
+    nats,
+    coordinator,
+    nodes,
+    async stop(others = []) {
+      for (const app of [...nodes, ...others]) await app?.close().catch(() => undefined);
+      await coordinator.close().catch(() => undefined);
+      await nats.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A customer as a server answers it, without the snapshot id (each node publishes under an id of its own); null when not 200. */
+export async function lookupCustomer(app: FastifyInstance, id: string | number): Promise<Record<string, unknown> | null> {
+  const res = await app.inject({ method: 'GET', url: `/v1/customers/${encodeURIComponent(String(id))}` });
+  if (res.statusCode !== 200) return null;
+  const { snapshot: _s, ...rest } = res.json() as Record<string, unknown>;
+  return rest;
+}
+
+/** Posts rows to `POST /v1/events`: a 202 accepting every one (a row whose event id was acknowledged before is accepted too). */
+export async function postEvents(app: FastifyInstance, rows: EventRow[]): Promise<void> {
+  const res = await app.inject({ method: 'POST', url: '/v1/events', payload: rows });
+  expect(res.statusCode).toBe(202);
+  expect((res.json() as { accepted: number }).accepted).toBe(rows.length);
 }

@@ -7,27 +7,25 @@
  * posted to its server) but for the snapshot id. A shard that moves to another node is served
  * there the same way. Fails, never skips, without nats-server.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { ensureEventStreams, eventStream, publishRows } from '../../engine/cluster/event-stream.js';
-import { connectCluster, type NatsCluster } from '../../engine/cluster/nats-connection.js';
+import { eventStream, publishRows } from '../../engine/cluster/event-stream.js';
+import type { NatsCluster } from '../../engine/cluster/nats-connection.js';
 import { clusterRescore, readLivePointer } from '../../engine/cluster/rescore-cluster.js';
 import { shardOf } from '../../engine/cluster/shard-map.js';
 import { generate } from '../../engine/generate/index.js';
 import { rescore } from '../../engine/rescore/rescore.js';
 import { buildServer } from '../../server/build-server.js';
-import { asStreamBatch, type EventRow, liveCustomers, type NatsTestCluster, startTestCluster, until } from './rescore-helpers.js';
+import { asStreamBatch, type EventRow, liveCustomers, postEvents, type ServeCluster, startServeCluster, until } from './rescore-helpers.js';
 
 const PORT = 16622;
 const SHARDS = 4;
 const AS_OF = '2026-06-30';
 let dir: string;
-let nats: NatsTestCluster;
+let serve: ServeCluster;
 let coordinator: NatsCluster;
-const nodes: FastifyInstance[] = [];
+let nodes: FastifyInstance[];
 let single: FastifyInstance | undefined;
 
 /** A customer as a server answers it, without the snapshot id (each node publishes the cluster snapshot under an id of its own). */
@@ -38,26 +36,13 @@ async function lookup(app: FastifyInstance, id: string | number): Promise<{ stat
   return { status: 200, body: rest };
 }
 
-async function post(app: FastifyInstance, rows: EventRow[]): Promise<void> {
-  const res = await app.inject({ method: 'POST', url: '/v1/events', payload: rows });
-  expect(res.statusCode).toBe(202);
-  expect((res.json() as { accepted: number }).accepted).toBe(rows.length);
-}
-
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'segstream-cluster-serve-'));
-  nats = await startTestCluster(join(dir, 'nats'), PORT);
-  for (const node of ['a', 'b', 'c']) nodes.push(await buildServer({ dataDir: join(dir, `data-${node}`), cluster: { servers: nats.servers, node, shards: SHARDS } }));
-  coordinator = await connectCluster({ servers: nats.servers, node: 'coordinator', shards: SHARDS });
-  await ensureEventStreams(coordinator, SHARDS);
-  for (const app of nodes) await app.segstream.cluster!.settled();
+  serve = await startServeCluster('segstream-cluster-serve-', PORT, SHARDS);
+  ({ dir, nodes, coordinator } = serve);
 }, 120_000);
 
 afterAll(async () => {
-  for (const app of [...nodes, single]) await app?.close().catch(() => undefined);
-  await coordinator?.close().catch(() => undefined);
-  await nats?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await serve?.stop([single]);
 }, 60_000);
 
 test('after a cluster rescore every node answers every shard\'s customers from the cluster snapshot, live rows on top, as one machine does', async () => {
@@ -82,7 +67,7 @@ test('after a cluster rescore every node answers every shard\'s customers from t
   const singleData = join(dir, 'single');
   await rescore({ input, asOf: AS_OF, dataDir: singleData, extra: [asStreamBatch([...folded, ...future], SHARDS)] });
   single = await buildServer({ dataDir: singleData, reloadIntervalMs: 0 });
-  await post(single, future);
+  await postEvents(single, future);
 
   // Every node serves the new snapshot (no pull): its owner's part, its shards' rows after the fold.
   await until('every node on the cluster snapshot', async () => {
@@ -92,8 +77,8 @@ test('after a cluster rescore every node answers every shard\'s customers from t
   // After the rescore: live rows through another node, on customers of every shard, old and new.
   const live: EventRow[] = [];
   for (let i = 0; i < 40; i++) live.push({ customer_id: i % 4 === 0 ? `L${i}` : i * 53, ts: '2026-06-29T12:00:00Z', amount: 5 + i, event_id: `l-${i}` });
-  await post(nodes[1]!, live);
-  await post(single, live);
+  await postEvents(nodes[1]!, live);
+  await postEvents(single, live);
 
   const ids = [...new Set<string | number>([...(await liveCustomers(singleData)).rows.filter((_, r) => r % 60 === 0).map((r) => r[0] as string), ...folded.map((r) => r.customer_id), ...live.map((r) => r.customer_id), 74])];
   expect(new Set(ids.map((id) => shardOf(id, SHARDS))).size).toBe(SHARDS);
