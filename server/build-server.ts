@@ -65,7 +65,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     // The router refuses a longer path parameter with its own 414 body; ids up to the schemas' 256
     // characters, percent-encoded (3 bytes each), reach the routes, which answer in SEG_ERR codes.
-    maxParamLength: 1024,
+    routerOptions: { maxParamLength: 1024 },
     requestTimeout,
     keepAliveTimeout: options.keepAliveTimeoutMs ?? 5_000,
     // A socket with no traffic at all for this long is closed, whatever state it is in.
