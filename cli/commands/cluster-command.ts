@@ -7,13 +7,14 @@ import { dataDirOption } from './data-dir.js';
 interface ClusterFlags {
   config?: string;
   cluster?: string;
+  node?: string;
   json?: boolean;
 }
 
 /** Connects as a client of the cluster (no node of it: its id only names the connection). */
 async function connect(opts: ClusterFlags) {
   const config = opts.config !== undefined ? await loadConfig(opts.config) : undefined;
-  const cluster = clusterConfigOf({ cluster: opts.cluster, node: `cli-${process.pid}` }, config?.cluster);
+  const cluster = clusterConfigOf({ cluster: opts.cluster, node: opts.node ?? `cli-${process.pid}` }, config?.cluster);
   if (cluster === null) throw new ArgumentError('segstream cluster needs --cluster URLS (or --config with a cluster block)');
   // The NATS client loads only here: the single machine never imports it.
   return (await import('../../engine/cluster/nats-connection.js')).connectCluster(cluster);
@@ -21,7 +22,9 @@ async function connect(opts: ClusterFlags) {
 
 /**
  * `segstream cluster status`: nodes, shard owners and the live snapshot; `segstream cluster pull`:
- * the live cluster snapshot copied into a local data folder, for export, report, migrate or serve.
+ * the live cluster snapshot copied into a local data folder, for export, report, migrate or serve;
+ * `segstream cluster import-events`: a one-machine folder's acknowledged live events published to
+ * the cluster's streams, before its first rescore (import-events.ts).
  */
 export function clusterCommand(program: Command): void {
   const cluster = program.command('cluster').description('a NATS JetStream cluster of segstream nodes (docs/cluster.md)');
@@ -61,6 +64,22 @@ export function clusterCommand(program: Command): void {
         const pulled = await pullLiveSnapshot(nc, opts.data, keep);
         if (pulled === null) throw new ArgumentError('the cluster has no live snapshot yet (run rescore --cluster first)');
         process.stdout.write(opts.json ? `${JSON.stringify(pulled)}\n` : `pulled snapshot ${pulled.snapshot}: ${pulled.customers} customers from ${pulled.parts} parts into ${opts.data}\n`);
+      } finally {
+        await nc.close();
+      }
+    });
+  cluster
+    .command('import-events')
+    .description('publish a one-machine data folder\'s acknowledged live events (events/ and wal/) to the cluster\'s streams; prints a JSON summary')
+    .option('--config <file>', 'a configuration file with a cluster block')
+    .option('--cluster <urls>', 'the cluster\'s NATS servers, comma-separated nats://host:port')
+    .option('--node <id>', 'a name for this connection (default cli-<pid>)')
+    .addOption(dataDirOption())
+    .action(async (opts: ClusterFlags & { data: string }) => {
+      const nc = await connect(opts);
+      try {
+        const { importEvents } = await import('../../engine/cluster/import-events.js');
+        process.stdout.write(`${JSON.stringify(await importEvents(nc, opts.data, nc.config.node))}\n`);
       } finally {
         await nc.close();
       }
