@@ -52,8 +52,12 @@ export interface NativeParquetBinding {
   parquetOpen(footer: Uint8Array, fileSize: number): unknown[];
   /** `["ok"]` when every page index entry in `bytes` (the file's `pageIndex` range) decodes. */
   parquetCheckIndex(h: ParquetFileHandle, bytes: Uint8Array): unknown[];
-  /** `["ok", nullCount, validity | undefined, a, b | undefined, c | undefined]` (ArrayBuffers): a column chunk's bytes decoded. */
-  parquetReadChunk(h: ParquetFileHandle, rowGroup: number, column: number, chunk: Uint8Array): unknown[];
+  /**
+   * `["ok", nullCount, validity | undefined, a, b | undefined, c | undefined, rows]` (ArrayBuffers): a column chunk's
+   * bytes decoded, every row, or below `limit` only the pages holding its first `limit` rows (`rows` says how many;
+   * absent from a build before it, which decodes every row).
+   */
+  parquetReadChunk(h: ParquetFileHandle, rowGroup: number, column: number, chunk: Uint8Array, limit: number): unknown[];
 }
 
 /** The addon's exports (native/src/bindings.rs). */
@@ -91,6 +95,12 @@ export interface NativeBinding extends Partial<NativeCsvBinding>, Partial<Native
   sinkPublish(h: SinkHandle): number;
   /** Forgets a published sink; 1 when it was registered. */
   sinkFree(id: number): number;
+  /** A new customer table for the sinks of one pool stage (native/src/partial/customers.rs); returns its id (absent from a build before it). */
+  customersCreate?(): number;
+  /** Forgets a customer table; 1 when it was registered (its memory goes with its last sink). */
+  customersFree?(id: number): number;
+  /** The sink interns into customer table `table` from now on; before its first customer. */
+  sinkJoin?(h: SinkHandle, table: number): void;
   /** Every partition of one sink finalized and derived: `[idBytes, idOffsets, ...Float64 ArrayBuffers]` (native/src/partial/binding.rs `base`). */
   sinkFinalize(h: SinkHandle, asOfDay: number, windows: Float64Array): unknown[];
   /** The sink's whole state as one pack (native/src/partial/binding.rs `sink_pack`); the sink is spent. */

@@ -7,7 +7,8 @@
  *
  * A sink numbers customers with handles (`local << 7 | radix partition`), not 0..size-1: they
  * are stable, so a dictionary's mapping keeps them, but `keys()` is the way to the customers in
- * order of first appearance.
+ * order of first appearance. The sinks of one pool stage share one customer table (`join`): a
+ * customer is interned once per aggregation, not once per share, and the handles are the table's.
  */
 import { type AggregateField, type CustomerTable, tableWithIdText } from '../aggregate/customer-table.js';
 import { dayOf } from '../parse/parse-timestamp.js';
@@ -140,6 +141,16 @@ export class NativeSink implements IdInterner {
   }
 
   /**
+   * Interns into the pool stage's customer table `table` (`SinkKernels.customers`) instead of the
+   * sink's own, before the first customer; the stage's sinks are then combined together, never
+   * finalized or packed alone. Without the addon's tables (an older build) the sink keeps its own.
+   */
+  join(table: number): void {
+    const join = this.b.sinkJoin;
+    if (join !== undefined) guardNative('sinkJoin', () => join.call(this.b, this.handle, table));
+  }
+
+  /**
    * Makes the sink reachable by id from the process's other threads (for `combineSinks`). The
    * registry then owns it, whatever becomes of this object: whoever asked for the id frees it
    * (`freeSinks`), also when the stage fails.
@@ -178,6 +189,8 @@ export interface SinkPack {
 /** What the native kernel set offers for sinks (kernels.ts `Kernels.sinks`). */
 export interface SinkKernels {
   create(): NativeSink;
+  /** A customer table for the sinks of one pool stage (`NativeSink.join`), or null where the addon has none; freed by `free`. */
+  customers(): number | null;
   /**
    * Output partition `p` of `partitions` of the published sinks `ids` (in share order; `shares`
    * their share indexes), combined and finalized; the result stays in the addon (any thread of the
@@ -189,21 +202,26 @@ export interface SinkKernels {
    * at `asOfMs` (the day given to `combine`); `windows` as given to `combine`; without `hasMargin` the margins are null.
    */
   gather(parts: readonly number[], windows: readonly number[], asOfMs: number, hasMargin: boolean): CustomerTable;
-  /** Forgets published sinks (what is left of them: combined partitions are freed already) and kept partitions. */
-  free(sinks: readonly number[], parts?: readonly number[]): void;
+  /** Forgets published sinks (what is left of them: combined partitions are freed already), kept partitions and customer tables. */
+  free(sinks: readonly number[], parts?: readonly number[], tables?: readonly number[]): void;
 }
 
 /** The sink kernels of a loaded addon. */
 export function sinkKernels(b: NativeBinding): SinkKernels {
   return Object.freeze({
     create: () => new NativeSink(b),
+    customers: () => {
+      const create = b.customersCreate;
+      return create === undefined ? null : guardNative('customersCreate', () => create.call(b));
+    },
     combine: (ids: readonly number[], shares: readonly number[], p: number, partitions: number, asOfDay: number, windows: readonly number[]) =>
       guardNative('sinkCombine', () => b.sinkCombine(Float64Array.from(ids), Float64Array.from(shares), p, partitions, asOfDay, Float64Array.from(windows))),
     gather: (parts: readonly number[], windows: readonly number[], asOfMs: number, hasMargin: boolean) =>
       tableOf(guardNative('partsGather', () => b.partsGather(Float64Array.from(parts))), windows, asOfMs, hasMargin),
-    free: (sinks: readonly number[], parts: readonly number[] = []) => {
+    free: (sinks: readonly number[], parts: readonly number[] = [], tables: readonly number[] = []) => {
       for (const id of sinks) guardNative('sinkFree', () => b.sinkFree(id));
       for (const id of parts) guardNative('partsFree', () => b.partsFree(id));
+      for (const id of tables) guardNative('customersFree', () => b.customersFree?.(id));
     },
   });
 }

@@ -87,9 +87,13 @@ export async function aggregateParallel(files: readonly InputFile[], readOptions
   const sinks: number[] = [];
   const kept: number[] = [];
   const kernels = loadKernels(opts.engine ?? 'auto');
+  // One customer table for every native sink of the stage: a customer is interned once, not once per share.
+  let customers: number | null = null;
   try {
+    customers = kernels.sinks?.customers() ?? null;
     const runShare = async (share: Share): Promise<ShareResult> => {
-      const msg = await runTask(pool, { kind: 'aggregate', share, partitions, asOfMs: asOfRead, read: readOptions, engine: opts.engine ?? 'auto', ...(opts.dialect ? { dialect: opts.dialect } : {}) }, [], progress);
+      const table = customers !== null ? { customers } : {};
+      const msg = await runTask(pool, { kind: 'aggregate', share, partitions, asOfMs: asOfRead, read: readOptions, engine: opts.engine ?? 'auto', ...(opts.dialect ? { dialect: opts.dialect } : {}), ...table }, [], progress);
       if (msg.type !== 'share') throw new Error(`pool: unexpected ${msg.type} message`);
       if (msg.result.sink != null) sinks.push(msg.result.sink);
       return msg.result;
@@ -99,7 +103,7 @@ export async function aggregateParallel(files: readonly InputFile[], readOptions
     const results = redone.results;
     // The input files' latest timestamp, for live_events.superseded_by_input (aggregate-inputs.ts).
     const inputMaxTs = results.reduce((m, r) => (r.validRows > 0 && r.maxTs > m ? r.maxTs : m), Number.NEGATIVE_INFINITY);
-    const extra = opts.extra ? await aggregateExtra(extraBatches(opts.extra, inputMaxTs), asOfRead, ordered.length, partitions, kernels) : null;
+    const extra = opts.extra ? await aggregateExtra(extraBatches(opts.extra, inputMaxTs), asOfRead, ordered.length, partitions, kernels, customers) : null;
     if (extra?.result.sink != null) sinks.push(extra.result.sink);
     const all = extra ? [...results, extra.result] : results;
     const tRead = performance.now();
@@ -151,7 +155,7 @@ export async function aggregateParallel(files: readonly InputFile[], readOptions
     const timings_ms = { plan: ms(t0, tPlan), start: ms(tPlan, tStart), read_aggregate: ms(tStart, tRead), merge_finalize: ms(tRead, tMerge), combine: ms(tMerge, performance.now()) };
     return { table, rejects, inputs, rowsRead: rowsRead + (extra?.rows ?? 0), validRows, futureRows, shares: ordered.length, timings_ms };
   } finally {
-    if (sinks.length > 0 || kept.length > 0) kernels.sinks?.free(sinks, kept);
+    if (sinks.length > 0 || kept.length > 0 || customers !== null) kernels.sinks?.free(sinks, kept, customers !== null ? [customers] : []);
     await closePool(pool);
   }
 }
@@ -183,15 +187,17 @@ async function redoQuotedSplits(
   return { shares: outShares, results: await Promise.all(outResults) };
 }
 
-/** The real-time log's batches, aggregated here (they are already parsed) as the last share. */
+/** The real-time log's batches, aggregated here (they are already parsed) as the last share; its sink joins the stage's `customers` table. */
 export async function aggregateExtra(
   extra: AsyncIterable<TxBatch> | Iterable<TxBatch>,
   asOfMs: number,
   index: number,
   partitions: number,
   kernels: Kernels = jsKernels,
+  customers: number | null = null,
 ): Promise<{ result: ShareResult; rows: number }> {
   const agg = new Aggregator(asOfMs, kernels);
+  if (customers !== null) agg.sink?.join(customers);
   let rows = 0;
   for await (const batch of extra) {
     rows += batch.length;

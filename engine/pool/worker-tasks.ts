@@ -27,6 +27,8 @@ export interface AggregateTask {
   readonly engine: KernelMode;
   /** The input's dialect as the main thread decided it (absent: today's rules). */
   readonly dialect?: DialectDecisions;
+  /** The stage's customer table, which a native sink joins (kernels/native-sink.ts `join`); absent: a table of its own. */
+  readonly customers?: number;
   readonly port: MessagePort;
 }
 
@@ -73,7 +75,7 @@ export type PoolMessage =
   | { readonly type: 'error'; readonly code: string | undefined; readonly message: string };
 
 /** What sinking a share needs: the share, how to read it, and how to aggregate. */
-export type ShareSinkTask = Pick<AggregateTask, 'share' | 'asOfMs' | 'read' | 'engine' | 'dialect'>;
+export type ShareSinkTask = Pick<AggregateTask, 'share' | 'asOfMs' | 'read' | 'engine' | 'dialect' | 'customers'>;
 
 /**
  * Reads one share and sinks it into a new aggregator: the aggregate task of a pool worker and of
@@ -81,6 +83,7 @@ export type ShareSinkTask = Pick<AggregateTask, 'share' | 'asOfMs' | 'read' | 'e
  */
 export async function sinkShare(task: ShareSinkTask, onBatch?: (raw: RawBatch) => void): Promise<{ agg: Aggregator; summary: Omit<ShareResult, 'packs' | 'sink'> }> {
   const agg = new Aggregator(task.asOfMs, loadKernels(task.engine, { notice: () => undefined }));
+  if (task.customers !== undefined) agg.sink?.join(task.customers);
   const rejects = new RejectLog(1000);
   const flags: ShareFlags = { quoted: false };
   const dialect = task.dialect ? new InputDialect(DEFAULT_INPUT_OPTIONS, task.dialect) : undefined;

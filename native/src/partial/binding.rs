@@ -1,11 +1,13 @@
 //! The sink's exports (registered in bindings.rs); their JS signatures are declared in
 //! engine/kernels/native-binding.ts and used only by engine/kernels/native-sink.ts.
 
-use super::combine::{combine_partition, pack_partition, Columns, Pack};
+use super::combine::{combine_partition, pack_partition, Columns, Pack, Piece};
+use super::customers::Customers;
 use super::derive::{derive, BasePart, Gathered};
 use super::judge::{judge, BatchColumns, TimeValues};
-use super::sink::{OrderColumn, Partition, RADIX};
-use super::{find, free, keep, lock, publish, take_kept, SharedSink};
+use super::sink::{OrderColumn, Partition, NOT_SEEN, RADIX};
+use super::{lock, SharedSink, KEPT, SINKS, TABLES};
+use std::sync::Arc;
 use crate::napi::{ensure_disjoint, span, Call, IdColumn, KernelError, RawValue, Result, TypeTag};
 
 const SINK_TAG: TypeTag = TypeTag { lower: 0x7365_6773_7472_6561, upper: 0x6d2d_736e_6b2d_0001 };
@@ -155,14 +157,15 @@ pub fn sink_keys(call: &Call) -> Result<RawValue> {
     for (r, part) in sink.parts.iter().enumerate() {
         for (local, &rank) in part.first_seen.iter().enumerate() {
             let rank = rank as usize;
-            if (from..to).contains(&rank) {
+            if rank != NOT_SEEN as usize && (from..to).contains(&rank) {
                 at[rank - from] = (r as u32, local as u32);
             }
         }
     }
+    let ids = sink.table.all();
     call.js_array(at.len(), |i| {
         let (r, local) = at[i];
-        match sink.parts[r as usize].ids.key(local as usize) {
+        match ids[r as usize].key(local as usize) {
             (Some(v), _) => call.double(v as f64),
             (None, text) => call.string(text),
         }
@@ -171,13 +174,46 @@ pub fn sink_keys(call: &Call) -> Result<RawValue> {
 
 /// `(h)` → an id other threads of the process may combine the sink by.
 pub fn sink_publish(call: &Call) -> Result<RawValue> {
-    call.double(publish(handle(call)?) as f64)
+    call.double(SINKS.insert(Arc::clone(handle(call)?)) as f64)
 }
 
 /// `(id)` → whether sink `id` was still registered; its memory goes with the last handle.
 pub fn sink_free(call: &Call) -> Result<RawValue> {
     let id = call.index(0, u32::MAX as usize)? as u32;
-    call.double(if free(id) { 1.0 } else { 0.0 })
+    call.double(if SINKS.remove(id).is_some() { 1.0 } else { 0.0 })
+}
+
+/// `()` → the id of a new customer table (customers.rs) for the sinks of one pool stage.
+pub fn customers_create(call: &Call) -> Result<RawValue> {
+    call.double(TABLES.insert(Arc::new(Customers::default())) as f64)
+}
+
+/// `(id)` → whether table `id` was still registered; its memory goes with its last sink.
+pub fn customers_free(call: &Call) -> Result<RawValue> {
+    let id = call.index(0, u32::MAX as usize)? as u32;
+    call.double(if TABLES.remove(id).is_some() { 1.0 } else { 0.0 })
+}
+
+/// `(h, table)`: the sink interns into customer table `table` from now on (sink.rs `join`),
+/// before its first customer.
+pub fn sink_join(call: &Call) -> Result<RawValue> {
+    let mut sink = lock(handle(call)?);
+    let id = call.index(1, u32::MAX as usize)? as u32;
+    let table = TABLES.find(id).ok_or_else(|| KernelError::Argument(format!("customer table {id} is not registered")))?;
+    sink.join(table).map_err(|e| KernelError::Argument(e.into()))?;
+    call.undefined()
+}
+
+/// A sink's partitions and table for finalizing it alone (the sink is empty afterwards).
+fn take_whole(shared: &SharedSink) -> Result<(Vec<Partition>, Arc<Customers>, usize)> {
+    let mut sink = lock(shared);
+    if sink.joined {
+        return Err(KernelError::Argument("a sink of a shared customer table is combined with its stage, not finalized alone".into()));
+    }
+    if sink.parts.is_empty() {
+        return Err(KernelError::Argument("the sink was finalized already".into()));
+    }
+    Ok((std::mem::take(&mut sink.parts), Arc::clone(&sink.table), sink.customers as usize))
 }
 
 fn windows_arg(call: &Call, i: usize) -> Result<Vec<f64>> {
@@ -194,13 +230,10 @@ pub fn sink_finalize(call: &Call) -> Result<RawValue> {
     let shared = handle(call)?;
     let as_of_day = call.number(1)?;
     let windows = windows_arg(call, 2)?;
-    let parts: Vec<Partition> = std::mem::take(&mut lock(shared).parts);
-    if parts.is_empty() {
-        return Err(KernelError::Argument("the sink was finalized already".into()));
-    }
+    let (parts, table, _) = take_whole(shared)?;
     let mut out = Columns::default();
-    for part in parts {
-        combine_partition(vec![(0, part)], as_of_day, &windows, &mut out);
+    for (r, part) in parts.into_iter().enumerate() {
+        combine_partition(vec![table.take(r)], vec![Piece { share: 0, table: 0, part }], as_of_day, &windows, &mut out);
     }
     out.sort_by_order();
     base(call, vec![derive(out, as_of_day)])
@@ -223,24 +256,21 @@ pub fn sink_combine(call: &Call) -> Result<RawValue> {
     let sinks: Vec<(u32, SharedSink)> = ids
         .iter()
         .zip(shares.iter())
-        .map(|(&id, &share)| find(id as u32).map(|s| (share as u32, s)).ok_or_else(|| KernelError::Argument(format!("sink {id} is not registered"))))
+        .map(|(&id, &share)| SINKS.find(id as u32).map(|s| (share as u32, s)).ok_or_else(|| KernelError::Argument(format!("sink {id} is not registered"))))
         .collect::<Result<_>>()?;
     let mut out = Columns::default();
     for r in (p..RADIX).step_by(partitions) {
-        let pieces: Vec<(u32, Partition)> = sinks
+        let mut tables = Vec::new();
+        let pieces: Vec<Piece> = sinks
             .iter()
-            .map(|(share, s)| {
-                let mut sink = lock(s);
-                let part = sink.parts.get_mut(r).map(std::mem::take);
-                part.map(|part| (*share, part)).ok_or_else(|| KernelError::Argument("a sink was already finalized".into()))
-            })
+            .map(|(share, s)| lock(s).take_piece(*share, r, &mut tables).ok_or_else(|| KernelError::Argument("a sink was already finalized".into())))
             .collect::<Result<_>>()?;
-        combine_partition(pieces, as_of_day, &windows, &mut out);
+        combine_partition(tables.iter().map(|t| t.take(r)).collect(), pieces, as_of_day, &windows, &mut out);
     }
     out.sort_by_order();
     // Derived here, on the pool's worker; the output stays in the addon for `partsGather`, which
     // only puts the partitions' columns together.
-    call.double(keep(derive(out, as_of_day)) as f64)
+    call.double(KEPT.insert(derive(out, as_of_day)) as f64)
 }
 
 /// `(ids: Float64Array)`: the kept outputs of `sinkCombine` put together in order of first
@@ -249,7 +279,7 @@ pub fn parts_gather(call: &Call) -> Result<RawValue> {
     let ids = call.array::<f64>(0)?;
     let mut parts = Vec::with_capacity(ids.len());
     for &id in ids.iter() {
-        parts.push(take_kept(id as u32).ok_or_else(|| KernelError::Argument(format!("combined partition {id} is not kept")))?);
+        parts.push(KEPT.remove(id as u32).ok_or_else(|| KernelError::Argument(format!("combined partition {id} is not kept")))?);
     }
     base(call, parts)
 }
@@ -257,7 +287,7 @@ pub fn parts_gather(call: &Call) -> Result<RawValue> {
 /// `(id)`: forgets a kept output of `sinkCombine`; 1 when it was kept.
 pub fn parts_free(call: &Call) -> Result<RawValue> {
     let id = call.index(0, u32::MAX as usize)? as u32;
-    call.double(if take_kept(id).is_some() { 1.0 } else { 0.0 })
+    call.double(if KEPT.remove(id).is_some() { 1.0 } else { 0.0 })
 }
 
 /// `(h)`: the sink's whole partial state as one pack (combine.rs `Pack`); the sink is empty
@@ -265,27 +295,24 @@ pub fn parts_free(call: &Call) -> Result<RawValue> {
 /// margin, firstTs, lastTs, dayCust, day, dayNet, dayPos, orderCust, orderNum, orderSide, orderText,
 /// orderTextEnd]` (ArrayBuffers; Int32 for the customers and days, Uint8 side and text, Uint32 ends).
 pub fn sink_pack(call: &Call) -> Result<RawValue> {
-    let shared = handle(call)?;
-    let (parts, n) = {
-        let mut sink = lock(shared);
-        (std::mem::take(&mut sink.parts), sink.customers as usize)
-    };
-    if parts.is_empty() {
-        return Err(KernelError::Argument("the sink was finalized already".into()));
-    }
+    let (parts, table, n) = take_whole(handle(call)?)?;
     let mut at = vec![(0u32, 0u32); n];
     for (r, part) in parts.iter().enumerate() {
         for (local, &rank) in part.first_seen.iter().enumerate() {
-            at[rank as usize] = (r as u32, local as u32);
+            if rank != NOT_SEEN {
+                at[rank as usize] = (r as u32, local as u32);
+            }
         }
     }
+    let ids = table.all();
     let keys = call.js_array(n, |i| {
         let (r, local) = at[i];
-        match parts[r as usize].ids.key(local as usize) {
+        match ids[r as usize].key(local as usize) {
             (Some(v), _) => call.double(v as f64),
             (None, text) => call.string(text),
         }
     })?;
+    drop(ids);
     let mut pack = Pack { orders: vec![0.0; n], returns: vec![0.0; n], revenue: vec![0.0; n], returned: vec![0.0; n], margin: vec![0.0; n], first_ts: vec![0.0; n], last_ts: vec![0.0; n], ..Pack::default() };
     for part in parts {
         pack_partition(part, &mut pack);

@@ -3,16 +3,18 @@
 //! (engine/aggregate/derive-fields.ts) takes and derive.rs derives the same way, in one pass over
 //! the records grouped by customer.
 //!
-//!   sink 0 partition r: interner A │ recs …      later sinks' keys interned into A (small, in cache),
-//!   sink 1 partition r: interner B │ recs …  ──► their records remapped, counting-sorted by customer
-//!                                                (stable: share order, then row order) ──► one pass
-//!                                                per customer: counts, sums, first/last, days, windows
+//!   table partition r: interner (customers.rs, shared by the stage's sinks: nothing to re-intern)
+//!   sink 0 partition r: first_seen │ recs …   records counting-sorted by customer (stable: share
+//!   sink 1 partition r: first_seen │ recs …   order, then row order) ──► one pass per customer:
+//!                                              counts, sums, first/last, days, windows
 //!
-//! The sums are exact units added in row order, as aggregate-rows.ts adds them, so a customer's
-//! numbers are those of the TypeScript kernels bit for bit. Distinct purchase days and distinct
-//! orders are counted by sorting the customer's few values (no day map).
+//! Sinks with tables of their own (engine/aggregate/finalize.ts `combine` of separate aggregators)
+//! have their table's keys re-interned into the first table's. The sums are exact units added in
+//! row order, as aggregate-rows.ts adds them, so a customer's numbers are those of the TypeScript
+//! kernels bit for bit. Distinct purchase days and distinct orders are counted by sorting the
+//! customer's few values (no day map).
 
-use super::sink::{floor, Partition, Rec, ORDER_MASK, RETURN};
+use super::sink::{floor, Partition, Rec, NOT_SEEN, ORDER_MASK, RETURN};
 use crate::interner::{hash_int, hash_text, Interner};
 
 const MS_PER_DAY: f64 = 86_400_000.0;
@@ -42,49 +44,66 @@ pub struct Columns {
     pub interners: Vec<Interner>,
 }
 
-/// A piece's records, margins, customer remap and order remap (None: the first piece, which maps to itself).
-type Log = (Vec<Rec>, Vec<f64>, Option<Vec<u32>>, Option<Vec<u32>>);
+/// One sink's part of a radix partition: its share index, the table its customer numbers belong
+/// to (an index into `combine_partition`'s `tables`) and its partition.
+pub struct Piece {
+    pub share: u32,
+    pub table: usize,
+    pub part: Partition,
+}
+
+/// A piece's records, margins, customer remap and order remap (None: numbers that are the base's already).
+type Log<'a> = (Vec<Rec>, Vec<f64>, Option<&'a [u32]>, Option<Vec<u32>>);
 
 /// The key of `ids`' entry `k` re-interned into `into`.
-fn reintern(into: &mut Interner, ids: &Interner, k: usize) -> (usize, bool) {
-    let before = into.len();
+fn reintern(into: &mut Interner, ids: &Interner, k: usize) -> usize {
     let n = match ids.key(k) {
         (Some(v), _) => into.int_hashed(v, hash_int(v)),
         (None, text) => into.text_hashed(text, hash_text(text)),
-    } as usize;
-    (n, into.len() > before)
+    };
+    n as usize
 }
 
-/// One radix partition's pieces (share index, partition) in share order, combined and finalized
-/// into `out` at `as_of_day` with the revenue windows `windows` (days).
-pub fn combine_partition(pieces: Vec<(u32, Partition)>, as_of_day: f64, windows: &[f64], out: &mut Columns) {
-    let mut pieces = pieces.into_iter();
-    let Some((share0, first)) = pieces.next() else { return };
-    let Partition { ids: mut base, first_seen, recs, margin, orders: mut base_orders } = first;
-    let mut order: Vec<f64> = first_seen.iter().map(|&s| share0 as f64 * SHARE_SCALE + s as f64).collect();
-    let has_margin = !margin.is_empty();
-    let mut logs: Vec<Log> = vec![(recs, margin, None, None)];
-    let mut any_margin = has_margin;
-    for (share, piece) in pieces {
-        let remap: Vec<u32> = (0..piece.ids.len())
-            .map(|k| {
-                let (n, fresh) = reintern(&mut base, &piece.ids, k);
-                if fresh {
-                    order.push(share as f64 * SHARE_SCALE + piece.first_seen[k] as f64);
-                }
-                n as u32
-            })
-            .collect();
-        let order_remap: Vec<u32> = (0..piece.orders.len()).map(|k| reintern(&mut base_orders, &piece.orders, k).0 as u32).collect();
-        any_margin |= !piece.margin.is_empty();
-        logs.push((piece.recs, piece.margin, Some(remap), Some(order_remap)));
-    }
+/// One radix partition of the customer tables `tables` (the first is the base) and of the sinks'
+/// `pieces` in share order, combined and finalized into `out` at `as_of_day` with the revenue
+/// windows `windows` (days). A customer of the tables no piece met (a sink left out of the
+/// combine, such as a share read again) is not in the output.
+pub fn combine_partition(tables: Vec<Interner>, pieces: Vec<Piece>, as_of_day: f64, windows: &[f64], out: &mut Columns) {
+    let mut tables = tables.into_iter();
+    let Some(mut base) = tables.next() else { return };
+    // Another table's customers get the base's numbers; its keys are re-interned once for all its pieces.
+    let remaps: Vec<Vec<u32>> = tables.map(|ids| (0..ids.len()).map(|k| reintern(&mut base, &ids, k) as u32).collect()).collect();
     let n = base.len();
+    // The base's order: the first share that met a customer, then its rank there.
+    let mut order = vec![f64::INFINITY; n];
+    // The first piece's order interner is the base of the orders, as the table is of the customers.
+    let mut base_orders = Interner::with_slots(2);
+    let mut logs: Vec<Log> = Vec::with_capacity(pieces.len());
+    let mut any_margin = false;
+    for (k, piece) in pieces.into_iter().enumerate() {
+        let Piece { share, table, part: Partition { first_seen, recs, margin, orders } } = piece;
+        let remap = table.checked_sub(1).map(|t| remaps[t].as_slice());
+        assert!(first_seen.len() <= remap.map_or(n, <[u32]>::len), "a sink's customers are not all in its table");
+        for (c, &rank) in first_seen.iter().enumerate() {
+            if rank != NOT_SEEN {
+                let c = remap.map_or(c, |m| m[c] as usize);
+                order[c] = order[c].min(share as f64 * SHARE_SCALE + rank as f64);
+            }
+        }
+        let order_remap = if k == 0 {
+            base_orders = orders;
+            None
+        } else {
+            Some((0..orders.len()).map(|o| reintern(&mut base_orders, &orders, o) as u32).collect())
+        };
+        any_margin |= !margin.is_empty();
+        logs.push((recs, margin, remap, order_remap));
+    }
     // Counting sort of every record by customer, stable (share order, then row order).
     let mut at = vec![0u32; n + 1];
     for (recs, _, remap, _) in &logs {
         for r in recs {
-            let c = remap.as_ref().map_or(r.cust, |m| m[r.cust as usize]);
+            let c = remap.map_or(r.cust, |m| m[r.cust as usize]);
             at[c as usize + 1] += 1;
         }
     }
@@ -97,7 +116,7 @@ pub fn combine_partition(pieces: Vec<(u32, Partition)>, as_of_day: f64, windows:
     let mut sorted_margin = if any_margin { vec![0.0; total] } else { Vec::new() };
     for (recs, margin, remap, order_remap) in logs {
         for (j, r) in recs.iter().enumerate() {
-            let c = remap.as_ref().map_or(r.cust, |m| m[r.cust as usize]) as usize;
+            let c = remap.map_or(r.cust, |m| m[r.cust as usize]) as usize;
             let mut tag = r.tag;
             if let Some(m) = &order_remap {
                 if tag & ORDER_MASK != 0 {
@@ -121,6 +140,9 @@ pub fn combine_partition(pieces: Vec<(u32, Partition)>, as_of_day: f64, windows:
     let mut order_ids: Vec<u32> = Vec::new();
     let mut wins = vec![0.0; windows.len()];
     for c in 0..n {
+        if order[c] == f64::INFINITY {
+            continue;
+        }
         let recs = &sorted[bounds[c] as usize..bounds[c + 1] as usize];
         let (mut orders, mut returns, mut revenue, mut returned) = (0.0, 0.0, 0.0, 0.0);
         let (mut first_ts, mut last_ts) = (f64::INFINITY, f64::NEG_INFINITY);
@@ -234,8 +256,8 @@ pub struct Pack {
 /// Adds every customer of one partition of one sink to `out` (ranks index the customer columns,
 /// which the caller sized to the sink's customers).
 pub fn pack_partition(part: Partition, out: &mut Pack) {
-    let Partition { ids, first_seen, recs, margin, orders: order_ids } = part;
-    let n = ids.len();
+    let Partition { first_seen, recs, margin, orders: order_ids } = part;
+    let n = first_seen.len();
     let mut at = vec![0u32; n + 1];
     for r in &recs {
         at[r.cust as usize + 1] += 1;
@@ -252,6 +274,9 @@ pub fn pack_partition(part: Partition, out: &mut Pack) {
     let mut days: Vec<(i64, f64, bool)> = Vec::new();
     let mut seen: Vec<u32> = Vec::new();
     for c in 0..n {
+        if first_seen[c] == NOT_SEEN {
+            continue;
+        }
         let rank = first_seen[c] as usize;
         let (mut orders, mut returns, mut revenue, mut returned, mut m) = (0.0, 0.0, 0.0, 0.0, 0.0);
         let (mut first_ts, mut last_ts) = (f64::INFINITY, f64::NEG_INFINITY);
@@ -358,28 +383,45 @@ impl Columns {
 
 #[cfg(test)]
 mod tests {
-    use super::super::sink::Sink;
+    use super::super::sink::{Sink, RADIX};
     use super::*;
 
     const DAY: f64 = MS_PER_DAY;
 
+    /// Every partition of `sinks` (share order) combined, as `sinkCombine` does with one output partition.
+    fn combine_all(sinks: &mut [&mut Sink], as_of_day: f64, windows: &[f64]) -> Columns {
+        let mut out = Columns::default();
+        for r in 0..RADIX {
+            let mut tables = Vec::new();
+            let pieces: Vec<Piece> = sinks.iter_mut().enumerate().map(|(share, s)| s.take_piece(share as u32, r, &mut tables).unwrap()).collect();
+            combine_partition(tables.iter().map(|t| t.take(r)).collect(), pieces, as_of_day, windows, &mut out);
+        }
+        out.sort_by_order();
+        out
+    }
+
     #[test]
-    fn two_sinks_combine_to_the_sums_of_one() {
+    fn two_sinks_combine_to_the_sums_of_one_with_own_tables_or_a_shared_one() {
+        two_sinks_combine_to_the_sums_of_one(false);
+        two_sinks_combine_to_the_sums_of_one(true);
+    }
+
+    fn two_sinks_combine_to_the_sums_of_one(shared: bool) {
         // Customer 1: purchases on days 10 and 12 in share 0, again day 12 and a return on day 13 in share 1.
         let mut a = Sink::default();
         let mut b = Sink::default();
+        if shared {
+            let table = std::sync::Arc::new(super::super::customers::Customers::default());
+            a.join(table.clone()).unwrap();
+            b.join(table).unwrap();
+        }
         let mut ca = [0i32; 3];
         a.i32_column(&[1, 2, 1], &mut ca);
         a.append(&ca, &[10.0 * DAY, 11.0 * DAY, 12.0 * DAY + 5.0], &[10.0, 1.0, 2.5], None, None);
         let mut cb = [0i32; 3];
         b.i32_column(&[3, 1, 1], &mut cb);
         b.append(&cb, &[5.0 * DAY, 12.0 * DAY, 13.0 * DAY], &[4.0, 1.0, -3.0], None, None);
-        let mut out = Columns::default();
-        for r in 0..super::super::sink::RADIX {
-            let pieces: Vec<(u32, Partition)> = [(0, &mut a), (1, &mut b)].into_iter().map(|(s, k)| (s, std::mem::take(&mut k.parts[r]))).collect();
-            combine_partition(pieces, 100.0, &[90.0, 365.0], &mut out);
-        }
-        out.sort_by_order();
+        let out = combine_all(&mut [&mut a, &mut b], 100.0, &[90.0, 365.0]);
         assert_eq!(out.order, vec![0.0, 1.0, SHARE_SCALE]);
         let c1 = 0;
         assert_eq!(out.orders[c1], 3.0);
@@ -410,10 +452,7 @@ mod tests {
         b.i32_column(&[1, 1], &mut cb);
         let ob = OrderColumn { kind: &[1, 2], num: &[7.0, 0.0], bytes: b"C7", offsets: &[0, 0, 2] };
         b.append(&cb, &[4.0, 5.0], &[-1.0, -2.0], None, Some(&ob));
-        let r = ca[0] as usize & (super::super::sink::RADIX - 1);
-        let pieces = vec![(0, std::mem::take(&mut a.parts[r])), (1, std::mem::take(&mut b.parts[r]))];
-        let mut out = Columns::default();
-        combine_partition(pieces, 0.0, &[], &mut out);
+        let out = combine_all(&mut [&mut a, &mut b], 0.0, &[]);
         assert_eq!(out.orders, vec![2.0], "order 7 once, and the row without an order id");
         assert_eq!(out.returns, vec![2.0], "order 7 on the return side, and C7");
     }

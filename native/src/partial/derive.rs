@@ -225,15 +225,16 @@ mod tests {
     use super::super::sink::Sink;
     use super::*;
     use crate::partial::combine::combine_partition;
-    use crate::partial::sink::{Partition, RADIX};
+    use crate::partial::sink::RADIX;
 
     const DAY: f64 = MS_PER_DAY;
 
     fn combined(sink: &mut Sink, as_of_day: f64, windows: &[f64], p: usize, partitions: usize) -> Columns {
         let mut out = Columns::default();
         for r in (p..RADIX).step_by(partitions) {
-            let pieces: Vec<(u32, Partition)> = vec![(0, std::mem::take(&mut sink.parts[r]))];
-            combine_partition(pieces, as_of_day, windows, &mut out);
+            let mut tables = Vec::new();
+            let piece = sink.take_piece(0, r, &mut tables).unwrap();
+            combine_partition(tables.iter().map(|t| t.take(r)).collect(), vec![piece], as_of_day, windows, &mut out);
         }
         out.sort_by_order();
         out

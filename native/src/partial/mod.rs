@@ -8,15 +8,19 @@
 //! being packed into JS buffers and copied between threads (what the TypeScript path does).
 //! A sink enters the registry when its worker publishes it and leaves when the main thread frees
 //! it at the end of the stage (also on error); each partition is freed as soon as it is combined.
-//! A merge task's output (its customers' derived fields and ids, derive.rs) waits in a second
-//! registry until the main thread gathers every output partition into the base.
+//! The stage's customer table (customers.rs), which its sinks join, is registered the same way by
+//! the main thread before the first share. A merge task's output (its customers' derived fields
+//! and ids, derive.rs) waits in a third registry until the main thread gathers every output
+//! partition into the base.
 
 pub mod binding;
 pub mod combine;
+pub mod customers;
 pub mod derive;
 pub mod judge;
 pub mod sink;
 
+use customers::Customers;
 use derive::BasePart;
 use sink::Sink;
 use std::collections::BTreeMap;
@@ -26,41 +30,45 @@ use std::sync::{Arc, Mutex, MutexGuard};
 /// A sink shared between the JS handle of the thread that fills it and the registry.
 pub type SharedSink = Arc<Mutex<Sink>>;
 
-static SINKS: Mutex<BTreeMap<u32, SharedSink>> = Mutex::new(BTreeMap::new());
+/// Things of one kind that other threads of the process find by id.
+pub struct Registry<T>(Mutex<BTreeMap<u32, T>>);
+
+/// One numbering for every registry, so an id of one kind is never another's.
 static NEXT_ID: AtomicU32 = AtomicU32::new(1);
-/// Combined, finalized output partitions waiting for the main thread (`partsGather`), by id.
-static KEPT: Mutex<BTreeMap<u32, BasePart>> = Mutex::new(BTreeMap::new());
+
+/// Published sinks.
+pub static SINKS: Registry<SharedSink> = Registry::new();
+/// Customer tables of the pool's stages.
+pub static TABLES: Registry<Arc<Customers>> = Registry::new();
+/// Combined, finalized output partitions waiting for the main thread (`partsGather`).
+pub static KEPT: Registry<BasePart> = Registry::new();
 
 /// A lock that a panic in another holder (caught at the boundary) does not make unusable.
 pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// Registers `sink` for other threads; returns its id.
-pub fn publish(sink: &SharedSink) -> u32 {
-    let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
-    lock(&SINKS).insert(id, Arc::clone(sink));
-    id
+impl<T> Registry<T> {
+    const fn new() -> Self {
+        Registry(Mutex::new(BTreeMap::new()))
+    }
+
+    /// Registers `value`; returns its id.
+    pub fn insert(&self, value: T) -> u32 {
+        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+        lock(&self.0).insert(id, value);
+        id
+    }
+
+    /// Takes `id` out of the registry (its memory goes with the last handle).
+    pub fn remove(&self, id: u32) -> Option<T> {
+        lock(&self.0).remove(&id)
+    }
 }
 
-/// The sink registered as `id`.
-pub fn find(id: u32) -> Option<SharedSink> {
-    lock(&SINKS).get(&id).cloned()
-}
-
-/// Forgets sink `id`; its memory goes with the last handle. True when it was registered.
-pub fn free(id: u32) -> bool {
-    lock(&SINKS).remove(&id).is_some()
-}
-
-/// Keeps a combined output partition for another thread; returns its id.
-pub fn keep(part: BasePart) -> u32 {
-    let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
-    lock(&KEPT).insert(id, part);
-    id
-}
-
-/// Takes the kept output partition `id` out of the registry.
-pub fn take_kept(id: u32) -> Option<BasePart> {
-    lock(&KEPT).remove(&id)
+impl<T: Clone> Registry<T> {
+    /// A handle to what is registered as `id`.
+    pub fn find(&self, id: u32) -> Option<T> {
+        lock(&self.0).get(&id).cloned()
+    }
 }

@@ -6,17 +6,24 @@
 //! partition first) instead of probing one table of the whole base, a cache miss per row.
 //!
 //!   batch ──judge+hash──► pending (row, hash, key) ──counting sort by hash >> 25──►
-//!   partition 0: interner (keys in first-seen order) │ first_seen │ recs: (ts, units, cust, tag) …
+//!   partition 0: interner (customers.rs, locked) │ first_seen │ recs: (ts, units, cust, tag) …
 //!   partition 1: …
 //!
+//! The interners are the sink's `Customers` table: its own, or the one every sink of a pool stage
+//! shares (`join`), so that a customer is interned once per aggregation (customers.rs).
+//!
 //! A customer's handle, what the masked intern writes into `out`, is `local << RADIX_BITS | r`:
-//! not dense, but stable for the sink's life, so JS can keep it (a dictionary's mapping) and
+//! not dense, but stable for the table's life, so JS can keep it (a dictionary's mapping) and
 //! `append` finds the partition without hashing again. `first_seen[local]` is the customer's rank
-//! of first appearance in the sink (row order), which orders the finalized base exactly as the
-//! single-threaded TypeScript path numbers customers.
+//! of first appearance in this sink (row order; `NOT_SEEN` for a customer of the table only other
+//! sinks met), which orders the finalized base exactly as the single-threaded TypeScript path
+//! numbers customers.
 
+use super::combine::Piece;
+use super::customers::Customers;
 use crate::ids::{decimal, judge_utf8, utf8_row, IdText, MAX_SAFE};
 use crate::interner::{hash_int, hash_text, Interner, BAD, JUDGE_ONLY, MISSING, UNSEEN};
+use std::sync::Arc;
 
 /// log2 of the number of radix partitions: 128 keeps a partition's table in L2 at 1M customers
 /// (about 8k customers, 256 KiB of slots) and small at 10M.
@@ -79,10 +86,13 @@ pub fn radix_of(h: u32) -> usize {
     (h >> (32 - RADIX_BITS)) as usize
 }
 
-/// One radix partition of a sink.
+/// `Partition::first_seen` of a customer this sink has not met.
+pub const NOT_SEEN: u32 = u32::MAX;
+
+/// One radix partition of a sink (its customers' keys are in the table's partition).
 pub struct Partition {
-    pub ids: Interner,
-    /// Rank of first appearance in the sink of each customer (by local number).
+    /// Rank of first appearance in the sink of each customer (by local number in the table), or
+    /// `NOT_SEEN`; as long as the highest number the sink met, not the table.
     pub first_seen: Vec<u32>,
     pub recs: Vec<Rec>,
     /// One margin in units per record (0 for a row without one), or empty while no batch had a margin column.
@@ -93,7 +103,7 @@ pub struct Partition {
 
 impl Default for Partition {
     fn default() -> Self {
-        Partition { ids: Interner::with_slots(64), first_seen: Vec::new(), recs: Vec::new(), margin: Vec::new(), orders: Interner::with_slots(2) }
+        Partition { first_seen: Vec::new(), recs: Vec::new(), margin: Vec::new(), orders: Interner::with_slots(2) }
     }
 }
 
@@ -114,6 +124,12 @@ struct Pending {
 
 /// One sink: what one worker (or the main thread) aggregated of one share of the input.
 pub struct Sink {
+    /// Where the customers' keys are interned: the sink's own table, or its stage's (`join`).
+    pub table: Arc<Customers>,
+    /// Whether `table` is shared with other sinks (then only the combine finalizes it).
+    pub joined: bool,
+    /// The partition `flush` starts its walk at.
+    first_partition: usize,
     pub parts: Vec<Partition>,
     /// Customers interned so far (the next `first_seen` rank).
     pub customers: u32,
@@ -133,6 +149,9 @@ pub struct Sink {
 impl Default for Sink {
     fn default() -> Self {
         Sink {
+            table: Arc::new(Customers::default()),
+            joined: false,
+            first_partition: 0,
             parts: (0..RADIX).map(|_| Partition::default()).collect(),
             customers: 0,
             rows: 0.0,
@@ -256,7 +275,8 @@ impl Sink {
     }
 
     /// Interns the pending keys partition by partition (a stable counting sort keeps row order
-    /// within a partition), writes their handles, then ranks the new customers in row order.
+    /// within a partition), writes their handles, then ranks the customers new to the sink in row
+    /// order. A partition another sink holds is passed over and done after the others.
     fn flush(&mut self, bytes: &[u8], out: &mut [i32]) {
         let mut counts = [0u32; RADIX + 1];
         for p in &self.pending {
@@ -265,6 +285,7 @@ impl Sink {
         for r in 0..RADIX {
             counts[r + 1] += counts[r];
         }
+        let bounds = counts;
         self.sorted.clear();
         self.sorted.resize(self.pending.len(), Pending { row: 0, hash: 0, key: PendingKey::Int(0) });
         for p in &self.pending {
@@ -272,29 +293,22 @@ impl Sink {
             self.sorted[*at as usize] = *p;
             *at += 1;
         }
-        for (k, p) in self.sorted.iter().enumerate() {
-            // With a million customers nearly every probe misses the cache: ask for the slot of the
-            // key AHEAD places on now, so the misses overlap.
-            if let Some(q) = self.sorted.get(k + AHEAD) {
-                self.parts[radix_of(q.hash)].ids.prefetch(q.hash);
+        let keys = Keys { bytes, owned: &self.owned };
+        let mut busy = Vec::new();
+        for k in 0..RADIX {
+            let r = (self.first_partition + k) % RADIX;
+            let run = &self.sorted[bounds[r] as usize..bounds[r + 1] as usize];
+            if run.is_empty() {
+                continue;
             }
-            let r = radix_of(p.hash);
-            let part = &mut self.parts[r];
-            let before = part.ids.len();
-            let local = match p.key {
-                PendingKey::Int(v) => part.ids.int_hashed(v, p.hash),
-                PendingKey::Text { start, len, owned } => {
-                    let src = if owned { &self.owned } else { bytes };
-                    part.ids.text_hashed(&src[start as usize..(start + len) as usize], p.hash)
-                }
-            } as usize;
-            let fresh = part.ids.len() > before;
-            if fresh {
-                assert!(local < MAX_LOCAL, "a radix partition holds more than {MAX_LOCAL} customers");
-                part.first_seen.push(0);
+            match self.table.try_part(r) {
+                Some(mut ids) => intern_run(&mut ids, &mut self.parts[r], r, run, &keys, &mut self.fresh, out),
+                None => busy.push(r),
             }
-            self.fresh[p.row as usize] = fresh;
-            out[p.row as usize] = ((local << RADIX_BITS) | r) as i32;
+        }
+        for r in busy {
+            let run = &self.sorted[bounds[r] as usize..bounds[r + 1] as usize];
+            intern_run(&mut self.table.part(r), &mut self.parts[r], r, run, &keys, &mut self.fresh, out);
         }
         for p in &self.pending {
             let row = p.row as usize;
@@ -317,15 +331,15 @@ impl Sink {
             IdText::Text => (hash_text(s), None),
         };
         let r = radix_of(h);
-        let part = &mut self.parts[r];
-        let before = part.ids.len();
-        let local = match key {
-            Some(v) => part.ids.int_hashed(v, h),
-            None => part.ids.text_hashed(s, h),
+        let local = {
+            let mut ids = self.table.part(r);
+            match key {
+                Some(v) => ids.int_hashed(v, h),
+                None => ids.text_hashed(s, h),
+            }
         } as usize;
-        if part.ids.len() > before {
-            assert!(local < MAX_LOCAL, "a radix partition holds more than {MAX_LOCAL} customers");
-            part.first_seen.push(self.customers);
+        if mark_seen(&mut self.parts[r], local) {
+            self.parts[r].first_seen[local] = self.customers;
             self.customers += 1;
         }
         ((local << RADIX_BITS) | r) as i32
@@ -356,9 +370,36 @@ impl Sink {
         }
     }
 
-    /// Checks that every non-negative handle of `cust` names a customer of this sink.
+    /// Checks that every non-negative handle of `cust` names a customer this sink met.
     pub fn check_handles(&self, cust: &[i32]) -> bool {
-        cust.iter().all(|&c| c < 0 || self.parts.get(c as usize & (RADIX - 1)).is_some_and(|p| ((c as usize) >> RADIX_BITS) < p.ids.len()))
+        cust.iter().all(|&c| c < 0 || self.parts.get(c as usize & (RADIX - 1)).and_then(|p| p.first_seen.get((c as usize) >> RADIX_BITS)).is_some_and(|&rank| rank != NOT_SEEN))
+    }
+
+    /// Takes partition `r` out for the combine as share `share`'s piece; `tables` gathers the
+    /// distinct customer tables of the pieces, and the piece names its sink's by index. None when
+    /// the sink was finalized.
+    pub fn take_piece(&mut self, share: u32, r: usize, tables: &mut Vec<Arc<Customers>>) -> Option<Piece> {
+        let part = std::mem::take(self.parts.get_mut(r)?);
+        let table = match tables.iter().position(|t| Arc::ptr_eq(t, &self.table)) {
+            Some(t) => t,
+            None => {
+                tables.push(Arc::clone(&self.table));
+                tables.len() - 1
+            }
+        };
+        Some(Piece { share, table, part })
+    }
+
+    /// Interns into `table` (a pool stage's, shared with its other sinks) from now on; only before
+    /// the first customer, since handles already given out name the sink's own table.
+    pub fn join(&mut self, table: Arc<Customers>) -> Result<(), &'static str> {
+        if self.customers > 0 || self.parts.is_empty() {
+            return Err("a sink joins a customer table before its first customer");
+        }
+        self.first_partition = table.first_partition();
+        self.table = table;
+        self.joined = true;
+        Ok(())
     }
 
     /// Makes room for `rows` more rows in every partition's record log at once. A log that grows
@@ -411,6 +452,49 @@ impl Sink {
         }
         self.max_ts = max_ts;
         self.rows += rows as f64;
+    }
+}
+
+/// Where a pending key's text lies: the batch's bytes, or the sink's own (`PendingKey::Text::owned`).
+struct Keys<'a> {
+    bytes: &'a [u8],
+    owned: &'a [u8],
+}
+
+/// Marks customer `local` as met by the sink; true when it was not yet (its rank is the caller's to give).
+#[inline]
+fn mark_seen(part: &mut Partition, local: usize) -> bool {
+    assert!(local < MAX_LOCAL, "a radix partition holds more than {MAX_LOCAL} customers");
+    if part.first_seen.len() <= local {
+        part.first_seen.resize(local + 1, NOT_SEEN);
+    }
+    let fresh = part.first_seen[local] == NOT_SEEN;
+    if fresh {
+        // Any rank but NOT_SEEN, so the same customer later in the run is not fresh again; `flush`
+        // gives the real one in row order.
+        part.first_seen[local] = 0;
+    }
+    fresh
+}
+
+/// Interns one partition's run of pending keys into its (locked) interner `ids`: handles to `out`,
+/// and `fresh[row]` for the rows that met a customer new to the sink.
+fn intern_run(ids: &mut Interner, part: &mut Partition, r: usize, run: &[Pending], keys: &Keys, fresh: &mut [bool], out: &mut [i32]) {
+    for (k, p) in run.iter().enumerate() {
+        // With a million customers nearly every probe misses the cache: ask for the slot of the
+        // key AHEAD places on now, so the misses overlap.
+        if let Some(q) = run.get(k + AHEAD) {
+            ids.prefetch(q.hash);
+        }
+        let local = match p.key {
+            PendingKey::Int(v) => ids.int_hashed(v, p.hash),
+            PendingKey::Text { start, len, owned } => {
+                let src = if owned { keys.owned } else { keys.bytes };
+                ids.text_hashed(&src[start as usize..(start + len) as usize], p.hash)
+            }
+        } as usize;
+        fresh[p.row as usize] = mark_seen(part, local);
+        out[p.row as usize] = ((local << RADIX_BITS) | r) as i32;
     }
 }
 
