@@ -17,6 +17,8 @@ pub use bindings::{bgnbd_predict_customers, bgnbd_sums, gamma_gamma_sums, group_
 pub const BGNBD_WIDTH: usize = 5;
 /// Entries per distinct x in the Gamma-Gamma table (gamma-gamma.ts `GAMMA_GAMMA_TABLE_WIDTH`).
 pub const GAMMA_GAMMA_WIDTH: usize = 4;
+/// From this p·x on the Gamma-Gamma term is written without its cancellation (special-functions.ts `STIRLING_FROM`).
+pub const STIRLING_FROM: f64 = 1e4;
 
 /// Grouped BG/NBD data (rfm-groups.ts `RfmGroups`): one entry per distinct (x, t_x, T).
 pub struct BgNbdRows<'a> {
@@ -104,12 +106,24 @@ pub fn gamma_gamma_range(p: &[f64; 6], d: &GammaGammaRows, table: &[f64], from: 
         let row = &table[o..o + GAMMA_GAMMA_WIDTH];
         let px = pp * xi;
         let lm = d.log_mx[i];
-        let s = xi * d.mx[i] + v;
+        let xm = xi * d.mx[i];
+        let s = xm + v;
         let log_s = s.ln();
-        let log_x = row[3];
-        ll += row[0] + constant + (px - 1.0) * lm + px * log_x - (px + q) * log_s;
+        if px >= STIRLING_FROM {
+            // ln m_x + ln x − ln s without its cancellation (gamma-gamma-likelihood.ts).
+            let gap = -(v / xm).ln_1p();
+            ll += row[0] + constant - lm + px * gap - q * log_s;
+            if with_grad {
+                gp += xi * (row[1] + gap);
+            }
+        } else {
+            let log_x = row[3];
+            ll += row[0] + constant + (px - 1.0) * lm + px * log_x - (px + q) * log_s;
+            if with_grad {
+                gp += xi * (row[1] + lm + log_x - log_s);
+            }
+        }
         if with_grad {
-            gp += xi * (row[1] + lm + log_x - log_s);
             gq += row[2] - psi_q + log_v - log_s;
             gv += q / v - (px + q) / s;
         }
