@@ -39,6 +39,33 @@ export interface BfgsResult {
   iterations: number;
 }
 
+/**
+ * The box the models' log-parameters are fitted in: beyond ±30 a fit is degenerate (BG/NBD's
+ * a → 0 or b → ∞: nobody drops out; Gamma-Gamma's p → ∞: every order of a customer the same).
+ */
+export const LOG_PARAMETER_LIMIT = 30;
+
+/** `x` with every coordinate moved into [−LOG_PARAMETER_LIMIT, LOG_PARAMETER_LIMIT]. */
+export function clampLogParameters(x: ArrayLike<number>): Float64Array {
+  return Float64Array.from(x, (v) => Math.max(-LOG_PARAMETER_LIMIT, Math.min(LOG_PARAMETER_LIMIT, v)));
+}
+
+/**
+ * `f` extended flat beyond the box: a coordinate outside counts as its bound, and its gradient as
+ * 0. So a fit whose optimum lies on the bound (a degenerate one) rests that coordinate there while
+ * the others converge. Returning NaN outside did not: on such a base (issue 10's 10k heavy
+ * customers, BG/NBD's a at e^−30) the inverse Hessian's long axis points out of the box, every
+ * step was cut back to nothing, and the fit stopped at 500 iterations with r and α unconverged.
+ */
+export function flatBeyondLimit(f: Objective): Objective {
+  return (x, grad) => {
+    const inside = clampLogParameters(x);
+    const value = f(inside, grad);
+    for (let k = 0; k < x.length; k++) if (inside[k] !== x[k]) grad[k] = 0;
+    return value;
+  };
+}
+
 function maxAbs(v: Float64Array): number {
   let m = 0;
   for (let i = 0; i < v.length; i++) m = Math.max(m, Math.abs(v[i] as number));
@@ -138,6 +165,14 @@ export function minimizeBfgs(f: Objective, x0: ArrayLike<number>, opts: BfgsOpti
         }
       }
       firstStep = false;
+    } else if (!firstStep && maxAbs(gNew) >= maxAbs(g)) {
+      // No curvature learnt and the gradient no smaller: the next iteration would repeat this one
+      // from (nearly) the same point, a stall until maxIter. It happens where one direction is flat
+      // to round-off (a fit resting on a degenerate bound, BG/NBD's a → 0) and H's long axis points
+      // along it, leaving the other coordinates steps too short to see. Start H again from the
+      // curvature of the next step.
+      resetH(1);
+      firstStep = true;
     }
     [x, g] = [Float64Array.from(xNew), Float64Array.from(gNew)];
     fx = fNew;

@@ -4,7 +4,7 @@
  * (x = repeat purchases, t_x = time of the last purchase, T = age, all from the first purchase).
  * The time unit is whatever the inputs use; production passes days.
  */
-import { minimizeCoarseToFine, type Objective, SAMPLE_CUSTOMERS } from './bfgs.js';
+import { clampLogParameters, flatBeyondLimit, LOG_PARAMETER_LIMIT, minimizeCoarseToFine, type Objective, SAMPLE_CUSTOMERS } from './bfgs.js';
 import { bgnbdDayLogs, bgnbdLogGradient, bgnbdParamVector, bgnbdXTable, type BgNbdParams } from './bgnbd-likelihood.js';
 import { jsModelKernels, type ModelKernels } from './model-kernels.js';
 import { groupRfm, type RfmGroups, sampleGroups } from './rfm-groups.js';
@@ -49,12 +49,9 @@ export interface BgNbdFit {
   warmStart: boolean;
 }
 
-// Log-parameters beyond ±LOG_LIMIT mean a degenerate fit (e.g. b → ∞: nobody ever drops out).
-const LOG_LIMIT = 30;
-
 /** Parameters a fit may start from: positive, finite, and inside the optimiser's box. */
 function startable(p: BgNbdParams): boolean {
-  return [p.r, p.alpha, p.a, p.b].every((v) => v > 0 && Number.isFinite(v) && Math.abs(Math.log(v)) < LOG_LIMIT);
+  return [p.r, p.alpha, p.a, p.b].every((v) => v > 0 && Number.isFinite(v) && Math.abs(Math.log(v)) < LOG_PARAMETER_LIMIT);
 }
 
 /** Fits BG/NBD to grouped data by BFGS on the log-parameters of the mean log-likelihood. */
@@ -79,7 +76,7 @@ export function fitBgNbdGroups(data: RfmGroups, opts: Omit<BgNbdFitOptions, 'inc
     maxIterations: opts.maxIterations ?? 500,
   });
   return {
-    params: paramsOf(res.x), logLikelihood: -res.value * total, converged: res.converged && total > 0,
+    params: paramsOf(clampLogParameters(res.x)), logLikelihood: -res.value * total, converged: res.converged && total > 0,
     iterations: res.iterations, gradientNorm: res.gradientNorm, customers: total, warmStart: res.warm,
   };
 }
@@ -93,14 +90,13 @@ function meanObjective(data: RfmGroups, kernels: ModelKernels): Objective {
   let total = 0;
   for (let i = 0; i < data.count; i++) total += data.weight[i] as number;
   const sums = new Float64Array(5);
-  return (th, grad) => {
-    for (let k = 0; k < 4; k++) if (Math.abs(th[k] as number) > LOG_LIMIT) return Number.NaN;
+  return flatBeyondLimit((th, grad) => {
     const p = paramsOf(th);
     kernels.bgnbdSums(bgnbdParamVector(p), data, bgnbdXTable(p, data.xValues, true), bgnbdDayLogs(p.alpha, data.maxDay), true, sums);
     bgnbdLogGradient(p, sums, grad);
     for (let k = 0; k < 4; k++) grad[k] = -(grad[k] as number) / total;
     return -(sums[0] as number) / total;
-  };
+  });
 }
 
 /** Fits BG/NBD by maximum likelihood on per-customer (x, t_x, T). */

@@ -4,7 +4,7 @@
  * (x > 0) from their mean repeat value m_x; the conditional expectation follows `lifetimes`'
  * conditional_expected_average_profit. The likelihood is in gamma-gamma-likelihood.ts.
  */
-import { minimizeCoarseToFine, type Objective, SAMPLE_CUSTOMERS } from './bfgs.js';
+import { clampLogParameters, flatBeyondLimit, LOG_PARAMETER_LIMIT, minimizeCoarseToFine, type Objective, SAMPLE_CUSTOMERS } from './bfgs.js';
 import {
   type GammaGammaParams,
   gammaGammaLogGradient,
@@ -48,8 +48,6 @@ export interface GammaGammaFit {
   warmStart: boolean;
 }
 
-const LOG_LIMIT = 30;
-
 /** Fits Gamma-Gamma by maximum likelihood on the repeat customers among (x, m_x). */
 export function fitGammaGamma(x: Float64Array, mx: Float64Array, opts: GammaGammaFitOptions = {}): GammaGammaFit {
   const data = prepareGammaGamma(x, mx);
@@ -59,7 +57,7 @@ export function fitGammaGamma(x: Float64Array, mx: Float64Array, opts: GammaGamm
   const kernels = opts.kernels ?? jsModelKernels;
   // Cold: p = 1, q = 2, v = mean m_x, so that the population mean p·v/(q−1) equals the data's.
   const start = opts.start;
-  const startable = start !== undefined && [start.p, start.q, start.v].every((v) => v > 0 && Number.isFinite(v) && Math.abs(Math.log(v)) < LOG_LIMIT);
+  const startable = start !== undefined && [start.p, start.q, start.v].every((v) => v > 0 && Number.isFinite(v) && Math.abs(Math.log(v)) < LOG_PARAMETER_LIMIT);
   const warm = startable ? [Math.log(start.p), Math.log(start.q), Math.log(start.v)] : null;
   const sample = sampleGammaGamma(data, opts.sample ?? SAMPLE_CUSTOMERS);
   const res = minimizeCoarseToFine(meanObjective(data, kernels), sample ? meanObjective(sample, kernels) : null, [0, Math.log(2), Math.log(Math.max(meanM, 1e-9))], warm, {
@@ -67,7 +65,7 @@ export function fitGammaGamma(x: Float64Array, mx: Float64Array, opts: GammaGamm
     maxIterations: opts.maxIterations ?? 500,
   });
   return {
-    params: paramsOf(res.x), logLikelihood: -res.value * n, converged: res.converged && n > 0,
+    params: paramsOf(clampLogParameters(res.x)), logLikelihood: -res.value * n, converged: res.converged && n > 0,
     iterations: res.iterations, customers: n, warmStart: res.warm,
   };
 }
@@ -80,14 +78,13 @@ function paramsOf(th: Float64Array): GammaGammaParams {
 function meanObjective(data: GammaGammaData, kernels: ModelKernels): Objective {
   const n = data.count;
   const sums = new Float64Array(4);
-  return (th, grad) => {
-    for (let k = 0; k < 3; k++) if (Math.abs(th[k] as number) > LOG_LIMIT) return Number.NaN;
+  return flatBeyondLimit((th, grad) => {
     const p = paramsOf(th);
     kernels.gammaGammaSums(gammaGammaParamVector(p, true), data, gammaGammaXTable(p, data.xValues, true), true, sums);
     gammaGammaLogGradient(p, sums, grad);
     for (let k = 0; k < 3; k++) grad[k] = -(grad[k] as number) / n;
     return -(sums[0] as number) / n;
-  };
+  });
 }
 
 /**
