@@ -81,7 +81,7 @@ pub fn combine_partition(tables: Vec<Interner>, pieces: Vec<Piece>, as_of_day: f
     let mut logs: Vec<Log> = Vec::with_capacity(pieces.len());
     let mut any_margin = false;
     for (k, piece) in pieces.into_iter().enumerate() {
-        let Piece { share, table, part: Partition { first_seen, recs, margin, orders } } = piece;
+        let Piece { share, table, part: Partition { first_seen, recs, margin, orders, .. } } = piece;
         let remap = table.checked_sub(1).map(|t| remaps[t].as_slice());
         assert!(first_seen.len() <= remap.map_or(n, <[u32]>::len), "a sink's customers are not all in its table");
         for (c, &rank) in first_seen.iter().enumerate() {
@@ -256,7 +256,7 @@ pub struct Pack {
 /// Adds every customer of one partition of one sink to `out` (ranks index the customer columns,
 /// which the caller sized to the sink's customers).
 pub fn pack_partition(part: Partition, out: &mut Pack) {
-    let Partition { first_seen, recs, margin, orders: order_ids } = part;
+    let Partition { first_seen, recs, margin, orders: order_ids, .. } = part;
     let n = first_seen.len();
     let mut at = vec![0u32; n + 1];
     for r in &recs {
