@@ -51,7 +51,7 @@ export interface BgNbdFit {
 
 /** Parameters a fit may start from: positive, finite, and inside the optimiser's box. */
 function startable(p: BgNbdParams): boolean {
-  return [p.r, p.alpha, p.a, p.b].every((v) => v > 0 && Number.isFinite(v) && Math.abs(Math.log(v)) < LOG_PARAMETER_LIMIT);
+  return [p.r, p.alpha, p.a, p.b].every((v) => v > 0 && Number.isFinite(v) && Math.abs(Math.log(v)) <= LOG_PARAMETER_LIMIT);
 }
 
 /** Fits BG/NBD to grouped data by BFGS on the log-parameters of the mean log-likelihood. */

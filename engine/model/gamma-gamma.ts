@@ -57,7 +57,7 @@ export function fitGammaGamma(x: Float64Array, mx: Float64Array, opts: GammaGamm
   const kernels = opts.kernels ?? jsModelKernels;
   // Cold: p = 1, q = 2, v = mean m_x, so that the population mean p·v/(q−1) equals the data's.
   const start = opts.start;
-  const startable = start !== undefined && [start.p, start.q, start.v].every((v) => v > 0 && Number.isFinite(v) && Math.abs(Math.log(v)) < LOG_PARAMETER_LIMIT);
+  const startable = start !== undefined && [start.p, start.q, start.v].every((v) => v > 0 && Number.isFinite(v) && Math.abs(Math.log(v)) <= LOG_PARAMETER_LIMIT);
   const warm = startable ? [Math.log(start.p), Math.log(start.q), Math.log(start.v)] : null;
   const sample = sampleGammaGamma(data, opts.sample ?? SAMPLE_CUSTOMERS);
   const res = minimizeCoarseToFine(meanObjective(data, kernels), sample ? meanObjective(sample, kernels) : null, [0, Math.log(2), Math.log(Math.max(meanM, 1e-9))], warm, {
