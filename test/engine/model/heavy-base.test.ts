@@ -9,6 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import { nativeBinding } from '../../../engine/kernels/native-binding.js';
 import { BGNBD_TABLE_WIDTH, bgnbdXTable } from '../../../engine/model/bgnbd-likelihood.js';
+import { fitBgNbd } from '../../../engine/model/bgnbd.js';
 import { fitModels } from '../../../engine/model/fit-models.js';
 import { gammaGammaLogLikelihood, prepareGammaGamma } from '../../../engine/model/gamma-gamma-likelihood.js';
 import { fitGammaGamma } from '../../../engine/model/gamma-gamma.js';
@@ -96,6 +97,22 @@ describe('a BG/NBD fit on a base nobody leaves (a → 0, as on the 10k-customer 
     expect(bg.converged).toBe(true);
     expect(bg.iterations).toBeLessThan(150);
     expect(bg.a).toBeLessThan(1e-9);
+    // The next rescore starts from it and is done at once.
+    const again = fitModels(base, { warmStart: { bgnbd: { r: bg.r, alpha: bg.alpha, a: bg.a, b: bg.b } } }).manifest.bgnbd!;
+    expect(again.converged).toBe(true);
+    expect(again.iterations).toBeLessThan(5);
+  });
+
+  it('starts warm from a fit that rests on the bound, a = e^−30 (the 10k-customer base\'s)', () => {
+    const base = randomModelBase(10_000, 3, { days: 1100, rateSpan: 2, ratePower: 1, dropMin: 0, dropSpan: 0 });
+    const n = base.purchaseDays.length;
+    const x = Float64Array.from(base.purchaseDays, (d) => d - 1);
+    const tx = Float64Array.from({ length: n }, (_, i) => base.lastDay[i]! - base.firstDay[i]!);
+    const T = Float64Array.from(base.firstDay, (first) => base.asOfDay - first);
+    const cold = fitBgNbd(x, tx, T, { include: base.include });
+    const warm = fitBgNbd(x, tx, T, { include: base.include, start: { ...cold.params, a: Math.exp(-30) } });
+    expect(warm.warmStart).toBe(true);
+    expect(warm.converged).toBe(true);
   });
 });
 
