@@ -141,6 +141,7 @@ pub fn combine_partition(tables: Vec<Interner>, pieces: Vec<Piece>, as_of_day: f
     let mut wins = vec![0.0; windows.len()];
     for c in 0..n {
         if order[c] == f64::INFINITY {
+            assert!(bounds[c] == bounds[c + 1], "a sink logged rows of a customer it did not meet");
             continue;
         }
         let recs = &sorted[bounds[c] as usize..bounds[c + 1] as usize];

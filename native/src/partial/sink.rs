@@ -111,13 +111,6 @@ impl Default for Partition {
     }
 }
 
-impl Partition {
-    /// Whether the sink met customer `local`.
-    pub fn met(&self, local: usize) -> bool {
-        self.seen.get(local >> 6).is_some_and(|w| w & (1 << (local & 63)) != 0)
-    }
-}
-
 /// A key waiting for its partition's turn: an integer, or text at `start..start + len` of the
 /// batch's bytes (or of `Sink::owned` when `owned`, for a BigInt beyond the safe range).
 #[derive(Clone, Copy)]
@@ -381,9 +374,11 @@ impl Sink {
         }
     }
 
-    /// Checks that every non-negative handle of `cust` names a customer this sink met.
+    /// Checks that every non-negative handle of `cust` is within the customers this sink met
+    /// (bounds only, from memory already in cache: a record of a customer the sink did not meet
+    /// fails the combine instead, combine.rs).
     pub fn check_handles(&self, cust: &[i32]) -> bool {
-        cust.iter().all(|&c| c < 0 || self.parts.get(c as usize & (RADIX - 1)).is_some_and(|p| p.met(c as usize >> RADIX_BITS)))
+        cust.iter().all(|&c| c < 0 || self.parts.get(c as usize & (RADIX - 1)).is_some_and(|p| (c as usize >> RADIX_BITS) < p.first_seen.len()))
     }
 
     /// Takes partition `r` out for the combine as share `share`'s piece; `tables` gathers the
@@ -473,22 +468,37 @@ struct Keys<'a> {
 }
 
 /// Marks customer `local` as met by the sink; true when it was not yet (its rank is the caller's
-/// to give, `first_seen` has room for it).
-#[inline]
+/// to give, `first_seen` has room for it). Once per row: the growth is out of line.
+#[inline(always)]
 fn mark_seen(part: &mut Partition, local: usize) -> bool {
-    assert!(local < MAX_LOCAL, "a radix partition holds more than {MAX_LOCAL} customers");
     let (word, bit) = (local >> 6, 1u64 << (local & 63));
-    if part.seen.len() <= word {
-        part.seen.resize(word + 1, 0);
-    }
-    let fresh = part.seen[word] & bit == 0;
-    if fresh {
-        part.seen[word] |= bit;
-        if part.first_seen.len() <= local {
-            part.first_seen.resize(local + 1, NOT_SEEN);
+    match part.seen.get_mut(word) {
+        Some(w) if *w & bit != 0 => false,
+        Some(w) => {
+            *w |= bit;
+            if part.first_seen.len() <= local {
+                grow_first_seen(part, local);
+            }
+            true
+        }
+        None => {
+            grow_first_seen(part, local);
+            part.seen[word] |= bit;
+            true
         }
     }
-    fresh
+}
+
+/// Room in `seen` and `first_seen` for customer `local`.
+#[cold]
+fn grow_first_seen(part: &mut Partition, local: usize) {
+    assert!(local < MAX_LOCAL, "a radix partition holds more than {MAX_LOCAL} customers");
+    if part.seen.len() <= local >> 6 {
+        part.seen.resize((local >> 6) + 1, 0);
+    }
+    if part.first_seen.len() <= local {
+        part.first_seen.resize(local + 1, NOT_SEEN);
+    }
 }
 
 /// Interns one partition's run of pending keys into its (locked) interner `ids`: handles to `out`,
