@@ -52,8 +52,12 @@ export interface NativeParquetBinding {
   parquetOpen(footer: Uint8Array, fileSize: number): unknown[];
   /** `["ok"]` when every page index entry in `bytes` (the file's `pageIndex` range) decodes. */
   parquetCheckIndex(h: ParquetFileHandle, bytes: Uint8Array): unknown[];
-  /** `["ok", nullCount, validity | undefined, a, b | undefined, c | undefined]` (ArrayBuffers): a column chunk's bytes decoded. */
-  parquetReadChunk(h: ParquetFileHandle, rowGroup: number, column: number, chunk: Uint8Array): unknown[];
+  /**
+   * `["ok", nullCount, validity | undefined, a, b | undefined, c | undefined, rows]` (ArrayBuffers): a column chunk's
+   * bytes decoded, every row, or below `limit` only the pages holding its first `limit` rows (`rows` says how many;
+   * absent from a build before it, which decodes every row).
+   */
+  parquetReadChunk(h: ParquetFileHandle, rowGroup: number, column: number, chunk: Uint8Array, limit: number): unknown[];
 }
 
 /** The addon's exports (native/src/bindings.rs). */

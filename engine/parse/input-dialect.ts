@@ -60,6 +60,8 @@ export function checkTsFormat(tsFormat: string): void {
 }
 
 function cellsOf(col: RawColumn, n: number): (i: number) => unknown {
+  // Text cell by cell: the sniff mostly reads a few (a head scan's CSV text is Utf8, csv-native.ts).
+  if (col.kind === 'arrow' && DataType.isUtf8(col.vector.type)) return (i) => col.vector.get(i);
   if (col.kind === 'arrow') return arrowCells(col.vector);
   const values = col.values;
   return (i) => (i < n ? values[i] : undefined);

@@ -15,6 +15,7 @@
  *
  * Splits: a byte range owns the records whose first byte lies in it (csv-feed.ts planSplits, csv-reader.ts readSplit).
  */
+import { isUtf8 } from 'node:buffer';
 import { Float64, Int64, makeData, makeVector, TimestampMillisecond, Utf8, type Vector } from 'apache-arrow';
 import { type NativeCsvBinding, nativeBinding } from '../kernels/native-binding.js';
 import { guardNative } from '../kernels/native-errors.js';
@@ -89,8 +90,12 @@ function textValues(rows: number, valid: Uint8Array | null, offsets: Int32Array,
   return out;
 }
 
-/** One taken column as a RawColumn, by the output kind the scanner chose and the mode it was read in. */
-function toColumn(rows: number, mode: number, kind: number, nulls: number, validity: ArrayBuffer | undefined, values: ArrayBuffer, bytes: ArrayBuffer | undefined): RawColumn {
+/**
+ * One taken column as a RawColumn, by the output kind the scanner chose and the mode it was read
+ * in; with `keepUtf8` (a head scan) valid UTF-8 text stays a Utf8 vector, whose cells become
+ * strings only where read.
+ */
+function toColumn(rows: number, mode: number, kind: number, nulls: number, validity: ArrayBuffer | undefined, values: ArrayBuffer, bytes: ArrayBuffer | undefined, keepUtf8: boolean): RawColumn {
   const nullBitmap = nulls > 0 && validity !== undefined ? new Uint8Array(validity) : null;
   const common = { length: rows, nullCount: nulls, ...(nullBitmap ? { nullBitmap } : {}) };
   let vector: Vector;
@@ -109,7 +114,7 @@ function toColumn(rows: number, mode: number, kind: number, nulls: number, valid
       const data = new Uint8Array(bytes ?? new ArrayBuffer(0));
       // Ids stay bytes (Utf8) for the sink to intern; text of other columns, or bytes that are
       // not UTF-8, become JS strings exactly as the TypeScript scanner decodes them.
-      if (kind === OUT_UTF8 && mode === MODE_ID) {
+      if (kind === OUT_UTF8 && (mode === MODE_ID || (keepUtf8 && isUtf8(data)))) {
         vector = makeVector(makeData({ type: new Utf8(), ...common, valueOffsets: offsets, data }));
         break;
       }
@@ -168,7 +173,7 @@ export async function* readCsvNative(input: CsvInput, options: NativeCsvOptions,
       const slots: RawColumn[] = [];
       for (let k = 0; k < fields.length; k++) {
         const at = 2 + 5 * k;
-        slots.push(toColumn(rows, modes[k]!, out[at] as number, out[at + 1] as number, out[at + 2] as ArrayBuffer | undefined, out[at + 3] as ArrayBuffer, out[at + 4] as ArrayBuffer | undefined));
+        slots.push(toColumn(rows, modes[k]!, out[at] as number, out[at + 1] as number, out[at + 2] as ArrayBuffer | undefined, out[at + 3] as ArrayBuffer, out[at + 4] as ArrayBuffer | undefined, options.head === true));
       }
       const columns: RawBatch['columns'] = {};
       resolved!.names.forEach((name, k) => {

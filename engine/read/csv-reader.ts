@@ -14,8 +14,9 @@ export interface CsvReadOptions extends ReadOptions {
   readonly delimiter?: CsvDelimiter | 'auto';
   /**
    * `native`: the Rust scanner (csv-native.ts) where the addon has it; `js`: the TypeScript
-   * scanner, the reference. Default: native for a read that parses by a dialect (a rescore's),
-   * unless SEGSTREAM_CSV_SCANNER=js; js for the rest (head scans, tests of the reader).
+   * scanner, the reference. Default: native for a read that parses by a dialect (a rescore's) and
+   * for a head scan (ReadOptions.head), unless SEGSTREAM_CSV_SCANNER=js; js for the rest (tests
+   * of the reader).
    */
   readonly scanner?: 'native' | 'js';
 }
@@ -31,7 +32,7 @@ export async function* readSplit(split: CsvSplit, options: CsvReadOptions, flags
 
 /** The addon's scanner when `options` ask for it (see CsvReadOptions.scanner) and it is there. */
 function nativeScanner(options: CsvReadOptions): NativeCsvBinding | null {
-  const wanted = options.scanner ?? (options.dialect === undefined || process.env.SEGSTREAM_CSV_SCANNER === 'js' ? 'js' : 'native');
+  const wanted = options.scanner ?? ((options.dialect === undefined && options.head !== true) || process.env.SEGSTREAM_CSV_SCANNER === 'js' ? 'js' : 'native');
   return wanted === 'native' ? nativeCsvBinding() : null;
 }
 

@@ -83,6 +83,13 @@ export interface ReadOptions {
    * the reader parses no timestamp or money natively. Not passed to workers (each builds its own).
    */
   readonly dialect?: ReadDialect;
+  /**
+   * A head scan (a rescore's dialect sniff, engine/rescore/input-decisions.ts), which mostly stops
+   * after the first batch: Parquet decodes a row group's pages only up to that batch (the rest
+   * when read on), and CSV scans natively, keeping text as UTF-8 (Utf8 vectors) instead of
+   * strings. The batches are the same rows and values as without it.
+   */
+  readonly head?: boolean;
 }
 
 /** The parse step's decisions a native reader needs (InputDialect's getters). */

@@ -35,13 +35,14 @@ export class ColumnsSeen {
 /**
  * Reads the leading batches of the first file (up to TS_SNIFF_ROWS rows, fewer once everything
  * is decided) into `dialect`; a day-first/month-first tie still open at the end is the
- * ArgumentError asking for `--ts-format`. Returns the first batch's column names.
+ * ArgumentError asking for `--ts-format`. Returns the first batch's column names. A head scan
+ * (ReadOptions.head): this runs before any worker starts, and the first batch mostly decides.
  */
 export async function decideFromHead(file: InputFile, readOptions: ReadOptions, dialect: InputDialect): Promise<readonly ReadColumnName[]> {
   let rows = 0;
   let last: RawBatch | null = null;
   let names: ReadColumnName[] = [];
-  const batches = readFile(file, readOptions);
+  const batches = readFile(file, { ...readOptions, head: true });
   try {
     for await (const raw of batches) {
       if (last === null) names = Object.keys(raw.columns) as ReadColumnName[];

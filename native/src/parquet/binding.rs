@@ -2,11 +2,12 @@
 //!
 //! - `parquetOpen(footer: Uint8Array, fileSize: number)` → `["ok", handle, describeJson]`
 //! - `parquetCheckIndex(handle, bytes)` → `["ok"]`: the page index range checked as arrow-rs decodes it
-//! - `parquetReadChunk(handle, rowGroup, column, chunk: Uint8Array)` →
-//!   `["ok", nullCount, validity | null, a, b, c]`: for fixed-width values `a` holds them; for text
-//!   `a` the offsets and `b` the bytes; for a dictionary-encoded chunk `a` the indices, `b` the
+//! - `parquetReadChunk(handle, rowGroup, column, chunk: Uint8Array, limit: number)` →
+//!   `["ok", nullCount, validity | null, a, b, c, rows]`: for fixed-width values `a` holds them; for
+//!   text `a` the offsets and `b` the bytes; for a dictionary-encoded chunk `a` the indices, `b` the
 //!   dictionary's offsets and `c` its bytes (ArrayBuffers over native memory, no copies;
-//!   `undefined` where absent).
+//!   `undefined` where absent); `rows` the slots decoded: the row group's when `limit` reaches
+//!   them, else only the pages that hold its first `limit` rows (a head scan).
 //!
 //! A file the reader refuses or cannot read returns `["corrupt" | "unsupported", message]` instead
 //! of throwing, so the engine tells the two apart without parsing messages; a panic still throws
@@ -58,7 +59,8 @@ pub fn parquet_read_chunk(call: &Call) -> Result<RawValue> {
     let group = call.index(1, usize::MAX >> 12)?;
     let column = call.index(2, usize::MAX >> 12)?;
     let bytes = call.array::<u8>(3)?;
-    let decoded = match file.read(group, column, bytes) {
+    let limit = call.index(4, usize::MAX >> 12)?;
+    let decoded = match file.read(group, column, bytes, limit) {
         Ok(d) => d,
         Err(e) => return failure(call, e),
     };
@@ -83,6 +85,7 @@ pub fn parquet_read_chunk(call: &Call) -> Result<RawValue> {
             Some(v) => v,
             None => call.undefined()?,
         },
+        call.double(decoded.rows as f64)?,
     ];
     call.js_array(values.len(), |i| Ok(values[i]))
 }

@@ -6,7 +6,8 @@
 //!
 //! Invariants: every count read from the file is checked against the bytes it describes and the
 //! row count of the row group before anything is allocated for it; the output has exactly
-//! `rows` slots.
+//! `rows` slots, or — asked for the first `limit` rows only — the slots of the pages up to the one
+//! that reaches `limit` (a head scan's first batch), the later pages left unread.
 
 use super::codec;
 use super::encoding::{decode_byte_stream_split, decode_delta, decode_hybrid};
@@ -60,6 +61,8 @@ pub struct Decoded {
     /// Arrow validity bitmap (bit set = value present), absent when no slot is null.
     pub validity: Option<Vec<u8>>,
     pub null_count: usize,
+    /// Slots decoded: the row group's rows, or fewer under a limit (whole pages, at least `limit`).
+    pub rows: usize,
 }
 
 /// A dictionary page's values: fixed-width slots, or byte arrays.
@@ -274,8 +277,9 @@ struct Page<'a> {
     present: usize,
 }
 
-/// Decodes the chunk `bytes` (from its first page to its end) of `leaf`, `rows` slots.
-pub fn decode_chunk(bytes: &[u8], meta: &ColumnChunk, leaf: &Leaf, rows: usize) -> Result<Decoded, ParquetError> {
+/// Decodes the chunk `bytes` of `leaf`, `rows` slots: from its first page to its end, or (with
+/// `limit` below `rows`) only up to the page that reaches `limit` slots.
+pub fn decode_chunk(bytes: &[u8], meta: &ColumnChunk, leaf: &Leaf, rows: usize, limit: usize) -> Result<Decoded, ParquetError> {
     let kind = leaf.arrow.clone().map_err(ParquetError::Unsupported)?;
     if !codec::supported(meta.codec) {
         return Err(ParquetError::Unsupported(format!("{} pages", codec::codec_name(meta.codec))));
@@ -299,7 +303,8 @@ pub fn decode_chunk(bytes: &[u8], meta: &ColumnChunk, leaf: &Leaf, rows: usize) 
     let mut started = false;
     let mut pos = 0usize;
     let mut seen = 0usize;
-    while seen < rows {
+    let wanted = limit.min(rows);
+    while seen < wanted {
         let rest = bytes.get(pos..).filter(|r| !r.is_empty()).ok_or_else(|| corrupt("a column chunk ends before its values"))?;
         let (h, header_len) = parse_page_header(rest)?;
         pos += header_len;
@@ -378,9 +383,9 @@ pub fn decode_chunk(bytes: &[u8], meta: &ColumnChunk, leaf: &Leaf, rows: usize) 
     let values = if fixed {
         convert_fixed(fixed_out, leaf, &kind)?
     } else {
-        finish_text(text, dict, &kind, rows)?
+        finish_text(text, dict, &kind, seen)?
     };
-    Ok(Decoded { values, validity: bitmap, null_count })
+    Ok(Decoded { values, validity: bitmap, null_count, rows: seen })
 }
 
 fn decode_fixed_page(page: &Page, leaf: &Leaf, width: usize, dict: Option<&Dictionary>, out: &mut Vec<u8>) -> Result<(), ParquetError> {
@@ -669,12 +674,32 @@ mod tests {
         for pages in &groups {
             let (chunk, meta) = snappy_int64_chunk(pages);
             let rows = meta.num_values as usize;
-            let d = decode_chunk(&chunk, &meta, &leaf, rows).unwrap();
+            let d = decode_chunk(&chunk, &meta, &leaf, rows, rows).unwrap();
             let Values::Fixed { data } = d.values else { panic!("fixed values expected") };
             let got: Vec<i64> = data.chunks_exact(8).map(|b| i64::from_le_bytes(b.try_into().unwrap())).collect();
             assert_eq!(got, pages.concat());
             assert_eq!(d.null_count, 0);
+            assert_eq!(d.rows, rows);
         }
+    }
+
+    #[test]
+    fn a_limit_decodes_the_pages_up_to_the_one_that_reaches_it() {
+        let leaf = Leaf { name: "n".into(), chunk: Some(0), physical: INT64, width: 8, optional: false, arrow: Ok(ArrowKind::Int64) };
+        let pages: Vec<Vec<i64>> = vec![(0..1_000).collect(), (0..2_000).map(|i| -i).collect(), (0..500).map(|i| i * 7).collect()];
+        let (chunk, meta) = snappy_int64_chunk(&pages);
+        let rows = meta.num_values as usize;
+        for (limit, slots) in [(1, 1_000), (1_000, 1_000), (1_001, 3_000), (3_000, 3_000), (3_001, 3_500), (rows + 9, 3_500)] {
+            let d = decode_chunk(&chunk, &meta, &leaf, rows, limit).unwrap();
+            let Values::Fixed { data } = d.values else { panic!("fixed values expected") };
+            let got: Vec<i64> = data.chunks_exact(8).map(|b| i64::from_le_bytes(b.try_into().unwrap())).collect();
+            assert_eq!((d.rows, got.len()), (slots, slots), "limit {limit}");
+            assert_eq!(got, pages.concat()[..slots]);
+        }
+        // The pages after the limit are not read: a chunk cut after its second page fails only a whole decode.
+        let cut = snappy_int64_chunk(&pages[..2]).0;
+        assert!(decode_chunk(&cut, &meta, &leaf, rows, 3_000).is_ok());
+        assert!(matches!(decode_chunk(&cut, &meta, &leaf, rows, rows), Err(ParquetError::Corrupt(_))));
     }
 
     #[test]
@@ -691,14 +716,14 @@ mod tests {
         chunk.extend_from_slice(&body);
         let meta = ColumnChunk { column_index: None, offset_index: None, physical: INT96, codec: 0, num_values: 3, total_compressed_size: chunk.len() as i64, data_page_offset: 4, dictionary_page_offset: None };
         let leaf = Leaf { name: "ts".into(), chunk: Some(0), physical: INT96, width: 12, optional: true, arrow: Ok(ArrowKind::Timestamp { unit: 2, utc: false }) };
-        let d = decode_chunk(&chunk, &meta, &leaf, 3).unwrap();
+        let d = decode_chunk(&chunk, &meta, &leaf, 3, 3).unwrap();
         assert_eq!(d.null_count, 1);
         assert_eq!(d.validity.as_deref(), Some(&[0b101u8][..]));
         let Values::Fixed { data } = d.values else { panic!("fixed values expected") };
         let ts: Vec<i64> = data.chunks_exact(8).map(|b| i64::from_le_bytes(b.try_into().unwrap())).collect();
         assert_eq!(ts, vec![86_401_000_000_000, 0, 5]);
         // The same page claiming more values than its row group has is corrupt, not a panic.
-        assert!(matches!(decode_chunk(&chunk, &meta, &leaf, 2), Err(ParquetError::Corrupt(_))));
-        assert!(matches!(decode_chunk(&chunk[..chunk.len() - 3], &ColumnChunk { total_compressed_size: chunk.len() as i64 - 3, ..meta.clone() }, &leaf, 3), Err(ParquetError::Corrupt(_))));
+        assert!(matches!(decode_chunk(&chunk, &meta, &leaf, 2, 2), Err(ParquetError::Corrupt(_))));
+        assert!(matches!(decode_chunk(&chunk[..chunk.len() - 3], &ColumnChunk { total_compressed_size: chunk.len() as i64 - 3, ..meta.clone() }, &leaf, 3, 3), Err(ParquetError::Corrupt(_))));
     }
 }

@@ -176,14 +176,15 @@ impl ParquetFile {
         Ok(())
     }
 
-    /// Column `leaf` of row group `group`, from `bytes` (its chunk: `describe`'s start and length).
-    pub fn read(&self, group: usize, leaf: usize, bytes: &[u8]) -> Result<column::Decoded, ParquetError> {
+    /// Column `leaf` of row group `group`, from `bytes` (its chunk: `describe`'s start and length):
+    /// every row, or the pages that hold its first `limit` rows (column.rs `decode_chunk`).
+    pub fn read(&self, group: usize, leaf: usize, bytes: &[u8], limit: usize) -> Result<column::Decoded, ParquetError> {
         let g = self.meta.row_groups.get(group).ok_or_else(|| ParquetError::Corrupt("no such row group".into()))?;
         let l = self.leaves.get(leaf).ok_or_else(|| ParquetError::Corrupt("no such column".into()))?;
         let c = l.chunk.and_then(|i| g.columns.get(i)).ok_or_else(|| ParquetError::Unsupported("nested columns".into()))?;
         if bytes.len() as i64 != c.total_compressed_size {
             return Err(ParquetError::Corrupt("a column chunk of the wrong length".into()));
         }
-        column::decode_chunk(bytes, c, l, g.num_rows as usize)
+        column::decode_chunk(bytes, c, l, g.num_rows as usize, limit)
     }
 }
