@@ -57,22 +57,43 @@ export class AggregateState {
 
   /** Makes room for customers 0..size-1 (amortised doubling). */
   ensure(size: number): void {
+    const steps = this.growth(size);
+    while (!steps.next().done);
+  }
+
+  /**
+   * {@link ensure}'s work one column at a time, so that a caller on the serving thread can yield
+   * between them (a job's swap reserves half a million customers: 13-25 ms in one step). `orders`,
+   * whose length is the capacity, is grown last: an `ensure` between two steps sees the old
+   * capacity and grows every column, and the steps after it keep the larger columns.
+   */
+  *growth(size: number): Generator<void, void, void> {
     if (size > this.size) this.size = size;
     const cap = this.orders.length;
     if (size <= cap) return;
     let next = cap * 2;
     while (next < size) next *= 2;
-    this.orders = grow(this.orders, new Uint32Array(next));
-    this.returns = grow(this.returns, new Uint32Array(next));
-    this.revenue = grow(this.revenue, new Float64Array(next));
-    this.returnedAmount = grow(this.returnedAmount, new Float64Array(next));
-    this.margin = grow(this.margin, new Float64Array(next));
-    this.firstTs = grow(this.firstTs, new Float64Array(next).fill(Number.POSITIVE_INFINITY));
-    this.lastTs = grow(this.lastTs, new Float64Array(next).fill(Number.NEGATIVE_INFINITY));
-    this.day0 = grow(this.day0, new Int32Array(next).fill(NO_DAY));
-    this.day0Net = grow(this.day0Net, new Float64Array(next));
-    this.day0Pos = grow(this.day0Pos, new Float64Array(next));
-    this.spilled = grow(this.spilled, new Uint8Array(next));
+    this.returns = grow(this.returns, next, (n) => new Uint32Array(n));
+    yield;
+    this.revenue = grow(this.revenue, next, (n) => new Float64Array(n));
+    yield;
+    this.returnedAmount = grow(this.returnedAmount, next, (n) => new Float64Array(n));
+    yield;
+    this.margin = grow(this.margin, next, (n) => new Float64Array(n));
+    yield;
+    this.firstTs = grow(this.firstTs, next, (n) => new Float64Array(n).fill(Number.POSITIVE_INFINITY));
+    yield;
+    this.lastTs = grow(this.lastTs, next, (n) => new Float64Array(n).fill(Number.NEGATIVE_INFINITY));
+    yield;
+    this.day0 = grow(this.day0, next, (n) => new Int32Array(n).fill(NO_DAY));
+    yield;
+    this.day0Net = grow(this.day0Net, next, (n) => new Float64Array(n));
+    yield;
+    this.day0Pos = grow(this.day0Pos, next, (n) => new Float64Array(n));
+    yield;
+    this.spilled = grow(this.spilled, next, (n) => new Uint8Array(n));
+    yield;
+    this.orders = grow(this.orders, next, (n) => new Uint32Array(n));
   }
 
   /** Adds a (customer, day, net, positive) contribution; commutative and idempotent in structure. */
@@ -94,7 +115,10 @@ export class AggregateState {
   }
 }
 
-function grow<T extends Uint32Array | Float64Array | Int32Array | Uint8Array>(old: T, next: T): T {
+/** `old` copied into a new column of `size` made by `make`; `old` itself when it holds that many already. */
+export function grow<T extends Uint32Array | Float64Array | Int32Array | Uint8Array>(old: T, size: number, make: (n: number) => T): T {
+  if (old.length >= size) return old;
+  const next = make(size);
   next.set(old);
   return next;
 }

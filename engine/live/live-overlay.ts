@@ -424,9 +424,10 @@ export class LiveOverlay {
     const steps = this.growth(customers);
     while (!steps.next().done) await budget.check();
     // The aggregator's sums too (its `size` is read only by finalize, which the overlay never runs).
-    this.agg.state.ensure(customers);
-    await budget.check();
-    this.agg.state.reserveEntries(like.agg.state.entries);
+    const sums = this.agg.state.growth(customers);
+    while (!sums.next().done) await budget.check();
+    const entries = this.agg.state.entryGrowth(like.agg.state.entries);
+    while (!entries.next().done) await budget.check();
   }
 
   /** Makes room for overlay customers 0..size-1 (amortised doubling). */

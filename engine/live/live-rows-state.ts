@@ -15,14 +15,9 @@
  *
  * Invariant: the chain of c holds each day of c's live rows once; `maxDay[c]` is the latest.
  */
-import { AggregateState } from '../aggregate/aggregate-state.js';
+import { AggregateState, grow } from '../aggregate/aggregate-state.js';
 import { OrderSet } from '../aggregate/order-set.js';
 import type { CustomerKey } from '../parse/parse-values.js';
-
-function grown<T extends Int32Array | Float64Array | Uint32Array>(old: T, next: T): T {
-  next.set(old);
-  return next;
-}
 
 /** An order set that also counts each customer's distinct orders and returns as they arrive. */
 export class CountingOrderSet extends OrderSet {
@@ -35,8 +30,8 @@ export class CountingOrderSet extends OrderSet {
       if (c >= this.ordersOf.length) {
         let cap = this.ordersOf.length * 2;
         while (cap <= c) cap *= 2;
-        this.ordersOf = grown(this.ordersOf, new Uint32Array(cap));
-        this.returnsOf = grown(this.returnsOf, new Uint32Array(cap));
+        this.ordersOf = grow(this.ordersOf, cap, (k) => new Uint32Array(k));
+        this.returnsOf = grow(this.returnsOf, cap, (k) => new Uint32Array(k));
       }
       if (ret) this.returnsOf[c]!++;
       else this.ordersOf[c]!++;
@@ -68,8 +63,8 @@ export class LiveRowsState extends AggregateState {
   entryNext = new Int32Array(1024);
   entries = 0;
 
-  override ensure(size: number): void {
-    super.ensure(size);
+  override *growth(size: number): Generator<void, void, void> {
+    yield* super.growth(size);
     const cap = this.orders.length;
     if (this.head.length >= cap) return;
     const head = new Int32Array(cap).fill(-1);
@@ -99,17 +94,26 @@ export class LiveRowsState extends AggregateState {
     if (d > this.maxDay[c]!) this.maxDay[c] = d;
   }
 
-  /** Makes room for `n` day entries at once (a swap reserves what the state before held, so no doubling copies them with the loop held). */
-  reserveEntries(n: number): void {
-    if (n > this.entryDay.length) this.growEntries(n);
+  /**
+   * Room for `n` chain entries, one column at a time (a swap reserves millions: tens of ms in one
+   * step); `entryDay`, whose length is the capacity, last. The caller yields between the steps.
+   */
+  *entryGrowth(n: number): Generator<void, void, void> {
+    if (n <= this.entryDay.length) return;
+    let cap = this.entryDay.length * 2;
+    while (cap < n) cap *= 2;
+    this.entryNet = grow(this.entryNet, cap, (k) => new Float64Array(k));
+    yield;
+    this.entryPos = grow(this.entryPos, cap, (k) => new Float64Array(k));
+    yield;
+    this.entryNext = grow(this.entryNext, cap, (k) => new Int32Array(k));
+    yield;
+    this.entryDay = grow(this.entryDay, cap, (k) => new Int32Array(k));
   }
 
-  private growEntries(atLeast = 0): void {
-    let cap = this.entryDay.length * 2;
-    while (cap < atLeast) cap *= 2;
-    this.entryDay = grown(this.entryDay, new Int32Array(cap));
-    this.entryNet = grown(this.entryNet, new Float64Array(cap));
-    this.entryPos = grown(this.entryPos, new Float64Array(cap));
-    this.entryNext = grown(this.entryNext, new Int32Array(cap));
+  private growEntries(): void {
+    const steps = this.entryGrowth(this.entryDay.length + 1);
+    while (!steps.next().done);
   }
+
 }
