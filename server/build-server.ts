@@ -5,6 +5,7 @@
  * `inject` or `listen({ port: 0 })`; `segstream serve` calls it and listens.
  */
 import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { Cron } from 'croner';
@@ -14,10 +15,11 @@ import { LiveStore } from '../engine/live/live-store.js';
 import { RescoreJobs } from '../engine/live/rescore-jobs.js';
 import { installErrorMapping } from './error-mapping.js';
 import { InputRoots } from './input-roots.js';
+import { LookupQueue, type RequestHandler } from './lookup-queue.js';
 import { ServerMetrics } from './metrics.js';
 import { installBodyParsers } from './request-bodies.js';
 import { campaignRoutes } from './routes/campaigns.js';
-import { customerRoutes } from './routes/customers.js';
+import { customerRoutes, ONE } from './routes/customers.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
@@ -60,6 +62,12 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   // hold the server. Each limit is short and checked often.
   const headersTimeout = options.headersTimeoutMs ?? 15_000;
   const requestTimeout = Math.max(options.requestTimeoutMs ?? 120_000, headersTimeout);
+  const keepAliveTimeout = options.keepAliveTimeoutMs ?? 5_000;
+  // Set once the store is open: single lookups taken off the socket before fastify (lookup-queue.ts).
+  // A cluster node forwards lookups to their shard's owner and a logger must see every request:
+  // there, fastify takes them all.
+  let lookups: LookupQueue | null = null;
+  let fastifyHandler: RequestHandler | null = null;
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
@@ -67,10 +75,21 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     // characters, percent-encoded (3 bytes each), reach the routes, which answer in SEG_ERR codes.
     routerOptions: { maxParamLength: 1024 },
     requestTimeout,
-    keepAliveTimeout: options.keepAliveTimeoutMs ?? 5_000,
+    keepAliveTimeout,
     // A socket with no traffic at all for this long is closed, whatever state it is in.
     connectionTimeout: requestTimeout,
     http: { headersTimeout, requestTimeout, connectionsCheckingInterval: Math.max(50, Math.min(1_000, headersTimeout / 4)) },
+    // fastify's own server, as it would build it (lib/server.js), with the lookups' fast path in front of its handler.
+    serverFactory: (handler: RequestHandler, opts) => {
+      fastifyHandler = handler;
+      const server: Server = createServer(opts.http as object, (request, response) => {
+        if (lookups === null || !lookups.takeRaw(request, response, server)) handler(request, response);
+      });
+      server.keepAliveTimeout = keepAliveTimeout;
+      server.requestTimeout = requestTimeout;
+      server.setTimeout(requestTimeout);
+      return server;
+    },
   });
   const store = await LiveStore.open({
     dataDir: options.dataDir,
@@ -82,7 +101,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
   metrics.store = store;
   const jobs = new RescoreJobs(store, { onFinished: (job, seconds) => metrics.jobFinished(job, seconds) }, options.jobTimeoutMs);
-  const ctx: ServerContext = { options, store, jobs, metrics, inputRoots };
+  const queue = new LookupQueue(store, metrics.lookupSeconds.series(ONE), fastifyHandler!);
+  const ctx: ServerContext = { options, store, jobs, metrics, inputRoots, lookups: queue };
   app.decorate('segstream', ctx);
   installErrorMapping(app);
   installBodyParsers(app);
@@ -117,6 +137,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     register(app, ctx);
   }
   dashboardRoutes(app);
+  if (!options.cluster && !options.logger) lookups = queue;
 
   const cron = options.rescoreCron
     ? new Cron(options.rescoreCron, { protect: true }, async () => {

@@ -5,6 +5,7 @@ import type { ColumnNames } from '../engine/read/column-map.js';
 import type { RescoreJobs } from '../engine/live/rescore-jobs.js';
 import type { ClusterNode } from './cluster.js';
 import type { InputRoots } from './input-roots.js';
+import type { LookupQueue } from './lookup-queue.js';
 import type { ServerMetrics } from './metrics.js';
 
 /** Options of a server instance (see build-server.ts). */
@@ -59,6 +60,8 @@ export interface ServerContext {
   readonly metrics: ServerMetrics;
   /** Where jobs may read. */
   readonly inputRoots: InputRoots;
+  /** Single lookups of the turn, from the route and straight off the socket (lookup-queue.ts). */
+  readonly lookups: LookupQueue;
   /** The cluster node, in cluster mode: events go to its streams, lookups to their shard's owner. */
   cluster?: ClusterNode;
 }

@@ -10,13 +10,12 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { BadRequestError } from '../../engine/errors.js';
 import { type CustomerKey, customerKeyFromValue } from '../../engine/parse/parse-values.js';
 import { customerJsonOf } from '../format/customer-json.js';
-import { LookupQueue } from '../lookup-queue.js';
 import { CUSTOMER_SCHEMA, errors } from '../schemas.js';
 import type { ServerContext } from '../server-context.js';
 
 const MAX_BATCH = 10_000;
-/** The single lookup's route. */
-const ONE = '/v1/customers/:id';
+/** The single lookup's route (build-server.ts names its latency series). */
+export const ONE = '/v1/customers/:id';
 const JSON_TYPE = 'application/json; charset=utf-8';
 
 function sendJson(reply: FastifyReply, body: string | Buffer): FastifyReply {
@@ -25,7 +24,7 @@ function sendJson(reply: FastifyReply, body: string | Buffer): FastifyReply {
 
 /** Registers the customer lookup routes. */
 export function customerRoutes(app: FastifyInstance, ctx: ServerContext): void {
-  const queue = new LookupQueue(ctx.store, ctx.metrics.lookupSeconds.series(ONE));
+  const queue = ctx.lookups;
   app.get<{ Params: { id: string } }>(
     ONE,
     {
