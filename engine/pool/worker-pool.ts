@@ -2,23 +2,16 @@
  * A piscina pool of segstream workers, and `runTask`, which hands a task its own MessageChannel
  * and resolves with the result message posted on it (progress messages go to a callback).
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { MessageChannel, type TransferListItem } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { ERROR_CODES, type SegError } from '../errors.js';
+import { threadFile } from '../thread-file.js';
 import type { PoolMessage, PoolTask } from './worker-tasks.js';
 
-/**
- * The compiled worker file. piscina needs JavaScript: from dist/ it sits beside this module;
- * from the TypeScript sources (vitest, tsx) it is the dist/ twin, which `npm run build` makes.
- */
+/** The compiled worker file (thread-file.ts). */
 export function workerFile(): string {
-  const here = fileURLToPath(import.meta.url);
-  const file = here.endsWith('.ts')
-    ? here.replace(/([\\/])engine([\\/])pool([\\/])[^\\/]+\.ts$/, '$1dist$1engine$1pool$1worker.js')
-    : fileURLToPath(new URL('./worker.js', import.meta.url));
-  if (!existsSync(file)) throw new Error(`the worker pool needs ${file}: run \`npm run build\` first`);
+  const file = threadFile(import.meta.url, 'worker');
+  if (file === null) throw new Error('the worker pool needs dist/engine/pool/worker.js: run `npm run build` first');
   return file;
 }
 

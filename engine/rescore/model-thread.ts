@@ -8,12 +8,11 @@
  *   main:   start thread ── read + aggregate ── fit(table) ┬─ score, encode others ─┬─ encode predictions ── publish
  *   thread: load modules ──────────────────────────────────└─ fitPredictions ───────┘
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Config } from '../config/config-schema.js';
 import type { ModelResult } from '../model/fit-models.js';
 import { PREDICTION_COLUMNS } from '../segment/scored-base.js';
+import { threadFile } from '../thread-file.js';
 import type { FitPredictionsOptions, ModelTable } from './fit-predictions.js';
 
 /** What the thread is sent: the columns the fit reads, the config and the options. */
@@ -26,17 +25,6 @@ export interface ModelJob {
 /** What the thread answers. */
 export type ModelReply = { readonly ok: ModelResult } | { readonly error: string };
 
-/**
- * The compiled thread file, as worker-pool.ts finds its worker: beside this module in dist/, or
- * the dist/ twin of the TypeScript sources (vitest, tsx); null when it is not built.
- */
-function threadFile(): string | null {
-  const here = fileURLToPath(import.meta.url);
-  const file = here.endsWith('.ts')
-    ? here.replace(/([\\/])engine([\\/])rescore([\\/])[^\\/]+\.ts$/, '$1dist$1engine$1rescore$1model-thread-main.js')
-    : fileURLToPath(new URL('./model-thread-main.js', import.meta.url));
-  return existsSync(file) ? file : null;
-}
 
 /** A started model thread: one fit, then it ends. */
 export class ModelThread {
@@ -47,7 +35,7 @@ export class ModelThread {
 
   /** Starts the thread, or null when its file is not built (the fit then runs on the calling thread). */
   static start(): ModelThread | null {
-    const file = threadFile();
+    const file = threadFile(import.meta.url, 'model-thread-main');
     return file === null ? null : new ModelThread(new Worker(file));
   }
 
