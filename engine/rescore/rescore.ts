@@ -190,10 +190,6 @@ export async function rescore(opts: RescoreOptions): Promise<RescoreSummary> {
 async function runRescore(opts: RescoreOptions, modelThread: ModelThread | null): Promise<RescoreSummary> {
   const t0 = performance.now();
   let tScoreOwn = 0;
-  // The models' modules (with the special functions' ~150 small packages) load while the workers
-  // read, not at the start of the process; a failure to load surfaces where they are awaited.
-  const modelModules = Promise.all([import('./fit-predictions.js'), import('../model/holdout.js')]);
-  modelModules.catch(() => {});
   const config = opts.config ?? parseConfig({});
   const asOfGiven = opts.asOf !== undefined ? parseAsOf(opts.asOf) : undefined;
   // DESIGN's as_of rule: by default never later than the end of the current UTC day, so one row
@@ -222,9 +218,14 @@ async function runRescore(opts: RescoreOptions, modelThread: ModelThread | null)
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
   };
   let stage: { table: ReturnType<typeof finalize>; rejects: RejectLog; inputs: Manifest['inputs']; rowsRead: number; validRows: number; futureRows: number; timings_ms?: Record<string, number> };
+  // The dialect is decided once, here, and every worker reads by it.
+  if (parallel) seen.observeNames(await decideFromHead(files[0]!, readOptions, dialect));
+  // The models' modules (with the special functions' ~150 small packages) load while the input is
+  // read: after the sniff, since their loading on this thread held the sniff the workers wait for
+  // (25-80 ms at two workers); a failure to load surfaces where they are awaited.
+  const modelModules = Promise.all([import('./fit-predictions.js'), import('../model/holdout.js')]);
+  modelModules.catch(() => {});
   if (parallel) {
-    // The dialect is decided once, here, and every worker reads by it.
-    seen.observeNames(await decideFromHead(files[0]!, readOptions, dialect));
     stage = await (opts.aggregateWith ?? aggregateParallel)(files, readOptions, {
       workers: opts.workers ?? 1,
       engine,
