@@ -23,9 +23,16 @@ use crate::interner::Interner;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, TryLockError};
 
+/// One partition's interner and its lock, alone on its cache lines (128 bytes: a line and the
+/// adjacent-line prefetch): unpadded, a partition's lock word and interner header (80 bytes) shared
+/// a line with its neighbour's, so a sink taking one partition's lock or growing its entries
+/// invalidated the line another sink was reading the next partition's table through.
+#[repr(align(128))]
+struct Padded(Mutex<Interner>);
+
 /// The customer interners of one aggregation, one per radix partition.
 pub struct Customers {
-    parts: Vec<Mutex<Interner>>,
+    parts: Vec<Padded>,
     /// Sinks that joined, for the partition each starts its walks at.
     joined: AtomicUsize,
 }
@@ -33,19 +40,19 @@ pub struct Customers {
 impl Default for Customers {
     fn default() -> Self {
         // Most partitions stay small in a small input: their tables start at 64 slots.
-        Customers { parts: (0..RADIX).map(|_| Mutex::new(Interner::with_slots(64))).collect(), joined: AtomicUsize::new(0) }
+        Customers { parts: (0..RADIX).map(|_| Padded(Mutex::new(Interner::with_slots(64)))).collect(), joined: AtomicUsize::new(0) }
     }
 }
 
 impl Customers {
     /// Partition `r`'s interner, waiting for it.
     pub fn part(&self, r: usize) -> MutexGuard<'_, Interner> {
-        lock(&self.parts[r])
+        lock(&self.parts[r].0)
     }
 
     /// Partition `r`'s interner, or None while another sink holds it.
     pub fn try_part(&self, r: usize) -> Option<MutexGuard<'_, Interner>> {
-        match self.parts[r].try_lock() {
+        match self.parts[r].0.try_lock() {
             Ok(guard) => Some(guard),
             Err(TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
             Err(TryLockError::WouldBlock) => None,
