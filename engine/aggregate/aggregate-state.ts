@@ -116,7 +116,7 @@ export class AggregateState {
 }
 
 /** `old` copied into a new column of `size` made by `make`; `old` itself when it holds that many already. */
-export function grow<T extends Uint32Array | Float64Array | Int32Array | Uint8Array>(old: T, size: number, make: (n: number) => T): T {
+export function grow<T extends Uint32Array | Float64Array | Int32Array | Uint8Array | Uint16Array>(old: T, size: number, make: (n: number) => T): T {
   if (old.length >= size) return old;
   const next = make(size);
   next.set(old);

@@ -170,4 +170,36 @@ describe('the live overlay', () => {
     expect(split.counts.segment).toEqual(whole.counts.segment);
     expect(split.counts.customers).toBe(33);
   });
+
+  it('grows its columns ahead of need between turns, and an apply during that growth loses nothing', async () => {
+    /** New customers A<from>..A<to - 1>, one purchase each on a day of their own, two rows apiece. */
+    const newcomers = (from: number, to: number) =>
+      posted(
+        Array.from({ length: to - from }, (_, i) => [
+          { customer_id: `A${from + i}`, ts: `2026-06-${String(1 + ((from + i) % 28)).padStart(2, '0')}T10:00:00Z`, amount: 0.1 * (1 + ((from + i) % 9)) },
+          { customer_id: `A${from + i}`, ts: '2026-06-29T10:00:00Z', amount: 0.2 },
+        ]).flat(),
+      );
+    const capacity = (s: LiveState) => (s.overlay as unknown as { capacity: number }).capacity;
+    const ahead = LiveState.openSync(await loadSnapshot(join(dir, 'live')));
+    ahead.apply(newcomers(0, 600));
+    // Over half of the first 1,024: the doubling starts on the next turn, not in the apply.
+    expect(capacity(ahead)).toBe(1024);
+    for (let turns = 0; turns < 50 && capacity(ahead) === 1024; turns++) await new Promise((r) => setImmediate(r));
+    expect(capacity(ahead)).toBe(2048);
+    ahead.apply(newcomers(600, 1100));
+    // A growth by steps with an apply between two of them that needs far more room (ensure).
+    const steps = (ahead.overlay as unknown as { growth(size: number): Generator<void> }).growth(4096);
+    steps.next();
+    steps.next();
+    ahead.apply(newcomers(1100, 9000));
+    while (!steps.next().done);
+    expect(capacity(ahead)).toBeGreaterThanOrEqual(8900);
+    // The same rows in one apply each, with no turn between: the same fields.
+    const plain = LiveState.openSync(await loadSnapshot(join(dir, 'live')));
+    for (const b of [newcomers(0, 600), newcomers(600, 1100), newcomers(1100, 9000)]) plain.apply(b);
+    for (const i of [0, 1, 599, 600, 1023, 1024, 1099, 1100, 2047, 2048, 4095, 4096, 8999]) expect(ahead.get(`A${i}`), `A${i}`).toEqual(plain.get(`A${i}`));
+    expect(ahead.get('A8999')).toMatchObject({ orders: 2, live: true });
+    expect(ahead.counts.customers).toBe(plain.counts.customers);
+  });
 });
