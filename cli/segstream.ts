@@ -11,6 +11,10 @@ import { execWithOneArena } from './malloc-arenas.js';
 // other modules are imported after it: static imports would all be loaded before this line runs.
 execWithOneArena();
 
+// A rescore's worker threads start next, on the core this thread leaves idle while it loads the
+// CLI's modules (cli/early-pool.ts); a failure to start them is the rescore's own to report.
+const earlyPool = import('./early-pool.js').then((m) => m.startEarlyPool(process.argv.slice(2))).catch(() => undefined);
+
 const [{ Command: Program, CommanderError }, { activeKernels }, { nativeParquetBinding }, { fail, isBrokenPipe }] = await Promise.all([
   import('commander'),
   import('../engine/kernels/load-kernels.js'),
@@ -62,6 +66,8 @@ for (const stream of [process.stdout, process.stderr]) {
 process.on('uncaughtException', fail);
 process.on('unhandledRejection', fail);
 
+// Started before the command runs, so that the command takes that pool and never starts a second.
+await earlyPool;
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? 0 : 2);
   fail(error);

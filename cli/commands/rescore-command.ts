@@ -112,9 +112,10 @@ export function rescoreCommand(program: Command): void {
         ? async (o: RescoreOptions) => (await import('../../engine/cluster/rescore-cluster.js')).clusterRescore({ ...o, cluster, ...(opts.tasks ? { tasks: opts.tasks } : {}) })
         : rescore;
       let summary: RescoreSummary;
-      // The workers start now, while this thread opens the data folder, the input and sniffs it
-      // (not for the cluster, or standard input, which reads on this thread). Released in the
-      // finally when the run never took it: a worker ended mid-start takes the process down.
+      // The workers started as the CLI began (cli/early-pool.ts), or start now, while this thread
+      // opens the data folder, the input and sniffs it (not for the cluster, or standard input,
+      // which reads on this thread). Released in the finally when the run never took it (a
+      // `--cluster` of the config file among them): a worker ended mid-start takes the process down.
       const pooled = workers > 0 && cluster === null && opts.input !== '-';
       if (pooled) prestartPool(workers);
       try {
@@ -143,7 +144,7 @@ export function rescoreCommand(program: Command): void {
       } finally {
         bar.stop();
         await cluster?.close();
-        if (pooled) await releasePrestartedPool();
+        await releasePrestartedPool();
       }
       if (opts.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
       else printSummary(summary);

@@ -1,6 +1,6 @@
 /**
  * Model checks (DESIGN "Predictions"): the holdout calibration lifetimes users plot, and
- * warnings for fits that converged but say something implausible.
+ * warnings for fits that converged but say something implausible (degenerate-fit.ts).
  *
  * Holdout (`models.holdout_days = N > 0`): BG/NBD is fitted again on the base as it was at the
  * end of the calibration period (`as_of - N days`) and predicts each of those customers'
@@ -139,29 +139,8 @@ export function holdoutCheck(full: CustomerTable, calibration: CustomerTable, da
   return { check, warnings };
 }
 
-/** Share of lifecycle-lost customers the main fit still gives p_alive > 0.95 above which the fit is called degenerate. */
-export const LOST_ALIVE_SHARE = 0.5;
-
-/**
- * Warnings for a fit that converged but is implausible: `p_alive > 0.95` for most of the
- * customers the lifecycle calls `lost` (no purchase for a year), as a base of mostly one-time
- * buyers yields (BG/NBD gives p_alive = 1 to every customer without a repeat purchase).
- */
-export function degenerateFitWarnings(pAlive: Float64Array | null, lifecycle: { codes: Uint16Array; names: readonly string[] }): string[] {
-  if (!pAlive) return [];
-  const lost = lifecycle.names.indexOf('lost');
-  let lostCount = 0;
-  let alive = 0;
-  for (let c = 0; c < pAlive.length; c++) {
-    if (lifecycle.codes[c] !== lost || Number.isNaN(pAlive[c]!)) continue;
-    lostCount++;
-    if (pAlive[c]! > 0.95) alive++;
-  }
-  if (lostCount === 0 || alive / lostCount <= LOST_ALIVE_SHARE) return [];
-  return [
-    `models: p_alive > 0.95 for ${alive} of the ${lostCount} lifecycle-lost customers (no purchase for more than lifecycle.lapsed_days): BG/NBD gives p_alive = 1 to every customer without a repeat purchase, so on a base of mostly one-time buyers p_alive says little; read lifecycle and recency instead`,
-  ];
-}
+// Light, without the fit: a rescore whose models fit on their own thread imports only that module.
+export { degenerateFitWarnings, LOST_ALIVE_SHARE } from './degenerate-fit.js';
 
 function isoDay(day: number): string {
   return new Date(day * 86_400_000).toISOString().slice(0, 10);

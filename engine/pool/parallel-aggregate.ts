@@ -28,7 +28,7 @@ import type { ManifestInput } from '../snapshot/manifest.js';
 import { type Share, planShares } from './plan-shares.js';
 import { packBuffers, packPartitions } from '../aggregate/partial-pack.js';
 import { combineParts, type TablePart } from './table-pack.js';
-import { closePool, runTask, takePool } from './worker-pool.js';
+import { retirePool, runTask, takePool } from './worker-pool.js';
 import type { ShareResult } from './worker-tasks.js';
 
 /** Options of {@link aggregateParallel}. */
@@ -156,7 +156,8 @@ export async function aggregateParallel(files: readonly InputFile[], readOptions
     return { table, rejects, inputs, rowsRead: rowsRead + (extra?.rows ?? 0), validRows, futureRows, shares: ordered.length, timings_ms };
   } finally {
     if (sinks.length > 0 || kept.length > 0 || customers !== null) kernels.sinks?.free(sinks, kept, customers !== null ? [customers] : []);
-    await closePool(pool);
+    // Its threads end in the background: the stage's result does not wait for them.
+    retirePool(pool);
   }
 }
 

@@ -1,11 +1,11 @@
 /** Feeds a finalized base to the BG/NBD and Gamma-Gamma models (engine/model). */
-import type { CustomerTable } from '../aggregate/customer-table.js';
 import type { Config } from '../config/config-schema.js';
 import type { BgNbdParams } from '../model/bgnbd-likelihood.js';
 import { type ModelOptions, type ModelResult, fitModels } from '../model/fit-models.js';
 import type { GammaGammaParams } from '../model/gamma-gamma-likelihood.js';
 import { modelKernels } from '../model/model-kernels.js';
 import { dayOf } from '../parse/parse-timestamp.js';
+import type { ModelTable } from './model-table.js';
 
 /** Where the fit runs and what it may start from. */
 export interface FitPredictionsOptions {
@@ -15,20 +15,6 @@ export interface FitPredictionsOptions {
   readonly previousModels?: unknown;
   /** Fits of the whole base made elsewhere (a cluster's coordinator): predict with them (fit-models.ts `fitted`). */
   readonly fitted?: ModelOptions['fitted'];
-}
-
-/** What the fit reads of a customer table (all a model thread is sent). */
-export interface ModelTable {
-  readonly size: number;
-  readonly asOfDay: number;
-  readonly meanRepeatValue: Float64Array;
-  readonly fields: Pick<CustomerTable['fields'], 'orders' | 'purchase_days' | 'first_purchase_at' | 'last_purchase_at'>;
-}
-
-/** The columns of `table` the fit reads. */
-export function modelTableOf(table: CustomerTable): ModelTable {
-  const { orders, purchase_days, first_purchase_at, last_purchase_at } = table.fields;
-  return { size: table.size, asOfDay: table.asOfDay, meanRepeatValue: table.meanRepeatValue, fields: { orders, purchase_days, first_purchase_at, last_purchase_at } };
 }
 
 /** Fits the models on every customer with a purchase and predicts for each. */

@@ -13,7 +13,8 @@ import type { Config } from '../config/config-schema.js';
 import type { ModelResult } from '../model/fit-models.js';
 import { PREDICTION_COLUMNS } from '../segment/scored-base.js';
 import { threadFile } from '../thread-file.js';
-import type { FitPredictionsOptions, ModelTable } from './fit-predictions.js';
+import type { FitPredictionsOptions } from './fit-predictions.js';
+import type { ModelTable } from './model-table.js';
 
 /** What the thread is sent: the columns the fit reads, the config and the options. */
 export interface ModelJob {

@@ -26,6 +26,8 @@ import { aggregateInputs } from './aggregate-inputs.js';
 import { openEventFold } from '../wal/event-fold.js';
 import { writeFoldedMarker } from '../wal/folded-marker.js';
 import type { HoldoutCheck } from '../model/holdout.js';
+import { degenerateFitWarnings } from '../model/degenerate-fit.js';
+import { modelTableOf } from './model-table.js';
 import { MS_PER_DAY } from '../parse/parse-timestamp.js';
 import { type BeforePublishHook, keepRefused, openDataDir, publishSnapshot } from '../snapshot/snapshot-publisher.js';
 import { currentSnapshotId, loadSnapshot, newSnapshotId, type SnapshotFiles, snapshotsDir } from '../snapshot/snapshot-store.js';
@@ -220,11 +222,13 @@ async function runRescore(opts: RescoreOptions, modelThread: ModelThread | null)
   let stage: { table: ReturnType<typeof finalize>; rejects: RejectLog; inputs: Manifest['inputs']; rowsRead: number; validRows: number; futureRows: number; timings_ms?: Record<string, number> };
   // The dialect is decided once, here, and every worker reads by it.
   if (parallel) seen.observeNames(await decideFromHead(files[0]!, readOptions, dialect));
-  // The models' modules (with the special functions' ~150 small packages) load while the input is
-  // read: after the sniff, since their loading on this thread held the sniff the workers wait for
-  // (25-80 ms at two workers); a failure to load surfaces where they are awaited.
-  const modelModules = Promise.all([import('./fit-predictions.js'), import('../model/holdout.js')]);
-  modelModules.catch(() => {});
+  // The fit's modules (with the special functions' ~150 small packages, ~110 ms of CPU) load on
+  // this thread only where it needs them: to fit here (no model thread) or for the holdout check.
+  // Loaded during the read, they took a worker's core at two workers on two cores. They load after
+  // the sniff the workers wait for; a failure to load surfaces where they are awaited.
+  const fitModule = config.models.enabled && modelThread === null ? import('./fit-predictions.js') : null;
+  const holdoutModule = config.models.enabled && config.models.holdout_days > 0 ? import('../model/holdout.js') : null;
+  for (const loading of [fitModule, holdoutModule]) loading?.catch(() => {});
   if (parallel) {
     stage = await (opts.aggregateWith ?? aggregateParallel)(files, readOptions, {
       workers: opts.workers ?? 1,
@@ -258,7 +262,6 @@ async function runRescore(opts: RescoreOptions, modelThread: ModelThread | null)
   // Read before the models: the live snapshot's converged parameters warm-start their fit.
   const previousId = await currentSnapshotId(opts.dataDir);
   const previous = previousId ? await loadSnapshot(opts.dataDir, previousId) : null;
-  const [{ fitPredictions, modelTableOf }, { degenerateFitWarnings, holdoutCheck }] = await modelModules;
   let models: Manifest['models'] = null;
   let predictions: Predictions | null = null;
   const modelWarnings: string[] = [];
@@ -280,7 +283,7 @@ async function runRescore(opts: RescoreOptions, modelThread: ModelThread | null)
       staged = stageCustomers(StagedFile.pathIn(snapshotsDir(opts.dataDir)), scored, early, engine).catch(() => null);
     }
     if (config.models.enabled) {
-      const fit = fitting !== null ? await fitting : fitPredictions(table, config, fitOptions);
+      const fit = fitting !== null ? await fitting : (await fitModule!).fitPredictions(table, config, fitOptions);
       modelWarnings.push(...fit.warnings);
       predictions = fit.columns;
       const days = config.models.holdout_days;
@@ -288,7 +291,7 @@ async function runRescore(opts: RescoreOptions, modelThread: ModelThread | null)
         // The calibration base: the same files read again, up to the end of day as_of - N (opt-in: a second read).
         const calEndMs = endOfDay((table.asOfDay - days) * MS_PER_DAY);
         const cal = await aggregateInputs(files, readOptions, { asOfMs: calEndMs, kernels, dialect: new InputDialect(inputOptions, dialect.decisions) });
-        const check = holdoutCheck(table, finalize(cal.agg, calEndMs), days);
+        const check = (await holdoutModule!).holdoutCheck(table, finalize(cal.agg, calEndMs), days);
         holdout = check.check;
         modelWarnings.push(...check.warnings);
       }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { closePool, prestartPool, releasePrestartedPool, startPool, takePool } from '../../../engine/pool/worker-pool.js';
+import { closePool, poolsRetired, prestartPool, releasePrestartedPool, retirePool, startPool, takePool } from '../../../engine/pool/worker-pool.js';
 
 describe('closePool', () => {
   it('closes pools whose threads are still starting without aborting the process', async () => {
@@ -40,5 +40,18 @@ describe('prestartPool', () => {
     // The untaken pool's threads are still starting or idle: released, it closes without aborting the process.
     await releasePrestartedPool();
     await releasePrestartedPool();
+  });
+});
+
+describe('retirePool', () => {
+  it('closes pools in the background, those still starting included, and poolsRetired waits for them', async () => {
+    const starting = startPool(2);
+    const used = startPool(1);
+    expect(await used.run(null)).toBeUndefined();
+    retirePool(starting);
+    retirePool(used);
+    await poolsRetired();
+    expect(starting.threads.length).toBe(0);
+    expect(used.threads.length).toBe(0);
   });
 });
