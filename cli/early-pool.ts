@@ -1,11 +1,12 @@
 /**
- * The worker pool of a `segstream rescore`, started before the CLI loads its modules: loading
- * them (commander, the rescore and its ~300 modules) keeps this thread busy ~0.45 s while the
- * other core idles, and a worker thread needs 60-240 ms to start (its isolate and the bundle),
- * which otherwise fell inside the read, its first share waiting (at two workers on two cores
- * both starts and the main thread's sniff and plan shared the cores). The command takes this
- * pool (engine/pool/worker-pool.ts `takePool`) when its `--workers` says as many threads, and
- * releases it otherwise (a `--cluster` from the config file, a failure before the read).
+ * The worker pool of a `segstream rescore` and its model thread, started before the CLI loads
+ * its modules: loading them (commander, the rescore and its ~300 modules) keeps this thread busy
+ * ~0.45 s while the other core idles, and a worker thread needs 60-240 ms to start (its isolate
+ * and the bundle), which otherwise fell inside the read, its first share waiting (at two workers
+ * on two cores both starts, the model thread's and the main thread's sniff and plan shared the
+ * cores). The command takes this pool (engine/pool/worker-pool.ts `takePool`) when its
+ * `--workers` says as many threads, and releases it otherwise (a `--cluster` from the config
+ * file, a failure before the read).
  */
 import { availableParallelism } from 'node:os';
 
@@ -35,8 +36,13 @@ function splitOption(arg: string): [string, string | undefined] {
   return eq < 0 ? [arg, undefined] : [arg.slice(0, eq), arg.slice(eq + 1)];
 }
 
-/** Starts the pool of a rescore of `args`, when it will have one. */
+/**
+ * Starts the pool of a rescore of `args`, when it will have one, and the model thread a rescore
+ * with a pool fits on (unless its config says otherwise: then that thread ends with the process).
+ */
 export async function startEarlyPool(args: readonly string[]): Promise<void> {
   const threads = earlyPoolThreads(args);
-  if (threads > 0) (await import('../engine/pool/worker-pool.js')).prestartPool(threads);
+  if (threads === 0) return;
+  (await import('../engine/pool/worker-pool.js')).prestartPool(threads);
+  (await import('../engine/rescore/model-thread.js')).ModelThread.prestart();
 }

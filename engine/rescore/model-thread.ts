@@ -27,17 +27,35 @@ export interface ModelJob {
 export type ModelReply = { readonly ok: ModelResult } | { readonly error: string };
 
 
+/** A thread started ahead of its rescore (prestart), for the next `start`. */
+let early: Worker | null = null;
+
 /** A started model thread: one fit, then it ends. */
 export class ModelThread {
-  private constructor(private readonly worker: Worker) {
-    // An idle thread must not keep the process alive after a failed rescore.
-    worker.unref();
+  private constructor(private readonly worker: Worker) {}
+
+  /** Starts the thread (or takes the one prestarted), or null when its file is not built (the fit then runs on the calling thread). */
+  static start(): ModelThread | null {
+    const worker = early ?? ModelThread.newWorker();
+    early = null;
+    return worker === null ? null : new ModelThread(worker);
   }
 
-  /** Starts the thread, or null when its file is not built (the fit then runs on the calling thread). */
-  static start(): ModelThread | null {
+  /**
+   * Starts the thread the next `start` takes, before the rescore knows it will want one: the CLI
+   * starts it with the pool's (cli/early-pool.ts), while its own modules load and a core idles,
+   * instead of inside the read. A thread no rescore takes ends with the process.
+   */
+  static prestart(): void {
+    early ??= ModelThread.newWorker();
+  }
+
+  private static newWorker(): Worker | null {
     const file = threadFile(import.meta.url, 'model-thread-main');
-    return file === null ? null : new ModelThread(new Worker(file));
+    const worker = file === null ? null : new Worker(file);
+    // An idle thread must not keep the process alive after a failed rescore, or one that fits here.
+    worker?.unref();
+    return worker;
   }
 
   /** Fits the models of `job` on the thread; the thread ends after it answers. */

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { parseConfig } from '../../../engine/config/load-config.js';
 import { generate } from '../../../engine/generate/index.js';
+import { fitPredictions } from '../../../engine/rescore/fit-predictions.js';
 import { ModelThread, rulesReadPredictions } from '../../../engine/rescore/model-thread.js';
 import { rescore } from '../../../engine/rescore/rescore.js';
 import { loadSnapshot } from '../../../engine/snapshot/snapshot-store.js';
@@ -40,4 +41,38 @@ describe('the models on a thread of their own', () => {
     expect(rulesReadPredictions(parseConfig({}))).toBe(false);
     expect(rulesReadPredictions(parseConfig({ lifecycle: { rules: [{ stage: 'lost', when: { clv_365d: { lt: 1 } } }] } }))).toBe(true);
   }, 60_000);
+});
+
+describe('a model thread started ahead of its rescore', () => {
+  it('is taken by the next start (the one after starts another) and fits as the calling thread does', async () => {
+    // 300 customers, a third of them with repeat purchases over a year before day 20,000.
+    const n = 300;
+    const day = 86_400_000;
+    const orders = new Float64Array(n);
+    const purchaseDays = new Float64Array(n);
+    const first = new Float64Array(n);
+    const last = new Float64Array(n);
+    const meanRepeatValue = new Float64Array(n);
+    for (let c = 0; c < n; c++) {
+      const repeat = c % 3 === 0 ? 1 + (c % 7) : 0;
+      orders[c] = 1 + repeat;
+      purchaseDays[c] = 1 + repeat;
+      first[c] = (19_600 + (c % 50)) * day;
+      last[c] = first[c]! + repeat * (20 + (c % 30)) * day;
+      meanRepeatValue[c] = repeat > 0 ? 20 + (c % 40) : Number.NaN;
+    }
+    const table = { size: n, asOfDay: 20_000, meanRepeatValue, fields: { orders, purchase_days: purchaseDays, first_purchase_at: first, last_purchase_at: last } };
+    const config = parseConfig({});
+    ModelThread.prestart();
+    const early = ModelThread.start();
+    const fresh = ModelThread.start();
+    expect(early).toBeInstanceOf(ModelThread);
+    expect(fresh).not.toBe(early);
+    fresh?.close();
+    const here = fitPredictions(table, config);
+    const there = await early!.fit({ table, config, opts: {} });
+    expect(there.manifest).toEqual(here.manifest);
+    expect([...there.columns.p_alive]).toEqual([...here.columns.p_alive]);
+    expect(there.manifest.bgnbd).not.toBeNull();
+  }, 30_000);
 });
