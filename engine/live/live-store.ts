@@ -224,12 +224,18 @@ export class LiveStore {
     for (const file of this.archive.files) {
       if (file.through <= folded && !((this.archiveMaxTs.get(file.path) ?? Number.POSITIVE_INFINITY) > asOf)) continue;
       for await (const { batch, seq } of EventArchive.readFile(file, SLICE_ROWS)) await slices.apply(next, pickRows(batch, (i) => seq[i]! > folded || batch.ts[i]! > asOf), this);
+      await next.derive(budget);
     }
-    // `retained` by index: entries ingests push while this yields are taken too, and the loop
-    // ends (and the swap happens) in the step that finds none left.
-    for (let i = 0; i < this.retained.length; i++) {
-      const e = this.retained[i]!;
-      await slices.apply(next, e.seq > folded ? e.batch : pickRows(e.batch, (j) => e.batch.ts[j]! > asOf), this);
+    // `retained` by index: entries ingests push while this yields are taken too. The new state
+    // folds the rows and is derived whole before it goes live (lookups on it then find every
+    // customer derived); the swap happens in the step that finds no entry left and nothing to derive.
+    for (let i = 0; ; ) {
+      for (; i < this.retained.length; i++) {
+        const e = this.retained[i]!;
+        await slices.apply(next, e.seq > folded ? e.batch : pickRows(e.batch, (j) => e.batch.ts[j]! > asOf), this);
+      }
+      await next.derive(budget);
+      if (i === this.retained.length) break;
     }
     this.state = next;
     this.folded = folded;
@@ -272,11 +278,14 @@ export class LiveStore {
     this.eventIds.add(batch.eventIds);
   }
 
-  /** Applies rows that are already durable: a failure is reported, never thrown, since the rows stay in the log for the next rescore. */
-  applySafely(state: LiveState, batch: TxBatch): number {
+  /**
+   * Applies rows that are already durable (or only folds them in, for a state a swap derives
+   * whole): a failure is reported, never thrown, since the rows stay in the log for the next rescore.
+   */
+  applySafely(state: LiveState, batch: TxBatch, how: 'apply' | 'fold' = 'apply'): number {
     if (batch.length === 0) return 0;
     try {
-      return state.apply(batch);
+      return how === 'fold' ? state.fold(batch) : state.apply(batch);
     } catch (error) {
       this.hooks.onProblem?.('applying durable rows to the live state', error);
       return 0;
@@ -301,7 +310,7 @@ export class LiveStore {
 const SLICE_ROWS = 1024;
 
 /**
- * The re-apply of a swap in slices: rows go to the new state in pieces of at most SLICE_ROWS,
+ * The re-apply of a swap in slices: rows are folded into the new state in pieces of at most SLICE_ROWS,
  * and once the budget's slice is spent it yields to the event loop, so waiting requests are
  * answered between slices.
  */
@@ -311,7 +320,7 @@ class ReapplySlices {
   async apply(state: LiveState, batch: TxBatch, store: LiveStore): Promise<void> {
     for (let from = 0; from < batch.length; from += SLICE_ROWS) {
       await this.budget.check();
-      store.applySafely(state, from === 0 && batch.length <= SLICE_ROWS ? batch : sliceRows(batch, from, Math.min(batch.length, from + SLICE_ROWS)));
+      store.applySafely(state, from === 0 && batch.length <= SLICE_ROWS ? batch : sliceRows(batch, from, Math.min(batch.length, from + SLICE_ROWS)), 'fold');
     }
   }
 }
