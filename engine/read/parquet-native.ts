@@ -363,10 +363,14 @@ async function* readNativeGroups(source: string, input: ParquetInput, from: numb
   // arrow-rs runs that schema through the flatbuffers verifier, and a file it refuses is refused
   // here too (apache-arrow decodes what the verifier rejects). Awaited before the last batch goes
   // out. A head scan starts it only once it reads past its head: the check starts a decoder
-  // thread (~0.2–0.45 s of CPU), and the workers that read the file check it anyway.
+  // thread (~0.2–0.45 s of CPU), and the workers that read the file check it anyway. Once per
+  // file: by the read that starts at its first row group (a whole file's, a pool's first split);
+  // a split further on checks only to name an error it meets, as that first read would (at two
+  // workers each worker's decoder thread, 50-80 ms of CPU, ran beside both workers' reads).
   let checking: Promise<Error | undefined> | null = null;
   const verdict = (): Promise<Error | undefined> => (checking ??= file.description.arrowSchema === undefined ? Promise.resolve(undefined) : wasmOpenCheck(source, input));
-  if (options.head !== true) void verdict();
+  const checks = from === 0;
+  if (options.head !== true && checks) void verdict();
   try {
     const { columns, rowGroups } = file.description;
     let resolved: ReturnType<typeof resolveColumns>;
@@ -396,7 +400,7 @@ async function* readNativeGroups(source: string, input: ParquetInput, from: numb
       // Rows of the group every column holds so far (a column decodes whole pages).
       let decoded = 0;
       const decode = async (limit: number): Promise<void> => {
-        if (limit >= rows) void verdict();
+        if (limit >= rows && checks) void verdict();
         try {
           for (const k of wanted) vectors.set(k, await file.readColumn(source, group, k, retype.get(k), limit));
         } catch (err) {
@@ -404,7 +408,7 @@ async function* readNativeGroups(source: string, input: ParquetInput, from: numb
           throw (await verdict()) ?? err;
         }
         decoded = Math.min(rows, ...[...vectors.values()].map((v) => v.length));
-        if (decoded === rows && group === last - 1) {
+        if (decoded === rows && group === last - 1 && checks) {
           const refused = await verdict();
           if (refused !== undefined) throw refused;
         }
