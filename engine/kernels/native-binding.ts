@@ -105,11 +105,16 @@ export interface NativeBinding extends Partial<NativeCsvBinding>, Partial<Native
   sinkFinalize(h: SinkHandle, asOfDay: number, windows: Float64Array): unknown[];
   /** The sink's whole state as one pack (native/src/partial/binding.rs `sink_pack`); the sink is spent. */
   sinkPack(h: SinkHandle): unknown[];
-  /** Output partition `p` of `partitions` of the published sinks `ids` (share order), combined and finalized, kept in the addon: returns its id. */
-  sinkCombine(ids: Float64Array, shares: Float64Array, p: number, partitions: number, asOfDay: number, windows: Float64Array): number;
-  /** Kept outputs of sinkCombine put together in order of first appearance, and freed: like sinkFinalize's result. */
+  /**
+   * Output partition `p` of `partitions` of the published sinks `ids` (share order), combined and finalized, kept in the
+   * addon: returns its id; with `base` (baseCreate's) joining that base instead, and returning `base`.
+   */
+  sinkCombine(ids: Float64Array, shares: Float64Array, p: number, partitions: number, asOfDay: number, windows: Float64Array, base?: number): number;
+  /** An empty base that `tasks` sinkCombine calls put together themselves (native/src/partial/shared_base.rs); returns its id (absent from a build before it). */
+  baseCreate?(tasks: number): number;
+  /** Kept outputs of sinkCombine put together in order of first appearance, or one base of baseCreate, and freed: like sinkFinalize's result. */
   partsGather(ids: Float64Array): unknown[];
-  /** Forgets a kept output of sinkCombine; 1 when it was kept. */
+  /** Forgets a kept output of sinkCombine or a base of baseCreate; 1 when it was kept. */
   partsFree(id: number): number;
   /** engine/model/model-kernels.ts `bgnbdSums` (absent from a build before the model kernels). */
   bgnbdSums?(

@@ -196,7 +196,14 @@ export interface SinkKernels {
    * their share indexes), combined and finalized; the result stays in the addon (any thread of the
    * process may `gather` it): returns its id.
    */
-  combine(ids: readonly number[], shares: readonly number[], p: number, partitions: number, asOfDay: number, windows: readonly number[]): number;
+  combine(ids: readonly number[], shares: readonly number[], p: number, partitions: number, asOfDay: number, windows: readonly number[], base?: number): number;
+  /**
+   * An empty base for the `partitions` merge tasks of one stage: `combine` with it joins its output
+   * to the base and copies rows of the whole base once every task's output is in, so that
+   * `gather([base])` takes the base as it is (native/src/partial/shared_base.rs); null where the
+   * addon has none. Freed by `gather` or `free`, as a kept partition.
+   */
+  base(partitions: number): number | null;
   /**
    * The combined partitions `parts` as one base in order of first appearance (and freed), finalized
    * at `asOfMs` (the day given to `combine`); `windows` as given to `combine`; without `hasMargin` the margins are null.
@@ -214,8 +221,12 @@ export function sinkKernels(b: NativeBinding): SinkKernels {
       const create = b.customersCreate;
       return create === undefined ? null : guardNative('customersCreate', () => create.call(b));
     },
-    combine: (ids: readonly number[], shares: readonly number[], p: number, partitions: number, asOfDay: number, windows: readonly number[]) =>
-      guardNative('sinkCombine', () => b.sinkCombine(Float64Array.from(ids), Float64Array.from(shares), p, partitions, asOfDay, Float64Array.from(windows))),
+    combine: (ids: readonly number[], shares: readonly number[], p: number, partitions: number, asOfDay: number, windows: readonly number[], base?: number) =>
+      guardNative('sinkCombine', () => b.sinkCombine(Float64Array.from(ids), Float64Array.from(shares), p, partitions, asOfDay, Float64Array.from(windows), base)),
+    base: (partitions: number) => {
+      const create = b.baseCreate;
+      return create === undefined ? null : guardNative('baseCreate', () => create.call(b, partitions));
+    },
     gather: (parts: readonly number[], windows: readonly number[], asOfMs: number, hasMargin: boolean) =>
       tableOf(guardNative('partsGather', () => b.partsGather(Float64Array.from(parts))), windows, asOfMs, hasMargin),
     free: (sinks: readonly number[], parts: readonly number[] = [], tables: readonly number[] = []) => {

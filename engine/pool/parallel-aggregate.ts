@@ -1,11 +1,13 @@
 /**
  * The read → parse → aggregate → finalize stage on a worker pool: two-phase, radix-partitioned
  * aggregation. The main thread plans shares and routes transferred buffers; it never touches a
- * row, only (at the end) each customer once.
+ * row, and on the native kernels not a customer either.
  *
  *   phase 1  worker: share s ──read/parse/aggregate──► state s ──cut by hash(key) % P──► packs s.0 … s.P-1
  *   phase 2  worker: packs 0.p, 1.p, … (share order) ──merge──► partition p ──finalize(as_of)──► part p
- *   main:    parts 0 … P-1 ──P-way merge on first appearance──► the base, then scoring as usual
+ *            native: the P tasks then copy the base's rows from every part, range by range
+ *            (native/src/partial/shared_base.rs); TypeScript: the main thread merges the parts
+ *   main:    the base (parts 0 … P-1 merged on first appearance), then scoring as usual
  *
  * `as_of` needs the latest timestamp of all shares, known only after phase 1, which is why
  * finalizing waits for the merge. Scores need the whole distribution: they run on the combined
@@ -125,10 +127,14 @@ export async function aggregateParallel(files: readonly InputFile[], readOptions
     if (!native && all.some((r) => r.sink != null)) throw new Error('pool: shares aggregated by different kernel sets');
     const shareIndex = [...ordered.map((s) => s.index), ordered.length];
     const windows = windowList(opts.windowDays);
+    // The merge tasks put the base together themselves, each copying rows of it once all their
+    // partitions are in: nothing is merged or copied here afterwards (native/src/partial/shared_base.rs).
+    const base = native ? kernels.sinks!.base(partitions) : null;
+    if (base !== null) kept.push(base);
     const merged = await Promise.all(
       Array.from({ length: partitions }, async (_, p): Promise<TablePart | number> => {
         const packs = native ? [] : all.map((r) => r.packs[p]!);
-        const merging = native ? { ids: all.map((r) => r.sink!), shares: all.map((_, k) => shareIndex[k]!), partition: p, partitions } : null;
+        const merging = native ? { ids: all.map((r) => r.sink!), shares: all.map((_, k) => shareIndex[k]!), partition: p, partitions, ...(base !== null ? { base } : {}) } : null;
         const msg = await runTask(
           pool,
           { kind: 'merge', packs, sinks: merging, asOfMs, hasMargin, windowDays: [...opts.windowDays] },
@@ -136,7 +142,7 @@ export async function aggregateParallel(files: readonly InputFile[], readOptions
           progress,
         );
         if (msg.type === 'kept') {
-          kept.push(msg.id);
+          if (msg.id !== base) kept.push(msg.id);
           return msg.id;
         }
         if (msg.type !== 'part') throw new Error(`pool: unexpected ${msg.type} message`);
@@ -146,7 +152,8 @@ export async function aggregateParallel(files: readonly InputFile[], readOptions
     const tMerge = performance.now();
     let table: CustomerTable;
     if (native) {
-      // Every partition is still in the addon, derived by its merge task: one ordered base, its ids as UTF-8.
+      // Every partition is in the addon, derived by its merge task: in the base the tasks put
+      // together (or, from an addon without, kept apart to be put in order here); its ids as UTF-8.
       table = kernels.sinks!.gather(kept.splice(0), windows, asOfMs, hasMargin);
     } else table = combineParts(merged as TablePart[], asOfMs, dayOf(asOfMs));
     const { rejects, inputs, rowsRead } = bookkeeping(files, ordered, results, opts.format);

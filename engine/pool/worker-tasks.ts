@@ -39,7 +39,8 @@ export interface AggregateTask {
 export interface MergeTask {
   readonly kind: 'merge';
   readonly packs: PartitionPack[];
-  readonly sinks: { readonly ids: number[]; readonly shares: number[]; readonly partition: number; readonly partitions: number } | null;
+  /** `base`: the base the stage's merge tasks put together (kernels/native-sink.ts `base`), where the addon has one. */
+  readonly sinks: { readonly ids: number[]; readonly shares: number[]; readonly partition: number; readonly partitions: number; readonly base?: number } | null;
   readonly asOfMs: number;
   readonly hasMargin: boolean;
   readonly windowDays: number[];
@@ -139,8 +140,9 @@ export async function runAggregate(task: AggregateTask): Promise<void> {
 export function runMerge(task: MergeTask): void {
   const { sinks } = task;
   if (sinks !== null) {
-    // The finalized partition stays in the addon, by id, for the main thread to gather.
-    const id = loadKernels('native').sinks!.combine(sinks.ids, sinks.shares, sinks.partition, sinks.partitions, dayOf(task.asOfMs), windowList(task.windowDays));
+    // The finalized partition stays in the addon, by id, for the main thread to gather; or it
+    // joins the stage's base, and this task copies rows of the base once every partition is in.
+    const id = loadKernels('native').sinks!.combine(sinks.ids, sinks.shares, sinks.partition, sinks.partitions, dayOf(task.asOfMs), windowList(task.windowDays), sinks.base);
     task.port.postMessage({ type: 'kept', id } satisfies PoolMessage);
     return;
   }

@@ -41,6 +41,7 @@ pub const EXPORTS: &[(&CStr, Handler)] = &[
     (c"sinkFinalize", crate::partial::binding::sink_finalize),
     (c"sinkCombine", crate::partial::binding::sink_combine),
     (c"sinkPack", crate::partial::binding::sink_pack),
+    (c"baseCreate", crate::partial::binding::base_create),
     (c"partsGather", crate::partial::binding::parts_gather),
     (c"partsFree", crate::partial::binding::parts_free),
     (c"bgnbdSums", crate::model::bgnbd_sums),

@@ -223,6 +223,15 @@ impl Call {
         Ok(v)
     }
 
+    /// Like `number`, but `null` or `undefined` give `None`.
+    pub fn optional_number(&self, i: usize) -> Result<Option<f64>> {
+        if self.is_nullish(i)? {
+            Ok(None)
+        } else {
+            self.number(i).map(Some)
+        }
+    }
+
     /// Argument `i` as an integer in `0..=max`.
     pub fn index(&self, i: usize, max: usize) -> Result<usize> {
         let v = self.number(i)?;

@@ -3,10 +3,11 @@
 
 use super::combine::{combine_partition, pack_partition, Columns, Pack, Piece};
 use super::customers::Customers;
-use super::derive::{derive, BasePart, Gathered};
+use super::derive::{derive, Gathered};
 use super::judge::{judge, BatchColumns, TimeValues};
+use super::shared_base::SharedBase;
 use super::sink::{OrderColumn, Partition, NOT_SEEN, RADIX};
-use super::{lock, SharedSink, KEPT, SINKS, TABLES};
+use super::{lock, SharedSink, BASES, KEPT, SINKS, TABLES};
 use std::sync::Arc;
 use crate::napi::{ensure_disjoint, span, Call, IdColumn, KernelError, RawValue, Result, TypeTag};
 
@@ -225,7 +226,7 @@ fn windows_arg(call: &Call, i: usize) -> Result<Vec<f64>> {
 }
 
 /// `(h, asOfDay, windows: Float64Array)`: every partition of this one sink (share 0), finalized;
-/// the sink is empty afterwards. Returns `base` (see `base`).
+/// the sink is empty afterwards. Returns `columns`.
 pub fn sink_finalize(call: &Call) -> Result<RawValue> {
     let shared = handle(call)?;
     let as_of_day = call.number(1)?;
@@ -236,28 +237,48 @@ pub fn sink_finalize(call: &Call) -> Result<RawValue> {
         combine_partition(vec![table.take(r)], vec![Piece { share: 0, table: 0, part }], as_of_day, &windows, &mut out);
     }
     out.sort_by_order();
-    base(call, vec![derive(out, as_of_day)])
+    columns(call, derive(out, as_of_day).into_base())
 }
 
-/// `(ids: Float64Array, shares: Float64Array, p, partitions, asOfDay, windows)`: output partition
-/// `p` of `partitions` (the radix partitions r with r % partitions == p) of the published sinks
-/// `ids` (share order; `shares[k]` is sink k's share index), combined and finalized. The
-/// partitions are taken out of the sinks (freed when done), and the customers' fields derived
-/// (derive.rs). Returns the kept output's id.
-pub fn sink_combine(call: &Call) -> Result<RawValue> {
-    let (ids, shares) = (call.array::<f64>(0)?, call.array::<f64>(1)?);
-    let partitions = call.index(3, RADIX)?;
-    if partitions == 0 || ids.len() != shares.len() {
-        return Err(KernelError::Argument("ids and shares must match, partitions be 1..=RADIX".into()));
+/// The published sinks `ids` (share order) with their share indexes `shares`.
+fn published(ids: &[f64], shares: &[f64]) -> Result<Vec<(u32, SharedSink)>> {
+    if ids.len() != shares.len() {
+        return Err(KernelError::Argument("ids and shares must match".into()));
     }
+    ids.iter()
+        .zip(shares.iter())
+        .map(|(&id, &share)| SINKS.find(id as u32).map(|s| (share as u32, s)).ok_or_else(|| KernelError::Argument(format!("sink {id} is not registered"))))
+        .collect()
+}
+
+/// `(tasks)`: an empty base (shared_base.rs) that `tasks` calls of `sinkCombine` put together.
+/// Returns its id, which `partsGather` takes.
+pub fn base_create(call: &Call) -> Result<RawValue> {
+    let tasks = call.index(0, RADIX)?;
+    call.double(BASES.insert(Arc::new(SharedBase::new(tasks))) as f64)
+}
+
+/// `(ids: Float64Array, shares: Float64Array, p, partitions, asOfDay, windows, base?)`: output
+/// partition `p` of `partitions` (the radix partitions r with r % partitions == p) of the published
+/// sinks `ids` (share order; `shares[k]` is sink k's share index), combined and finalized. The
+/// partitions are taken out of the sinks (freed when done), and the customers' fields derived
+/// (derive.rs). Without `base` the output is kept: returns its id. With `base` (`baseCreate`'s,
+/// for `partitions` tasks) it joins that base, and the call copies rows of the whole base once
+/// every task's output is in (shared_base.rs); returns `base`.
+pub fn sink_combine(call: &Call) -> Result<RawValue> {
+    let partitions = call.index(3, RADIX)?;
+    if partitions == 0 {
+        return Err(KernelError::Argument("partitions must be 1..=RADIX".into()));
+    }
+    let sinks = published(call.array::<f64>(0)?, call.array::<f64>(1)?)?;
     let p = call.index(2, partitions - 1)?;
     let as_of_day = call.number(4)?;
     let windows = windows_arg(call, 5)?;
-    let sinks: Vec<(u32, SharedSink)> = ids
-        .iter()
-        .zip(shares.iter())
-        .map(|(&id, &share)| SINKS.find(id as u32).map(|s| (share as u32, s)).ok_or_else(|| KernelError::Argument(format!("sink {id} is not registered"))))
-        .collect::<Result<_>>()?;
+    // The base first: a task given one that is not registered fails before taking any partition.
+    let base = match call.optional_number(6)? {
+        Some(id) => Some((id, BASES.find(id as u32).ok_or_else(|| KernelError::Argument(format!("base {id} is not registered")))?)),
+        None => None,
+    };
     let mut out = Columns::default();
     for r in (p..RADIX).step_by(partitions) {
         let mut tables = Vec::new();
@@ -268,26 +289,35 @@ pub fn sink_combine(call: &Call) -> Result<RawValue> {
         combine_partition(tables.iter().map(|t| t.take(r)).collect(), pieces, as_of_day, &windows, &mut out);
     }
     out.sort_by_order();
-    // Derived here, on the pool's worker; the output stays in the addon for `partsGather`, which
-    // only puts the partitions' columns together.
-    call.double(KEPT.insert(derive(out, as_of_day)) as f64)
-}
-
-/// `(ids: Float64Array)`: the kept outputs of `sinkCombine` put together in order of first
-/// appearance (and freed). Returns `base`.
-pub fn parts_gather(call: &Call) -> Result<RawValue> {
-    let ids = call.array::<f64>(0)?;
-    let mut parts = Vec::with_capacity(ids.len());
-    for &id in ids.iter() {
-        parts.push(KEPT.remove(id as u32).ok_or_else(|| KernelError::Argument(format!("combined partition {id} is not kept")))?);
+    // Derived here, on the pool's worker.
+    let part = derive(out, as_of_day);
+    if let Some((id, base)) = base {
+        base.join(part).map_err(KernelError::Argument)?;
+        return call.double(id);
     }
-    base(call, parts)
+    // Kept in the addon for `partsGather`, which only puts the partitions' columns together.
+    call.double(KEPT.insert(part) as f64)
 }
 
-/// `(id)`: forgets a kept output of `sinkCombine`; 1 when it was kept.
+/// `(ids: Float64Array)`: one id: the base (`baseCreate`) its merge tasks put together, or the
+/// kept output of a `sinkCombine` of one output partition; taken as it is (and freed). Several
+/// partitions are put together by their tasks, in a base. Returns `columns`.
+pub fn parts_gather(call: &Call) -> Result<RawValue> {
+    let &[id] = &*call.array::<f64>(0)? else {
+        return Err(KernelError::Argument("one base or one combined partition is taken; the merge tasks put several together (baseCreate)".into()));
+    };
+    if let Some(base) = BASES.remove(id as u32) {
+        let base = Arc::try_unwrap(base).map_err(|_| KernelError::Argument("a merge task still holds the base".into()))?;
+        return columns(call, base.take().map_err(KernelError::Range)?);
+    }
+    let part = KEPT.remove(id as u32).ok_or_else(|| KernelError::Argument(format!("combined partition {id} is not kept")))?;
+    columns(call, part.into_base())
+}
+
+/// `(id)`: forgets a kept output of `sinkCombine` or a base of `baseCreate`; 1 when it was kept.
 pub fn parts_free(call: &Call) -> Result<RawValue> {
     let id = call.index(0, u32::MAX as usize)? as u32;
-    call.double(if KEPT.remove(id).is_some() { 1.0 } else { 0.0 })
+    call.double(if KEPT.remove(id).is_some() || BASES.remove(id).is_some() { 1.0 } else { 0.0 })
 }
 
 /// `(h)`: the sink's whole partial state as one pack (combine.rs `Pack`); the sink is empty
@@ -327,13 +357,11 @@ pub fn sink_pack(call: &Call) -> Result<RawValue> {
     call.js_array(values.len(), |i| Ok(values[i]))
 }
 
-/// Parts put together (derive.rs `BasePart::gather`, on every core): `[idBytes (Uint8), idOffsets
-/// (Int32, Arrow's), ...fields, ...windows]`, ArrayBuffers of Float64 but the first two, the fields
-/// in derive.rs's order, money as money. The ids stay UTF-8: JS makes a string of one only where
-/// something needs it.
-fn base(call: &Call, parts: Vec<BasePart>) -> Result<RawValue> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let Gathered { cols, id_bytes, id_offsets } = BasePart::gather(parts, threads).map_err(KernelError::Range)?;
+/// A base's columns to JS: `[idBytes (Uint8), idOffsets (Int32, Arrow's), ...fields, ...windows]`,
+/// ArrayBuffers of Float64 but the first two, the fields in derive.rs's order, money as money. The
+/// ids stay UTF-8: JS makes a string of one only where something needs it.
+fn columns(call: &Call, base: Gathered) -> Result<RawValue> {
+    let Gathered { cols, id_bytes, id_offsets } = base;
     let mut values = vec![call.buffer(id_bytes)?, call.buffer(id_offsets)?];
     for v in cols {
         values.push(call.buffer(v)?);

@@ -2,11 +2,10 @@
 //! `Columns`, in order of first appearance) become DESIGN's fields, the columns
 //! engine/aggregate/derive-fields.ts `deriveFields` computes, with the same formulas in the same
 //! order of operations (so every value is the same double), and the customers' ids become one
-//! UTF-8 column. It runs in each merge task, on the pool's workers; the main thread then only
-//! puts the partitions together (`BasePart::gather`), column by column.
+//! UTF-8 column. It runs in each merge task, on the pool's workers, which then put their parts
+//! together themselves (shared_base.rs).
 //!
 //!   merge task p:  Columns (sums, units) ──derive──► BasePart p (money, days, ids as bytes)
-//!   main thread:   BasePart 0 … P-1 ──merge on `order` (one permutation)──► columns copied on every core
 
 use super::combine::Columns;
 use super::sink::floor;
@@ -118,26 +117,7 @@ pub fn derive(sums: Columns, as_of_day: f64) -> BasePart {
     BasePart { order, cols, id_bytes, id_ends }
 }
 
-/// Where each customer of the gathered base comes from: (part, row), by ascending `order` (a
-/// P-way merge: P is the pool's worker count, so a scan of the heads is cheapest).
-fn merge_order(parts: &[BasePart]) -> Vec<(u32, u32)> {
-    let n: usize = parts.iter().map(|p| p.order.len()).sum();
-    let mut heads = vec![0usize; parts.len()];
-    let mut from = Vec::with_capacity(n);
-    for _ in 0..n {
-        let mut best = usize::MAX;
-        for (k, p) in parts.iter().enumerate() {
-            if heads[k] < p.order.len() && (best == usize::MAX || p.order[heads[k]] < parts[best].order[heads[best]]) {
-                best = k;
-            }
-        }
-        from.push((best as u32, heads[best] as u32));
-        heads[best] += 1;
-    }
-    from
-}
-
-/// The gathered base, as it crosses to JS.
+/// A base as it crosses to JS.
 pub struct Gathered {
     pub cols: Vec<Vec<f64>>,
     pub id_bytes: Vec<u8>,
@@ -146,96 +126,13 @@ pub struct Gathered {
 }
 
 impl BasePart {
-    /// Parts (each in order of first appearance, disjoint customers) put together in that order.
-    /// The copy runs on `threads` threads, column by column, the ids on the first.
-    pub fn gather(parts: Vec<BasePart>, threads: usize) -> Result<Gathered, String> {
-        let ncols = parts.iter().map(|p| p.cols.len()).max().unwrap_or(FIELDS);
-        if parts.iter().any(|p| p.cols.len() != ncols) {
-            return Err("combined partitions with different windows".into());
-        }
-        let id_total: usize = parts.iter().map(|p| p.id_bytes.len()).sum();
-        if id_total > i32::MAX as usize {
-            return Err("the base's ids pass 2 GiB of text".into());
-        }
-        let from = if parts.len() == 1 { Vec::new() } else { merge_order(&parts) };
-        let n = parts.iter().map(|p| p.order.len()).sum::<usize>();
-        // One part needs no copy: its columns move over as they are.
-        if parts.len() == 1 {
-            let p = parts.into_iter().next().unwrap_or_default();
-            let mut id_offsets = Vec::with_capacity(n + 1);
-            id_offsets.push(0);
-            id_offsets.extend(p.id_ends.iter().map(|&e| e as i32));
-            return Ok(Gathered { cols: p.cols, id_bytes: p.id_bytes, id_offsets });
-        }
-        // The largest part's columns become the base's: each is grown to the base's length and
-        // filled from its end (gather_column). Fresh columns for the whole base were 8 bytes of new
-        // pages per customer and column (1M customers, 2 parts: ~40k page faults, most of the
-        // gather's time on the main thread); now only the other parts' share is new.
-        if parts.is_empty() {
-            return Ok(Gathered { cols: (0..ncols).map(|_| Vec::new()).collect(), id_bytes: Vec::new(), id_offsets: vec![0] });
-        }
-        let mut parts = parts;
-        let big = (0..parts.len()).max_by_key(|&q| (parts[q].order.len(), std::cmp::Reverse(q))).unwrap_or(0);
-        let mut cols = std::mem::take(&mut parts[big].cols);
-        let mut id_bytes = Vec::new();
-        let mut id_offsets = Vec::new();
-        let threads = threads.clamp(1, ncols + 1);
-        std::thread::scope(|scope| {
-            let (parts, from) = (&parts, &from);
-            // Thread t takes the jobs j with j % threads == t: job 0 the ids, job 1 + k column k.
-            let mut slots: Vec<Vec<(usize, &mut Vec<f64>)>> = (0..threads).map(|_| Vec::new()).collect();
-            for (k, col) in cols.iter_mut().enumerate() {
-                slots[(k + 1) % threads].push((k, col));
-            }
-            let mut ids_job = Some((&mut id_bytes, &mut id_offsets));
-            let mut mine = None;
-            for (t, jobs) in slots.into_iter().enumerate() {
-                let ids = if t == 0 { ids_job.take() } else { None };
-                let work = move || {
-                    if let Some((bytes, offsets)) = ids {
-                        gather_ids(parts, from, id_total, bytes, offsets);
-                    }
-                    for (k, col) in jobs {
-                        gather_column(parts, big, k, from, col);
-                    }
-                };
-                if t == 0 {
-                    mine = Some(work);
-                } else {
-                    scope.spawn(work);
-                }
-            }
-            // This thread does its own share while the others do theirs.
-            if let Some(work) = mine {
-                work();
-            }
-        });
-        Ok(Gathered { cols, id_bytes, id_offsets })
-    }
-}
-
-/// Column `k` of the base into `col`, which holds part `big`'s column `k` on entry: grown to the
-/// base's length, then filled from the last customer back. In place, since a customer of part
-/// `big` at row i lands at position c >= i (the i customers before it in its part precede it),
-/// and every row of `big` above c was read before position c is written.
-fn gather_column(parts: &[BasePart], big: usize, k: usize, from: &[(u32, u32)], col: &mut Vec<f64>) {
-    col.reserve_exact(from.len() - col.len());
-    col.resize(from.len(), 0.0);
-    for (c, &(p, i)) in from.iter().enumerate().rev() {
-        col[c] = if p as usize == big { col[i as usize] } else { parts[p as usize].cols[k][i as usize] };
-    }
-}
-
-fn gather_ids(parts: &[BasePart], from: &[(u32, u32)], total: usize, bytes: &mut Vec<u8>, offsets: &mut Vec<i32>) {
-    bytes.reserve_exact(total);
-    offsets.reserve_exact(from.len() + 1);
-    offsets.push(0);
-    for &(p, i) in from {
-        let part = &parts[p as usize];
-        let (i, end) = (i as usize, part.id_ends[i as usize] as usize);
-        let start = if i == 0 { 0 } else { part.id_ends[i - 1] as usize };
-        bytes.extend_from_slice(&part.id_bytes[start..end]);
-        offsets.push(bytes.len() as i32);
+    /// This part as the whole base (its columns move over as they are): a single sink's, or the
+    /// one output partition of a combine.
+    pub fn into_base(self) -> Gathered {
+        let mut id_offsets = Vec::with_capacity(self.id_ends.len() + 1);
+        id_offsets.push(0);
+        id_offsets.extend(self.id_ends.iter().map(|&e| e as i32));
+        Gathered { cols: self.cols, id_bytes: self.id_bytes, id_offsets }
     }
 }
 
@@ -285,35 +182,5 @@ mod tests {
         }
         assert_eq!(part.id_bytes, b"78");
         assert_eq!(part.id_ends, vec![1, 2]);
-    }
-
-    #[test]
-    fn gathered_parts_are_the_base_derived_whole() {
-        let rows = |sink: &mut Sink, n: i32| {
-            let ids: Vec<i32> = (0..n).map(|i| (i * 7919) % 977).collect();
-            let mut c = vec![0i32; ids.len()];
-            sink.i32_column(&ids, &mut c);
-            let ts: Vec<f64> = (0..n).map(|i| (i % 400) as f64 * DAY).collect();
-            let amount: Vec<f64> = (0..n).map(|i| (i % 37) as f64 * 0.37 - 2.0).collect();
-            sink.append(&c, &ts, &amount, None, None);
-        };
-        let (mut a, mut b) = (Sink::default(), Sink::default());
-        rows(&mut a, 3000);
-        rows(&mut b, 3000);
-        let whole = BasePart::gather(vec![derive(combined(&mut a, 400.0, &[90.0, 365.0, 30.0], 0, 1), 400.0)], 1).unwrap();
-        let parts: Vec<BasePart> = (0..3).map(|p| derive(combined(&mut b, 400.0, &[90.0, 365.0, 30.0], p, 3), 400.0)).collect();
-        // The largest part's columns are filled in place: each part in turn first, so it is the
-        // first, the middle and the last part given.
-        for (threads, turn) in [1, 2, 5].into_iter().flat_map(|t| (0..3).map(move |turn| (t, turn))) {
-            let mut parts: Vec<BasePart> = parts.iter().map(|p| BasePart { order: p.order.clone(), cols: p.cols.clone(), id_bytes: p.id_bytes.clone(), id_ends: p.id_ends.clone() }).collect();
-            parts.rotate_left(turn);
-            let got = BasePart::gather(parts, threads).unwrap();
-            assert_eq!(got.id_bytes, whole.id_bytes);
-            assert_eq!(got.id_offsets, whole.id_offsets);
-            assert_eq!(got.cols.len(), FIELDS + 3);
-            for (k, (g, w)) in got.cols.iter().zip(&whole.cols).enumerate() {
-                assert!(g.iter().zip(w).all(|(x, y)| x.to_bits() == y.to_bits()), "column {k} on {threads} threads");
-            }
-        }
     }
 }

@@ -11,17 +11,20 @@
 //! The stage's customer table (customers.rs), which its sinks join, is registered the same way by
 //! the main thread before the first share. A merge task's output (its customers' derived fields
 //! and ids, derive.rs) waits in a third registry until the main thread gathers every output
-//! partition into the base.
+//! partition into the base; or, in the pool, the tasks put the base together themselves
+//! (shared_base.rs), registered in a fourth until the main thread takes it.
 
 pub mod binding;
 pub mod combine;
 pub mod customers;
 pub mod derive;
 pub mod judge;
+pub mod shared_base;
 pub mod sink;
 
 use customers::Customers;
 use derive::BasePart;
+use shared_base::SharedBase;
 use sink::Sink;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -42,6 +45,8 @@ pub static SINKS: Registry<SharedSink> = Registry::new();
 pub static TABLES: Registry<Arc<Customers>> = Registry::new();
 /// Combined, finalized output partitions waiting for the main thread (`partsGather`).
 pub static KEPT: Registry<BasePart> = Registry::new();
+/// Bases the pool's merge tasks put together (shared_base.rs), until the main thread takes them.
+pub static BASES: Registry<Arc<SharedBase>> = Registry::new();
 
 /// A lock that a panic in another holder (caught at the boundary) does not make unusable.
 pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
