@@ -412,14 +412,17 @@ export class LiveOverlay {
   }
 
   /**
-   * Makes room for the customers and day entries of `like` at once: a swap reserves what the state
-   * before held, so re-applying the log does not copy every column at each doubling (a step of hundreds
-   * of milliseconds at half a million customers, with the event loop held). The columns are
-   * made one or a few at a time within `budget`'s slices: all of them at once is ~200 MB at a
-   * million customers, and held the loop 30-100 ms with the collector's pressure steps.
+   * Makes room for twice the customers and day entries of `like` at once: a swap reserves what the
+   * state before held, so re-applying the log does not copy every column at each doubling (a step
+   * of hundreds of milliseconds at half a million customers, with the event loop held). Twice, as
+   * {@link growAhead} keeps it: room for only as many made the re-apply fill the columns past half,
+   * and a second growth of every column (~350 MB at a million customers, each piece of it pushing
+   * the collector to a full pass) ran beside the swap on its own budget. The columns are made one
+   * or a few at a time within `budget`'s slices: all of them at once held the loop 30-100 ms with
+   * the collector's pressure steps.
    */
   reserve(like: LiveOverlay, budget: TurnBudget): Promise<void> {
-    return this.reserveFor(like.size, like.agg.state.entries, budget);
+    return this.reserveFor(2 * like.size, 2 * like.agg.state.entries, budget);
   }
 
   /** Room for `customers` and `entries` day entries, a column or a few a step, yielding when `budget`'s slice is spent. */

@@ -10,6 +10,7 @@ import { type TxBatch, parseBatch } from '../../../engine/parse/parse-batch.js';
 import { RejectLog } from '../../../engine/parse/reject-log.js';
 import { rescore } from '../../../engine/rescore/rescore.js';
 import { loadSnapshot } from '../../../engine/snapshot/snapshot-store.js';
+import { TurnBudget } from '../../../engine/turn-budget.js';
 
 let dir: string;
 // A base of 30 customers with fractional amounts, margins and order ids; its latest row (2026-06-30) sets as_of.
@@ -201,5 +202,26 @@ describe('the live overlay', () => {
     for (const i of [0, 1, 599, 600, 1023, 1024, 1099, 1100, 2047, 2048, 4095, 4096, 8999]) expect(ahead.get(`A${i}`), `A${i}`).toEqual(plain.get(`A${i}`));
     expect(ahead.get('A8999')).toMatchObject({ orders: 2, live: true });
     expect(ahead.counts.customers).toBe(plain.counts.customers);
+  });
+
+  it("makes a swap's state room for twice the old state's customers, so its re-apply starts no growth beside the swap", async () => {
+    const newcomers = (n: number) => posted(Array.from({ length: n }, (_, i) => ({ customer_id: `B${i}`, ts: '2026-06-03T10:00:00Z', amount: 1 + (i % 5) })));
+    const capacity = (s: LiveState) => (s.overlay as unknown as { capacity: number }).capacity;
+    const turns = async (n: number) => {
+      for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
+    };
+    const old = LiveState.openSync(await loadSnapshot(join(dir, 'live')));
+    old.apply(newcomers(700));
+    await turns(20);
+    const next = LiveState.openSync(await loadSnapshot(join(dir, 'live')));
+    await next.overlay.reserve(old.overlay, new TurnBudget());
+    const reserved = capacity(next);
+    expect(reserved).toBeGreaterThanOrEqual(2 * old.liveCustomers);
+    next.fold(newcomers(700));
+    await turns(20);
+    // Room for only the old state's 700 made 1,024 columns, which the re-apply filled past half: a doubling followed.
+    expect(capacity(next)).toBe(reserved);
+    await next.derive(new TurnBudget());
+    expect(next.get('B699')).toEqual(old.get('B699'));
   });
 });
