@@ -26,9 +26,9 @@ export function startPool(threads: number): Piscina {
 }
 
 /**
- * A pool started ahead of its stage: a rescore from the CLI starts its workers as it begins, so
- * that their threads start and compile their modules (~0.4 s) while the main thread lists,
- * opens and sniffs the input, instead of after it.
+ * A pool started ahead of its stage: a rescore from the CLI starts its workers before it loads
+ * its own modules (cli/early-pool.ts), so that their threads start (60-240 ms each) on the core
+ * the loading leaves idle and are up before the main thread lists, opens and sniffs the input.
  */
 let early: { readonly threads: number; readonly pool: Piscina } | null = null;
 

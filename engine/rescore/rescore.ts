@@ -179,8 +179,9 @@ export class RescoreRefusedError extends PublishRefusedError {
 /** Runs a whole rescore and publishes the snapshot. */
 export async function rescore(opts: RescoreOptions): Promise<RescoreSummary> {
   const config = opts.config ?? parseConfig({});
-  // With worker threads to read, the models get a thread too (model-thread.ts), started now so
-  // that it loads while they read; not when a rule reads a prediction (scoring waits for the fit).
+  // With worker threads to read, the models get a thread too (model-thread.ts), started now (or
+  // taken from the CLI, which starts it with the pool) so that it is up before the fit; not when
+  // a rule reads a prediction (scoring waits for the fit).
   const modelThread = config.models.enabled && (opts.workers ?? 0) > 0 && !rulesReadPredictions(config) ? ModelThread.start() : null;
   try {
     return await runRescore({ ...opts, config }, modelThread);
