@@ -86,6 +86,8 @@ impl SharedBase {
         if parts.1 == self.tasks {
             let all = std::mem::take(&mut parts.0);
             let _ = self.plan.set(Plan::new(all, self.tasks * RANGES_PER_TASK));
+            // Unlocked before the copy: a waiting task takes the lock back as it wakes.
+            drop(parts);
             self.all_in.notify_all();
         } else {
             let (parts, waited) = self.all_in.wait_timeout_while(parts, WAIT, |_| self.plan.get().is_none()).unwrap_or_else(|p| p.into_inner());
@@ -95,14 +97,16 @@ impl SharedBase {
             }
         }
         let copy = self.plan.get().expect("the copy is planned once every part is in").as_ref().map_err(String::clone)?;
+        // Where each row of a range comes from; one buffer for every range this task copies.
+        let mut rows = Vec::new();
         loop {
             let k = self.next.fetch_add(1, Ordering::Relaxed);
             if k + 1 >= copy.starts.len() {
                 return Ok(());
             }
             // SAFETY: range k is this task's alone (claimed above).
-            let rows = unsafe { copy.range(k) };
-            self.done.fetch_add(rows, Ordering::Release);
+            unsafe { copy.range(k, &mut rows) };
+            self.done.fetch_add(rows.len(), Ordering::Release);
         }
     }
 
@@ -169,16 +173,16 @@ impl Plan {
         Ok(Plan { parts, starts, n, cols, id_bytes, id_offsets, col_at, id_at, offsets_at })
     }
 
-    /// Copies range `k`; returns its rows.
+    /// Copies range `k`, leaving in `rows` the (part, index) each of its rows came from.
     ///
     /// # Safety
     /// Range `k` is copied once, by one thread.
-    unsafe fn range(&self, k: usize) -> usize {
+    unsafe fn range(&self, k: usize, rows: &mut Vec<(u32, u32)>) {
         let parts = &self.parts;
         let ((from, heads), (to, ends)) = (&self.starts[k], &self.starts[k + 1]);
         // Where each row comes from: the part whose next key is the smallest.
         let mut at = heads.clone();
-        let mut rows: Vec<(u32, u32)> = Vec::with_capacity(to - from);
+        rows.clear();
         for _ in *from..*to {
             let mut best = usize::MAX;
             for (q, p) in parts.iter().enumerate() {
@@ -190,14 +194,15 @@ impl Plan {
             at[best] += 1;
         }
         for (c, &col) in self.col_at.iter().enumerate() {
-            for (row, &(q, i)) in (*from..).zip(&rows) {
+            let from_part: Vec<&[f64]> = parts.iter().map(|p| p.cols[c].as_slice()).collect();
+            for (row, &(q, i)) in (*from..).zip(rows.iter()) {
                 // SAFETY: row < n, this range's (the caller's promise).
-                unsafe { col.add(row).write(parts[q as usize].cols[c][i as usize]) };
+                unsafe { col.add(row).write(from_part[q as usize][i as usize]) };
             }
         }
         // The range's ids start after every id of the customers before it, in every part.
         let mut byte: usize = heads.iter().zip(parts).map(|(&h, p)| if h == 0 { 0 } else { p.id_ends[h - 1] as usize }).sum();
-        for (row, &(q, i)) in (*from..).zip(&rows) {
+        for (row, &(q, i)) in (*from..).zip(rows.iter()) {
             let (p, i) = (&parts[q as usize], i as usize);
             let (start, end) = (if i == 0 { 0 } else { p.id_ends[i - 1] as usize }, p.id_ends[i] as usize);
             // SAFETY: the ids of this range's rows are its bytes alone, within the total; offsets row + 1 too.
@@ -207,7 +212,6 @@ impl Plan {
                 self.offsets_at.add(row + 1).write(byte as i32);
             }
         }
-        to - from
     }
 }
 
@@ -301,8 +305,9 @@ mod tests {
         let want = whole();
         let copy = Plan::new(parts, 1000).unwrap();
         assert!(copy.starts.len() > 50);
+        let mut rows = Vec::new();
         for k in 0..copy.starts.len() - 1 {
-            unsafe { copy.range(k) };
+            unsafe { copy.range(k, &mut rows) };
         }
         same(&Gathered { cols: copy.cols, id_bytes: copy.id_bytes, id_offsets: copy.id_offsets }, &want, "ranges of 64 rows");
     }
