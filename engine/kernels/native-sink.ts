@@ -205,8 +205,10 @@ export interface SinkKernels {
    */
   base(partitions: number): number | null;
   /**
-   * The combined partitions `parts` as one base in order of first appearance (and freed), finalized
-   * at `asOfMs` (the day given to `combine`); `windows` as given to `combine`; without `hasMargin` the margins are null.
+   * The base in `parts` (and freed): one id, a `base` its merge tasks put together or the one kept
+   * partition of a `combine` of one output partition (an addon without `base` also takes several
+   * kept partitions and puts them in order), finalized at `asOfMs` (the day given to `combine`);
+   * `windows` as given to `combine`; without `hasMargin` the margins are null.
    */
   gather(parts: readonly number[], windows: readonly number[], asOfMs: number, hasMargin: boolean): CustomerTable;
   /** Forgets published sinks (what is left of them: combined partitions are freed already), kept partitions and customer tables. */
