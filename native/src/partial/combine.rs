@@ -39,8 +39,12 @@ pub struct Columns {
     pub last_year: Vec<f64>,
     /// One column per window, in the order asked for.
     pub windows: Vec<Vec<f64>>,
-    /// Where each customer's key lives: (index into `interners`, number in it).
+    /// Where each customer's key lives: (index into `interners`, number in it), in the combine's
+    /// order: customer c's is `keys[key_at[c]]` once sorted (`key_at` empty: `keys[c]`). The keys
+    /// stay in the order their tables hold them, so that derive.rs reads the tables' bytes in
+    /// sequence, not at random (~40 ms a merge task at 500k customers).
     pub keys: Vec<(u32, u32)>,
+    pub key_at: Vec<u32>,
     pub interners: Vec<Interner>,
 }
 
@@ -414,7 +418,7 @@ impl Columns {
         for v in &mut self.windows {
             apply(v);
         }
-        self.keys = perm.iter().map(|&i| self.keys[i as usize]).collect();
+        self.key_at = if self.key_at.is_empty() { perm } else { perm.iter().map(|&i| self.key_at[i as usize]).collect() };
     }
 }
 
@@ -472,7 +476,7 @@ mod tests {
         assert_eq!(out.windows[0][c1], 5_000.0, "days > 100 - 90: 2.5 + 1.0 - 3.0, not day 10");
         assert_eq!(out.windows[1][c1], 105_000.0);
         assert_eq!(out.purchase_days[2], 1.0);
-        let (src, k) = out.keys[2];
+        let (src, k) = out.keys[out.key_at[2] as usize];
         assert_eq!(out.interners[src as usize].key(k as usize).0, Some(3));
     }
 

@@ -210,7 +210,7 @@ mod tests {
         assert_eq!(out.order, expected.iter().map(|e| e.1).collect::<Vec<_>>());
         let rows = |id: u32| inputs.iter().flatten().filter(|&&x| x == id).count() as f64;
         for (c, &(id, _)) in expected.iter().enumerate() {
-            let (src, k) = out.keys[c];
+            let (src, k) = out.keys[out.key_at[c] as usize];
             assert_eq!(out.interners[src as usize].key(k as usize).0, Some(id as i64));
             if c % 97 == 0 {
                 assert_eq!(out.orders[c], rows(id), "customer {id}");

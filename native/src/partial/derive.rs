@@ -39,9 +39,11 @@ pub struct BasePart {
     pub order: Vec<f64>,
     /// `FIELDS` columns (indexes above), then one money column per revenue window in the order asked for.
     pub cols: Vec<Vec<f64>>,
-    /// The ids' UTF-8 (an integer key as its decimal text), customer c's ending at `id_ends[c]`.
+    /// The ids' UTF-8 (an integer key as its decimal text), id j ending at `id_ends[j]`; customer
+    /// c's id is id `id_at[c]` (`c` where `id_at` is empty: combine.rs `Columns::key_at`).
     pub id_bytes: Vec<u8>,
     pub id_ends: Vec<u32>,
+    pub id_at: Vec<u32>,
 }
 
 /// `Math.ceil` by way of the exact `floor` (no libm call).
@@ -53,7 +55,7 @@ fn ceil(x: f64) -> f64 {
 /// derive-fields.ts `deriveFields` of every customer of `sums` at day `as_of_day` (margin as
 /// money always: a base without a margin column has it null, which the caller knows).
 pub fn derive(sums: Columns, as_of_day: f64) -> BasePart {
-    let Columns { order, orders, returns, revenue, returned, margin, first_ts, last_ts, purchase_days, repeat_sum, last_year, windows, keys, interners } = sums;
+    let Columns { order, orders, returns, revenue, returned, margin, first_ts, last_ts, purchase_days, repeat_sum, last_year, windows, keys, key_at, interners } = sums;
     let n = order.len();
     let nan = f64::NAN;
     let money = |v: Vec<f64>| -> Vec<f64> { v.into_iter().map(|u| u / MONEY_SCALE).collect() };
@@ -114,7 +116,7 @@ pub fn derive(sums: Columns, as_of_day: f64) -> BasePart {
         }
         id_ends.push(id_bytes.len() as u32);
     }
-    BasePart { order, cols, id_bytes, id_ends }
+    BasePart { order, cols, id_bytes, id_ends, id_at: key_at }
 }
 
 /// A base as it crosses to JS.
@@ -129,10 +131,32 @@ impl BasePart {
     /// This part as the whole base (its columns move over as they are): a single sink's, or the
     /// one output partition of a combine.
     pub fn into_base(self) -> Gathered {
-        let mut id_offsets = Vec::with_capacity(self.id_ends.len() + 1);
+        let part = self.ids_in_order();
+        let mut id_offsets = Vec::with_capacity(part.id_ends.len() + 1);
         id_offsets.push(0);
-        id_offsets.extend(self.id_ends.iter().map(|&e| e as i32));
-        Gathered { cols: self.cols, id_bytes: self.id_bytes, id_offsets }
+        id_offsets.extend(part.id_ends.iter().map(|&e| e as i32));
+        Gathered { cols: part.cols, id_bytes: part.id_bytes, id_offsets }
+    }
+
+    /// This part with its ids' bytes in its customers' order (`id_at` empty).
+    pub fn ids_in_order(self) -> BasePart {
+        if self.id_at.is_empty() {
+            return self;
+        }
+        let mut id_bytes = Vec::with_capacity(self.id_bytes.len());
+        let mut id_ends = Vec::with_capacity(self.id_at.len());
+        for c in 0..self.id_at.len() {
+            id_bytes.extend_from_slice(self.id(c));
+            id_ends.push(id_bytes.len() as u32);
+        }
+        BasePart { id_bytes, id_ends, id_at: Vec::new(), ..self }
+    }
+
+    /// Customer c's id.
+    #[inline]
+    pub fn id(&self, c: usize) -> &[u8] {
+        let j = if self.id_at.is_empty() { c } else { self.id_at[c] as usize };
+        &self.id_bytes[if j == 0 { 0 } else { self.id_ends[j - 1] as usize }..self.id_ends[j] as usize]
     }
 }
 
@@ -180,7 +204,9 @@ mod tests {
         for k in [FIRST_PURCHASE_AT, LAST_PURCHASE_AT, RECENCY_DAYS, TENURE_DAYS, AOV, WEEKLY_SPEND, MEAN_REPEAT_VALUE, LAST_YEAR_REVENUE] {
             assert!(col(k)[1].is_nan(), "field {k} of a customer without orders is null");
         }
-        assert_eq!(part.id_bytes, b"78");
-        assert_eq!(part.id_ends, vec![1, 2]);
+        assert_eq!((part.id(0), part.id(1)), (&b"7"[..], &b"8"[..]), "in order of first appearance, whatever order the tables hold them in");
+        let base = part.into_base();
+        assert_eq!(base.id_bytes, b"78");
+        assert_eq!(base.id_offsets, vec![0, 1, 2]);
     }
 }

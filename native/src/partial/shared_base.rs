@@ -37,7 +37,7 @@ const RANGES_PER_TASK: usize = 4;
 pub struct SharedBase {
     tasks: usize,
     /// The parts that joined, until the last comes, and how many joined.
-    parts: Mutex<(Vec<BasePart>, usize)>,
+    parts: Mutex<(Vec<Joined>, usize)>,
     all_in: Condvar,
     /// Set by the task that brings the last part.
     plan: OnceLock<Result<Plan, String>>,
@@ -46,9 +46,14 @@ pub struct SharedBase {
     done: AtomicUsize,
 }
 
+/// A part as it joined, with the bytes of its customers' ids before each of them, in order (one
+/// more than customers): found by the task that joins it, before it takes the lock.
+type Joined = (BasePart, Vec<usize>);
+
 /// The parts, every row's place and the base being written.
 struct Plan {
     parts: Vec<BasePart>,
+    ids_before: Vec<Vec<usize>>,
     /// Range k is rows `starts[k].0 .. starts[k + 1].0`, whose first customer in part q is `starts[k].1[q]`.
     starts: Vec<(usize, Vec<usize>)>,
     n: usize,
@@ -77,11 +82,14 @@ impl SharedBase {
     /// Task's part (in order of first appearance) joins the base; then the task copies ranges of
     /// the base while there are any, once every part is in (see the module's note on waiting).
     pub fn join(&self, part: BasePart) -> Result<(), String> {
+        // The one part of a base is the base: its ids are put in order here, on the task's thread.
+        let part = if self.tasks == 1 { part.ids_in_order() } else { part };
+        let before = ids_before(&part);
         let mut parts = lock(&self.parts);
         if parts.1 == self.tasks {
             return Err("more merge tasks than the base was made for".into());
         }
-        parts.0.push(part);
+        parts.0.push((part, before));
         parts.1 += 1;
         if parts.1 == self.tasks {
             let all = std::mem::take(&mut parts.0);
@@ -146,9 +154,23 @@ fn heads_at(parts: &[BasePart], row: usize) -> Vec<usize> {
     below(lo)
 }
 
+/// The bytes of `part`'s ids before each of its customers, in order, and of them all.
+fn ids_before(part: &BasePart) -> Vec<usize> {
+    let n = part.order.len();
+    let mut before = Vec::with_capacity(n + 1);
+    before.push(0);
+    let mut bytes = 0;
+    for c in 0..n {
+        bytes += part.id(c).len();
+        before.push(bytes);
+    }
+    before
+}
+
 impl Plan {
     /// The copy of `parts` in about `ranges` ranges (none for one part, which is the base as it is).
-    fn new(parts: Vec<BasePart>, ranges: usize) -> Result<Plan, String> {
+    fn new(joined: Vec<Joined>, ranges: usize) -> Result<Plan, String> {
+        let (parts, ids_before): (Vec<BasePart>, Vec<Vec<usize>>) = joined.into_iter().unzip();
         let n: usize = parts.iter().map(|p| p.order.len()).sum();
         let ncols = parts.first().map_or(0, |p| p.cols.len());
         if parts.iter().any(|p| p.cols.len() != ncols) {
@@ -159,7 +181,7 @@ impl Plan {
             return Err("the base's ids pass 2 GiB of text".into());
         }
         if parts.len() <= 1 {
-            return Ok(Plan { parts, starts: Vec::new(), n, cols: Vec::new(), id_bytes: Vec::new(), id_offsets: Vec::new(), col_at: Vec::new(), id_at: std::ptr::null_mut(), offsets_at: std::ptr::null_mut() });
+            return Ok(Plan { parts, ids_before, starts: Vec::new(), n, cols: Vec::new(), id_bytes: Vec::new(), id_offsets: Vec::new(), col_at: Vec::new(), id_at: std::ptr::null_mut(), offsets_at: std::ptr::null_mut() });
         }
         let step = n.div_ceil(ranges.max(1)).div_ceil(ALIGN) * ALIGN;
         let mut starts: Vec<(usize, Vec<usize>)> = (0..n).step_by(step.max(ALIGN)).map(|row| (row, heads_at(&parts, row))).collect();
@@ -170,7 +192,7 @@ impl Plan {
         let mut id_offsets = vec![0i32; n + 1];
         let col_at = cols.iter_mut().map(|c| c.as_mut_ptr()).collect();
         let (id_at, offsets_at) = (id_bytes.as_mut_ptr(), id_offsets.as_mut_ptr());
-        Ok(Plan { parts, starts, n, cols, id_bytes, id_offsets, col_at, id_at, offsets_at })
+        Ok(Plan { parts, ids_before, starts, n, cols, id_bytes, id_offsets, col_at, id_at, offsets_at })
     }
 
     /// Copies range `k`, leaving in `rows` the (part, index) each of its rows came from.
@@ -201,14 +223,13 @@ impl Plan {
             }
         }
         // The range's ids start after every id of the customers before it, in every part.
-        let mut byte: usize = heads.iter().zip(parts).map(|(&h, p)| if h == 0 { 0 } else { p.id_ends[h - 1] as usize }).sum();
+        let mut byte: usize = heads.iter().zip(&self.ids_before).map(|(&h, before)| before[h]).sum();
         for (row, &(q, i)) in (*from..).zip(rows.iter()) {
-            let (p, i) = (&parts[q as usize], i as usize);
-            let (start, end) = (if i == 0 { 0 } else { p.id_ends[i - 1] as usize }, p.id_ends[i] as usize);
+            let id = parts[q as usize].id(i as usize);
             // SAFETY: the ids of this range's rows are its bytes alone, within the total; offsets row + 1 too.
             unsafe {
-                std::ptr::copy_nonoverlapping(p.id_bytes.as_ptr().add(start), self.id_at.add(byte), end - start);
-                byte += end - start;
+                std::ptr::copy_nonoverlapping(id.as_ptr(), self.id_at.add(byte), id.len());
+                byte += id.len();
                 self.offsets_at.add(row + 1).write(byte as i32);
             }
         }
@@ -287,7 +308,7 @@ mod tests {
                 let mut s = sinks();
                 (0..partitions).map(|p| part(&mut s, p, partitions)).collect()
             };
-            let clone = |p: &BasePart| BasePart { order: p.order.clone(), cols: p.cols.clone(), id_bytes: p.id_bytes.clone(), id_ends: p.id_ends.clone() };
+            let clone = |p: &BasePart| BasePart { order: p.order.clone(), cols: p.cols.clone(), id_bytes: p.id_bytes.clone(), id_ends: p.id_ends.clone(), id_at: p.id_at.clone() };
             let want = whole();
             // Each task on a thread of its own, joining in turn; then one joining long after the others.
             let base = SharedBase::new(partitions);
@@ -303,7 +324,7 @@ mod tests {
         let mut s = sinks();
         let parts: Vec<BasePart> = (0..2).map(|p| part(&mut s, p, 2)).collect();
         let want = whole();
-        let copy = Plan::new(parts, 1000).unwrap();
+        let copy = Plan::new(parts.into_iter().map(|p| { let before = ids_before(&p); (p, before) }).collect(), 1000).unwrap();
         assert!(copy.starts.len() > 50);
         let mut rows = Vec::new();
         for k in 0..copy.starts.len() - 1 {
