@@ -295,7 +295,7 @@ pub fn sink_combine(call: &Call) -> Result<RawValue> {
         base.join(part).map_err(KernelError::Argument)?;
         return call.double(id);
     }
-    // Kept in the addon for `partsGather`, which only puts the partitions' columns together.
+    // Kept in the addon for `partsGather`, which takes it as the base (one output partition).
     call.double(KEPT.insert(part) as f64)
 }
 
