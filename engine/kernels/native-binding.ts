@@ -121,6 +121,8 @@ export interface NativeBinding extends Partial<NativeCsvBinding>, Partial<Native
     params: Float64Array, x: Float64Array, tx: Float64Array, T: Float64Array, weight: Float64Array, xIndex: Int32Array,
     table: Float64Array, dayLogs: Float64Array, withGrad: 0 | 1, shardRows: number, threads: number, out: Float64Array,
   ): void;
+  /** The model kernels' ln (fn 0), ln(1 + x) (1) and e^x (2) of each `x` into `out` (native/src/model/fdlibm.rs; absent from a build before them). */
+  modelMath?(fn: 0 | 1 | 2, x: Float64Array, out: Float64Array): void;
   /** engine/model/model-kernels.ts `gammaGammaSums` (absent from a build before the model kernels). */
   gammaGammaSums?(
     params: Float64Array, x: Float64Array, mx: Float64Array, logMx: Float64Array, xIndex: Int32Array,

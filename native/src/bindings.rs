@@ -48,6 +48,7 @@ pub const EXPORTS: &[(&CStr, Handler)] = &[
     (c"gammaGammaSums", crate::model::gamma_gamma_sums),
     (c"groupRfm", crate::model::group_rfm),
     (c"bgnbdPredictCustomers", crate::model::bgnbd_predict_customers),
+    (c"modelMath", crate::model::model_math),
     (c"csvScannerCreate", csv::binding::csv_scanner_create),
     (c"csvScannerPush", csv::binding::csv_scanner_push),
     (c"csvScannerHeader", csv::binding::csv_scanner_header),

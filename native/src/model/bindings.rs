@@ -1,5 +1,6 @@
 //! The model kernels' exports; their JS signatures are in engine/kernels/native-binding.ts.
 
+use super::fdlibm;
 use super::group::group_packed;
 use super::predict::{predict_customers, GammaGamma};
 use super::shards::sharded;
@@ -119,5 +120,22 @@ pub fn bgnbd_predict_customers(call: &Call) -> Result<RawValue> {
         &[span("groupOf", group_of), span("perGroup", per_group), span("x", x), span("meanRepeatValue", mean_repeat_value), span("gg", gg)],
     )?;
     predict_customers(group_of, per_group, x, mean_repeat_value, GammaGamma { p, q, v }, models & 1 != 0, models & 2 != 0, threads, [p_alive, expected, aov, clv]);
+    call.undefined()
+}
+
+/// `(fn 0: ln, 1: ln(1 + x), 2: e^x, x, out)`: `out[i]` = fn(`x[i]`) with the kernels' own functions
+/// (model/fdlibm.rs), so a test can hold them to V8's `Math.log` / `Math.log1p` / `Math.exp` bit for bit.
+pub fn model_math(call: &Call) -> Result<RawValue> {
+    let f: fn(f64) -> f64 = match call.index(0, 2)? {
+        0 => fdlibm::log,
+        1 => fdlibm::log1p,
+        _ => fdlibm::exp,
+    };
+    let (x, out) = (call.array::<f64>(1)?, call.array::<f64>(2)?);
+    check_lengths(x.len(), &[("out", out.len())])?;
+    crate::napi::ensure_disjoint(&[span("out", out)], &[span("x", x)])?;
+    for (o, v) in out.iter_mut().zip(x) {
+        *o = f(*v);
+    }
     call.undefined()
 }

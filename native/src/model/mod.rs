@@ -2,16 +2,19 @@
 //! `bgnbdRangeSums` and engine/model/gamma-gamma.ts `gammaGammaRangeSums`, operation for
 //! operation, summed in fixed shards across threads. Every shard is summed from zero and the
 //! shard sums are added in shard order (engine/model/model-kernels.ts), so the result is the same
-//! for any number of threads. The special functions (log-gamma, digamma) stay in TypeScript:
+//! for any number of threads. Their logarithms and exponentials are fdlibm.rs's, V8's own, so the
+//! sums are the TypeScript ones bit for bit. The special functions (log-gamma, digamma) stay in TypeScript:
 //! they run once per distinct x and arrive here as a table. predict.rs: the per-customer
 //! prediction columns after the fit.
 
 mod bindings;
+mod fdlibm;
 mod group;
 mod predict;
 mod shards;
 
-pub use bindings::{bgnbd_predict_customers, bgnbd_sums, gamma_gamma_sums, group_rfm};
+pub use bindings::{bgnbd_predict_customers, bgnbd_sums, gamma_gamma_sums, group_rfm, model_math};
+use fdlibm::{exp, log, log1p};
 
 /// Entries per distinct x in the BG/NBD table (bgnbd-likelihood.ts `BGNBD_TABLE_WIDTH`).
 pub const BGNBD_WIDTH: usize = 5;
@@ -36,14 +39,14 @@ fn log_alpha_plus(day_logs: &[f64], alpha: f64, d: f64) -> f64 {
     if !day_logs.is_empty() && d >= 0.0 && d < day_logs.len() as f64 && d.fract() == 0.0 {
         day_logs[d as usize]
     } else {
-        (alpha + d).ln()
+        log(alpha + d)
     }
 }
 
 /// Sums over groups `from..to`: [log-likelihood, d/dr, d/dα, d/da, d/db] (derivatives 0 without `with_grad`).
 pub fn bgnbd_range(p: &[f64; 4], d: &BgNbdRows, table: &[f64], day_logs: &[f64], from: usize, to: usize, with_grad: bool) -> [f64; 5] {
     let [r, alpha, a, b] = *p;
-    let log_alpha = alpha.ln();
+    let log_alpha = log(alpha);
     let (mut ll, mut gr, mut g_alpha, mut ga, mut gb) = (0.0, 0.0, 0.0, 0.0, 0.0);
     for i in from..to {
         let w = d.weight[i];
@@ -62,8 +65,8 @@ pub fn bgnbd_range(p: &[f64; 4], d: &BgNbdRows, table: &[f64], day_logs: &[f64],
             let a4 = row[4] - rx * log_atx;
             // log-sum-exp of a3 and a4; w4 is the share of the "dropped out after the last purchase" term.
             let hi = if a3 >= a4 { a3 } else { a4 };
-            let e = (-(a3 - a4).abs()).exp();
-            let lse = hi + e.ln_1p();
+            let e = exp(-(a3 - a4).abs());
+            let lse = hi + log1p(e);
             ll += w * (row[0] + r * log_alpha + lse);
             if with_grad {
                 let w4 = if a4 > a3 { 1.0 / (1.0 + e) } else { e / (1.0 + e) };
@@ -108,10 +111,10 @@ pub fn gamma_gamma_range(p: &[f64; 6], d: &GammaGammaRows, table: &[f64], from: 
         let lm = d.log_mx[i];
         let xm = xi * d.mx[i];
         let s = xm + v;
-        let log_s = s.ln();
+        let log_s = log(s);
         if px >= STIRLING_FROM {
             // ln m_x + ln x − ln s without its cancellation (gamma-gamma-likelihood.ts).
-            let gap = -(v / xm).ln_1p();
+            let gap = -log1p(v / xm);
             ll += row[0] + constant - lm + px * gap - q * log_s;
             if with_grad {
                 gp += xi * (row[1] + gap);
